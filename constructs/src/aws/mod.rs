@@ -1,0 +1,1 @@
+//! Constructs for AWS services, one module per service.

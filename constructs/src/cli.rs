@@ -1,0 +1,177 @@
+//! The command-line interface an app's `main` hands over to.
+//!
+//! ```no_run
+//! use constructs::core::{App, Stack, StackProps};
+//! fn main() -> std::process::ExitCode {
+//!     constructs::cli::run(|app: &App| {
+//!         Stack::new(app, "MyStack", StackProps::default());
+//!     })
+//! }
+//! ```
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use indexmap::IndexMap;
+
+use crate::core::{to_cdk_json, App, CloudAssembly};
+
+/// The CLI's arguments.
+#[derive(Debug, Parser)]
+#[command(version, about = "Synthesize and deploy the app's CloudFormation stacks")]
+pub struct Cli {
+    /// Context values, `-c key=value` (repeatable); they override cdk.json's.
+    #[arg(short = 'c', long = "context", value_name = "KEY=VALUE", global = true, value_parser = parse_context)]
+    pub context: Vec<(String, String)>,
+    /// The Cloud Assembly directory.
+    #[arg(short = 'o', long = "output", value_name = "DIR", global = true)]
+    pub output: Option<PathBuf>,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The CLI's commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Synthesize the Cloud Assembly; with exactly one stack named, print its template.
+    Synth {
+        /// Stacks whose templates to print (the whole assembly is always written).
+        stacks: Vec<String>,
+        /// Print nothing but errors.
+        #[arg(short, long)]
+        quiet: bool,
+    },
+    /// List the stacks in dependency order, with their dependencies.
+    #[command(alias = "ls")]
+    List {
+        /// Also show why each dependency exists.
+        #[arg(short, long)]
+        long: bool,
+    },
+    /// Deploy, diff, destroy and bootstrap (needs the `deploy` feature).
+    #[cfg(feature = "deploy")]
+    #[command(flatten)]
+    Deploy(crate::deploy::cli::DeployCommand),
+}
+
+fn parse_context(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_owned(), v.to_owned())),
+        _ => Err(format!("'{s}' is not KEY=VALUE")),
+    }
+}
+
+/// Reads the context: `cdk.json` (its `context` object) in the working
+/// directory, then `CDK_CONTEXT_JSON` (set by the official CDK CLI), then `-c`.
+pub fn load_context(dir: &Path, overrides: &[(String, String)]) -> Result<IndexMap<String, serde_json::Value>, String> {
+    let mut context = IndexMap::new();
+    let file = dir.join("cdk.json");
+    if file.exists() {
+        let text = std::fs::read_to_string(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+        let json: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| format!("{} is not valid JSON: {e}", file.display()))?;
+        if let Some(serde_json::Value::Object(c)) = json.get("context") {
+            context.extend(c.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+    }
+    if let Ok(text) = std::env::var("CDK_CONTEXT_JSON") {
+        if let Ok(serde_json::Value::Object(c)) = serde_json::from_str(&text) {
+            context.extend(c);
+        }
+    }
+    for (k, v) in overrides {
+        context.insert(k.clone(), serde_json::Value::String(v.clone()));
+    }
+    Ok(context)
+}
+
+/// Builds the app with `build`, synthesizes it, and writes the assembly.
+pub fn synth_app(build: &dyn Fn(&App), context: IndexMap<String, serde_json::Value>, outdir: &Path) -> Result<CloudAssembly, String> {
+    let app = App::with_context(context);
+    build(&app);
+    app.synth_to(outdir).map_err(|e| e.to_string())
+}
+
+/// Runs the CLI with the process's arguments. Returns the exit code:
+/// 0 on success, 1 on a failed command, 2 on bad arguments.
+pub fn run(build: impl Fn(&App)) -> ExitCode {
+    let cli = Cli::parse();
+    run_with(cli, &build)
+}
+
+/// Runs parsed arguments (for tests and custom front-ends).
+pub fn run_with(cli: Cli, build: &dyn Fn(&App)) -> ExitCode {
+    match execute(cli, build) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("error: {}", message.trim_end());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn execute(cli: Cli, build: &dyn Fn(&App)) -> Result<ExitCode, String> {
+    let cwd = std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?;
+    let context = load_context(&cwd, &cli.context)?;
+    let outdir = cli
+        .output
+        .clone()
+        .or_else(|| std::env::var_os("CDK_OUTDIR").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("cdk.out"));
+    match cli.command {
+        Command::Synth { stacks, quiet } => {
+            let assembly = synth_app(build, context, &outdir)?;
+            let unknown: Vec<&String> = stacks.iter().filter(|s| assembly.stack(s).is_none()).collect();
+            if !unknown.is_empty() {
+                return Err(format!(
+                    "no stack named {}; the app has: {}",
+                    unknown.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", "),
+                    stack_names(&assembly)
+                ));
+            }
+            if !quiet {
+                if let [only] = stacks.as_slice() {
+                    if let Some(s) = assembly.stack(only) {
+                        println!("{}", to_cdk_json(&s.template));
+                    }
+                }
+                eprintln!(
+                    "Successfully synthesized {} stack(s) to {}",
+                    assembly.synthesis.stacks.len(),
+                    assembly.directory.display()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::List { long } => {
+            let assembly = synth_app(build, context, &outdir)?;
+            for s in &assembly.synthesis.stacks {
+                if s.dependencies.is_empty() {
+                    println!("{}", s.artifact_id);
+                } else {
+                    println!("{} (depends on {})", s.artifact_id, s.dependencies.join(", "));
+                }
+                if long {
+                    for (dep, reason) in &s.dependency_reasons {
+                        println!("    {dep}: {reason}");
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        #[cfg(feature = "deploy")]
+        Command::Deploy(cmd) => crate::deploy::cli::execute(cmd, &|| synth_app(build, context.clone(), &outdir)),
+    }
+}
+
+fn stack_names(assembly: &CloudAssembly) -> String {
+    assembly
+        .synthesis
+        .stacks
+        .iter()
+        .map(|s| s.artifact_id.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -1,0 +1,89 @@
+//! The app: the root of the construct tree, holding context and stacks.
+
+use std::cell::RefCell;
+use std::path::Path;
+use std::rc::Rc;
+
+use indexmap::IndexMap;
+
+use super::assembly::{write_assembly, CloudAssembly};
+use super::construct::{Construct, NodeKind, Scope, Tree};
+use super::error::SynthErrors;
+use super::synth::{synthesize, Synthesis};
+use super::Stack;
+
+/// The root of a construct tree. Stacks are created with the app as their scope.
+///
+/// ```
+/// use constructs::core::{App, Stack, StackProps, CfnResource};
+/// let app = App::new();
+/// let stack = Stack::new(&app, "Demo", StackProps::default());
+/// CfnResource::new(&stack, "Topic", "AWS::SNS::Topic");
+/// let synthesis = app.synth().expect("valid app");
+/// assert_eq!(synthesis.stacks[0].artifact_id, "Demo");
+/// ```
+#[derive(Clone)]
+pub struct App {
+    node: Construct,
+}
+
+impl Default for App {
+    fn default() -> Self {
+        App::new()
+    }
+}
+
+impl Scope for App {
+    fn node(&self) -> &Construct {
+        &self.node
+    }
+}
+
+impl App {
+    /// An app with no context.
+    pub fn new() -> App {
+        App::with_context(IndexMap::new())
+    }
+
+    /// An app with context values (what `-c key=value` and `cdk.json` give).
+    pub fn with_context(context: IndexMap<String, serde_json::Value>) -> App {
+        App {
+            node: Construct {
+                tree: Rc::new(RefCell::new(Tree::new(context))),
+                idx: 0,
+            },
+        }
+    }
+
+    /// The stacks of the app, in the order they were created.
+    pub fn stacks(&self) -> Vec<Stack> {
+        self.node
+            .children()
+            .into_iter()
+            .filter(|c| matches!(c.tree().nodes[c.idx].kind, NodeKind::Stack(_)))
+            .map(Stack::from_node)
+            .collect()
+    }
+
+    /// Synthesizes every stack in memory (nothing is written).
+    pub fn synth(&self) -> Result<Synthesis, SynthErrors> {
+        synthesize(&self.node.tree)
+    }
+
+    /// Synthesizes and writes the Cloud Assembly to `outdir`, replacing what
+    /// was there only when synthesis succeeds.
+    pub fn synth_to(&self, outdir: &Path) -> Result<CloudAssembly, SynthErrors> {
+        let synthesis = self.synth()?;
+        let files: Vec<(String, String)> = {
+            let renders: Vec<(String, Rc<dyn Fn() -> String>)> = self
+                .node
+                .tree()
+                .files
+                .iter()
+                .map(|(k, v)| (k.clone(), Rc::clone(v)))
+                .collect();
+            renders.into_iter().map(|(k, f)| (k, f())).collect()
+        };
+        Ok(write_assembly(synthesis, outdir, &files)?)
+    }
+}

@@ -1,0 +1,236 @@
+//! The Cloud Assembly: `cdk.out/` with `manifest.json`, templates, asset
+//! manifests and `tree.json`, in the AWS CDK's schema so its CLI reads it.
+//!
+//! The assembly is written into a sibling temporary directory and swapped in
+//! at the end: a failed synthesis leaves the previous assembly as it was.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use serde_json::{json, Map, Value as Json};
+
+use super::assets::sha256_hex;
+use super::error::SynthError;
+use super::stack::{Synthesizer, BOOTSTRAP_QUALIFIER, REQUIRED_BOOTSTRAP_VERSION};
+use super::synth::{SynthesizedStack, Synthesis};
+
+/// The schema version written to `manifest.json`. 36 is read by every CDK
+/// CLI since 2.1000, and by the npm `latest` 3.0.0 (which reads up to 43).
+pub const MANIFEST_VERSION: &str = "36.0.0";
+
+/// What was written, for the CLI to report.
+#[derive(Clone, Debug)]
+pub struct CloudAssembly {
+    /// The assembly directory.
+    pub directory: PathBuf,
+    /// The synthesized stacks, in dependency order.
+    pub synthesis: Synthesis,
+}
+
+impl CloudAssembly {
+    /// The stack with the given artifact id (construct id) or stack name.
+    pub fn stack(&self, name: &str) -> Option<&SynthesizedStack> {
+        self.synthesis
+            .stacks
+            .iter()
+            .find(|s| s.artifact_id == name || s.stack_name == name)
+    }
+}
+
+/// Serializes JSON as the CDK does: one-space indentation, keys in insertion order.
+pub fn to_cdk_json(value: &Json) -> String {
+    let mut buf = Vec::new();
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(b" ");
+    let mut ser = serde_json::Serializer::with_formatter(&mut buf, formatter);
+    // Serializing a serde_json::Value into memory cannot fail.
+    let _ = value.serialize(&mut ser);
+    String::from_utf8(buf).unwrap_or_default()
+}
+
+fn role_arn(kind: &str) -> String {
+    format!("arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/cdk-{BOOTSTRAP_QUALIFIER}-{kind}-role-${{AWS::AccountId}}-${{AWS::Region}}")
+}
+
+fn asset_bucket() -> String {
+    format!("cdk-{BOOTSTRAP_QUALIFIER}-assets-${{AWS::AccountId}}-${{AWS::Region}}")
+}
+
+fn destination(stack: &SynthesizedStack, object_key: &str) -> Json {
+    let env = &stack.environment;
+    let id = format!(
+        "{}-{}",
+        env.account.as_deref().unwrap_or("current_account"),
+        env.region.as_deref().unwrap_or("current_region")
+    );
+    let mut d = Map::new();
+    d.insert("bucketName".into(), asset_bucket().into());
+    d.insert("objectKey".into(), object_key.into());
+    if let Some(r) = &env.region {
+        d.insert("region".into(), r.clone().into());
+    }
+    if stack.synthesizer == Synthesizer::Default {
+        d.insert("assumeRoleArn".into(), role_arn("file-publishing").into());
+    }
+    json!({ id: Json::Object(d) })
+}
+
+fn bootstrap_parameter() -> String {
+    format!("/cdk-bootstrap/{BOOTSTRAP_QUALIFIER}/version")
+}
+
+/// Writes the assembly of a synthesis into `outdir`, replacing it atomically.
+pub fn write_assembly(synthesis: Synthesis, outdir: &Path, extra_files: &[(String, String)]) -> Result<CloudAssembly, SynthError> {
+    let name = outdir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "cdk.out".to_owned());
+    let parent = match outdir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| SynthError::Io { path, source }
+    };
+    fs::create_dir_all(&parent).map_err(io(&parent))?;
+    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+    if tmp.exists() {
+        fs::remove_dir_all(&tmp).map_err(io(&tmp))?;
+    }
+    fs::create_dir_all(&tmp).map_err(io(&tmp))?;
+    let result = write_into(&synthesis, &tmp, extra_files);
+    if let Err(e) = result {
+        let _ = fs::remove_dir_all(&tmp);
+        return Err(e);
+    }
+    let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+    if outdir.exists() {
+        fs::rename(outdir, &old).map_err(io(outdir))?;
+    }
+    if let Err(e) = fs::rename(&tmp, outdir) {
+        // Put the previous assembly back.
+        let _ = fs::rename(&old, outdir);
+        let _ = fs::remove_dir_all(&tmp);
+        return Err(SynthError::Io {
+            path: outdir.to_path_buf(),
+            source: e,
+        });
+    }
+    if old.exists() {
+        let _ = fs::remove_dir_all(&old);
+    }
+    Ok(CloudAssembly {
+        directory: outdir.to_path_buf(),
+        synthesis,
+    })
+}
+
+fn write_file(dir: &Path, name: &str, content: &str) -> Result<(), SynthError> {
+    let path = dir.join(name);
+    fs::write(&path, content).map_err(|source| SynthError::Io { path, source })
+}
+
+fn write_into(synthesis: &Synthesis, dir: &Path, extra_files: &[(String, String)]) -> Result<(), SynthError> {
+    let mut artifacts = Map::new();
+    for stack in &synthesis.stacks {
+        let template_file = format!("{}.template.json", stack.artifact_id);
+        let template_text = to_cdk_json(&stack.template);
+        write_file(dir, &template_file, &template_text)?;
+        let template_hash = sha256_hex(template_text.as_bytes());
+
+        // Asset manifest: the template itself, then the file assets.
+        let mut files = Map::new();
+        for asset in &stack.assets {
+            let file_name = asset.assembly_file_name();
+            let target = dir.join(&file_name);
+            if !target.exists() {
+                fs::hard_link(&asset.source, &target)
+                    .or_else(|_| fs::copy(&asset.source, &target).map(|_| ()))
+                    .map_err(|source| SynthError::Io {
+                        path: asset.source.clone(),
+                        source,
+                    })?;
+            }
+            files.insert(
+                asset.hash.clone(),
+                json!({
+                    "displayName": asset.display_name,
+                    "source": { "path": file_name, "packaging": "file" },
+                    "destinations": destination(stack, &asset.object_key()),
+                }),
+            );
+        }
+        files.insert(
+            template_hash.clone(),
+            json!({
+                "displayName": format!("{} Template", stack.artifact_id),
+                "source": { "path": template_file, "packaging": "file" },
+                "destinations": destination(stack, &format!("{template_hash}.json")),
+            }),
+        );
+        let assets_file = format!("{}.assets.json", stack.artifact_id);
+        let assets_manifest = json!({ "version": MANIFEST_VERSION, "files": files, "dockerImages": {} });
+        write_file(dir, &assets_file, &to_cdk_json(&assets_manifest))?;
+
+        let assets_artifact = format!("{}.assets", stack.artifact_id);
+        artifacts.insert(
+            assets_artifact.clone(),
+            json!({
+                "type": "cdk:asset-manifest",
+                "properties": {
+                    "file": assets_file,
+                    "requiresBootstrapStackVersion": REQUIRED_BOOTSTRAP_VERSION,
+                    "bootstrapStackVersionSsmParameter": bootstrap_parameter(),
+                }
+            }),
+        );
+
+        let mut props = Map::new();
+        props.insert("templateFile".into(), template_file.into());
+        props.insert("terminationProtection".into(), stack.termination_protection.into());
+        if stack.stack_name != stack.artifact_id {
+            props.insert("stackName".into(), stack.stack_name.clone().into());
+        }
+        if stack.synthesizer == Synthesizer::Default {
+            props.insert("assumeRoleArn".into(), role_arn("deploy").into());
+            props.insert("cloudFormationExecutionRoleArn".into(), role_arn("cfn-exec").into());
+            props.insert("requiresBootstrapStackVersion".into(), REQUIRED_BOOTSTRAP_VERSION.into());
+            props.insert("bootstrapStackVersionSsmParameter".into(), bootstrap_parameter().into());
+        }
+        props.insert(
+            "stackTemplateAssetObjectUrl".into(),
+            format!("s3://{}/{template_hash}.json", asset_bucket()).into(),
+        );
+        props.insert("additionalDependencies".into(), json!([assets_artifact]));
+
+        let mut deps: Vec<Json> = stack.dependencies.iter().map(|d| Json::String(d.clone())).collect();
+        deps.push(assets_artifact.into());
+        let mut metadata = Map::new();
+        for (path, id) in &stack.logical_ids {
+            metadata.insert(path.clone(), json!([{ "type": "aws:cdk:logicalId", "data": id }]));
+        }
+        artifacts.insert(
+            stack.artifact_id.clone(),
+            json!({
+                "type": "aws:cloudformation:stack",
+                "environment": stack.environment.to_uri(),
+                "properties": props,
+                "dependencies": deps,
+                "metadata": metadata,
+                "displayName": stack.artifact_id,
+            }),
+        );
+    }
+    artifacts.insert(
+        "Tree".into(),
+        json!({ "type": "cdk:tree", "properties": { "file": "tree.json" } }),
+    );
+    write_file(dir, "tree.json", &to_cdk_json(&synthesis.tree))?;
+    for (name, content) in extra_files {
+        write_file(dir, name, content)?;
+    }
+    write_file(dir, "cdk.out", &to_cdk_json(&json!({ "version": MANIFEST_VERSION })))?;
+    let manifest = json!({ "version": MANIFEST_VERSION, "artifacts": artifacts });
+    write_file(dir, "manifest.json", &to_cdk_json(&manifest))
+}

@@ -1,0 +1,28 @@
+//! The synthesis core: construct tree, stacks, template elements, values,
+//! logical IDs, cross-stack references, tags, assets and the Cloud Assembly.
+
+mod app;
+mod assembly;
+mod assets;
+mod construct;
+mod element;
+mod error;
+pub mod logical_id;
+mod stack;
+mod synth;
+mod tags;
+mod value;
+
+pub use app::App;
+pub use assembly::{to_cdk_json, write_assembly, CloudAssembly, MANIFEST_VERSION};
+pub use assets::{deterministic_zip, sha256_hex, AssetLocation, FileAsset, ZipEntry};
+pub use construct::{Construct, Scope, Validation};
+pub use element::{
+    CfnCondition, CfnMapping, CfnOutput, CfnOutputProps, CfnParameter, CfnParameterProps, CfnResource, CfnRule,
+    ParameterType, RemovalPolicy,
+};
+pub use error::{SynthError, SynthErrors};
+pub use stack::{Environment, Stack, StackProps, Synthesizer, BOOTSTRAP_QUALIFIER, REQUIRED_BOOTSTRAP_VERSION};
+pub use synth::{Synthesis, SynthesizedStack};
+pub use tags::{TagFormat, Tags};
+pub use value::{ElementRef, Intrinsic, Lazy, Pseudo, Value};

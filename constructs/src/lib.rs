@@ -1,0 +1,16 @@
+//! A construct library for AWS CloudFormation, in Rust.
+//!
+//! Build a tree of constructs ([`core::App`] -> [`core::Stack`] -> resources),
+//! synthesize it into a Cloud Assembly that the AWS CDK CLI can read, and (with
+//! the `deploy` feature) deploy it in dependency order.
+//!
+//! - [`core`]: the synthesis engine.
+//! - [`aws`]: constructs for AWS services.
+//! - [`patterns`]: reusable job-net constructs built from the service constructs.
+
+pub mod aws;
+pub mod core;
+pub mod patterns;
+
+#[cfg(feature = "cli")]
+pub mod cli;

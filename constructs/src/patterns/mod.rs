@@ -1,0 +1,1 @@
+//! Reusable job-net patterns built only from the service constructs.
