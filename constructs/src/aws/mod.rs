@@ -1,1 +1,4 @@
 //! Constructs for AWS services, one module per service.
+
+pub mod iam;
+pub mod logs;
