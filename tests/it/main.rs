@@ -1,1 +1,4 @@
-//! Integration tests (one binary, modules per topic).
+//! Integration tests, one binary with a module per topic.
+
+mod core;
+mod support;

@@ -1,0 +1,76 @@
+//! Shared helpers: the workspace root, external tools (cfn-lint, asl-validator,
+//! the CDK CLI), and synthesizing an app into a temporary directory.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The workspace root.
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+/// True when CI demands every external tool (`REQUIRE_TOOLS=1`).
+pub fn tools_required() -> bool {
+    std::env::var("REQUIRE_TOOLS").is_ok_and(|v| v == "1")
+}
+
+/// Finds a tool on PATH, in the project's Python venv or in `node_modules/.bin`.
+/// When it is missing: `None` on a developer machine (the test skips), a
+/// failure under `REQUIRE_TOOLS=1`.
+pub fn tool(name: &str) -> Option<PathBuf> {
+    let ws = workspace();
+    let mut dirs: Vec<PathBuf> = vec![ws.join(".venv-tools/bin"), ws.join("node_modules/.bin")];
+    if let Some(path) = std::env::var_os("PATH") {
+        dirs.extend(std::env::split_paths(&path));
+    }
+    let found = dirs.into_iter().map(|d| d.join(name)).find(|p| p.is_file());
+    if found.is_none() {
+        assert!(!tools_required(), "{name} is required (REQUIRE_TOOLS=1) but was not found");
+        eprintln!("skipping: {name} not found (run .ci/run, or set REQUIRE_TOOLS=1 to make this a failure)");
+    }
+    found
+}
+
+/// The result of a cfn-lint run.
+#[derive(Debug)]
+pub struct Lint {
+    /// Rule ids of errors (`E...`).
+    pub errors: Vec<String>,
+    /// Rule ids of warnings (`W...`).
+    #[allow(dead_code, reason = "read by the template tests of later modules")]
+    pub warnings: Vec<String>,
+    /// The full output, for messages.
+    pub output: String,
+}
+
+/// Runs cfn-lint on templates; `None` when cfn-lint is not installed.
+pub fn cfn_lint(templates: &[PathBuf]) -> Option<Lint> {
+    let bin = tool("cfn-lint")?;
+    let out = Command::new(bin)
+        .args(["--format", "parseable"])
+        .args(templates)
+        .output()
+        .expect("cfn-lint runs");
+    let output = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    let rule = |line: &str| line.split(':').nth(5).map(str::to_owned);
+    let errors = output.lines().filter_map(rule).filter(|r| r.starts_with('E')).collect();
+    let warnings = output.lines().filter_map(rule).filter(|r| r.starts_with('W')).collect();
+    Some(Lint {
+        errors,
+        warnings,
+        output,
+    })
+}
+
+/// Synthesizes an app built by `build` into a fresh temporary directory.
+pub fn synth(build: impl Fn(&constructs::core::App)) -> (tempfile::TempDir, constructs::core::CloudAssembly) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let app = constructs::core::App::new();
+    build(&app);
+    let out = dir.path().join("cdk.out");
+    let assembly = app.synth_to(&out).unwrap_or_else(|e| panic!("{e}"));
+    (dir, assembly)
+}
