@@ -48,7 +48,9 @@ fn cross_stack_reference_becomes_export_and_import_with_cdk_names() {
     assert_eq!(names, ["Producer", "Consumer"]);
     let consumer = &s.stacks[1];
     assert_eq!(consumer.dependencies, ["Producer"]);
-    assert!(consumer.dependency_reasons[0].1.contains("Consumer/User -> Producer/Fn.TopicName"));
+    assert!(consumer.dependency_reasons[0]
+        .1
+        .contains("Consumer/User -> Producer/Fn.TopicName"));
     let export_id = make_unique_id(&["Exports", r#"Output{"Fn::GetAtt":["Fn","TopicName"]}"#]).expect("id");
     assert_eq!(
         consumer.template["Resources"]["User"]["Properties"]["QueueName"],
@@ -66,7 +68,10 @@ fn same_stack_reference_stays_plain_and_mixed_strings_join() {
     let stack = Stack::new(&app, "One", StackProps::default());
     let topic = CfnResource::new(&stack, "Topic", "AWS::SNS::Topic");
     let queue = CfnResource::new(&stack, "Queue", "AWS::SQS::Queue");
-    queue.set("QueueName", constructs::cfn_concat!("q-", topic.get_att("TopicName"), "-", Pseudo::Region, "-x"));
+    queue.set(
+        "QueueName",
+        constructs::cfn_concat!("q-", topic.get_att("TopicName"), "-", Pseudo::Region, "-x"),
+    );
     queue.set("DelaySeconds", Value::concat(["1", "0"]));
     let s = app.synth().expect("synth");
     let props = &s.stacks[0].template["Resources"]["Queue"]["Properties"];
@@ -101,8 +106,16 @@ fn invalid_ids_are_all_reported_with_their_paths() {
     CfnResource::new(&group, "", "AWS::SNS::Topic");
     let errors = app.synth().expect_err("invalid ids").0;
     let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
-    assert!(text.iter().any(|e| e.starts_with("Stack/Group/Dup: ") && e.contains("already")), "{text:?}");
-    assert!(text.iter().any(|e| e.starts_with("Stack/Group/a/b: ") && e.contains("'/'")), "{text:?}");
+    assert!(
+        text.iter()
+            .any(|e| e.starts_with("Stack/Group/Dup: ") && e.contains("already")),
+        "{text:?}"
+    );
+    assert!(
+        text.iter()
+            .any(|e| e.starts_with("Stack/Group/a/b: ") && e.contains("'/'")),
+        "{text:?}"
+    );
     assert!(text.iter().any(|e| e.contains("must not be empty")), "{text:?}");
 }
 
@@ -116,7 +129,10 @@ fn validations_run_at_synth_and_are_reported_together() {
     b.add_validation(|| vec!["second problem".into()]);
     let err = app.synth().expect_err("invalid").to_string();
     assert!(err.contains("2 errors"), "{err}");
-    assert!(err.contains("Stack/A: first problem") && err.contains("Stack/B: second problem"), "{err}");
+    assert!(
+        err.contains("Stack/A: first problem") && err.contains("Stack/B: second problem"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -141,7 +157,10 @@ fn tags_apply_to_taggable_resources_nearest_scope_wins_sorted_by_key() {
             { "Key": "team", "Value": "web" }
         ])
     );
-    assert!(r[policy.logical_id()].get("Properties").is_none(), "BucketPolicy is not taggable");
+    assert!(
+        r[policy.logical_id()].get("Properties").is_none(),
+        "BucketPolicy is not taggable"
+    );
     assert_eq!(
         r[param.logical_id()]["Properties"]["Tags"],
         json!({ "stackId": { "Ref": "AWS::StackId" }, "team": "platform" })
@@ -202,7 +221,9 @@ fn the_manifest_follows_the_cloud_assembly_schema() {
     let template_bytes = fs::read(out.join("Consumer.template.json")).expect("template");
     let hash = constructs::core::sha256_hex(&template_bytes);
     assert_eq!(assets["files"][&hash]["source"]["path"], "Consumer.template.json");
-    let url = consumer["properties"]["stackTemplateAssetObjectUrl"].as_str().unwrap_or_default();
+    let url = consumer["properties"]["stackTemplateAssetObjectUrl"]
+        .as_str()
+        .unwrap_or_default();
     assert!(url.ends_with(&format!("{hash}.json")), "{url}");
     let tree = read_json(&out.join("tree.json"));
     assert_eq!(
@@ -236,7 +257,11 @@ fn templates_pass_cfn_lint() {
         .synthesis
         .stacks
         .iter()
-        .map(|s| dir.path().join("cdk.out").join(format!("{}.template.json", s.artifact_id)))
+        .map(|s| {
+            dir.path()
+                .join("cdk.out")
+                .join(format!("{}.template.json", s.artifact_id))
+        })
         .collect();
     let Some(lint) = support::cfn_lint(&files) else { return };
     assert!(lint.errors.is_empty(), "{}", lint.output);

@@ -28,7 +28,10 @@ pub fn tool(name: &str) -> Option<PathBuf> {
     }
     let found = dirs.into_iter().map(|d| d.join(name)).find(|p| p.is_file());
     if found.is_none() {
-        assert!(!tools_required(), "{name} is required (REQUIRE_TOOLS=1) but was not found");
+        assert!(
+            !tools_required(),
+            "{name} is required (REQUIRE_TOOLS=1) but was not found"
+        );
         eprintln!("skipping: {name} not found (run .ci/run, or set REQUIRE_TOOLS=1 to make this a failure)");
     }
     found
