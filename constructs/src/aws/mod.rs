@@ -2,3 +2,5 @@
 
 pub mod iam;
 pub mod logs;
+pub mod ssm;
+pub mod stepfunctions;

@@ -143,7 +143,11 @@ impl Role {
             let policies: Vec<Value> = props
                 .inline_policies
                 .iter()
-                .map(|(name, doc)| Value::map().with("PolicyDocument", doc.to_value()).with("PolicyName", name.as_str()))
+                .map(|(name, doc)| {
+                    Value::map()
+                        .with("PolicyDocument", doc.to_value())
+                        .with("PolicyName", name.as_str())
+                })
                 .collect();
             resource.set("Policies", Value::List(policies));
         }
@@ -189,8 +193,17 @@ impl Role {
         policy.add_statements([statement]);
     }
 
+    /// The role's default policy (`DefaultPolicy`), once a statement was added to it.
+    pub fn default_policy(&self) -> Option<Policy> {
+        self.default_policy.borrow().clone()
+    }
+
     /// Allows `actions` on `resources` (a grant, as other constructs' `grant_*` use).
-    pub fn grant<A: Into<String>>(&self, actions: impl IntoIterator<Item = A>, resources: impl IntoIterator<Item = Value>) {
+    pub fn grant<A: Into<String>>(
+        &self,
+        actions: impl IntoIterator<Item = A>,
+        resources: impl IntoIterator<Item = Value>,
+    ) {
         self.add_to_policy(PolicyStatement::allow(actions, resources));
     }
 

@@ -1,0 +1,51 @@
+//! AWS Step Functions: a typed builder for the Amazon States Language, and the
+//! `StateMachine` construct.
+//!
+//! States live in a [`StateGraph`]; transitions are set by handle
+//! ([`Chainable::next`], [`Choice::when`], [`Choice::otherwise`],
+//! [`Recoverable::add_catch`]), so a state can be the target of many
+//! transitions and loops back to earlier states are ordinary. Everything is
+//! validated at synthesis ([`validate_definition`]), and each state machine is
+//! drawn as a Mermaid flowchart into the cloud assembly ([`to_mermaid`]).
+//!
+//! ```
+//! use constructs::aws::stepfunctions::*;
+//! use constructs::core::{App, Stack, StackProps};
+//!
+//! let app = App::new();
+//! let stack = Stack::new(&app, "Jobs", StackProps::default());
+//! let g = StateGraph::new();
+//! let wait = g.wait("Wait10Sec", WaitTime::Seconds(10));
+//! let check = g.pass("Check", PassProps::default());
+//! let is_done = g.choice("IsDone");
+//! wait.next(&check).next(&is_done);
+//! is_done
+//!     .when(Condition::boolean_equals("$.done", true), &g.succeed("Succeed"))
+//!     .otherwise(&wait);
+//! StateMachine::new(&stack, "Poll", StateMachineProps { definition: g, ..Default::default() });
+//! assert!(app.synth().is_ok());
+//! ```
+
+mod condition;
+mod graph;
+mod jsonpath;
+mod mermaid;
+mod retry;
+mod state_machine;
+mod task;
+mod validate;
+
+pub use condition::{Comparison, Condition, Operand, TypeTest};
+pub use graph::{
+    Chainable, Choice, CustomState, Definition, Fail, FailProps, JsonPath, MapProps, MapState, Parallel, ParallelProps,
+    Pass, PassProps, Recoverable, State, StateGraph, StateRef, Succeed, Task, TaskProps, Wait, WaitTime,
+};
+pub use jsonpath::{check_dynamic_value, check_path, PathKind};
+pub use mermaid::to_mermaid;
+pub use retry::{Catch, Errors, JitterStrategy, Retry};
+pub use state_machine::{
+    vended_log_group_name, ExecutionStatus, LogLevel, LogOptions, StateMachine, StateMachineArn, StateMachineLogging,
+    StateMachineName, StateMachineProps, StateMachineType,
+};
+pub use task::{AwsSdkCall, CustomIntegration, Integration, InvocationType, LambdaInvoke, SnsPublish, TaskInput};
+pub use validate::{validate_definition, AslError};
