@@ -2,5 +2,4 @@
 
 pub mod iam;
 pub mod logs;
-pub mod ssm;
 pub mod stepfunctions;
