@@ -77,7 +77,9 @@ pub fn validate_window_schedule(schedule: &str) -> Option<String> {
             (parts.next().map(str::parse::<u32>), parts.next(), parts.next()),
             (Some(Ok(v)), Some(unit), None) if v > 0 && matches!(unit, "minute" | "minutes" | "hour" | "hours" | "day" | "days")
         );
-        return (!ok).then(|| format!("schedule '{schedule}' is not a valid rate: use rate(N unit) with unit minutes, hours or days"));
+        return (!ok).then(|| {
+            format!("schedule '{schedule}' is not a valid rate: use rate(N unit) with unit minutes, hours or days")
+        });
     }
     if inner("at(").is_some() {
         return None;
@@ -108,7 +110,10 @@ impl MaintenanceWindow {
             node.add_error(problem);
         }
         if !(1..=24).contains(&props.duration_hours) {
-            node.add_error(format!("duration_hours is {}: it must be 1 to 24", props.duration_hours));
+            node.add_error(format!(
+                "duration_hours is {}: it must be 1 to 24",
+                props.duration_hours
+            ));
         }
         if props.cutoff_hours >= props.duration_hours {
             node.add_error(format!(
@@ -154,7 +159,12 @@ impl Scope for MaintenanceWindowTarget {
 
 impl MaintenanceWindowTarget {
     /// Registers instances with a tag as targets of a window.
-    pub fn new(scope: &impl Scope, id: &str, window: &MaintenanceWindowId, props: MaintenanceWindowTargetProps) -> Self {
+    pub fn new(
+        scope: &impl Scope,
+        id: &str,
+        window: &MaintenanceWindowId,
+        props: MaintenanceWindowTargetProps,
+    ) -> Self {
         let node = Construct::new_typed(scope, id, "constructs.aws.ssm.MaintenanceWindowTarget");
         let resource = CfnResource::new(&node, "Resource", "AWS::SSM::MaintenanceWindowTarget");
         resource.set("ResourceType", "INSTANCE");
@@ -308,7 +318,12 @@ impl MaintenanceWindowRunCommandTask {
         let resource = CfnResource::new(&node, "Resource", "AWS::SSM::MaintenanceWindowTask");
         resource.set("MaxConcurrency", props.max_concurrency.render());
         resource.set("MaxErrors", props.max_errors.render());
-        resource.set("Name", id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect::<String>());
+        resource.set(
+            "Name",
+            id.chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                .collect::<String>(),
+        );
         resource.set("Priority", props.priority);
         if let Some(r) = &props.service_role_arn {
             resource.set("ServiceRoleArn", r);
@@ -363,7 +378,10 @@ impl MaintenanceWindowRunCommandTask {
             node.add_error("max_concurrency must be at least 1 (or 1%): with 0 the task never runs");
         }
         if !(30..=172_800).contains(&props.timeout_seconds) {
-            node.add_error(format!("timeout_seconds is {}: it must be 30 to 172800", props.timeout_seconds));
+            node.add_error(format!(
+                "timeout_seconds is {}: it must be 30 to 172800",
+                props.timeout_seconds
+            ));
         }
         MaintenanceWindowRunCommandTask { node, resource }
     }
