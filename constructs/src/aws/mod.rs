@@ -1,5 +1,7 @@
 //! Constructs for AWS services, one module per service.
 
+pub mod events;
 pub mod iam;
 pub mod logs;
+pub mod sns;
 pub mod stepfunctions;

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use crate::aws::events::{EventPattern, InvocableFunction, Rule, RuleProps};
 use crate::aws::iam::{Grantable, Principal, Role, RoleProps};
 use crate::aws::logs::{LogGroup, LogGroupProps};
 use crate::core::{CfnResource, Construct, Pseudo, Scope, Value};
@@ -383,6 +384,62 @@ impl StateMachine {
         grantee
             .grant_principal()
             .grant(["states:StartExecution"], [self.arn().value()]);
+    }
+
+    /// Adds an EventBridge rule (at `scope`/`id`) on this machine's "Step
+    /// Functions Execution Status Change" events with the given statuses,
+    /// invoking `function` with the event (e.g. to notify Slack). Change the
+    /// rule's description with [`Rule::set_description`].
+    ///
+    /// ```
+    /// # use constructs::aws::stepfunctions::*;
+    /// # use constructs::aws::events::InvocableFunction;
+    /// # use constructs::core::{App, CfnResource, Construct, Stack, StackProps, Value};
+    /// # struct Notice(CfnResource, Construct);
+    /// # impl InvocableFunction for Notice {
+    /// #     fn function_arn(&self) -> Value { self.0.get_att("Arn") }
+    /// #     fn function_node(&self) -> &Construct { &self.1 }
+    /// # }
+    /// # let app = App::new();
+    /// # let stack = Stack::new(&app, "S", StackProps::default());
+    /// # let node = Construct::new(&stack, "NoticeSlackFunction");
+    /// # let notice = Notice(CfnResource::new(&node, "Resource", "AWS::Lambda::Function"), node);
+    /// # let g = StateGraph::new();
+    /// # g.succeed("Done");
+    /// let machine = StateMachine::new(&stack, "Machine", StateMachineProps { definition: g, ..Default::default() });
+    /// machine.notify_on_status_change(&stack, "put event rule", &notice, &[ExecutionStatus::Succeeded, ExecutionStatus::Failed]);
+    /// # assert!(app.synth().is_ok());
+    /// ```
+    pub fn notify_on_status_change(
+        &self,
+        scope: &impl Scope,
+        id: &str,
+        function: &impl InvocableFunction,
+        statuses: &[ExecutionStatus],
+    ) -> Rule {
+        let rule = Rule::new(
+            scope,
+            id,
+            RuleProps {
+                description: Some(format!(
+                    "Execution status changes of state machine {}",
+                    self.node.path()
+                )),
+                event_pattern: Some(EventPattern {
+                    source: vec!["aws.states".into()],
+                    detail_type: vec!["Step Functions Execution Status Change".into()],
+                    detail: Some(
+                        Value::map()
+                            .with("status", Value::list(statuses.iter().map(|s| s.as_str())))
+                            .with("stateMachineArn", Value::list([self.arn().value()])),
+                    ),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+        );
+        rule.add_lambda_target(function, None);
+        rule
     }
 
     /// The L1 resource (escape hatch).

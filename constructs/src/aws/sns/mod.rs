@@ -1,0 +1,7 @@
+//! Amazon SNS: topics (encrypted by default) and subscriptions.
+
+mod subscription;
+mod topic;
+
+pub use subscription::{Subscription, SubscriptionEndpoint, SubscriptionProps};
+pub use topic::{Topic, TopicArn, TopicEncryption, TopicName, TopicProps};
