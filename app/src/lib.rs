@@ -3,6 +3,9 @@
 //!
 //! One module per stack; [`build`] wires them as the seed's `bin/app.ts` does.
 
+pub mod start_state_machine_stack;
+pub mod stop_state_machine_stack;
+
 use constructs::core::{App, CfnResource, Pseudo, Stack, StackProps, Tags};
 
 /// Builds every stack of the app.

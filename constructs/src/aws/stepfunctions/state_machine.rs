@@ -293,8 +293,8 @@ impl StateMachine {
         if props.tracing_enabled {
             resource.set("TracingConfiguration", Value::map().with("Enabled", true));
         }
-        // The role's policy must exist before the machine: creating it checks log delivery access.
-        resource.add_depends_on(role.resource());
+        // The role's policy must exist before the machine: creating it checks log delivery
+        // access. (`RoleArn` already orders the role itself first.)
         if let Some(policy) = role.default_policy() {
             resource.add_depends_on(policy.resource());
         }
@@ -546,7 +546,7 @@ mod tests {
             .find(|v| v["Type"] == "AWS::StepFunctions::StateMachine")
             .expect("machine");
         assert_eq!(sm["Properties"]["LoggingConfiguration"]["Level"], "ALL");
-        assert_eq!(sm["DependsOn"].as_array().map(Vec::len), Some(2));
+        assert_eq!(sm["DependsOn"].as_array().map(Vec::len), Some(1));
         assert_eq!(
             sm["Properties"]["DefinitionString"],
             r#"{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1,"End":true}}}"#
