@@ -2,6 +2,7 @@
 
 pub mod events;
 pub mod iam;
+pub mod lambda;
 pub mod logs;
 pub mod sns;
 pub mod stepfunctions;

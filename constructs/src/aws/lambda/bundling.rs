@@ -1,0 +1,582 @@
+//! Building Rust Lambda code at synthesis, without Docker.
+//!
+//! A [`RustBinary`] names a package and binary of a Cargo workspace. Bundling
+//! runs `cargo lambda build --release` (cargo-lambda with zig, from PyPI) into a
+//! target directory of its own, checks that the binary needs no glibc newer
+//! than the runtime's, and packs it as `bootstrap` (mode 0755) into a
+//! deterministic zip whose sha256 names the asset.
+//!
+//! The result is cached by a fingerprint of the sources (every file of the
+//! package except `target/`, the workspace's `Cargo.toml` and `Cargo.lock`, the
+//! toolchain files, and the build options): a synth with unchanged sources
+//! reuses `<target>/assets/<fingerprint>.zip` without running cargo, and within
+//! one process every function that shares a binary shares one build.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::fs;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
+
+use super::function::Architecture;
+use super::glibc::{glibc_versions, GlibcVersion, MAX_GLIBC};
+use crate::core::{deterministic_zip, sha256_hex, ZipEntry};
+
+/// How to install the build tool, for error messages.
+pub const INSTALL_HINT: &str = "install it with `python3 -m venv .venv-tools && .venv-tools/bin/pip install cargo-lambda ziglang` in the workspace (or `pip install cargo-lambda ziglang` onto PATH)";
+
+/// A binary of a Rust package, built for Lambda at synthesis.
+///
+/// ```
+/// use constructs::aws::lambda::RustBinary;
+/// let binary = RustBinary {
+///     package_dir: "lambdas".into(),
+///     package: "lambdas".into(),
+///     ..Default::default()
+/// };
+/// assert_eq!(binary.bin, "bootstrap");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct RustBinary {
+    /// The package's directory (the one holding its `Cargo.toml`). Required.
+    /// The workspace is the nearest directory at or above it whose `Cargo.toml`
+    /// has a `[workspace]` table (the package itself when there is none).
+    pub package_dir: PathBuf,
+    /// The package name, as for `cargo build -p`. Required.
+    pub package: String,
+    /// The binary target, as for `cargo build --bin`. Default: `bootstrap`.
+    pub bin: String,
+    /// The Cargo target directory of Lambda builds, kept apart from the
+    /// workspace's own so the two builds do not wait on each other's lock.
+    /// Built zips are cached in its `assets/` directory.
+    /// Default: `<workspace>/target/lambda`.
+    pub target_dir: Option<PathBuf>,
+    /// More files or directories the build depends on (e.g. path dependencies
+    /// outside the package), relative to the workspace or absolute; they are
+    /// part of the source fingerprint. Default: none.
+    pub extra_sources: Vec<PathBuf>,
+    /// The cargo-lambda executable. Default: `cargo-lambda` on `PATH`, else
+    /// `<workspace>/.venv-tools/bin/cargo-lambda`.
+    pub cargo_lambda: Option<PathBuf>,
+}
+
+impl Default for RustBinary {
+    fn default() -> Self {
+        RustBinary {
+            package_dir: PathBuf::new(),
+            package: String::new(),
+            bin: "bootstrap".to_owned(),
+            target_dir: None,
+            extra_sources: Vec::new(),
+            cargo_lambda: None,
+        }
+    }
+}
+
+/// A built (or cached) Lambda zip.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BundledAsset {
+    /// The zip, in the cache directory.
+    pub zip_path: PathBuf,
+    /// The sha256 of the zip (hex): the asset hash and object key.
+    pub hash: String,
+    /// The source fingerprint that names the cache entry.
+    pub fingerprint: String,
+    /// True when this call ran the build, false when it reused the cache.
+    pub built: bool,
+    /// How long the build took (zero for a cache hit).
+    pub build_time: Duration,
+}
+
+/// Why bundling failed. Every message says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum BundlingError {
+    /// The binary description is incomplete.
+    #[error("{0}")]
+    Invalid(String),
+    /// cargo-lambda is not installed.
+    #[error("cargo-lambda was not found ({searched}): {INSTALL_HINT}; or synthesize without building with `-c aws:cdk:bundling-stacks=[]` (templates only, not deployable)")]
+    ToolMissing {
+        /// Where it was looked for.
+        searched: String,
+    },
+    /// A file could not be read or written.
+    #[error("{path}: {message}")]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The I/O error.
+        message: String,
+    },
+    /// The build failed: the command, its exit status and the tail of its output.
+    #[error("`{command}` failed ({status}); the last lines of its output (full log: {log}):\n{tail}")]
+    BuildFailed {
+        /// The command line.
+        command: String,
+        /// The exit status.
+        status: String,
+        /// The log file with the whole output.
+        log: PathBuf,
+        /// The last lines of the output.
+        tail: String,
+    },
+    /// The binary needs a glibc newer than the runtime has.
+    #[error("the built binary needs {found}, but the Lambda runtime has glibc {}.{} (needs: {all}); build with an older glibc target (cargo-lambda's default) or without the dependency that needs it", MAX_GLIBC.major, MAX_GLIBC.minor)]
+    GlibcTooNew {
+        /// The newest version needed.
+        found: GlibcVersion,
+        /// All versions needed.
+        all: String,
+    },
+}
+
+fn io_error(path: &Path, e: impl fmt::Display) -> BundlingError {
+    BundlingError::Io {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+impl RustBinary {
+    /// The Cargo workspace that holds the package.
+    pub fn workspace_dir(&self) -> PathBuf {
+        let mut dir = Some(self.package_dir.as_path());
+        while let Some(d) = dir {
+            if let Ok(text) = fs::read_to_string(d.join("Cargo.toml")) {
+                if text.lines().any(|l| l.trim() == "[workspace]") {
+                    return d.to_path_buf();
+                }
+            }
+            dir = d.parent().filter(|p| !p.as_os_str().is_empty());
+        }
+        self.package_dir.clone()
+    }
+
+    /// The Cargo target directory of the Lambda build.
+    pub fn effective_target_dir(&self) -> PathBuf {
+        self.target_dir
+            .clone()
+            .unwrap_or_else(|| self.workspace_dir().join("target").join("lambda"))
+    }
+
+    /// A short description, e.g. `lambdas/bootstrap (x86_64, release)`.
+    pub fn describe(&self, architecture: Architecture) -> String {
+        format!("{}/{} ({}, release)", self.package, self.bin, architecture.name())
+    }
+
+    fn check(&self) -> Result<(), BundlingError> {
+        if self.package.is_empty() {
+            return Err(BundlingError::Invalid(
+                "the Rust binary has no package: set `RustBinary.package` to the package name".into(),
+            ));
+        }
+        if self.bin.is_empty() {
+            return Err(BundlingError::Invalid(
+                "the Rust binary has no binary target: set `RustBinary.bin` (e.g. `bootstrap`)".into(),
+            ));
+        }
+        if !self.package_dir.join("Cargo.toml").is_file() {
+            return Err(BundlingError::Invalid(format!(
+                "{} has no Cargo.toml: set `RustBinary.package_dir` to the directory of package '{}'",
+                self.package_dir.display(),
+                self.package
+            )));
+        }
+        Ok(())
+    }
+
+    /// The source fingerprint (sha256 hex) of a build for `architecture`:
+    /// every file of the package except `target/` and `.git/`, the extra
+    /// sources, the workspace's `Cargo.toml`, `Cargo.lock`, toolchain and
+    /// `.cargo/config` files, and the build options.
+    pub fn fingerprint(&self, architecture: Architecture) -> Result<String, BundlingError> {
+        self.check()?;
+        let ws = self.workspace_dir();
+        let mut h = Sha256::new();
+        let field = |h: &mut Sha256, label: &str, bytes: &[u8]| {
+            h.update((label.len() as u64).to_le_bytes());
+            h.update(label.as_bytes());
+            h.update((bytes.len() as u64).to_le_bytes());
+            h.update(bytes);
+        };
+        field(&mut h, "format", b"rust-lambda-v1");
+        field(&mut h, "package", self.package.as_bytes());
+        field(&mut h, "bin", self.bin.as_bytes());
+        field(&mut h, "architecture", architecture.name().as_bytes());
+        field(&mut h, "profile", b"release");
+        for name in [
+            "Cargo.toml",
+            "Cargo.lock",
+            "rust-toolchain",
+            "rust-toolchain.toml",
+            ".cargo/config",
+            ".cargo/config.toml",
+        ] {
+            let p = ws.join(name);
+            if p.is_file() {
+                let bytes = fs::read(&p).map_err(|e| io_error(&p, e))?;
+                field(&mut h, &format!("workspace/{name}"), &bytes);
+            }
+        }
+        let mut roots = vec![("package".to_owned(), self.package_dir.clone())];
+        for (i, extra) in self.extra_sources.iter().enumerate() {
+            let p = if extra.is_absolute() {
+                extra.clone()
+            } else {
+                ws.join(extra)
+            };
+            roots.push((format!("extra{i}"), p));
+        }
+        for (label, root) in roots {
+            let mut files = Vec::new();
+            if root.is_file() {
+                files.push((String::new(), root.clone()));
+            } else {
+                collect_files(&root, &root, &mut files)?;
+            }
+            files.sort();
+            for (rel, path) in files {
+                let bytes = fs::read(&path).map_err(|e| io_error(&path, e))?;
+                field(&mut h, &format!("{label}/{rel}"), &bytes);
+            }
+        }
+        Ok(hex(&h.finalize()))
+    }
+
+    /// Where the cached zip of a fingerprint lives.
+    pub fn cache_path(&self, fingerprint: &str) -> PathBuf {
+        self.effective_target_dir()
+            .join("assets")
+            .join(format!("{fingerprint}.zip"))
+    }
+
+    /// Builds the zip for `architecture`, or reuses the cached zip of the same
+    /// source fingerprint. Shows a progress line on stderr while building.
+    ///
+    /// Within one process, prefer [`RustBinary::bundle`], which also shares one
+    /// build among every caller.
+    pub fn build(&self, architecture: Architecture) -> Result<BundledAsset, BundlingError> {
+        let fingerprint = self.fingerprint(architecture)?;
+        let zip_path = self.cache_path(&fingerprint);
+        if zip_path.is_file() {
+            let bytes = fs::read(&zip_path).map_err(|e| io_error(&zip_path, e))?;
+            return Ok(BundledAsset {
+                hash: sha256_hex(&bytes),
+                zip_path,
+                fingerprint,
+                built: false,
+                build_time: Duration::ZERO,
+            });
+        }
+        let start = Instant::now();
+        let bootstrap = self.run_cargo_lambda(architecture, &fingerprint)?;
+        let versions = glibc_versions(&bootstrap).map_err(|e| io_error(Path::new("bootstrap"), e))?;
+        if let Some(&found) = versions.last() {
+            if found > MAX_GLIBC {
+                let all = versions.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+                return Err(BundlingError::GlibcTooNew { found, all });
+            }
+        }
+        let zip = deterministic_zip(&mut [ZipEntry {
+            name: "bootstrap",
+            content: &bootstrap,
+            mode: 0o755,
+        }])
+        .map_err(|e| io_error(&zip_path, e))?;
+        write_atomically(&zip_path, &zip)?;
+        Ok(BundledAsset {
+            hash: sha256_hex(&zip),
+            zip_path,
+            fingerprint,
+            built: true,
+            build_time: start.elapsed(),
+        })
+    }
+
+    /// Like [`RustBinary::build`], but at most one build per fingerprint and
+    /// target directory per process: every function that uses the same binary
+    /// (and every synth of the process) gets the first result, success or failure.
+    pub fn bundle(&self, architecture: Architecture) -> Result<BundledAsset, Arc<BundlingError>> {
+        let fingerprint = self.fingerprint(architecture).map_err(Arc::new)?;
+        let key = format!("{}|{fingerprint}", self.effective_target_dir().display());
+        static BUILDS: OnceLock<Mutex<HashMap<String, Arc<OnceLock<BundleResult>>>>> = OnceLock::new();
+        let cell = {
+            let mut map = BUILDS
+                .get_or_init(Default::default)
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            Arc::clone(map.entry(key).or_default())
+        };
+        cell.get_or_init(|| self.build(architecture).map_err(Arc::new)).clone()
+    }
+
+    /// Runs cargo-lambda and returns the bytes of the built binary.
+    fn run_cargo_lambda(&self, architecture: Architecture, fingerprint: &str) -> Result<Vec<u8>, BundlingError> {
+        let ws = self.workspace_dir();
+        let tool = match &self.cargo_lambda {
+            Some(t) if t.is_file() => t.clone(),
+            Some(t) => {
+                return Err(BundlingError::ToolMissing {
+                    searched: t.display().to_string(),
+                })
+            }
+            None => find_cargo_lambda(&ws).ok_or_else(|| BundlingError::ToolMissing {
+                searched: format!("PATH, {}", ws.join(".venv-tools/bin").display()),
+            })?,
+        };
+        let target_dir = self.effective_target_dir();
+        let assets = target_dir.join("assets");
+        fs::create_dir_all(&assets).map_err(|e| io_error(&assets, e))?;
+        let out_dir = target_dir.join("out").join(&fingerprint[..16]);
+        let log_path = assets.join(format!("{fingerprint}.log"));
+        let log = fs::File::create(&log_path).map_err(|e| io_error(&log_path, e))?;
+        let log_err = log.try_clone().map_err(|e| io_error(&log_path, e))?;
+
+        let arch_flag = match architecture {
+            Architecture::X86_64 => "--x86-64",
+            Architecture::Arm64 => "--arm64",
+        };
+        let args: Vec<String> = vec![
+            "lambda".into(),
+            "build".into(),
+            "--release".into(),
+            arch_flag.into(),
+            "--package".into(),
+            self.package.clone(),
+            "--bin".into(),
+            self.bin.clone(),
+            "--lambda-dir".into(),
+            out_dir.display().to_string(),
+        ];
+        let command_line = format!("cargo {}", args.join(" "));
+        // The tool's directory first on PATH: a venv's python with ziglang is how cargo-lambda finds zig.
+        let mut path = vec![tool.parent().map(Path::to_path_buf).unwrap_or_default()];
+        if let Some(p) = std::env::var_os("PATH") {
+            path.extend(std::env::split_paths(&p));
+        }
+        let path = std::env::join_paths(path).map_err(|e| io_error(&tool, e))?;
+        let mut child = Command::new(&tool)
+            .args(&args)
+            .current_dir(&ws)
+            .env("PATH", path)
+            .env("CARGO_TARGET_DIR", &target_dir)
+            .env("CARGO_TERM_COLOR", "never")
+            .env_remove("CARGO_BUILD_TARGET")
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(log))
+            .stderr(Stdio::from(log_err))
+            .spawn()
+            .map_err(|e| io_error(&tool, e))?;
+
+        let what = format!("Building Rust Lambda {}", self.describe(architecture));
+        let status = wait_with_progress(&mut child, &what).map_err(|e| io_error(&tool, e))?;
+        if !status.success() {
+            let text = fs::read_to_string(&log_path).unwrap_or_default();
+            return Err(BundlingError::BuildFailed {
+                command: command_line,
+                status: status.to_string(),
+                log: log_path,
+                tail: tail(&text, 40),
+            });
+        }
+        let binary = out_dir.join(&self.bin).join("bootstrap");
+        let bytes = fs::read(&binary).map_err(|e| io_error(&binary, e))?;
+        let _ = fs::remove_dir_all(&out_dir);
+        Ok(bytes)
+    }
+}
+
+type BundleResult = Result<BundledAsset, Arc<BundlingError>>;
+
+/// Finds `cargo-lambda` on `PATH`, else in `<workspace>/.venv-tools/bin`.
+pub fn find_cargo_lambda(workspace: &Path) -> Option<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect())
+        .unwrap_or_default();
+    dirs.push(workspace.join(".venv-tools").join("bin"));
+    dirs.into_iter().map(|d| d.join("cargo-lambda")).find(|p| p.is_file())
+}
+
+fn collect_files(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> Result<(), BundlingError> {
+    let entries = fs::read_dir(dir).map_err(|e| io_error(dir, e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| io_error(dir, e))?;
+        let path = entry.path();
+        let name = entry.file_name();
+        if name == "target" || name == ".git" {
+            continue;
+        }
+        let meta = fs::metadata(&path).map_err(|e| io_error(&path, e))?;
+        if meta.is_dir() {
+            collect_files(root, &path, out)?;
+        } else if meta.is_file() {
+            let rel = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/");
+            out.push((rel, path));
+        }
+    }
+    Ok(())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), BundlingError> {
+    let tmp = path.with_extension(format!("zip.tmp-{}", std::process::id()));
+    fs::write(&tmp, bytes).map_err(|e| io_error(&tmp, e))?;
+    fs::rename(&tmp, path).map_err(|e| io_error(path, e))
+}
+
+fn tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.lines().collect();
+    let start = all.len().saturating_sub(lines);
+    all[start..].join("\n")
+}
+
+fn format_elapsed(d: Duration) -> String {
+    let s = d.as_secs();
+    if s >= 60 {
+        format!("{}m {:02}s", s / 60, s % 60)
+    } else {
+        format!("{:.1}s", d.as_secs_f64())
+    }
+}
+
+/// Waits for the build, showing what is built and for how long: a line
+/// updated in place on a terminal, otherwise a line at the start, one a
+/// minute, and one at the end.
+fn wait_with_progress(child: &mut std::process::Child, what: &str) -> std::io::Result<std::process::ExitStatus> {
+    let start = Instant::now();
+    let tty = std::io::stderr().is_terminal();
+    let mut err = std::io::stderr();
+    if !tty {
+        let _ = writeln!(err, "{what}…");
+    }
+    let mut last_report = Duration::ZERO;
+    loop {
+        if let Some(status) = child.try_wait()? {
+            let elapsed = format_elapsed(start.elapsed());
+            let outcome = if status.success() { "done" } else { "failed" };
+            if tty {
+                let _ = writeln!(err, "\r{what}… {outcome} in {elapsed}   ");
+            } else {
+                let _ = writeln!(err, "{what}: {outcome} in {elapsed}");
+            }
+            return Ok(status);
+        }
+        let elapsed = start.elapsed();
+        if tty {
+            let _ = write!(err, "\r{what}… {}   ", format_elapsed(elapsed));
+            let _ = err.flush();
+        } else if elapsed - last_report >= Duration::from_secs(60) {
+            last_report = elapsed;
+            let _ = writeln!(err, "{what}… still building ({})", format_elapsed(elapsed));
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn package(dir: &Path) -> RustBinary {
+        fs::create_dir_all(dir.join("src")).expect("mkdir");
+        fs::write(dir.join("Cargo.toml"), "[package]\nname = \"p\"\nversion = \"0.1.0\"\n").expect("write");
+        fs::write(dir.join("src/main.rs"), "fn main() {}\n").expect("write");
+        RustBinary {
+            package_dir: dir.to_path_buf(),
+            package: "p".into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn fingerprint_follows_sources_and_options_but_not_target() {
+        let dir = tempfile::tempdir().expect("dir");
+        let b = package(dir.path());
+        let a = b.fingerprint(Architecture::X86_64).expect("fingerprint");
+        assert_eq!(a, b.fingerprint(Architecture::X86_64).expect("fingerprint"));
+        assert_ne!(a, b.fingerprint(Architecture::Arm64).expect("fingerprint"));
+        fs::create_dir_all(dir.path().join("target/x")).expect("mkdir");
+        fs::write(dir.path().join("target/x/junk"), "built").expect("write");
+        assert_eq!(a, b.fingerprint(Architecture::X86_64).expect("fingerprint"));
+        fs::write(dir.path().join("src/main.rs"), "fn main() { println!(); }\n").expect("write");
+        assert_ne!(a, b.fingerprint(Architecture::X86_64).expect("fingerprint"));
+        let other_bin = RustBinary {
+            bin: "other".into(),
+            ..b.clone()
+        };
+        assert_ne!(
+            b.fingerprint(Architecture::X86_64).expect("fingerprint"),
+            other_bin.fingerprint(Architecture::X86_64).expect("fingerprint")
+        );
+    }
+
+    #[test]
+    fn the_workspace_is_the_nearest_workspace_manifest() {
+        let dir = tempfile::tempdir().expect("dir");
+        fs::write(dir.path().join("Cargo.toml"), "[workspace]\nmembers = [\"p\"]\n").expect("write");
+        let b = package(&dir.path().join("p"));
+        assert_eq!(b.workspace_dir(), dir.path());
+        assert_eq!(b.effective_target_dir(), dir.path().join("target/lambda"));
+        fs::write(dir.path().join("Cargo.lock"), "# lock 1\n").expect("write");
+        let a = b.fingerprint(Architecture::X86_64).expect("fingerprint");
+        fs::write(dir.path().join("Cargo.lock"), "# lock 2\n").expect("write");
+        assert_ne!(a, b.fingerprint(Architecture::X86_64).expect("fingerprint"));
+    }
+
+    #[test]
+    fn a_cached_zip_is_reused_without_building() {
+        let dir = tempfile::tempdir().expect("dir");
+        let b = RustBinary {
+            // A tool that does not exist: reaching the build would fail.
+            cargo_lambda: Some(dir.path().join("no-such-cargo-lambda")),
+            ..package(dir.path())
+        };
+        let fp = b.fingerprint(Architecture::X86_64).expect("fingerprint");
+        let err = b.build(Architecture::X86_64).expect_err("no tool");
+        assert!(matches!(err, BundlingError::ToolMissing { .. }), "{err}");
+        assert!(err.to_string().contains("pip install cargo-lambda ziglang"), "{err}");
+        let cached = b.cache_path(&fp);
+        fs::create_dir_all(cached.parent().expect("parent")).expect("mkdir");
+        fs::write(&cached, b"zip bytes").expect("write");
+        let hit = b.build(Architecture::X86_64).expect("cache hit");
+        assert!(!hit.built);
+        assert_eq!(hit.hash, sha256_hex(b"zip bytes"));
+        assert_eq!(hit.fingerprint, fp);
+    }
+
+    #[test]
+    fn incomplete_descriptions_say_what_to_set() {
+        let err = RustBinary::default()
+            .fingerprint(Architecture::X86_64)
+            .expect_err("no package");
+        assert!(err.to_string().contains("RustBinary.package"), "{err}");
+        let err = RustBinary {
+            package: "p".into(),
+            package_dir: "/nonexistent".into(),
+            ..Default::default()
+        }
+        .fingerprint(Architecture::X86_64)
+        .expect_err("no manifest");
+        assert!(err.to_string().contains("package_dir"), "{err}");
+    }
+
+    #[test]
+    fn tail_keeps_the_last_lines() {
+        assert_eq!(tail("a\nb\nc\n", 2), "b\nc");
+        assert_eq!(tail("a", 5), "a");
+    }
+}
