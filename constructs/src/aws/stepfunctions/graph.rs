@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::{json, Map as JsonMap, Value as Json};
 
+use crate::aws::lambda::FunctionArn;
 use crate::core::Value;
 
 use super::condition::Condition;
@@ -602,7 +603,7 @@ impl StateGraph {
 
     /// Adds a Task state invoking a Lambda function with the whole state input
     /// (a shortcut for `task(name, LambdaInvoke::new(function), props)`).
-    pub fn lambda_invoke(&self, name: &str, function: impl Into<Value>, props: TaskProps) -> Task {
+    pub fn lambda_invoke(&self, name: &str, function: &FunctionArn, props: TaskProps) -> Task {
         self.task(name, LambdaInvoke::new(function), props)
     }
 
@@ -966,8 +967,8 @@ mod tests {
     use crate::aws::stepfunctions::TaskInput;
     use crate::core::ElementRef;
 
-    fn fake_ref(idx: usize) -> Value {
-        Value::GetAtt(ElementRef { app: 0, idx }, "Arn".into())
+    fn fake_ref(idx: usize) -> FunctionArn {
+        FunctionArn::from_value(Value::GetAtt(ElementRef { app: 0, idx }, "Arn".into()))
     }
 
     #[test]
@@ -1030,7 +1031,7 @@ mod tests {
     #[test]
     fn references_become_placeholders_and_then_a_join() {
         let g = StateGraph::new();
-        g.lambda_invoke("Invoke", fake_ref(7), TaskProps::default()).end();
+        g.lambda_invoke("Invoke", &fake_ref(7), TaskProps::default()).end();
         let d = g.render();
         assert_eq!(d.tokens.len(), 2, "partition and function");
         let Value::Fn(f) = d.to_value() else {
@@ -1062,12 +1063,16 @@ mod tests {
         let legacy = LambdaInvoke {
             payload_response_only: true,
             retry_on_service_exceptions: false,
-            ..LambdaInvoke::new("arn:aws:lambda:us-east-1:123456789012:function:f")
+            ..LambdaInvoke::new(&FunctionArn::from_value(
+                "arn:aws:lambda:us-east-1:123456789012:function:f".into(),
+            ))
         };
         g.task("Legacy", legacy, TaskProps::default()).end();
         let custom = LambdaInvoke {
             payload: TaskInput::Value(Value::map().with("id.$", "$.id")),
-            ..LambdaInvoke::new("arn:aws:lambda:us-east-1:123456789012:function:f")
+            ..LambdaInvoke::new(&FunctionArn::from_value(
+                "arn:aws:lambda:us-east-1:123456789012:function:f".into(),
+            ))
         };
         g.task("Custom", custom, TaskProps::default()).end();
         let d = g.render();
@@ -1146,9 +1151,9 @@ mod tests {
     #[test]
     fn integrations_are_collected_from_nested_graphs() {
         let inner = StateGraph::new();
-        inner.lambda_invoke("Inner", fake_ref(1), TaskProps::default()).end();
+        inner.lambda_invoke("Inner", &fake_ref(1), TaskProps::default()).end();
         let g = StateGraph::new();
-        g.lambda_invoke("Outer", fake_ref(2), TaskProps::default())
+        g.lambda_invoke("Outer", &fake_ref(2), TaskProps::default())
             .next(&g.map("Each", &inner, MapProps::default()))
             .end();
         assert_eq!(g.integrations().len(), 2);

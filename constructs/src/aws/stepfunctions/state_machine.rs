@@ -470,6 +470,7 @@ fn diagram_file_name(node: &Construct) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::aws::lambda::FunctionArn;
     use crate::aws::stepfunctions::{Chainable, TaskProps, WaitTime};
     use crate::core::{App, Stack, StackProps};
     use serde_json::json;
@@ -496,9 +497,9 @@ mod tests {
         let (_app, s) = machine(|stack, g| {
             let f1 = CfnResource::new(stack, "F1", "AWS::Lambda::Function");
             let f2 = CfnResource::new(stack, "F2", "AWS::Lambda::Function");
-            let a = g.lambda_invoke("A", f1.get_att("Arn"), TaskProps::default());
-            let b = g.lambda_invoke("B", f2.get_att("Arn"), TaskProps::default());
-            let c = g.lambda_invoke("C", f1.get_att("Arn"), TaskProps::default());
+            let a = g.lambda_invoke("A", &FunctionArn::from_value(f1.get_att("Arn")), TaskProps::default());
+            let b = g.lambda_invoke("B", &FunctionArn::from_value(f2.get_att("Arn")), TaskProps::default());
+            let c = g.lambda_invoke("C", &FunctionArn::from_value(f1.get_att("Arn")), TaskProps::default());
             a.next(&b).next(&c).end();
         });
         let t = &s.stacks[0].template;
@@ -555,16 +556,14 @@ mod tests {
 
     #[test]
     fn sdk_and_sns_integrations_are_granted() {
+        use crate::aws::sns::{Topic, TopicProps};
         use crate::aws::stepfunctions::{AwsSdkCall, SnsPublish, TaskInput};
         let (_app, s) = machine(|stack, g| {
-            let topic = CfnResource::new(stack, "Topic", "AWS::SNS::Topic");
+            let topic = Topic::new(stack, "Topic", TopicProps::default());
             let call = AwsSdkCall::new("ec2", "describeInstances", ["*".into()]);
+            let publish = SnsPublish::new(&topic.arn(), TaskInput::whole_input());
             g.task("Describe", call, TaskProps::default())
-                .next(&g.task(
-                    "Notify",
-                    SnsPublish::new(topic.ref_(), TaskInput::whole_input()),
-                    TaskProps::default(),
-                ))
+                .next(&g.task("Notify", publish, TaskProps::default()))
                 .end();
         });
         let text = serde_json::to_string(&s.stacks[0].template).expect("json");
@@ -573,7 +572,7 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.contains(r#""Action":"sns:Publish","Effect":"Allow","Resource":{"Ref":"Topic"}"#),
+            text.contains(r#""Action":"sns:Publish","Effect":"Allow","Resource":{"Ref":"TopicBFC7AF6E"}"#),
             "{text}"
         );
     }

@@ -1,6 +1,8 @@
 //! Task integrations: what a Task state calls, and the permissions it needs.
 
 use crate::aws::iam::PolicyStatement;
+use crate::aws::lambda::FunctionArn;
+use crate::aws::sns::TopicArn;
 use crate::core::{Pseudo, Value};
 
 use super::retry::Retry;
@@ -49,9 +51,9 @@ pub enum InvocationType {
 /// `result_path` is `$.Output`), unless `payload_response_only` is set.
 #[derive(Clone, Debug)]
 pub struct LambdaInvoke {
-    /// The function's ARN (e.g. `function.arn()`); a reference to a function of
+    /// The function's ARN (`function.arn()`); a reference to a function of
     /// another stack becomes an import.
-    pub function: Value,
+    pub function: FunctionArn,
     /// The event passed to the function. Default: the whole state input.
     pub payload: TaskInput,
     /// Use the function ARN as `Resource` and return only the function's
@@ -70,9 +72,9 @@ pub struct LambdaInvoke {
 
 impl LambdaInvoke {
     /// Invokes the function with the whole state input as the event.
-    pub fn new(function: impl Into<Value>) -> LambdaInvoke {
+    pub fn new(function: &FunctionArn) -> LambdaInvoke {
         LambdaInvoke {
-            function: function.into(),
+            function: function.clone(),
             payload: TaskInput::whole_input(),
             payload_response_only: false,
             invocation_type: InvocationType::RequestResponse,
@@ -85,8 +87,8 @@ impl LambdaInvoke {
 /// Publishes a message to an SNS topic (`arn:aws:states:::sns:publish`).
 #[derive(Clone, Debug)]
 pub struct SnsPublish {
-    /// The topic's ARN (e.g. `topic.arn()`).
-    pub topic: Value,
+    /// The topic's ARN (`topic.arn()`).
+    pub topic: TopicArn,
     /// The message.
     pub message: TaskInput,
     /// The subject of e-mail deliveries. Default: none.
@@ -97,9 +99,9 @@ pub struct SnsPublish {
 
 impl SnsPublish {
     /// Publishes `message` to the topic.
-    pub fn new(topic: impl Into<Value>, message: TaskInput) -> SnsPublish {
+    pub fn new(topic: &TopicArn, message: TaskInput) -> SnsPublish {
         SnsPublish {
-            topic: topic.into(),
+            topic: topic.clone(),
             message,
             subject: None,
             message_attributes: None,
@@ -265,7 +267,7 @@ pub(crate) enum Need {
 impl Integration {
     pub(crate) fn resource(&self) -> Value {
         match self {
-            Integration::LambdaInvoke(l) if l.payload_response_only => l.function.clone(),
+            Integration::LambdaInvoke(l) if l.payload_response_only => l.function.value(),
             Integration::LambdaInvoke(_) => states_arn("lambda:invoke"),
             Integration::SnsPublish(_) => states_arn("sns:publish"),
             Integration::AwsSdk(c) => states_arn(&format!("aws-sdk:{}:{}", c.service, c.action)),
@@ -281,7 +283,7 @@ impl Integration {
                 TaskInput::Value(v) => Some(v.clone()),
             },
             Integration::LambdaInvoke(l) => {
-                let mut v = Value::map().with("FunctionName", l.function.clone());
+                let mut v = Value::map().with("FunctionName", l.function.value());
                 let (k, p) = l.payload.entry("Payload");
                 v = v.with(k, p);
                 match l.invocation_type {
@@ -295,7 +297,7 @@ impl Integration {
                 Some(v)
             }
             Integration::SnsPublish(s) => {
-                let mut v = Value::map().with("TopicArn", s.topic.clone());
+                let mut v = Value::map().with("TopicArn", s.topic.value());
                 let (k, m) = s.message.entry("Message");
                 v = v.with(k, m);
                 if let Some(subject) = &s.subject {
@@ -334,8 +336,8 @@ impl Integration {
 
     pub(crate) fn needs(&self) -> Vec<Need> {
         match self {
-            Integration::LambdaInvoke(l) => vec![Need::Invoke(l.function.clone())],
-            Integration::SnsPublish(s) => vec![Need::Publish(s.topic.clone())],
+            Integration::LambdaInvoke(l) => vec![Need::Invoke(l.function.value())],
+            Integration::SnsPublish(s) => vec![Need::Publish(s.topic.value())],
             Integration::AwsSdk(c) => vec![Need::Action(c.derived_iam_action(), c.iam_resources.clone())],
             Integration::Custom(c) => c.policy_statements.iter().cloned().map(Need::Statement).collect(),
         }
