@@ -49,7 +49,7 @@ pub(crate) fn lambda<F: InvocableFunction>(
 ) -> Task {
     graph.lambda_invoke(
         name,
-        function.function_arn(),
+        &constructs::aws::lambda::FunctionArn::from_value(function.function_arn()),
         TaskProps {
             input_path: Some(input_path.into()),
             result_path: Some(result_path.into()),
