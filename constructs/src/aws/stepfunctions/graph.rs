@@ -1125,6 +1125,44 @@ mod tests {
     }
 
     #[test]
+    fn a_duplicate_name_in_one_graph_is_an_error() {
+        let g = StateGraph::new();
+        g.pass("A", PassProps::default()).end();
+        g.succeed("A");
+        let errors = g.render().validate();
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains("state 'A': the name is used more than once in the same graph")),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn raw_states_are_validated_too() {
+        let g = StateGraph::new();
+        let raw = Value::from_json(serde_json::json!({
+            "Type": "Pass",
+            "Retry": [{ "ErrorEquals": ["States.ALL"] }],
+            "InputPath": "Input",
+        }));
+        g.custom("Raw", raw).next(&g.succeed("Done"));
+        let errors = g.render().validate();
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains("state 'Raw': Retry is not allowed on a Pass state")),
+            "{errors:?}"
+        );
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains("state 'Raw': InputPath: 'Input' must start with '$'")),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
     fn a_graph_nested_in_itself_is_refused() {
         let g = StateGraph::new();
         g.map("Self", &g, MapProps::default()).end();

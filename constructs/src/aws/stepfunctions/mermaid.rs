@@ -165,9 +165,14 @@ fn scope(c: &mut Ctx, def: &Map<String, Json>, indent: &str) -> Option<String> {
                         .map(|bs| bs.iter().filter_map(Json::as_object).collect())
                         .unwrap_or_default()
                 };
-                for inner in scopes {
+                for (i, inner) in scopes.into_iter().enumerate() {
                     let start = c.id();
-                    let _ = writeln!(c.out, "{inner_indent}{start}(( ))");
+                    let entry = if ty == "Map" {
+                        "each item".to_owned()
+                    } else {
+                        format!("branch {}", i + 1)
+                    };
+                    let _ = writeln!(c.out, "{inner_indent}{start}((\"{entry}\"))");
                     if let Some(first) = scope(c, inner, &inner_indent) {
                         let _ = writeln!(c.out, "{inner_indent}{start} --> {first}");
                     }
@@ -284,6 +289,7 @@ mod tests {
         assert!(text.contains("-. \"catch States.ALL\" .->"), "{text}");
         assert!(text.contains("start --> n1"), "{text}");
         assert!(text.contains("(((end)))"), "{text}");
+        assert!(text.contains("((\"each item\"))"), "{text}");
     }
 
     #[test]
