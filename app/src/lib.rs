@@ -3,15 +3,16 @@
 //!
 //! One module per stack; [`build`] wires them as the seed's `bin/app.ts` does.
 
+pub mod lambda_functions_stack;
 pub mod start_state_machine_stack;
 pub mod stop_state_machine_stack;
 
-use constructs::core::{App, CfnResource, Pseudo, Stack, StackProps, Tags};
+use constructs::core::{App, Pseudo, Tags};
+
+use lambda_functions_stack::{LambdaFunctionsStack, LambdaFunctionsStackProps};
 
 /// Builds every stack of the app.
 pub fn build(app: &App) {
-    // Placeholder until the seed's stacks land (one module per stack).
-    let stack = Stack::new(app, "PlaceholderStack", StackProps::default());
-    CfnResource::new(&stack, "Topic", "AWS::SNS::Topic");
-    Tags::of(&stack).add("stackId", Pseudo::StackId);
+    let lambda_functions = LambdaFunctionsStack::new(app, "LambdaFunctionsStack", LambdaFunctionsStackProps::default());
+    Tags::of(lambda_functions.stack()).add("stackId", Pseudo::StackId);
 }

@@ -146,6 +146,11 @@ fn execute(cli: Cli, build: &dyn Fn(&App)) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::List { long } => {
+            // Listing needs no Lambda code: skip bundling, as the CDK CLI's `ls` does.
+            let mut context = context;
+            context
+                .entry(crate::aws::lambda::BUNDLING_STACKS_CONTEXT.to_owned())
+                .or_insert_with(|| serde_json::json!([]));
             let assembly = synth_app(build, context, &outdir)?;
             for s in &assembly.synthesis.stacks {
                 if s.dependencies.is_empty() {

@@ -2,4 +2,5 @@
 
 mod cli;
 mod core;
+mod lambda_functions_stack;
 mod support;

@@ -68,10 +68,23 @@ pub fn cfn_lint(templates: &[PathBuf]) -> Option<Lint> {
     })
 }
 
-/// Synthesizes an app built by `build` into a fresh temporary directory.
+/// The context of template tests: the workspace's `cdk.json` context, with
+/// Lambda bundling skipped (`aws:cdk:bundling-stacks: []`), so a test that
+/// only reads templates does not build the handlers (the bundling tests do).
+pub fn app_context() -> indexmap::IndexMap<String, serde_json::Value> {
+    let mut context = constructs::cli::load_context(&workspace(), &[]).unwrap_or_else(|e| panic!("{e}"));
+    context.insert(
+        constructs::aws::lambda::BUNDLING_STACKS_CONTEXT.to_owned(),
+        serde_json::json!([]),
+    );
+    context
+}
+
+/// Synthesizes an app built by `build` into a fresh temporary directory, with
+/// [`app_context`].
 pub fn synth(build: impl Fn(&constructs::core::App)) -> (tempfile::TempDir, constructs::core::CloudAssembly) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let app = constructs::core::App::new();
+    let app = constructs::core::App::with_context(app_context());
     build(&app);
     let out = dir.path().join("cdk.out");
     let assembly = app.synth_to(&out).unwrap_or_else(|e| panic!("{e}"));

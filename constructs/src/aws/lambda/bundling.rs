@@ -289,6 +289,12 @@ impl RustBinary {
         }])
         .map_err(|e| io_error(&zip_path, e))?;
         write_atomically(&zip_path, &zip)?;
+        // The build may have changed the sources (e.g. written a missing
+        // Cargo.lock): file the zip under what the sources are now, too.
+        let after = self.fingerprint(architecture)?;
+        if after != fingerprint {
+            write_atomically(&self.cache_path(&after), &zip)?;
+        }
         Ok(BundledAsset {
             hash: sha256_hex(&zip),
             zip_path,

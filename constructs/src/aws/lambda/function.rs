@@ -205,6 +205,16 @@ impl Grantable for Function {
     }
 }
 
+impl crate::aws::events::InvocableFunction for Function {
+    fn function_arn(&self) -> Value {
+        self.arn().into()
+    }
+
+    fn function_node(&self) -> &Construct {
+        &self.node
+    }
+}
+
 impl Function {
     /// Adds a function. Invalid props are reported at synthesis with the path.
     pub fn new(scope: &impl Scope, id: &str, props: FunctionProps) -> Function {
