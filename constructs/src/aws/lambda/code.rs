@@ -131,7 +131,13 @@ pub(crate) fn use_code(function: &Construct, code: &Code, architecture: Architec
             Err(message) => {
                 let paths = s.paths.borrow();
                 let shared = if paths.len() > 1 {
-                    format!(" (shared by {} functions: {})", paths.len(), paths.join(", "))
+                    let shown: Vec<&str> = paths.iter().skip(1).take(2).map(String::as_str).collect();
+                    let more = if paths.len() > 3 { ", ..." } else { "" };
+                    format!(
+                        " (shared by {} functions, also {}{more})",
+                        paths.len(),
+                        shown.join(", ")
+                    )
                 } else {
                     String::new()
                 };
