@@ -340,6 +340,21 @@ fn two_builds_give_an_identical_zip_and_the_second_synth_reuses_the_cache() {
 }
 
 #[test]
+fn an_arm64_build_is_an_aarch64_binary_within_the_glibc_limit() {
+    if support::tool("cargo-lambda").is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    let package = tiny_package(&dir.path().join("tiny"), "fn main() { println!(\"arm\"); }\n");
+    let built = package.build(Architecture::Arm64).unwrap_or_else(|e| panic!("{e}"));
+    let bootstrap = bootstrap_of(&built.zip_path);
+    // ELF e_machine (little endian, offset 18): 183 = EM_AARCH64.
+    assert_eq!(bootstrap.get(18..20), Some(&[183u8, 0][..]));
+    let needed = glibc_requirement(&bootstrap).expect("an ELF binary");
+    assert!(needed.is_some_and(|v| v <= MAX_GLIBC), "{needed:?}");
+}
+
+#[test]
 fn a_build_failure_names_the_function_and_shows_the_compiler_output() {
     if support::tool("cargo-lambda").is_none() {
         return;
