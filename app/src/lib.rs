@@ -10,9 +10,42 @@ pub mod stop_state_machine_stack;
 use constructs::core::{App, Pseudo, Tags};
 
 use lambda_functions_stack::{LambdaFunctionsStack, LambdaFunctionsStackProps};
+use start_state_machine_stack::{WebAppStartStateMachineProps, WebAppStartStateMachineStack};
+use stop_state_machine_stack::{WebAppStopStateMachineProps, WebAppStopStateMachineStack};
 
 /// Builds every stack of the app.
 pub fn build(app: &App) {
     let lambda_functions = LambdaFunctionsStack::new(app, "LambdaFunctionsStack", LambdaFunctionsStackProps::default());
     Tags::of(lambda_functions.stack()).add("stackId", Pseudo::StackId);
+    let l = &lambda_functions;
+    WebAppStartStateMachineStack::new(
+        app,
+        "WebAppStartStateMachineStack",
+        &WebAppStartStateMachineProps {
+            start_ec2_instance_function: l.start_ec2_instance_function(),
+            describe_status_ec2_instance_function: l.describe_status_ec2_instance_function(),
+            run_command_ec2_instance_function: l.run_command_ec2_instance_function(),
+            describe_result_run_command_function: l.describe_result_run_command_function(),
+            start_db_cluster_function: l.start_db_cluster_function(),
+            describe_db_cluster_function: l.describe_db_cluster_function(),
+            describe_health_target_function: l.describe_health_target_function(),
+            delete_alb_rule_function: l.delete_alb_rule_function(),
+            notice_slack_function: l.notice_slack_function(),
+        },
+    );
+    WebAppStopStateMachineStack::new(
+        app,
+        "WebAppStopStateMachineStack",
+        &WebAppStopStateMachineProps {
+            stop_ec2_instance_function: l.stop_ec2_instance_function(),
+            describe_ec2_instance_function: l.describe_ec2_instance_function(),
+            run_command_ec2_instance_function: l.run_command_ec2_instance_function(),
+            describe_result_run_command_function: l.describe_result_run_command_function(),
+            stop_db_cluster_function: l.stop_db_cluster_function(),
+            describe_db_cluster_function: l.describe_db_cluster_function(),
+            create_alb_rule_function: l.create_alb_rule_function(),
+            start_backup_job_function: l.start_backup_job_function(),
+            notice_slack_function: l.notice_slack_function(),
+        },
+    );
 }

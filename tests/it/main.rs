@@ -3,4 +3,5 @@
 mod cli;
 mod core;
 mod lambda_functions_stack;
+mod state_machines;
 mod support;
