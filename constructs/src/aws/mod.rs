@@ -5,4 +5,5 @@ pub mod iam;
 pub mod lambda;
 pub mod logs;
 pub mod sns;
+pub mod ssm;
 pub mod stepfunctions;
