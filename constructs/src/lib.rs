@@ -7,6 +7,7 @@
 //! - [`core`]: the synthesis engine.
 //! - [`aws`]: constructs for AWS services.
 //! - [`patterns`]: reusable job-net constructs built from the service constructs.
+//! - `deploy` (feature `deploy`): bootstrap, asset publishing, deploy, diff and destroy.
 
 pub mod aws;
 pub mod core;
@@ -14,3 +15,5 @@ pub mod patterns;
 
 #[cfg(feature = "cli")]
 pub mod cli;
+#[cfg(feature = "deploy")]
+pub mod deploy;

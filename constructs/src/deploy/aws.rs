@@ -1,0 +1,254 @@
+//! AWS clients from aws-config's standard chain, and a counter of the API calls they make.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_cloudformation::config::ConfigBag;
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
+
+use super::error::DeployError;
+
+/// How to reach AWS. Everything not set here comes from aws-config's standard
+/// chain: `AWS_PROFILE`, `AWS_REGION`, `AWS_ENDPOINT_URL` (and
+/// `AWS_ENDPOINT_URL_<SERVICE>`), credentials from the environment, the
+/// profile, SSO or the instance role.
+///
+/// The deploy uses these credentials directly: it does not assume the CDK
+/// bootstrap's deploy, file-publishing or cfn-exec roles that a Cloud
+/// Assembly names for the official CLI (`assumeRoleArn`).
+#[derive(Clone, Debug, Default)]
+pub struct ConnectOptions {
+    /// The named profile. Default: `AWS_PROFILE`, else `default`.
+    pub profile: Option<String>,
+    /// The region. Default: `AWS_REGION`, else the profile's.
+    pub region: Option<String>,
+    /// The endpoint of every service (e.g. a local AWS). Default: `AWS_ENDPOINT_URL`, else AWS.
+    /// With an endpoint, S3 uses path-style addressing.
+    pub endpoint_url: Option<String>,
+    /// How often to poll CloudFormation while waiting. Default: `CONSTRUCTS_POLL_MS`
+    /// milliseconds, else 1 s.
+    pub poll_interval: Option<Duration>,
+}
+
+/// A thread-safe tally of the AWS API calls made, by `Service.Operation`.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ApiCalls(Arc<Mutex<BTreeMap<String, u64>>>);
+
+impl ApiCalls {
+    /// The counts so far.
+    pub fn snapshot(&self) -> ApiCallCounts {
+        ApiCallCounts(self.0.lock().unwrap_or_else(PoisonError::into_inner).clone())
+    }
+
+    fn record(&self, operation: String) {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(operation)
+            .or_default() += 1;
+    }
+}
+
+/// API call counts by `Service.Operation` (e.g. `CloudFormation.CreateChangeSet`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ApiCallCounts(pub BTreeMap<String, u64>);
+
+impl ApiCallCounts {
+    /// All calls.
+    pub fn total(&self) -> u64 {
+        self.0.values().sum()
+    }
+
+    /// The calls of one operation, e.g. `get("S3.PutObject")`.
+    pub fn get(&self, operation: &str) -> u64 {
+        self.0.get(operation).copied().unwrap_or(0)
+    }
+
+    /// The calls made since `earlier` (a snapshot of the same counter).
+    pub fn since(&self, earlier: &ApiCallCounts) -> ApiCallCounts {
+        ApiCallCounts(
+            self.0
+                .iter()
+                .filter_map(|(k, v)| {
+                    let d = v.saturating_sub(earlier.get(k));
+                    (d > 0).then(|| (k.clone(), d))
+                })
+                .collect(),
+        )
+    }
+}
+
+impl fmt::Display for ApiCallCounts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.total())?;
+        if !self.0.is_empty() {
+            let parts: Vec<String> = self.0.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            write!(f, " ({})", parts.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+/// Counts each operation once, before its first attempt (retries are not counted).
+#[derive(Clone, Debug)]
+struct CountCalls(ApiCalls);
+
+impl Intercept for CountCalls {
+    fn name(&self) -> &'static str {
+        "CountCalls"
+    }
+
+    fn read_before_execution(
+        &self,
+        _context: &BeforeSerializationInterceptorContextRef<'_>,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let name = cfg
+            .load::<Metadata>()
+            .map(|m| format!("{}.{}", m.service(), m.name()))
+            .unwrap_or_else(|| "unknown".to_owned());
+        self.0.record(name);
+        Ok(())
+    }
+}
+
+/// The clients the engine uses, all counting into one [`ApiCalls`].
+#[derive(Clone, Debug)]
+pub(crate) struct Clients {
+    pub cfn: aws_sdk_cloudformation::Client,
+    pub s3: aws_sdk_s3::Client,
+    pub sts: aws_sdk_sts::Client,
+    pub calls: ApiCalls,
+    pub region: String,
+    pub poll: Duration,
+    sdk: SdkConfig,
+    path_style: bool,
+}
+
+fn env_set(name: &str) -> bool {
+    std::env::var_os(name).is_some_and(|v| !v.is_empty())
+}
+
+impl Clients {
+    /// Loads the configuration and builds the clients.
+    pub async fn connect(options: &ConnectOptions) -> Result<Clients, DeployError> {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        if let Some(p) = &options.profile {
+            loader = loader.profile_name(p);
+        }
+        if let Some(r) = &options.region {
+            loader = loader.region(Region::new(r.clone()));
+        }
+        if let Some(e) = &options.endpoint_url {
+            loader = loader.endpoint_url(e);
+        }
+        let sdk = loader.load().await;
+        let region = sdk.region().map(|r| r.to_string()).ok_or(DeployError::NoRegion)?;
+        let path_style = options.endpoint_url.is_some()
+            || sdk.endpoint_url().is_some()
+            || env_set("AWS_ENDPOINT_URL")
+            || env_set("AWS_ENDPOINT_URL_S3");
+        let poll = options.poll_interval.unwrap_or_else(|| {
+            std::env::var("CONSTRUCTS_POLL_MS")
+                .ok()
+                .and_then(|v| v.parse::<u64>().ok())
+                .map_or(Duration::from_secs(1), Duration::from_millis)
+        });
+        let calls = ApiCalls::default();
+        let counter = CountCalls(calls.clone());
+        let cfn = aws_sdk_cloudformation::Client::from_conf(
+            aws_sdk_cloudformation::config::Builder::from(&sdk)
+                .interceptor(counter.clone())
+                .build(),
+        );
+        let sts = aws_sdk_sts::Client::from_conf(
+            aws_sdk_sts::config::Builder::from(&sdk)
+                .interceptor(counter.clone())
+                .build(),
+        );
+        let mut clients = Clients {
+            cfn,
+            s3: aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&sdk).build()),
+            sts,
+            calls,
+            region,
+            poll,
+            sdk,
+            path_style,
+        };
+        clients.s3 = clients.s3_for(None);
+        Ok(clients)
+    }
+
+    /// An S3 client for `region` (the configured one when `None`).
+    pub fn s3_for(&self, region: Option<&str>) -> aws_sdk_s3::Client {
+        let mut b = aws_sdk_s3::config::Builder::from(&self.sdk)
+            .force_path_style(self.path_style)
+            .interceptor(CountCalls(self.calls.clone()));
+        if let Some(r) = region {
+            b = b.region(Region::new(r.to_owned()));
+        }
+        aws_sdk_s3::Client::from_conf(b.build())
+    }
+
+    /// The partition of the region (`aws`, `aws-cn`, `aws-us-gov`).
+    pub fn partition(&self) -> &'static str {
+        partition_of(&self.region)
+    }
+}
+
+/// The partition of a region.
+pub(crate) fn partition_of(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else if region.starts_with("us-iso-") {
+        "aws-iso"
+    } else if region.starts_with("us-isob-") {
+        "aws-iso-b"
+    } else {
+        "aws"
+    }
+}
+
+/// The domain suffix of a region's endpoints.
+pub(crate) fn url_suffix_of(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "amazonaws.com.cn"
+    } else {
+        "amazonaws.com"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_subtract_and_render() {
+        let calls = ApiCalls::default();
+        calls.record("CloudFormation.DescribeStacks".into());
+        let before = calls.snapshot();
+        calls.record("CloudFormation.DescribeStacks".into());
+        calls.record("S3.PutObject".into());
+        let d = calls.snapshot().since(&before);
+        assert_eq!(d.total(), 2);
+        assert_eq!(d.get("S3.PutObject"), 1);
+        assert_eq!(d.to_string(), "2 (CloudFormation.DescribeStacks 1, S3.PutObject 1)");
+    }
+
+    #[test]
+    fn partitions() {
+        assert_eq!(partition_of("cn-north-1"), "aws-cn");
+        assert_eq!(partition_of("eu-west-1"), "aws");
+        assert_eq!(url_suffix_of("cn-north-1"), "amazonaws.com.cn");
+    }
+}

@@ -1,0 +1,232 @@
+//! The `deploy`, `diff`, `destroy` and `bootstrap` commands of an app's CLI.
+//!
+//! Exit codes: 0 on success; 1 when a stack failed, a change was refused,
+//! or `diff --fail` found differences; 130 when interrupted with Ctrl-C (the
+//! operations CloudFormation already started go on; the next deploy picks up
+//! from the stacks' real state).
+
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+
+use super::{ConnectOptions, DeployOptions, Deployer, DestroyOptions, ParameterValue, RequireApproval, Selection};
+use crate::core::CloudAssembly;
+
+/// Where and as whom to deploy (aws-config's standard chain fills the rest).
+#[derive(Debug, Args)]
+pub struct AwsArgs {
+    /// The AWS profile. Default: `AWS_PROFILE`, else `default`.
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// The region. Default: `AWS_REGION`, else the profile's.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Also print the AWS API calls by operation.
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+/// Arguments of `deploy`.
+#[derive(Debug, Args)]
+pub struct DeployArgs {
+    /// Stacks to deploy (artifact ids or stack names, `*` wildcards), with the stacks they depend on.
+    pub stacks: Vec<String>,
+    /// Deploy every stack.
+    #[arg(long)]
+    pub all: bool,
+    /// How many independent stacks deploy at once.
+    #[arg(long, default_value_t = 1)]
+    pub concurrency: usize,
+    /// Deploy even stacks whose template, parameters and tags are unchanged.
+    #[arg(short, long)]
+    pub force: bool,
+    /// Parameter values, `Stack:Key=Value` or `Key=Value` (for every stack that has the parameter).
+    #[arg(long = "parameters", value_name = "[STACK:]KEY=VALUE")]
+    pub parameters: Vec<ParameterValue>,
+    /// Only the named stacks, not the stacks they depend on.
+    #[arg(short, long)]
+    pub exclusively: bool,
+    /// Which IAM and security-group changes need a yes before deploying (`never` for CI).
+    #[arg(long, value_enum, default_value_t = RequireApproval::Broadening)]
+    pub require_approval: RequireApproval,
+    /// Where and as whom.
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// Arguments of `diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// Stacks to compare (default: all).
+    pub stacks: Vec<String>,
+    /// Exit with 1 when there are differences.
+    #[arg(long)]
+    pub fail: bool,
+    /// Where and as whom.
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// Arguments of `destroy`.
+#[derive(Debug, Args)]
+pub struct DestroyArgs {
+    /// Stacks to delete, with the stacks that depend on them.
+    pub stacks: Vec<String>,
+    /// Delete every stack.
+    #[arg(long)]
+    pub all: bool,
+    /// Don't ask for confirmation.
+    #[arg(short, long)]
+    pub force: bool,
+    /// Only the named stacks, not the stacks that depend on them.
+    #[arg(short, long)]
+    pub exclusively: bool,
+    /// How many stacks are deleted at once.
+    #[arg(long, default_value_t = 1)]
+    pub concurrency: usize,
+    /// Where and as whom.
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// Arguments of `bootstrap`.
+#[derive(Debug, Args)]
+pub struct BootstrapArgs {
+    /// Where and as whom.
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// The commands that talk to AWS.
+#[derive(Debug, Subcommand)]
+pub enum DeployCommand {
+    /// Synthesize, publish assets, and deploy stacks through change sets in dependency order.
+    Deploy(DeployArgs),
+    /// Compare the local templates with the deployed ones.
+    Diff(DiffArgs),
+    /// Delete stacks, in reverse dependency order.
+    Destroy(DestroyArgs),
+    /// Create or update the bootstrap stack (asset bucket and version parameter) of an environment.
+    Bootstrap(BootstrapArgs),
+}
+
+impl DeployCommand {
+    fn aws(&self) -> &AwsArgs {
+        match self {
+            DeployCommand::Deploy(a) => &a.aws,
+            DeployCommand::Diff(a) => &a.aws,
+            DeployCommand::Destroy(a) => &a.aws,
+            DeployCommand::Bootstrap(a) => &a.aws,
+        }
+    }
+}
+
+/// Runs a command; `synth` synthesizes the app and writes the assembly.
+/// Ctrl-C stops waiting with exit code 130.
+pub fn execute(cmd: DeployCommand, synth: &dyn Fn() -> Result<CloudAssembly, String>) -> Result<ExitCode, String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let result = runtime.block_on(async {
+        tokio::select! {
+            r = run(cmd, synth) => r,
+            _ = tokio::signal::ctrl_c() => {
+                eprintln!(
+                    "\nInterrupted: stopped waiting. CloudFormation goes on with the operations already started; \
+                     the next deploy picks up from the stacks' real state."
+                );
+                Ok(ExitCode::from(130))
+            }
+        }
+    });
+    // Don't wait for a prompt still reading stdin.
+    runtime.shutdown_background();
+    result
+}
+
+async fn run(cmd: DeployCommand, synth: &dyn Fn() -> Result<CloudAssembly, String>) -> Result<ExitCode, String> {
+    let aws = cmd.aws();
+    let verbose = aws.verbose;
+    let deployer = Deployer::connect(ConnectOptions {
+        profile: aws.profile.clone(),
+        region: aws.region.clone(),
+        ..Default::default()
+    })
+    .await
+    .map_err(|e| e.to_string())?;
+    let code = match cmd {
+        DeployCommand::Bootstrap(_) => {
+            let report = deployer.bootstrap(false).await.map_err(|e| e.to_string())?;
+            println!("Bootstrap of {}: {:?}", deployer.region(), report.outcome);
+            for o in &report.outputs {
+                println!("  {} = {}", o.key, o.value);
+            }
+            ExitCode::SUCCESS
+        }
+        DeployCommand::Deploy(a) => {
+            let assembly = synth()?;
+            let options = DeployOptions {
+                selection: Selection {
+                    stacks: a.stacks,
+                    all: a.all,
+                    exclusively: a.exclusively,
+                },
+                concurrency: a.concurrency,
+                force: a.force,
+                parameters: a.parameters,
+                require_approval: a.require_approval,
+                quiet: false,
+            };
+            let report = deployer.deploy(&assembly, &options).await.map_err(|e| e.to_string())?;
+            print!("{report}");
+            if report.is_success() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        DeployCommand::Diff(a) => {
+            let assembly = synth()?;
+            let selection = Selection {
+                stacks: a.stacks,
+                ..Default::default()
+            };
+            let diffs = deployer.diff(&assembly, &selection).await.map_err(|e| e.to_string())?;
+            for d in &diffs {
+                println!("{d}");
+            }
+            let differs = diffs.iter().filter(|d| !d.is_empty()).count();
+            println!("Number of stacks with differences: {differs}");
+            if a.fail && differs > 0 {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        DeployCommand::Destroy(a) => {
+            let assembly = synth()?;
+            let options = DestroyOptions {
+                selection: Selection {
+                    stacks: a.stacks,
+                    all: a.all,
+                    exclusively: a.exclusively,
+                },
+                force: a.force,
+                concurrency: a.concurrency,
+                quiet: false,
+            };
+            let report = deployer.destroy(&assembly, &options).await.map_err(|e| e.to_string())?;
+            print!("{report}");
+            if report.is_success() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+    };
+    if verbose {
+        println!("AWS API calls: {}", deployer.api_calls());
+    }
+    Ok(code)
+}

@@ -1,0 +1,45 @@
+//! The deploy engine: bootstrap, asset publishing, change sets, ordering and
+//! progress. The only code in the crate that talks to AWS (feature `deploy`).
+//!
+//! [`Deployer`] reads a [`crate::core::CloudAssembly`] and takes it to one
+//! account and region:
+//!
+//! - [`Deployer::bootstrap`]: the `CDKToolkit` stack with the asset bucket and
+//!   the version parameter, compatible with the CDK's default bootstrap.
+//! - [`Deployer::deploy`]: every stack is looked up first (DescribeStacks,
+//!   GetTemplate) and skipped when its template, parameters and tags equal the
+//!   deployed ones; exports that other stacks still import are protected
+//!   before anything changes; the assets of the changing stacks are published;
+//!   then the stacks deploy through change sets in dependency order, up to
+//!   `concurrency` at once, printing their events and a progress bar.
+//! - [`Deployer::diff`] and [`Deployer::destroy`].
+//!
+//! Credentials, region and endpoint come from aws-config's standard chain
+//! (see [`ConnectOptions`]). The caller's credentials are used directly: the
+//! CDK bootstrap roles named in the assembly (`assumeRoleArn`) are for the
+//! official CDK CLI and are not assumed. Every AWS API call is counted
+//! ([`Deployer::api_calls`], and in each report).
+
+mod assets;
+mod aws;
+pub mod bootstrap;
+#[cfg(feature = "cli")]
+pub mod cli;
+mod diff;
+mod engine;
+mod error;
+mod exports;
+mod graph;
+mod progress;
+mod stack;
+
+pub use aws::{ApiCallCounts, ConnectOptions};
+pub use diff::{diff_templates, ChangeKind, PropertyChange, ResourceDiff, SecurityChange, SecurityKind, StackDiff};
+pub use engine::{
+    BootstrapOutcome, BootstrapReport, DeployOptions, DeployReport, Deployer, DestroyOptions, DestroyOutcome,
+    DestroyReport, ParameterValue, RequireApproval, StackDeployment, StackReport,
+};
+pub use error::{DeployError, ResourceFailure};
+pub use exports::{ExportChange, ExportConflict};
+pub use graph::{Selection, StackResult};
+pub use stack::{StackOutcome, StackOutput};
