@@ -2,6 +2,7 @@
 
 mod cli;
 mod core;
+mod deploy;
 mod lambda_functions_stack;
 mod state_machines;
 mod support;

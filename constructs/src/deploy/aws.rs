@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_sdk_cloudformation::config::ConfigBag;
+use aws_sdk_cloudformation::config::{ConfigBag, RuntimeComponents};
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
@@ -96,7 +96,9 @@ impl fmt::Display for ApiCallCounts {
     }
 }
 
-/// Counts each operation once, before its first attempt (retries are not counted).
+/// Counts each operation once, before it is serialized (retries are not counted).
+/// Not in `read_before_execution`: client interceptors see that before the
+/// operation's configuration, which holds its name, is applied.
 #[derive(Clone, Debug)]
 struct CountCalls(ApiCalls);
 
@@ -105,9 +107,10 @@ impl Intercept for CountCalls {
         "CountCalls"
     }
 
-    fn read_before_execution(
+    fn read_before_serialization(
         &self,
         _context: &BeforeSerializationInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         let name = cfg
@@ -128,6 +131,8 @@ pub(crate) struct Clients {
     pub calls: ApiCalls,
     pub region: String,
     pub poll: Duration,
+    /// S3 is reached over plain HTTP (a local AWS), where a TLS-only bucket policy would lock us out.
+    pub plain_http_s3: bool,
     sdk: SdkConfig,
     path_style: bool,
 }
@@ -155,6 +160,13 @@ impl Clients {
             || sdk.endpoint_url().is_some()
             || env_set("AWS_ENDPOINT_URL")
             || env_set("AWS_ENDPOINT_URL_S3");
+        let s3_endpoint = options
+            .endpoint_url
+            .clone()
+            .or_else(|| std::env::var("AWS_ENDPOINT_URL_S3").ok().filter(|v| !v.is_empty()))
+            .or_else(|| sdk.endpoint_url().map(str::to_owned))
+            .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok().filter(|v| !v.is_empty()));
+        let plain_http_s3 = s3_endpoint.is_some_and(|e| e.starts_with("http://"));
         let poll = options.poll_interval.unwrap_or_else(|| {
             std::env::var("CONSTRUCTS_POLL_MS")
                 .ok()
@@ -180,6 +192,7 @@ impl Clients {
             calls,
             region,
             poll,
+            plain_http_s3,
             sdk,
             path_style,
         };

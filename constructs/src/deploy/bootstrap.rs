@@ -3,7 +3,8 @@
 //!
 //! It creates the asset bucket `cdk-hnb659fds-assets-ACCOUNT-REGION` (KMS
 //! encryption with the AWS-managed key, public access blocked, versioned,
-//! noncurrent versions expired after 30 days, TLS-only bucket policy) and the
+//! noncurrent versions expired after 30 days, TLS-only bucket policy unless S3
+//! is reached over plain HTTP, as a local AWS is) and the
 //! SSM parameter `/cdk-bootstrap/hnb659fds/version`, with the CDK's logical ids.
 //!
 //! Unlike the CDK's, it creates no deploy, file-publishing, cfn-exec or lookup
@@ -30,10 +31,11 @@ pub const BOOTSTRAP_VERSION: u32 = 21;
 /// The start of the template's description: marks a bootstrap stack as ours.
 pub(crate) const DESCRIPTION_MARK: &str = "constructs bootstrap";
 
-/// The bootstrap stack's template.
-pub(crate) fn template() -> Json {
+/// The bootstrap stack's template; `tls_only` adds the bucket policy that
+/// denies requests without TLS.
+pub(crate) fn template(tls_only: bool) -> Json {
     let q = BOOTSTRAP_QUALIFIER;
-    json!({
+    let mut t = json!({
         "Description": format!("{DESCRIPTION_MARK}: the asset bucket and version parameter of the CDK bootstrap (qualifier {q}), without its roles."),
         "Resources": {
             "StagingBucket": {
@@ -102,7 +104,13 @@ pub(crate) fn template() -> Json {
                 "Value": {"Fn::GetAtt": ["CdkBootstrapVersion", "Value"]}
             }
         }
-    })
+    });
+    if !tls_only {
+        if let Some(r) = t.get_mut("Resources").and_then(Json::as_object_mut) {
+            r.shift_remove("StagingBucketPolicy");
+        }
+    }
+    t
 }
 
 /// What the bootstrap stack of an environment says.
@@ -142,7 +150,9 @@ mod tests {
 
     #[test]
     fn template_has_the_cdk_names() {
-        let t = template();
+        let t = template(true);
+        assert!(t["Resources"]["StagingBucketPolicy"].is_object());
+        assert!(template(false)["Resources"].get("StagingBucketPolicy").is_none());
         assert_eq!(
             t["Resources"]["CdkBootstrapVersion"]["Properties"]["Name"],
             "/cdk-bootstrap/hnb659fds/version"

@@ -132,6 +132,8 @@ pub struct DeployReport {
     pub assets_uploaded: usize,
     /// Assets found already published.
     pub assets_existing: usize,
+    /// The stacks that ran (deployed, skipped or failed), in the order they finished.
+    pub order: Vec<String>,
     /// The AWS API calls the deploy made.
     pub api_calls: ApiCallCounts,
     /// The wall time.
@@ -224,6 +226,8 @@ pub enum DestroyOutcome {
 pub struct DestroyReport {
     /// Every selected stack, in the order of the assembly.
     pub stacks: Vec<StackReport<DestroyOutcome>>,
+    /// The stacks that ran, in the order they finished.
+    pub order: Vec<String>,
     /// The AWS API calls the destroy made.
     pub api_calls: ApiCallCounts,
     /// The wall time.
@@ -392,7 +396,7 @@ impl Deployer {
         let before = self.api_calls();
         let run = self.run(quiet);
         let c = &self.clients;
-        let template = bootstrap::template();
+        let template = bootstrap::template(!c.plain_http_s3);
         let template_text = to_cdk_json(&template);
         let mut deployed = describe(c, TOOLKIT_STACK_NAME, TOOLKIT_STACK_NAME).await?;
         if let Some(d) = deployed.take() {
@@ -513,7 +517,7 @@ impl Deployer {
 
         let nodes = graph::nodes(&selected, false);
         let jobs: Vec<(StackJob, bool)> = plans.iter().map(|p| (p.job.clone(), p.skip)).collect();
-        let results = graph::run(&nodes, options.concurrency, |i| {
+        let (results, finished) = graph::run(&nodes, options.concurrency, |i| {
             let run = run.clone();
             let (job, skip) = jobs[i].clone();
             async move {
@@ -558,6 +562,7 @@ impl Deployer {
                 .collect(),
             assets_uploaded: uploaded,
             assets_existing: existing,
+            order: finished.iter().map(|&i| selected[i].artifact_id.clone()).collect(),
             api_calls: self.api_calls().since(&before),
             elapsed: started.elapsed(),
         })
@@ -882,7 +887,7 @@ impl Deployer {
             .iter()
             .map(|s| (s.artifact_id.clone(), s.stack_name.clone(), resource_count(&s.template)))
             .collect();
-        let results = graph::run(&nodes, options.concurrency, |i| {
+        let (results, finished) = graph::run(&nodes, options.concurrency, |i| {
             let run = run.clone();
             let (display, name, resources) = jobs[i].clone();
             async move {
@@ -906,6 +911,7 @@ impl Deployer {
                     result,
                 })
                 .collect(),
+            order: finished.iter().map(|&i| selected[i].artifact_id.clone()).collect(),
             api_calls: self.api_calls().since(&before),
             elapsed: started.elapsed(),
         })

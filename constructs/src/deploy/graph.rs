@@ -204,12 +204,13 @@ impl<T> State<T> {
 }
 
 /// Runs `start(i)` for every node once its predecessors are done, with at
-/// most `concurrency` running at once. Returns each node's result, by index.
+/// most `concurrency` running at once. Returns each node's result, by index,
+/// and the indices of the nodes that ran in the order they finished.
 pub(crate) async fn run<T, F, Fut>(
     nodes: &[Node],
     concurrency: usize,
     mut start: F,
-) -> Result<Vec<StackResult<T>>, DeployError>
+) -> Result<(Vec<StackResult<T>>, Vec<usize>), DeployError>
 where
     T: Send + 'static,
     F: FnMut(usize) -> Fut,
@@ -219,6 +220,7 @@ where
     let mut state: Vec<State<T>> = nodes.iter().map(|_| State::Pending).collect();
     let mut tasks = JoinSet::new();
     let mut running: HashMap<tokio::task::Id, usize> = HashMap::new();
+    let mut finished = Vec::new();
     loop {
         // Nodes behind a failure will never start.
         let mut changed = true;
@@ -285,9 +287,10 @@ where
         };
         if let Some(i) = running.remove(&id) {
             state[i] = State::Finished(result);
+            finished.push(i);
         }
     }
-    Ok(state
+    let results = state
         .into_iter()
         .map(|s| match s {
             State::Finished(r) => r,
@@ -296,7 +299,8 @@ where
                 blocked_by: String::new(),
             },
         })
-        .collect())
+        .collect();
+    Ok((results, finished))
 }
 
 #[cfg(test)]
@@ -326,7 +330,7 @@ mod tests {
     async fn a_failure_stops_dependents_and_lets_others_finish() {
         // 0 fails; 1 depends on 0; 2 depends on 1; 3 is independent.
         let nodes = vec![node("A", &[]), node("B", &[0]), node("C", &[1]), node("D", &[])];
-        let results = run(&nodes, 2, |i| async move {
+        let (results, _) = run(&nodes, 2, |i| async move {
             if i == 0 {
                 Err(DeployError::Cycle("boom".into()))
             } else {
@@ -347,7 +351,7 @@ mod tests {
         let live = Arc::new(AtomicUsize::new(0));
         let peak = Arc::new(AtomicUsize::new(0));
         let order = Arc::new(std::sync::Mutex::new(Vec::new()));
-        let results = run(&nodes, 2, |i| {
+        let (results, finished) = run(&nodes, 2, |i| {
             let (live, peak, order) = (live.clone(), peak.clone(), order.clone());
             async move {
                 let now = live.fetch_add(1, Ordering::SeqCst) + 1;
@@ -363,6 +367,7 @@ mod tests {
         assert!(results.iter().all(|r| matches!(r, StackResult::Done(_))));
         assert_eq!(peak.load(Ordering::SeqCst), 2);
         assert_eq!(order.lock().ok().and_then(|o| o.last().copied()), Some(3));
+        assert_eq!(finished.last(), Some(&3));
     }
 
     #[tokio::test]

@@ -226,8 +226,11 @@ fn parameters_unchanged(job: &StackJob, deployed: &DeployedStack) -> bool {
             .get("Description")
             .and_then(Json::as_str)
             .is_some_and(|d| d.contains("[cdk:skip]"));
-        // An SSM-backed value may have changed behind the same path.
-        if ptype.starts_with("AWS::SSM::Parameter::") && !skip_marker {
+        if ptype.starts_with("AWS::SSM::Parameter::") {
+            // An SSM-backed value may have changed behind the same path, unless marked as not mattering.
+            if skip_marker {
+                continue;
+            }
             return false;
         }
         let wanted = job

@@ -1,0 +1,789 @@
+//! The deploy engine end to end against the local AWS harness (moto with our
+//! CloudFormation patches, `tests/harness`).
+//!
+//! Every test skips when `AWS_ENDPOINT_URL` is unset (a developer machine
+//! without the harness); `.ci/run` starts the harness and sets it. Each test
+//! uses its own region (so its own `CDKToolkit` and asset bucket) and stack
+//! names with a per-run suffix, so tests run in parallel against one server
+//! and again against a server that is still running.
+
+use std::path::Path;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use clap::Parser;
+use constructs::core::{
+    deterministic_zip, sha256_hex, App, CfnOutput, CfnOutputProps, CfnResource, Stack, StackProps, Value, ZipEntry,
+};
+use constructs::deploy::{
+    BootstrapOutcome, ChangeKind, ConnectOptions, DeployError, DeployOptions, Deployer, DestroyOptions, DestroyOutcome,
+    ExportChange, RequireApproval, Selection, StackOutcome, StackResult,
+};
+
+use crate::support;
+
+/// The harness endpoint, or `None` (and a note) when the tests must skip.
+fn harness() -> Option<String> {
+    match std::env::var("AWS_ENDPOINT_URL") {
+        Ok(e) if !e.is_empty() => Some(e),
+        _ => {
+            eprintln!("skipping: AWS_ENDPOINT_URL is not set (start the local AWS harness, or run .ci/run)");
+            None
+        }
+    }
+}
+
+/// A suffix unique to this run, so a reused harness never sees the same stack twice.
+fn run_id() -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!("{:x}", (nanos as u64) ^ u64::from(std::process::id()))
+}
+
+async fn deployer(region: &str) -> Deployer {
+    Deployer::connect(ConnectOptions {
+        region: Some(region.to_owned()),
+        poll_interval: Some(Duration::from_millis(50)),
+        ..Default::default()
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+async fn cloudformation(region: &str) -> aws_sdk_cloudformation::Client {
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(region.to_owned()))
+        .load()
+        .await;
+    aws_sdk_cloudformation::Client::new(&config)
+}
+
+async fn s3(region: &str) -> aws_sdk_s3::Client {
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(region.to_owned()))
+        .load()
+        .await;
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(true)
+            .build(),
+    )
+}
+
+/// The status of a stack, `None` when it does not exist.
+async fn status(cfn: &aws_sdk_cloudformation::Client, name: &str) -> Option<String> {
+    let out = cfn.describe_stacks().stack_name(name).send().await.ok()?;
+    out.stacks()
+        .first()
+        .and_then(|s| s.stack_status())
+        .map(|s| s.as_str().to_owned())
+}
+
+fn all() -> DeployOptions {
+    DeployOptions {
+        selection: Selection {
+            all: true,
+            ..Default::default()
+        },
+        require_approval: RequireApproval::Never,
+        ..Default::default()
+    }
+}
+
+fn only(stack: &str) -> DeployOptions {
+    DeployOptions {
+        selection: Selection {
+            stacks: vec![stack.to_owned()],
+            exclusively: true,
+            ..Default::default()
+        },
+        require_approval: RequireApproval::Never,
+        ..Default::default()
+    }
+}
+
+/// Writes a small deterministic zip (a fake `bootstrap` handler) and returns its path and hash.
+fn handler_zip(dir: &Path, content: &str) -> (std::path::PathBuf, String) {
+    let bytes = deterministic_zip(&mut [ZipEntry {
+        name: "bootstrap",
+        content: content.as_bytes(),
+        mode: 0o755,
+    }])
+    .expect("zip");
+    let hash = sha256_hex(&bytes);
+    let path = dir.join(format!("{hash}.zip"));
+    std::fs::write(&path, bytes).expect("write zip");
+    (path, hash)
+}
+
+/// What varies between deploys of the three-stack app.
+#[derive(Clone)]
+struct Variant {
+    /// The value of the network stack's SSM parameter.
+    config_value: &'static str,
+    /// Whether the app stack still references the network stack's topic.
+    app_uses_topic: bool,
+}
+
+const V1: Variant = Variant {
+    config_value: "v1",
+    app_uses_topic: true,
+};
+
+/// Three stacks wired by exports: Network (topic, parameter) <- Functions
+/// (role, Lambda function from a file asset, topic ARN imported) <- App
+/// (parameter with the function ARN and the topic name, both imported).
+fn three_stacks(app: &App, prefix: &str, zip: &(std::path::PathBuf, String), v: &Variant) {
+    let props = StackProps::default;
+    let network = Stack::new(app, &format!("{prefix}Network"), props());
+    let topic = CfnResource::new(&network, "Topic", "AWS::SNS::Topic");
+    // With properties: moto stores `"Properties": {}` for a resource without, and then
+    // takes the unchanged resource for a modified one on update and replaces it.
+    topic.set("DisplayName", "deploy test");
+    let config = CfnResource::new(&network, "Config", "AWS::SSM::Parameter");
+    config.set("Type", "String");
+    config.set("Value", v.config_value);
+
+    let functions = Stack::new(app, &format!("{prefix}Functions"), props());
+    let role = CfnResource::new(&functions, "Role", "AWS::IAM::Role");
+    role.set(
+        "AssumeRolePolicyDocument",
+        Value::from_json(serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]
+        })),
+    );
+    let code = functions.add_file_asset(zip.0.clone(), &zip.1, "Functions/Handler/Code");
+    let handler = CfnResource::new(&functions, "Handler", "AWS::Lambda::Function");
+    handler.set("Runtime", "provided.al2023");
+    handler.set("Handler", "bootstrap");
+    handler.set("Role", role.get_att("Arn"));
+    handler.set(
+        "Code",
+        Value::map()
+            .with("S3Bucket", code.bucket_name)
+            .with("S3Key", code.object_key),
+    );
+    handler.set(
+        "Environment",
+        Value::map().with("Variables", Value::map().with("TOPIC_ARN", topic.ref_())),
+    );
+
+    let app_stack = Stack::new(app, &format!("{prefix}App"), props());
+    let wiring = CfnResource::new(&app_stack, "Wiring", "AWS::SSM::Parameter");
+    wiring.set("Type", "String");
+    if v.app_uses_topic {
+        wiring.set(
+            "Value",
+            Value::join(",", [handler.get_att("Arn"), topic.get_att("TopicName")]),
+        );
+    } else {
+        wiring.set("Value", handler.get_att("Arn"));
+    }
+    CfnOutput::new(
+        &app_stack,
+        "FunctionArn",
+        CfnOutputProps {
+            value: handler.get_att("Arn"),
+            ..Default::default()
+        },
+    );
+}
+
+struct Fixture {
+    region: &'static str,
+    prefix: String,
+    #[expect(dead_code, reason = "keeps the handler zip's directory alive")]
+    zip_dir: tempfile::TempDir,
+    zip: (std::path::PathBuf, String),
+}
+
+impl Fixture {
+    fn new(region: &'static str, name: &str) -> Fixture {
+        let zip_dir = tempfile::tempdir().expect("temp dir");
+        let prefix = format!("{name}{}", run_id());
+        let zip = handler_zip(zip_dir.path(), &format!("handler of {prefix}"));
+        Fixture {
+            region,
+            prefix,
+            zip_dir,
+            zip,
+        }
+    }
+
+    fn synth(&self, v: &Variant) -> (tempfile::TempDir, constructs::core::CloudAssembly) {
+        support::synth(|app| three_stacks(app, &self.prefix, &self.zip, v))
+    }
+
+    fn name(&self, stack: &str) -> String {
+        format!("{}{stack}", self.prefix)
+    }
+}
+
+/// Bootstraps, then deploys the three stacks; returns the deployer.
+async fn bootstrap_and_deploy(f: &Fixture) -> Deployer {
+    let d = deployer(f.region).await;
+    let report = d.bootstrap(false).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(report.outcome, BootstrapOutcome::Deployed(_)), "{report:?}");
+    let (_dir, assembly) = f.synth(&V1);
+    let report = d.deploy(&assembly, &all()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(report.is_success(), "{report}");
+    d
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bootstrap_creates_a_cdk_compatible_toolkit_stack_once() {
+    if harness().is_none() {
+        return;
+    }
+    let region = "ap-northeast-2";
+    let d = deployer(region).await;
+    let first = d.bootstrap(true).await.unwrap_or_else(|e| panic!("{e}"));
+    let bucket = first
+        .outputs
+        .iter()
+        .find(|o| o.key == "BucketName")
+        .map(|o| o.value.clone())
+        .expect("BucketName output");
+    assert_eq!(bucket, format!("cdk-hnb659fds-assets-123456789012-{region}"));
+    let version = first
+        .outputs
+        .iter()
+        .find(|o| o.key == "BootstrapVersion")
+        .map(|o| o.value.as_str());
+    assert_eq!(version, Some("21"));
+    // moto applies the encryption of a CloudFormation bucket, not its versioning, lifecycle
+    // rules or public access block: those are checked in the deployed template.
+    let s3 = s3(region).await;
+    let encryption = s3
+        .get_bucket_encryption()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("encryption");
+    let algorithm = encryption
+        .server_side_encryption_configuration()
+        .and_then(|c| c.rules().first())
+        .and_then(|r| r.apply_server_side_encryption_by_default())
+        .map(|d| d.sse_algorithm().as_str().to_owned());
+    assert_eq!(algorithm.as_deref(), Some("aws:kms"));
+    let cfn = cloudformation(region).await;
+    let template = cfn
+        .get_template()
+        .stack_name("CDKToolkit")
+        .send()
+        .await
+        .expect("GetTemplate");
+    let template: serde_json::Value =
+        serde_json::from_str(template.template_body().unwrap_or_default()).expect("JSON template");
+    let props = &template["Resources"]["StagingBucket"]["Properties"];
+    assert_eq!(props["VersioningConfiguration"]["Status"], "Enabled");
+    assert_eq!(props["PublicAccessBlockConfiguration"]["RestrictPublicBuckets"], true);
+    assert_eq!(
+        props["LifecycleConfiguration"]["Rules"][0]["NoncurrentVersionExpiration"]["NoncurrentDays"],
+        30
+    );
+    let again = d.bootstrap(true).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        matches!(again.outcome, BootstrapOutcome::Deployed(StackOutcome::Unchanged)),
+        "{again:?}"
+    );
+    assert_eq!(
+        again.api_calls.get("CloudFormation.CreateChangeSet"),
+        0,
+        "{}",
+        again.api_calls
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deploy_all_then_a_second_deploy_changes_and_uploads_nothing() {
+    if harness().is_none() {
+        return;
+    }
+    let f = Fixture::new("us-west-2", "Lifecycle");
+    let d = deployer(f.region).await;
+    d.bootstrap(true).await.unwrap_or_else(|e| panic!("{e}"));
+    let (_dir, assembly) = f.synth(&V1);
+
+    let start = Instant::now();
+    let first = d.deploy(&assembly, &all()).await.unwrap_or_else(|e| panic!("{e}"));
+    let first_time = start.elapsed();
+    assert!(first.is_success(), "{first}");
+    for s in ["Network", "Functions", "App"] {
+        assert_eq!(first.outcome(&f.name(s)), Some(&StackOutcome::Created), "{first}");
+    }
+    assert_eq!(first.order, [f.name("Network"), f.name("Functions"), f.name("App")]);
+    // Three templates and the handler zip.
+    assert_eq!(first.api_calls.get("S3.PutObject"), 4, "{}", first.api_calls);
+    assert_eq!(first.assets_uploaded, 4);
+
+    // The resources, exports and the asset exist.
+    let cfn = cloudformation(f.region).await;
+    let exports = cfn.list_exports().send().await.expect("ListExports");
+    let ours: Vec<&str> = exports
+        .exports()
+        .iter()
+        .filter_map(|e| e.name())
+        .filter(|n| n.starts_with(&f.prefix))
+        .collect();
+    assert_eq!(
+        ours.len(),
+        3,
+        "Network exports the topic ARN and name, Functions the function ARN: {ours:?}"
+    );
+    for export in &ours {
+        let imports = cfn
+            .list_imports()
+            .export_name(*export)
+            .send()
+            .await
+            .expect("ListImports");
+        assert!(!imports.imports().is_empty(), "{export} is imported");
+    }
+    let resources = cfn
+        .describe_stack_resources()
+        .stack_name(f.name("Functions"))
+        .send()
+        .await
+        .expect("DescribeStackResources");
+    let handler = resources
+        .stack_resources()
+        .iter()
+        .find(|r| r.logical_resource_id() == Some("Handler"))
+        .expect("Handler resource");
+    assert_eq!(handler.resource_type(), Some("AWS::Lambda::Function"));
+    let bucket = format!("cdk-hnb659fds-assets-123456789012-{}", f.region);
+    let object = s3(f.region)
+        .await
+        .head_object()
+        .bucket(&bucket)
+        .key(format!("{}.zip", f.zip.1))
+        .send()
+        .await;
+    assert!(object.is_ok(), "the handler zip was published");
+    let app = first.stack(&f.name("App")).expect("App report");
+    let StackResult::Done(app) = &app.result else {
+        panic!("{first}")
+    };
+    assert!(app
+        .outputs
+        .iter()
+        .any(|o| o.key == "FunctionArn" && o.value.contains(":function:")));
+
+    // The same assembly again: nothing to do, two calls per stack.
+    let start = Instant::now();
+    let second = d.deploy(&assembly, &all()).await.unwrap_or_else(|e| panic!("{e}"));
+    let second_time = start.elapsed();
+    assert!(second.is_success(), "{second}");
+    for s in ["Network", "Functions", "App"] {
+        assert_eq!(second.outcome(&f.name(s)), Some(&StackOutcome::Unchanged), "{second}");
+    }
+    let calls = &second.api_calls;
+    assert_eq!(calls.get("CloudFormation.CreateChangeSet"), 0, "{calls}");
+    assert_eq!(calls.get("S3.PutObject"), 0, "{calls}");
+    assert_eq!(calls.total(), 6, "DescribeStacks + GetTemplate per stack: {calls}");
+    eprintln!(
+        "measure: 3-stack deploy --all {:?} with {} API calls ({}); no-op redeploy {:?} with {} API calls ({})",
+        first_time,
+        first.api_calls.total(),
+        first.api_calls,
+        second_time,
+        second.api_calls.total(),
+        second.api_calls
+    );
+
+    // --force deploys through change sets anyway; they are empty.
+    let forced = d
+        .deploy(&assembly, &DeployOptions { force: true, ..all() })
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(forced.is_success(), "{forced}");
+    assert_eq!(
+        forced.outcome(&f.name("Network")),
+        Some(&StackOutcome::NoChanges),
+        "{forced}"
+    );
+    assert_eq!(
+        forced.api_calls.get("CloudFormation.ExecuteChangeSet"),
+        0,
+        "{}",
+        forced.api_calls
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changing_one_stack_redeploys_only_that_stack() {
+    if harness().is_none() {
+        return;
+    }
+    let f = Fixture::new("eu-west-2", "OneChange");
+    let d = bootstrap_and_deploy(&f).await;
+    let (_dir, changed) = f.synth(&Variant {
+        config_value: "v2",
+        ..V1
+    });
+    let report = d.deploy(&changed, &all()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(report.is_success(), "{report}");
+    assert_eq!(
+        report.outcome(&f.name("Network")),
+        Some(&StackOutcome::Updated),
+        "{report}"
+    );
+    assert_eq!(
+        report.outcome(&f.name("Functions")),
+        Some(&StackOutcome::Unchanged),
+        "{report}"
+    );
+    assert_eq!(
+        report.outcome(&f.name("App")),
+        Some(&StackOutcome::Unchanged),
+        "{report}"
+    );
+    let calls = &report.api_calls;
+    assert_eq!(calls.get("CloudFormation.CreateChangeSet"), 1, "{calls}");
+    assert_eq!(calls.get("CloudFormation.ExecuteChangeSet"), 1, "{calls}");
+    assert_eq!(calls.get("S3.PutObject"), 1, "only the changed template: {calls}");
+}
+
+/// Base <- Broken (a parameter with an invalid type) <- After, and Independent.
+fn failing_app(app: &App, prefix: &str, broken: bool) {
+    let base = Stack::new(app, &format!("{prefix}Base"), StackProps::default());
+    let topic = CfnResource::new(&base, "Topic", "AWS::SNS::Topic");
+    let middle = Stack::new(app, &format!("{prefix}Broken"), StackProps::default());
+    let uses = CfnResource::new(&middle, "UsesBase", "AWS::SSM::Parameter");
+    uses.set("Type", "String");
+    uses.set("Value", topic.get_att("TopicName"));
+    let bad = CfnResource::new(&middle, "BadParameter", "AWS::SSM::Parameter");
+    bad.set("Type", if broken { "NotAType" } else { "String" });
+    bad.set("Value", "x");
+    let after = Stack::new(app, &format!("{prefix}After"), StackProps::default());
+    let p = CfnResource::new(&after, "UsesBroken", "AWS::SSM::Parameter");
+    p.set("Type", "String");
+    p.set("Value", uses.ref_());
+    let independent = Stack::new(app, &format!("{prefix}Independent"), StackProps::default());
+    CfnResource::new(&independent, "Topic", "AWS::SNS::Topic");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_resource_fails_the_deploy_and_dependents_do_not_start() {
+    if harness().is_none() {
+        return;
+    }
+    let region = "eu-central-1";
+    let prefix = format!("Failing{}", run_id());
+    let name = |s: &str| format!("{prefix}{s}");
+    let d = deployer(region).await;
+    d.bootstrap(true).await.unwrap_or_else(|e| panic!("{e}"));
+    let (_dir, assembly) = support::synth(|app| failing_app(app, &prefix, true));
+    let report = d.deploy(&assembly, &all()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(!report.is_success(), "{report}");
+    assert_eq!(report.outcome(&name("Base")), Some(&StackOutcome::Created), "{report}");
+    assert_eq!(
+        report.outcome(&name("Independent")),
+        Some(&StackOutcome::Created),
+        "{report}"
+    );
+    let broken = report.stack(&name("Broken")).expect("Broken report");
+    let StackResult::Failed(err) = &broken.result else {
+        panic!("Broken should fail: {report}")
+    };
+    let message = err.to_string();
+    assert!(message.contains("BadParameter"), "names the resource: {message}");
+    assert!(message.contains("NotAType"), "gives the reason: {message}");
+    assert!(message.contains("ROLLBACK_COMPLETE"), "{message}");
+    assert!(
+        matches!(err, DeployError::StackFailed { resources, .. } if resources.iter().any(|r| r.logical_id == "BadParameter" && r.status == "CREATE_FAILED")),
+        "{err:?}"
+    );
+    let after = report.stack(&name("After")).expect("After report");
+    assert!(
+        matches!(&after.result, StackResult::NotStarted { blocked_by } if *blocked_by == name("Broken")),
+        "{report}"
+    );
+    let cfn = cloudformation(region).await;
+    assert_eq!(status(&cfn, &name("After")).await, None, "After was never created");
+    assert_eq!(
+        status(&cfn, &name("Broken")).await.as_deref(),
+        Some("ROLLBACK_COMPLETE")
+    );
+    let summary = report.to_string();
+    assert!(summary.contains("not started"), "{summary}");
+
+    // Fixed: the rolled-back stack is deleted and created again; the rest follows.
+    let (_dir, fixed) = support::synth(|app| failing_app(app, &prefix, false));
+    let report = d.deploy(&fixed, &all()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(report.is_success(), "{report}");
+    assert_eq!(
+        report.outcome(&name("Broken")),
+        Some(&StackOutcome::Created),
+        "{report}"
+    );
+    assert_eq!(report.outcome(&name("After")), Some(&StackOutcome::Created), "{report}");
+    assert_eq!(
+        report.api_calls.get("CloudFormation.DeleteStack"),
+        1,
+        "{}",
+        report.api_calls
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn removing_an_export_that_is_still_imported_is_refused_before_any_change() {
+    if harness().is_none() {
+        return;
+    }
+    let f = Fixture::new("eu-west-1", "Embrace");
+    let d = bootstrap_and_deploy(&f).await;
+    let cfn = cloudformation(f.region).await;
+    let template_of = |name: String| {
+        let cfn = cfn.clone();
+        async move {
+            cfn.get_template()
+                .stack_name(name)
+                .send()
+                .await
+                .ok()
+                .and_then(|t| t.template_body().map(str::to_owned))
+        }
+    };
+    let network_before = template_of(f.name("Network")).await;
+
+    // The app stops using the topic: Network would drop the topic-name export that App still imports.
+    let (_dir, unused) = f.synth(&Variant {
+        app_uses_topic: false,
+        ..V1
+    });
+    let before = d.api_calls();
+    let err = d.deploy(&unused, &all()).await.expect_err("refused");
+    let DeployError::ExportsInUse(conflicts) = &err else {
+        panic!("{err}")
+    };
+    assert_eq!(conflicts.len(), 1, "{err}");
+    assert_eq!(conflicts[0].stack, f.name("Network"));
+    assert_eq!(conflicts[0].change, ExportChange::Removed);
+    assert_eq!(conflicts[0].importers, [f.name("App")]);
+    let message = err.to_string();
+    assert!(
+        message.contains(&format!("deploy {} --exclusively", f.name("App"))),
+        "{message}"
+    );
+    assert!(message.contains("nothing was changed"), "{message}");
+    let calls = d.api_calls().since(&before);
+    assert_eq!(calls.get("CloudFormation.CreateChangeSet"), 0, "{calls}");
+    assert_eq!(calls.get("S3.PutObject"), 0, "{calls}");
+    assert_eq!(
+        template_of(f.name("Network")).await,
+        network_before,
+        "Network unchanged"
+    );
+
+    // The way out: deploy the importer first, then the exporter.
+    let report = d
+        .deploy(&unused, &only(&f.name("App")))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(report.is_success(), "{report}");
+    assert_eq!(report.outcome(&f.name("App")), Some(&StackOutcome::Updated), "{report}");
+    let report = d.deploy(&unused, &all()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(report.is_success(), "{report}");
+    assert_eq!(
+        report.outcome(&f.name("Network")),
+        Some(&StackOutcome::Updated),
+        "{report}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn diff_shows_a_modified_property() {
+    if harness().is_none() {
+        return;
+    }
+    let f = Fixture::new("ap-southeast-1", "Diff");
+    let d = bootstrap_and_deploy(&f).await;
+    let (_dir, same) = f.synth(&V1);
+    let diffs = d
+        .diff(&same, &Selection::default())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(diffs.len(), 3);
+    assert!(diffs.iter().all(|d| d.is_empty()), "{diffs:?}");
+
+    let (_dir, changed) = f.synth(&Variant {
+        config_value: "v2",
+        ..V1
+    });
+    let diffs = d
+        .diff(&changed, &Selection::default())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let network = diffs
+        .iter()
+        .find(|d| d.stack == f.name("Network"))
+        .expect("Network diff");
+    assert_eq!(network.resources.len(), 1, "{network}");
+    let config = &network.resources[0];
+    assert_eq!(
+        (config.logical_id.as_str(), config.kind),
+        ("Config", ChangeKind::Modified)
+    );
+    assert_eq!(config.changes.len(), 1);
+    assert_eq!(config.changes[0].path, "Properties.Value");
+    assert_eq!(config.changes[0].old, Some(serde_json::json!("v1")));
+    assert_eq!(config.changes[0].new, Some(serde_json::json!("v2")));
+    assert!(
+        network.to_string().contains("Properties.Value: \"v1\" -> \"v2\""),
+        "{network}"
+    );
+    assert_eq!(
+        diffs.iter().filter(|d| !d.is_empty()).count(),
+        1,
+        "only Network differs"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn destroy_all_removes_everything_in_reverse_order() {
+    if harness().is_none() {
+        return;
+    }
+    let f = Fixture::new("ca-central-1", "Destroy");
+    let d = bootstrap_and_deploy(&f).await;
+    let (_dir, assembly) = f.synth(&V1);
+    let options = DestroyOptions {
+        selection: Selection {
+            all: true,
+            ..Default::default()
+        },
+        force: true,
+        ..Default::default()
+    };
+    let report = d.destroy(&assembly, &options).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(report.is_success(), "{report}");
+    assert_eq!(report.order, [f.name("App"), f.name("Functions"), f.name("Network")]);
+    let cfn = cloudformation(f.region).await;
+    for s in ["App", "Functions", "Network"] {
+        assert_eq!(status(&cfn, &f.name(s)).await, None, "{s} is gone");
+    }
+    let exports = cfn.list_exports().send().await.expect("ListExports");
+    assert!(
+        !exports
+            .exports()
+            .iter()
+            .any(|e| e.name().is_some_and(|n| n.starts_with(&f.prefix))),
+        "no exports left"
+    );
+    let again = d.destroy(&assembly, &options).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        again
+            .stacks
+            .iter()
+            .all(|s| matches!(s.result, StackResult::Done(DestroyOutcome::NotDeployed))),
+        "{again}"
+    );
+
+    // Destroying one stack takes the stacks that depend on it along.
+    let d2 = bootstrap_and_deploy(&f).await;
+    let one = DestroyOptions {
+        selection: Selection {
+            stacks: vec![f.name("Functions")],
+            ..Default::default()
+        },
+        force: true,
+        ..Default::default()
+    };
+    let report = d2.destroy(&assembly, &one).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(report.order, [f.name("App"), f.name("Functions")]);
+    assert!(status(&cfn, &f.name("Network")).await.is_some(), "Network stays");
+}
+
+/// `count` independent stacks of a few resources each.
+fn independent_stacks(app: &App, prefix: &str, count: usize) {
+    for i in 0..count {
+        let stack = Stack::new(app, &format!("{prefix}S{i}"), StackProps::default());
+        for r in 0..5 {
+            let p = CfnResource::new(&stack, &format!("Param{r}"), "AWS::SSM::Parameter");
+            p.set("Type", "String");
+            p.set("Value", format!("value {i}.{r}"));
+        }
+        CfnResource::new(&stack, "Topic", "AWS::SNS::Topic");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrency_deploys_independent_stacks_together() {
+    if harness().is_none() {
+        return;
+    }
+    let region = "us-west-1";
+    let d = deployer(region).await;
+    d.bootstrap(true).await.unwrap_or_else(|e| panic!("{e}"));
+    let mut times = Vec::new();
+    for concurrency in [1, 4] {
+        let prefix = format!("Conc{concurrency}x{}", run_id());
+        let (_dir, assembly) = support::synth(|app| independent_stacks(app, &prefix, 4));
+        let start = Instant::now();
+        let report = d
+            .deploy(
+                &assembly,
+                &DeployOptions {
+                    concurrency,
+                    quiet: true,
+                    ..all()
+                },
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        times.push(start.elapsed());
+        assert!(report.is_success(), "{report}");
+        assert!(report
+            .stacks
+            .iter()
+            .all(|s| matches!(&s.result, StackResult::Done(d) if d.outcome == StackOutcome::Created)));
+    }
+    eprintln!(
+        "measure: 4 independent stacks: --concurrency 1 {:?}, --concurrency 4 {:?}",
+        times[0], times[1]
+    );
+}
+
+#[test]
+fn the_cli_parses_the_deploy_commands() {
+    use constructs::cli::{Cli, Command};
+    use constructs::deploy::cli::DeployCommand;
+    let cli = Cli::try_parse_from([
+        "app",
+        "deploy",
+        "A",
+        "B",
+        "--concurrency",
+        "4",
+        "--parameters",
+        "A:Size=3",
+        "--require-approval",
+        "never",
+        "--exclusively",
+        "--region",
+        "eu-west-1",
+    ])
+    .unwrap_or_else(|e| panic!("{e}"));
+    let Command::Deploy(DeployCommand::Deploy(args)) = cli.command else {
+        panic!("not deploy: {:?}", cli.command)
+    };
+    assert_eq!(args.stacks, ["A", "B"]);
+    assert_eq!(args.concurrency, 4);
+    assert_eq!(args.parameters[0].stack.as_deref(), Some("A"));
+    assert_eq!(args.require_approval, RequireApproval::Never);
+    assert!(args.exclusively);
+    assert_eq!(args.aws.region.as_deref(), Some("eu-west-1"));
+    for argv in [
+        vec!["app", "diff", "--fail"],
+        vec!["app", "destroy", "--all", "--force"],
+        vec!["app", "bootstrap", "--profile", "p"],
+    ] {
+        assert!(Cli::try_parse_from(&argv).is_ok(), "{argv:?}");
+    }
+    assert!(Cli::try_parse_from(["app", "deploy", "--parameters", "nope"]).is_err());
+    assert!(Cli::try_parse_from(["app", "deploy", "--require-approval", "sometimes"]).is_err());
+}
