@@ -683,8 +683,34 @@ async fn destroy_all_removes_everything_in_reverse_order() {
         "{again}"
     );
 
-    // Destroying one stack takes the stacks that depend on it along.
+    // Destroying only an exporter whose export is imported fails, naming the importer.
     let d2 = bootstrap_and_deploy(&f).await;
+    let exporter_only = DestroyOptions {
+        selection: Selection {
+            stacks: vec![f.name("Network")],
+            exclusively: true,
+            ..Default::default()
+        },
+        force: true,
+        ..Default::default()
+    };
+    let report = d2
+        .destroy(&assembly, &exporter_only)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!report.is_success(), "{report}");
+    let StackResult::Failed(err) = &report.stacks[0].result else {
+        panic!("{report}")
+    };
+    let message = err.to_string();
+    assert!(message.contains("DELETE_FAILED"), "{message}");
+    assert!(
+        message.contains(&format!("in use by {}", f.name("Functions")))
+            || message.contains(&format!("in use by {}", f.name("App"))),
+        "names the importer: {message}"
+    );
+
+    // Destroying one stack takes the stacks that depend on it along.
     let one = DestroyOptions {
         selection: Selection {
             stacks: vec![f.name("Functions")],
@@ -786,4 +812,206 @@ fn the_cli_parses_the_deploy_commands() {
     }
     assert!(Cli::try_parse_from(["app", "deploy", "--parameters", "nope"]).is_err());
     assert!(Cli::try_parse_from(["app", "deploy", "--require-approval", "sometimes"]).is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parameters_are_passed_compared_and_kept() {
+    use constructs::core::{CfnParameter, CfnParameterProps};
+    use constructs::deploy::ParameterValue;
+    if harness().is_none() {
+        return;
+    }
+    let region = "eu-north-1";
+    let stack_name = format!("Params{}", run_id());
+    let d = deployer(region).await;
+    d.bootstrap(true).await.unwrap_or_else(|e| panic!("{e}"));
+    let (_dir, assembly) = support::synth(|app| {
+        let stack = Stack::new(app, &stack_name, StackProps::default());
+        let size = CfnParameter::new(&stack, "Size", CfnParameterProps::default());
+        let p = CfnResource::new(&stack, "SizeParameter", "AWS::SSM::Parameter");
+        p.set("Type", "String");
+        p.set("Value", size.value());
+    });
+    let with = |value: Option<&str>| DeployOptions {
+        parameters: value
+            .map(|v| {
+                vec![ParameterValue {
+                    stack: Some(stack_name.clone()),
+                    key: "Size".into(),
+                    value: v.into(),
+                }]
+            })
+            .unwrap_or_default(),
+        ..only(&stack_name)
+    };
+    let outcome = |r: &constructs::deploy::DeployReport| r.outcome(&stack_name).cloned();
+    let r = d
+        .deploy(&assembly, &with(Some("small")))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(outcome(&r), Some(StackOutcome::Created), "{r}");
+    let r = d
+        .deploy(&assembly, &with(Some("small")))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(outcome(&r), Some(StackOutcome::Unchanged), "same value: {r}");
+    let r = d.deploy(&assembly, &with(None)).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        outcome(&r),
+        Some(StackOutcome::Unchanged),
+        "no value keeps the previous one: {r}"
+    );
+    let r = d
+        .deploy(&assembly, &with(Some("large")))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(outcome(&r), Some(StackOutcome::Updated), "{r}");
+    let forced = DeployOptions {
+        force: true,
+        ..with(None)
+    };
+    let r = d.deploy(&assembly, &forced).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        outcome(&r),
+        Some(StackOutcome::NoChanges),
+        "the previous value is reused: {r}"
+    );
+    let cfn = cloudformation(region).await;
+    let out = cfn
+        .describe_stacks()
+        .stack_name(&stack_name)
+        .send()
+        .await
+        .expect("DescribeStacks");
+    let value = out.stacks()[0]
+        .parameters()
+        .iter()
+        .find(|p| p.parameter_key() == Some("Size"))
+        .and_then(|p| p.parameter_value());
+    assert_eq!(value, Some("large"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_template_over_the_body_limit_deploys_from_its_uploaded_asset() {
+    if harness().is_none() {
+        return;
+    }
+    let region = "ap-south-1";
+    let stack_name = format!("Large{}", run_id());
+    let d = deployer(region).await;
+    d.bootstrap(true).await.unwrap_or_else(|e| panic!("{e}"));
+    let (_dir, assembly) = support::synth(|app| {
+        let stack = Stack::new(app, &stack_name, StackProps::default());
+        for i in 0..200 {
+            let p = CfnResource::new(&stack, &format!("Parameter{i}"), "AWS::SSM::Parameter");
+            p.set("Type", "String");
+            p.set("Value", format!("{i:04} {}", "x".repeat(300)));
+        }
+    });
+    let size = std::fs::metadata(assembly.directory.join(format!("{stack_name}.template.json")))
+        .expect("template file")
+        .len();
+    assert!(size > 51_200, "{size} bytes");
+    let r = d
+        .deploy(&assembly, &only(&stack_name))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.outcome(&stack_name), Some(&StackOutcome::Created), "{r}");
+    assert_eq!(r.api_calls.get("S3.PutObject"), 1, "the template: {}", r.api_calls);
+    let r = d
+        .deploy(&assembly, &only(&stack_name))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.outcome(&stack_name), Some(&StackOutcome::Unchanged), "{r}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_seed_app_deploys_and_its_functions_state_machines_rules_and_exports_exist() {
+    if harness().is_none() {
+        return;
+    }
+    // The seed's stack names are fixed: its own region keeps it apart. Lambda bundling is
+    // skipped (support::app_context); moto creates the functions without reading their code.
+    let region = "ap-southeast-2";
+    let d = deployer(region).await;
+    d.bootstrap(true).await.unwrap_or_else(|e| panic!("{e}"));
+    let (_dir, assembly) = support::synth(app::build);
+    let start = Instant::now();
+    let first = d.deploy(&assembly, &all()).await.unwrap_or_else(|e| panic!("{e}"));
+    let first_time = start.elapsed();
+    assert!(first.is_success(), "{first}");
+    let start = Instant::now();
+    let second = d.deploy(&assembly, &all()).await.unwrap_or_else(|e| panic!("{e}"));
+    let second_time = start.elapsed();
+    assert!(
+        second
+            .stacks
+            .iter()
+            .all(|s| matches!(&s.result, StackResult::Done(d) if d.outcome == StackOutcome::Unchanged)),
+        "{second}"
+    );
+    assert_eq!(
+        second.api_calls.total(),
+        2 * second.stacks.len() as u64,
+        "{}",
+        second.api_calls
+    );
+    eprintln!(
+        "measure: seed app ({} stacks) deploy --all {:?} with {} API calls ({}); no-op redeploy {:?} with {} API calls",
+        first.stacks.len(),
+        first_time,
+        first.api_calls.total(),
+        first.api_calls,
+        second_time,
+        second.api_calls.total()
+    );
+
+    let cfn = cloudformation(region).await;
+    let mut types: Vec<String> = Vec::new();
+    for s in &first.stacks {
+        let resources = cfn
+            .describe_stack_resources()
+            .stack_name(&s.stack_name)
+            .send()
+            .await
+            .expect("DescribeStackResources");
+        for r in resources.stack_resources() {
+            assert!(
+                r.physical_resource_id().is_some_and(|p| !p.is_empty()),
+                "{}: {:?} has a physical id",
+                s.stack,
+                r.logical_resource_id()
+            );
+            types.push(r.resource_type().unwrap_or_default().to_owned());
+        }
+    }
+    let count = |t: &str| types.iter().filter(|x| *x == t).count();
+    assert_eq!(count("AWS::Lambda::Function"), 14, "{types:?}");
+    assert_eq!(count("AWS::StepFunctions::StateMachine"), 2, "{types:?}");
+    assert!(count("AWS::Events::Rule") >= 2, "{types:?}");
+    let exports = cfn.list_exports().send().await.expect("ListExports");
+    let from_functions = exports
+        .exports()
+        .iter()
+        .filter(|e| e.name().is_some_and(|n| n.starts_with("LambdaFunctionsStack:")))
+        .count();
+    assert!(from_functions >= 14, "{from_functions} exports of LambdaFunctionsStack");
+
+    let destroyed = d
+        .destroy(
+            &assembly,
+            &DestroyOptions {
+                selection: Selection {
+                    all: true,
+                    ..Default::default()
+                },
+                force: true,
+                quiet: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(destroyed.is_success(), "{destroyed}");
+    assert_eq!(destroyed.order.last().map(String::as_str), Some("LambdaFunctionsStack"));
 }

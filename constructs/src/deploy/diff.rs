@@ -365,6 +365,31 @@ fn short(v: Option<&Json>) -> String {
     }
 }
 
+impl StackDiff {
+    /// The stack's IAM and security-group changes, one line each (what an approval asks about).
+    pub fn security_report(&self) -> String {
+        let mut s = format!("Stack {}: IAM and security-group changes", self.stack);
+        for c in &self.security {
+            s.push_str(&format!("\n{}", security_line(c)));
+        }
+        s
+    }
+}
+
+fn security_line(s: &SecurityChange) -> String {
+    format!(
+        "{} {} {} {}{}",
+        s.change.symbol(),
+        match s.kind {
+            SecurityKind::Iam => "IAM",
+            SecurityKind::SecurityGroup => "Security group",
+        },
+        s.resource_type,
+        s.logical_id,
+        if s.broadening { " (broadens access)" } else { "" }
+    )
+}
+
 impl fmt::Display for StackDiff {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
@@ -379,18 +404,7 @@ impl fmt::Display for StackDiff {
         if !self.security.is_empty() {
             writeln!(f, "Security changes (review before deploying):")?;
             for s in &self.security {
-                writeln!(
-                    f,
-                    "{} {} {} {}{}",
-                    s.change.symbol(),
-                    match s.kind {
-                        SecurityKind::Iam => "IAM",
-                        SecurityKind::SecurityGroup => "Security group",
-                    },
-                    s.resource_type,
-                    s.logical_id,
-                    if s.broadening { " (broadens access)" } else { "" }
-                )?;
+                writeln!(f, "{}", security_line(s))?;
             }
         }
         if !self.parameters.is_empty() {
@@ -502,6 +516,9 @@ mod tests {
         assert!(!d.security.iter().any(|s| s.logical_id == "Fn"));
         assert!(d.is_broadening());
         assert!(d.to_string().contains("IAM AWS::IAM::Policy Policy (broadens access)"));
+        assert!(d
+            .security_report()
+            .contains("[~] IAM AWS::IAM::Policy Policy (broadens access)"));
     }
 
     #[test]

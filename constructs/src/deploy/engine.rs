@@ -740,7 +740,7 @@ impl Deployer {
             return Ok(());
         }
         for d in &listed {
-            run.progress.line(d.to_string());
+            run.progress.line(d.security_report());
         }
         let what = if require == RequireApproval::AnyChange {
             "IAM or security-group changes"
