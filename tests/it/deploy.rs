@@ -477,7 +477,12 @@ async fn a_failing_resource_fails_the_deploy_and_dependents_do_not_start() {
     let d = deployer(region).await;
     d.bootstrap(true).await.unwrap_or_else(|e| panic!("{e}"));
     let (_dir, assembly) = support::synth(|app| failing_app(app, &prefix, true));
-    let report = d.deploy(&assembly, &all()).await.unwrap_or_else(|e| panic!("{e}"));
+    // Two at a time: Independent runs beside the others and finishes whatever fails.
+    let two = DeployOptions {
+        concurrency: 2,
+        ..all()
+    };
+    let report = d.deploy(&assembly, &two).await.unwrap_or_else(|e| panic!("{e}"));
     assert!(!report.is_success(), "{report}");
     assert_eq!(report.outcome(&name("Base")), Some(&StackOutcome::Created), "{report}");
     assert_eq!(
@@ -1014,4 +1019,20 @@ async fn the_seed_app_deploys_and_its_functions_state_machines_rules_and_exports
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(destroyed.is_success(), "{destroyed}");
     assert_eq!(destroyed.order.last().map(String::as_str), Some("LambdaFunctionsStack"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deploying_to_an_environment_without_bootstrap_is_refused_before_any_change() {
+    if harness().is_none() {
+        return;
+    }
+    let f = Fixture::new("eu-west-3", "NoBootstrap");
+    let d = deployer(f.region).await;
+    let (_dir, assembly) = f.synth(&V1);
+    let err = d.deploy(&assembly, &all()).await.expect_err("not bootstrapped");
+    assert!(matches!(err, DeployError::NotBootstrapped { .. }), "{err}");
+    assert!(err.to_string().contains("run `bootstrap` first"), "{err}");
+    let calls = d.api_calls();
+    assert_eq!(calls.get("CloudFormation.CreateChangeSet"), 0, "{calls}");
+    assert_eq!(calls.get("S3.PutObject"), 0, "{calls}");
 }
