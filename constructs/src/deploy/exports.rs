@@ -200,9 +200,12 @@ pub(crate) async fn importers(c: &Clients, stack: &str, export: &str) -> Result<
             .await
         {
             Ok(out) => out,
+            // Not imported, or already gone: nobody depends on it.
             Err(e)
                 if e.code() == Some("ValidationError")
-                    && e.message().is_some_and(|m| m.contains("is not imported by any stack")) =>
+                    && e.message().is_some_and(|m| {
+                        m.contains("is not imported by any stack") || m.contains("does not exist")
+                    }) =>
             {
                 return Ok(names);
             }
