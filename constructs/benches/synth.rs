@@ -19,7 +19,10 @@ fn build(stacks: usize) -> App {
             queue.set("DelaySeconds", (r % 900) as u64);
             if let Some(prev) = &previous {
                 if r % 10 == 0 {
-                    queue.set("QueueName", Value::concat([Value::from("q-"), prev[r].get_att("QueueName")]));
+                    queue.set(
+                        "QueueName",
+                        Value::concat([Value::from("q-"), prev[r].get_att("QueueName")]),
+                    );
                 }
             }
             resources.push(queue);

@@ -88,7 +88,11 @@ pub fn load_context(dir: &Path, overrides: &[(String, String)]) -> Result<IndexM
 }
 
 /// Builds the app with `build`, synthesizes it, and writes the assembly.
-pub fn synth_app(build: &dyn Fn(&App), context: IndexMap<String, serde_json::Value>, outdir: &Path) -> Result<CloudAssembly, String> {
+pub fn synth_app(
+    build: &dyn Fn(&App),
+    context: IndexMap<String, serde_json::Value>,
+    outdir: &Path,
+) -> Result<CloudAssembly, String> {
     let app = App::with_context(context);
     build(&app);
     app.synth_to(outdir).map_err(|e| e.to_string())

@@ -13,7 +13,7 @@ use serde_json::{json, Map, Value as Json};
 use super::assets::sha256_hex;
 use super::error::SynthError;
 use super::stack::{Synthesizer, BOOTSTRAP_QUALIFIER, REQUIRED_BOOTSTRAP_VERSION};
-use super::synth::{SynthesizedStack, Synthesis};
+use super::synth::{Synthesis, SynthesizedStack};
 
 /// The schema version written to `manifest.json`. 36 is read by every CDK
 /// CLI since 2.1000, and by the npm `latest` 3.0.0 (which reads up to 43).
@@ -80,7 +80,11 @@ fn bootstrap_parameter() -> String {
 }
 
 /// Writes the assembly of a synthesis into `outdir`, replacing it atomically.
-pub fn write_assembly(synthesis: Synthesis, outdir: &Path, extra_files: &[(String, String)]) -> Result<CloudAssembly, SynthError> {
+pub fn write_assembly(
+    synthesis: Synthesis,
+    outdir: &Path,
+    extra_files: &[(String, String)],
+) -> Result<CloudAssembly, SynthError> {
     let name = outdir
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -195,7 +199,10 @@ fn write_into(synthesis: &Synthesis, dir: &Path, extra_files: &[(String, String)
         if stack.synthesizer == Synthesizer::Default {
             props.insert("assumeRoleArn".into(), role_arn("deploy").into());
             props.insert("cloudFormationExecutionRoleArn".into(), role_arn("cfn-exec").into());
-            props.insert("requiresBootstrapStackVersion".into(), REQUIRED_BOOTSTRAP_VERSION.into());
+            props.insert(
+                "requiresBootstrapStackVersion".into(),
+                REQUIRED_BOOTSTRAP_VERSION.into(),
+            );
             props.insert("bootstrapStackVersionSsmParameter".into(), bootstrap_parameter().into());
         }
         props.insert(

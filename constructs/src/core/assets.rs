@@ -97,8 +97,16 @@ mod tests {
     fn zip_is_deterministic_and_keeps_the_mode() {
         let make = |order: bool| {
             let mut entries = vec![
-                ZipEntry { name: "bootstrap", content: b"binary", mode: 0o755 },
-                ZipEntry { name: "a.txt", content: b"text", mode: 0o644 },
+                ZipEntry {
+                    name: "bootstrap",
+                    content: b"binary",
+                    mode: 0o755,
+                },
+                ZipEntry {
+                    name: "a.txt",
+                    content: b"text",
+                    mode: 0o644,
+                },
             ];
             if order {
                 entries.reverse();

@@ -259,9 +259,7 @@ impl Construct {
     /// Adds a validation that runs at synthesis; every problem it returns is
     /// reported with this construct's path, together with all other problems.
     pub fn add_validation(&self, validation: impl Fn() -> Vec<String> + 'static) {
-        self.tree_mut().nodes[self.idx]
-            .validations
-            .push(Rc::new(validation));
+        self.tree_mut().nodes[self.idx].validations.push(Rc::new(validation));
     }
 
     /// A context value (from `cdk.json`'s `context`, or `-c key=value`).

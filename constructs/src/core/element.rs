@@ -211,7 +211,10 @@ impl CfnResource {
     pub fn push(&self, key: &str, value: impl Into<Value>) {
         let value = value.into();
         with_resource(&self.node, |r| {
-            let entry = r.properties.entry(key.to_owned()).or_insert_with(|| Value::List(Vec::new()));
+            let entry = r
+                .properties
+                .entry(key.to_owned())
+                .or_insert_with(|| Value::List(Vec::new()));
             match entry {
                 Value::List(l) => l.push(value),
                 other => *other = Value::List(vec![std::mem::take(other), value]),

@@ -86,9 +86,18 @@ mod tests {
     #[test]
     fn known_cdk_examples() {
         // From the CDK's own unit tests (core/test/uniqueid.test.ts) and the seed app.
-        assert_eq!(id("Vpc/PublicSubnet1/Subnet").as_deref(), Some("VpcPublicSubnet1Subnet5C2D37C4"));
-        assert_eq!(id("DBCluster/Subnets/Default").as_deref(), Some("DBClusterSubnets1338ED0E"));
-        assert_eq!(id("AlbAccessLogBucket/Policy/Resource").as_deref(), Some("AlbAccessLogBucketPolicy5067FD6E"));
+        assert_eq!(
+            id("Vpc/PublicSubnet1/Subnet").as_deref(),
+            Some("VpcPublicSubnet1Subnet5C2D37C4")
+        );
+        assert_eq!(
+            id("DBCluster/Subnets/Default").as_deref(),
+            Some("DBClusterSubnets1338ED0E")
+        );
+        assert_eq!(
+            id("AlbAccessLogBucket/Policy/Resource").as_deref(),
+            Some("AlbAccessLogBucketPolicy5067FD6E")
+        );
         assert_eq!(id("Bucket").as_deref(), Some("Bucket"));
         assert_eq!(id("My-Bucket").as_deref(), Some("MyBucket"));
     }

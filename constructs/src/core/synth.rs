@@ -86,7 +86,9 @@ impl Resolver<'_> {
 
     fn target(&mut self, r: ElementRef) -> Option<(usize, String)> {
         if r.app != self.tree.app {
-            self.error("references a construct of another App: constructs of one app cannot refer to another app's".into());
+            self.error(
+                "references a construct of another App: constructs of one app cannot refer to another app's".into(),
+            );
             return None;
         }
         let id = self.ids.get(r.idx).cloned().flatten();
@@ -125,8 +127,12 @@ impl Resolver<'_> {
             return Json::Null;
         }
         let (producer_env, consumer_env) = (stack_env(self.tree, producer), stack_env(self.tree, self.consumer));
-        if producer_env.account.is_some() && consumer_env.account.is_some() && producer_env.account != consumer_env.account
-            || producer_env.region.is_some() && consumer_env.region.is_some() && producer_env.region != consumer_env.region
+        if producer_env.account.is_some()
+            && consumer_env.account.is_some()
+            && producer_env.account != consumer_env.account
+            || producer_env.region.is_some()
+                && consumer_env.region.is_some()
+                && producer_env.region != consumer_env.region
         {
             self.error(format!(
                 "references '{}' in stack '{}', which deploys to {} while this stack deploys to {}: exports work only within one account and region; pass the value as a parameter instead",
@@ -307,7 +313,11 @@ fn stack_env(tree: &Tree, stack: usize) -> Environment {
 
 fn stack_name_of(tree: &Tree, stack: usize) -> String {
     match &tree.nodes[stack].kind {
-        NodeKind::Stack(s) => s.props.stack_name.clone().unwrap_or_else(|| tree.nodes[stack].id.clone()),
+        NodeKind::Stack(s) => s
+            .props
+            .stack_name
+            .clone()
+            .unwrap_or_else(|| tree.nodes[stack].id.clone()),
         _ => tree.nodes[stack].id.clone(),
     }
 }
@@ -369,7 +379,9 @@ pub(crate) fn synthesize(tree_rc: &std::rc::Rc<std::cell::RefCell<Tree>>) -> Res
     let n = tree.nodes.len();
 
     // Stacks, owning stack per node, logical ids.
-    let stacks: Vec<usize> = (0..n).filter(|&i| matches!(tree.nodes[i].kind, NodeKind::Stack(_))).collect();
+    let stacks: Vec<usize> = (0..n)
+        .filter(|&i| matches!(tree.nodes[i].kind, NodeKind::Stack(_)))
+        .collect();
     let mut stack_of: Vec<Option<usize>> = vec![None; n];
     for i in 0..n {
         stack_of[i] = match tree.nodes[i].kind {
@@ -382,10 +394,15 @@ pub(crate) fn synthesize(tree_rc: &std::rc::Rc<std::cell::RefCell<Tree>>) -> Res
     let mut elements_of: HashMap<usize, Vec<usize>> = HashMap::new();
     let mut seen: HashMap<(usize, String), usize> = HashMap::new();
     for i in 0..n {
-        let NodeKind::Element(_) = tree.nodes[i].kind else { continue };
+        let NodeKind::Element(_) = tree.nodes[i].kind else {
+            continue;
+        };
         let Some(s) = stack_of[i] else { continue };
         let Some(id) = logical_id_of(&tree, i) else {
-            errors.push(SynthError::construct(tree.path(i), "has no logical id: its path below the stack is only 'Default' components; give it another id"));
+            errors.push(SynthError::construct(
+                tree.path(i),
+                "has no logical id: its path below the stack is only 'Default' components; give it another id",
+            ));
             continue;
         };
         if !is_valid_logical_id(&id) {
@@ -397,7 +414,10 @@ pub(crate) fn synthesize(tree_rc: &std::rc::Rc<std::cell::RefCell<Tree>>) -> Res
         if let Some(prev) = seen.insert((s, id.clone()), i) {
             errors.push(SynthError::construct(
                 tree.path(i),
-                format!("logical id '{id}' is already used by '{}' in the same stack; override one of them", tree.path(prev)),
+                format!(
+                    "logical id '{id}' is already used by '{}' in the same stack; override one of them",
+                    tree.path(prev)
+                ),
             ));
         }
         ids[i] = Some(id);
@@ -416,7 +436,9 @@ pub(crate) fn synthesize(tree_rc: &std::rc::Rc<std::cell::RefCell<Tree>>) -> Res
         }
         let mut sec = Sections::default();
         for &e in elements_of.get(&s).map(Vec::as_slice).unwrap_or(&[]) {
-            let NodeKind::Element(data) = &tree.nodes[e].kind else { continue };
+            let NodeKind::Element(data) = &tree.nodes[e].kind else {
+                continue;
+            };
             let id = ids[e].clone().unwrap_or_default();
             let mut r = Resolver {
                 tree: &tree,
@@ -484,7 +506,8 @@ pub(crate) fn synthesize(tree_rc: &std::rc::Rc<std::cell::RefCell<Tree>>) -> Res
     }
 
     // Stack dependencies, order, cycles.
-    let mut stack_deps: IndexMap<usize, IndexMap<usize, Vec<String>>> = stacks.iter().map(|&s| (s, IndexMap::new())).collect();
+    let mut stack_deps: IndexMap<usize, IndexMap<usize, Vec<String>>> =
+        stacks.iter().map(|&s| (s, IndexMap::new())).collect();
     for (c, p, reason) in deps {
         if c == p {
             continue;
@@ -500,7 +523,11 @@ pub(crate) fn synthesize(tree_rc: &std::rc::Rc<std::cell::RefCell<Tree>>) -> Res
             let mut reasons = Vec::new();
             for w in cycle.windows(2) {
                 let why = stack_deps[&w[0]].get(&w[1]).map(|r| r.join("; ")).unwrap_or_default();
-                reasons.push(format!("'{}' depends on '{}' ({why})", tree.path(w[0]), tree.path(w[1])));
+                reasons.push(format!(
+                    "'{}' depends on '{}' ({why})",
+                    tree.path(w[0]),
+                    tree.path(w[1])
+                ));
             }
             errors.push(SynthError::DependencyCycle {
                 cycle: names.join(" -> "),
@@ -516,7 +543,9 @@ pub(crate) fn synthesize(tree_rc: &std::rc::Rc<std::cell::RefCell<Tree>>) -> Res
 
     let mut out = Vec::with_capacity(order.len());
     for s in order {
-        let NodeKind::Stack(data) = &tree.nodes[s].kind else { continue };
+        let NodeKind::Stack(data) = &tree.nodes[s].kind else {
+            continue;
+        };
         let sec = sections.remove(&s).unwrap_or_default();
         let template = sec.into_template(data.props.description.as_deref(), &data.props.synthesizer);
         let mut logical_ids = Vec::new();
@@ -588,7 +617,9 @@ fn render_resource(r: &mut Resolver<'_>, idx: usize, res: &ResourceData) -> Json
             }
             tags.sort_keys();
             let rendered = match format {
-                TagFormat::Standard => Json::Array(tags.into_iter().map(|(k, v)| json!({ "Key": k, "Value": v })).collect()),
+                TagFormat::Standard => {
+                    Json::Array(tags.into_iter().map(|(k, v)| json!({ "Key": k, "Value": v })).collect())
+                }
                 TagFormat::AutoScaling => Json::Array(
                     tags.into_iter()
                         .map(|(k, v)| json!({ "Key": k, "PropagateAtLaunch": true, "Value": v }))
@@ -696,7 +727,10 @@ impl Sections {
 
 /// Orders stacks so each comes after its dependencies, keeping creation order
 /// otherwise. On a cycle, returns the cycle (first stack repeated at the end).
-fn topo_order(stacks: &[usize], deps: &IndexMap<usize, IndexMap<usize, Vec<String>>>) -> Result<Vec<usize>, Vec<usize>> {
+fn topo_order(
+    stacks: &[usize],
+    deps: &IndexMap<usize, IndexMap<usize, Vec<String>>>,
+) -> Result<Vec<usize>, Vec<usize>> {
     let mut done: IndexSet<usize> = IndexSet::new();
     while done.len() < stacks.len() {
         let next = stacks
@@ -712,7 +746,11 @@ fn topo_order(stacks: &[usize], deps: &IndexMap<usize, IndexMap<usize, Vec<Strin
     Ok(done.into_iter().collect())
 }
 
-fn find_cycle(stacks: &[usize], deps: &IndexMap<usize, IndexMap<usize, Vec<String>>>, done: &IndexSet<usize>) -> Vec<usize> {
+fn find_cycle(
+    stacks: &[usize],
+    deps: &IndexMap<usize, IndexMap<usize, Vec<String>>>,
+    done: &IndexSet<usize>,
+) -> Vec<usize> {
     // Every remaining stack has an unfinished dependency: walk until a stack repeats.
     let Some(&start) = stacks.iter().find(|s| !done.contains(*s)) else {
         return Vec::new();
@@ -737,7 +775,10 @@ fn tree_json(tree: &Tree, ids: &[Option<String>]) -> Json {
     fn node(tree: &Tree, ids: &[Option<String>], idx: usize) -> Json {
         let n = &tree.nodes[idx];
         let mut m = Map::new();
-        m.insert("id".into(), Json::String(if idx == 0 { "App".into() } else { n.id.clone() }));
+        m.insert(
+            "id".into(),
+            Json::String(if idx == 0 { "App".into() } else { n.id.clone() }),
+        );
         m.insert("path".into(), Json::String(tree.path(idx)));
         if !n.children.is_empty() {
             let children: Map<String, Json> = n

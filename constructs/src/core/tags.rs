@@ -16,7 +16,11 @@ pub enum TagFormat {
 }
 
 /// Resource types whose `Tags` is an object of key -> value.
-const MAP_TAGGED: &[&str] = &["AWS::SSM::Parameter", "AWS::Batch::ComputeEnvironment", "AWS::Glue::Job"];
+const MAP_TAGGED: &[&str] = &[
+    "AWS::SSM::Parameter",
+    "AWS::Batch::ComputeEnvironment",
+    "AWS::Glue::Job",
+];
 
 /// Resource types that take the standard tag list; others are left untagged
 /// unless a construct sets a format with [`CfnResource::set_tag_format`](super::CfnResource::set_tag_format).

@@ -44,7 +44,10 @@ pub struct PolicyStatement {
 
 impl PolicyStatement {
     /// A statement allowing `actions` on `resources`.
-    pub fn allow<A: Into<String>>(actions: impl IntoIterator<Item = A>, resources: impl IntoIterator<Item = Value>) -> Self {
+    pub fn allow<A: Into<String>>(
+        actions: impl IntoIterator<Item = A>,
+        resources: impl IntoIterator<Item = Value>,
+    ) -> Self {
         PolicyStatement {
             actions: actions.into_iter().map(Into::into).collect(),
             resources: resources.into_iter().collect(),
@@ -68,7 +71,10 @@ impl PolicyStatement {
             }
         }
         if !actions.is_empty() {
-            v = v.with("Action", one_or_list(actions.into_iter().map(|a| Value::from(a.as_str())).collect()));
+            v = v.with(
+                "Action",
+                one_or_list(actions.into_iter().map(|a| Value::from(a.as_str())).collect()),
+            );
         }
         if let Some(c) = &self.conditions {
             v = v.with("Condition", c.clone());
@@ -147,7 +153,10 @@ impl PolicyDocument {
         let statements = Rc::clone(&self.statements);
         Value::lazy(move || {
             Value::map()
-                .with("Statement", Value::List(statements.borrow().iter().map(PolicyStatement::to_value).collect()))
+                .with(
+                    "Statement",
+                    Value::List(statements.borrow().iter().map(PolicyStatement::to_value).collect()),
+                )
                 .with("Version", "2012-10-17")
         })
     }
