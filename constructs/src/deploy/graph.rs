@@ -371,6 +371,26 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn independent_nodes_overlap_their_waits() {
+        // Stacks mostly wait on CloudFormation: four waits of 100 ms take about 100 ms at --concurrency 4.
+        let nodes: Vec<Node> = ["A", "B", "C", "D"].iter().map(|id| node(id, &[])).collect();
+        let mut elapsed = Vec::new();
+        for concurrency in [1, 4] {
+            let start = std::time::Instant::now();
+            let (results, _) = run(&nodes, concurrency, |i| async move {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                Ok(i)
+            })
+            .await
+            .expect("runs");
+            assert!(results.iter().all(|r| matches!(r, StackResult::Done(_))));
+            elapsed.push(start.elapsed());
+        }
+        assert!(elapsed[0] >= Duration::from_millis(400), "{elapsed:?}");
+        assert!(elapsed[1] < Duration::from_millis(300), "{elapsed:?}");
+    }
+
+    #[tokio::test]
     async fn reports_a_cycle() {
         let nodes = vec![node("A", &[1]), node("B", &[0])];
         let err = run(&nodes, 1, |i| async move { Ok(i) }).await.err();
