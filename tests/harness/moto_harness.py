@@ -43,6 +43,11 @@ like the real service in the places an orchestrating deploy tool depends on:
   P13 DeleteStack: when a moto resource can't be deleted (moto gap), the stack still ends
       DELETE_COMPLETE and the event says what was left behind; MOTO_HARNESS_STRICT_DELETE=1
       makes it DELETE_FAILED instead.
+  P14 parameters and Rules checked when CreateStack / UpdateStack / CreateChangeSet is called, as AWS does:
+      "Parameters: [X] must have values", "... do not exist in the template", an SSM-typed parameter whose
+      SSM parameter is missing -> "Unable to fetch parameters [...] from parameter store for this account."
+      (moto: HTTP 500 at create/execute), a false Rules assertion -> ValidationError with its
+      AssertDescription (moto ignores Rules: CDK's CheckBootstrapVersion never failed).
 """
 from __future__ import annotations
 
@@ -186,13 +191,125 @@ def apply_patches() -> None:  # noqa: C901 - one place on purpose
             body = resp._get_stack_from_s3_url(url)
         return body
 
+    # ---------------------------------------------------------------- P14 parameters and Rules at submit time
+    # AWS resolves the parameters and evaluates the template's Rules when CreateStack / UpdateStack /
+    # CreateChangeSet is called, and refuses the call with a ValidationError. moto looks SSM-typed parameters
+    # up only while creating resources (a missing one -> HTTP 500, for a change set at ExecuteChangeSet) and
+    # ignores Rules, so CDK's CheckBootstrapVersion never fails.
+    class _CannotEvaluate(Exception):
+        """A rule function that needs AWS lookups (Fn::RefAll, Fn::ValueOf, ...): the rule is skipped."""
+
+    def ssm_value(account_id: str, region: str, name: str) -> str | None:
+        from moto.ssm.models import ssm_backends
+        param = ssm_backends[account_id][region].get_parameter(name)
+        return None if param is None else param.value
+
+    def rule_eval(node, values: dict, pseudo: dict):
+        if isinstance(node, list):
+            return [rule_eval(x, values, pseudo) for x in node]
+        if not isinstance(node, dict):
+            return node
+        if len(node) != 1:
+            raise _CannotEvaluate(node)
+        (fn, arg), = node.items()
+        ev = lambda x: rule_eval(x, values, pseudo)  # noqa: E731
+        scalar = lambda x: x if isinstance(x, list) else str(x)  # noqa: E731 - CFN compares as strings
+        if fn == "Ref":
+            if arg in values:
+                return values[arg]
+            if arg in pseudo:
+                return pseudo[arg]
+            raise _CannotEvaluate(arg)
+        if fn == "Fn::Not":
+            return not ev(arg[0])
+        if fn == "Fn::And":
+            return all(ev(x) for x in arg)
+        if fn == "Fn::Or":
+            return any(ev(x) for x in arg)
+        if fn == "Fn::Equals":
+            return scalar(ev(arg[0])) == scalar(ev(arg[1]))
+        if fn == "Fn::Contains":
+            return scalar(ev(arg[1])) in [scalar(x) for x in ev(arg[0])]
+        if fn == "Fn::EachMemberEquals":
+            return all(scalar(x) == scalar(ev(arg[1])) for x in ev(arg[0]))
+        if fn == "Fn::EachMemberIn":
+            allowed = [scalar(x) for x in ev(arg[1])]
+            return all(scalar(x) in allowed for x in ev(arg[0]))
+        raise _CannotEvaluate(fn)
+
+    def check_parameters_and_rules(template: dict, given: dict, account_id: str, region: str) -> None:
+        decls = template.get("Parameters") or {}
+        unknown = [k for k in given if k not in decls]
+        if unknown:
+            raise ValidationError(message=f"Parameters: [{', '.join(unknown)}] do not exist in the template")
+        values, missing, missing_ssm = {}, [], []
+        for name, decl in decls.items():
+            value = given.get(name, decl.get("Default"))
+            if value is None:
+                missing.append(name)
+                continue
+            ptype = str(decl.get("Type", "String"))
+            if ptype.startswith("AWS::SSM::Parameter::Value<"):
+                resolved = ssm_value(account_id, region, str(value))
+                if resolved is None:
+                    missing_ssm.append(str(value))
+                    continue
+                value = resolved.split(",") if "List<" in ptype else resolved
+            elif ptype == "CommaDelimitedList" or ptype.startswith("List<"):
+                value = str(value).split(",")
+            values[name] = value
+        if missing:
+            raise ValidationError(message=f"Parameters: [{', '.join(missing)}] must have values")
+        if missing_ssm:
+            raise ValidationError(message=f"Unable to fetch parameters [{','.join(missing_ssm)}] "
+                                          "from parameter store for this account.")
+        pseudo = {"AWS::Region": region, "AWS::AccountId": account_id, "AWS::Partition": "aws"}
+        for rule_name, rule in (template.get("Rules") or {}).items():
+            try:
+                if "RuleCondition" in rule and not rule_eval(rule["RuleCondition"], values, pseudo):
+                    continue
+                for assertion in rule.get("Assertions") or []:
+                    if not rule_eval(assertion.get("Assert"), values, pseudo):
+                        raise ValidationError(message=assertion.get("AssertDescription")
+                                              or f"Template error: rule {rule_name} failed validation")
+            except _CannotEvaluate:
+                continue
+
+    def request_parameters(resp) -> dict:
+        """The parameter values a request asks for; UsePreviousValue -> the stack's previous input."""
+        out, stack = {}, None
+        for p in resp._get_param("Parameters", []) or []:
+            key = p.get("ParameterKey")
+            if str(p.get("UsePreviousValue", "")).lower() == "true":
+                if stack is None:
+                    stack = resp.cloudformation_backend.get_stack(resp._get_param("StackName"))
+                previous = dict(getattr(stack, "parameters", None) or {})
+                out[key] = previous.get(key, stack.stack_parameters.get(key))
+            else:
+                out[key] = p.get("ParameterValue")
+        return out
+
+    # moto itself: a missing SSM parameter is a ValidationError, not an AttributeError (HTTP 500)
+    _orig_parse_ssm = cfp.ResourceMap.parse_ssm_parameter
+
+    def parse_ssm_parameter(self, value, value_type):
+        if ssm_value(self._account_id, self._region_name, value) is None:
+            raise ValidationError(message=f"Unable to fetch parameters [{value}] from parameter store for this account.")
+        return _orig_parse_ssm(self, value, value_type)
+
+    cfp.ResourceMap.parse_ssm_parameter = parse_ssm_parameter
+
     for op in ("create_stack", "update_stack", "create_change_set"):
         orig = getattr(cfr.CloudFormationResponse, op)
 
         def wrapper(self, _orig=orig):
             body = body_from_request(self)
+            if not body and self._get_bool_param("UsePreviousTemplate", False):
+                body = self.cloudformation_backend.get_stack(self._get_param("StackName")).template
             if body:
                 prevalidate(body)
+                be = self.cloudformation_backend
+                check_parameters_and_rules(parse_template(body), request_parameters(self), be.account_id, be.region_name)
             return _orig(self)
 
         setattr(cfr.CloudFormationResponse, op, wrapper)

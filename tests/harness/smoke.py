@@ -6,7 +6,7 @@
 Creates a stack with an S3 bucket and an SSM parameter through a CREATE change set, waits,
 checks the resources, the outputs and ListExports, deletes the stack and checks that the
 export and the resources are gone. Runs in its own region (MOTO_SMOKE_REGION, default
-eu-west-3) so it never touches state the tests use. Exit code 0 on success; prints one line
+af-south-1) so it never touches state the tests use. Exit code 0 on success; prints one line
 per step. .ci/run runs it right after starting the harness; it is also the first thing to
 run after bumping moto.
 """
@@ -39,7 +39,7 @@ def main() -> int:
     if not endpoint:
         print("smoke: no endpoint (pass it, or set AWS_ENDPOINT_URL)", file=sys.stderr)
         return 2
-    region = os.environ.get("MOTO_SMOKE_REGION", "eu-west-3")
+    region = os.environ.get("MOTO_SMOKE_REGION", "af-south-1")
     session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region)
     cfn = session.client("cloudformation", endpoint_url=endpoint)
     s3 = session.client("s3", endpoint_url=endpoint)
