@@ -48,6 +48,8 @@ like the real service in the places an orchestrating deploy tool depends on:
       SSM parameter is missing -> "Unable to fetch parameters [...] from parameter store for this account."
       (moto: HTTP 500 at create/execute), a false Rules assertion -> ValidationError with its
       AssertDescription (moto ignores Rules: CDK's CheckBootstrapVersion never failed).
+  P15 StartExecution without a name gets a UUID name (moto: "None", so a second unnamed execution of the
+      same state machine failed with ExecutionAlreadyExists).
 """
 from __future__ import annotations
 
@@ -90,6 +92,17 @@ def apply_patches() -> None:  # noqa: C901 - one place on purpose
     import moto.stepfunctions.models as sfm
     from moto.stepfunctions.parser.models import stepfunctions_parser_backends
     sfm.stepfunctions_backends = stepfunctions_parser_backends
+
+    # P15 StartExecution without a name: AWS generates a UUID; the parser backend names it "None", so
+    # the second unnamed execution of a state machine failed with ExecutionAlreadyExists.
+    import uuid
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+    _orig_start_execution = StepFunctionsParserBackend.start_execution
+
+    def start_execution(self, state_machine_arn, name=None, execution_input=None, trace_header=None):
+        return _orig_start_execution(self, state_machine_arn, name or str(uuid.uuid4()), execution_input, trace_header)
+
+    StepFunctionsParserBackend.start_execution = start_execution
 
     # ---------------------------------------------------------------- P1 live exports
     cfp.ResourceMap.cross_stack_resources = property(

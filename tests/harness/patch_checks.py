@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+"""Regression checks of the harness patches that deploy tests lean on, against a running harness.
+
+    .venv-moto/bin/python tests/harness/patch_checks.py [ENDPOINT]   # default: $AWS_ENDPOINT_URL
+
+Each check is a behaviour of real CloudFormation / Step Functions that plain moto 5.2.5 gets wrong
+(the patch number is in moto_harness.py's docstring). Runs in its own region (MOTO_CHECKS_REGION,
+default af-south-1, like smoke.py) so it never touches state the tests use. Run by .ci/run after
+smoke.py; run it after any change to moto_harness.py or a moto bump.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+import urllib.request
+
+import boto3
+import botocore.exceptions
+
+TOPIC = {"T": {"Type": "AWS::SNS::Topic"}}
+BOOTSTRAP_PARAM = "/harness-checks/bootstrap/version"
+
+
+def main() -> int:
+    endpoint = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("AWS_ENDPOINT_URL")
+    if not endpoint:
+        print("patch_checks: no endpoint (pass it, or set AWS_ENDPOINT_URL)", file=sys.stderr)
+        return 2
+    region = os.environ.get("MOTO_CHECKS_REGION", "af-south-1")
+    session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region)
+    cfn = session.client("cloudformation", endpoint_url=endpoint)
+    ssm = session.client("ssm", endpoint_url=endpoint)
+    sfn = session.client("stepfunctions", endpoint_url=endpoint)
+    iam = session.client("iam", endpoint_url=endpoint)
+    run = f"checks{int(time.time() * 1000)}"
+    failures: list[str] = []
+
+    def check(name: str, ok: bool, detail: object = "") -> None:
+        print(f"patch_checks: {'ok  ' if ok else 'FAIL'} {name}{'' if ok else f': {detail}'}", flush=True)
+        if not ok:
+            failures.append(name)
+
+    def refused(call) -> str | None:
+        """The ValidationError message of call(), or None when it succeeded."""
+        try:
+            call()
+        except botocore.exceptions.ClientError as e:
+            return f"{e.response['Error']['Code']}: {e.response['Error']['Message']}"
+        return None
+
+    def deploy(stack: str, template: dict) -> str:
+        kind = "UPDATE" if any(s["StackName"] == stack for s in cfn.list_stacks()["StackSummaries"]
+                               if s["StackStatus"] != "DELETE_COMPLETE") else "CREATE"
+        cs = cfn.create_change_set(StackName=stack, ChangeSetName=f"cs{int(time.time() * 1000)}",
+                                   ChangeSetType=kind, TemplateBody=json.dumps(template))
+        cfn.execute_change_set(ChangeSetName=cs["Id"])
+        return cfn.describe_stacks(StackName=stack)["Stacks"][0]["StackStatus"]
+
+    # P1/P2: an export made by a change set is importable by a stack made by a change set
+    a, b = f"{run}-a", f"{run}-b"
+    status = deploy(a, {"Resources": TOPIC, "Outputs": {"Arn": {"Value": {"Ref": "T"},
+                                                                "Export": {"Name": f"{run}-TopicArn"}}}})
+    status_b = deploy(b, {"Resources": {"P": {"Type": "AWS::SSM::Parameter", "Properties": {
+        "Type": "String", "Value": {"Fn::ImportValue": f"{run}-TopicArn"}}}}})
+    check("P1 ImportValue in a change-set stack", (status, status_b) == ("CREATE_COMPLETE", "CREATE_COMPLETE"),
+          (status, status_b))
+    # P4 ListImports
+    imports = cfn.list_imports(ExportName=f"{run}-TopicArn").get("Imports")
+    check("P4 ListImports", imports == [b], imports)
+    # P5 no-op UpdateStack
+    msg = refused(lambda: cfn.update_stack(StackName=b, UsePreviousTemplate=True))
+    check("P5 no-op UpdateStack refused", msg is not None and "No updates are to be performed." in msg, msg)
+    # P3 deleting an exporter still imported
+    cfn.delete_stack(StackName=a)
+    desc = cfn.describe_stacks(StackName=a)["Stacks"][0]
+    check("P3 delete of an imported exporter -> DELETE_FAILED",
+          desc["StackStatus"] == "DELETE_FAILED" and "in use by" in desc.get("StackStatusReason", ""), desc["StackStatus"])
+    # P6 a failing resource -> ROLLBACK_COMPLETE, not an API error
+    bad = f"{run}-bad"
+    status = deploy(bad, {"Resources": {"P": {"Type": "AWS::SSM::Parameter",
+                                              "Properties": {"Type": "NotAType", "Value": "x"}}}})
+    check("P6 failing resource -> ROLLBACK_COMPLETE", status == "ROLLBACK_COMPLETE", status)
+    # P14 SSM-typed parameter and Rules
+    template = {
+        "Parameters": {"BootstrapVersion": {"Type": "AWS::SSM::Parameter::Value<String>", "Default": BOOTSTRAP_PARAM}},
+        "Rules": {"CheckBootstrapVersion": {"Assertions": [{
+            "Assert": {"Fn::Not": [{"Fn::Contains": [["1", "2", "3", "4", "5"], {"Ref": "BootstrapVersion"}]}]},
+            "AssertDescription": "CDK bootstrap stack version 6 required."}]}},
+        "Resources": TOPIC,
+        "Outputs": {"Version": {"Value": {"Ref": "BootstrapVersion"}}},
+    }
+    c = f"{run}-c"
+    msg = refused(lambda: deploy(c, template))
+    check("P14 missing SSM parameter -> ValidationError",
+          msg is not None and "Unable to fetch parameters" in msg and BOOTSTRAP_PARAM in msg, msg)
+    ssm.put_parameter(Name=BOOTSTRAP_PARAM, Value="3", Type="String", Overwrite=True)
+    msg = refused(lambda: deploy(c, template))
+    check("P14 false Rules assertion -> ValidationError", msg is not None and "version 6 required" in msg, msg)
+    ssm.put_parameter(Name=BOOTSTRAP_PARAM, Value="21", Type="String", Overwrite=True)
+    status = deploy(c, template)
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in cfn.describe_stacks(StackName=c)["Stacks"][0]["Outputs"]}
+    check("P14 SSM parameter resolved, rule passes", (status, outputs.get("Version")) == ("CREATE_COMPLETE", "21"),
+          (status, outputs))
+    # P0/P15 state machines from CloudFormation run; unnamed executions get distinct names;
+    # Lambda tasks answer from the queue (lambda.use_docker=false)
+    role = iam.create_role(RoleName=f"{run}-role", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    definition = {"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": {"ok": True}, "End": True}}}
+    sm_stack = f"{run}-sm"
+    deploy(sm_stack, {"Resources": {"SM": {"Type": "AWS::StepFunctions::StateMachine", "Properties": {
+        "RoleArn": role, "DefinitionString": json.dumps(definition)}}}, "Outputs": {"Arn": {"Value": {"Ref": "SM"}}}})
+    sm = cfn.describe_stacks(StackName=sm_stack)["Stacks"][0]["Outputs"][0]["OutputValue"]
+    arns = [sfn.start_execution(stateMachineArn=sm)["executionArn"] for _ in range(2)]
+    statuses = []
+    for arn in arns:
+        for _ in range(100):
+            d = sfn.describe_execution(executionArn=arn)
+            if d["status"] != "RUNNING":
+                break
+            time.sleep(0.05)
+        statuses.append(d["status"])
+    check("P0/P15 CFN state machine runs; two unnamed executions",
+          len(set(arns)) == 2 and statuses == ["SUCCEEDED", "SUCCEEDED"], (arns, statuses))
+    req = urllib.request.Request(f"{endpoint}/moto-api/config")
+    config = json.loads(urllib.request.urlopen(req).read())
+    check("config: Lambda invocations without Docker", config.get("lambda", {}).get("use_docker") is False, config)
+
+    for stack in (b, a, c, sm_stack, bad):
+        cfn.delete_stack(StackName=stack)
+    ssm.delete_parameter(Name=BOOTSTRAP_PARAM)
+    iam.delete_role(RoleName=f"{run}-role")
+    print(f"patch_checks: {len(failures)} failed" if failures else "patch_checks: all ok", flush=True)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
