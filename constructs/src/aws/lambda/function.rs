@@ -269,6 +269,15 @@ impl Function {
         resource.set("Runtime", props.runtime.name());
         resource.set("Timeout", props.timeout.as_secs());
         resource.add_depends_on(role.resource());
+        // As the CDK: the function also waits for the role's default policy, which
+        // grants may create after the function (so this is settled at synthesis).
+        let (r, fn_resource) = (role.clone(), resource.clone());
+        node.add_validation(move || {
+            if let Some(policy) = r.default_policy() {
+                fn_resource.add_depends_on(policy.resource());
+            }
+            Vec::new()
+        });
 
         let slot = Rc::clone(&code);
         resource.add_metadata(
@@ -461,6 +470,15 @@ mod tests {
             json!({"SLACK_USER_ID": "U1", "ACCOUNT_ID": {"Ref": "AWS::AccountId"}})
         );
         assert_eq!(r["DependsOn"], json!(["NoticeSlackFunctionServiceRole3868C3C2"]));
+        f.role().grant(["ssm:GetParameter"], ["*".into()]);
+        let s = app.synth().expect("synth");
+        assert_eq!(
+            s.stacks[0].template["Resources"]["NoticeSlackFunction9604FC79"]["DependsOn"],
+            json!([
+                "NoticeSlackFunctionServiceRole3868C3C2",
+                "NoticeSlackFunctionServiceRoleDefaultPolicy9925A3A6"
+            ])
+        );
         assert_eq!(r["Metadata"]["aws:asset:path"], format!("asset.{hash}.zip"));
         assert_eq!(r["Metadata"]["aws:asset:property"], "Code");
         let role = &t["NoticeSlackFunctionServiceRole3868C3C2"]["Properties"];
