@@ -26,6 +26,7 @@ pub use ordered_service_startup::{
     start_waves, state_names as startup_state_names, EcsServiceStart, OrderedServiceStartup, OrderedServiceStartupProps,
 };
 
+mod job_net;
 mod run_command;
 mod run_on_one_instance;
 mod scheduled_command;

@@ -174,9 +174,7 @@ pub fn start_waves(services: &[EcsServiceStart]) -> Result<Vec<Vec<String>>, Vec
             }
         }
     }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
+    // Cycles among the declared services are reported together with the problems above.
     let deps: Vec<Vec<usize>> = services
         .iter()
         .map(|s| {
@@ -186,18 +184,15 @@ pub fn start_waves(services: &[EcsServiceStart]) -> Result<Vec<Vec<String>>, Vec
                 .collect()
         })
         .collect();
-    let cycles = find_cycles(&deps);
-    if !cycles.is_empty() {
-        return Err(cycles
-            .into_iter()
-            .map(|cycle| {
-                let names: Vec<&str> = cycle.iter().map(|&i| services[i].name.as_str()).collect();
-                format!(
-                    "dependency cycle {} (each service depends on the next): none of them could ever start; remove one of these depends_on entries",
-                    names.join(" -> ")
-                )
-            })
-            .collect());
+    for cycle in find_cycles(&deps) {
+        let names: Vec<&str> = cycle.iter().map(|&i| services[i].name.as_str()).collect();
+        problems.push(format!(
+            "dependency cycle {} (each service depends on the next): none of them could ever start; remove one of these depends_on entries",
+            names.join(" -> ")
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(problems);
     }
     // The wave of a service: one after the latest wave of its dependencies.
     let mut wave: Vec<Option<usize>> = vec![None; services.len()];
@@ -609,6 +604,7 @@ impl OrderedServiceStartup {
             StateMachineProps {
                 definition: g,
                 timeout: Some(props.timeout),
+                logging: super::job_net::logging(&node),
                 comment: Some(format!(
                     "Starts the ECS services of cluster {} in dependency order",
                     props.cluster_name

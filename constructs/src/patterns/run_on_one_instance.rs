@@ -300,6 +300,7 @@ impl RunOnOneInstance {
             StateMachineProps {
                 definition: g,
                 comment: Some("Runs a command on one healthy instance of a fleet".into()),
+                logging: super::job_net::logging(&node),
                 ..Default::default()
             },
         );

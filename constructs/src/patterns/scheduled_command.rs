@@ -240,6 +240,7 @@ impl ScheduledCommand {
             StateMachineProps {
                 definition: g,
                 comment: Some("ExecuteScheduleTask".into()),
+                logging: super::job_net::logging(&node),
                 ..Default::default()
             },
         );
