@@ -3,6 +3,7 @@
 //!
 //! One module per stack; [`build`] wires them as the seed's `bin/app.ts` does.
 
+pub mod examples;
 pub mod lambda_functions_stack;
 pub mod start_state_machine_stack;
 pub mod stop_state_machine_stack;
@@ -13,8 +14,13 @@ use lambda_functions_stack::{LambdaFunctionsStack, LambdaFunctionsStackProps};
 use start_state_machine_stack::{WebAppStartStateMachineProps, WebAppStartStateMachineStack};
 use stop_state_machine_stack::{WebAppStopStateMachineProps, WebAppStopStateMachineStack};
 
-/// Builds every stack of the app.
+/// Builds every stack of the app; with `-c examples=true`, the pattern
+/// examples of [`examples`] instead.
 pub fn build(app: &App) {
+    if examples::selected(app) {
+        examples::build(app);
+        return;
+    }
     let lambda_functions = LambdaFunctionsStack::new(app, "LambdaFunctionsStack", LambdaFunctionsStackProps::default());
     Tags::of(lambda_functions.stack()).add("stackId", Pseudo::StackId);
     let l = &lambda_functions;

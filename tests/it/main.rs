@@ -4,5 +4,6 @@ mod cli;
 mod core;
 mod deploy;
 mod lambda_functions_stack;
+mod patterns;
 mod state_machines;
 mod support;

@@ -2,11 +2,10 @@
 //! cfn-lint, asl-validator, and the diagrams in the assembly.
 
 use std::fs;
-use std::process::Command;
 
 use serde_json::Value as Json;
 
-use crate::support;
+use crate::support::{self, definitions};
 
 const STACKS: [&str; 2] = ["WebAppStartStateMachineStack", "WebAppStopStateMachineStack"];
 
@@ -103,39 +102,6 @@ fn cfn_lint_finds_no_errors() {
     drop(dir);
 }
 
-/// Resolves a `DefinitionString` to text: joins are joined, the partition is
-/// `aws`, and every other reference is a placeholder Lambda ARN.
-fn resolve(v: &Json) -> String {
-    match v {
-        Json::String(s) => s.clone(),
-        Json::Object(o) => match (o.get("Fn::Join"), o.get("Ref")) {
-            (Some(Json::Array(j)), _) => {
-                let delim = j[0].as_str().unwrap_or_default();
-                let parts: Vec<String> = j[1].as_array().into_iter().flatten().map(resolve).collect();
-                parts.join(delim)
-            }
-            (_, Some(r)) if r == "AWS::Partition" => "aws".into(),
-            _ => "arn:aws:lambda:us-east-1:123456789012:function:x".into(),
-        },
-        other => panic!("unexpected {other}"),
-    }
-}
-
-fn definitions(assembly: &constructs::core::CloudAssembly) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for s in &assembly.synthesis.stacks {
-        for (id, r) in s.template["Resources"].as_object().into_iter().flatten() {
-            if r["Type"] == "AWS::StepFunctions::StateMachine" {
-                out.push((
-                    format!("{}/{id}", s.artifact_id),
-                    resolve(&r["Properties"]["DefinitionString"]),
-                ));
-            }
-        }
-    }
-    out
-}
-
 #[test]
 fn every_definition_is_valid_json_and_passes_our_validator() {
     let (_dir, assembly) = synth();
@@ -150,25 +116,11 @@ fn every_definition_is_valid_json_and_passes_our_validator() {
 
 #[test]
 fn asl_validator_accepts_every_definition() {
-    let Some(validator) = support::tool("asl-validator") else {
+    let (dir, assembly) = synth();
+    let Some(rejected) = support::asl_validator_rejections(dir.path(), &definitions(&assembly)) else {
         return;
     };
-    let (dir, assembly) = synth();
-    for (name, text) in definitions(&assembly) {
-        let file = dir.path().join(format!("{}.asl.json", name.replace('/', "-")));
-        fs::write(&file, &text).expect("write definition");
-        let out = Command::new(&validator)
-            .arg("--json-path")
-            .arg(&file)
-            .output()
-            .expect("asl-validator runs");
-        assert!(
-            out.status.success(),
-            "asl-validator rejects {name}:\n{}{}\n{text}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    assert!(rejected.is_empty(), "{}", rejected.join("\n"));
 }
 
 #[test]

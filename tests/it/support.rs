@@ -83,10 +83,80 @@ pub fn app_context() -> indexmap::IndexMap<String, serde_json::Value> {
 /// Synthesizes an app built by `build` into a fresh temporary directory, with
 /// [`app_context`].
 pub fn synth(build: impl Fn(&constructs::core::App)) -> (tempfile::TempDir, constructs::core::CloudAssembly) {
+    synth_with(&[], build)
+}
+
+/// [`synth`] with more context values (e.g. `("examples", json!(true))`).
+pub fn synth_with(
+    context: &[(&str, serde_json::Value)],
+    build: impl Fn(&constructs::core::App),
+) -> (tempfile::TempDir, constructs::core::CloudAssembly) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let app = constructs::core::App::with_context(app_context());
+    let mut all = app_context();
+    all.extend(context.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
+    let app = constructs::core::App::with_context(all);
     build(&app);
     let out = dir.path().join("cdk.out");
     let assembly = app.synth_to(&out).unwrap_or_else(|e| panic!("{e}"));
     (dir, assembly)
+}
+
+/// Resolves a `DefinitionString` to text: joins are joined, the partition is
+/// `aws`, and every other reference is a placeholder Lambda ARN.
+pub fn resolve_definition(v: &serde_json::Value) -> String {
+    use serde_json::Value as Json;
+    match v {
+        Json::String(s) => s.clone(),
+        Json::Object(o) => match (o.get("Fn::Join"), o.get("Ref")) {
+            (Some(Json::Array(j)), _) => {
+                let delim = j[0].as_str().unwrap_or_default();
+                let parts: Vec<String> = j[1].as_array().into_iter().flatten().map(resolve_definition).collect();
+                parts.join(delim)
+            }
+            (_, Some(r)) if r == "AWS::Partition" => "aws".into(),
+            _ => "arn:aws:lambda:us-east-1:123456789012:function:x".into(),
+        },
+        other => panic!("unexpected {other}"),
+    }
+}
+
+/// Every state machine of the assembly as (`stack/logical id`, definition text).
+pub fn definitions(assembly: &constructs::core::CloudAssembly) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for s in &assembly.synthesis.stacks {
+        for (id, r) in s.template["Resources"].as_object().into_iter().flatten() {
+            if r["Type"] == "AWS::StepFunctions::StateMachine" {
+                out.push((
+                    format!("{}/{id}", s.artifact_id),
+                    resolve_definition(&r["Properties"]["DefinitionString"]),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Runs asl-validator on each definition (written into `dir`); returns the
+/// rejections (name, validator output, definition), or `None` when
+/// asl-validator is not installed.
+pub fn asl_validator_rejections(dir: &Path, definitions: &[(String, String)]) -> Option<Vec<String>> {
+    let validator = tool("asl-validator")?;
+    let mut rejected = Vec::new();
+    for (name, text) in definitions {
+        let file = dir.join(format!("{}.asl.json", name.replace('/', "-")));
+        std::fs::write(&file, text).expect("write definition");
+        let out = Command::new(&validator)
+            .arg("--json-path")
+            .arg(&file)
+            .output()
+            .expect("asl-validator runs");
+        if !out.status.success() {
+            rejected.push(format!(
+                "asl-validator rejects {name}:\n{}{}\n{text}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+    }
+    Some(rejected)
 }
