@@ -50,6 +50,15 @@ like the real service in the places an orchestrating deploy tool depends on:
       AssertDescription (moto ignores Rules: CDK's CheckBootstrapVersion never failed).
   P15 StartExecution without a name gets a UUID name (moto: "None", so a second unnamed execution of the
       same state machine failed with ExecutionAlreadyExists).
+  P16 aws-sdk tasks take and return the API's members in PascalCase, as Step Functions does
+      ("Cluster", "$.Services[0].RunningCount"; moto passed them to boto as written, so JSON-protocol
+      services such as ECS failed with States.Runtime "'Cluster'", and returned boto's casing); a service
+      error without a RequestId (an operation moto lacks) fails the task, which a Catch can take (moto:
+      the interpreter crashed with States.Runtime "KeyError('RequestId')"); timestamps in a result are
+      ISO 8601 text (moto: datetimes, and every later DescribeExecution failed with HTTP 500).
+  P17 a definite JSONPath (no wildcard, slice, filter, union or deep scan) selects one value, as in
+      Step Functions: moto returned `$.Services[0].RunningCount` as a one-element list, so Choice rules,
+      ResultSelector and Parameters on such paths saw `[3]` instead of `3`.
 """
 from __future__ import annotations
 
@@ -103,6 +112,100 @@ def apply_patches() -> None:  # noqa: C901 - one place on purpose
         return _orig_start_execution(self, state_machine_arn, name or str(uuid.uuid4()), execution_input, trace_header)
 
     StepFunctionsParserBackend.start_execution = start_execution
+
+    # P16 aws-sdk tasks: members in PascalCase both ways (the parser's normalisation hooks are no-ops),
+    # and service errors without a RequestId fail the task instead of crashing the interpreter.
+    import datetime
+    import functools
+
+    import botocore.session
+    from botocore.exceptions import ClientError
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_aws_sdk import (
+        StateTaskServiceAwsSdk,
+    )
+
+    @functools.lru_cache(maxsize=None)
+    def sdk_operation(service: str, action: str):
+        try:
+            model = botocore.session.get_session().get_service_model(service)
+            return model.operation_model(action[:1].upper() + action[1:])
+        except Exception:  # an unknown service or action fails when it is called, as before
+            return None
+
+    def sdk_shape(task, direction: str):
+        operation = sdk_operation(task._get_boto_service_name(), task.resource.api_action)
+        return getattr(operation, direction, None)
+
+    def sdk_normalise_parameters(self, parameters, boto_service_name=None, service_action_name=None):
+        shape = sdk_shape(self, "input_shape")
+        if shape is not None and isinstance(parameters, dict):
+            self._to_boto_request(parameters, shape)
+
+    def sdk_timestamps_as_text(value):
+        # Step Functions returns the API's timestamps as ISO 8601 text; boto's datetimes made every
+        # later DescribeExecution fail ("Object of type datetime is not JSON serializable").
+        if isinstance(value, dict):
+            for k, v in value.items():
+                value[k] = sdk_timestamps_as_text(v)
+        elif isinstance(value, list):
+            value[:] = [sdk_timestamps_as_text(v) for v in value]
+        elif isinstance(value, datetime.datetime):
+            return value.astimezone(datetime.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        return value
+
+    def sdk_normalise_response(self, response, boto_service_name=None, service_action_name=None):
+        shape = sdk_shape(self, "output_shape")
+        if shape is not None:
+            self._from_boto_response(response, shape)
+        sdk_timestamps_as_text(response)
+
+    _orig_sdk_from_error = StateTaskServiceAwsSdk._from_error
+
+    def sdk_from_error(self, env, ex):
+        if isinstance(ex, ClientError):
+            meta = ex.response.setdefault("ResponseMetadata", {})
+            meta.setdefault("RequestId", "")
+            meta.setdefault("HTTPStatusCode", 0)
+            ex.response.setdefault("Error", {}).setdefault("Message", str(ex))
+        return _orig_sdk_from_error(self, env, ex)
+
+    StateTaskServiceAwsSdk._normalise_parameters = sdk_normalise_parameters
+    StateTaskServiceAwsSdk._normalise_response = sdk_normalise_response
+    StateTaskServiceAwsSdk._from_error = sdk_from_error
+
+    # P17 definite JSONPaths select one value. moto wraps the value of any path through an array index
+    # (`$.a[0].b`) in a list (its fix of moto#7825); Step Functions returns a list only for indefinite
+    # paths. Every module of the interpreter that imported extract_json gets the wrapper.
+    import importlib
+    import re as _re_jp
+
+    from jsonpath_ng.ext import parse as jsonpath_parse
+    import moto.stepfunctions.parser.asl.utils.json_path as json_path_module
+
+    indefinite = _re_jp.compile(r"\[\s*\*\s*\]|\[[^\]]*:[^\]]*\]|\.\.|\[\s*\?|\[[^\]'\"]*,[^\]]*\]|\.\*")
+    _orig_extract_json = json_path_module.extract_json
+
+    def extract_json(path, data):
+        if indefinite.search(path):
+            return _orig_extract_json(path, data)
+        matches = jsonpath_parse(path).find(data)
+        if not matches:
+            raise json_path_module.NoSuchJsonPathError(json_path=path, data=data)
+        return matches[0].value
+
+    import pkgutil
+
+    import moto.stepfunctions.parser.asl as sfn_asl
+
+    for info in pkgutil.walk_packages(sfn_asl.__path__, sfn_asl.__name__ + "."):
+        if ".antlr." in info.name:
+            continue
+        try:
+            module = importlib.import_module(info.name)
+        except ImportError:  # moto ships a few modules of LocalStack's that cannot load; they are unused
+            continue
+        if getattr(module, "extract_json", None) is _orig_extract_json:
+            module.extract_json = extract_json
 
     # ---------------------------------------------------------------- P1 live exports
     cfp.ResourceMap.cross_stack_resources = property(

@@ -122,6 +122,43 @@ def main() -> int:
         statuses.append(d["status"])
     check("P0/P15 CFN state machine runs; two unnamed executions",
           len(set(arns)) == 2 and statuses == ["SUCCEEDED", "SUCCEEDED"], (arns, statuses))
+
+    # P16 aws-sdk tasks in PascalCase (ECS's own members are camelCase); an operation moto lacks fails
+    # the task (caught) instead of crashing the execution
+    ecs = session.client("ecs", endpoint_url=endpoint)
+    ecs.create_cluster(clusterName=f"{run}-cluster")
+    ecs.register_task_definition(family=f"{run}-task", containerDefinitions=[
+        {"name": "app", "image": "nginx", "memory": 128}])
+    ecs.create_service(cluster=f"{run}-cluster", serviceName=f"{run}-service", taskDefinition=f"{run}-task",
+                       desiredCount=0)
+    sdk_definition = {"StartAt": "Describe", "States": {
+        "Describe": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:ecs:describeServices",
+                     "Parameters": {"Cluster": f"{run}-cluster", "Services": [f"{run}-service"]},
+                     "ResultSelector": {"Name.$": "$.Services[0].ServiceName",
+                                        "Desired.$": "$.Services[0].DesiredCount",
+                                        "Created.$": "$.Services[0].Deployments[0].CreatedAt"},
+                     "ResultPath": "$.Service", "Next": "Missing"},
+        "Missing": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:ssm:describeInstanceInformation",
+                    "Parameters": {}, "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.Error",
+                                                 "Next": "Done"}], "Next": "Done"},
+        "Done": {"Type": "Pass", "End": True}}}
+    sdk_sm = sfn.create_state_machine(name=f"{run}-sdk", roleArn=role,
+                                      definition=json.dumps(sdk_definition))["stateMachineArn"]
+    sdk_run = sfn.start_execution(stateMachineArn=sdk_sm)["executionArn"]
+    for _ in range(100):
+        d = sfn.describe_execution(executionArn=sdk_run)
+        if d["status"] != "RUNNING":
+            break
+        time.sleep(0.05)
+    service = json.loads(d.get("output") or "{}").get("Service", {})
+    check("P16/P17 aws-sdk task in PascalCase, timestamps as text, a definite path is one value; "
+          "a missing operation is caught",
+          d["status"] == "SUCCEEDED" and service.get("Name") == f"{run}-service" and service.get("Desired") == 0
+          and isinstance(service.get("Created"), str), d)
+    sfn.delete_state_machine(stateMachineArn=sdk_sm)
+    ecs.delete_service(cluster=f"{run}-cluster", service=f"{run}-service", force=True)
+    ecs.delete_cluster(cluster=f"{run}-cluster")
+
     req = urllib.request.Request(f"{endpoint}/moto-api/config")
     config = json.loads(urllib.request.urlopen(req).read())
     check("config: Lambda invocations without Docker", config.get("lambda", {}).get("use_docker") is False, config)
