@@ -259,3 +259,382 @@ fn the_maintenance_window_command_explains_an_s3_path() {
         "{err}"
     );
 }
+
+// --- Deploys to the local AWS harness ---------------------------------------------------------
+//
+// Each example deploys alone into a region of its own (the example stacks have fixed names),
+// then its job net runs once where the harness can run it, then it is destroyed. The harness
+// runs state machines for real (Choice, Parallel, Wait in real time, Retry, Catch; sns:publish
+// and aws-sdk tasks call the harness's own services); Lambda invocations answer with queued
+// results (a function error cannot be produced, so the failure paths are checked statically).
+
+mod deploy {
+    use std::time::{Duration, Instant};
+
+    use constructs::core::{CfnResource, Value};
+    use constructs::deploy::{
+        ConnectOptions, DeployOptions, Deployer, DestroyOptions, RequireApproval, Selection, StackOutcome, StackResult,
+    };
+    use serde_json::{json, Value as Json};
+
+    use super::STACKS;
+    use crate::support;
+
+    async fn deployer(region: &str) -> Deployer {
+        let d = Deployer::connect(ConnectOptions {
+            region: Some(region.to_owned()),
+            poll_interval: Some(Duration::from_millis(50)),
+            ..Default::default()
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        d.bootstrap(true).await.unwrap_or_else(|e| panic!("{e}"));
+        d
+    }
+
+    fn selection(stacks: &[&str]) -> Selection {
+        Selection {
+            stacks: stacks.iter().map(|s| (*s).to_owned()).collect(),
+            exclusively: true,
+            ..Default::default()
+        }
+    }
+
+    /// Deploys `stacks` of the assembly (a second deploy must change nothing), and returns
+    /// each stack's resource types and outputs as the harness's CloudFormation reports them.
+    async fn deploy(
+        d: &Deployer,
+        assembly: &constructs::core::CloudAssembly,
+        stacks: &[&str],
+        region: &str,
+    ) -> Vec<(Vec<String>, Vec<(String, String)>)> {
+        let options = DeployOptions {
+            selection: selection(stacks),
+            require_approval: RequireApproval::Never,
+            quiet: true,
+            ..Default::default()
+        };
+        let report = d.deploy(assembly, &options).await.unwrap_or_else(|e| panic!("{e}"));
+        assert!(report.is_success(), "{report}");
+        let again = d.deploy(assembly, &options).await.unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            again
+                .stacks
+                .iter()
+                .all(|s| matches!(&s.result, StackResult::Done(d) if d.outcome == StackOutcome::Unchanged)),
+            "{again}"
+        );
+        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new(region.to_owned()))
+            .load()
+            .await;
+        let cfn = aws_sdk_cloudformation::Client::new(&config);
+        let mut out = Vec::new();
+        for stack in stacks {
+            let resources = cfn
+                .describe_stack_resources()
+                .stack_name(*stack)
+                .send()
+                .await
+                .expect("DescribeStackResources");
+            let types = resources
+                .stack_resources()
+                .iter()
+                .map(|r| r.resource_type().unwrap_or_default().to_owned())
+                .collect();
+            let described = cfn
+                .describe_stacks()
+                .stack_name(*stack)
+                .send()
+                .await
+                .expect("DescribeStacks");
+            let outputs = described
+                .stacks()
+                .first()
+                .map(|s| {
+                    s.outputs()
+                        .iter()
+                        .map(|o| {
+                            (
+                                o.output_key().unwrap_or_default().to_owned(),
+                                o.output_value().unwrap_or_default().to_owned(),
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            out.push((types, outputs));
+        }
+        out
+    }
+
+    async fn destroy(d: &Deployer, assembly: &constructs::core::CloudAssembly, stacks: &[&str]) {
+        let report = d
+            .destroy(
+                assembly,
+                &DestroyOptions {
+                    selection: selection(stacks),
+                    force: true,
+                    quiet: true,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(report.is_success(), "{report}");
+    }
+
+    fn count(types: &[String], ty: &str) -> usize {
+        types.iter().filter(|t| *t == ty).count()
+    }
+
+    /// The ARN of the one state machine whose (generated) name holds `logical_id_prefix`.
+    fn machine_arn(endpoint: &str, region: &str, logical_id_prefix: &str) -> String {
+        let machines = support::harness_post(
+            endpoint,
+            "/",
+            region,
+            "states",
+            Some("AWSStepFunctions.ListStateMachines"),
+            &json!({}),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let arns: Vec<String> = machines["stateMachines"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|m| m["name"].as_str().is_some_and(|n| n.contains(logical_id_prefix)))
+            .filter_map(|m| m["stateMachineArn"].as_str().map(str::to_owned))
+            .collect();
+        assert_eq!(arns.len(), 1, "{machines}");
+        arns[0].clone()
+    }
+
+    /// Starts an execution with input `{}` (what the schedule sends) and waits until it ends;
+    /// returns its description and the names of the states it went through, in order.
+    fn run(endpoint: &str, region: &str, machine: &str, limit: Duration) -> (Json, Vec<String>) {
+        let call = |target: &str, body: Json| {
+            support::harness_post(endpoint, "/", region, "states", Some(target), &body)
+                .unwrap_or_else(|e| panic!("{e}"))
+        };
+        let started = call(
+            "AWSStepFunctions.StartExecution",
+            json!({ "stateMachineArn": machine, "input": "{}" }),
+        );
+        let execution = started["executionArn"].as_str().expect("an execution").to_owned();
+        let deadline = Instant::now() + limit;
+        let description = loop {
+            let d = call(
+                "AWSStepFunctions.DescribeExecution",
+                json!({ "executionArn": execution }),
+            );
+            if d["status"] != "RUNNING" {
+                break d;
+            }
+            assert!(Instant::now() < deadline, "still running after {limit:?}: {d}");
+            std::thread::sleep(Duration::from_millis(250));
+        };
+        let history = call(
+            "AWSStepFunctions.GetExecutionHistory",
+            json!({ "executionArn": execution, "maxResults": 1000 }),
+        );
+        let entered = history["events"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|e| e["type"].as_str().is_some_and(|t| t.ends_with("StateEntered")))
+            .filter_map(|e| e["stateEnteredEventDetails"]["name"].as_str().map(str::to_owned))
+            .collect();
+        (description, entered)
+    }
+
+    /// Queues results for the next Lambda invocations of the region (the harness answers in order).
+    fn queue_lambda_results(endpoint: &str, region: &str, results: &[Json]) {
+        let results: Vec<String> = results.iter().map(Json::to_string).collect();
+        support::harness_post(
+            endpoint,
+            "/moto-api/static/lambda-simple/response",
+            region,
+            "lambda",
+            None,
+            &json!({ "results": results, "region": region }),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    fn examples() -> (tempfile::TempDir, constructs::core::CloudAssembly) {
+        let (dir, assembly) = super::synth();
+        assert_eq!(assembly.synthesis.stacks.len(), STACKS.len());
+        (dir, assembly)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_scheduled_command_example_deploys_and_its_job_net_sends_polls_and_notifies() {
+        let Some(endpoint) = support::harness_endpoint() else {
+            return;
+        };
+        let (region, stack) = ("us-east-2", "ScheduledCommandStack");
+        let d = deployer(region).await;
+        let (_dir, assembly) = examples();
+        let deployed = deploy(&d, &assembly, &[stack], region).await;
+        let (types, outputs) = &deployed[0];
+        assert_eq!(count(types, "AWS::Lambda::Function"), 2, "{types:?}");
+        assert_eq!(count(types, "AWS::StepFunctions::StateMachine"), 1, "{types:?}");
+        assert_eq!(count(types, "AWS::Events::Rule"), 1, "{types:?}");
+        assert_eq!(count(types, "AWS::SNS::Topic"), 2, "{types:?}");
+        assert!(
+            outputs
+                .iter()
+                .any(|(k, v)| k == "CommandExecutionFailedTopicArn" && v.starts_with("arn:aws:sns:us-east-2:")),
+            "{outputs:?}"
+        );
+
+        let machine = machine_arn(&endpoint, region, "RunPeriodicTasksStateMachine");
+        queue_lambda_results(
+            &endpoint,
+            region,
+            &[
+                json!({ "Command": { "CommandId": "0b9f1f6c-demo", "Status": "Pending" } }),
+                json!({ "CommandId": "0b9f1f6c-demo", "Status": "Success" }),
+            ],
+        );
+        let (execution, states) = run(&endpoint, region, &machine, Duration::from_secs(60));
+        assert_eq!(execution["status"], "SUCCEEDED", "{execution}\n{states:?}");
+        assert_eq!(states, ["SendCommand", "WaitForCommandExecutions", "NotifySuccess"]);
+        destroy(&d, &assembly, &[stack]).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_run_on_one_instance_example_deploys_and_a_fleet_without_an_online_instance_is_notified() {
+        let Some(endpoint) = support::harness_endpoint() else {
+            return;
+        };
+        let (region, stack) = ("ap-northeast-1", "RunOnOneInstanceStack");
+        let d = deployer(region).await;
+        let (_dir, assembly) = examples();
+        let deployed = deploy(&d, &assembly, &[stack], region).await;
+        let (types, outputs) = &deployed[0];
+        assert_eq!(count(types, "AWS::Lambda::Function"), 2, "{types:?}");
+        // Three roles for the functions and the notification, one each for the machine and the rule.
+        assert_eq!(count(types, "AWS::IAM::Role"), 5, "{types:?}");
+        assert!(outputs.iter().any(|(k, _)| k == "NotificationTopicArn"), "{outputs:?}");
+
+        // The harness has no instance online (its SSM lacks DescribeInstanceInformation,
+        // which the Catch takes the same way): nothing is sent, the topic hears of it.
+        let machine = machine_arn(&endpoint, region, "DailyAggregationStateMachine");
+        let (execution, states) = run(&endpoint, region, &machine, Duration::from_secs(60));
+        assert_eq!(execution["status"], "FAILED", "{execution}");
+        assert_eq!(
+            states,
+            ["SelectInstance", "NotifyNotSent", "CommandNotSent"],
+            "{execution}"
+        );
+        destroy(&d, &assembly, &[stack]).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_ordered_startup_example_deploys_and_starts_the_services_in_order() {
+        let Some(endpoint) = support::harness_endpoint() else {
+            return;
+        };
+        let region = "ap-northeast-3";
+        let d = deployer(region).await;
+        // The cluster and its five services at zero tasks, in a stack of their own.
+        let cluster = "shop-dev-cluster";
+        let services = ["A", "B", "C", "D", "E"].map(|s| format!("shop-dev-service{s}"));
+        let (_dir, assembly) = support::synth(|app| {
+            let fixture = constructs::core::Stack::new(app, "ShopDevCluster", Default::default());
+            let c = CfnResource::new(&fixture, "Cluster", "AWS::ECS::Cluster");
+            c.set("ClusterName", cluster);
+            let task = CfnResource::new(&fixture, "TaskDefinition", "AWS::ECS::TaskDefinition");
+            task.set("Family", "shop-dev");
+            task.set(
+                "ContainerDefinitions",
+                Value::from_json(
+                    json!([{ "Name": "app", "Image": "public.ecr.aws/nginx/nginx:latest", "Memory": 128 }]),
+                ),
+            );
+            for (i, name) in services.iter().enumerate() {
+                let s = CfnResource::new(&fixture, &format!("Service{i}"), "AWS::ECS::Service");
+                s.set("ServiceName", name.as_str());
+                s.set("Cluster", c.ref_());
+                s.set("TaskDefinition", task.ref_());
+                s.set("DesiredCount", 0);
+            }
+            app::examples::ordered_service_startup_stack::OrderedServiceStartupStack::new(
+                app,
+                "OrderedServiceStartupStack",
+                app::examples::ordered_service_startup_stack::OrderedServiceStartupStackProps::default(),
+            );
+        });
+        let stacks = ["ShopDevCluster", "OrderedServiceStartupStack"];
+        let deployed = deploy(&d, &assembly, &stacks, region).await;
+        let (types, _) = &deployed[1];
+        assert_eq!(count(types, "AWS::StepFunctions::StateMachine"), 1, "{types:?}");
+        assert_eq!(count(types, "AWS::Lambda::Function"), 0, "{types:?}");
+
+        let machine = machine_arn(&endpoint, region, "MorningStartupStateMachine");
+        // Three waves, each waiting 10 s once (the harness runs a service at once when scaled).
+        let (execution, states) = run(&endpoint, region, &machine, Duration::from_secs(120));
+        assert_eq!(execution["status"], "SUCCEEDED", "{execution}\n{states:?}");
+        let position = |state: &str| {
+            states
+                .iter()
+                .position(|s| s == state)
+                .unwrap_or_else(|| panic!("{state} not in {states:?}"))
+        };
+        assert!(position("Notice shop-dev-serviceA started") < position("Start shop-dev-serviceB"));
+        assert!(position("Notice shop-dev-serviceB started") < position("Start wave 3"));
+        for s in ["C", "D", "E"] {
+            assert!(position("Start wave 3") < position(&format!("Start shop-dev-service{s}")));
+        }
+        let described = support::harness_post(
+            &endpoint,
+            "/",
+            region,
+            "ecs",
+            Some("AmazonEC2ContainerServiceV20141113.DescribeServices"),
+            &json!({ "cluster": cluster, "services": services }),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let desired: Vec<(String, u64)> = described["services"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|s| {
+                (
+                    s["serviceName"].as_str().unwrap_or_default().to_owned(),
+                    s["desiredCount"].as_u64().unwrap_or_default(),
+                )
+            })
+            .collect();
+        let expected: Vec<(String, u64)> = services.iter().cloned().zip([1, 3, 1, 7, 1]).collect();
+        assert_eq!(desired, expected);
+        destroy(&d, &assembly, &stacks).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_maintenance_window_command_example_deploys() {
+        if support::harness_endpoint().is_none() {
+            return;
+        }
+        let (region, stack) = ("sa-east-1", "MaintenanceWindowCommandStack");
+        let d = deployer(region).await;
+        let (_dir, assembly) = examples();
+        let deployed = deploy(&d, &assembly, &[stack], region).await;
+        let (types, outputs) = &deployed[0];
+        for ty in [
+            "AWS::SSM::MaintenanceWindow",
+            "AWS::SSM::MaintenanceWindowTarget",
+            "AWS::SSM::MaintenanceWindowTask",
+            "AWS::SNS::Topic",
+        ] {
+            assert_eq!(count(types, ty), 1, "{ty} in {types:?}");
+        }
+        assert!(
+            outputs.iter().any(|(k, _)| k == "MaintenanceNoticeTopicArn"),
+            "{outputs:?}"
+        );
+        destroy(&d, &assembly, &[stack]).await;
+    }
+}

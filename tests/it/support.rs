@@ -160,3 +160,88 @@ pub fn asl_validator_rejections(dir: &Path, definitions: &[(String, String)]) ->
     }
     Some(rejected)
 }
+
+/// The local AWS harness's endpoint (`AWS_ENDPOINT_URL`), or `None` (and a
+/// note) when end-to-end tests must skip.
+pub fn harness_endpoint() -> Option<String> {
+    match std::env::var("AWS_ENDPOINT_URL") {
+        Ok(e) if !e.is_empty() => Some(e),
+        _ => {
+            eprintln!("skipping: AWS_ENDPOINT_URL is not set (start the local AWS harness, or run .ci/run)");
+            None
+        }
+    }
+}
+
+/// POSTs `body` to the local harness (plain HTTP, no SDK): an AWS JSON-protocol
+/// call when `target` is given (`AWSStepFunctions.StartExecution`), routed to
+/// `service` in `region` by the credential scope (the harness checks no
+/// signature), or a `/moto-api/...` call when `path` is not `/`.
+pub fn harness_post(
+    endpoint: &str,
+    path: &str,
+    region: &str,
+    service: &str,
+    target: Option<&str>,
+    body: &serde_json::Value,
+) -> Result<serde_json::Value, String> {
+    use std::io::{Read, Write};
+    let host = endpoint.trim_start_matches("http://").trim_end_matches('/');
+    let payload = body.to_string();
+    let mut request = format!(
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: {}\r\nAuthorization: AWS4-HMAC-SHA256 Credential=testing/20260101/{region}/{service}/aws4_request, SignedHeaders=host, Signature=0\r\n",
+        payload.len()
+    );
+    match target {
+        Some(t) => {
+            let json_version = if service == "states" { "1.0" } else { "1.1" };
+            request.push_str(&format!(
+                "X-Amz-Target: {t}\r\nContent-Type: application/x-amz-json-{json_version}\r\n"
+            ));
+        }
+        None => request.push_str("Content-Type: application/json\r\n"),
+    }
+    request.push_str("\r\n");
+    request.push_str(&payload);
+    let mut stream = std::net::TcpStream::connect(host).map_err(|e| format!("connect {host}: {e}"))?;
+    stream
+        .write_all(request.as_bytes())
+        .map_err(|e| format!("send to {host}: {e}"))?;
+    let mut response = Vec::new();
+    stream
+        .read_to_end(&mut response)
+        .map_err(|e| format!("read from {host}: {e}"))?;
+    let text = String::from_utf8_lossy(&response);
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head.split_whitespace().nth(1).unwrap_or_default();
+    let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+        dechunk(body)
+    } else {
+        body.to_owned()
+    };
+    if !status.starts_with('2') {
+        return Err(format!("{} {path}: HTTP {status}: {body}", target.unwrap_or("POST")));
+    }
+    if body.trim().is_empty() {
+        return Ok(serde_json::Value::Null);
+    }
+    serde_json::from_str(&body).map_err(|e| format!("{}: not JSON ({e}): {body}", target.unwrap_or(path)))
+}
+
+fn dechunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let Ok(n) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
+        let (Some(chunk), Some(after)) = (rest.get(..n), rest.get(n..)) else {
+            break;
+        };
+        if n == 0 {
+            break;
+        }
+        out.push_str(chunk);
+        body = after.trim_start_matches("\r\n");
+    }
+    out
+}
