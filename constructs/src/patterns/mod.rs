@@ -40,3 +40,9 @@ pub use run_on_one_instance::{
     state_names as run_on_one_instance_state_names, RunOnOneInstance, RunOnOneInstanceProps,
 };
 pub use scheduled_command::{state_names as scheduled_command_state_names, ScheduledCommand, ScheduledCommandProps};
+
+/// The guide "Building a job net for your own system" (`docs/job-net.md`):
+/// compiled here so its examples stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/job-net.md")]
+pub struct JobNetGuide;
