@@ -13,24 +13,20 @@
 //!   order, each waited for until it runs its desired count, with a notice after
 //!   each (seed 003).
 
+mod job_net;
 mod maintenance_window_command;
+mod ordered_service_startup;
+mod run_command;
+mod run_on_one_instance;
+mod scheduled_command;
 
 pub use maintenance_window_command::{
     script_problems, MaintenanceScript, MaintenanceWindowCommand, MaintenanceWindowCommandProps, ParameterKind,
     ReferencedParameter,
 };
-
-mod ordered_service_startup;
-
 pub use ordered_service_startup::{
     start_waves, state_names as startup_state_names, EcsServiceStart, OrderedServiceStartup, OrderedServiceStartupProps,
 };
-
-mod job_net;
-mod run_command;
-mod run_on_one_instance;
-mod scheduled_command;
-
 pub use run_command::{
     CommandPolling, COMMAND_ENV, COMMAND_NOT_YET_COMPLETE_ERROR, NOTIFICATION_ROLE_ARN_ENV, NOTIFICATION_TOPIC_ARN_ENV,
     SEND_COMMAND_BY_TAG_HANDLER, SEND_COMMAND_TO_INSTANCE_HANDLER, TAG_KEY_ENV, TAG_VALUES_ENV,
