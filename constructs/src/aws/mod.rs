@@ -1,5 +1,6 @@
 //! Constructs for AWS services, one module per service.
 
+pub mod ec2;
 pub mod events;
 pub mod iam;
 pub mod lambda;

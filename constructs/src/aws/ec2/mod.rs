@@ -1,0 +1,19 @@
+//! Amazon EC2 and VPC: networks, security groups, flow logs and instances.
+
+mod cidr;
+mod flow_log;
+mod instance;
+mod machine_image;
+mod security_group;
+mod user_data;
+mod vpc;
+
+pub use cidr::Ipv4Cidr;
+pub use flow_log::{
+    AggregationInterval, FlowLog, FlowLogDestination, FlowLogField, FlowLogProps, FlowLogResource, TrafficType,
+};
+pub use instance::{Instance, InstanceId, InstanceProps};
+pub use machine_image::{MachineImage, AMAZON_LINUX_2023_PARAMETER, AMAZON_LINUX_2_PARAMETER};
+pub use security_group::{Peer, Port, SecurityGroup, SecurityGroupId, SecurityGroupProps};
+pub use user_data::{UserData, MAX_USER_DATA_BYTES};
+pub use vpc::{Subnet, SubnetConfiguration, SubnetId, SubnetSelection, SubnetType, Vpc, VpcId, VpcProps};
