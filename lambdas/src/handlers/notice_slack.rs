@@ -89,19 +89,25 @@ pub struct Posted {
     pub posted: bool,
 }
 
+/// Text for Slack: `&`, `<` and `>` escaped, so a payload or a cause can
+/// neither mention (`<!channel>`) nor link (`<http://...|...>`).
+pub fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
 fn millis_to_text(millis: Option<i64>) -> Option<String> {
     crate::services::timestamp(millis.map(aws_sdk_ssm::primitives::DateTime::from_millis))
 }
 
 /// The status section: the status in bold, then what ran and when.
 pub fn status_text(detail: &ExecutionDetail) -> String {
-    let mut text = format!("status: *{}*\n", detail.status);
+    let mut text = format!("status: *{}*\n", escape(&detail.status));
     if let Some(machine) = detail.state_machine_arn.as_deref() {
         let name = machine.rsplit(':').next().unwrap_or(machine);
-        text.push_str(&format!("state machine: `{name}`\n"));
+        text.push_str(&format!("state machine: `{}`\n", escape(name)));
     }
     if let Some(name) = detail.name.as_deref() {
-        text.push_str(&format!("execution: `{name}`\n"));
+        text.push_str(&format!("execution: `{}`\n", escape(name)));
     }
     match (millis_to_text(detail.start_date), millis_to_text(detail.stop_date)) {
         (Some(start), Some(stop)) => text.push_str(&format!("started: {start}, stopped: {stop}\n")),
@@ -115,7 +121,7 @@ pub fn status_text(detail: &ExecutionDetail) -> String {
 /// the last Lambda task returned), else the item itself.
 fn payload(item: &Value) -> String {
     let shown = item.pointer("/Output/Payload").unwrap_or(item);
-    serde_json::to_string_pretty(shown).unwrap_or_else(|_| shown.to_string())
+    escape(&serde_json::to_string_pretty(shown).unwrap_or_else(|_| shown.to_string()))
 }
 
 /// The result section before it is cut: the payloads of a success, or the
@@ -133,22 +139,22 @@ pub fn result_text(detail: &ExecutionDetail) -> String {
                 .collect(),
             Ok(Value::Array(items)) if items.len() == 1 => format!("result:\n{FENCE}{}{FENCE}", payload(&items[0])),
             Ok(value) => format!("result:\n{FENCE}{}{FENCE}", payload(&value)),
-            Err(_) => format!("result:\n{FENCE}{output}{FENCE}"),
+            Err(_) => format!("result:\n{FENCE}{}{FENCE}", escape(output)),
         };
     }
     let mut text = String::new();
     if let Some(arn) = detail.execution_arn.as_deref() {
-        text.push_str(&format!("execution: {FENCE}{arn}{FENCE}\n"));
+        text.push_str(&format!("execution: {FENCE}{}{FENCE}\n", escape(arn)));
     }
     if let Some(error) = detail.error.as_deref().filter(|e| !e.is_empty()) {
-        text.push_str(&format!("error: *{error}*\n"));
+        text.push_str(&format!("error: *{}*\n", escape(error)));
     }
     if let Some(cause) = detail.cause.as_deref().filter(|c| !c.is_empty()) {
         let cause = match serde_json::from_str::<Value>(cause) {
             Ok(value @ Value::Object(_)) => serde_json::to_string_pretty(&value).unwrap_or_else(|_| cause.to_owned()),
             _ => cause.to_owned(),
         };
-        text.push_str(&format!("cause:\n{FENCE}{cause}{FENCE}\n"));
+        text.push_str(&format!("cause:\n{FENCE}{}{FENCE}\n", escape(&cause)));
     }
     if text.is_empty() {
         text.push_str("(no error in the event)");
@@ -158,8 +164,8 @@ pub fn result_text(detail: &ExecutionDetail) -> String {
 
 /// `text` cut to at most `limit` characters (not bytes: a character is never
 /// split), followed by [`OMITTED`] when it was cut. A code block the cut left
-/// open is closed, a fence the cut split is dropped, and the whole still fits
-/// in `limit`.
+/// open is closed, a fence or an escape (`&lt;`) the cut split is dropped,
+/// and the whole still fits in `limit`.
 pub fn truncate(text: &str, limit: usize) -> String {
     if text.chars().count() <= limit {
         return text.to_owned();
@@ -167,6 +173,12 @@ pub fn truncate(text: &str, limit: usize) -> String {
     let closing = format!("\n{FENCE}");
     let keep = limit.saturating_sub(OMITTED.chars().count() + closing.chars().count());
     let mut head: String = text.chars().take(keep).collect();
+    // A cut through an escape (`&lt;`) leaves a partial entity: drop it.
+    if let Some(amp) = head.rfind('&') {
+        if !head[amp..].contains(';') && head.len() - amp < "&amp;".len() {
+            head.truncate(amp);
+        }
+    }
     // A cut through a run of backticks leaves a partial fence: drop it.
     while head.ends_with('`') {
         head.pop();
@@ -346,6 +358,40 @@ mod tests {
         ];
         for (name, detail, expected) in cases {
             assert_eq!(result_text(&detail), expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn text_from_the_execution_cannot_mention_or_link() {
+        let detail = ExecutionDetail {
+            error: Some("<!channel>".into()),
+            cause: Some("see <http://evil.example|the docs> & retry".into()),
+            ..detail("FAILED")
+        };
+        let text = result_text(&detail);
+        assert!(text.contains("error: *&lt;!channel&gt;*"), "{text}");
+        assert!(
+            text.contains("see &lt;http://evil.example|the docs&gt; &amp; retry"),
+            "{text}"
+        );
+        let text = result_text(&succeeded(
+            json!({"Output": {"Payload": {"Body": "<b>maintenance</b>"}}}),
+        ));
+        assert!(text.contains("&lt;b&gt;maintenance&lt;/b&gt;"), "{text}");
+        assert!(!text.contains('<'), "{text}");
+    }
+
+    #[test]
+    fn a_cut_through_an_escape_drops_the_partial_entity() {
+        for pad in 0..6 {
+            let text = format!("{}{}", "a".repeat(1960 + pad), "&lt;".repeat(100));
+            let cut = truncate(&text, CHARACTER_LIMIT);
+            let body = cut.trim_end_matches(OMITTED);
+            assert!(
+                body.ends_with("&lt;") || body.ends_with('a'),
+                "pad {pad}: {:?}",
+                &body[body.len() - 8..]
+            );
         }
     }
 
