@@ -1,6 +1,7 @@
 //! Constructs for AWS services, one module per service.
 
 pub mod ec2;
+pub mod elbv2;
 pub mod events;
 pub mod iam;
 pub mod lambda;

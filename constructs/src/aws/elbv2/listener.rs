@@ -1,0 +1,126 @@
+//! Application listeners: the port and protocol a load balancer accepts,
+//! and the target groups it forwards to.
+
+use super::target_group::{ApplicationProtocol, ApplicationTargetGroup};
+use crate::core::{CfnResource, Construct, Scope, Value};
+
+crate::typed_value!(
+    /// The ARN of a listener.
+    ListenerArn
+);
+
+/// The TLS policy of HTTPS listeners by default: TLS 1.3 and 1.2 only.
+pub const DEFAULT_SSL_POLICY: &str = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+
+/// Properties of an [`ApplicationListener`], see
+/// [`ApplicationLoadBalancer::add_listener`](super::ApplicationLoadBalancer::add_listener).
+#[derive(Clone, Debug)]
+pub struct ApplicationListenerProps {
+    /// The port, 1 to 65535. Required.
+    pub port: u16,
+    /// The protocol. Default: HTTP.
+    pub protocol: ApplicationProtocol,
+    /// The target groups requests are forwarded to (weighted equally).
+    /// Required: at least one.
+    pub default_target_groups: Vec<ApplicationTargetGroup>,
+    /// Certificate ARNs (HTTPS only, then at least one). Default: none.
+    pub certificate_arns: Vec<Value>,
+    /// Allow anyone (`0.0.0.0/0`) to reach the port through the load
+    /// balancer's security group, as the CDK's `open`. Default: true.
+    pub open: bool,
+}
+
+impl Default for ApplicationListenerProps {
+    fn default() -> Self {
+        ApplicationListenerProps {
+            port: 0,
+            protocol: ApplicationProtocol::Http,
+            default_target_groups: Vec::new(),
+            certificate_arns: Vec::new(),
+            open: true,
+        }
+    }
+}
+
+/// A listener (`AWS::ElasticLoadBalancingV2::Listener`) of an application load balancer.
+#[derive(Clone, Debug)]
+pub struct ApplicationListener {
+    node: Construct,
+    resource: CfnResource,
+}
+
+impl Scope for ApplicationListener {
+    fn node(&self) -> &Construct {
+        &self.node
+    }
+}
+
+impl ApplicationListener {
+    pub(crate) fn new(
+        scope: &impl Scope,
+        id: &str,
+        load_balancer_arn: Value,
+        props: &ApplicationListenerProps,
+    ) -> Self {
+        let node = Construct::new_typed(scope, id, "constructs.aws.elbv2.ApplicationListener");
+        let resource = CfnResource::new(&node, "Resource", "AWS::ElasticLoadBalancingV2::Listener");
+        let https = props.protocol == ApplicationProtocol::Https;
+        if https && props.certificate_arns.is_empty() {
+            node.add_error("an HTTPS listener needs a certificate: give certificate_arns");
+        }
+        if !https && !props.certificate_arns.is_empty() {
+            node.add_error("certificate_arns are for HTTPS listeners only");
+        }
+        if !props.certificate_arns.is_empty() {
+            resource.set(
+                "Certificates",
+                Value::list(
+                    props
+                        .certificate_arns
+                        .iter()
+                        .map(|c| Value::map().with("CertificateArn", c.clone())),
+                ),
+            );
+        }
+        let action = match props.default_target_groups.as_slice() {
+            [] => {
+                node.add_error("the listener has no default action: give default_target_groups");
+                Value::Null
+            }
+            [one] => Value::map().with("TargetGroupArn", one.arn()).with("Type", "forward"),
+            many => Value::map()
+                .with(
+                    "ForwardConfig",
+                    Value::map().with(
+                        "TargetGroups",
+                        Value::list(
+                            many.iter()
+                                .map(|tg| Value::map().with("TargetGroupArn", tg.arn()).with("Weight", 1)),
+                        ),
+                    ),
+                )
+                .with("Type", "forward"),
+        };
+        resource.set("DefaultActions", Value::list([action]));
+        resource.set("LoadBalancerArn", load_balancer_arn);
+        if props.port == 0 {
+            node.add_error("port 0 is out of range 1-65535");
+        }
+        resource.set("Port", props.port);
+        resource.set("Protocol", props.protocol.as_str());
+        if https {
+            resource.set("SslPolicy", DEFAULT_SSL_POLICY);
+        }
+        ApplicationListener { node, resource }
+    }
+
+    /// The listener's ARN.
+    pub fn arn(&self) -> ListenerArn {
+        ListenerArn(self.resource.ref_())
+    }
+
+    /// The L1 listener (escape hatch).
+    pub fn resource(&self) -> &CfnResource {
+        &self.resource
+    }
+}
