@@ -7,12 +7,14 @@ pub mod examples;
 pub mod lambda_functions_stack;
 pub mod start_state_machine_stack;
 pub mod stop_state_machine_stack;
+pub mod web_app_stack;
 
 use constructs::core::{App, Pseudo, Tags};
 
 use lambda_functions_stack::{LambdaFunctionsStack, LambdaFunctionsStackProps};
 use start_state_machine_stack::{WebAppStartStateMachineProps, WebAppStartStateMachineStack};
 use stop_state_machine_stack::{WebAppStopStateMachineProps, WebAppStopStateMachineStack};
+use web_app_stack::{WebAppStack, WebAppStackProps};
 
 /// Builds every stack of the app; with `-c examples=true`, the pattern
 /// examples of [`examples`] instead.
@@ -54,4 +56,6 @@ pub fn build(app: &App) {
             notice_slack_function: l.notice_slack_function(),
         },
     );
+    let web_app = WebAppStack::new(app, "WebAppStack", WebAppStackProps::default());
+    Tags::of(web_app.stack()).add("stackId", Pseudo::StackId);
 }

@@ -7,3 +7,4 @@ mod lambda_functions_stack;
 mod patterns;
 mod state_machines;
 mod support;
+mod web_app_stack;

@@ -143,8 +143,12 @@ impl Instance {
                 Err(e) => node.add_error(format!("user_data: {e}")),
             }
         }
-        // The instance starts with its permissions in place, as the CDK's.
+        // The instance boots with its permissions in place, as the CDK's, and
+        // with its subnet's routes, so the user data can reach the internet.
         resource.add_depends_on(role.resource());
+        for c in subnet.iter().flat_map(|s| s.internet_connectivity().to_vec()) {
+            resource.add_depends_on(&c);
+        }
         if let Some(p) = role.default_policy() {
             resource.add_depends_on(p.resource());
         }
@@ -272,7 +276,17 @@ mod tests {
         find("S/Web/InstanceSecurityGroup/Resource");
         let profile = find("S/Web/InstanceProfile");
         assert_eq!(profile["Type"], "AWS::IAM::InstanceProfile");
-        assert_eq!(i["DependsOn"].as_array().map(Vec::len), Some(1));
+        let depends: Vec<&str> = i["DependsOn"]
+            .as_array()
+            .map(|d| d.iter().filter_map(serde_json::Value::as_str).collect())
+            .unwrap_or_default();
+        assert_eq!(depends.len(), 3, "{depends:?}");
+        assert!(depends[0].starts_with("VpcPrivateSubnet1DefaultRoute"), "{depends:?}");
+        assert!(
+            depends[1].starts_with("VpcPrivateSubnet1RouteTableAssociation"),
+            "{depends:?}"
+        );
+        assert!(depends[2].starts_with("WebInstanceRole"), "{depends:?}");
         assert_eq!(
             t["Parameters"]["SsmParameterValueawsserviceamiamazonlinuxlatestal2023amikerneldefaultx8664C96584B6F00A464EAD1953AFF4B05118Parameter"],
             json!({"Type": "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>", "Default": "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"})
