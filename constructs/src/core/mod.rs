@@ -24,5 +24,5 @@ pub use element::{
 pub use error::{SynthError, SynthErrors};
 pub use stack::{Environment, Stack, StackProps, Synthesizer, BOOTSTRAP_QUALIFIER, REQUIRED_BOOTSTRAP_VERSION};
 pub use synth::{Synthesis, SynthesizedStack};
-pub use tags::{TagFormat, Tags};
+pub use tags::{cdk_key_order, TagFormat, Tags};
 pub use value::{ElementRef, Intrinsic, Lazy, Pseudo, Value};

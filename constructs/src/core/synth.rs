@@ -615,7 +615,7 @@ fn render_resource(r: &mut Resolver<'_>, idx: usize, res: &ResourceData) -> Json
                 let j = r.resolve(v);
                 tags.insert(k.clone(), j);
             }
-            tags.sort_keys();
+            tags.sort_by(|a, _, b, _| super::tags::cdk_key_order(a, b));
             let rendered = match format {
                 TagFormat::Standard => {
                     Json::Array(tags.into_iter().map(|(k, v)| json!({ "Key": k, "Value": v })).collect())

@@ -780,9 +780,9 @@ mod tests {
         assert_eq!(
             *tags,
             json!([
-                {"Key": "Name", "Value": "S/Vpc/PublicSubnet1"},
                 {"Key": "aws-cdk:subnet-name", "Value": "Public"},
                 {"Key": "aws-cdk:subnet-type", "Value": "Public"},
+                {"Key": "Name", "Value": "S/Vpc/PublicSubnet1"},
             ])
         );
         assert_eq!(
