@@ -43,7 +43,6 @@ pub struct Lint {
     /// Rule ids of errors (`E...`).
     pub errors: Vec<String>,
     /// Rule ids of warnings (`W...`).
-    #[allow(dead_code, reason = "read by the template tests of later modules")]
     pub warnings: Vec<String>,
     /// The full output, for messages.
     pub output: String,
