@@ -38,7 +38,7 @@ like the real service in the places an orchestrating deploy tool depends on:
       cheap: SecretsManager::Secret, SNS::Subscription, S3::BucketPolicy) instead of
       being silently dropped. AWS::RDS::DBCluster becomes a real moto RDS cluster.
   P11 {{resolve:secretsmanager:...}} / {{resolve:ssm:...}} dynamic references are resolved.
-  P12 smaller moto gaps: SSM::Parameter without Name, DBInstance port/engine defaults and
+  P12 smaller moto gaps: SSM::Parameter without Name or with its map of Tags, DBInstance port/engine defaults and
       VPCSecurityGroups, ManagedPolicy / NatGateway / VPCGatewayAttachment deletion.
   P13 DeleteStack: when a moto resource can't be deleted (moto gap), the stack still ends
       DELETE_COMPLETE and the event says what was left behind; MOTO_HARNESS_STRICT_DELETE=1
@@ -747,7 +747,11 @@ def apply_patches() -> None:  # noqa: C901 - one place on purpose
     _orig_ssm_create = SsmParameter.create_from_cloudformation_json.__func__
 
     def ssm_create(cls, resource_name, cloudformation_json, account_id, region_name, **kw):
-        cloudformation_json["Properties"].setdefault("Name", resource_name)
+        props = cloudformation_json["Properties"]
+        props.setdefault("Name", resource_name)
+        # AWS::SSM::Parameter Tags is a JSON object (key -> value); moto's put_parameter wants [{Key, Value}]
+        if isinstance(props.get("Tags"), dict):
+            props["Tags"] = [{"Key": k, "Value": v} for k, v in props["Tags"].items()]
         return _orig_ssm_create(cls, resource_name, cloudformation_json, account_id, region_name, **kw)
 
     SsmParameter.create_from_cloudformation_json = classmethod(ssm_create)

@@ -82,6 +82,13 @@ def main() -> int:
     status = deploy(bad, {"Resources": {"P": {"Type": "AWS::SSM::Parameter",
                                               "Properties": {"Type": "NotAType", "Value": "x"}}}})
     check("P6 failing resource -> ROLLBACK_COMPLETE", status == "ROLLBACK_COMPLETE", status)
+    # P12 AWS::SSM::Parameter takes its Tags as a map (moto wanted a list and failed the resource)
+    tagged = f"{run}-tagged"
+    status = deploy(tagged, {"Resources": {"P": {"Type": "AWS::SSM::Parameter", "Properties": {
+        "Name": f"/{run}/tagged", "Type": "String", "Value": "x", "Tags": {"stackId": "s"}}}}})
+    tags = ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId=f"/{run}/tagged").get("TagList") \
+        if status == "CREATE_COMPLETE" else None
+    check("P12 SSM::Parameter with a map of Tags", tags == [{"Key": "stackId", "Value": "s"}], (status, tags))
     # P14 SSM-typed parameter and Rules
     template = {
         "Parameters": {"BootstrapVersion": {"Type": "AWS::SSM::Parameter::Value<String>", "Default": BOOTSTRAP_PARAM}},
@@ -163,7 +170,7 @@ def main() -> int:
     config = json.loads(urllib.request.urlopen(req).read())
     check("config: Lambda invocations without Docker", config.get("lambda", {}).get("use_docker") is False, config)
 
-    for stack in (b, a, c, sm_stack, bad):
+    for stack in (b, a, c, sm_stack, bad, tagged):
         cfn.delete_stack(StackName=stack)
     ssm.delete_parameter(Name=BOOTSTRAP_PARAM)
     iam.delete_role(RoleName=f"{run}-role")

@@ -948,19 +948,24 @@ async fn the_seed_app_deploys_and_its_functions_state_machines_rules_and_exports
     let start = Instant::now();
     let second = d.deploy(&assembly, &all()).await.unwrap_or_else(|e| panic!("{e}"));
     let second_time = start.elapsed();
-    assert!(
-        second
-            .stacks
-            .iter()
-            .all(|s| matches!(&s.result, StackResult::Done(d) if d.outcome == StackOutcome::Unchanged)),
-        "{second}"
-    );
-    assert_eq!(
-        second.api_calls.total(),
-        2 * second.stacks.len() as u64,
-        "{}",
-        second.api_calls
-    );
+    // WebAppStack reads its AMI from a public SSM parameter, whose value may change behind the same
+    // path: like the CDK, the redeploy asks CloudFormation (a change set) and finds no changes. The
+    // other stacks are skipped without a change set.
+    for s in &second.stacks {
+        let wanted = if s.stack == "WebAppStack" {
+            StackOutcome::NoChanges
+        } else {
+            StackOutcome::Unchanged
+        };
+        assert!(
+            matches!(&s.result, StackResult::Done(d) if d.outcome == wanted),
+            "{}: {wanted:?} wanted\n{second}",
+            s.stack
+        );
+    }
+    assert_eq!(second.api_calls.get("CloudFormation.CreateChangeSet"), 1, "{}", second.api_calls);
+    assert_eq!(second.api_calls.get("CloudFormation.ExecuteChangeSet"), 0, "{}", second.api_calls);
+    assert_eq!(second.api_calls.get("S3.PutObject"), 0, "{}", second.api_calls);
     eprintln!(
         "measure: seed app ({} stacks) deploy --all {:?} with {} API calls ({}); no-op redeploy {:?} with {} API calls",
         first.stacks.len(),
@@ -1018,7 +1023,16 @@ async fn the_seed_app_deploys_and_its_functions_state_machines_rules_and_exports
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(destroyed.is_success(), "{destroyed}");
-    assert_eq!(destroyed.order.last().map(String::as_str), Some("LambdaFunctionsStack"));
+    // The state machine stacks import the functions' ARNs: they go before LambdaFunctionsStack.
+    let position = |stack: &str| destroyed.order.iter().position(|s| s == stack);
+    for importer in ["WebAppStartStateMachineStack", "WebAppStopStateMachineStack"] {
+        assert!(
+            position(importer) < position("LambdaFunctionsStack") && position(importer).is_some(),
+            "{importer} destroyed before LambdaFunctionsStack: {:?}",
+            destroyed.order
+        );
+    }
+    assert_eq!(destroyed.order.len(), 4, "{:?}", destroyed.order);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -37,8 +37,8 @@ pub use run_on_one_instance::{
 };
 pub use scheduled_command::{state_names as scheduled_command_state_names, ScheduledCommand, ScheduledCommandProps};
 
-/// The guide "Building a job net for your own system" (`docs/job-net.md`):
+/// The README's guide "Building a job net for your own system":
 /// compiled here so its examples stay true.
 #[cfg(doctest)]
-#[doc = include_str!("../../../docs/job-net.md")]
+#[doc = include_str!("../../../README.md")]
 pub struct JobNetGuide;
