@@ -963,8 +963,18 @@ async fn the_seed_app_deploys_and_its_functions_state_machines_rules_and_exports
             s.stack
         );
     }
-    assert_eq!(second.api_calls.get("CloudFormation.CreateChangeSet"), 1, "{}", second.api_calls);
-    assert_eq!(second.api_calls.get("CloudFormation.ExecuteChangeSet"), 0, "{}", second.api_calls);
+    assert_eq!(
+        second.api_calls.get("CloudFormation.CreateChangeSet"),
+        1,
+        "{}",
+        second.api_calls
+    );
+    assert_eq!(
+        second.api_calls.get("CloudFormation.ExecuteChangeSet"),
+        0,
+        "{}",
+        second.api_calls
+    );
     assert_eq!(second.api_calls.get("S3.PutObject"), 0, "{}", second.api_calls);
     eprintln!(
         "measure: seed app ({} stacks) deploy --all {:?} with {} API calls ({}); no-op redeploy {:?} with {} API calls",

@@ -5,6 +5,7 @@ mod core;
 mod deploy;
 mod lambda_functions_stack;
 mod patterns;
+mod security;
 mod state_machines;
 mod support;
 mod web_app_stack;

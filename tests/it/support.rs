@@ -244,3 +244,61 @@ fn dechunk(mut body: &str) -> String {
     }
     out
 }
+
+/// One failed checkov check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckovFinding {
+    /// The check, e.g. `CKV_AWS_158`.
+    pub check_id: String,
+    /// The template file, e.g. `WebAppStack.template.json`.
+    pub template: String,
+    /// `Type.LogicalId`, e.g. `AWS::Logs::LogGroup.FlowLogsLogGroup7A9FC8F5`.
+    pub resource: String,
+    /// What the check wants.
+    pub check_name: String,
+}
+
+/// Runs checkov (CloudFormation checks only) on the templates of an assembly
+/// directory; `None` when checkov is not installed.
+pub fn checkov(dir: &Path) -> Option<Vec<CheckovFinding>> {
+    let bin = tool("checkov")?;
+    let out = Command::new(bin)
+        .args([
+            "--framework",
+            "cloudformation",
+            "--output",
+            "json",
+            "--quiet",
+            "--skip-download",
+        ])
+        .arg("--directory")
+        .arg(dir)
+        .env("BC_SKIP_MAPPING", "TRUE")
+        .output()
+        .expect("checkov runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "checkov printed no JSON ({e}): {stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    // One report per framework: an object, or a list of them.
+    let reports = match json {
+        serde_json::Value::Array(list) => list,
+        one => vec![one],
+    };
+    let text = |v: &serde_json::Value, key: &str| v.get(key).and_then(|s| s.as_str()).unwrap_or_default().to_owned();
+    let findings = reports
+        .iter()
+        .filter_map(|r| r.pointer("/results/failed_checks").and_then(|f| f.as_array()))
+        .flatten()
+        .map(|f| CheckovFinding {
+            check_id: text(f, "check_id"),
+            template: text(f, "file_path").trim_start_matches('/').to_owned(),
+            resource: text(f, "resource"),
+            check_name: text(f, "check_name"),
+        })
+        .collect();
+    Some(findings)
+}
