@@ -7,7 +7,15 @@ use constructs::core::App;
 
 fn main() {
     let out = std::env::temp_dir().join(format!("app-bench-{}", std::process::id()));
-    let context = constructs::cli::load_context(&std::env::current_dir().unwrap_or_default(), &[]).unwrap_or_default();
+    // The workspace's cdk.json (cargo runs benches in the package's directory).
+    let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let context = match constructs::cli::load_context(&workspace, &[]) {
+        Ok(context) => context,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+    };
     let mut times = Vec::new();
     for _ in 0..21 {
         let start = Instant::now();

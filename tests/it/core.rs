@@ -264,7 +264,7 @@ fn templates_pass_cfn_lint() {
         })
         .collect();
     let Some(lint) = support::cfn_lint(&files) else { return };
-    assert!(lint.errors.is_empty(), "{}", lint.output);
+    lint.assert_clean();
 }
 
 #[test]

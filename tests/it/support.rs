@@ -48,6 +48,20 @@ pub struct Lint {
     pub output: String,
 }
 
+impl Lint {
+    /// Asserts cfn-lint found neither errors nor warnings.
+    #[track_caller]
+    pub fn assert_clean(&self) {
+        assert!(
+            self.errors.is_empty() && self.warnings.is_empty(),
+            "cfn-lint found {} errors and {} warnings:\n{}",
+            self.errors.len(),
+            self.warnings.len(),
+            self.output
+        );
+    }
+}
+
 /// Runs cfn-lint on templates; `None` when cfn-lint is not installed.
 pub fn cfn_lint(templates: &[PathBuf]) -> Option<Lint> {
     let bin = tool("cfn-lint")?;

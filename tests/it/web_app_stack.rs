@@ -155,8 +155,7 @@ fn the_template_passes_cfn_lint() {
     let Some(lint) = support::cfn_lint(&[file]) else {
         return;
     };
-    assert!(lint.errors.is_empty(), "cfn-lint errors:\n{}", lint.output);
-    assert!(lint.warnings.is_empty(), "cfn-lint warnings:\n{}", lint.output);
+    lint.assert_clean();
 }
 
 #[test]

@@ -1,8 +1,9 @@
 //! What every job-net pattern's state machine shares.
 
+use crate::aws::events::{Rule, RuleProps, Schedule};
 use crate::aws::logs::{LogGroup, LogGroupProps};
-use crate::aws::stepfunctions::{vended_log_group_name, LogOptions, StateMachineLogging};
-use crate::core::{Construct, Scope};
+use crate::aws::stepfunctions::{vended_log_group_name, LogOptions, StateMachine, StateMachineLogging};
+use crate::core::{Construct, Scope, Value};
 
 /// Logging to a log group (child `LogGroup` of `node`) named after the
 /// pattern's path below its stack, `/aws/vendedlogs/states/<path>-<stack
@@ -34,6 +35,30 @@ pub(crate) fn logging(node: &Construct) -> StateMachineLogging {
         },
     );
     StateMachineLogging::To(LogOptions::new(&group))
+}
+
+/// The rule `Schedule` (child of `node`) that starts a job net's state machine
+/// with a fixed, empty input: the event carries nothing the job net reads, so
+/// nobody who can put an event on the bus chooses what it does.
+pub(crate) fn schedule(
+    node: &Construct,
+    state_machine: &StateMachine,
+    schedule: Schedule,
+    description: Option<String>,
+    enabled: bool,
+) -> Rule {
+    let rule = Rule::new(
+        node,
+        "Schedule",
+        RuleProps {
+            description,
+            schedule: Some(schedule),
+            enabled,
+            ..Default::default()
+        },
+    );
+    rule.add_state_machine_target(state_machine, Some(Value::from("{}")));
+    rule
 }
 
 #[cfg(test)]

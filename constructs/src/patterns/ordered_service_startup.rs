@@ -33,7 +33,7 @@
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-use crate::aws::events::{Rule, RuleProps, Schedule};
+use crate::aws::events::{Rule, Schedule};
 use crate::aws::sns::{Topic, TopicArn, TopicProps};
 use crate::aws::stepfunctions::{
     AwsSdkCall, Chainable, Condition, FailProps, JsonPath, Parallel, ParallelProps, Recoverable, Retry, SnsPublish,
@@ -613,21 +613,16 @@ impl OrderedServiceStartup {
             },
         );
         let rule = props.schedule.map(|schedule| {
-            let rule = Rule::new(
+            super::job_net::schedule(
                 &node,
-                "Schedule",
-                RuleProps {
-                    description: Some(format!(
-                        "Starts the ECS services of cluster {} in dependency order",
-                        props.cluster_name
-                    )),
-                    schedule: Some(schedule),
-                    enabled: props.enabled,
-                    ..Default::default()
-                },
-            );
-            rule.add_state_machine_target(&state_machine, Some(Value::from("{}")));
-            rule
+                &state_machine,
+                schedule,
+                Some(format!(
+                    "Starts the ECS services of cluster {} in dependency order",
+                    props.cluster_name
+                )),
+                props.enabled,
+            )
         });
         OrderedServiceStartup {
             node,

@@ -32,7 +32,7 @@ use super::run_command::{
     CommandPolling, COMMAND_ENV, NOTIFICATION_ROLE_ARN_ENV, NOTIFICATION_TOPIC_ARN_ENV,
     SEND_COMMAND_TO_INSTANCE_HANDLER,
 };
-use crate::aws::events::{Rule, RuleProps, Schedule};
+use crate::aws::events::{Rule, Schedule};
 use crate::aws::iam::{PolicyStatement, Principal, Role, RoleProps};
 use crate::aws::lambda::{Code, Function};
 use crate::aws::sns::{Topic, TopicArn, TopicProps};
@@ -304,17 +304,13 @@ impl RunOnOneInstance {
                 ..Default::default()
             },
         );
-        let rule = Rule::new(
+        let rule = super::job_net::schedule(
             &node,
-            "Schedule",
-            RuleProps {
-                description: props.description.clone(),
-                schedule: Some(props.schedule),
-                enabled: props.enabled,
-                ..Default::default()
-            },
+            &state_machine,
+            props.schedule,
+            props.description.clone(),
+            props.enabled,
         );
-        rule.add_state_machine_target(&state_machine, Some(Value::from("{}")));
 
         RunOnOneInstance {
             node,

@@ -35,7 +35,7 @@ use super::run_command::{
     command_problems, handler_function, invoke, seed_retry, send_command_statements, subject, wait_function, wait_task,
     CommandPolling, COMMAND_ENV, SEND_COMMAND_BY_TAG_HANDLER, TAG_KEY_ENV, TAG_VALUES_ENV,
 };
-use crate::aws::events::{Rule, RuleProps, Schedule};
+use crate::aws::events::{Rule, Schedule};
 use crate::aws::lambda::{Code, Function};
 use crate::aws::sns::{Topic, TopicArn, TopicProps};
 use crate::aws::stepfunctions::{
@@ -244,18 +244,13 @@ impl ScheduledCommand {
                 ..Default::default()
             },
         );
-        let rule = Rule::new(
+        let rule = super::job_net::schedule(
             &node,
-            "Schedule",
-            RuleProps {
-                description: props.description.clone(),
-                schedule: Some(props.schedule),
-                enabled: props.enabled,
-                ..Default::default()
-            },
+            &state_machine,
+            props.schedule,
+            props.description.clone(),
+            props.enabled,
         );
-        // A fixed, empty input: the event carries nothing the job net reads.
-        rule.add_state_machine_target(&state_machine, Some(Value::from("{}")));
 
         ScheduledCommand {
             node,

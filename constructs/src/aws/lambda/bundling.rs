@@ -2,15 +2,18 @@
 //!
 //! A [`RustBinary`] names a package and binary of a Cargo workspace. Bundling
 //! runs `cargo lambda build --release` (cargo-lambda with zig, from PyPI) into a
-//! target directory of its own, checks that the binary needs no glibc newer
-//! than the runtime's, and packs it as `bootstrap` (mode 0755) into a
-//! deterministic zip whose sha256 names the asset.
+//! target directory of its own — or, without cargo-lambda, for x86_64 on an
+//! x86_64 Linux glibc host, `cargo build --release` — checks that the binary
+//! needs no glibc newer than the runtime's, and packs it as `bootstrap` (mode
+//! 0755) into a deterministic zip whose sha256 names the asset.
 //!
 //! The result is cached by a fingerprint of the sources (every file of the
 //! package except `target/`, the workspace's `Cargo.toml` and `Cargo.lock`, the
 //! toolchain files, and the build options): a synth with unchanged sources
 //! reuses `<target>/assets/<fingerprint>.zip` without running cargo, and within
-//! one process every function that shares a binary shares one build.
+//! one process every function that shares a binary shares one build. The
+//! fingerprint is of the sources, not of the tool: the first build that passes
+//! the checks is the asset of those sources.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -60,9 +63,8 @@ pub struct RustBinary {
     /// outside the package), relative to the workspace or absolute; they are
     /// part of the source fingerprint. Default: none.
     pub extra_sources: Vec<PathBuf>,
-    /// The cargo-lambda executable. Default: `cargo-lambda` on `PATH`, else
-    /// `<workspace>/.venv-tools/bin/cargo-lambda`.
-    pub cargo_lambda: Option<PathBuf>,
+    /// The tool that builds it. Default: [`BuildTool::Auto`].
+    pub tool: BuildTool,
 }
 
 impl Default for RustBinary {
@@ -73,9 +75,25 @@ impl Default for RustBinary {
             bin: "bootstrap".to_owned(),
             target_dir: None,
             extra_sources: Vec::new(),
-            cargo_lambda: None,
+            tool: BuildTool::Auto,
         }
     }
+}
+
+/// The tool that builds a [`RustBinary`].
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub enum BuildTool {
+    /// cargo-lambda from `PATH` or `<workspace>/.venv-tools/bin`; without it,
+    /// for x86_64 on an x86_64 Linux glibc host, [`BuildTool::HostCargo`].
+    #[default]
+    Auto,
+    /// This cargo-lambda executable (`cargo lambda build` with zig: either
+    /// architecture, linked against the runtime's glibc); a missing file is an error.
+    CargoLambda(PathBuf),
+    /// The host's `cargo build --release`: x86_64 functions on an x86_64 Linux
+    /// glibc host only, and the binary is refused if the host's glibc gave it
+    /// symbols newer than the runtime's.
+    HostCargo,
 }
 
 /// A built (or cached) Lambda zip.
@@ -126,7 +144,7 @@ pub enum BundlingError {
         tail: String,
     },
     /// The binary needs a glibc newer than the runtime has.
-    #[error("the built binary needs {found}, but the Lambda runtime has glibc {}.{} (needs: {all}); build with an older glibc target (cargo-lambda's default) or without the dependency that needs it", MAX_GLIBC.major, MAX_GLIBC.minor)]
+    #[error("the built binary needs {found}, but the Lambda runtime has glibc {}.{} (needs: {all}); build with cargo-lambda, which links against the runtime's glibc ({INSTALL_HINT}), or without the dependency that needs it", MAX_GLIBC.major, MAX_GLIBC.minor)]
     GlibcTooNew {
         /// The newest version needed.
         found: GlibcVersion,
@@ -274,7 +292,7 @@ impl RustBinary {
             });
         }
         let start = Instant::now();
-        let bootstrap = self.run_cargo_lambda(architecture, &fingerprint)?;
+        let bootstrap = self.run_build(architecture, &fingerprint)?;
         let versions = glibc_versions(&bootstrap).map_err(|e| io_error(Path::new("bootstrap"), e))?;
         if let Some(&found) = versions.last() {
             if found > MAX_GLIBC {
@@ -321,20 +339,34 @@ impl RustBinary {
         cell.get_or_init(|| self.build(architecture).map_err(Arc::new)).clone()
     }
 
-    /// Runs cargo-lambda and returns the bytes of the built binary.
-    fn run_cargo_lambda(&self, architecture: Architecture, fingerprint: &str) -> Result<Vec<u8>, BundlingError> {
+    /// The tool that builds for `architecture`, resolved from [`RustBinary::tool`].
+    fn builder(&self, architecture: Architecture) -> Result<Builder, BundlingError> {
         let ws = self.workspace_dir();
-        let tool = match &self.cargo_lambda {
-            Some(t) if t.is_file() => t.clone(),
-            Some(t) => {
-                return Err(BundlingError::ToolMissing {
-                    searched: t.display().to_string(),
-                })
-            }
-            None => find_cargo_lambda(&ws).ok_or_else(|| BundlingError::ToolMissing {
-                searched: format!("PATH, {}", ws.join(".venv-tools/bin").display()),
-            })?,
-        };
+        let host_cargo = architecture == Architecture::X86_64 && NATIVE_X86_64_GNU;
+        match &self.tool {
+            BuildTool::CargoLambda(t) if t.is_file() => Ok(Builder::CargoLambda(t.clone())),
+            BuildTool::CargoLambda(t) => Err(BundlingError::ToolMissing {
+                searched: t.display().to_string(),
+            }),
+            BuildTool::HostCargo if host_cargo => Ok(Builder::Cargo),
+            BuildTool::HostCargo => Err(BundlingError::Invalid(format!(
+                "the host's cargo builds x86_64 functions on an x86_64 Linux (glibc) host only, not {}: use cargo-lambda ({INSTALL_HINT})",
+                architecture.name()
+            ))),
+            BuildTool::Auto => match find_cargo_lambda(&ws) {
+                Some(t) => Ok(Builder::CargoLambda(t)),
+                None if host_cargo => Ok(Builder::Cargo),
+                None => Err(BundlingError::ToolMissing {
+                    searched: format!("PATH, {}", ws.join(".venv-tools/bin").display()),
+                }),
+            },
+        }
+    }
+
+    /// Builds the binary and returns its bytes.
+    fn run_build(&self, architecture: Architecture, fingerprint: &str) -> Result<Vec<u8>, BundlingError> {
+        let ws = self.workspace_dir();
+        let builder = self.builder(architecture)?;
         let target_dir = self.effective_target_dir();
         let assets = target_dir.join("assets");
         fs::create_dir_all(&assets).map_err(|e| io_error(&assets, e))?;
@@ -343,33 +375,40 @@ impl RustBinary {
         let log = fs::File::create(&log_path).map_err(|e| io_error(&log_path, e))?;
         let log_err = log.try_clone().map_err(|e| io_error(&log_path, e))?;
 
-        let arch_flag = match architecture {
-            Architecture::X86_64 => "--x86-64",
-            Architecture::Arm64 => "--arm64",
+        let target_args = ["--package", self.package.as_str(), "--bin", self.bin.as_str()];
+        let (mut command, command_line, binary) = match &builder {
+            Builder::CargoLambda(tool) => {
+                let arch_flag = match architecture {
+                    Architecture::X86_64 => "--x86-64",
+                    Architecture::Arm64 => "--arm64",
+                };
+                let mut args = vec!["lambda", "build", "--release", arch_flag];
+                args.extend(target_args);
+                let lambda_dir = out_dir.display().to_string();
+                args.extend(["--lambda-dir", lambda_dir.as_str()]);
+                // The tool's directory first on PATH: a venv's python with ziglang is how cargo-lambda finds zig.
+                let mut path = vec![tool.parent().map(Path::to_path_buf).unwrap_or_default()];
+                if let Some(p) = std::env::var_os("PATH") {
+                    path.extend(std::env::split_paths(&p));
+                }
+                let path = std::env::join_paths(path).map_err(|e| io_error(tool, e))?;
+                let mut command = Command::new(tool);
+                command.args(&args).env("PATH", path);
+                let line = format!("cargo {}", args.join(" "));
+                (command, line, out_dir.join(&self.bin).join("bootstrap"))
+            }
+            Builder::Cargo => {
+                let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+                let mut args = vec!["build", "--release"];
+                args.extend(target_args);
+                let mut command = Command::new(&cargo);
+                command.args(&args);
+                let line = format!("cargo {}", args.join(" "));
+                (command, line, target_dir.join("release").join(&self.bin))
+            }
         };
-        let args: Vec<String> = vec![
-            "lambda".into(),
-            "build".into(),
-            "--release".into(),
-            arch_flag.into(),
-            "--package".into(),
-            self.package.clone(),
-            "--bin".into(),
-            self.bin.clone(),
-            "--lambda-dir".into(),
-            out_dir.display().to_string(),
-        ];
-        let command_line = format!("cargo {}", args.join(" "));
-        // The tool's directory first on PATH: a venv's python with ziglang is how cargo-lambda finds zig.
-        let mut path = vec![tool.parent().map(Path::to_path_buf).unwrap_or_default()];
-        if let Some(p) = std::env::var_os("PATH") {
-            path.extend(std::env::split_paths(&p));
-        }
-        let path = std::env::join_paths(path).map_err(|e| io_error(&tool, e))?;
-        let mut child = Command::new(&tool)
-            .args(&args)
+        let mut child = command
             .current_dir(&ws)
-            .env("PATH", path)
             .env("CARGO_TARGET_DIR", &target_dir)
             .env("CARGO_TERM_COLOR", "never")
             .env_remove("CARGO_BUILD_TARGET")
@@ -377,10 +416,16 @@ impl RustBinary {
             .stdout(Stdio::from(log))
             .stderr(Stdio::from(log_err))
             .spawn()
-            .map_err(|e| io_error(&tool, e))?;
+            .map_err(|e| io_error(Path::new(&command_line), e))?;
 
-        let what = format!("Building Rust Lambda {}", self.describe(architecture));
-        let status = wait_with_progress(&mut child, &what).map_err(|e| io_error(&tool, e))?;
+        let what = match builder {
+            Builder::CargoLambda(_) => format!("Building Rust Lambda {}", self.describe(architecture)),
+            Builder::Cargo => format!(
+                "Building Rust Lambda {} with the host's cargo (cargo-lambda not found; the glibc limit is checked after)",
+                self.describe(architecture)
+            ),
+        };
+        let status = wait_with_progress(&mut child, &what).map_err(|e| io_error(Path::new(&command_line), e))?;
         if !status.success() {
             let text = fs::read_to_string(&log_path).unwrap_or_default();
             return Err(BundlingError::BuildFailed {
@@ -390,11 +435,23 @@ impl RustBinary {
                 tail: tail(&text, 40),
             });
         }
-        let binary = out_dir.join(&self.bin).join("bootstrap");
         let bytes = fs::read(&binary).map_err(|e| io_error(&binary, e))?;
         let _ = fs::remove_dir_all(&out_dir);
         Ok(bytes)
     }
+}
+
+/// True when this process runs on x86_64 Linux with glibc: there, a plain
+/// `cargo build` makes an x86_64 Lambda binary (and the glibc check decides
+/// whether the host's glibc was old enough for the runtime).
+const NATIVE_X86_64_GNU: bool = cfg!(all(target_arch = "x86_64", target_os = "linux", target_env = "gnu"));
+
+/// The tool a build runs.
+enum Builder {
+    /// `cargo lambda build` with zig: any architecture, glibc pinned to the runtime's.
+    CargoLambda(PathBuf),
+    /// `cargo build` for the host (x86_64 Linux glibc only).
+    Cargo,
 }
 
 type BundleResult = Result<BundledAsset, Arc<BundlingError>>;
@@ -548,7 +605,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("dir");
         let b = RustBinary {
             // A tool that does not exist: reaching the build would fail.
-            cargo_lambda: Some(dir.path().join("no-such-cargo-lambda")),
+            tool: BuildTool::CargoLambda(dir.path().join("no-such-cargo-lambda")),
             ..package(dir.path())
         };
         let fp = b.fingerprint(Architecture::X86_64).expect("fingerprint");

@@ -10,6 +10,6 @@ mod code;
 mod function;
 pub mod glibc;
 
-pub use bundling::{BundledAsset, BundlingError, RustBinary};
+pub use bundling::{BuildTool, BundledAsset, BundlingError, RustBinary};
 pub use code::{bundling_required, Code, BUNDLING_STACKS_CONTEXT};
 pub use function::{Architecture, Function, FunctionArn, FunctionName, FunctionProps, PermissionProps, Runtime};
