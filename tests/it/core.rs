@@ -267,20 +267,41 @@ fn templates_pass_cfn_lint() {
     lint.assert_clean();
 }
 
-#[test]
-fn the_official_cdk_cli_reads_the_assembly() {
-    let (dir, _) = support::synth(sample_app);
-    let Some(cdk) = support::tool("cdk") else { return };
+/// `cdk ls --app <assembly>` with the official CDK CLI; `None` when it is not installed.
+fn cdk_ls(assembly: &std::path::Path) -> Option<Vec<String>> {
+    let cdk = support::tool("cdk")?;
     let out = Command::new(cdk)
         .args(["ls", "--app"])
-        .arg(dir.path().join("cdk.out"))
+        .arg(assembly)
         .env("CDK_DISABLE_VERSION_CHECK", "1")
         .env("CI", "true")
-        .current_dir(dir.path())
+        .current_dir(assembly.parent().unwrap_or(assembly))
         .output()
         .expect("cdk runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
-    let listed: Vec<&str> = stdout.lines().map(str::trim).collect();
-    assert_eq!(listed, ["Producer", "Consumer"], "{stdout}");
+    Some(stdout.lines().map(|l| l.trim().to_owned()).collect())
+}
+
+#[test]
+fn the_official_cdk_cli_reads_the_assembly() {
+    let (dir, _) = support::synth(sample_app);
+    let Some(listed) = cdk_ls(&dir.path().join("cdk.out")) else {
+        return;
+    };
+    assert_eq!(listed, ["Producer", "Consumer"]);
+    // The seed app, with its asset manifests: in dependency order, as our `list`.
+    let (dir, _) = support::synth(app::build);
+    let Some(listed) = cdk_ls(&dir.path().join("cdk.out")) else {
+        return;
+    };
+    assert_eq!(
+        listed,
+        [
+            "LambdaFunctionsStack",
+            "WebAppStartStateMachineStack",
+            "WebAppStopStateMachineStack",
+            "WebAppStack"
+        ]
+    );
 }
