@@ -421,7 +421,7 @@ impl RustBinary {
         let what = match builder {
             Builder::CargoLambda(_) => format!("Building Rust Lambda {}", self.describe(architecture)),
             Builder::Cargo => format!(
-                "Building Rust Lambda {} with the host's cargo (cargo-lambda not found; the glibc limit is checked after)",
+                "Building Rust Lambda {} with the host's cargo (not cargo-lambda; the glibc limit is checked after)",
                 self.describe(architecture)
             ),
         };
