@@ -77,14 +77,21 @@ pub fn load_context(dir: &Path, overrides: &[(String, String)]) -> Result<IndexM
         }
     }
     if let Ok(text) = std::env::var("CDK_CONTEXT_JSON") {
-        if let Ok(serde_json::Value::Object(c)) = serde_json::from_str(&text) {
-            context.extend(c);
-        }
+        context.extend(context_json(&text)?);
     }
     for (k, v) in overrides {
         context.insert(k.clone(), serde_json::Value::String(v.clone()));
     }
     Ok(context)
+}
+
+/// The context object of `CDK_CONTEXT_JSON` (what the official CDK CLI passes an app).
+fn context_json(text: &str) -> Result<serde_json::Map<String, serde_json::Value>, String> {
+    match serde_json::from_str(text) {
+        Ok(serde_json::Value::Object(c)) => Ok(c),
+        Ok(_) => Err("CDK_CONTEXT_JSON is not a JSON object: set it to {\"key\": value, ...} or unset it".into()),
+        Err(e) => Err(format!("CDK_CONTEXT_JSON is not valid JSON ({e}): fix it or unset it")),
+    }
 }
 
 /// Builds the app with `build`, synthesizes it, and writes the assembly.
@@ -183,4 +190,19 @@ fn stack_names(assembly: &CloudAssembly) -> String {
         .map(|s| s.artifact_id.as_str())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::context_json;
+
+    #[test]
+    fn cdk_context_json_must_be_an_object() {
+        let c = context_json(r#"{"aws:cdk:bundling-stacks": [], "key-pair": "ops"}"#).expect("an object");
+        assert_eq!(c["key-pair"], "ops");
+        let err = context_json("[1]").expect_err("not an object");
+        assert!(err.contains("not a JSON object"), "{err}");
+        let err = context_json("{key: 1}").expect_err("not JSON");
+        assert!(err.starts_with("CDK_CONTEXT_JSON is not valid JSON"), "{err}");
+    }
 }
