@@ -192,3 +192,117 @@ fn the_seed_bugs_stay_fixed() {
         }
     }
 }
+
+/// The two execution inputs of the README's "Running the seed's job nets":
+/// (stop, start).
+fn readme_inputs() -> (Json, Json) {
+    let readme = fs::read_to_string(support::workspace().join("README.md")).expect("README.md");
+    let section = readme
+        .split_once("## Running the seed's job nets")
+        .and_then(|(_, rest)| rest.split("\n## ").next())
+        .expect("the README has the section on running the job nets");
+    let blocks: Vec<Json> = section
+        .split("```json\n")
+        .skip(1)
+        .map(|b| {
+            let text = b.split("```").next().unwrap_or_default();
+            serde_json::from_str(text).unwrap_or_else(|e| panic!("a README input is not JSON ({e}):\n{text}"))
+        })
+        .collect();
+    assert_eq!(blocks.len(), 2, "the stop and the start input");
+    (blocks[0].clone(), blocks[1].clone())
+}
+
+/// `$.A.B` (or `$$.Execution.Input.A.B`) in `doc`: dotted member names only.
+fn select<'a>(doc: &'a Json, path: &str) -> Option<&'a Json> {
+    let rest = path.strip_prefix('$')?;
+    rest.split('.').skip(1).try_fold(doc, |v, member| v.get(member))
+}
+
+/// The request members a task's function needs, by the state's name.
+fn request_members(state: &str) -> &'static [&'static str] {
+    match state {
+        s if s.contains("Httpd") => &["InstanceIds", "Parameters"],
+        s if s.contains("Ec2Instance") => &["InstanceIds"],
+        "CreateAlbRuleState" => &["ListenerArn", "Priority", "Conditions", "Actions"],
+        "DeleteAlbRuleState" => &["RuleArn"],
+        "DescribeHealthTargetState" => &["TargetGroupArn"],
+        s if s.starts_with("StartBackupJob") => &["ResourceArn"],
+        s if s.contains("DbCluster") => &["DBClusterIdentifier"],
+        other => panic!("no request members known for task {other}"),
+    }
+}
+
+/// Checks every Task of `states` whose input comes from the execution input
+/// (`execution`) or the Map item (`item`); returns how many it checked.
+fn check_inputs(states: &Json, execution: &Json, item: Option<&Json>, problems: &mut Vec<String>) -> usize {
+    let mut checked = 0;
+    for (name, state) in states.as_object().into_iter().flatten() {
+        match state["Type"].as_str() {
+            Some("Task") => {
+                let path = state["InputPath"].as_str().unwrap_or("$");
+                // Results of earlier tasks exist only at run time.
+                if path.starts_with("$.Output") || path.starts_with("$.Command") {
+                    continue;
+                }
+                let request = match path.strip_prefix("$$.Execution.Input") {
+                    Some(rest) => select(execution, &format!("${rest}")),
+                    None => select(item.unwrap_or(execution), path),
+                };
+                checked += 1;
+                let Some(Json::Object(request)) = request else {
+                    problems.push(format!("{name}: {path} is not an object in the input: {request:?}"));
+                    continue;
+                };
+                for member in request_members(name) {
+                    let ok = match (*member, request.get(*member)) {
+                        (_, None | Some(Json::Null)) => false,
+                        ("InstanceIds" | "Conditions" | "Actions", Some(v)) => v.is_array(),
+                        ("Parameters", Some(v)) => v.is_object(),
+                        ("Priority", Some(v)) => v.is_number(),
+                        (_, Some(v)) => v.is_string(),
+                    };
+                    if !ok {
+                        problems.push(format!(
+                            "{name}: {member} of {path} is missing or of the wrong type: {request:?}"
+                        ));
+                    }
+                }
+            }
+            Some("Map") => {
+                let items = state["ItemsPath"].as_str().and_then(|p| select(execution, p));
+                let Some(Json::Array(items)) = items else {
+                    problems.push(format!("{name}: its ItemsPath finds no list in the input"));
+                    continue;
+                };
+                let processor = &state["ItemProcessor"]["States"];
+                for it in items {
+                    checked += check_inputs(processor, execution, Some(it), problems);
+                }
+            }
+            _ => {}
+        }
+    }
+    checked
+}
+
+#[test]
+fn the_readme_inputs_reach_every_task() {
+    let (_dir, assembly) = synth();
+    let (stop, start) = readme_inputs();
+    let defs = definitions(&assembly);
+    for (stack, input, tasks) in [
+        ("WebAppStopStateMachineStack", &stop, 10),
+        ("WebAppStartStateMachineStack", &start, 9),
+    ] {
+        let (_, text) = defs
+            .iter()
+            .find(|(n, _)| n.starts_with(stack))
+            .unwrap_or_else(|| panic!("{stack} has a state machine"));
+        let definition: Json = serde_json::from_str(text).expect("definition");
+        let mut problems = Vec::new();
+        let checked = check_inputs(&definition["States"], input, None, &mut problems);
+        assert!(problems.is_empty(), "{stack}:\n  {}", problems.join("\n  "));
+        assert_eq!(checked, tasks, "{stack}: tasks whose request comes from the input");
+    }
+}
