@@ -598,6 +598,10 @@ impl OrderedServiceStartup {
             }
         }
 
+        let purpose = format!(
+            "Starts the ECS services of cluster {} in dependency order",
+            props.cluster_name
+        );
         let state_machine = StateMachine::new(
             &node,
             "StateMachine",
@@ -605,25 +609,13 @@ impl OrderedServiceStartup {
                 definition: g,
                 timeout: Some(props.timeout),
                 logging: super::job_net::logging(&node),
-                comment: Some(format!(
-                    "Starts the ECS services of cluster {} in dependency order",
-                    props.cluster_name
-                )),
+                comment: Some(purpose.clone()),
                 ..Default::default()
             },
         );
-        let rule = props.schedule.map(|schedule| {
-            super::job_net::schedule(
-                &node,
-                &state_machine,
-                schedule,
-                Some(format!(
-                    "Starts the ECS services of cluster {} in dependency order",
-                    props.cluster_name
-                )),
-                props.enabled,
-            )
-        });
+        let rule = props
+            .schedule
+            .map(|schedule| super::job_net::schedule(&node, &state_machine, schedule, Some(purpose), props.enabled));
         OrderedServiceStartup {
             node,
             state_machine,
