@@ -5,6 +5,7 @@
 
 use std::process::ExitCode;
 
+use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
 use lambda_runtime::tracing;
 use lambda_runtime::{service_fn, Diagnostic, LambdaEvent};
 use lambdas::input::{Env, ProcessEnv};
@@ -47,7 +48,15 @@ async fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     tracing::init_default_subscriber();
-    let config = aws_config::load_from_env().await;
+    // The SDK's HTTPS client with rustls on `ring`: its default (aws-lc-rs)
+    // is a long C build for no gain here, and is off in this workspace.
+    let https_client = aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https();
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(https_client)
+        .load()
+        .await;
     let function = Function::new(handler, &config);
     tracing::info!(%handler, "ready");
     match lambda_runtime::run(service_fn(|event| invoke(&function, event))).await {

@@ -52,7 +52,7 @@ async fn deployer(region: &str) -> Deployer {
 }
 
 async fn cloudformation(region: &str) -> aws_sdk_cloudformation::Client {
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+    let config = constructs::deploy::config_loader()
         .region(aws_config::Region::new(region.to_owned()))
         .load()
         .await;
@@ -60,7 +60,7 @@ async fn cloudformation(region: &str) -> aws_sdk_cloudformation::Client {
 }
 
 async fn s3(region: &str) -> aws_sdk_s3::Client {
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+    let config = constructs::deploy::config_loader()
         .region(aws_config::Region::new(region.to_owned()))
         .load()
         .await;

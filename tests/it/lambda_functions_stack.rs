@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 
 use app::lambda_functions_stack::{handler_binary, LambdaFunctionsStack, LambdaFunctionsStackProps};
 use constructs::aws::lambda::glibc::{glibc_requirement, MAX_GLIBC};
-use constructs::aws::lambda::{Architecture, BuildTool, Code, Function, FunctionProps, RustBinary};
+use constructs::aws::lambda::{
+    Architecture, BuildTool, BundleProfile, Code, Function, FunctionProps, OptLevel, RustBinary,
+};
 use constructs::core::{deterministic_zip, sha256_hex, App, Pseudo, Stack, StackProps, Tags, ZipEntry};
 use serde_json::{json, Value as Json};
 
@@ -381,6 +383,44 @@ fn without_cargo_lambda_the_host_cargo_builds_an_x86_64_binary_within_the_glibc_
     assert!(err.to_string().contains("use cargo-lambda"), "{err}");
 }
 
+/// Runs a built x86_64 `bootstrap` on this host and returns what it printed.
+fn run_bootstrap(zip_path: &Path) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("dir");
+    let exe = dir.path().join("bootstrap");
+    fs::write(&exe, bootstrap_of(zip_path)).expect("write bootstrap");
+    fs::set_permissions(&exe, fs::Permissions::from_mode(0o755)).expect("chmod");
+    let out = std::process::Command::new(&exe).output().expect("run bootstrap");
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// The bundle profile reaches the compiler, with either tool: the binary
+/// reports the panic strategy and optimization it was built with.
+#[test]
+fn the_bundle_profile_is_what_the_binary_is_built_with() {
+    if !cfg!(all(target_arch = "x86_64", target_os = "linux", target_env = "gnu")) {
+        return;
+    }
+    let main_rs = "fn main() { println!(\"{} {}\", if cfg!(panic = \"abort\") { \"abort\" } else { \"unwind\" }, if cfg!(debug_assertions) { \"debug\" } else { \"optimized\" }); }\n";
+    let dir = tempfile::tempdir().expect("dir");
+    let package = tiny_package(&dir.path().join("tiny"), main_rs);
+    let default = package.build(Architecture::X86_64).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(run_bootstrap(&default.zip_path), "unwind optimized");
+    let abort = RustBinary {
+        profile: BundleProfile {
+            panic_abort: true,
+            opt_level: OptLevel::Z,
+            ..Default::default()
+        },
+        ..package
+    };
+    let built = abort.build(Architecture::X86_64).unwrap_or_else(|e| panic!("{e}"));
+    assert!(built.built, "another profile is another fingerprint");
+    assert_ne!(built.fingerprint, default.fingerprint);
+    assert_eq!(run_bootstrap(&built.zip_path), "abort optimized");
+}
+
 #[test]
 fn a_build_failure_names_the_function_and_shows_the_compiler_output() {
     if support::tool("cargo-lambda").is_none() {
@@ -412,7 +452,9 @@ fn a_build_failure_names_the_function_and_shows_the_compiler_output() {
     );
     assert!(message.contains("error[E0308]"), "{message}");
     assert!(
-        message.contains("cargo lambda build --release --x86-64 --package tiny --bin bootstrap"),
+        message.contains(
+            "cargo lambda build --disable-optimizations --x86-64 --package tiny --bin bootstrap --profile lambda"
+        ),
         "{message}"
     );
 }

@@ -1,5 +1,6 @@
 //! Integration tests, one binary with a module per topic.
 
+mod build_graph;
 mod cli;
 mod core;
 mod deploy;

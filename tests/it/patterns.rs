@@ -324,7 +324,7 @@ mod deploy {
                 .all(|s| matches!(&s.result, StackResult::Done(d) if d.outcome == StackOutcome::Unchanged)),
             "{again}"
         );
-        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        let config = constructs::deploy::config_loader()
             .region(aws_config::Region::new(region.to_owned()))
             .load()
             .await;

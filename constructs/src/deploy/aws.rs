@@ -137,6 +137,26 @@ pub(crate) struct Clients {
     path_style: bool,
 }
 
+/// The HTTPS client every AWS call of the deploy engine uses: hyper 1 with
+/// rustls on `ring` and the system's root certificates.
+///
+/// The SDK's default client (rustls on aws-lc-rs) is off in this workspace:
+/// building aws-lc-sys is a long C build, and `ring` serves TLS to AWS as well.
+pub fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
+            aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .build_https()
+}
+
+/// `aws_config::defaults` with the latest behavior version and [`https_client`]:
+/// the standard credential and region chain (environment, profile, SSO, web
+/// identity, container and instance metadata).
+pub fn config_loader() -> aws_config::ConfigLoader {
+    aws_config::defaults(BehaviorVersion::latest()).http_client(https_client())
+}
+
 fn env_set(name: &str) -> bool {
     std::env::var_os(name).is_some_and(|v| !v.is_empty())
 }
@@ -144,7 +164,7 @@ fn env_set(name: &str) -> bool {
 impl Clients {
     /// Loads the configuration and builds the clients.
     pub async fn connect(options: &ConnectOptions) -> Result<Clients, DeployError> {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        let mut loader = config_loader();
         if let Some(p) = &options.profile {
             loader = loader.profile_name(p);
         }

@@ -33,7 +33,7 @@ mod graph;
 mod progress;
 mod stack;
 
-pub use aws::{ApiCallCounts, ConnectOptions};
+pub use aws::{config_loader, https_client, ApiCallCounts, ConnectOptions};
 pub use diff::{diff_templates, ChangeKind, PropertyChange, ResourceDiff, SecurityChange, SecurityKind, StackDiff};
 pub use engine::{
     BootstrapOutcome, BootstrapReport, DeployOptions, DeployReport, Deployer, DestroyOptions, DestroyOutcome,

@@ -1,7 +1,7 @@
 //! Slack incoming webhooks: POST a JSON message.
 //!
 //! The client reuses the HTTP and TLS stack the AWS SDK already links (hyper
-//! 1, rustls with aws-lc-rs, the system's root certificates), so the POST
+//! 1, rustls with ring, the system's root certificates), so the POST
 //! adds no HTTP client of its own to the binary. The webhook URL is a secret:
 //! it never appears in a log line or an error message.
 
@@ -41,7 +41,7 @@ impl HttpsWebhook {
             return Ok(client);
         }
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_provider_and_native_roots(rustls::crypto::aws_lc_rs::default_provider())
+            .with_provider_and_native_roots(rustls::crypto::ring::default_provider())
             .map_err(|e| HandlerError::SlackPost(format!("no TLS root certificates: {e}")))?
             .https_only()
             .enable_http1()

@@ -164,7 +164,13 @@ fn stage(slot: &CodeSlot) -> Result<(), String> {
                 (Some(asset.zip_path), asset.hash, true)
             } else {
                 // Bundling skipped: a stable placeholder key, no asset (as the CDK's skipped bundling).
-                let id = format!("skipped:{}", binary.describe(slot.architecture));
+                // The label names the binary and architecture only, so build settings never move it.
+                let id = format!(
+                    "skipped:{}/{} ({}, release)",
+                    binary.package,
+                    binary.bin,
+                    slot.architecture.name()
+                );
                 (None, sha256_hex(id.as_bytes()), false)
             }
         }

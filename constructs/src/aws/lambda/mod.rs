@@ -9,7 +9,8 @@ pub mod bundling;
 mod code;
 mod function;
 pub mod glibc;
+pub mod progress;
 
-pub use bundling::{BuildTool, BundledAsset, BundlingError, RustBinary};
+pub use bundling::{BuildTool, BundleProfile, BundledAsset, BundlingError, Lto, OptLevel, RustBinary};
 pub use code::{bundling_required, Code, BUNDLING_STACKS_CONTEXT};
 pub use function::{Architecture, Function, FunctionArn, FunctionName, FunctionProps, PermissionProps, Runtime};
