@@ -75,9 +75,9 @@ impl Template {
 ///
 /// let machine = Template::from_stack(&stack).state_machine();
 /// machine.has_state("Pause", json!({"Type": "Wait", "Seconds": 10, "Next": "Done"}));
-/// let states: Vec<(String, Vec<&str>)> =
-///     machine.states().iter().map(|s| (s.name.clone(), s.targets())).collect();
-/// assert_eq!(states, [("Pause".to_owned(), vec!["Done"]), ("Done".to_owned(), vec![])]);
+/// let states = machine.states();
+/// let states: Vec<(&str, Vec<&str>)> = states.iter().map(|s| (s.name.as_str(), s.targets())).collect();
+/// assert_eq!(states, [("Pause", vec!["Done"]), ("Done", vec![])]);
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct StateMachineDefinition {

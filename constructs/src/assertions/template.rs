@@ -171,8 +171,11 @@ impl Template {
         properties: impl Serialize,
     ) -> Result<(), AssertionError> {
         let pattern = properties_pattern(properties)?;
-        self.search_resources(resource_type, &pattern)
-            .at_least_one(&format!("resources of type {resource_type}"), &pattern)
+        self.search_resources(resource_type, &pattern).at_least_one(
+            "resource",
+            &format!(" of type {resource_type}"),
+            &pattern,
+        )
     }
 
     /// Asserts some resource of type `resource_type` matches `definition` as
@@ -185,8 +188,11 @@ impl Template {
     /// [`Template::has_resource`] without panicking.
     pub fn try_has_resource(&self, resource_type: &str, definition: impl Serialize) -> Result<(), AssertionError> {
         let pattern = pattern_of(definition)?;
-        self.search_resources(resource_type, &pattern)
-            .at_least_one(&format!("resources of type {resource_type}"), &pattern)
+        self.search_resources(resource_type, &pattern).at_least_one(
+            "resource",
+            &format!(" of type {resource_type}"),
+            &pattern,
+        )
     }
 
     /// The resources of type `resource_type` whose whole definition matches
@@ -209,7 +215,7 @@ impl Template {
     pub fn try_all_resources(&self, resource_type: &str, definition: impl Serialize) -> Result<(), AssertionError> {
         let pattern = pattern_of(definition)?;
         self.search_resources(resource_type, &pattern)
-            .all(&format!("resources of type {resource_type}"), &pattern)
+            .all("resource", &format!(" of type {resource_type}"), &pattern)
     }
 
     /// Asserts there is a resource of type `resource_type` and every one has
@@ -227,7 +233,7 @@ impl Template {
     ) -> Result<(), AssertionError> {
         let pattern = properties_pattern(properties)?;
         self.search_resources(resource_type, &pattern)
-            .all(&format!("resources of type {resource_type}"), &pattern)
+            .all("resource", &format!(" of type {resource_type}"), &pattern)
     }
 
     // --- Outputs, parameters, mappings, conditions -------------------------------------------
@@ -236,7 +242,7 @@ impl Template {
     /// e.g. `{"Value": {"Ref": "Topic"}, "Export": {"Name": "..."}}`.
     #[track_caller]
     pub fn has_output(&self, logical_id: &str, output: impl Serialize) {
-        panic_on(self.try_has_in("Outputs", "outputs", logical_id, output));
+        panic_on(self.try_has_in("Outputs", "output", logical_id, output));
     }
 
     /// The outputs whose logical id is `logical_id` (`"*"`: any) matching `output`.
@@ -248,7 +254,7 @@ impl Template {
     /// (object-like), e.g. `{"Type": "String", "Default": "..."}`.
     #[track_caller]
     pub fn has_parameter(&self, logical_id: &str, parameter: impl Serialize) {
-        panic_on(self.try_has_in("Parameters", "parameters", logical_id, parameter));
+        panic_on(self.try_has_in("Parameters", "parameter", logical_id, parameter));
     }
 
     /// The parameters whose logical id is `logical_id` (`"*"`: any) matching `parameter`.
@@ -259,7 +265,7 @@ impl Template {
     /// Asserts the mapping `logical_id` (`"*"`: any) matches `mapping` (object-like).
     #[track_caller]
     pub fn has_mapping(&self, logical_id: &str, mapping: impl Serialize) {
-        panic_on(self.try_has_in("Mappings", "mappings", logical_id, mapping));
+        panic_on(self.try_has_in("Mappings", "mapping", logical_id, mapping));
     }
 
     /// The mappings whose logical id is `logical_id` (`"*"`: any) matching `mapping`.
@@ -271,7 +277,7 @@ impl Template {
     /// e.g. `{"Fn::Equals": [{"Ref": "Stage"}, "prod"]}`.
     #[track_caller]
     pub fn has_condition(&self, logical_id: &str, condition: impl Serialize) {
-        panic_on(self.try_has_in("Conditions", "conditions", logical_id, condition));
+        panic_on(self.try_has_in("Conditions", "condition", logical_id, condition));
     }
 
     /// The conditions whose logical id is `logical_id` (`"*"`: any) matching `condition`.
@@ -336,7 +342,7 @@ impl Template {
     fn try_has_in(
         &self,
         section: &str,
-        what: &str,
+        noun: &str,
         logical_id: &str,
         pattern: impl Serialize,
     ) -> Result<(), AssertionError> {
@@ -344,12 +350,12 @@ impl Template {
         let entries = self
             .section(section)
             .filter(|(id, _)| logical_id == "*" || *id == logical_id);
-        let what = if logical_id == "*" {
-            what.to_owned()
+        let qualifier = if logical_id == "*" {
+            String::new()
         } else {
-            format!("{what} named {logical_id}")
+            format!(" named {logical_id}")
         };
-        Search::run(entries, &pattern).at_least_one(&what, &pattern)
+        Search::run(entries, &pattern).at_least_one(noun, &qualifier, &pattern)
     }
 
     fn find_in(&self, section: &str, logical_id: &str, pattern: impl Serialize) -> IndexMap<String, Json> {
@@ -450,41 +456,50 @@ impl<'a> Search<'a> {
             .collect()
     }
 
-    fn at_least_one(&self, what: &str, pattern: &Json) -> Result<(), AssertionError> {
+    /// `noun` (singular) and `qualifier` say what the entries are: `resource`, ` of type X`.
+    fn at_least_one(&self, noun: &str, qualifier: &str, pattern: &Json) -> Result<(), AssertionError> {
         if !self.matches.is_empty() {
             return Ok(());
         }
         let Some((id, entry, outcome)) = self.misses.iter().min_by_key(|(_, _, o)| o.distance()) else {
-            return Err(AssertionError::new(
-                format!("the template has no {what}{}", self.empty_note),
-                None,
-            ));
+            return Err(self.none(noun, qualifier));
         };
-        let head = format!(
-            "the template has {} {what}, but none matches.\nThe closest is {}",
-            self.candidates,
-            named(id, entry)
-        );
+        let head = if self.candidates == 1 {
+            format!(
+                "the template has 1 {noun}{qualifier}, and it does not match.\nIt is {}",
+                named(id, entry)
+            )
+        } else {
+            format!(
+                "the template has {}{qualifier}, but none matches.\nThe closest is {}",
+                plural(self.candidates, noun),
+                named(id, entry)
+            )
+        };
         Err(mismatch_error(head, pattern, entry, outcome))
     }
 
-    fn all(&self, what: &str, pattern: &Json) -> Result<(), AssertionError> {
+    fn all(&self, noun: &str, qualifier: &str, pattern: &Json) -> Result<(), AssertionError> {
         if self.candidates == 0 {
-            return Err(AssertionError::new(
-                format!("the template has no {what}{}", self.empty_note),
-                None,
-            ));
+            return Err(self.none(noun, qualifier));
         }
         let Some((id, entry, outcome)) = self.misses.first() else {
             return Ok(());
         };
         let head = format!(
-            "{} of the {} {what} do not match.\nThe first is {}",
+            "{} of the {}{qualifier} do not match.\nThe first is {}",
             self.misses.len(),
-            self.candidates,
+            plural(self.candidates, noun),
             named(id, entry)
         );
         Err(mismatch_error(head, pattern, entry, outcome))
+    }
+
+    fn none(&self, noun: &str, qualifier: &str) -> AssertionError {
+        AssertionError::new(
+            format!("the template has no {noun}s{qualifier}{}", self.empty_note),
+            None,
+        )
     }
 }
 
