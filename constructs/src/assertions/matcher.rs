@@ -338,17 +338,30 @@ impl Tester {
                 Err(e) => self.fail(out, format!("expected serialized JSON but {e}")),
             },
             Kind::Not(p) => {
-                let inner = test(p, Some(actual), partial);
-                if inner.is_match() {
-                    self.fail(
-                        out,
-                        format!(
-                            "expected a value not matching {} but received {}",
-                            describe(p),
-                            compact(actual)
-                        ),
-                    );
+                if !test(p, Some(actual), partial).is_match() {
+                    return;
                 }
+                // For an array, the elements that matched say more than the whole array.
+                let matched = match (decode(p), actual) {
+                    (Some(Kind::ArrayWith(Json::Array(items))), Json::Array(a)) => {
+                        array_with(items, a, partial, &[]).map(|(_, at)| at).unwrap_or_default()
+                    }
+                    _ => Vec::new(),
+                };
+                let received = match matched.as_slice() {
+                    [] => format!("received {}", compact(actual)),
+                    at => format!(
+                        "these elements match it: {}",
+                        at.iter()
+                            .map(|&i| format!("[{i}] {}", compact(&actual[i])))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                };
+                self.fail(
+                    out,
+                    format!("expected a value not matching {} but {received}", describe(p)),
+                );
             }
             Kind::Capture(id, p) => {
                 let mut inner = Outcome::default();
@@ -409,7 +422,7 @@ impl Tester {
             return self.fail(out, format!("expected an array but received {}", compact(actual)));
         };
         match array_with(pattern, a, partial, &self.path) {
-            Ok(captures) => out.captures.extend(captures),
+            Ok((captures, _)) => out.captures.extend(captures),
             Err(miss) => {
                 let from = if miss.from > 0 {
                     format!(
@@ -447,14 +460,15 @@ pub(crate) struct ArrayWithMiss {
 }
 
 /// Matches the pattern's elements in order, each at the first element after
-/// the previous match; the captures of the matches, or why it failed.
+/// the previous match; the captures and the indices of the matches, or why it failed.
 pub(crate) fn array_with(
     pattern: &[Json],
     actual: &[Json],
     partial: bool,
     path: &[String],
-) -> Result<Vec<(u64, Json)>, ArrayWithMiss> {
+) -> Result<(Vec<(u64, Json)>, Vec<usize>), ArrayWithMiss> {
     let mut captures = Vec::new();
+    let mut matched = Vec::new();
     let mut from = 0;
     for (element, p) in pattern.iter().enumerate() {
         let mut closest: Option<(usize, Outcome)> = None;
@@ -474,6 +488,7 @@ pub(crate) fn array_with(
         match found {
             Some((i, outcome)) => {
                 captures.extend(outcome.captures);
+                matched.push(i);
                 from = i + 1;
             }
             None => {
@@ -485,7 +500,7 @@ pub(crate) fn array_with(
             }
         }
     }
-    Ok(captures)
+    Ok((captures, matched))
 }
 
 fn scalars_equal(pattern: &Json, actual: &Json) -> bool {

@@ -239,6 +239,19 @@ fn not_inverts_a_pattern() {
 }
 
 #[test]
+fn not_of_array_with_names_the_elements_that_match() {
+    let (path, first) = miss(template().try_has_resource_properties(
+        "AWS::IAM::Policy",
+        json!({"PolicyDocument": {"Statement": Match::not(Match::array_with(json!([{"Resource": "*"}])))}}),
+    ));
+    assert_eq!(path, "/Properties/PolicyDocument/Statement");
+    assert_eq!(
+        first,
+        r#"/Properties/PolicyDocument/Statement: expected a value not matching Match::array_with([{"Resource":"*"}]) but these elements match it: [0] {"Action":"ssm:GetParameter","Effect":"Allow","Resource":"*"}"#
+    );
+}
+
+#[test]
 fn numbers_compare_by_value() {
     function(json!({"Timeout": 30.0})).expect("30.0 is 30");
 }
