@@ -113,10 +113,6 @@ impl Capture {
     }
 
     /// Moves to the next captured value; false (staying put) when there is none.
-    #[expect(
-        clippy::should_implement_trait,
-        reason = "the AWS CDK's name; a capture is read in place, not consumed as an iterator"
-    )]
     pub fn next(&self) -> bool {
         let p = self.0.position.get();
         if p + 1 < self.0.values.borrow().len() {

@@ -343,9 +343,9 @@ impl Tester {
                 }
                 // For an array, the elements that matched say more than the whole array.
                 let matched = match (decode(p), actual) {
-                    (Some(Kind::ArrayWith(Json::Array(items))), Json::Array(a)) => {
-                        array_with(items, a, partial, &[]).map(|(_, at)| at).unwrap_or_default()
-                    }
+                    (Some(Kind::ArrayWith(Json::Array(items))), Json::Array(a)) => array_with(items, a, partial, &[])
+                        .map(|found| found.indices)
+                        .unwrap_or_default(),
                     _ => Vec::new(),
                 };
                 let received = match matched.as_slice() {
@@ -422,7 +422,7 @@ impl Tester {
             return self.fail(out, format!("expected an array but received {}", compact(actual)));
         };
         match array_with(pattern, a, partial, &self.path) {
-            Ok((captures, _)) => out.captures.extend(captures),
+            Ok(found) => out.captures.extend(found.captures),
             Err(miss) => {
                 let from = if miss.from > 0 {
                     format!(
@@ -450,6 +450,13 @@ impl Tester {
     }
 }
 
+/// How an `array_with` pattern matched: what its captures saw, and the
+/// index of the element each pattern element matched.
+pub(crate) struct ArrayWithMatch {
+    pub captures: Vec<(u64, Json)>,
+    pub indices: Vec<usize>,
+}
+
 /// Why an `array_with` pattern failed: the pattern element that matched
 /// nothing, where the search for it started, and the closest element with
 /// its first mismatch.
@@ -466,7 +473,7 @@ pub(crate) fn array_with(
     actual: &[Json],
     partial: bool,
     path: &[String],
-) -> Result<(Vec<(u64, Json)>, Vec<usize>), ArrayWithMiss> {
+) -> Result<ArrayWithMatch, ArrayWithMiss> {
     let mut captures = Vec::new();
     let mut matched = Vec::new();
     let mut from = 0;
@@ -500,7 +507,10 @@ pub(crate) fn array_with(
             }
         }
     }
-    Ok((captures, matched))
+    Ok(ArrayWithMatch {
+        captures,
+        indices: matched,
+    })
 }
 
 fn scalars_equal(pattern: &Json, actual: &Json) -> bool {
