@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value as Json};
 
-use super::matcher::{to_pattern, Matcher};
+use super::matcher::{pattern_or_invalid, Matcher};
 
 static NEXT_CAPTURE: AtomicU64 = AtomicU64::new(1);
 
@@ -87,10 +87,7 @@ impl Capture {
 
     /// A capture of a value that also matches `pattern`.
     pub fn with_pattern(pattern: impl Serialize) -> Capture {
-        match to_pattern(pattern) {
-            Ok(p) => Capture::make(Some(p)),
-            Err(e) => Capture::make(Some(Matcher::new("invalid", [("message", Json::from(e))]).into_json())),
-        }
+        Capture::make(Some(pattern_or_invalid(pattern)))
     }
 
     fn make(pattern: Option<Json>) -> Capture {

@@ -35,22 +35,20 @@ impl Matcher {
         Matcher(Json::Object(outer))
     }
 
-    pub(crate) fn into_json(self) -> Json {
-        self.0
-    }
-
     fn with_pattern(kind: &str, pattern: impl Serialize) -> Matcher {
-        match to_pattern(pattern) {
-            Ok(p) => Matcher::new(kind, [("pattern", p)]),
-            Err(e) => Matcher::new("invalid", [("message", Json::from(e))]),
-        }
+        Matcher::new(kind, [("pattern", pattern_or_invalid(pattern))])
     }
 }
 
-/// A value as a pattern (a serialization error becomes the message of a
-/// pattern that never matches).
+/// A value as a pattern.
 pub(crate) fn to_pattern(value: impl Serialize) -> Result<Json, String> {
     serde_json::to_value(value).map_err(|e| format!("the pattern is not JSON: {e}"))
+}
+
+/// A value as a pattern; one that is not JSON becomes a pattern that never
+/// matches, whose mismatch says why.
+pub(crate) fn pattern_or_invalid(value: impl Serialize) -> Json {
+    to_pattern(value).unwrap_or_else(|e| Matcher::new("invalid", [("message", Json::from(e))]).0)
 }
 
 /// The matchers, named as the AWS CDK's `Match` names them.
@@ -142,7 +140,7 @@ impl Match {
 }
 
 /// A matcher decoded from its JSON form.
-enum Kind<'a> {
+pub(crate) enum Kind<'a> {
     ObjectLike(&'a Json),
     ObjectEquals(&'a Json),
     ArrayWith(&'a Json),
@@ -157,7 +155,7 @@ enum Kind<'a> {
     Invalid(&'a str),
 }
 
-fn decode(pattern: &Json) -> Option<Kind<'_>> {
+pub(crate) fn decode(pattern: &Json) -> Option<Kind<'_>> {
     let Json::Object(outer) = pattern else { return None };
     if outer.len() != 1 {
         return None;
@@ -520,8 +518,14 @@ fn scalars_equal(pattern: &Json, actual: &Json) -> bool {
     }
 }
 
-fn count(n: usize, what: &str) -> String {
-    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+/// `1 element`, `2 elements`, `2 mismatches`.
+pub(crate) fn count(n: usize, what: &str) -> String {
+    let suffix = match (n, what.ends_with("ch")) {
+        (1, _) => "",
+        (_, true) => "es",
+        _ => "s",
+    };
+    format!("{n} {what}{suffix}")
 }
 
 fn elements(list: &[Json], first: usize, show: fn(&Json) -> String) -> String {
@@ -600,131 +604,5 @@ fn describe_into(p: &Json, s: &mut String) {
             }
             other => s.push_str(&other.to_string()),
         },
-    }
-}
-
-// --- The expected-against-actual diff --------------------------------------------------------
-
-/// The pattern against the value, as lines: `  ` where they agree, `- ` what
-/// the pattern expects and `+ ` what is there where they differ. Objects and
-/// arrays are opened down to the differences; keys an object-like pattern
-/// does not mention are counted, not shown.
-pub(crate) fn diff(pattern: &Json, actual: Option<&Json>, partial: bool) -> String {
-    let mut lines = Vec::new();
-    Diff { lines: &mut lines }.node(0, None, pattern, actual, partial);
-    lines.join("\n")
-}
-
-struct Diff<'a> {
-    lines: &'a mut Vec<String>,
-}
-
-impl Diff<'_> {
-    fn line(&mut self, sign: char, indent: usize, key: Option<&str>, text: &str) {
-        let key = key.map(|k| format!("{}: ", Json::from(k))).unwrap_or_default();
-        self.lines.push(format!("{sign} {}{key}{text}", "  ".repeat(indent)));
-    }
-
-    fn node(&mut self, indent: usize, key: Option<&str>, pattern: &Json, actual: Option<&Json>, partial: bool) {
-        if test(pattern, actual, partial).is_match() {
-            let text = actual.map_or_else(|| "(absent)".to_owned(), compact);
-            return self.line(' ', indent, key, &text);
-        }
-        let kind = decode(pattern);
-        let (object, array, partial) = match &kind {
-            Some(Kind::ObjectLike(p)) => (p.as_object(), None, true),
-            Some(Kind::ObjectEquals(p)) => (p.as_object(), None, false),
-            Some(Kind::Exact(p)) => (p.as_object(), p.as_array(), false),
-            Some(Kind::ArrayEquals(p)) => (None, p.as_array(), partial),
-            Some(_) => (None, None, partial),
-            None => (pattern.as_object(), pattern.as_array(), partial),
-        };
-        match (object, array, actual) {
-            (Some(p), _, Some(Json::Object(a))) => {
-                self.line(' ', indent, key, "{");
-                for (k, v) in p {
-                    self.node(indent + 1, Some(k), v, a.get(k), partial);
-                }
-                let others: Vec<(&String, &Json)> = a.iter().filter(|(k, _)| !p.contains_key(*k)).collect();
-                if partial {
-                    if !others.is_empty() {
-                        self.line(
-                            ' ',
-                            indent + 1,
-                            None,
-                            &format!("… {}", count(others.len(), "other key")),
-                        );
-                    }
-                } else {
-                    for (k, v) in others {
-                        self.line('+', indent + 1, Some(k), &compact(v));
-                    }
-                }
-                self.line(' ', indent, None, "}");
-            }
-            (_, Some(p), Some(Json::Array(a))) => {
-                self.line(' ', indent, key, "[");
-                for (p, v) in p.iter().zip(a) {
-                    self.node(indent + 1, None, p, Some(v), partial);
-                }
-                for v in a.iter().skip(p.len()) {
-                    self.line('+', indent + 1, None, &compact(v));
-                }
-                for v in p.iter().skip(a.len()) {
-                    self.line('-', indent + 1, None, &describe(v));
-                }
-                self.line(' ', indent, None, "]");
-            }
-            _ => match (&kind, actual) {
-                (Some(Kind::ArrayWith(Json::Array(p))), Some(Json::Array(a))) => {
-                    let Err(miss) = array_with(p, a, partial, &[]) else {
-                        return;
-                    };
-                    self.line(' ', indent, key, "[  (array_with)");
-                    match &miss.closest {
-                        Some((i, _)) => {
-                            if *i > 0 {
-                                self.line(' ', indent + 1, None, &format!("… {}", count(*i, "element")));
-                            }
-                            self.node(indent + 1, None, &p[miss.element], a.get(*i), partial);
-                            let after = a.len() - i - 1;
-                            if after > 0 {
-                                self.line(' ', indent + 1, None, &format!("… {}", count(after, "element")));
-                            }
-                        }
-                        None => {
-                            self.line('-', indent + 1, None, &describe(&p[miss.element]));
-                            if !a.is_empty() {
-                                self.line(' ', indent + 1, None, &format!("… {}", count(a.len(), "element")));
-                            }
-                        }
-                    }
-                    self.line(' ', indent, None, "]");
-                }
-                (Some(Kind::SerializedJson(p)), Some(a)) => match super::serialized::decode(a, &|v| v.clone()) {
-                    Ok(doc) => {
-                        self.line(' ', indent, key, "(serialized JSON)");
-                        self.node(indent + 1, None, p, Some(&doc), partial);
-                    }
-                    Err(_) => self.leaf(indent, key, pattern, actual),
-                },
-                (Some(Kind::Capture(_, Some(p))), Some(_)) => self.node(indent, key, p, actual, partial),
-                _ => self.leaf(indent, key, pattern, actual),
-            },
-        }
-    }
-
-    fn leaf(&mut self, indent: usize, key: Option<&str>, pattern: &Json, actual: Option<&Json>) {
-        let expected = match decode(pattern) {
-            Some(Kind::Absent) => "(absent)".to_owned(),
-            _ => describe(pattern),
-        };
-        self.line('-', indent, key, &expected);
-        self.line(
-            '+',
-            indent,
-            key,
-            &actual.map_or_else(|| "(missing)".to_owned(), compact),
-        );
     }
 }

@@ -85,6 +85,7 @@
 
 mod annotations;
 mod capture;
+mod diff;
 mod error;
 mod matcher;
 mod serialized;

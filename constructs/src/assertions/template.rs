@@ -7,8 +7,9 @@ use serde::Serialize;
 use serde_json::{json, Value as Json};
 
 use super::capture;
+use super::diff;
 use super::error::AssertionError;
-use super::matcher::{self, to_pattern, Outcome};
+use super::matcher::{self, count, to_pattern, Outcome};
 use crate::core::{App, Scope, Stack, SynthErrors};
 
 /// A CloudFormation template to assert on, as the AWS CDK's `Template`.
@@ -116,7 +117,7 @@ impl Template {
         Err(AssertionError::new(
             format!(
                 "expected {} of type {resource_type} but the template has {}{}",
-                plural(count, "resource"),
+                matcher::count(count, "resource"),
                 ids.len(),
                 listed(&ids)
             ),
@@ -147,7 +148,7 @@ impl Template {
         Err(AssertionError::new(
             format!(
                 "expected {} of type {resource_type} matching {} but {} of {} match{}",
-                plural(count, "resource"),
+                matcher::count(count, "resource"),
                 matcher::describe(&pattern["Properties"]),
                 found.matches.len(),
                 found.candidates,
@@ -399,15 +400,6 @@ fn listed(ids: &[&String]) -> String {
     }
 }
 
-pub(crate) fn plural(n: usize, what: &str) -> String {
-    let suffix = match (n, what.ends_with("ch")) {
-        (1, _) => "",
-        (_, true) => "es",
-        _ => "s",
-    };
-    format!("{n} {what}{suffix}")
-}
-
 /// Entries (resources, outputs ...) tested against one pattern.
 struct Search<'a> {
     candidates: usize,
@@ -472,7 +464,7 @@ impl<'a> Search<'a> {
         } else {
             format!(
                 "the template has {}{qualifier}, but none matches.\nThe closest is {}",
-                plural(self.candidates, noun),
+                count(self.candidates, noun),
                 named(id, entry)
             )
         };
@@ -489,7 +481,7 @@ impl<'a> Search<'a> {
         let head = format!(
             "{} of the {}{qualifier} do not match.\nThe first is {}",
             self.misses.len(),
-            plural(self.candidates, noun),
+            count(self.candidates, noun),
             named(id, entry)
         );
         Err(mismatch_error(head, pattern, entry, outcome))
@@ -514,7 +506,7 @@ fn named(id: &str, entry: &Json) -> String {
 /// The message of a failed match: the head, each mismatch, and the diff.
 pub(crate) fn mismatch_error(head: String, pattern: &Json, actual: &Json, outcome: &Outcome) -> AssertionError {
     let n = outcome.mismatches.len();
-    let mut message = format!("{head}, with {}:\n", plural(n, "mismatch"));
+    let mut message = format!("{head}, with {}:\n", count(n, "mismatch"));
     for m in outcome.mismatches.iter().take(LISTED) {
         message.push_str(&format!("  at {}: {}\n", m.path, m.message));
     }
@@ -522,6 +514,6 @@ pub(crate) fn mismatch_error(head: String, pattern: &Json, actual: &Json, outcom
         message.push_str(&format!("  … and {} more\n", n - LISTED));
     }
     message.push_str("Expected (-) against actual (+):\n");
-    message.push_str(&matcher::diff(pattern, Some(actual), true));
+    message.push_str(&diff::diff(pattern, Some(actual), true));
     AssertionError::new(message, outcome.mismatches.first().map(|m| m.path.clone()))
 }
