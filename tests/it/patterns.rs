@@ -7,7 +7,7 @@ use std::fs;
 use constructs::assertions::{Annotations, Match, Template};
 use constructs::aws::events::{RateUnit, Schedule};
 use constructs::aws::lambda::Code;
-use constructs::core::{App, Scope, Stack, StackProps};
+use constructs::core::{App, Stack, StackProps};
 use constructs::patterns::{
     EcsServiceStart, MaintenanceScript, MaintenanceWindowCommand, MaintenanceWindowCommandProps, OrderedServiceStartup,
     OrderedServiceStartupProps, RunOnOneInstance, RunOnOneInstanceProps, ScheduledCommand, ScheduledCommandProps,
@@ -37,16 +37,7 @@ fn template<'a>(assembly: &'a constructs::core::CloudAssembly, stack: &str) -> &
 
 /// The template of one example stack, to assert on.
 fn example(stack: &str) -> Template {
-    let mut context = support::app_context();
-    context.insert("examples".into(), json!("true"));
-    let app = App::with_context(context);
-    app::build(&app);
-    let stack = app
-        .stacks()
-        .into_iter()
-        .find(|s| s.node().id() == stack)
-        .unwrap_or_else(|| panic!("the examples have no stack {stack}"));
-    Template::from_stack(&stack)
+    support::app_template(&[("examples", json!("true"))], stack)
 }
 
 #[test]

@@ -4,7 +4,6 @@
 use std::fs;
 
 use constructs::assertions::{Match, Template};
-use constructs::core::{App, Scope};
 use serde_json::{json, Value as Json};
 
 use crate::support::{self, definitions};
@@ -24,14 +23,7 @@ fn template<'a>(assembly: &'a constructs::core::CloudAssembly, stack: &str) -> &
 
 /// The template of one of the seed app's stacks, to assert on.
 fn seed_template(stack: &str) -> Template {
-    let app = App::with_context(support::app_context());
-    app::build(&app);
-    let stack = app
-        .stacks()
-        .into_iter()
-        .find(|s| s.node().id() == stack)
-        .unwrap_or_else(|| panic!("the app has no stack {stack}"));
-    Template::from_stack(&stack)
+    support::app_template(&[], stack)
 }
 
 #[test]

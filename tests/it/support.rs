@@ -114,6 +114,22 @@ pub fn synth_with(
     (dir, assembly)
 }
 
+/// The template of one stack of the app `app::build` makes with
+/// [`app_context`] and `context`, to assert on with `constructs::assertions`.
+pub fn app_template(context: &[(&str, serde_json::Value)], stack: &str) -> constructs::assertions::Template {
+    use constructs::core::Scope;
+    let mut all = app_context();
+    all.extend(context.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
+    let app = constructs::core::App::with_context(all);
+    app::build(&app);
+    let stack = app
+        .stacks()
+        .into_iter()
+        .find(|s| s.node().id() == stack)
+        .unwrap_or_else(|| panic!("the app has no stack {stack}"));
+    constructs::assertions::Template::from_stack(&stack)
+}
+
 /// Every state machine of the assembly as (`stack/logical id`, definition
 /// text), for the validators, which want plain strings: the partition is
 /// `aws`, every other reference a placeholder Lambda ARN.
