@@ -13,8 +13,6 @@ pub enum AnnotationLevel {
     Error,
     /// Synthesis succeeds, with a warning.
     Warning,
-    /// Information only.
-    Info,
 }
 
 /// One problem reported on a construct.
@@ -156,7 +154,7 @@ impl Annotations {
         }
         panic!(
             "expected {} at a path matching {path_pattern:?} with a message matching {}, but {}",
-            level.noun(),
+            level.with_article(),
             matcher::describe(&pattern),
             self.listing(level)
         );
@@ -171,7 +169,7 @@ impl Annotations {
         }
         panic!(
             "expected no {} at a path matching {path_pattern:?} with a message matching {}, but found {}:\n{}",
-            level.noun(),
+            level.word(),
             matcher::describe(&pattern),
             found.len(),
             lines(found.iter())
@@ -190,20 +188,22 @@ impl Annotations {
                 }
             );
         }
-        format!(
-            "the {}s are:\n{}",
-            level.noun().trim_start_matches("an ").trim_start_matches("a "),
-            lines(same.into_iter())
-        )
+        format!("the {}s are:\n{}", level.word(), lines(same.into_iter()))
     }
 }
 
 impl AnnotationLevel {
-    fn noun(self) -> &'static str {
+    fn word(self) -> &'static str {
+        match self {
+            AnnotationLevel::Error => "error",
+            AnnotationLevel::Warning => "warning",
+        }
+    }
+
+    fn with_article(self) -> &'static str {
         match self {
             AnnotationLevel::Error => "an error",
             AnnotationLevel::Warning => "a warning",
-            AnnotationLevel::Info => "an info",
         }
     }
 }

@@ -522,6 +522,15 @@ fn annotations_find_synthesis_errors_by_path_and_message() {
         "{message}"
     );
     let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        Annotations::from_stack(&stack).has_no_error("*", Match::any_value());
+    }))
+    .expect_err("an error");
+    let message = err.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert_eq!(
+        message,
+        "expected no error at a path matching \"*\" with a message matching Match::any_value(), but found 1:\n  - Jobs/Bad/Id: construct id 'Bad/Id' must not contain '/': '/' separates the components of a construct path"
+    );
+    let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         Annotations::from_stack(&other).has_warning("*", Match::any_value());
     }))
     .expect_err("no warnings");
