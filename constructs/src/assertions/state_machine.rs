@@ -5,11 +5,9 @@
 use serde::Serialize;
 use serde_json::Value as Json;
 
-use super::capture;
 use super::error::AssertionError;
-use super::matcher::{self, to_pattern};
 use super::serialized;
-use super::template::{mismatch_error, panic_on, Template};
+use super::template::{check, panic_on, pattern_of, Template};
 
 const STATE_MACHINE: &str = "AWS::StepFunctions::StateMachine";
 
@@ -231,7 +229,7 @@ impl StateMachineDefinition {
 
     /// [`StateMachineDefinition::has_state`] without panicking.
     pub fn try_has_state(&self, name: &str, pattern: impl Serialize) -> Result<(), AssertionError> {
-        let pattern = to_pattern(pattern).map_err(|e| AssertionError::new(e, None))?;
+        let pattern = pattern_of(pattern)?;
         let Some(state) = self.state(name) else {
             let names: Vec<String> = self.states().into_iter().map(|s| s.name).collect();
             return Err(AssertionError::new(
@@ -243,17 +241,9 @@ impl StateMachineDefinition {
                 None,
             ));
         };
-        let outcome = matcher::test(&pattern, Some(state), true);
-        if outcome.is_match() {
-            capture::record(outcome.captures);
-            return Ok(());
-        }
-        Err(mismatch_error(
-            format!("the state {name:?} of the state machine {} does not match", self.name()),
-            &pattern,
-            state,
-            &outcome,
-        ))
+        check(&pattern, state, || {
+            format!("the state {name:?} of the state machine {} does not match", self.name())
+        })
     }
 
     /// Asserts the whole definition matches `pattern` (object-like).
@@ -264,18 +254,10 @@ impl StateMachineDefinition {
 
     /// [`StateMachineDefinition::definition_matches`] without panicking.
     pub fn try_definition_matches(&self, pattern: impl Serialize) -> Result<(), AssertionError> {
-        let pattern = to_pattern(pattern).map_err(|e| AssertionError::new(e, None))?;
-        let outcome = matcher::test(&pattern, Some(&self.definition), true);
-        if outcome.is_match() {
-            capture::record(outcome.captures);
-            return Ok(());
-        }
-        Err(mismatch_error(
-            format!("the definition of the state machine {} does not match", self.name()),
-            &pattern,
-            &self.definition,
-            &outcome,
-        ))
+        let pattern = pattern_of(pattern)?;
+        check(&pattern, &self.definition, || {
+            format!("the definition of the state machine {} does not match", self.name())
+        })
     }
 }
 

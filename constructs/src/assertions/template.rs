@@ -294,18 +294,9 @@ impl Template {
 
     /// [`Template::template_matches`] without panicking.
     pub fn try_template_matches(&self, pattern: impl Serialize) -> Result<(), AssertionError> {
-        let pattern = pattern_of(pattern)?;
-        let outcome = matcher::test(&pattern, Some(&self.json), true);
-        if outcome.is_match() {
-            capture::record(outcome.captures);
-            return Ok(());
-        }
-        Err(mismatch_error(
-            "the template does not match".to_owned(),
-            &pattern,
-            &self.json,
-            &outcome,
-        ))
+        check(&pattern_of(pattern)?, &self.json, || {
+            "the template does not match".to_owned()
+        })
     }
 
     // --- Searching ---------------------------------------------------------------------------
@@ -378,7 +369,7 @@ pub(crate) fn panic_on(result: Result<(), AssertionError>) {
     }
 }
 
-fn pattern_of(value: impl Serialize) -> Result<Json, AssertionError> {
+pub(crate) fn pattern_of(value: impl Serialize) -> Result<Json, AssertionError> {
     to_pattern(value).map_err(|e| AssertionError::new(e, None))
 }
 
@@ -503,8 +494,19 @@ fn named(id: &str, entry: &Json) -> String {
     }
 }
 
+/// Tests `actual` against `pattern` (object-like): records the captures of
+/// a match, or says why it does not match, after `head`.
+pub(crate) fn check(pattern: &Json, actual: &Json, head: impl FnOnce() -> String) -> Result<(), AssertionError> {
+    let outcome = matcher::test(pattern, Some(actual), true);
+    if outcome.is_match() {
+        capture::record(outcome.captures);
+        return Ok(());
+    }
+    Err(mismatch_error(head(), pattern, actual, &outcome))
+}
+
 /// The message of a failed match: the head, each mismatch, and the diff.
-pub(crate) fn mismatch_error(head: String, pattern: &Json, actual: &Json, outcome: &Outcome) -> AssertionError {
+fn mismatch_error(head: String, pattern: &Json, actual: &Json, outcome: &Outcome) -> AssertionError {
     let n = outcome.mismatches.len();
     let mut message = format!("{head}, with {}:\n", count(n, "mismatch"));
     for m in outcome.mismatches.iter().take(LISTED) {
