@@ -103,10 +103,14 @@ fn object_equals_wants_exactly_the_keys() {
 fn exact_wants_exactly_the_keys_at_every_depth() {
     function(json!({"Environment": Match::exact(json!({"Variables": {"STAGE": "prod", "SLACK_USER_ID": "U0"}}))}))
         .expect("a match");
-    let (path, _) = miss(function(
+    let (path, first) = miss(function(
         json!({"Environment": Match::exact(json!({"Variables": {"STAGE": "prod"}}))}),
     ));
     assert_eq!(path, "/Properties/Environment/Variables/SLACK_USER_ID");
+    assert_eq!(
+        first,
+        r#"/Properties/Environment/Variables/SLACK_USER_ID: unexpected key, with "U0""#
+    );
 }
 
 #[test]
