@@ -7,8 +7,10 @@
 //! - [`core`]: the synthesis engine.
 //! - [`aws`]: constructs for AWS services.
 //! - [`patterns`]: reusable job-net constructs built from the service constructs.
+//! - [`assertions`]: testing your constructs: assertions on synthesized templates.
 //! - `deploy` (feature `deploy`): bootstrap, asset publishing, deploy, diff and destroy.
 
+pub mod assertions;
 pub mod aws;
 pub mod core;
 pub mod patterns;

@@ -6,6 +6,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use app::lambda_functions_stack::{handler_binary, LambdaFunctionsStack, LambdaFunctionsStackProps};
+use constructs::assertions::{Annotations, Capture, Match, Template};
 use constructs::aws::lambda::glibc::{glibc_requirement, MAX_GLIBC};
 use constructs::aws::lambda::{
     Architecture, BuildTool, BundleProfile, Code, Function, FunctionProps, OptLevel, RustBinary,
@@ -64,15 +65,6 @@ fn template() -> (Json, String) {
     (serde_json::from_str(&text).expect("json"), hash)
 }
 
-fn resources_of_type<'a>(t: &'a Json, ty: &str) -> Vec<(&'a String, &'a Json)> {
-    t["Resources"]
-        .as_object()
-        .expect("resources")
-        .iter()
-        .filter(|(_, r)| r["Type"] == ty)
-        .collect()
-}
-
 #[test]
 fn template_matches_the_snapshot() {
     let (t, _) = template();
@@ -100,12 +92,28 @@ fn logical_ids_match_the_cdk_seed_app() {
 
 #[test]
 fn every_function_runs_the_one_handler_binary_with_its_handler() {
-    let (t, _) = template();
-    let functions = resources_of_type(&t, "AWS::Lambda::Function");
-    assert_eq!(functions.len(), 14);
-    let mut handlers: Vec<&str> = functions
+    let t = Template::from_json(template().0);
+    t.resource_count_is("AWS::Lambda::Function", 14);
+    let handler = Capture::new();
+    t.all_resources(
+        "AWS::Lambda::Function",
+        json!({
+            "Properties": {
+                "Handler": handler,
+                "Runtime": "provided.al2023",
+                "Code": {
+                    "S3Key": "<asset-hash>.zip",
+                    "S3Bucket": {"Fn::Sub": "cdk-hnb659fds-assets-${AWS::AccountId}-${AWS::Region}"},
+                },
+                "Environment": {"Variables": {"ACCOUNT_ID": {"Ref": "AWS::AccountId"}}},
+            },
+            "Metadata": {"aws:asset:property": "Code"},
+        }),
+    );
+    let mut handlers: Vec<String> = handler
+        .values()
         .iter()
-        .map(|(_, f)| f["Properties"]["Handler"].as_str().expect("handler"))
+        .map(|h| h.as_str().unwrap_or_default().to_owned())
         .collect();
     handlers.sort_unstable();
     assert_eq!(
@@ -127,76 +135,62 @@ fn every_function_runs_the_one_handler_binary_with_its_handler() {
             "stop-ec2-instance",
         ]
     );
-    for (id, f) in &functions {
-        let p = &f["Properties"];
-        assert_eq!(p["Runtime"], "provided.al2023", "{id}");
-        assert_eq!(p["Code"]["S3Key"], "<asset-hash>.zip", "{id}");
-        assert_eq!(
-            p["Code"]["S3Bucket"],
-            json!({"Fn::Sub": "cdk-hnb659fds-assets-${AWS::AccountId}-${AWS::Region}"}),
-            "{id}"
-        );
-        assert_eq!(
-            p["Environment"]["Variables"]["ACCOUNT_ID"],
-            json!({"Ref": "AWS::AccountId"}),
-            "{id}"
-        );
-        assert_eq!(f["Metadata"]["aws:asset:property"], "Code", "{id}");
-    }
 }
 
 #[test]
 fn the_slack_webhook_is_read_from_ssm_and_only_that_parameter_is_readable() {
-    let (t, _) = template();
-    let notice = &t["Resources"]["NoticeSlackFunction9604FC79"]["Properties"];
-    let vars = &notice["Environment"]["Variables"];
-    assert_eq!(vars["HOOK_URL_PARAMETER_NAME"], "/webapp/slack/hook-url");
-    assert_eq!(vars["SLACK_USER_ID"], "U0000000000");
-    assert!(
-        vars.get("HOOK_URL").is_none(),
-        "the webhook URL must not be in the template"
+    let t = Template::from_json(template().0);
+    t.has_resource_properties(
+        "AWS::Lambda::Function",
+        json!({
+            "Handler": "notice-slack",
+            "Environment": {"Variables": {
+                "HOOK_URL_PARAMETER_NAME": "/webapp/slack/hook-url",
+                "SLACK_USER_ID": "U0000000000",
+                // The webhook URL must not be in the template.
+                "HOOK_URL": Match::absent(),
+            }},
+        }),
     );
-    let policies = resources_of_type(&t, "AWS::IAM::Policy");
-    let (_, default_policy) = policies
-        .iter()
-        .find(|(id, _)| id.starts_with("NoticeSlackFunctionServiceRoleDefaultPolicy"))
-        .expect("the notice function's policy");
-    assert_eq!(
-        default_policy["Properties"]["PolicyDocument"]["Statement"],
-        json!([{
-            "Action": "ssm:GetParameter",
-            "Effect": "Allow",
-            "Resource": {"Fn::Join": ["", [
-                "arn:", {"Ref": "AWS::Partition"}, ":ssm:", {"Ref": "AWS::Region"}, ":",
-                {"Ref": "AWS::AccountId"}, ":parameter/webapp/slack/hook-url"
-            ]]}
-        }])
+    t.has_resource_properties(
+        "AWS::IAM::Policy",
+        json!({
+            "Roles": [{"Ref": Match::string_like_regexp("^NoticeSlackFunctionServiceRole")}],
+            "PolicyDocument": {"Statement": Match::exact(json!([{
+                "Action": "ssm:GetParameter",
+                "Effect": "Allow",
+                "Resource": {"Fn::Join": ["", [
+                    "arn:", {"Ref": "AWS::Partition"}, ":ssm:", {"Ref": "AWS::Region"}, ":",
+                    {"Ref": "AWS::AccountId"}, ":parameter/webapp/slack/hook-url"
+                ]]}
+            }]))},
+        }),
     );
 }
 
 #[test]
 fn the_backup_policy_passes_only_the_backup_service_role() {
-    let (t, _) = template();
-    let statements = &t["Resources"]["LambdaBackupIamPolicyEA1B8156"]["Properties"]["PolicyDocument"]["Statement"];
-    let pass: Vec<&Json> = statements
-        .as_array()
-        .expect("statements")
-        .iter()
-        .filter(|s| s["Action"] == "iam:PassRole")
-        .collect();
-    assert_eq!(pass.len(), 1, "{statements}");
-    assert_eq!(
-        pass[0]["Resource"],
-        json!({"Fn::Join": ["", [
+    let t = Template::from_json(template().0);
+    let pass_role = json!({
+        "Action": "iam:PassRole",
+        "Resource": {"Fn::Join": ["", [
             "arn:", {"Ref": "AWS::Partition"}, ":iam::", {"Ref": "AWS::AccountId"},
             ":role/service-role/AWSBackupDefaultServiceRole"
-        ]]})
+        ]]},
+        "Condition": Match::exact(json!({"StringEquals": {"iam:PassedToService": "backup.amazonaws.com"}})),
+    });
+    t.template_matches(
+        json!({"Resources": {"LambdaBackupIamPolicyEA1B8156": {"Properties": {"PolicyDocument": {
+            // One PassRole statement, on that role only.
+            "Statement": Match::array_with(json!([pass_role])),
+        }}}}}),
     );
-    assert_eq!(
-        pass[0]["Condition"],
-        json!({"StringEquals": {"iam:PassedToService": "backup.amazonaws.com"}})
+    t.template_matches(
+        json!({"Resources": {"LambdaBackupIamPolicyEA1B8156": {"Properties": {"PolicyDocument": {
+            "Statement": Match::not(Match::array_with(json!([{"Action": "iam:PassRole"}, {"Action": "iam:PassRole"}]))),
+        }}}}}),
     );
-    let text = statements.to_string();
+    let text = t.to_json()["Resources"]["LambdaBackupIamPolicyEA1B8156"].to_string();
     assert!(!text.contains("LambdaAlbIamRole"), "{text}");
 }
 
@@ -207,18 +201,17 @@ fn the_context_sets_the_parameter_and_a_missing_user_id_is_an_error() {
     let mut context = support::app_context();
     context.insert("hook-url-parameter".into(), json!("/other/hook"));
     let app = App::with_context(context);
-    build_stack(&app, Code::from_zip_file(&zip));
-    let s = app.synth().unwrap_or_else(|e| panic!("{e}"));
-    let vars =
-        &s.stacks[0].template["Resources"]["NoticeSlackFunction9604FC79"]["Properties"]["Environment"]["Variables"];
-    assert_eq!(vars["HOOK_URL_PARAMETER_NAME"], "/other/hook");
+    let s = build_stack(&app, Code::from_zip_file(&zip));
+    Template::from_stack(s.stack()).has_resource_properties(
+        "AWS::Lambda::Function",
+        json!({"Handler": "notice-slack", "Environment": {"Variables": {"HOOK_URL_PARAMETER_NAME": "/other/hook"}}}),
+    );
 
     let app = App::new();
-    build_stack(&app, Code::from_zip_file(&zip));
-    let err = app.synth().expect_err("no slack-user-id").to_string();
-    assert!(
-        err.contains("LambdaFunctionsStack/NoticeSlackFunction: context value 'slack-user-id' is required"),
-        "{err}"
+    let s = build_stack(&app, Code::from_zip_file(&zip));
+    Annotations::from_stack(s.stack()).has_error(
+        "LambdaFunctionsStack/NoticeSlackFunction",
+        Match::string_like_regexp("^context value 'slack-user-id' is required"),
     );
 }
 
@@ -227,13 +220,13 @@ fn skipped_bundling_keeps_a_stable_placeholder_and_no_asset() {
     let (_dir, assembly) = support::synth(app::build);
     let stack = assembly.stack(STACK).expect("the stack");
     assert!(stack.assets.is_empty());
-    let f = &stack.template["Resources"]["StopEc2InstanceFunction46E84D48"];
-    let key = f["Properties"]["Code"]["S3Key"].as_str().expect("key");
-    assert_eq!(
-        key,
-        format!("{}.zip", sha256_hex(b"skipped:lambdas/bootstrap (x86_64, release)"))
+    let key = format!("{}.zip", sha256_hex(b"skipped:lambdas/bootstrap (x86_64, release)"));
+    Template::from_json(stack.template.clone()).template_matches(
+        json!({"Resources": {"StopEc2InstanceFunction46E84D48": {
+            "Properties": {"Code": {"S3Key": key}},
+            "Metadata": {"aws:asset:is-bundled": false},
+        }}}),
     );
-    assert_eq!(f["Metadata"]["aws:asset:is-bundled"], false);
 }
 
 #[test]
@@ -322,8 +315,10 @@ fn two_builds_give_an_identical_zip_and_the_second_synth_reuses_the_cache() {
     );
     let s = app.synth().unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(s.stacks[0].assets[0].hash, a.hash);
-    let functions = resources_of_type(&s.stacks[0].template, "AWS::Lambda::Function");
-    assert_eq!(functions[0].1["Properties"]["Code"]["S3Key"], format!("{}.zip", a.hash));
+    Template::from_json(s.stacks[0].template.clone()).has_resource_properties(
+        "AWS::Lambda::Function",
+        json!({"Code": {"S3Key": format!("{}.zip", a.hash)}}),
+    );
 
     // A changed source changes the fingerprint and is built again.
     fs::write(

@@ -4,6 +4,7 @@
 
 use std::fs;
 
+use constructs::assertions::{Annotations, Match, Template};
 use constructs::aws::events::{RateUnit, Schedule};
 use constructs::aws::lambda::Code;
 use constructs::core::{App, Stack, StackProps};
@@ -34,13 +35,9 @@ fn template<'a>(assembly: &'a constructs::core::CloudAssembly, stack: &str) -> &
         .template
 }
 
-fn resources_of_type<'a>(t: &'a Json, ty: &str) -> Vec<(&'a String, &'a Json)> {
-    t["Resources"]
-        .as_object()
-        .into_iter()
-        .flatten()
-        .filter(|(_, r)| r["Type"] == ty)
-        .collect()
+/// The template of one example stack, to assert on.
+fn example(stack: &str) -> Template {
+    support::app_template(&[("examples", json!("true"))], stack)
 }
 
 #[test]
@@ -113,18 +110,16 @@ fn each_state_machine_is_drawn_into_the_assembly() {
 
 #[test]
 fn the_scheduled_command_is_never_in_an_event() {
-    let (_dir, assembly) = synth();
-    let t = template(&assembly, "ScheduledCommandStack");
+    let t = example("ScheduledCommandStack");
     let command = "sudo -u apache bash -c 'cd /var/www/cgi-bin/app && /usr/bin/perl ./tools/run-periodic-tasks'";
-    let (_, rule) = resources_of_type(t, "AWS::Events::Rule")[0];
-    assert_eq!(rule["Properties"]["Targets"][0]["Input"], "{}");
-    let senders: Vec<_> = resources_of_type(t, "AWS::Lambda::Function")
-        .into_iter()
-        .filter(|(_, f)| f["Properties"]["Environment"]["Variables"]["COMMAND"] == command)
-        .collect();
-    assert_eq!(senders.len(), 1);
-    assert_eq!(senders[0].1["Properties"]["Handler"], "send-command-by-tag");
-    let text = serde_json::to_string(t).expect("json");
+    t.has_resource_properties("AWS::Events::Rule", json!({"Targets": [{"Input": "{}"}]}));
+    let in_environment = json!({"Environment": {"Variables": {"COMMAND": command}}});
+    t.resource_properties_count_is("AWS::Lambda::Function", &in_environment, 1);
+    t.has_resource_properties(
+        "AWS::Lambda::Function",
+        json!({"Handler": "send-command-by-tag", "Environment": {"Variables": {"COMMAND": command}}}),
+    );
+    let text = serde_json::to_string(t.to_json()).expect("json");
     assert_eq!(
         text.matches("run-periodic-tasks'").count(),
         1,
@@ -134,41 +129,40 @@ fn the_scheduled_command_is_never_in_an_event() {
 
 #[test]
 fn the_startup_role_may_touch_the_declared_services_only() {
-    let (_dir, assembly) = synth();
-    let t = template(&assembly, "OrderedServiceStartupStack");
-    let text = serde_json::to_string(t).expect("json");
+    let t = example("OrderedServiceStartupStack");
+    let text = serde_json::to_string(t.to_json()).expect("json");
     assert!(!text.contains("lambda:"), "no Lambda in the start-up");
-    for (_, policy) in resources_of_type(t, "AWS::IAM::Policy") {
-        for s in policy["Properties"]["PolicyDocument"]["Statement"]
-            .as_array()
-            .into_iter()
-            .flatten()
-        {
-            if s["Action"] == "ecs:DescribeServices" || s["Action"] == "ecs:UpdateService" {
-                let resources = s["Resource"].as_array().expect("a list");
-                assert_eq!(resources.len(), 5, "{s}");
-                assert!(resources
-                    .iter()
-                    .all(|r| r.to_string().contains(":service/shop-dev-cluster/shop-dev-service")));
-            }
-        }
+    let service = |s: &str| json!({"Fn::Join": ["", Match::array_with(json!([format!(":service/shop-dev-cluster/shop-dev-service{s}")]))]});
+    let declared = json!(["A", "B", "C", "D", "E"].map(service));
+    for action in ["ecs:DescribeServices", "ecs:UpdateService"] {
+        // Granted on the five services, and on nothing else in any statement.
+        t.has_resource_properties(
+            "AWS::IAM::Policy",
+            json!({"PolicyDocument": {"Statement": Match::array_with(json!([{"Action": action, "Resource": declared}]))}}),
+        );
+        t.all_resources_properties(
+            "AWS::IAM::Policy",
+            json!({"PolicyDocument": {"Statement": Match::not(Match::array_with(json!([
+                {"Action": action, "Resource": Match::not(&declared)}
+            ])))}}),
+        );
     }
 }
 
-/// The errors of synthesizing an app with one pattern built by `build`.
-fn synth_errors(build: impl Fn(&Stack, &Code)) -> String {
+/// The annotations of an app with one pattern built by `build` (the handlers a stand-in zip).
+fn annotations(build: impl Fn(&Stack, &Code)) -> Annotations {
     let dir = tempfile::tempdir().expect("dir");
     let zip = dir.path().join("handlers.zip");
     fs::write(&zip, b"stand-in").expect("zip");
     let app = App::new();
     let stack = Stack::new(&app, "Jobs", StackProps::default());
     build(&stack, &Code::from_zip_file(zip));
-    app.synth().err().map(|e| e.to_string()).unwrap_or_default()
+    Annotations::from_stack(&stack)
 }
 
 #[test]
 fn a_dependency_cycle_is_a_synth_error_naming_the_services() {
-    let err = synth_errors(|stack, _| {
+    let annotations = annotations(|stack, _| {
         OrderedServiceStartup::new(
             stack,
             "Startup",
@@ -184,21 +178,23 @@ fn a_dependency_cycle_is_a_synth_error_naming_the_services() {
             },
         );
     });
-    assert!(err.contains("synthesis failed with 2 errors"), "{err}");
-    assert!(
-        err.contains("Jobs/Startup: dependency cycle api -> worker -> api (each service depends on the next): none of them could ever start"),
-        "{err}"
+    assert_eq!(annotations.all().len(), 2, "{annotations:?}");
+    annotations.has_error(
+        "Jobs/Startup",
+        Match::string_like_regexp(
+            r"^dependency cycle api -> worker -> api \(each service depends on the next\): none of them could ever start",
+        ),
     );
     // Reported together with the unknown dependency.
-    assert!(
-        err.contains("Jobs/Startup: service 'web' depends on 'cache', which is not declared"),
-        "{err}"
+    annotations.has_error(
+        "Jobs/Startup",
+        Match::string_like_regexp("^service 'web' depends on 'cache', which is not declared"),
     );
 }
 
 #[test]
 fn command_patterns_explain_their_synth_errors() {
-    let err = synth_errors(|stack, code| {
+    let annotations = annotations(|stack, code| {
         ScheduledCommand::new(
             stack,
             "Nightly",
@@ -223,21 +219,25 @@ fn command_patterns_explain_their_synth_errors() {
             },
         );
     });
-    assert!(err.contains("Jobs/Nightly: the command 'mysqldump"), "{err}");
-    assert!(
-        err.contains("Run Command documents cannot resolve SecureString parameters"),
-        "{err}"
+    annotations.has_error(
+        "Jobs/Nightly",
+        Match::string_like_regexp(
+            "^the command 'mysqldump.*Run Command documents cannot resolve SecureString parameters",
+        ),
     );
-    assert!(
-        err.contains("Jobs/Nightly/Schedule: cron 'cron(0 18 * * MON-FRI *)': exactly one of day-of-month"),
-        "{err}"
+    annotations.has_error(
+        "Jobs/Nightly/Schedule",
+        Match::string_like_regexp(r"^cron 'cron\(0 18 \* \* MON-FRI \*\)': exactly one of day-of-month"),
     );
-    assert!(err.contains("Jobs/OneOfFleet: target_tag_values is empty"), "{err}");
+    annotations.has_error(
+        "Jobs/OneOfFleet",
+        Match::string_like_regexp("^target_tag_values is empty"),
+    );
 }
 
 #[test]
 fn the_maintenance_window_command_explains_an_s3_path() {
-    let err = synth_errors(|stack, _| {
+    let annotations = annotations(|stack, _| {
         MaintenanceWindowCommand::new(
             stack,
             "Maintenance",
@@ -254,9 +254,9 @@ fn the_maintenance_window_command_explains_an_s3_path() {
             },
         );
     });
-    assert!(
-        err.contains("Jobs/Maintenance: object_url 's3://maintenance-scripts/maintenance.sh' is an s3:// path"),
-        "{err}"
+    annotations.has_error(
+        "Jobs/Maintenance",
+        Match::string_like_regexp("^object_url 's3://maintenance-scripts/maintenance.sh' is an s3:// path"),
     );
 }
 

@@ -3,7 +3,8 @@
 
 use std::fs;
 
-use serde_json::Value as Json;
+use constructs::assertions::{Match, Template};
+use serde_json::{json, Value as Json};
 
 use crate::support::{self, definitions};
 
@@ -18,6 +19,11 @@ fn template<'a>(assembly: &'a constructs::core::CloudAssembly, stack: &str) -> &
         .stack(stack)
         .unwrap_or_else(|| panic!("the app has no stack {stack}"))
         .template
+}
+
+/// The template of one of the seed app's stacks, to assert on.
+fn seed_template(stack: &str) -> Template {
+    support::app_template(&[], stack)
 }
 
 #[test]
@@ -73,17 +79,19 @@ fn state_machine_stacks_come_after_the_functions_they_import() {
 
 #[test]
 fn functions_are_imported_from_the_lambda_stack() {
-    let (_dir, assembly) = synth();
-    for stack in STACKS {
-        let text = serde_json::to_string(template(&assembly, stack)).expect("json");
-        assert!(
-            text.contains(r#"{"Fn::ImportValue":"LambdaFunctionsStack:ExportsOutputFnGetAtt"#),
-            "{stack}"
+    for (stack, task, function) in [
+        ("WebAppStartStateMachineStack", "StartDbClusterState", "StartDbCluster"),
+        ("WebAppStopStateMachineStack", "CreateAlbRuleState", "CreateAlbRule"),
+    ] {
+        let t = seed_template(stack);
+        let import = format!("^LambdaFunctionsStack:ExportsOutputFnGetAtt{function}");
+        t.state_machine().has_state(
+            task,
+            json!({"Parameters": {"FunctionName": {"Fn::ImportValue": Match::string_like_regexp(&import)}}}),
         );
-        let rule = &template(&assembly, stack)["Resources"]["puteventrule212B4170"];
-        assert_eq!(
-            rule["Properties"]["EventPattern"]["detail"]["status"],
-            serde_json::json!(["SUCCEEDED", "FAILED"])
+        t.has_resource_properties(
+            "AWS::Events::Rule",
+            json!({"EventPattern": {"detail": {"status": ["SUCCEEDED", "FAILED"]}}}),
         );
     }
 }
@@ -133,39 +141,27 @@ fn each_state_machine_is_drawn_into_the_assembly() {
         let file = assembly.directory.join(format!("{stack}.{machine}.mmd"));
         let text = fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         assert!(text.contains("flowchart TD"), "{text}");
-        let def: Json = serde_json::from_str(
-            &definitions(&assembly)
-                .into_iter()
-                .find(|(n, _)| n.starts_with(stack))
-                .map(|(_, t)| t)
-                .unwrap_or_default(),
-        )
-        .expect("definition");
-        for name in def["States"].as_object().into_iter().flatten().map(|(k, _)| k) {
-            assert!(text.contains(name.as_str()), "{name} missing from {}", file.display());
+        let states = seed_template(stack).state_machine().states();
+        for state in states.iter().filter(|s| s.parent.is_none()) {
+            assert!(
+                text.contains(state.name.as_str()),
+                "{} missing from {}",
+                state.name,
+                file.display()
+            );
         }
     }
 }
 
 #[test]
 fn the_seed_bugs_stay_fixed() {
-    let (_dir, assembly) = synth();
-    let defs = definitions(&assembly);
-    let def = |stack: &str| -> Json {
-        let text = defs
-            .iter()
-            .find(|(n, _)| n.starts_with(stack))
-            .map(|(_, t)| t.clone())
-            .unwrap_or_default();
-        serde_json::from_str(&text).expect("definition")
-    };
     // The "60Sec" waits wait 60 seconds (the seed: 30).
-    let stop = def("WebAppStopStateMachineStack");
-    assert_eq!(stop["States"]["WaitBackupJobDbCluster60Sec"]["Seconds"], 60);
-    assert_eq!(stop["States"]["waitStopDbCluster60Sec"]["Seconds"], 60);
+    let stop = seed_template("WebAppStopStateMachineStack").state_machine();
+    stop.has_state("WaitBackupJobDbCluster60Sec", json!({"Seconds": 60}));
+    stop.has_state("waitStopDbCluster60Sec", json!({"Seconds": 60}));
     // A Run Command check loops back to the command it checks: the command's
     // result stays in $.Command, the check writes $.Output.
-    let start = def("WebAppStartStateMachineStack");
+    let start = seed_template("WebAppStartStateMachineStack").state_machine();
     for (machine, map, pairs) in [
         (
             &stop,
@@ -184,11 +180,12 @@ fn the_seed_bugs_stay_fixed() {
             ],
         ),
     ] {
-        let states = &machine["States"][map]["ItemProcessor"]["States"];
         for (command, check) in pairs {
-            assert_eq!(states[command]["ResultPath"], "$.Command", "{command}");
-            assert_eq!(states[check]["InputPath"], "$.Command.Payload", "{check}");
-            assert_eq!(states[check]["ResultPath"], "$.Output", "{check}");
+            let states = json!({
+                command: {"ResultPath": "$.Command"},
+                check: {"InputPath": "$.Command.Payload", "ResultPath": "$.Output"},
+            });
+            machine.has_state(map, json!({"ItemProcessor": {"States": states}}));
         }
     }
 }
@@ -288,18 +285,13 @@ fn check_inputs(states: &Json, execution: &Json, item: Option<&Json>, problems: 
 
 #[test]
 fn the_readme_inputs_reach_every_task() {
-    let (_dir, assembly) = synth();
     let (stop, start) = readme_inputs();
-    let defs = definitions(&assembly);
     for (stack, input, tasks) in [
         ("WebAppStopStateMachineStack", &stop, 10),
         ("WebAppStartStateMachineStack", &start, 9),
     ] {
-        let (_, text) = defs
-            .iter()
-            .find(|(n, _)| n.starts_with(stack))
-            .unwrap_or_else(|| panic!("{stack} has a state machine"));
-        let definition: Json = serde_json::from_str(text).expect("definition");
+        let machine = seed_template(stack).state_machine();
+        let definition = machine.definition();
         let mut problems = Vec::new();
         let checked = check_inputs(&definition["States"], input, None, &mut problems);
         assert!(problems.is_empty(), "{stack}:\n  {}", problems.join("\n  "));

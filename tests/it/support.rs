@@ -114,36 +114,37 @@ pub fn synth_with(
     (dir, assembly)
 }
 
-/// Resolves a `DefinitionString` to text: joins are joined, the partition is
-/// `aws`, and every other reference is a placeholder Lambda ARN.
-pub fn resolve_definition(v: &serde_json::Value) -> String {
-    use serde_json::Value as Json;
-    match v {
-        Json::String(s) => s.clone(),
-        Json::Object(o) => match (o.get("Fn::Join"), o.get("Ref")) {
-            (Some(Json::Array(j)), _) => {
-                let delim = j[0].as_str().unwrap_or_default();
-                let parts: Vec<String> = j[1].as_array().into_iter().flatten().map(resolve_definition).collect();
-                parts.join(delim)
-            }
-            (_, Some(r)) if r == "AWS::Partition" => "aws".into(),
-            _ => "arn:aws:lambda:us-east-1:123456789012:function:x".into(),
-        },
-        other => panic!("unexpected {other}"),
-    }
+/// The template of one stack of the app `app::build` makes with
+/// [`app_context`] and `context`, to assert on with `constructs::assertions`.
+pub fn app_template(context: &[(&str, serde_json::Value)], stack: &str) -> constructs::assertions::Template {
+    use constructs::core::Scope;
+    let mut all = app_context();
+    all.extend(context.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
+    let app = constructs::core::App::with_context(all);
+    app::build(&app);
+    let stack = app
+        .stacks()
+        .into_iter()
+        .find(|s| s.node().id() == stack)
+        .unwrap_or_else(|| panic!("the app has no stack {stack}"));
+    constructs::assertions::Template::from_stack(&stack)
 }
 
-/// Every state machine of the assembly as (`stack/logical id`, definition text).
+/// Every state machine of the assembly as (`stack/logical id`, definition
+/// text), for the validators, which want plain strings: the partition is
+/// `aws`, every other reference a placeholder Lambda ARN.
 pub fn definitions(assembly: &constructs::core::CloudAssembly) -> Vec<(String, String)> {
+    let placeholder = |reference: &serde_json::Value| match reference.get("Ref").and_then(|r| r.as_str()) {
+        Some("AWS::Partition") => "aws".to_owned(),
+        _ => "arn:aws:lambda:us-east-1:123456789012:function:x".to_owned(),
+    };
     let mut out = Vec::new();
     for s in &assembly.synthesis.stacks {
-        for (id, r) in s.template["Resources"].as_object().into_iter().flatten() {
-            if r["Type"] == "AWS::StepFunctions::StateMachine" {
-                out.push((
-                    format!("{}/{id}", s.artifact_id),
-                    resolve_definition(&r["Properties"]["DefinitionString"]),
-                ));
-            }
+        for machine in constructs::assertions::Template::from_json(s.template.clone()).state_machines() {
+            out.push((
+                format!("{}/{}", s.artifact_id, machine.logical_id()),
+                machine.resolved(placeholder).to_string(),
+            ));
         }
     }
     out

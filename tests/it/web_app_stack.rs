@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 
 use app::web_app_stack::{assets_dir, WebAppStack, WebAppStackProps, CLOUDWATCH_AGENT_CONFIG_FILE, KEY_PAIR_CONTEXT};
+use constructs::assertions::Template;
 use constructs::core::{App, Pseudo, Tags};
 use serde_json::{json, Value as Json};
 
@@ -247,10 +248,9 @@ fn web_servers_one_per_private_subnet_registered_with_the_target_group() {
 
 #[test]
 fn the_key_pair_comes_from_the_context() {
-    let t = template_with(&[(KEY_PAIR_CONTEXT, json!("web-key"))]);
-    for (id, r) in of_type(&t, "AWS::EC2::Instance") {
-        assert_eq!(r["Properties"]["KeyName"], "web-key", "{id}");
-    }
+    let t = Template::from_json(template_with(&[(KEY_PAIR_CONTEXT, json!("web-key"))]));
+    t.resource_count_is("AWS::EC2::Instance", 2);
+    t.all_resources_properties("AWS::EC2::Instance", json!({"KeyName": "web-key"}));
 }
 
 #[test]

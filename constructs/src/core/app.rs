@@ -55,6 +55,23 @@ impl App {
         }
     }
 
+    /// The app a construct belongs to.
+    ///
+    /// ```
+    /// use constructs::core::{App, Stack, StackProps};
+    /// let app = App::new();
+    /// let stack = Stack::new(&app, "Demo", StackProps::default());
+    /// assert_eq!(App::of(&stack).stacks()[0].stack_name(), "Demo");
+    /// ```
+    pub fn of(scope: &impl Scope) -> App {
+        App {
+            node: Construct {
+                tree: Rc::clone(&scope.node().tree),
+                idx: 0,
+            },
+        }
+    }
+
     /// The stacks of the app, in the order they were created.
     pub fn stacks(&self) -> Vec<Stack> {
         self.node
