@@ -1,37 +1,14 @@
-//! Synthesis cost of generated apps: N stacks x 200 resources, each stack
-//! referencing resources of the previous one (exports and imports), written to
-//! a Cloud Assembly. Run with `cargo bench -p constructs --bench synth`.
+//! Synthesis cost of generated apps (see `generated/mod.rs`): build the tree,
+//! synthesize, write the Cloud Assembly; median of several runs per size.
+//! Run with `cargo bench -p constructs --bench synth`. The same app as a
+//! process: `cargo run --release -p constructs --example generated_app -- -c stacks=100 synth`.
 
 use std::time::{Duration, Instant};
 
-use constructs::core::{App, CfnResource, Pseudo, Stack, StackProps, Tags, Value};
+use constructs::core::App;
 
-const RESOURCES_PER_STACK: usize = 200;
-
-fn build(stacks: usize) -> App {
-    let app = App::new();
-    let mut previous: Option<Vec<CfnResource>> = None;
-    for s in 0..stacks {
-        let stack = Stack::new(&app, &format!("Stack{s}"), StackProps::default());
-        let mut resources = Vec::with_capacity(RESOURCES_PER_STACK);
-        for r in 0..RESOURCES_PER_STACK {
-            let queue = CfnResource::new(&stack, &format!("Queue{r}"), "AWS::SQS::Queue");
-            queue.set("DelaySeconds", (r % 900) as u64);
-            if let Some(prev) = &previous {
-                if r % 10 == 0 {
-                    queue.set(
-                        "QueueName",
-                        Value::concat([Value::from("q-"), prev[r].get_att("QueueName")]),
-                    );
-                }
-            }
-            resources.push(queue);
-        }
-        Tags::of(&stack).add("stackId", Pseudo::StackId);
-        previous = Some(resources);
-    }
-    app
-}
+mod generated;
+use generated::RESOURCES_PER_STACK;
 
 fn measure(stacks: usize, runs: usize) -> (Duration, Duration) {
     let out = std::env::temp_dir().join(format!("constructs-bench-{}-{stacks}", std::process::id()));
@@ -39,7 +16,8 @@ fn measure(stacks: usize, runs: usize) -> (Duration, Duration) {
     let mut total_times = Vec::with_capacity(runs);
     for _ in 0..runs {
         let start = Instant::now();
-        let app = build(stacks);
+        let app = App::new();
+        generated::build(&app, stacks);
         let built = Instant::now();
         if let Err(e) = app.synth_to(&out) {
             eprintln!("{e}");
@@ -56,9 +34,15 @@ fn measure(stacks: usize, runs: usize) -> (Duration, Duration) {
 }
 
 fn main() {
+    // `cargo bench -- 100` measures only that many stacks (e.g. under a profiler).
+    let sizes: Vec<usize> = match std::env::args().skip(1).find_map(|a| a.parse().ok()) {
+        Some(n) => vec![n],
+        None => vec![10, 25, 50, 100, 500],
+    };
     println!("stacks x resources  | synth+write (median) | build+synth+write (median) | per resource");
-    for stacks in [10, 25, 50, 100] {
-        let (synth, total) = measure(stacks, 5);
+    for stacks in sizes {
+        let runs = if stacks >= 500 { 3 } else { 7 };
+        let (synth, total) = measure(stacks, runs);
         let resources = stacks * RESOURCES_PER_STACK;
         println!(
             "{stacks:>4} x {RESOURCES_PER_STACK} = {resources:>6} | {:>17.1} ms | {:>23.1} ms | {:>8.2} us",

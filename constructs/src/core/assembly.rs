@@ -6,6 +6,7 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::Serialize;
 use serde_json::{json, Map, Value as Json};
@@ -39,11 +40,11 @@ impl CloudAssembly {
 }
 
 /// Serializes JSON as the CDK does: one-space indentation, keys in insertion order.
-pub fn to_cdk_json(value: &Json) -> String {
+pub fn to_cdk_json<T: Serialize + ?Sized>(value: &T) -> String {
     let mut buf = Vec::new();
     let formatter = serde_json::ser::PrettyFormatter::with_indent(b" ");
     let mut ser = serde_json::Serializer::with_formatter(&mut buf, formatter);
-    // Serializing a serde_json::Value into memory cannot fail.
+    // Serializing JSON values and plain data into memory cannot fail.
     let _ = value.serialize(&mut ser);
     String::from_utf8(buf).unwrap_or_default()
 }
@@ -135,48 +136,118 @@ fn write_file(dir: &Path, name: &str, content: &str) -> Result<(), SynthError> {
     fs::write(&path, content).map_err(|source| SynthError::Io { path, source })
 }
 
-fn write_into(synthesis: &Synthesis, dir: &Path, extra_files: &[(String, String)]) -> Result<(), SynthError> {
-    let mut artifacts = Map::new();
-    for stack in &synthesis.stacks {
-        let template_file = format!("{}.template.json", stack.artifact_id);
-        let template_text = to_cdk_json(&stack.template);
-        write_file(dir, &template_file, &template_text)?;
-        let template_hash = sha256_hex(template_text.as_bytes());
+/// What [`write_stack_files`] wrote for a stack.
+struct StackFiles {
+    template_file: String,
+    template_hash: String,
+    assets_file: String,
+}
 
-        // Asset manifest: the template itself, then the file assets.
-        let mut files = Map::new();
-        for asset in &stack.assets {
-            let file_name = asset.assembly_file_name();
-            let target = dir.join(&file_name);
-            if !target.exists() {
-                fs::hard_link(&asset.source, &target)
-                    .or_else(|_| fs::copy(&asset.source, &target).map(|_| ()))
-                    .map_err(|source| SynthError::Io {
-                        path: asset.source.clone(),
-                        source,
-                    })?;
-            }
-            files.insert(
-                asset.hash.clone(),
-                json!({
-                    "displayName": asset.display_name,
-                    "source": { "path": file_name, "packaging": "file" },
-                    "destinations": destination(stack, &asset.object_key()),
-                }),
-            );
-        }
+/// Writes a stack's template and asset manifest (its file assets are already
+/// in the directory).
+fn write_stack_files(stack: &SynthesizedStack, dir: &Path) -> Result<StackFiles, SynthError> {
+    let template_file = format!("{}.template.json", stack.artifact_id);
+    let template_text = to_cdk_json(&stack.template);
+    write_file(dir, &template_file, &template_text)?;
+    let template_hash = sha256_hex(template_text.as_bytes());
+    drop(template_text);
+
+    // Asset manifest: the template itself, then the file assets.
+    let mut files = Map::new();
+    for asset in &stack.assets {
         files.insert(
-            template_hash.clone(),
+            asset.hash.clone(),
             json!({
-                "displayName": format!("{} Template", stack.artifact_id),
-                "source": { "path": template_file, "packaging": "file" },
-                "destinations": destination(stack, &format!("{template_hash}.json")),
+                "displayName": asset.display_name,
+                "source": { "path": asset.assembly_file_name(), "packaging": "file" },
+                "destinations": destination(stack, &asset.object_key()),
             }),
         );
-        let assets_file = format!("{}.assets.json", stack.artifact_id);
-        let assets_manifest = json!({ "version": MANIFEST_VERSION, "files": files, "dockerImages": {} });
-        write_file(dir, &assets_file, &to_cdk_json(&assets_manifest))?;
+    }
+    files.insert(
+        template_hash.clone(),
+        json!({
+            "displayName": format!("{} Template", stack.artifact_id),
+            "source": { "path": template_file, "packaging": "file" },
+            "destinations": destination(stack, &format!("{template_hash}.json")),
+        }),
+    );
+    let assets_file = format!("{}.assets.json", stack.artifact_id);
+    let assets_manifest = json!({ "version": MANIFEST_VERSION, "files": files, "dockerImages": {} });
+    write_file(dir, &assets_file, &to_cdk_json(&assets_manifest))?;
+    Ok(StackFiles {
+        template_file,
+        template_hash,
+        assets_file,
+    })
+}
 
+/// `f` over `items` on up to as many threads as the machine has cores;
+/// results in the order of `items`. A panic in `f` is resumed here.
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(items.len());
+    if threads <= 1 {
+        return items.iter().map(f).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let mut results: Vec<Option<R>> = std::iter::repeat_with(|| None).take(items.len()).collect();
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(item) = items.get(i) else { break };
+                        done.push((i, f(item)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        for worker in workers {
+            match worker.join() {
+                Ok(done) => done.into_iter().for_each(|(i, r)| results[i] = Some(r)),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+    });
+    results.into_iter().flatten().collect()
+}
+
+fn write_into(synthesis: &Synthesis, dir: &Path, extra_files: &[(String, String)]) -> Result<(), SynthError> {
+    // File assets first, one at a time: stacks may share one.
+    for asset in synthesis.stacks.iter().flat_map(|s| &s.assets) {
+        let target = dir.join(asset.assembly_file_name());
+        if !target.exists() {
+            fs::hard_link(&asset.source, &target)
+                .or_else(|_| fs::copy(&asset.source, &target).map(|_| ()))
+                .map_err(|source| SynthError::Io {
+                    path: asset.source.clone(),
+                    source,
+                })?;
+        }
+    }
+    // Templates (serialized, hashed, written) and tree.json in parallel: at
+    // scale these are most of the work.
+    let (written, tree) = std::thread::scope(|scope| {
+        let tree = scope.spawn(|| write_file(dir, "tree.json", &to_cdk_json(&synthesis.tree)));
+        let written = parallel_map(&synthesis.stacks, |stack| write_stack_files(stack, dir));
+        (written, tree.join())
+    });
+    match tree {
+        Ok(result) => result?,
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+    let mut artifacts = Map::new();
+    for (stack, files) in synthesis.stacks.iter().zip(written) {
+        let StackFiles {
+            template_file,
+            template_hash,
+            assets_file,
+        } = files?;
         let assets_artifact = format!("{}.assets", stack.artifact_id);
         artifacts.insert(
             assets_artifact.clone(),
@@ -233,7 +304,6 @@ fn write_into(synthesis: &Synthesis, dir: &Path, extra_files: &[(String, String)
         "Tree".into(),
         json!({ "type": "cdk:tree", "properties": { "file": "tree.json" } }),
     );
-    write_file(dir, "tree.json", &to_cdk_json(&synthesis.tree))?;
     for (name, content) in extra_files {
         write_file(dir, name, content)?;
     }

@@ -11,6 +11,7 @@ pub mod logical_id;
 mod stack;
 mod synth;
 mod tags;
+mod tree_json;
 mod value;
 
 pub use app::App;
@@ -25,4 +26,5 @@ pub use error::{SynthError, SynthErrors};
 pub use stack::{Environment, Stack, StackProps, Synthesizer, BOOTSTRAP_QUALIFIER, REQUIRED_BOOTSTRAP_VERSION};
 pub use synth::{Synthesis, SynthesizedStack};
 pub use tags::{cdk_key_order, TagFormat, Tags};
+pub use tree_json::ConstructTree;
 pub use value::{ElementRef, Intrinsic, Lazy, Pseudo, Value};

@@ -13,6 +13,7 @@ use super::error::{SynthError, SynthErrors};
 use super::logical_id::{is_valid_logical_id, make_unique_id};
 use super::stack::{Environment, Synthesizer, BOOTSTRAP_QUALIFIER, REQUIRED_BOOTSTRAP_VERSION};
 use super::tags::TagFormat;
+use super::tree_json::ConstructTree;
 use super::value::{ElementRef, Intrinsic, Value};
 
 /// A synthesized stack: its template and what the assembly needs to know.
@@ -46,7 +47,7 @@ pub struct Synthesis {
     /// Stacks in dependency order (a stack comes after all it depends on).
     pub stacks: Vec<SynthesizedStack>,
     /// The construct tree (`tree.json`).
-    pub tree: Json,
+    pub tree: ConstructTree,
 }
 
 /// The logical id of an element: override, or the CDK algorithm over the path below its stack.
@@ -577,7 +578,7 @@ pub(crate) fn synthesize(tree_rc: &std::rc::Rc<std::cell::RefCell<Tree>>) -> Res
     }
     Ok(Synthesis {
         stacks: out,
-        tree: tree_json(&tree, &ids),
+        tree: ConstructTree::of(&tree, &ids),
     })
 }
 
@@ -769,43 +770,6 @@ fn find_cycle(
         path.push(next);
         cur = next;
     }
-}
-
-fn tree_json(tree: &Tree, ids: &[Option<String>]) -> Json {
-    fn node(tree: &Tree, ids: &[Option<String>], idx: usize) -> Json {
-        let n = &tree.nodes[idx];
-        let mut m = Map::new();
-        m.insert(
-            "id".into(),
-            Json::String(if idx == 0 { "App".into() } else { n.id.clone() }),
-        );
-        m.insert("path".into(), Json::String(tree.path(idx)));
-        if !n.children.is_empty() {
-            let children: Map<String, Json> = n
-                .children
-                .values()
-                .map(|&c| (tree.nodes[c].id.clone(), node(tree, ids, c)))
-                .collect();
-            m.insert("children".into(), Json::Object(children));
-        }
-        if let NodeKind::Element(e) = &n.kind {
-            if let ElementKind::Resource(r) = &e.kind {
-                m.insert(
-                    "attributes".into(),
-                    json!({
-                        "aws:cdk:cloudformation:type": r.type_,
-                        "aws:cdk:cloudformation:logicalId": ids[idx],
-                    }),
-                );
-            }
-        }
-        m.insert(
-            "constructInfo".into(),
-            json!({ "fqn": n.fqn, "version": env!("CARGO_PKG_VERSION") }),
-        );
-        Json::Object(m)
-    }
-    json!({ "version": "tree-0.1", "tree": node(tree, ids, 0) })
 }
 
 #[cfg(test)]
