@@ -31,6 +31,7 @@ mod graph;
 mod jsonpath;
 mod mermaid;
 mod retry;
+pub mod simulate;
 mod state_machine;
 mod task;
 mod validate;
