@@ -4,9 +4,18 @@ use serde_json::Value as Json;
 
 use super::{Execution, Expectations};
 
-/// What does not hold, one line each.
+/// What does not hold, one line each. Without expectations, the execution must succeed.
 pub(super) fn unmet(run: &Execution, expected: &Expectations) -> Vec<String> {
     let mut out = Vec::new();
+    if expected.is_empty() && run.status != "SUCCEEDED" {
+        out.push(format!(
+            "the execution {} at '{}': {}: {} (a test case without expectations must succeed)",
+            run.status,
+            run.final_state.as_deref().unwrap_or_default(),
+            run.error.as_deref().unwrap_or_default(),
+            run.cause.as_deref().unwrap_or_default()
+        ));
+    }
     let mut check = |what: &str, want: &Option<String>, got: Option<&str>| {
         if let Some(want) = want {
             if Some(want.as_str()) != got {

@@ -141,19 +141,18 @@ impl MockConfig {
     }
 
     /// The key of the state machine at construct path `path`: the path
-    /// itself, its last segment, or the only machine of the file.
+    /// itself, else its last segment that the file names (so
+    /// `Stack/Nightly/StateMachine` finds `Nightly`), else the only machine of the file.
     pub fn state_machine_key(&self, path: &str) -> Result<String, SimulateError> {
         let machines = self.state_machines();
-        let last = path.rsplit('/').next().unwrap_or(path);
-        machines
-            .iter()
-            .find(|m| **m == path)
-            .or_else(|| machines.iter().find(|m| **m == last))
+        std::iter::once(path)
+            .chain(path.rsplit('/'))
+            .find_map(|name| machines.iter().find(|m| **m == name))
             .or_else(|| if machines.len() == 1 { machines.first() } else { None })
             .map(|m| (*m).to_owned())
             .ok_or_else(|| {
                 self.error(format!(
-                    "it configures no state machine '{path}' or '{last}' (it has: {})",
+                    "it configures no state machine named '{path}' or one of its segments (it has: {})",
                     machines.join(", ")
                 ))
             })
@@ -300,6 +299,7 @@ mod tests {
     fn the_state_machine_is_found_by_path_or_name() {
         let c = config();
         assert_eq!(c.state_machine_key("Stack/M").expect("ok"), "M");
+        assert_eq!(c.state_machine_key("Stack/M/StateMachine").expect("ok"), "M");
         assert_eq!(c.state_machine_key("Stack/Other").expect("ok"), "M", "the only machine");
     }
 }

@@ -36,6 +36,7 @@
 //! ```
 
 mod choice;
+mod definition;
 mod expect;
 mod history;
 mod intrinsics;
@@ -48,6 +49,7 @@ mod states;
 use serde::Serialize;
 use serde_json::{json, Value as Json};
 
+pub use definition::state_machine_definition;
 pub use history::Event;
 pub use mock::{Expectations, MockConfig, MockedResponse, TestCase};
 
@@ -90,6 +92,14 @@ pub enum SimulateError {
         state: String,
         /// The feature.
         feature: String,
+    },
+    /// The app has no state machine at the path given.
+    #[error("the app has no state machine '{path}' (it has: {known})")]
+    NoStateMachine {
+        /// The construct path asked for.
+        path: String,
+        /// The state machines the app has.
+        known: String,
     },
     /// The definition is not a runnable state machine.
     #[error("the definition is not runnable: {0}")]
@@ -183,7 +193,8 @@ impl Execution {
         serde_json::to_value(self).unwrap_or_else(|e| json!({ "error": e.to_string() }))
     }
 
-    /// What does not hold of `expectations`, one line each; empty when all hold.
+    /// What does not hold of `expectations`, one line each; empty when all
+    /// hold. A test case without expectations expects the execution to succeed.
     pub fn unmet(&self, expectations: &Expectations) -> Vec<String> {
         expect::unmet(self, expectations)
     }
@@ -201,4 +212,26 @@ pub fn simulate(
     options: &SimulateOptions,
 ) -> Result<Execution, SimulateError> {
     states::run(definition, input, case, options)
+}
+
+/// Runs test case `name` of the state machine at construct path `path`
+/// (found in `config` by [`MockConfig::state_machine_key`]) on `input`, or
+/// else on the test case's own input, or else on `{}`.
+pub fn run_test_case(
+    definition: &Json,
+    config: &MockConfig,
+    path: &str,
+    name: &str,
+    input: Option<&Json>,
+) -> Result<(TestCase, Execution), SimulateError> {
+    let key = config.state_machine_key(path)?;
+    let case = config.test_case(&key, name)?;
+    let input = input.or(case.input.as_ref()).cloned().unwrap_or_else(|| json!({}));
+    let options = SimulateOptions {
+        execution_name: name.to_owned(),
+        state_machine_name: path.rsplit('/').next().unwrap_or(path).to_owned(),
+        ..Default::default()
+    };
+    let run = simulate(definition, &input, &case, &options)?;
+    Ok((case, run))
 }

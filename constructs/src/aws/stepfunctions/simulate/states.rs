@@ -148,8 +148,9 @@ pub(super) fn run(
     Ok(Execution {
         status: status.into(),
         output,
-        error: failure.as_ref().map(|f| f.error.clone()),
-        cause: failure.map(|f| f.cause),
+        // A Fail state without Error or Cause leaves them unset, as the service does.
+        error: failure.as_ref().map(|f| f.error.clone()).filter(|e| !e.is_empty()),
+        cause: failure.map(|f| f.cause).filter(|c| !c.is_empty()),
         final_state: sim.path.last().cloned(),
         path: sim.path,
         elapsed_seconds: clock,
