@@ -188,3 +188,48 @@ fn the_simulate_command_exits_non_zero_when_an_expectation_fails() {
         "no expectations, and it succeeds"
     );
 }
+
+#[test]
+fn the_diagram_outlines_the_path_taken() {
+    let dir = tempfile::tempdir().expect("dir");
+    let out = dir.path().join("cdk.out").to_string_lossy().into_owned();
+    let diagram = dir.path().join("stop.mmd");
+    let s = scenarios("SystemStopStateMachine.json");
+    let file = s.path().to_string_lossy().into_owned();
+    let args = [
+        "app",
+        "-o",
+        &out,
+        "-c",
+        "slack-user-id=U0123456789",
+        "simulate",
+        s.state_machine,
+        "--mock-config",
+        &file,
+        "--test-case",
+        "HttpdWillNotStop",
+        "--quiet",
+        "--diagram",
+        &diagram.to_string_lossy(),
+    ];
+    assert_eq!(
+        run_with(Cli::try_parse_from(args).expect("valid arguments"), &app::build),
+        ExitCode::SUCCESS
+    );
+    let text = std::fs::read_to_string(&diagram).expect("the diagram is written");
+    let taken = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("class "))
+        .expect("a class line");
+    let ids: Vec<&str> = taken.trim_end_matches(" taken").split(',').collect();
+    // CreateAlbRuleState, the Map, and in it StopHttpd, its wait, its result, the choice, FailedStopHttpd.
+    assert_eq!(ids.len(), 7, "{taken}");
+    let failed = text
+        .lines()
+        .find(|l| l.contains("([\"FailedStopHttpd\"])"))
+        .expect("the Fail node");
+    assert!(
+        ids.contains(&failed.trim().split('(').next().unwrap_or_default()),
+        "{failed} in {taken}"
+    );
+}

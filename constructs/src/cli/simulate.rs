@@ -9,6 +9,7 @@ use clap::Args;
 use serde_json::Value as Json;
 
 use crate::aws::stepfunctions::simulate::{run_test_case, state_machine_definition, MockConfig};
+use crate::aws::stepfunctions::to_mermaid_with_path;
 use crate::core::CloudAssembly;
 
 /// The arguments of `simulate`.
@@ -25,9 +26,26 @@ pub struct SimulateArgs {
     /// The execution input (JSON). Default: the test case's `Input`, else `{}`.
     #[arg(long, value_name = "FILE")]
     pub input: Option<PathBuf>,
+    /// Write the Mermaid diagram with the states each run entered outlined
+    /// (with several test cases, `FILE` gets `-<case>` before its extension).
+    #[arg(long, value_name = "FILE")]
+    pub diagram: Option<PathBuf>,
     /// Print only the summary lines (stderr), not the JSON reports with their histories (stdout).
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+/// `dir/name.mmd` → `dir/name-case.mmd`.
+fn with_case(file: &Path, case: &str) -> PathBuf {
+    let stem = file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let name = match file.extension() {
+        Some(ext) => format!("{stem}-{case}.{}", ext.to_string_lossy()),
+        None => format!("{stem}-{case}"),
+    };
+    file.with_file_name(name)
 }
 
 fn read_json(path: &Path, what: &str) -> Result<String, String> {
@@ -90,6 +108,16 @@ pub fn execute(args: &SimulateArgs, assembly: &CloudAssembly) -> Result<ExitCode
         );
         for line in &unmet {
             eprintln!("    {line}");
+        }
+        if let Some(file) = &args.diagram {
+            let file = if cases.len() == 1 {
+                file.clone()
+            } else {
+                with_case(file, name)
+            };
+            let title = format!("{} ({name})", args.state_machine);
+            std::fs::write(&file, to_mermaid_with_path(&definition, &title, &run.path))
+                .map_err(|e| format!("cannot write the diagram {}: {e}", file.display()))?;
         }
         let mut report = run.to_json();
         report["testCase"] = Json::String(name.clone());
