@@ -233,3 +233,32 @@ fn the_diagram_outlines_the_path_taken() {
         "{failed} in {taken}"
     );
 }
+
+/// The keys of a JSON document, recursively (an array by its first item).
+fn shape(v: &Json) -> Json {
+    match v {
+        Json::Object(o) => Json::Object(o.iter().map(|(k, x)| (k.clone(), shape(x))).collect()),
+        Json::Array(a) => Json::Array(a.first().map(shape).into_iter().collect()),
+        Json::String(_) => json!("string"),
+        Json::Number(_) => json!("number"),
+        other => other.clone(),
+    }
+}
+
+#[test]
+fn the_seed_scenarios_take_the_readme_inputs_shape() {
+    let (stop, start) = crate::state_machines::readme_inputs();
+    for (file, readme) in [
+        ("SystemStopStateMachine.json", stop),
+        ("SystemStartStateMachine.json", start),
+    ] {
+        let s = scenarios(file);
+        let config = config(s);
+        let key = config.state_machine_key(s.state_machine).expect("machine");
+        for name in config.test_cases(&key) {
+            let case = config.test_case(&key, name).expect("case");
+            let input = case.input.unwrap_or_else(|| panic!("{file} {name} has an Input"));
+            assert_eq!(shape(&input), shape(&readme), "{file} {name}: the README's input shape");
+        }
+    }
+}

@@ -115,7 +115,7 @@ pub(super) fn run(
             ("SUCCEEDED", Some(output), None)
         }
         Ok(Err(f)) => {
-            let details = json!({"error": f.error, "cause": f.cause});
+            let details = failure_details(&f);
             sim.history
                 .push(clock, "ExecutionFailed", Some(("executionFailedEventDetails", details)));
             ("FAILED", None, Some(f))
@@ -125,7 +125,7 @@ pub(super) fn run(
                 "States.Timeout",
                 format!("The execution ran longer than the state machine's TimeoutSeconds ({clock} s)"),
             );
-            let details = json!({"error": f.error, "cause": f.cause});
+            let details = failure_details(&f);
             sim.history.push(
                 clock,
                 "ExecutionTimedOut",
@@ -138,7 +138,7 @@ pub(super) fn run(
                 "The execution history reached {} events, the service's limit: a loop that never ends?",
                 options.max_events
             ));
-            let details = json!({"error": f.error, "cause": f.cause});
+            let details = failure_details(&f);
             sim.history
                 .push(clock, "ExecutionFailed", Some(("executionFailedEventDetails", details)));
             ("FAILED", None, Some(f))
@@ -189,6 +189,17 @@ fn check_supported(name: &str, state: &Json) -> Result<(), SimulateError> {
         return unsupported("the distributed Map");
     }
     Ok(())
+}
+
+/// `{"error", "cause"}`, without the empty ones (a Fail state may give neither).
+fn failure_details(f: &Failure) -> Json {
+    let mut details = serde_json::Map::new();
+    for (key, value) in [("error", &f.error), ("cause", &f.cause)] {
+        if !value.is_empty() {
+            details.insert(key.to_owned(), Json::String(value.clone()));
+        }
+    }
+    Json::Object(details)
 }
 
 fn text(v: &Json) -> String {
