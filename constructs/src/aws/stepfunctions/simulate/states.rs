@@ -65,7 +65,7 @@ pub(super) fn run(
     let start = OffsetDateTime::parse(&options.start_time, &Rfc3339).map_err(|e| {
         SimulateError::Definition(format!("the start time '{}' is not RFC 3339: {e}", options.start_time))
     })?;
-    check_supported("(state machine)", definition)?;
+    check_graph("(state machine)", definition)?;
     let machine = format!(
         "arn:aws:states:us-east-1:123456789012:stateMachine:{}",
         options.state_machine_name
@@ -156,6 +156,21 @@ pub(super) fn run(
         elapsed_seconds: clock,
         history: sim.history.finish(start),
     })
+}
+
+/// [`check_supported`] on a state list and every state in it, nested ones
+/// included, so nothing runs before a refusal.
+fn check_graph(name: &str, graph: &Json) -> Result<(), SimulateError> {
+    check_supported(name, graph)?;
+    for (name, state) in graph.get("States").and_then(Json::as_object).into_iter().flatten() {
+        check_supported(name, state)?;
+        let nested = ["ItemProcessor", "Iterator"].iter().filter_map(|k| state.get(*k));
+        let branches = state.get("Branches").and_then(Json::as_array).into_iter().flatten();
+        for inner in nested.chain(branches) {
+            check_graph(name, inner)?;
+        }
+    }
+    Ok(())
 }
 
 /// Refuses what the simulator does not run: JSONata, variables, the distributed Map.
@@ -335,7 +350,6 @@ impl Sim<'_> {
     }
 
     fn run_state(&mut self, name: &str, state: &Json, input: Json) -> Result<Transition, Abort> {
-        check_supported(name, state)?;
         let kind = state.get("Type").and_then(Json::as_str).unwrap_or_default().to_owned();
         self.path.push(name.to_owned());
         self.entered = self.clock;
@@ -985,6 +999,27 @@ mod tests {
             .expect_err("an error")
             .to_string()
             .contains("variables"));
+    }
+
+    #[test]
+    fn unsupported_features_are_refused_before_anything_runs() {
+        // An unmocked task comes first, the Assign inside a Map later: the refusal names the Assign.
+        let nested = json!({"StartAt": "T", "States": {
+            "T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Next": "M"},
+            "M": {"Type": "Map", "ItemProcessor": {"StartAt": "P", "States": {
+                "P": {"Type": "Pass", "Assign": {"x.$": "$"}, "End": true}}}, "End": true}
+        }});
+        let e = run_with(nested, json!({}), json!({})).expect_err("an error");
+        assert!(
+            matches!(&e, SimulateError::Unsupported { state, .. } if state == "P"),
+            "{e}"
+        );
+        let distributed = json!({"StartAt": "M", "States": {"M": {"Type": "Map",
+            "ItemReader": {"Resource": "arn:aws:states:::s3:getObject"},
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED"}, "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}},
+            "End": true}}});
+        let e = run_with(distributed, json!({}), json!({})).expect_err("an error");
+        assert!(e.to_string().contains("the distributed Map"), "{e}");
     }
 
     #[test]
