@@ -161,8 +161,13 @@ fn execute(cli: Cli, build: &dyn Fn(&App)) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Simulate(args) => {
-            let assembly = synth_app(build, without_bundling(context), &outdir)?;
-            simulate::execute(&args, &assembly)
+            // An assembly without Lambda code must not replace a deployable cdk.out:
+            // unless `-o` names a directory, it goes to a temporary one.
+            let scratch = std::env::temp_dir().join(format!("constructs-simulate-{}", std::process::id()));
+            let dir = cli.output.clone().unwrap_or_else(|| scratch.clone());
+            let result = synth_app(build, without_bundling(context), &dir).and_then(|a| simulate::execute(&args, &a));
+            let _ = std::fs::remove_dir_all(&scratch);
+            result
         }
         Command::List { long } => {
             let assembly = synth_app(build, without_bundling(context), &outdir)?;
