@@ -9,7 +9,7 @@
 //! }
 //! ```
 
-mod simulate;
+pub mod simulate;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

@@ -361,9 +361,9 @@ impl Sim<'_> {
         let context = self.context(name, 0, None);
         let outcome = match kind.as_str() {
             "Pass" => self.pass(state, &input, &context),
-            "Task" => self.recover(state, &input, &context, |sim| sim.task(name, state, &input, &context))?,
-            "Map" => self.recover(state, &input, &context, |sim| sim.map(name, state, &input, &context))?,
-            "Parallel" => self.recover(state, &input, &context, |sim| sim.parallel(state, &input, &context))?,
+            "Task" => self.recover(name, state, &input, |sim, c| sim.task(name, state, &input, c))?,
+            "Map" => self.recover(name, state, &input, |sim, c| sim.map(name, state, &input, c))?,
+            "Parallel" => self.recover(name, state, &input, |sim, c| sim.parallel(state, &input, c))?,
             "Choice" => self.choice(state, &input, &context),
             "Wait" => self.wait(state, &input, &context)?,
             "Succeed" => select(state, "InputPath", input.clone(), &context)
@@ -486,19 +486,21 @@ impl Sim<'_> {
         }
     }
 
-    /// Runs `attempt` under the state's `Retry`, then its `Catch`.
+    /// Runs `attempt` (given `$$` with the retry count) under the state's
+    /// `Retry`, then its `Catch`.
     fn recover(
         &mut self,
+        name: &str,
         state: &Json,
         input: &Json,
-        context: &Json,
-        mut attempt: impl FnMut(&mut Self) -> Result<Result<Json, Failure>, Abort>,
+        mut attempt: impl FnMut(&mut Self, &Json) -> Result<Result<Json, Failure>, Abort>,
     ) -> Result<Outcome, Abort> {
         let retriers: Vec<Json> = state.get("Retry").and_then(Json::as_array).cloned().unwrap_or_default();
         let mut retries = vec![0u64; retriers.len()];
+        let mut context = self.context(name, 0, None);
         let failure = loop {
-            match attempt(self)? {
-                Ok(result) => match self.finish(state, input, result, context) {
+            match attempt(self, &context)? {
+                Ok(result) => match self.finish(state, input, result, &context) {
                     Ok(output) => return Ok(Ok((output, None))),
                     Err(f) => break f,
                 },
@@ -512,6 +514,7 @@ impl Sim<'_> {
                     let delay = retry::delay(&retriers[i], retries[i], &mut self.rng);
                     retries[i] += 1;
                     self.advance(delay)?;
+                    context = self.context(name, retries.iter().sum(), None);
                 }
             }
         };
@@ -837,6 +840,28 @@ mod tests {
             ("FAILED", Some("Busy")),
             "3 retries, then it fails"
         );
+    }
+
+    #[test]
+    fn a_retry_sees_its_count_in_the_context() {
+        let def = json!({"StartAt": "T", "States": {"T": {
+            "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+            "Parameters": {"retry.$": "$$.State.RetryCount"}, "ResultSelector": {"retry.$": "$$.State.RetryCount"},
+            "Retry": [{"ErrorEquals": ["Busy"], "IntervalSeconds": 1}], "End": true
+        }}});
+        let r = run(
+            def,
+            json!({}),
+            json!({"T": [throw("Busy"), throw("Busy"), ok(json!({}))]}),
+        );
+        assert_eq!(r.output, Some(json!({"retry": 2})));
+        let scheduled: Vec<&str> = r
+            .history
+            .iter()
+            .filter(|e| e.kind == "TaskScheduled")
+            .filter_map(|e| e.details["taskScheduledEventDetails"]["parameters"].as_str())
+            .collect();
+        assert_eq!(scheduled, [r#"{"retry":0}"#, r#"{"retry":1}"#, r#"{"retry":2}"#]);
     }
 
     #[test]
