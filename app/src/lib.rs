@@ -5,6 +5,7 @@
 
 pub mod examples;
 pub mod lambda_functions_stack;
+pub mod simulations;
 pub mod start_state_machine_stack;
 pub mod stop_state_machine_stack;
 pub mod web_app_stack;

@@ -7,6 +7,7 @@ mod deploy;
 mod lambda_functions_stack;
 mod patterns;
 mod security;
+mod simulate;
 mod state_machines;
 mod support;
 mod web_app_stack;

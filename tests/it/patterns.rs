@@ -501,6 +501,10 @@ mod deploy {
         let (execution, states) = run(&endpoint, region, &machine, Duration::from_secs(60));
         assert_eq!(execution["status"], "SUCCEEDED", "{execution}\n{states:?}");
         assert_eq!(states, ["SendCommand", "WaitForCommandExecutions", "NotifySuccess"]);
+        // The simulator's scenario (with two CommandNotYetComplete retries the harness cannot
+        // produce: retries enter no state) takes the same path to the same end.
+        let (status, path) = crate::simulate::simulated("RunPeriodicTasks.json", "CommandSucceeds");
+        assert_eq!((execution["status"].as_str(), &states), (Some(status.as_str()), &path));
         destroy(&d, &assembly, &[stack]).await;
     }
 
@@ -529,6 +533,8 @@ mod deploy {
             ["SelectInstance", "NotifyNotSent", "CommandNotSent"],
             "{execution}"
         );
+        let (status, path) = crate::simulate::simulated("DailyAggregation.json", "SelectInstanceFails");
+        assert_eq!((execution["status"].as_str(), &states), (Some(status.as_str()), &path));
         destroy(&d, &assembly, &[stack]).await;
     }
 
@@ -577,6 +583,13 @@ mod deploy {
         // Three waves, each waiting 10 s once (the harness runs a service at once when scaled).
         let (execution, states) = run(&endpoint, region, &machine, Duration::from_secs(120));
         assert_eq!(execution["status"], "SUCCEEDED", "{execution}\n{states:?}");
+        // The simulator runs the wave's branches one after another, the harness interleaves
+        // them: the same states, in another order.
+        let (status, mut path) = crate::simulate::simulated("MorningStartup.json", "AllServicesFromZero");
+        let mut sorted = states.clone();
+        sorted.sort();
+        path.sort();
+        assert_eq!((execution["status"].as_str(), &sorted), (Some(status.as_str()), &path));
         let position = |state: &str| {
             states
                 .iter()

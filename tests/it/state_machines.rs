@@ -192,7 +192,7 @@ fn the_seed_bugs_stay_fixed() {
 
 /// The two execution inputs of the README's "Running the seed's job nets":
 /// (stop, start).
-fn readme_inputs() -> (Json, Json) {
+pub(crate) fn readme_inputs() -> (Json, Json) {
     let readme = fs::read_to_string(support::workspace().join("README.md")).expect("README.md");
     let section = readme
         .split_once("## Running the seed's job nets")

@@ -14,6 +14,8 @@ use serde_json::{Map, Value as Json};
 struct Ctx {
     out: String,
     next_id: usize,
+    /// Each state's node id, by state name.
+    nodes: HashMap<String, String>,
 }
 
 impl Ctx {
@@ -132,6 +134,7 @@ fn scope(c: &mut Ctx, def: &Map<String, Json>, indent: &str) -> Option<String> {
     let mut ids: HashMap<&str, String> = HashMap::new();
     for name in states.keys() {
         let id = c.id();
+        c.nodes.insert(name.clone(), id.clone());
         ids.insert(name.as_str(), id);
     }
     let end_id = c.id();
@@ -232,9 +235,41 @@ fn scope(c: &mut Ctx, def: &Map<String, Json>, indent: &str) -> Option<String> {
 /// assert!(text.starts_with("---\ntitle: Demo\n---\nflowchart TD"));
 /// ```
 pub fn to_mermaid(definition: &Json, title: &str) -> String {
+    render(definition, title).out
+}
+
+/// [`to_mermaid`] with the states of `taken` (e.g. the path of a simulated
+/// execution) outlined in red.
+///
+/// ```
+/// let def = serde_json::json!({ "StartAt": "A", "States": {
+///     "A": { "Type": "Pass", "Next": "B" }, "B": { "Type": "Succeed" }, "C": { "Type": "Fail" } } });
+/// let text = constructs::aws::stepfunctions::to_mermaid_with_path(&def, "Demo", &["A".into(), "B".into()]);
+/// assert!(text.ends_with("  class n1,n2 taken\n"));
+/// ```
+pub fn to_mermaid_with_path(definition: &Json, title: &str, taken: &[String]) -> String {
+    let mut c = render(definition, title);
+    let mut ids: Vec<&str> = Vec::new();
+    for name in taken {
+        if let Some(id) = c.nodes.get(name) {
+            if !ids.contains(&id.as_str()) {
+                ids.push(id);
+            }
+        }
+    }
+    let mut out = std::mem::take(&mut c.out);
+    let _ = writeln!(out, "  classDef taken stroke:#d93025,stroke-width:4px");
+    if !ids.is_empty() {
+        let _ = writeln!(out, "  class {} taken", ids.join(","));
+    }
+    out
+}
+
+fn render(definition: &Json, title: &str) -> Ctx {
     let mut c = Ctx {
         out: String::new(),
         next_id: 0,
+        nodes: HashMap::new(),
     };
     let _ = writeln!(c.out, "---\ntitle: {}\n---\nflowchart TD", title.replace('\n', " "));
     let _ = writeln!(c.out, "  classDef task fill:#e8f0fe,stroke:#4a6fa5");
@@ -248,7 +283,7 @@ pub fn to_mermaid(definition: &Json, title: &str) -> String {
             let _ = writeln!(c.out, "  start --> {first}");
         }
     }
-    c.out
+    c
 }
 
 #[cfg(test)]

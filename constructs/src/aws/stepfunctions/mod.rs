@@ -31,6 +31,7 @@ mod graph;
 mod jsonpath;
 mod mermaid;
 mod retry;
+pub mod simulate;
 mod state_machine;
 mod task;
 mod validate;
@@ -41,7 +42,7 @@ pub use graph::{
     Pass, PassProps, Recoverable, State, StateGraph, StateRef, Succeed, Task, TaskProps, Wait, WaitTime,
 };
 pub use jsonpath::{check_dynamic_value, check_path, PathKind};
-pub use mermaid::to_mermaid;
+pub use mermaid::{to_mermaid, to_mermaid_with_path};
 pub use retry::{Catch, Errors, JitterStrategy, Retry};
 pub use state_machine::{
     vended_log_group_name, ExecutionStatus, LogLevel, LogOptions, StateMachine, StateMachineArn, StateMachineLogging,

@@ -9,6 +9,8 @@
 //! }
 //! ```
 
+pub mod simulate;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -50,6 +52,8 @@ pub enum Command {
         #[arg(short, long)]
         long: bool,
     },
+    /// Run a state machine locally, its Tasks answered from a mock file (Step Functions Local's format).
+    Simulate(simulate::SimulateArgs),
     /// Deploy, diff, destroy and bootstrap (needs the `deploy` feature).
     #[cfg(feature = "deploy")]
     #[command(flatten)]
@@ -156,13 +160,17 @@ fn execute(cli: Cli, build: &dyn Fn(&App)) -> Result<ExitCode, String> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Simulate(args) => {
+            // An assembly without Lambda code must not replace a deployable cdk.out:
+            // unless `-o` names a directory, it goes to a temporary one.
+            let scratch = std::env::temp_dir().join(format!("constructs-simulate-{}", std::process::id()));
+            let dir = cli.output.clone().unwrap_or_else(|| scratch.clone());
+            let result = synth_app(build, without_bundling(context), &dir).and_then(|a| simulate::execute(&args, &a));
+            let _ = std::fs::remove_dir_all(&scratch);
+            result
+        }
         Command::List { long } => {
-            // Listing needs no Lambda code: skip bundling, as the CDK CLI's `ls` does.
-            let mut context = context;
-            context
-                .entry(crate::aws::lambda::BUNDLING_STACKS_CONTEXT.to_owned())
-                .or_insert_with(|| serde_json::json!([]));
-            let assembly = synth_app(build, context, &outdir)?;
+            let assembly = synth_app(build, without_bundling(context), &outdir)?;
             for s in &assembly.synthesis.stacks {
                 if s.dependencies.is_empty() {
                     println!("{}", s.artifact_id);
@@ -180,6 +188,15 @@ fn execute(cli: Cli, build: &dyn Fn(&App)) -> Result<ExitCode, String> {
         #[cfg(feature = "deploy")]
         Command::Deploy(cmd) => crate::deploy::cli::execute(cmd, &|| synth_app(build, context.clone(), &outdir)),
     }
+}
+
+/// The context with Lambda bundling skipped (unless set): listing and
+/// simulating need no Lambda code, as the CDK CLI's `ls` does not.
+fn without_bundling(mut context: IndexMap<String, serde_json::Value>) -> IndexMap<String, serde_json::Value> {
+    context
+        .entry(crate::aws::lambda::BUNDLING_STACKS_CONTEXT.to_owned())
+        .or_insert_with(|| serde_json::json!([]));
+    context
 }
 
 fn stack_names(assembly: &CloudAssembly) -> String {

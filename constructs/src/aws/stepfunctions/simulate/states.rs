@@ -1,0 +1,1058 @@
+//! The interpreter: each state type, input and output processing, Retry and
+//! Catch, on the virtual clock.
+
+use std::collections::HashMap;
+
+use serde_json::{json, Value as Json};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use super::history::History;
+use super::rng::Rng;
+use super::{choice, intrinsics, paths, retry};
+use super::{Execution, Failure, MockedResponse, SimulateError, SimulateOptions, TestCase};
+
+/// What stops an execution short of a result a state machine can handle.
+enum Abort {
+    /// The simulation cannot go on (unmocked task ...).
+    Sim(SimulateError),
+    /// The machine's `TimeoutSeconds` passed.
+    TimedOut,
+    /// The history reached its limit.
+    HistoryLimit,
+}
+
+impl From<SimulateError> for Abort {
+    fn from(e: SimulateError) -> Abort {
+        Abort::Sim(e)
+    }
+}
+
+/// A state's result: its output and, when the state chose it (Choice, Catch),
+/// the next state; or the error it failed with.
+type Outcome = Result<(Json, Option<String>), Failure>;
+
+/// Where an execution goes after a state.
+enum Transition {
+    Next(String, Json),
+    End(Json),
+    Fail(Failure),
+}
+
+struct Sim<'a> {
+    case: &'a TestCase,
+    invocations: HashMap<String, usize>,
+    history: History,
+    rng: Rng,
+    clock: f64,
+    /// When the current state was entered (for `$$.State.EnteredTime`).
+    entered: f64,
+    path: Vec<String>,
+    deadline: Option<f64>,
+    max_events: usize,
+    start: OffsetDateTime,
+    /// `$$` without its per-state parts.
+    context: Json,
+}
+
+/// Runs a whole execution.
+pub(super) fn run(
+    definition: &Json,
+    input: &Json,
+    case: &TestCase,
+    options: &SimulateOptions,
+) -> Result<Execution, SimulateError> {
+    let start = OffsetDateTime::parse(&options.start_time, &Rfc3339).map_err(|e| {
+        SimulateError::Definition(format!("the start time '{}' is not RFC 3339: {e}", options.start_time))
+    })?;
+    check_graph("(state machine)", definition)?;
+    let machine = format!(
+        "arn:aws:states:us-east-1:123456789012:stateMachine:{}",
+        options.state_machine_name
+    );
+    let execution = format!(
+        "arn:aws:states:us-east-1:123456789012:execution:{}:{}",
+        options.state_machine_name, options.execution_name
+    );
+    let role = "arn:aws:iam::123456789012:role/simulated-state-machine-role";
+    let mut sim = Sim {
+        case,
+        invocations: HashMap::new(),
+        history: History::default(),
+        rng: Rng::new(&options.execution_name),
+        clock: 0.0,
+        entered: 0.0,
+        path: Vec::new(),
+        deadline: definition.get("TimeoutSeconds").and_then(Json::as_f64),
+        max_events: options.max_events,
+        start,
+        context: json!({
+            "Execution": {
+                "Id": execution, "Input": input, "Name": options.execution_name,
+                "RoleArn": role, "StartTime": options.start_time, "RedriveCount": 0
+            },
+            "StateMachine": { "Id": machine, "Name": options.state_machine_name }
+        }),
+    };
+    sim.history.push(
+        0.0,
+        "ExecutionStarted",
+        Some((
+            "executionStartedEventDetails",
+            json!({"input": input.to_string(), "roleArn": role}),
+        )),
+    );
+    let result = sim.run_graph(definition, input.clone());
+    let clock = sim.clock;
+    let (status, output, failure) = match result {
+        Ok(Ok(output)) => {
+            let details = json!({"output": output.to_string()});
+            sim.history.push(
+                clock,
+                "ExecutionSucceeded",
+                Some(("executionSucceededEventDetails", details)),
+            );
+            ("SUCCEEDED", Some(output), None)
+        }
+        Ok(Err(f)) => {
+            let details = failure_details(&f);
+            sim.history
+                .push(clock, "ExecutionFailed", Some(("executionFailedEventDetails", details)));
+            ("FAILED", None, Some(f))
+        }
+        Err(Abort::TimedOut) => {
+            let f = Failure::new(
+                "States.Timeout",
+                format!("The execution ran longer than the state machine's TimeoutSeconds ({clock} s)"),
+            );
+            let details = failure_details(&f);
+            sim.history.push(
+                clock,
+                "ExecutionTimedOut",
+                Some(("executionTimedOutEventDetails", details)),
+            );
+            ("TIMED_OUT", None, Some(f))
+        }
+        Err(Abort::HistoryLimit) => {
+            let f = Failure::runtime(format!(
+                "The execution history reached {} events, the service's limit: a loop that never ends?",
+                options.max_events
+            ));
+            let details = failure_details(&f);
+            sim.history
+                .push(clock, "ExecutionFailed", Some(("executionFailedEventDetails", details)));
+            ("FAILED", None, Some(f))
+        }
+        Err(Abort::Sim(e)) => return Err(e),
+    };
+    Ok(Execution {
+        status: status.into(),
+        output,
+        // A Fail state without Error or Cause leaves them unset, as the service does.
+        error: failure.as_ref().map(|f| f.error.clone()).filter(|e| !e.is_empty()),
+        cause: failure.map(|f| f.cause).filter(|c| !c.is_empty()),
+        final_state: sim.path.last().cloned(),
+        path: sim.path,
+        elapsed_seconds: clock,
+        history: sim.history.finish(start),
+    })
+}
+
+/// [`check_supported`] on a state list and every state in it, nested ones
+/// included, so nothing runs before a refusal.
+fn check_graph(name: &str, graph: &Json) -> Result<(), SimulateError> {
+    check_supported(name, graph)?;
+    for (name, state) in graph.get("States").and_then(Json::as_object).into_iter().flatten() {
+        check_supported(name, state)?;
+        let nested = ["ItemProcessor", "Iterator"].iter().filter_map(|k| state.get(*k));
+        let branches = state.get("Branches").and_then(Json::as_array).into_iter().flatten();
+        for inner in nested.chain(branches) {
+            check_graph(name, inner)?;
+        }
+    }
+    Ok(())
+}
+
+/// Refuses what the simulator does not run: JSONata, variables, the distributed Map.
+fn check_supported(name: &str, state: &Json) -> Result<(), SimulateError> {
+    let unsupported = |feature: &str| {
+        Err(SimulateError::Unsupported {
+            state: name.to_owned(),
+            feature: feature.to_owned(),
+        })
+    };
+    if state.get("QueryLanguage").and_then(Json::as_str) == Some("JSONata") {
+        return unsupported("JSONata (QueryLanguage: JSONata)");
+    }
+    for key in ["Arguments", "Output"] {
+        if state.get(key).is_some() {
+            return unsupported(&format!("'{key}' (a JSONata field)"));
+        }
+    }
+    if state.get("Assign").is_some() {
+        return unsupported("variables ('Assign')");
+    }
+    let distributed = state
+        .pointer("/ItemProcessor/ProcessorConfig/Mode")
+        .and_then(Json::as_str)
+        == Some("DISTRIBUTED");
+    if distributed
+        || ["ItemReader", "ItemBatcher", "ResultWriter"]
+            .iter()
+            .any(|k| state.get(k).is_some())
+    {
+        return unsupported("the distributed Map");
+    }
+    Ok(())
+}
+
+/// `{"error", "cause"}`, without the empty ones (a Fail state may give neither).
+fn failure_details(f: &Failure) -> Json {
+    let mut details = serde_json::Map::new();
+    for (key, value) in [("error", &f.error), ("cause", &f.cause)] {
+        if !value.is_empty() {
+            details.insert(key.to_owned(), Json::String(value.clone()));
+        }
+    }
+    Json::Object(details)
+}
+
+fn text(v: &Json) -> String {
+    v.to_string()
+}
+
+/// The service and API of a Task's `Resource` (`lambda`, `invoke`), for the history.
+fn resource_names(resource: &str) -> (String, String) {
+    if let Some((_, rest)) = resource.split_once(":states:::") {
+        if let Some((service, api)) = rest.split_once(':') {
+            return (service.to_owned(), api.to_owned());
+        }
+    }
+    if resource.contains(":lambda:") {
+        return ("lambda".into(), "function".into());
+    }
+    ("unknown".into(), resource.to_owned())
+}
+
+/// Applies a payload template (`Parameters`, `ResultSelector`, `ItemSelector`):
+/// a `key.$` field takes the value of its path or intrinsic function.
+fn template(value: &Json, input: &Json, context: &Json, rng: &mut Rng) -> Result<Json, Failure> {
+    match value {
+        Json::Object(o) => {
+            let mut out = serde_json::Map::new();
+            for (k, v) in o {
+                match (k.strip_suffix(".$"), v.as_str()) {
+                    (Some(key), Some(expr)) if expr.starts_with('$') => {
+                        out.insert(key.to_owned(), paths::read(expr, input, context)?);
+                    }
+                    (Some(key), Some(expr)) => {
+                        out.insert(key.to_owned(), intrinsics::evaluate(expr, input, context, rng)?);
+                    }
+                    (Some(_), None) => {
+                        return Err(Failure::runtime(format!(
+                            "The field '{k}' ends with '.$' but its value {v} is not a path or an intrinsic function"
+                        )))
+                    }
+                    _ => {
+                        out.insert(k.clone(), template(v, input, context, rng)?);
+                    }
+                }
+            }
+            Ok(Json::Object(out))
+        }
+        Json::Array(a) => a
+            .iter()
+            .map(|v| template(v, input, context, rng))
+            .collect::<Result<_, _>>()
+            .map(Json::Array),
+        other => Ok(other.clone()),
+    }
+}
+
+/// `InputPath` or `OutputPath`: absent keeps the value, `null` gives `{}`.
+fn select(state: &Json, key: &str, value: Json, context: &Json) -> Result<Json, Failure> {
+    match state.get(key) {
+        None => Ok(value),
+        Some(Json::Null) => Ok(json!({})),
+        Some(Json::String(p)) => paths::read(p, &value, context),
+        Some(other) => Err(Failure::runtime(format!("{key} must be a path or null, not {other}"))),
+    }
+}
+
+/// `ResultPath` (of a state or a catcher): absent puts the result in place of
+/// the input, `null` discards it.
+fn place(holder: &Json, raw_input: &Json, result: Json) -> Result<Json, Failure> {
+    match holder.get("ResultPath") {
+        None => Ok(result),
+        Some(Json::Null) => Ok(raw_input.clone()),
+        Some(Json::String(p)) => paths::write(p, raw_input.clone(), result),
+        Some(other) => Err(Failure::runtime(format!(
+            "ResultPath must be a path or null, not {other}"
+        ))),
+    }
+}
+
+impl Sim<'_> {
+    fn event(&mut self, kind: &str, details: Option<(&str, Json)>) -> Result<u64, Abort> {
+        if self.history.len() >= self.max_events {
+            return Err(Abort::HistoryLimit);
+        }
+        Ok(self.history.push(self.clock, kind, details))
+    }
+
+    fn advance(&mut self, seconds: f64) -> Result<(), Abort> {
+        self.clock += seconds.max(0.0);
+        match self.deadline {
+            Some(d) if self.clock > d => {
+                self.clock = d;
+                Err(Abort::TimedOut)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn now(&self, at: f64) -> String {
+        (self.start + time::Duration::seconds_f64(at))
+            .format(&Rfc3339)
+            .unwrap_or_default()
+    }
+
+    /// `$$` for a state (and a Map item, in an `ItemSelector`).
+    fn context(&self, name: &str, retry_count: u64, item: Option<(usize, &Json)>) -> Json {
+        let mut c = self.context.clone();
+        c["State"] = json!({"Name": name, "EnteredTime": self.now(self.entered), "RetryCount": retry_count});
+        c["Task"] = json!({"Token": format!("simulated-task-token-{name}")});
+        if let Some((index, value)) = item {
+            c["Map"] = json!({"Item": {"Index": index, "Value": value}});
+        }
+        c
+    }
+
+    fn run_graph(&mut self, graph: &Json, mut input: Json) -> Result<Result<Json, Failure>, Abort> {
+        let mut name = graph
+            .get("StartAt")
+            .and_then(Json::as_str)
+            .ok_or_else(|| SimulateError::Definition("a state list has no StartAt".into()))?
+            .to_owned();
+        loop {
+            let state = graph.pointer("/States").and_then(|s| s.get(&name)).ok_or_else(|| {
+                SimulateError::Definition(format!("a transition names '{name}', which is not a state of its list"))
+            })?;
+            match self.run_state(&name, state, input)? {
+                Transition::Next(next, output) => {
+                    name = next;
+                    input = output;
+                }
+                Transition::End(output) => return Ok(Ok(output)),
+                Transition::Fail(f) => return Ok(Err(f)),
+            }
+        }
+    }
+
+    fn run_state(&mut self, name: &str, state: &Json, input: Json) -> Result<Transition, Abort> {
+        let kind = state.get("Type").and_then(Json::as_str).unwrap_or_default().to_owned();
+        self.path.push(name.to_owned());
+        self.entered = self.clock;
+        let details = json!({"name": name, "input": text(&input)});
+        self.event(
+            &format!("{kind}StateEntered"),
+            Some(("stateEnteredEventDetails", details)),
+        )?;
+        let context = self.context(name, 0, None);
+        let outcome = match kind.as_str() {
+            "Pass" => self.pass(state, &input, &context),
+            "Task" => self.recover(name, state, &input, |sim, c| sim.task(name, state, &input, c))?,
+            "Map" => self.recover(name, state, &input, |sim, c| sim.map(name, state, &input, c))?,
+            "Parallel" => self.recover(name, state, &input, |sim, c| sim.parallel(state, &input, c))?,
+            "Choice" => self.choice(state, &input, &context),
+            "Wait" => self.wait(state, &input, &context)?,
+            "Succeed" => select(state, "InputPath", input.clone(), &context)
+                .and_then(|v| select(state, "OutputPath", v, &context))
+                .map(|v| (v, None)),
+            "Fail" => Err(self.fail(state, &input, &context)),
+            other => {
+                return Err(Abort::Sim(SimulateError::Definition(format!(
+                    "state '{name}' has Type '{other}', which is not a state type"
+                ))))
+            }
+        };
+        let (output, chosen) = match outcome {
+            Ok(o) => o,
+            Err(f) => return Ok(Transition::Fail(f)),
+        };
+        let details = json!({"name": name, "output": text(&output)});
+        self.event(
+            &format!("{kind}StateExited"),
+            Some(("stateExitedEventDetails", details)),
+        )?;
+        if let Some(next) = chosen.or_else(|| state.get("Next").and_then(Json::as_str).map(str::to_owned)) {
+            return Ok(Transition::Next(next, output));
+        }
+        if kind == "Succeed" || state.get("End") == Some(&Json::Bool(true)) {
+            return Ok(Transition::End(output));
+        }
+        Err(Abort::Sim(SimulateError::Definition(format!(
+            "state '{name}' has neither Next nor End"
+        ))))
+    }
+
+    /// `Parameters` applied to the state's effective input (after `InputPath`).
+    fn effective_input(&mut self, state: &Json, input: &Json, context: &Json) -> Result<Json, Failure> {
+        let selected = select(state, "InputPath", input.clone(), context)?;
+        match state.get("Parameters") {
+            Some(p) => template(p, &selected, context, &mut self.rng),
+            None => Ok(selected),
+        }
+    }
+
+    /// `ResultSelector`, `ResultPath` and `OutputPath` applied to a result.
+    fn finish(&mut self, state: &Json, input: &Json, result: Json, context: &Json) -> Result<Json, Failure> {
+        let result = match state.get("ResultSelector") {
+            Some(s) => template(s, &result, context, &mut self.rng)?,
+            None => result,
+        };
+        let placed = place(state, input, result)?;
+        select(state, "OutputPath", placed, context)
+    }
+
+    fn pass(&mut self, state: &Json, input: &Json, context: &Json) -> Outcome {
+        let effective = self.effective_input(state, input, context)?;
+        let result = state.get("Result").cloned().unwrap_or(effective);
+        let placed = place(state, input, result)?;
+        Ok((select(state, "OutputPath", placed, context)?, None))
+    }
+
+    fn choice(&mut self, state: &Json, input: &Json, context: &Json) -> Outcome {
+        let effective = select(state, "InputPath", input.clone(), context)?;
+        let mut next = None;
+        for rule in state.get("Choices").and_then(Json::as_array).into_iter().flatten() {
+            if choice::holds(rule, &effective, context)? {
+                next = rule.get("Next").and_then(Json::as_str);
+                break;
+            }
+        }
+        let next = next
+            .or_else(|| state.get("Default").and_then(Json::as_str))
+            .ok_or_else(|| Failure::new("States.NoChoiceMatched", "No Matches!"))?;
+        Ok((select(state, "OutputPath", effective, context)?, Some(next.to_owned())))
+    }
+
+    fn wait(&mut self, state: &Json, input: &Json, context: &Json) -> Result<Outcome, Abort> {
+        let seconds = (|| -> Result<f64, Failure> {
+            let effective = select(state, "InputPath", input.clone(), context)?;
+            let value = |key: &str| match state.get(format!("{key}Path")).and_then(Json::as_str) {
+                Some(p) => paths::read(p, &effective, context).map(Some),
+                None => Ok(state.get(key).cloned()),
+            };
+            if let Some(s) = value("Seconds")? {
+                return s
+                    .as_f64()
+                    .filter(|s| *s >= 0.0)
+                    .ok_or_else(|| Failure::runtime(format!("The Wait's seconds {s} is not a non-negative number")));
+            }
+            if let Some(t) = value("Timestamp")? {
+                let at = choice::timestamp(&t)
+                    .ok_or_else(|| Failure::runtime(format!("The Wait's timestamp {t} is not RFC 3339")))?;
+                return Ok(((at - self.start).as_seconds_f64() - self.clock).max(0.0));
+            }
+            Err(Failure::runtime(
+                "The Wait has none of Seconds, SecondsPath, Timestamp, TimestampPath",
+            ))
+        })();
+        match seconds {
+            Ok(s) => self.advance(s)?,
+            Err(f) => return Ok(Err(f)),
+        }
+        Ok(select(state, "InputPath", input.clone(), context)
+            .and_then(|v| select(state, "OutputPath", v, context))
+            .map(|v| (v, None)))
+    }
+
+    fn fail(&mut self, state: &Json, input: &Json, context: &Json) -> Failure {
+        let field = |key: &str| -> Result<String, Failure> {
+            if let Some(p) = state.get(format!("{key}Path")).and_then(Json::as_str) {
+                let v = if p.starts_with('$') {
+                    paths::read(p, input, context)?
+                } else {
+                    intrinsics::evaluate(p, input, context, &mut Rng::new(p))?
+                };
+                return Ok(v.as_str().map_or_else(|| v.to_string(), str::to_owned));
+            }
+            Ok(state.get(key).and_then(Json::as_str).unwrap_or_default().to_owned())
+        };
+        match (field("Error"), field("Cause")) {
+            (Ok(error), Ok(cause)) => Failure { error, cause },
+            (Err(f), _) | (_, Err(f)) => f,
+        }
+    }
+
+    /// Runs `attempt` (given `$$` with the retry count) under the state's
+    /// `Retry`, then its `Catch`.
+    fn recover(
+        &mut self,
+        name: &str,
+        state: &Json,
+        input: &Json,
+        mut attempt: impl FnMut(&mut Self, &Json) -> Result<Result<Json, Failure>, Abort>,
+    ) -> Result<Outcome, Abort> {
+        let retriers: Vec<Json> = state.get("Retry").and_then(Json::as_array).cloned().unwrap_or_default();
+        let mut retries = vec![0u64; retriers.len()];
+        let mut context = self.context(name, 0, None);
+        let failure = loop {
+            match attempt(self, &context)? {
+                Ok(result) => match self.finish(state, input, result, &context) {
+                    Ok(output) => return Ok(Ok((output, None))),
+                    Err(f) => break f,
+                },
+                Err(f) => {
+                    let Some(i) = retriers.iter().position(|r| retry::matches(r, &f.error)) else {
+                        break f;
+                    };
+                    if retries[i] >= retry::max_attempts(&retriers[i]) {
+                        break f;
+                    }
+                    let delay = retry::delay(&retriers[i], retries[i], &mut self.rng);
+                    retries[i] += 1;
+                    self.advance(delay)?;
+                    context = self.context(name, retries.iter().sum(), None);
+                }
+            }
+        };
+        for catcher in state.get("Catch").and_then(Json::as_array).into_iter().flatten() {
+            if retry::matches(catcher, &failure.error) {
+                let error_output = json!({"Error": failure.error, "Cause": failure.cause});
+                let next = catcher
+                    .get("Next")
+                    .and_then(Json::as_str)
+                    .unwrap_or_default()
+                    .to_owned();
+                return Ok(place(catcher, input, error_output).map(|out| (out, Some(next))));
+            }
+        }
+        Ok(Err(failure))
+    }
+
+    fn task(&mut self, name: &str, state: &Json, input: &Json, context: &Json) -> Result<Result<Json, Failure>, Abort> {
+        let parameters = match self.effective_input(state, input, context) {
+            Ok(p) => p,
+            Err(f) => return Ok(Err(f)),
+        };
+        let (resource_type, resource) =
+            resource_names(state.get("Resource").and_then(Json::as_str).unwrap_or_default());
+        let scheduled = json!({
+            "resourceType": resource_type, "resource": resource, "region": "us-east-1",
+            "parameters": text(&parameters)
+        });
+        self.event("TaskScheduled", Some(("taskScheduledEventDetails", scheduled)))?;
+        let ids = json!({"resourceType": resource_type, "resource": resource});
+        self.event("TaskStarted", Some(("taskStartedEventDetails", ids.clone())))?;
+        let n = self.invocations.entry(name.to_owned()).or_insert(0);
+        let invocation = *n;
+        *n += 1;
+        match self.case.response(name, invocation)?.clone() {
+            MockedResponse::Return(result) => {
+                let mut details = ids;
+                details["output"] = Json::String(text(&result));
+                self.event("TaskSucceeded", Some(("taskSucceededEventDetails", details)))?;
+                Ok(Ok(result))
+            }
+            MockedResponse::Throw { error, cause } => {
+                let mut details = ids;
+                details["error"] = Json::String(error.clone());
+                details["cause"] = Json::String(cause.clone());
+                if error == "States.Timeout" {
+                    self.event("TaskTimedOut", Some(("taskTimedOutEventDetails", details)))?;
+                } else {
+                    self.event("TaskFailed", Some(("taskFailedEventDetails", details)))?;
+                }
+                Ok(Err(Failure { error, cause }))
+            }
+        }
+    }
+
+    fn map(&mut self, name: &str, state: &Json, input: &Json, context: &Json) -> Result<Result<Json, Failure>, Abort> {
+        let effective = match select(state, "InputPath", input.clone(), context) {
+            Ok(e) => e,
+            Err(f) => return Ok(Err(f)),
+        };
+        let items_path = state.get("ItemsPath").and_then(Json::as_str).unwrap_or("$");
+        let items = match paths::read(items_path, &effective, context) {
+            Ok(Json::Array(items)) => items,
+            Ok(other) => {
+                return Ok(Err(Failure::runtime(format!(
+                    "The Map's ItemsPath '{items_path}' must point to an array, not {}",
+                    paths::compact(&other)
+                ))))
+            }
+            Err(f) => return Ok(Err(f)),
+        };
+        let processor = state
+            .get("ItemProcessor")
+            .or_else(|| state.get("Iterator"))
+            .ok_or_else(|| SimulateError::Definition(format!("Map state '{name}' has no ItemProcessor")))?;
+        let selector = state.get("ItemSelector").or_else(|| state.get("Parameters"));
+        let concurrency = state.get("MaxConcurrency").and_then(Json::as_u64).unwrap_or(0) as usize;
+        let started = self.event(
+            "MapStateStarted",
+            Some(("mapStateStartedEventDetails", json!({"length": items.len()}))),
+        )?;
+        let start = self.clock;
+        let mut running: Vec<f64> = Vec::new();
+        let mut end = start;
+        let mut results = Vec::with_capacity(items.len());
+        for (index, item) in items.iter().enumerate() {
+            self.clock = if concurrency == 0 || running.len() < concurrency {
+                start
+            } else {
+                let first = (0..running.len())
+                    .min_by(|a, b| running[*a].total_cmp(&running[*b]))
+                    .unwrap_or(0);
+                running.swap_remove(first)
+            };
+            self.history.previous = started;
+            let iteration = json!({"name": name, "index": index});
+            self.event(
+                "MapIterationStarted",
+                Some(("mapIterationStartedEventDetails", iteration.clone())),
+            )?;
+            let item_context = self.context(name, 0, Some((index, item)));
+            let item_input = match selector {
+                Some(s) => template(s, &effective, &item_context, &mut self.rng),
+                None => Ok(item.clone()),
+            };
+            let result = match item_input {
+                Ok(i) => self.run_graph(processor, i)?,
+                Err(f) => Err(f),
+            };
+            end = end.max(self.clock);
+            match result {
+                Ok(output) => {
+                    self.event(
+                        "MapIterationSucceeded",
+                        Some(("mapIterationSucceededEventDetails", iteration)),
+                    )?;
+                    results.push(output);
+                    running.push(self.clock);
+                }
+                Err(f) => {
+                    self.event(
+                        "MapIterationFailed",
+                        Some(("mapIterationFailedEventDetails", iteration)),
+                    )?;
+                    self.clock = end;
+                    self.event("MapStateFailed", None)?;
+                    return Ok(Err(f));
+                }
+            }
+        }
+        self.clock = end;
+        self.event("MapStateSucceeded", None)?;
+        Ok(Ok(Json::Array(results)))
+    }
+
+    fn parallel(&mut self, state: &Json, input: &Json, context: &Json) -> Result<Result<Json, Failure>, Abort> {
+        let effective = match self.effective_input(state, input, context) {
+            Ok(e) => e,
+            Err(f) => return Ok(Err(f)),
+        };
+        let started = self.event("ParallelStateStarted", None)?;
+        let start = self.clock;
+        let mut end = start;
+        let mut results = Vec::new();
+        for branch in state.get("Branches").and_then(Json::as_array).into_iter().flatten() {
+            self.clock = start;
+            self.history.previous = started;
+            let result = self.run_graph(branch, effective.clone())?;
+            end = end.max(self.clock);
+            match result {
+                Ok(output) => results.push(output),
+                Err(f) => {
+                    self.clock = end;
+                    self.event("ParallelStateFailed", None)?;
+                    return Ok(Err(f));
+                }
+            }
+        }
+        self.clock = end;
+        self.event("ParallelStateSucceeded", None)?;
+        Ok(Ok(Json::Array(results)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{simulate, MockConfig};
+    use super::*;
+
+    /// Runs `definition` with `responses` (state → list of responses by invocation).
+    fn run_with(definition: Json, input: Json, responses: Json) -> Result<Execution, SimulateError> {
+        let mut states = serde_json::Map::new();
+        let mut mocked = serde_json::Map::new();
+        for (state, list) in responses.as_object().into_iter().flatten() {
+            states.insert(state.clone(), json!(format!("{state}Mock")));
+            let entries: serde_json::Map<String, Json> = list
+                .as_array()
+                .into_iter()
+                .flatten()
+                .enumerate()
+                .map(|(i, r)| (i.to_string(), r.clone()))
+                .collect();
+            mocked.insert(format!("{state}Mock"), Json::Object(entries));
+        }
+        let config = MockConfig::from_json(
+            json!({"StateMachines": {"M": {"TestCases": {"T": states}}}, "MockedResponses": mocked}),
+            "test",
+        )?;
+        simulate(
+            &definition,
+            &input,
+            &config.test_case("M", "T")?,
+            &SimulateOptions::default(),
+        )
+    }
+
+    fn run(definition: Json, input: Json, responses: Json) -> Execution {
+        run_with(definition, input, responses).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn ok(result: Json) -> Json {
+        json!({"Return": result})
+    }
+
+    fn throw(error: &str) -> Json {
+        json!({"Throw": {"Error": error, "Cause": format!("{error} happened")}})
+    }
+
+    fn kinds(run: &Execution) -> Vec<&str> {
+        run.history.iter().map(|e| e.kind.as_str()).collect()
+    }
+
+    #[test]
+    fn input_and_output_processing() {
+        let def = json!({"StartAt": "P", "States": {"P": {
+            "Type": "Pass", "InputPath": "$.in", "Parameters": {"x.$": "$.v", "name.$": "$$.Execution.Name", "fixed": [1]},
+            "ResultPath": "$.res", "OutputPath": "$.res", "End": true
+        }}});
+        let r = run(def, json!({"in": {"v": 7}}), json!({}));
+        assert_eq!(r.output, Some(json!({"x": 7, "name": "simulation", "fixed": [1]})));
+
+        let def = json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": {"r": 1}, "ResultPath": null, "End": true}}});
+        assert_eq!(
+            run(def, json!({"a": 1}), json!({})).output,
+            Some(json!({"a": 1})),
+            "ResultPath null keeps the input"
+        );
+        let def = json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "InputPath": null, "End": true}}});
+        assert_eq!(
+            run(def, json!({"a": 1}), json!({})).output,
+            Some(json!({})),
+            "InputPath null gives {{}}"
+        );
+        let def = json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "Parameters": {"i.$": "$$.Execution.Input.a"}, "End": true}}});
+        assert_eq!(run(def, json!({"a": 3}), json!({})).output, Some(json!({"i": 3})));
+    }
+
+    #[test]
+    fn a_task_takes_its_mocked_result_through_result_selector_and_path() {
+        let def = json!({"StartAt": "T", "States": {"T": {
+            "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+            "Parameters": {"FunctionName": "f", "Payload.$": "$"},
+            "ResultSelector": {"code.$": "$.Payload.code"}, "ResultPath": "$.Output", "End": true
+        }}});
+        let r = run(
+            def,
+            json!({"id": 1}),
+            json!({"T": [ok(json!({"StatusCode": 200, "Payload": {"code": 80}}))]}),
+        );
+        assert_eq!(r.status, "SUCCEEDED");
+        assert_eq!(r.output, Some(json!({"id": 1, "Output": {"code": 80}})));
+        assert_eq!(
+            kinds(&r),
+            [
+                "ExecutionStarted",
+                "TaskStateEntered",
+                "TaskScheduled",
+                "TaskStarted",
+                "TaskSucceeded",
+                "TaskStateExited",
+                "ExecutionSucceeded"
+            ]
+        );
+        assert_eq!(
+            r.history[2].details["taskScheduledEventDetails"]["resourceType"],
+            "lambda"
+        );
+        assert_eq!(
+            r.history[2].details["taskScheduledEventDetails"]["parameters"],
+            r#"{"FunctionName":"f","Payload":{"id":1}}"#
+        );
+    }
+
+    fn flaky(retry: Json, catch: Json) -> Json {
+        json!({"StartAt": "T", "States": {
+            "T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Retry": retry, "Catch": catch, "End": true},
+            "Handled": {"Type": "Pass", "End": true},
+            "Other": {"Type": "Pass", "End": true}
+        }})
+    }
+
+    #[test]
+    fn retries_wait_on_the_virtual_clock() {
+        let retry = json!([{"ErrorEquals": ["Busy"], "IntervalSeconds": 2, "BackoffRate": 3.0, "MaxAttempts": 3}]);
+        let r = run(
+            flaky(retry.clone(), json!([])),
+            json!({}),
+            json!({"T": [throw("Busy"), throw("Busy"), throw("Busy"), ok(json!(1))]}),
+        );
+        assert_eq!(r.status, "SUCCEEDED");
+        assert_eq!(r.elapsed_seconds, 2.0 + 6.0 + 18.0);
+        assert_eq!(kinds(&r).iter().filter(|k| **k == "TaskFailed").count(), 3);
+        assert_eq!(r.history.last().expect("ok").timestamp, "2026-01-01T00:00:26Z");
+
+        let capped = json!([{"ErrorEquals": ["Busy"], "IntervalSeconds": 2, "BackoffRate": 3.0, "MaxDelaySeconds": 5}]);
+        let r = run(
+            flaky(capped, json!([])),
+            json!({}),
+            json!({"T": [throw("Busy"), throw("Busy"), throw("Busy"), ok(json!(1))]}),
+        );
+        assert_eq!(r.elapsed_seconds, 2.0 + 5.0 + 5.0);
+
+        let jitter =
+            json!([{"ErrorEquals": ["Busy"], "IntervalSeconds": 10, "JitterStrategy": "FULL", "MaxAttempts": 1}]);
+        let r = run(
+            flaky(jitter, json!([])),
+            json!({}),
+            json!({"T": [throw("Busy"), ok(json!(1))]}),
+        );
+        assert!(
+            r.elapsed_seconds > 0.0 && r.elapsed_seconds < 10.0,
+            "{}",
+            r.elapsed_seconds
+        );
+
+        let r = run(
+            flaky(retry, json!([])),
+            json!({}),
+            json!({"T": [throw("Busy"), throw("Busy"), throw("Busy"), throw("Busy")]}),
+        );
+        assert_eq!(
+            (r.status.as_str(), r.error.as_deref()),
+            ("FAILED", Some("Busy")),
+            "3 retries, then it fails"
+        );
+    }
+
+    #[test]
+    fn a_retry_sees_its_count_in_the_context() {
+        let def = json!({"StartAt": "T", "States": {"T": {
+            "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+            "Parameters": {"retry.$": "$$.State.RetryCount"}, "ResultSelector": {"retry.$": "$$.State.RetryCount"},
+            "Retry": [{"ErrorEquals": ["Busy"], "IntervalSeconds": 1}], "End": true
+        }}});
+        let r = run(
+            def,
+            json!({}),
+            json!({"T": [throw("Busy"), throw("Busy"), ok(json!({}))]}),
+        );
+        assert_eq!(r.output, Some(json!({"retry": 2})));
+        let scheduled: Vec<&str> = r
+            .history
+            .iter()
+            .filter(|e| e.kind == "TaskScheduled")
+            .filter_map(|e| e.details["taskScheduledEventDetails"]["parameters"].as_str())
+            .collect();
+        assert_eq!(scheduled, [r#"{"retry":0}"#, r#"{"retry":1}"#, r#"{"retry":2}"#]);
+    }
+
+    #[test]
+    fn the_first_matching_catcher_takes_the_error_into_its_result_path() {
+        let catch = json!([
+            {"ErrorEquals": ["Nope"], "Next": "Other"},
+            {"ErrorEquals": ["States.TaskFailed"], "ResultPath": "$.error", "Next": "Handled"},
+            {"ErrorEquals": ["States.ALL"], "Next": "Other"}
+        ]);
+        let r = run(
+            flaky(json!([]), catch.clone()),
+            json!({"a": 1}),
+            json!({"T": [throw("Boom")]}),
+        );
+        assert_eq!(r.path, ["T", "Handled"]);
+        assert_eq!(
+            r.output,
+            Some(json!({"a": 1, "error": {"Error": "Boom", "Cause": "Boom happened"}}))
+        );
+        let r = run(
+            flaky(json!([]), catch),
+            json!({}),
+            json!({"T": [throw("States.Timeout")]}),
+        );
+        assert_eq!(
+            r.path,
+            ["T", "Other"],
+            "States.TaskFailed does not match States.Timeout"
+        );
+        assert!(kinds(&r).contains(&"TaskTimedOut"));
+        let r = run(
+            flaky(json!([]), json!([{"ErrorEquals": ["States.ALL"], "Next": "Other"}])),
+            json!({}),
+            json!({"T": [throw("States.Runtime")]}),
+        );
+        assert_eq!(
+            r.error.as_deref(),
+            Some("States.Runtime"),
+            "States.ALL does not catch States.Runtime"
+        );
+    }
+
+    #[test]
+    fn waits_cost_virtual_time_and_the_machine_times_out() {
+        let def = json!({"StartAt": "W", "States": {
+            "W": {"Type": "Wait", "Seconds": 60, "Next": "W2"},
+            "W2": {"Type": "Wait", "SecondsPath": "$.s", "Next": "W3"},
+            "W3": {"Type": "Wait", "Timestamp": "2026-01-01T00:05:00Z", "End": true}
+        }});
+        let r = run(def.clone(), json!({"s": 30}), json!({}));
+        assert_eq!((r.status.as_str(), r.elapsed_seconds), ("SUCCEEDED", 300.0));
+        let mut timed = def;
+        timed["TimeoutSeconds"] = json!(100);
+        let r = run(timed, json!({"s": 30}), json!({}));
+        assert_eq!((r.status.as_str(), r.elapsed_seconds), ("TIMED_OUT", 100.0));
+        assert_eq!(r.error.as_deref(), Some("States.Timeout"));
+        assert_eq!(kinds(&r).last(), Some(&"ExecutionTimedOut"));
+    }
+
+    fn map(concurrency: u64) -> Json {
+        json!({"StartAt": "M", "States": {"M": {
+            "Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": concurrency,
+            "ItemSelector": {"value.$": "$$.Map.Item.Value", "index.$": "$$.Map.Item.Index", "tag.$": "$.tag"},
+            "ItemProcessor": {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 10, "End": true}}},
+            "ResultPath": "$.results", "End": true
+        }}})
+    }
+
+    #[test]
+    fn map_iterations_run_max_concurrency_at_a_time() {
+        let input = json!({"items": ["a", "b", "c", "d"], "tag": "t"});
+        let r = run(map(2), input.clone(), json!({}));
+        assert_eq!(r.elapsed_seconds, 20.0);
+        assert_eq!(
+            r.output.expect("ok")["results"][3],
+            json!({"value": "d", "index": 3, "tag": "t"})
+        );
+        assert_eq!(
+            run(map(0), input.clone(), json!({})).elapsed_seconds,
+            10.0,
+            "0: all at once"
+        );
+        assert_eq!(run(map(1), input.clone(), json!({})).elapsed_seconds, 40.0);
+        let r = run(map(3), input, json!({}));
+        assert_eq!(r.elapsed_seconds, 20.0);
+        let k = kinds(&r);
+        assert_eq!(k.iter().filter(|k| **k == "MapIterationStarted").count(), 4);
+        assert_eq!(k[1..4], ["MapStateEntered", "MapStateStarted", "MapIterationStarted"]);
+        let ids: Vec<u64> = r.history.iter().map(|e| e.id).collect();
+        assert_eq!(
+            ids,
+            (1..=ids.len() as u64).collect::<Vec<_>>(),
+            "events renumbered in time order"
+        );
+        assert!(r
+            .history
+            .windows(2)
+            .all(|w| w[0].elapsed_seconds <= w[1].elapsed_seconds));
+    }
+
+    #[test]
+    fn a_failed_iteration_fails_the_map_and_its_catch_handles_it() {
+        let def = json!({"StartAt": "M", "States": {
+            "M": {"Type": "Map", "ItemsPath": "$.items", "ItemProcessor": {"StartAt": "T", "States": {
+                    "T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}}},
+                  "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.err", "Next": "Handled"}], "End": true},
+            "Handled": {"Type": "Pass", "End": true}
+        }});
+        let r = run(
+            def,
+            json!({"items": [1, 2, 3]}),
+            json!({"T": [ok(json!(1)), throw("Bad")]}),
+        );
+        assert_eq!(r.path, ["M", "T", "T", "Handled"], "the third iteration never runs");
+        assert!(kinds(&r).contains(&"MapIterationFailed") && kinds(&r).contains(&"MapStateFailed"));
+        assert_eq!(r.output.expect("ok")["err"]["Error"], "Bad");
+    }
+
+    #[test]
+    fn parallel_branches_share_the_input_and_the_clock() {
+        let branch = |secs: u64| {
+            json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": secs, "Next": "P"},
+            "P": {"Type": "Pass", "Parameters": {"s": secs, "in.$": "$.x"}, "End": true}}})
+        };
+        let def = json!({"StartAt": "Par", "States": {"Par": {"Type": "Parallel", "Branches": [branch(5), branch(30)], "End": true}}});
+        let r = run(def, json!({"x": 1}), json!({}));
+        assert_eq!(r.output, Some(json!([{"s": 5, "in": 1}, {"s": 30, "in": 1}])));
+        assert_eq!(r.elapsed_seconds, 30.0);
+        assert!(kinds(&r).contains(&"ParallelStateSucceeded"));
+    }
+
+    #[test]
+    fn choice_fail_and_no_match() {
+        let def = json!({"StartAt": "C", "States": {
+            "C": {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericGreaterThan": 1, "Next": "Big"}]},
+            "Big": {"Type": "Fail", "Error": "TooBig", "CausePath": "States.Format('n was {}', $.n)"}
+        }});
+        let r = run(def.clone(), json!({"n": 5}), json!({}));
+        assert_eq!(
+            (r.error.as_deref(), r.cause.as_deref()),
+            (Some("TooBig"), Some("n was 5"))
+        );
+        assert_eq!(r.final_state.as_deref(), Some("Big"));
+        assert_eq!(kinds(&r)[3..], ["FailStateEntered", "ExecutionFailed"]);
+        let r = run(def, json!({"n": 0}), json!({}));
+        assert_eq!(r.error.as_deref(), Some("States.NoChoiceMatched"));
+    }
+
+    #[test]
+    fn unmocked_and_unsupported_are_errors_not_results() {
+        let def = flaky(json!([]), json!([]));
+        let e = run_with(def, json!({}), json!({})).expect_err("an error").to_string();
+        assert!(e.contains("state 'T'") && e.contains("test case 'T'"), "{e}");
+        let jsonata =
+            json!({"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}});
+        let e = run_with(jsonata, json!({}), json!({})).expect_err("an error");
+        assert!(matches!(e, SimulateError::Unsupported { .. }), "{e}");
+        let assign = json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "Assign": {"x": 1}, "End": true}}});
+        assert!(run_with(assign, json!({}), json!({}))
+            .expect_err("an error")
+            .to_string()
+            .contains("variables"));
+    }
+
+    #[test]
+    fn unsupported_features_are_refused_before_anything_runs() {
+        // An unmocked task comes first, the Assign inside a Map later: the refusal names the Assign.
+        let nested = json!({"StartAt": "T", "States": {
+            "T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Next": "M"},
+            "M": {"Type": "Map", "ItemProcessor": {"StartAt": "P", "States": {
+                "P": {"Type": "Pass", "Assign": {"x.$": "$"}, "End": true}}}, "End": true}
+        }});
+        let e = run_with(nested, json!({}), json!({})).expect_err("an error");
+        assert!(
+            matches!(&e, SimulateError::Unsupported { state, .. } if state == "P"),
+            "{e}"
+        );
+        let distributed = json!({"StartAt": "M", "States": {"M": {"Type": "Map",
+            "ItemReader": {"Resource": "arn:aws:states:::s3:getObject"},
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED"}, "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}},
+            "End": true}}});
+        let e = run_with(distributed, json!({}), json!({})).expect_err("an error");
+        assert!(e.to_string().contains("the distributed Map"), "{e}");
+    }
+
+    #[test]
+    fn an_endless_loop_ends_at_the_history_limit() {
+        let def = json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 60, "Next": "W"}}});
+        let r = run(def, json!({}), json!({}));
+        assert_eq!(r.status, "FAILED");
+        assert!(r.cause.expect("ok").contains("25000 events"));
+        assert_eq!(r.history.len(), 25_001);
+    }
+}
