@@ -106,7 +106,7 @@ pub fn synth_app(
 ) -> Result<CloudAssembly, String> {
     let app = App::with_context(context);
     build(&app);
-    app.synth_to(outdir).map_err(|e| e.to_string())
+    app.synth_into(outdir).map_err(|e| e.to_string())
 }
 
 /// Runs the CLI with the process's arguments. Returns the exit code:

@@ -90,17 +90,31 @@ impl App {
     /// Synthesizes and writes the Cloud Assembly to `outdir`, replacing what
     /// was there only when synthesis succeeds.
     pub fn synth_to(&self, outdir: &Path) -> Result<CloudAssembly, SynthErrors> {
-        let synthesis = self.synth()?;
-        let files: Vec<(String, String)> = {
-            let renders: Vec<(String, Rc<dyn Fn() -> String>)> = self
-                .node
-                .tree()
-                .files
-                .iter()
-                .map(|(k, v)| (k.clone(), Rc::clone(v)))
-                .collect();
-            renders.into_iter().map(|(k, f)| (k, f())).collect()
-        };
+        let (synthesis, files) = self.synth_with_files()?;
         Ok(write_assembly(synthesis, outdir, &files)?)
+    }
+
+    /// Like [`App::synth_to`], but consumes the app: its construct tree is
+    /// freed before the assembly is written, which lowers the peak memory of
+    /// a large app (the CLI's `synth` does this). The tree is freed only when
+    /// no construct handle of it is alive any more.
+    pub fn synth_into(self, outdir: &Path) -> Result<CloudAssembly, SynthErrors> {
+        let (synthesis, files) = self.synth_with_files()?;
+        drop(self);
+        Ok(write_assembly(synthesis, outdir, &files)?)
+    }
+
+    /// The synthesis and the extra files of the assembly (rendered from the tree).
+    fn synth_with_files(&self) -> Result<(Synthesis, Vec<(String, String)>), SynthErrors> {
+        let synthesis = self.synth()?;
+        let renders: Vec<(String, Rc<dyn Fn() -> String>)> = self
+            .node
+            .tree()
+            .files
+            .iter()
+            .map(|(k, v)| (k.clone(), Rc::clone(v)))
+            .collect();
+        let files = renders.into_iter().map(|(k, f)| (k, f())).collect();
+        Ok((synthesis, files))
     }
 }

@@ -5,13 +5,16 @@
 //! at the end: a failed synthesis leaves the previous assembly as it was.
 
 use std::fs;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::Serialize;
 use serde_json::{json, Map, Value as Json};
 
-use super::assets::sha256_hex;
+use sha2::{Digest, Sha256};
+
+use super::assets::hex_digest;
 use super::error::SynthError;
 use super::stack::{Synthesizer, BOOTSTRAP_QUALIFIER, REQUIRED_BOOTSTRAP_VERSION};
 use super::synth::{Synthesis, SynthesizedStack};
@@ -131,6 +134,41 @@ pub fn write_assembly(
     })
 }
 
+/// Serializes `value` as [`to_cdk_json`] would, straight into `dir/name`
+/// (no text in memory), and returns the sha256 (hex) of what was written.
+fn write_json_file<T: Serialize + ?Sized>(dir: &Path, name: &str, value: &T) -> Result<String, SynthError> {
+    /// Writes through to the file and hashes what passes.
+    struct Hashing<W> {
+        inner: W,
+        sha: Sha256,
+    }
+    impl<W: Write> Write for Hashing<W> {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            let n = self.inner.write(buf)?;
+            self.sha.update(&buf[..n]);
+            Ok(n)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            self.inner.flush()
+        }
+    }
+    let path = dir.join(name);
+    let io = |source| SynthError::Io {
+        path: path.clone(),
+        source,
+    };
+    let file = fs::File::create(&path).map_err(io)?;
+    let mut out = Hashing {
+        inner: std::io::BufWriter::with_capacity(64 * 1024, file),
+        sha: Sha256::new(),
+    };
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(b" ");
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, formatter);
+    value.serialize(&mut ser).map_err(|e| io(std::io::Error::other(e)))?;
+    out.flush().map_err(io)?;
+    Ok(hex_digest(&out.sha.finalize()))
+}
+
 fn write_file(dir: &Path, name: &str, content: &str) -> Result<(), SynthError> {
     let path = dir.join(name);
     fs::write(&path, content).map_err(|source| SynthError::Io { path, source })
@@ -147,10 +185,7 @@ struct StackFiles {
 /// in the directory).
 fn write_stack_files(stack: &SynthesizedStack, dir: &Path) -> Result<StackFiles, SynthError> {
     let template_file = format!("{}.template.json", stack.artifact_id);
-    let template_text = to_cdk_json(&stack.template);
-    write_file(dir, &template_file, &template_text)?;
-    let template_hash = sha256_hex(template_text.as_bytes());
-    drop(template_text);
+    let template_hash = write_json_file(dir, &template_file, &stack.template)?;
 
     // Asset manifest: the template itself, then the file assets.
     let mut files = Map::new();
@@ -233,7 +268,7 @@ fn write_into(synthesis: &Synthesis, dir: &Path, extra_files: &[(String, String)
     // Templates (serialized, hashed, written) and tree.json in parallel: at
     // scale these are most of the work.
     let (written, tree) = std::thread::scope(|scope| {
-        let tree = scope.spawn(|| write_file(dir, "tree.json", &to_cdk_json(&synthesis.tree)));
+        let tree = scope.spawn(|| write_json_file(dir, "tree.json", &synthesis.tree).map(|_| ()));
         let written = parallel_map(&synthesis.stacks, |stack| write_stack_files(stack, dir));
         (written, tree.join())
     });
