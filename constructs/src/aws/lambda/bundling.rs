@@ -84,33 +84,47 @@ impl Default for RustBinary {
 }
 
 /// The Cargo profile a Lambda bundle is built with: `release` with these
-/// settings, given to cargo as a profile named `lambda` through its
-/// environment (`CARGO_PROFILE_LAMBDA_*`, which wins over a `[profile.lambda]`
-/// of the workspace), so a workspace needs no profile of its own and the
-/// settings are part of the source fingerprint. Symbols are always stripped
-/// and debug info is off: nobody attaches a debugger to a Lambda function.
+/// settings, given to cargo as a profile named `lambda` on its command line
+/// (`--config profile.lambda.…`, which wins over a `[profile.lambda]` of the
+/// workspace), so a workspace needs no profile of its own and the settings
+/// are part of the source fingerprint. Symbols are always stripped and debug
+/// info is off: nobody attaches a debugger to a Lambda function.
 ///
-/// The default is measured for Lambda handlers on a 2-core machine (see
-/// README, "Benchmarks"): handlers spend their time waiting on AWS APIs, so
-/// `opt-level = "s"` (small code, which also loads faster at a cold start) with
-/// parallel code generation and no LTO costs nothing a user notices at run time
-/// and builds several times faster than cargo-lambda's `--release` (LTO, one
-/// codegen unit). For a CPU-bound handler, ask for more:
+/// The default is measured for Lambda handlers on a 2-core machine (README,
+/// "Benchmarks"): handlers spend their time waiting on AWS APIs, and the AWS
+/// SDK's service crates are huge generated code (aws-sdk-ec2 alone took more
+/// than 10 CPU-minutes at `opt-level = 1`). So the package's own code is
+/// optimized for size (`"s"`, which also loads faster at a cold start) and the
+/// dependencies are not optimized, with parallel code generation and no LTO —
+/// where cargo-lambda's `--release` (LTO, one codegen unit, everything at
+/// `opt-level = 3`) spends many minutes. For a CPU-bound handler, ask for more:
 ///
 /// ```
 /// use constructs::aws::lambda::{BundleProfile, Lto, OptLevel, RustBinary};
 /// let binary = RustBinary {
 ///     package_dir: "lambdas".into(),
 ///     package: "lambdas".into(),
-///     profile: BundleProfile { opt_level: OptLevel::O3, codegen_units: 1, lto: Lto::Thin, ..Default::default() },
+///     profile: BundleProfile {
+///         opt_level: OptLevel::O3,
+///         dependency_opt_level: OptLevel::O3,
+///         codegen_units: 1,
+///         lto: Lto::Thin,
+///         ..Default::default()
+///     },
 ///     ..Default::default()
 /// };
-/// assert_eq!(binary.profile.describe(), "opt-level 3, 1 codegen unit, thin LTO, panic unwind");
+/// assert_eq!(
+///     binary.profile.describe(),
+///     "opt-level 3 (dependencies 3), 1 codegen unit, thin LTO, panic unwind"
+/// );
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct BundleProfile {
-    /// `opt-level`. Default: [`OptLevel::S`].
+    /// `opt-level` of the workspace's own packages. Default: [`OptLevel::S`].
     pub opt_level: OptLevel,
+    /// `opt-level` of every dependency (`profile.lambda.package."*"`).
+    /// Default: [`OptLevel::O0`].
+    pub dependency_opt_level: OptLevel,
     /// `codegen-units` (1 or more; more builds faster on more cores, fewer
     /// optimizes across more code). Default: 16, as cargo's `release`.
     pub codegen_units: u32,
@@ -125,6 +139,7 @@ impl Default for BundleProfile {
     fn default() -> Self {
         BundleProfile {
             opt_level: OptLevel::S,
+            dependency_opt_level: OptLevel::O0,
             codegen_units: 16,
             lto: Lto::Off,
             panic_abort: false,
@@ -178,30 +193,36 @@ impl BundleProfile {
     /// The name of the Cargo profile the build uses.
     pub const NAME: &'static str = "lambda";
 
-    /// The environment that defines the profile for cargo.
-    pub fn cargo_env(&self) -> Vec<(String, String)> {
+    /// The `--config` values that define the profile for cargo (and for
+    /// cargo-lambda, which passes them on).
+    pub fn cargo_config(&self) -> Vec<String> {
         let lto = match self.lto {
             Lto::Off => "off",
             Lto::Thin => "thin",
             Lto::Fat => "fat",
         };
         let panic = if self.panic_abort { "abort" } else { "unwind" };
+        let opt = |level: OptLevel| match level {
+            OptLevel::S | OptLevel::Z => format!("\"{}\"", level.as_str()),
+            other => other.as_str().to_owned(),
+        };
         [
-            ("INHERITS", "release".to_owned()),
-            ("OPT_LEVEL", self.opt_level.as_str().to_owned()),
-            ("CODEGEN_UNITS", self.codegen_units.max(1).to_string()),
-            ("LTO", lto.to_owned()),
-            ("PANIC", panic.to_owned()),
-            ("STRIP", "symbols".to_owned()),
-            ("DEBUG", "false".to_owned()),
-            ("INCREMENTAL", "false".to_owned()),
+            ("inherits", "\"release\"".to_owned()),
+            ("opt-level", opt(self.opt_level)),
+            ("package.\"*\".opt-level", opt(self.dependency_opt_level)),
+            ("codegen-units", self.codegen_units.max(1).to_string()),
+            ("lto", format!("\"{lto}\"")),
+            ("panic", format!("\"{panic}\"")),
+            ("strip", "\"symbols\"".to_owned()),
+            ("debug", "false".to_owned()),
+            ("incremental", "false".to_owned()),
         ]
         .into_iter()
-        .map(|(k, v)| (format!("CARGO_PROFILE_LAMBDA_{k}"), v))
+        .map(|(key, value)| format!("profile.{}.{key}={value}", Self::NAME))
         .collect()
     }
 
-    /// A short description, e.g. `opt-level s, 16 codegen units, no LTO, panic unwind`.
+    /// A short description, e.g. `opt-level s (dependencies 0), 16 codegen units, no LTO, panic unwind`.
     pub fn describe(&self) -> String {
         let units = match self.codegen_units.max(1) {
             1 => "1 codegen unit".to_owned(),
@@ -213,7 +234,11 @@ impl BundleProfile {
             Lto::Fat => "fat LTO",
         };
         let panic = if self.panic_abort { "abort" } else { "unwind" };
-        format!("opt-level {}, {units}, {lto}, panic {panic}", self.opt_level.as_str())
+        format!(
+            "opt-level {} (dependencies {}), {units}, {lto}, panic {panic}",
+            self.opt_level.as_str(),
+            self.dependency_opt_level.as_str()
+        )
     }
 }
 
@@ -369,8 +394,8 @@ impl RustBinary {
         field(&mut h, "package", self.package.as_bytes());
         field(&mut h, "bin", self.bin.as_bytes());
         field(&mut h, "architecture", architecture.name().as_bytes());
-        for (key, value) in self.profile.cargo_env() {
-            field(&mut h, &key, value.as_bytes());
+        for setting in self.profile.cargo_config() {
+            field(&mut h, "profile", setting.as_bytes());
         }
         for name in [
             "Cargo.toml",
@@ -520,7 +545,8 @@ impl RustBinary {
         let log = fs::File::create(&log_path).map_err(|e| io_error(&log_path, e))?;
         let log_err = log.try_clone().map_err(|e| io_error(&log_path, e))?;
 
-        let target_args = [
+        let config = self.profile.cargo_config();
+        let mut target_args = vec![
             "--package",
             self.package.as_str(),
             "--bin",
@@ -528,6 +554,9 @@ impl RustBinary {
             "--profile",
             BundleProfile::NAME,
         ];
+        for setting in &config {
+            target_args.extend(["--config", setting.as_str()]);
+        }
         let (mut command, command_line, binary) = match &builder {
             Builder::CargoLambda(tool) => {
                 let arch_flag = match architecture {
@@ -536,7 +565,7 @@ impl RustBinary {
                 };
                 // Our profile, not cargo-lambda's release optimizations (LTO, one codegen unit).
                 let mut args = vec!["lambda", "build", "--disable-optimizations", arch_flag];
-                args.extend(target_args);
+                args.extend(&target_args);
                 let lambda_dir = out_dir.display().to_string();
                 args.extend(["--lambda-dir", lambda_dir.as_str()]);
                 // The tool's directory first on PATH: a venv's python with ziglang is how cargo-lambda finds zig.
@@ -553,7 +582,7 @@ impl RustBinary {
             Builder::Cargo => {
                 let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
                 let mut args = vec!["build"];
-                args.extend(target_args);
+                args.extend(&target_args);
                 let mut command = Command::new(&cargo);
                 command.args(&args);
                 let line = format!("cargo {}", args.join(" "));
@@ -564,7 +593,6 @@ impl RustBinary {
             .current_dir(&ws)
             .env("CARGO_TARGET_DIR", &target_dir)
             .env("CARGO_TERM_COLOR", "never")
-            .envs(self.profile.cargo_env())
             .envs(PROGRESS_ENV)
             .env_remove("CARGO_BUILD_TARGET")
             .stdin(Stdio::null())
