@@ -59,6 +59,9 @@ like the real service in the places an orchestrating deploy tool depends on:
   P17 a definite JSONPath (no wildcard, slice, filter, union or deep scan) selects one value, as in
       Step Functions: moto returned `$.Services[0].RunningCount` as a one-element list, so Choice rules,
       ResultSelector and Parameters on such paths saw `[3]` instead of `3`.
+  P18 change sets carry Replacement (True/False/Conditional) and Details[].Target.RequiresRecreation per
+      changed property, from the registry schemas' createOnlyProperties (cfn-lint's copy, a moto dependency)
+      (moto: Action, LogicalResourceId and ResourceType only).
 """
 from __future__ import annotations
 
@@ -1002,6 +1005,81 @@ def apply_patches() -> None:  # noqa: C901 - one place on purpose
         return klass, rjson, rtype
 
     cfp.parse_resource = parse_resource
+
+    # ---------------------------------------------------------------- P18 change set replacement facts
+    # Each Modify change carries Replacement and per-property Details (Target.RequiresRecreation), computed
+    # from the registry schemas' createOnlyProperties as CloudFormation does. The schemas are cfn-lint's
+    # (a dependency of moto, pinned in requirements.txt: no copy to keep in sync). Plain moto: a change is
+    # only {Action, LogicalResourceId, ResourceType}, so a tool can't see that an update replaces a resource.
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+
+    def create_only_paths(region: str, rtype: str) -> list[list[str]] | None:
+        for r in (region, "us-east-1"):
+            try:
+                schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema(r, rtype).schema
+            except Exception:  # noqa: BLE001 - unknown region or type in cfn-lint's data
+                continue
+            return [p.split("/")[2:] for p in schema.get("createOnlyProperties", []) if p.startswith("/properties/")]
+        return None
+
+    _missing = object()
+
+    def at(value, path):
+        for key in path:
+            if not isinstance(value, dict):
+                return _missing
+            value = value.get(key, _missing)
+            if value is _missing:
+                return _missing
+        return value
+
+    class Obj:  # moto's serializer reads the output shape's members as snake_case attributes
+        def __init__(self, **kw):
+            self.__dict__.update(kw)
+
+    def resource_change(action, name, rtype, old, new, region, physical):
+        fields = dict(action=action, logical_resource_id=name, resource_type=rtype, physical_resource_id=physical)
+        if action != "Modify":
+            return Obj(**fields)
+        old_props, new_props = old.get("Properties") or {}, new.get("Properties") or {}
+        paths = create_only_paths(region, rtype) or []
+        details, replacement = [], "False"
+        for prop in sorted(set(old_props) | set(new_props)):
+            if old_props.get(prop, _missing) == new_props.get(prop, _missing):
+                continue
+            recreation = "Never"
+            for path in (p for p in paths if p and p[0] == prop):
+                if "*" in path:
+                    recreation = "Conditionally"
+                elif at(old_props, path) != at(new_props, path):
+                    recreation = "Always"
+                    break
+            if recreation == "Always":
+                replacement = "True"
+            elif recreation == "Conditionally" and replacement == "False":
+                replacement = "Conditional"
+            details.append(Obj(target=Obj(attribute="Properties", name=prop, requires_recreation=recreation),
+                               evaluation="Static", change_source="DirectModification"))
+        scope = ["Properties"] if details else []
+        return Obj(**fields, replacement=replacement, scope=scope, details=details)
+
+    def change_set_diff(self):
+        rm = self.stack.resource_map
+        old_map = rm._resource_json_map
+        new_map = (self.template_dict or {}).get("Resources") or {}
+        out = []
+        for action, resources in rm.build_change_set_actions(self.template_dict).items():
+            for name, r in resources.items():
+                physical = None
+                if name in getattr(rm, "_parsed_resources", {}):
+                    physical = getattr(rm._parsed_resources[name], "physical_resource_id", None)
+                # moto's DescribeChangeSet wraps each in {Type: Resource, ResourceChange: ...} (ChangeDTO)
+                out.append(resource_change(
+                    action, name, r["ResourceType"], old_map.get(name) or {}, new_map.get(name) or {},
+                    self.stack.region_name, physical if isinstance(physical, str) else None))
+        return out
+
+    cfm.ChangeSet.diff = change_set_diff
 
 
 def main() -> int:

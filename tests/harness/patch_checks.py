@@ -166,11 +166,28 @@ def main() -> int:
     ecs.delete_service(cluster=f"{run}-cluster", service=f"{run}-service", force=True)
     ecs.delete_cluster(cluster=f"{run}-cluster")
 
+    # P18 change sets say what an update replaces: SSM::Parameter's Name is create-only, Value is not
+    repl = f"{run}-repl"
+    param = {"Type": "AWS::SSM::Parameter", "Properties": {"Name": f"/{run}/repl", "Type": "String", "Value": "a"}}
+    deploy(repl, {"Resources": {"P": param, "Q": {"Type": "AWS::SSM::Parameter",
+                                                  "Properties": {"Type": "String", "Value": "q"}}}})
+    renamed = {**param, "Properties": {**param["Properties"], "Name": f"/{run}/repl2", "Value": "b"}}
+    cs = cfn.create_change_set(StackName=repl, ChangeSetName="review", ChangeSetType="UPDATE",
+                               TemplateBody=json.dumps({"Resources": {"P": renamed}}))
+    changes = {c["ResourceChange"].get("LogicalResourceId"): c["ResourceChange"]
+               for c in cfn.describe_change_set(ChangeSetName=cs["Id"])["Changes"]}
+    p_change, q_change = changes.get("P", {}), changes.get("Q", {})
+    recreation = {d["Target"]["Name"]: d["Target"]["RequiresRecreation"] for d in p_change.get("Details", [])}
+    check("P18 change set Replacement from create-only properties",
+          p_change.get("Replacement") == "True" and recreation == {"Name": "Always", "Value": "Never"}
+          and q_change.get("Action") == "Remove", changes)
+    cfn.delete_change_set(ChangeSetName=cs["Id"])
+
     req = urllib.request.Request(f"{endpoint}/moto-api/config")
     config = json.loads(urllib.request.urlopen(req).read())
     check("config: Lambda invocations without Docker", config.get("lambda", {}).get("use_docker") is False, config)
 
-    for stack in (b, a, c, sm_stack, bad, tagged):
+    for stack in (b, a, c, sm_stack, bad, tagged, repl):
         cfn.delete_stack(StackName=stack)
     ssm.delete_parameter(Name=BOOTSTRAP_PARAM)
     iam.delete_role(RoleName=f"{run}-role")
