@@ -12,11 +12,13 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use clap::Parser;
 use constructs::core::{
-    deterministic_zip, sha256_hex, App, CfnOutput, CfnOutputProps, CfnResource, Stack, StackProps, Value, ZipEntry,
+    deterministic_zip, sha256_hex, App, CfnOutput, CfnOutputProps, CfnResource, RemovalPolicy, Stack, StackProps,
+    Value, ZipEntry,
 };
 use constructs::deploy::{
-    BootstrapOutcome, ChangeKind, ConnectOptions, DeployError, DeployOptions, Deployer, DestroyOptions, DestroyOutcome,
-    ExportChange, RequireApproval, Selection, StackOutcome, StackResult,
+    AllowReplacement, BootstrapOutcome, ChangeKind, ConnectOptions, DeployError, DeployOptions, Deployer,
+    DestroyOptions, DestroyOutcome, Destruction, ExportChange, Replacement, RequireApproval, Selection, StackOutcome,
+    StackResult,
 };
 
 use crate::support;
@@ -795,6 +797,10 @@ fn the_cli_parses_the_deploy_commands() {
         "--require-approval",
         "never",
         "--exclusively",
+        "--allow-replacement",
+        "Db",
+        "--allow-replacement",
+        "all",
         "--region",
         "eu-west-1",
     ])
@@ -807,6 +813,7 @@ fn the_cli_parses_the_deploy_commands() {
     assert_eq!(args.parameters[0].stack.as_deref(), Some("A"));
     assert_eq!(args.require_approval, RequireApproval::Never);
     assert!(args.exclusively);
+    assert_eq!(args.allow_replacement, ["Db", "all"]);
     assert_eq!(args.aws.region.as_deref(), Some("eu-west-1"));
     for argv in [
         vec!["app", "diff", "--fail"],
@@ -1059,4 +1066,105 @@ async fn deploying_to_an_environment_without_bootstrap_is_refused_before_any_cha
     let calls = d.api_calls();
     assert_eq!(calls.get("CloudFormation.CreateChangeSet"), 0, "{calls}");
     assert_eq!(calls.get("S3.PutObject"), 0, "{calls}");
+}
+
+/// One stack with an Aurora cluster (removal policy Snapshot, as the CDK's default) and a topic.
+fn database_app(app: &App, stack_name: &str, database_name: &str) {
+    let stack = Stack::new(app, stack_name, StackProps::default());
+    let db = CfnResource::new(&stack, "Db", "AWS::RDS::DBCluster");
+    db.set("Engine", "aurora-mysql");
+    db.set("MasterUsername", "admin");
+    db.set("MasterUserPassword", "not-a-real-secret");
+    db.set("DatabaseName", database_name);
+    db.apply_removal_policy(RemovalPolicy::Snapshot);
+    let topic = CfnResource::new(&stack, "Topic", "AWS::SNS::Topic");
+    topic.set("DisplayName", database_name);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replacing_a_database_cluster_is_refused_before_any_change_unless_allowed() {
+    if harness().is_none() {
+        return;
+    }
+    let region = "eu-south-2";
+    let stack = format!("Replace{}Data", run_id());
+    let d = deployer(region).await;
+    d.bootstrap(true).await.unwrap_or_else(|e| panic!("{e}"));
+    let (_dir, v1) = support::synth(|app| database_app(app, &stack, "orders"));
+    let first = d.deploy(&v1, &all()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(first.is_success(), "{first}");
+
+    let (_dir, v2) = support::synth(|app| database_app(app, &stack, "orders2"));
+    // diff (no change set): the create-only table marks it
+    let diffs = d
+        .diff(&v2, &Selection::default())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let db = diffs[0]
+        .resources
+        .iter()
+        .find(|r| r.logical_id == "Db")
+        .expect("Db changed");
+    assert_eq!(db.replacement(), Replacement::Requires, "{}", diffs[0]);
+    assert!(
+        diffs[0]
+            .to_string()
+            .contains("[~] AWS::RDS::DBCluster Db (requires replacement)"),
+        "{}",
+        diffs[0]
+    );
+
+    let before = d.api_calls();
+    let err = d.deploy(&v2, &all()).await.expect_err("the replacement is refused");
+    let calls = d.api_calls().since(&before);
+    let DeployError::ReplacementRefused {
+        stack: refused_stack,
+        refused,
+    } = &err
+    else {
+        panic!("not a refusal: {err}");
+    };
+    assert_eq!(refused_stack, &stack);
+    assert_eq!(refused.len(), 1, "{err}");
+    assert_eq!(refused[0].change.logical_id, "Db");
+    assert_eq!(
+        refused[0].change.destruction,
+        Destruction::Replaced(Replacement::Requires)
+    );
+    assert_eq!(refused[0].change.properties, ["DatabaseName"]);
+    let message = err.to_string();
+    for needed in [
+        stack.as_str(),
+        "Db",
+        "DatabaseName",
+        "--allow-replacement Db",
+        "Snapshot",
+    ] {
+        assert!(message.contains(needed), "{needed:?} missing in: {message}");
+    }
+    assert_eq!(calls.get("CloudFormation.ExecuteChangeSet"), 0, "{calls}");
+    assert_eq!(calls.get("CloudFormation.CreateChangeSet"), 1, "{calls}");
+    assert_eq!(calls.get("CloudFormation.DeleteChangeSet"), 1, "{calls}");
+    let cfn = cloudformation(region).await;
+    assert_eq!(status(&cfn, &stack).await.as_deref(), Some("CREATE_COMPLETE"));
+    let deployed = cfn
+        .get_template()
+        .stack_name(&stack)
+        .send()
+        .await
+        .expect("GetTemplate")
+        .template_body()
+        .map(str::to_owned)
+        .unwrap_or_default();
+    assert!(
+        deployed.contains("\"orders\"") && !deployed.contains("orders2"),
+        "the stack still has its first template: {deployed}"
+    );
+
+    let allowed = DeployOptions {
+        allow_replacement: AllowReplacement(vec!["Db".to_owned()]),
+        ..all()
+    };
+    let report = d.deploy(&v2, &allowed).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(report.outcome(&stack), Some(&StackOutcome::Updated), "{report}");
 }

@@ -9,7 +9,10 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
-use super::{ConnectOptions, DeployOptions, Deployer, DestroyOptions, ParameterValue, RequireApproval, Selection};
+use super::{
+    AllowReplacement, ConnectOptions, DeployOptions, Deployer, DestroyOptions, ParameterValue, RequireApproval,
+    Selection,
+};
 use crate::core::CloudAssembly;
 
 /// Where and as whom to deploy (aws-config's standard chain fills the rest).
@@ -49,6 +52,10 @@ pub struct DeployArgs {
     /// Which IAM and security-group changes need a yes before deploying (`never` for CI).
     #[arg(long, value_enum, default_value_t = RequireApproval::Broadening)]
     pub require_approval: RequireApproval,
+    /// Let the deploy replace or delete this stateful resource (a logical id; `all` for every one)
+    /// although its removal policy does not allow it. Repeatable.
+    #[arg(long, value_name = "LOGICAL_ID|all")]
+    pub allow_replacement: Vec<String>,
     /// Where and as whom.
     #[command(flatten)]
     pub aws: AwsArgs,
@@ -176,6 +183,7 @@ async fn run(cmd: DeployCommand, synth: &dyn Fn() -> Result<CloudAssembly, Strin
                 force: a.force,
                 parameters: a.parameters,
                 require_approval: a.require_approval,
+                allow_replacement: AllowReplacement(a.allow_replacement),
                 quiet: false,
             };
             let report = deployer.deploy(&assembly, &options).await.map_err(|e| e.to_string())?;

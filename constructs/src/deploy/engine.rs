@@ -5,6 +5,7 @@ use std::fmt;
 use std::io::BufRead;
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use serde_json::Value as Json;
@@ -18,9 +19,11 @@ use super::error::DeployError;
 use super::exports::{exports_at_risk, importers, ExportConflict};
 use super::graph::{self, Expand, Selection, StackResult};
 use super::progress::Progress;
+use super::replacement::AllowReplacement;
 use super::stack::{
-    can_skip, delete_and_wait, deploy_stack, describe, get_template, resource_count, wait_until_settled, DeployedStack,
-    Run, StackJob, StackOutcome, StackOutput, TEMPLATE_BODY_LIMIT,
+    can_skip, check_review, create_change_set, delete_and_wait, delete_change_set, deploy_stack, describe, execute,
+    get_template, resource_count, wait_until_settled, DeployedStack, Review, Run, StackJob, StackOutcome, StackOutput,
+    TEMPLATE_BODY_LIMIT,
 };
 use crate::core::{to_cdk_json, CloudAssembly, SynthesizedStack, REQUIRED_BOOTSTRAP_VERSION};
 
@@ -84,6 +87,9 @@ pub struct DeployOptions {
     pub parameters: Vec<ParameterValue>,
     /// When IAM and security-group changes need approval. Default: broadening ones.
     pub require_approval: RequireApproval,
+    /// Stateful resources that may be replaced or deleted although their
+    /// removal policy does not say so (logical ids, or `all`). Default: none.
+    pub allow_replacement: AllowReplacement,
     /// Print nothing (the report still says everything). Default: false.
     pub quiet: bool,
 }
@@ -96,6 +102,7 @@ impl Default for DeployOptions {
             force: false,
             parameters: Vec::new(),
             require_approval: RequireApproval::default(),
+            allow_replacement: AllowReplacement::default(),
             quiet: false,
         }
     }
@@ -313,8 +320,9 @@ struct Plan {
     assets: Vec<AssetJob>,
     /// The index in `assets` of the template itself.
     template_asset: Option<usize>,
-    deployed_template: Option<Json>,
     skip: bool,
+    /// The change set created before any stack deployed, when the stack exists.
+    review: Option<Review>,
 }
 
 fn read_stack_file(dir: &Path, stack: &SynthesizedStack) -> Result<String, DeployError> {
@@ -448,8 +456,10 @@ impl Deployer {
             tags: BTreeMap::new(),
             termination_protection: false,
             deployed,
+            deployed_template,
+            allow_replacement: AllowReplacement::default(),
         };
-        let (outcome, outputs) = if can_skip(&job, deployed_template.as_ref()) {
+        let (outcome, outputs) = if can_skip(&job, job.deployed_template.as_ref()) {
             run.progress.line(format!(
                 "{TOOLKIT_STACK_NAME}: bootstrap version {BOOTSTRAP_VERSION} is already deployed"
             ));
@@ -514,12 +524,21 @@ impl Deployer {
         self.check_exports(&plans).await?;
         self.approve(&run, &plans, options.require_approval).await?;
         let (uploaded, existing) = self.publish(&run, &mut plans).await?;
+        self.review(&run, &mut plans).await?;
 
         let nodes = graph::nodes(&selected, false);
-        let jobs: Vec<(StackJob, bool)> = plans.iter().map(|p| (p.job.clone(), p.skip)).collect();
+        let jobs: Vec<(StackJob, bool, Option<Review>)> =
+            plans.into_iter().map(|p| (p.job, p.skip, p.review)).collect();
+        // Which stacks changed: a stack reviewed before its dependencies changed gets a fresh change set.
+        let changed = Arc::new(Mutex::new(vec![false; jobs.len()]));
         let (results, finished) = graph::run(&nodes, options.concurrency, |i| {
             let run = run.clone();
-            let (job, skip) = jobs[i].clone();
+            let (job, skip, mut review) = jobs[i].clone();
+            let upstream_changed = {
+                let changed = changed.lock().unwrap_or_else(PoisonError::into_inner);
+                nodes[i].after.iter().any(|&d| changed[d])
+            };
+            let changed = Arc::clone(&changed);
             async move {
                 let start = Instant::now();
                 let (outcome, outputs) = if skip {
@@ -530,7 +549,16 @@ impl Deployer {
                     let outputs = job.deployed.map(|d| d.outputs).unwrap_or_default();
                     (StackOutcome::Unchanged, outputs)
                 } else {
-                    match deploy_stack(&run, &job).await {
+                    if upstream_changed {
+                        if let Some(r) = review.take().filter(|r| r.changes.is_some()) {
+                            delete_change_set(&run, &job.display, &r.change_set).await?;
+                        }
+                    }
+                    let result = match review {
+                        Some(r) => execute(&run, &job, &r).await,
+                        None => deploy_stack(&run, &job).await,
+                    };
+                    match result {
                         Ok(r) => r,
                         Err(e) => {
                             run.progress.line(format!("❌ {e}"));
@@ -539,6 +567,9 @@ impl Deployer {
                     }
                 };
                 let elapsed = start.elapsed();
+                if matches!(outcome, StackOutcome::Created | StackOutcome::Updated) {
+                    changed.lock().unwrap_or_else(PoisonError::into_inner)[i] = true;
+                }
                 if !matches!(outcome, StackOutcome::Unchanged) {
                     run.progress.line(format!("✅ {} ({})", job.display, seconds(elapsed)));
                 }
@@ -637,11 +668,13 @@ impl Deployer {
                     tags: tags.get(&s.artifact_id).cloned().unwrap_or_default(),
                     termination_protection: s.termination_protection,
                     deployed: None,
+                    deployed_template: None,
+                    allow_replacement: options.allow_replacement.clone(),
                 },
                 assets,
                 template_asset,
-                deployed_template: None,
                 skip: false,
+                review: None,
             });
         }
         Ok(plans)
@@ -677,8 +710,8 @@ impl Deployer {
             })??;
             let plan = &mut plans[i];
             plan.job.deployed = deployed;
-            plan.deployed_template = template;
-            plan.skip = !force && can_skip(&plan.job, plan.deployed_template.as_ref());
+            plan.job.deployed_template = template;
+            plan.skip = !force && can_skip(&plan.job, plan.job.deployed_template.as_ref());
         }
         Ok(())
     }
@@ -692,7 +725,7 @@ impl Deployer {
             };
             let at_risk = exports_at_risk(
                 deployed,
-                p.deployed_template.as_ref(),
+                p.job.deployed_template.as_ref(),
                 &p.job.template,
                 &p.job.stack_name,
                 &self.clients.region,
@@ -727,7 +760,7 @@ impl Deployer {
         }
         let mut listed = Vec::new();
         for p in plans.iter().filter(|p| !p.skip) {
-            let diff = diff_templates(&p.job.display, p.deployed_template.as_ref(), &p.job.template);
+            let diff = diff_templates(&p.job.display, p.job.deployed_template.as_ref(), &p.job.template);
             let needs = match require {
                 RequireApproval::AnyChange => !diff.security.is_empty(),
                 _ => diff.is_broadening(),
@@ -756,6 +789,52 @@ impl Deployer {
                 if listed.len() == 1 { "has" } else { "have" },
             )))
         }
+    }
+
+    /// Creates the change sets of the stacks that exist and will change, before
+    /// any executes, prints what each replaces and deletes, and refuses the
+    /// whole deploy (deleting every change set it made) when one would destroy
+    /// a stateful resource without consent. A change set CloudFormation cannot
+    /// make yet (e.g. it imports an export a stack of this deploy adds) is made
+    /// and checked again when its stack's turn comes.
+    async fn review(&self, run: &Run, plans: &mut [Plan]) -> Result<(), DeployError> {
+        let mut tasks = JoinSet::new();
+        for (i, p) in plans.iter().enumerate() {
+            if p.skip || !p.job.deployed.as_ref().is_some_and(DeployedStack::is_stable) {
+                continue;
+            }
+            let (run, job) = (run.clone(), p.job.clone());
+            tasks.spawn(async move { (i, create_change_set(&run, &job).await) });
+        }
+        let mut refusal = None;
+        while let Some(joined) = tasks.join_next().await {
+            let (i, made) = joined.map_err(|e| DeployError::Task {
+                stack: "review".to_owned(),
+                message: e.to_string(),
+            })?;
+            match made {
+                Ok(review) => plans[i].review = Some(review),
+                Err(DeployError::ChangeSetFailed { .. }) => {}
+                Err(e) => refusal = refusal.or(Some(e)),
+            }
+        }
+        for p in plans.iter_mut() {
+            let Some(review) = p.review.as_ref().filter(|_| refusal.is_none()) else {
+                continue;
+            };
+            if let Err(e) = check_review(run, &p.job, review).await {
+                // check_review deleted its change set.
+                p.review = None;
+                refusal = Some(e);
+            }
+        }
+        let Some(err) = refusal else { return Ok(()) };
+        for p in plans.iter_mut() {
+            if let Some(r) = p.review.take().filter(|r| r.changes.is_some()) {
+                delete_change_set(run, &p.job.display, &r.change_set).await?;
+            }
+        }
+        Err(err)
     }
 
     /// Publishes the assets of the stacks that will deploy (8 at a time) and

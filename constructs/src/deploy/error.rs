@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata};
 
 use super::exports::ExportConflict;
+use super::replacement::RefusedChange;
 
 /// A resource that failed during a stack operation, from the stack's events.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -107,6 +108,14 @@ pub enum DeployError {
     /// Security-relevant changes that were not approved; nothing was changed.
     #[error("{0}")]
     ApprovalRefused(String),
+    /// The change set would replace or delete stateful resources without consent; it was deleted unexecuted.
+    #[error("{}", render_refused(.stack, .refused))]
+    ReplacementRefused {
+        /// The stack.
+        stack: String,
+        /// The refused replacements and deletions.
+        refused: Vec<RefusedChange>,
+    },
     /// The user did not confirm the destroy.
     #[error("destroy cancelled: nothing was deleted")]
     NotConfirmed,
@@ -171,6 +180,20 @@ pub enum DeployError {
         /// The panic or cancellation.
         message: String,
     },
+}
+
+fn render_refused(stack: &str, refused: &[RefusedChange]) -> String {
+    let mut s = format!(
+        "{stack}: refusing to replace or delete {} stateful resource(s); nothing was changed in this stack \
+         (its change set was deleted unexecuted):",
+        refused.len()
+    );
+    for r in refused {
+        s.push_str("\n    ");
+        s.push_str(&r.to_string());
+    }
+    s.push_str("\n  --allow-replacement LOGICAL_ID (repeatable) or --allow-replacement all deploys anyway");
+    s
 }
 
 fn render_stack_failed(

@@ -10,8 +10,11 @@
 //!   GetTemplate) and skipped when its template, parameters and tags equal the
 //!   deployed ones; exports that other stacks still import are protected
 //!   before anything changes; the assets of the changing stacks are published;
-//!   then the stacks deploy through change sets in dependency order, up to
-//!   `concurrency` at once, printing their events and a progress bar.
+//!   the change sets of the stacks that exist are created and reviewed, and
+//!   the deploy stops before executing any when one would replace or delete a
+//!   stateful resource without consent (see [`replacement`]); then the stacks
+//!   deploy through change sets in dependency order, up to `concurrency` at
+//!   once, printing their events and a progress bar.
 //! - [`Deployer::diff`] and [`Deployer::destroy`].
 //!
 //! Credentials, region and endpoint come from aws-config's standard chain
@@ -31,6 +34,7 @@ mod error;
 mod exports;
 mod graph;
 mod progress;
+pub mod replacement;
 mod stack;
 
 pub use aws::{config_loader, https_client, ApiCallCounts, ConnectOptions};
@@ -42,4 +46,8 @@ pub use engine::{
 pub use error::{DeployError, ResourceFailure};
 pub use exports::{ExportChange, ExportConflict};
 pub use graph::{Selection, StackResult};
+pub use replacement::{
+    create_only_properties, is_stateful, AllowReplacement, Destruction, DestructiveChange, RefusedChange, Replacement,
+    STATEFUL_METADATA_KEY, STATEFUL_TYPES,
+};
 pub use stack::{StackOutcome, StackOutput};
