@@ -1168,3 +1168,69 @@ async fn replacing_a_database_cluster_is_refused_before_any_change_unless_allowe
     let report = d.deploy(&v2, &allowed).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(report.outcome(&stack), Some(&StackOutcome::Updated), "{report}");
 }
+
+/// Set in the child process of the no-credentials test.
+const NO_CREDENTIALS_CHILD: &str = "CONSTRUCTS_TEST_NO_CREDENTIALS_CHILD";
+
+#[test]
+fn without_credentials_deploy_fails_in_one_line_before_anything() {
+    use constructs::cli::{run_with, Cli};
+    use std::process::ExitCode;
+    if std::env::var_os(NO_CREDENTIALS_CHILD).is_some() {
+        // The child: the CLI in-process, in an environment without credentials.
+        let cli = Cli::try_parse_from(["app", "deploy", "--all", "--region", "eu-west-1"]).expect("arguments");
+        let code = run_with(cli, &|app: &App| {
+            CfnResource::new(
+                &Stack::new(app, "NoCredentials", StackProps::default()),
+                "T",
+                "AWS::SNS::Topic",
+            );
+        });
+        std::process::exit(if code == ExitCode::SUCCESS { 0 } else { 1 });
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let missing = dir.path().join("missing");
+    let exe = std::env::current_exe().expect("test binary");
+    let mut child = std::process::Command::new(exe);
+    child
+        .args([
+            "--exact",
+            "deploy::without_credentials_deploy_fails_in_one_line_before_anything",
+            "--nocapture",
+        ])
+        .current_dir(dir.path())
+        .env(NO_CREDENTIALS_CHILD, "1")
+        .env("AWS_CONFIG_FILE", &missing)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &missing)
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    for var in [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    ] {
+        child.env_remove(var);
+    }
+    let out = child.output().expect("run the child");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    for needed in [
+        "no AWS credentials found",
+        "AWS_PROFILE",
+        "AWS_ACCESS_KEY_ID",
+        "aws sso login",
+        "tried:",
+    ] {
+        assert!(errors[0].contains(needed), "{needed:?} missing in: {}", errors[0]);
+    }
+    for dump in ["DispatchFailure", "FailedToLoadToken", "ConnectorError", "{ "] {
+        assert!(!stderr.contains(dump), "no SDK debug output ({dump:?}): {stderr}");
+    }
+    assert!(!dir.path().join("cdk.out").exists(), "nothing synthesized or uploaded");
+}

@@ -167,7 +167,7 @@ pub(crate) async fn publish(run: &Run, asset: &AssetJob) -> Result<bool, DeployE
         .send()
         .await
         .map_err(|e| {
-            let base = DeployError::aws("S3.ListObjectsV2", Some(&asset.stack), &e);
+            let base = DeployError::aws_on("S3.ListObjectsV2", Some(&asset.stack), &asset_bucket(asset), &e);
             if e.as_service_error().is_some_and(|s| s.is_no_such_bucket()) {
                 asset_error(
                     asset,
@@ -203,8 +203,17 @@ pub(crate) async fn publish(run: &Run, asset: &AssetJob) -> Result<bool, DeployE
         .body(body)
         .send()
         .await
-        .map_err(|e| DeployError::aws("S3.PutObject", Some(&asset.stack), &e))?;
+        .map_err(|e| DeployError::aws_on("S3.PutObject", Some(&asset.stack), &asset_bucket(asset), &e))?;
     Ok(true)
+}
+
+/// The asset bucket as messages name it, with what to check when it refuses a request.
+fn asset_bucket(asset: &AssetJob) -> String {
+    format!(
+        "the asset bucket {} (key {}; is it this account's bootstrap bucket, and may the identity \
+         deploying list and write it?)",
+        asset.bucket, asset.key
+    )
 }
 
 /// Zips a directory deterministically (sorted entries, fixed timestamps, modes kept).

@@ -6,13 +6,13 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_sdk_cloudformation::config::{ConfigBag, RuntimeComponents};
+use aws_sdk_cloudformation::config::{ConfigBag, ProvideCredentials, RuntimeComponents};
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
 
-use super::error::DeployError;
+use super::error::{causes, tried_providers, DeployError};
 
 /// How to reach AWS. Everything not set here comes from aws-config's standard
 /// chain: `AWS_PROFILE`, `AWS_REGION`, `AWS_ENDPOINT_URL` (and
@@ -176,6 +176,18 @@ impl Clients {
         }
         let sdk = loader.load().await;
         let region = sdk.region().map(|r| r.to_string()).ok_or(DeployError::NoRegion)?;
+        // Fail before any work, in one line, when there are no credentials (the SDK would
+        // fail each call with a dispatch failure).
+        let Some(provider) = sdk.credentials_provider() else {
+            return Err(DeployError::NoCredentials {
+                reason: "no credential provider is configured".to_owned(),
+            });
+        };
+        if let Err(e) = provider.provide_credentials().await {
+            return Err(DeployError::NoCredentials {
+                reason: tried_providers(&causes(&e)),
+            });
+        }
         let path_style = options.endpoint_url.is_some()
             || sdk.endpoint_url().is_some()
             || env_set("AWS_ENDPOINT_URL")
