@@ -49,6 +49,9 @@ pub enum Command {
         /// Also show why each dependency exists.
         #[arg(short, long)]
         long: bool,
+        /// List the stacks of this Cloud Assembly directory instead of synthesizing the app.
+        #[arg(long, value_name = "DIR")]
+        app: Option<PathBuf>,
     },
     /// Deploy, diff, destroy and bootstrap (needs the `deploy` feature).
     #[cfg(feature = "deploy")]
@@ -175,13 +178,18 @@ fn execute(cli: Cli, build: &dyn Fn(&App)) -> Result<ExitCode, String> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::List { long } => {
-            // Listing needs no Lambda code: skip bundling, as the CDK CLI's `ls` does.
-            let mut context = context;
-            context
-                .entry(crate::aws::lambda::BUNDLING_STACKS_CONTEXT.to_owned())
-                .or_insert_with(|| serde_json::json!([]));
-            let assembly = synth_app(build, context, &outdir)?;
+        Command::List { long, app } => {
+            let assembly = match app {
+                Some(dir) => CloudAssembly::read(&dir).map_err(|e| e.to_string())?,
+                None => {
+                    // Listing needs no Lambda code: skip bundling, as the CDK CLI's `ls` does.
+                    let mut context = context;
+                    context
+                        .entry(crate::aws::lambda::BUNDLING_STACKS_CONTEXT.to_owned())
+                        .or_insert_with(|| serde_json::json!([]));
+                    synth_app(build, context, &outdir)?
+                }
+            };
             for s in &assembly.synthesis.stacks {
                 if s.dependencies.is_empty() {
                     println!("{}", s.artifact_id);

@@ -1234,3 +1234,142 @@ fn without_credentials_deploy_fails_in_one_line_before_anything() {
     }
     assert!(!dir.path().join("cdk.out").exists(), "nothing synthesized or uploaded");
 }
+
+/// Set in the child process of the two-process test: the assembly directory, then the region.
+const PRESYNTHESIZED_CHILD: &str = "CONSTRUCTS_TEST_PRESYNTHESIZED_CHILD";
+
+/// The second process of [`synth_then_deploy_app_dir_from_a_second_process_builds_nothing`]:
+/// does nothing unless that test runs it. The CLI on the assembly directory; building the app panics.
+#[test]
+fn presynthesized_child() {
+    use constructs::cli::{run_with, Cli};
+    use std::process::ExitCode;
+    let Ok(spec) = std::env::var(PRESYNTHESIZED_CHILD) else {
+        return;
+    };
+    let (dir, region) = spec.split_once('|').expect("DIR|REGION");
+    let mut code = 0;
+    for command in ["list", "deploy", "diff"] {
+        let mut argv = vec!["app", command, "--app", dir];
+        if command != "list" {
+            argv.extend(["--region", region]);
+        }
+        match command {
+            "deploy" => argv.extend(["--all", "--require-approval", "never"]),
+            "diff" => argv.push("--fail"),
+            _ => {}
+        }
+        let cli = Cli::try_parse_from(argv).expect("arguments");
+        let result = run_with(cli, &|_: &App| panic!("--app must not build the app"));
+        if result != ExitCode::SUCCESS {
+            eprintln!("child: {command} failed");
+            code = 1;
+        }
+    }
+    std::process::exit(code);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn synth_then_deploy_app_dir_from_a_second_process_builds_nothing() {
+    if harness().is_none() {
+        return;
+    }
+    let f = Fixture::new("me-central-1", "Presynth");
+    deployer(f.region)
+        .await
+        .bootstrap(true)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (_dir, assembly) = f.synth(&V1);
+    let out = std::process::Command::new(std::env::current_exe().expect("test binary"))
+        .args(["--exact", "deploy::presynthesized_child", "--nocapture"])
+        .env(
+            PRESYNTHESIZED_CHILD,
+            format!("{}|{}", assembly.directory.display(), f.region),
+        )
+        .env("CONSTRUCTS_POLL_MS", "50")
+        .output()
+        .expect("run the child");
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    // list: the stacks in dependency order, from the manifest
+    let network = stdout.find(&f.name("Network")).expect("Network listed");
+    let app_line = stdout
+        .find(&format!("{} (depends on", f.name("App")))
+        .expect("App listed with its dependencies");
+    assert!(network < app_line, "{stdout}");
+    assert!(
+        stdout.contains("Number of stacks with differences: 0"),
+        "diff after deploy: {stdout}"
+    );
+    let cfn = cloudformation(f.region).await;
+    for stack in ["Network", "Functions", "App"] {
+        assert_eq!(
+            status(&cfn, &f.name(stack)).await.as_deref(),
+            Some("CREATE_COMPLETE"),
+            "{stack}: {stderr}"
+        );
+    }
+}
+
+/// The AWS CDK's own assembly of the seed app (`tests/it/fixtures/cdk-seed001`, schema 55).
+fn cdk_fixture() -> std::path::PathBuf {
+    support::workspace().join("tests/it/fixtures/cdk-seed001")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_aws_cdks_assembly_of_the_seed_is_read_and_deploys_with_app_dir() {
+    let read = constructs::core::CloudAssembly::read(&cdk_fixture()).unwrap_or_else(|e| panic!("{e}"));
+    let ids: Vec<&str> = read.synthesis.stacks.iter().map(|s| s.artifact_id.as_str()).collect();
+    assert_eq!(ids.len(), 4, "{ids:?}");
+    let position = |id: &str| ids.iter().position(|i| *i == id).unwrap_or(usize::MAX);
+    for machine in ["WebAppStartStateMachineStack", "WebAppStopStateMachineStack"] {
+        assert!(position("LambdaFunctionsStack") < position(machine), "{ids:?}");
+        let stack = read.stack(machine).expect("machine stack");
+        assert!(
+            stack.dependencies.iter().all(|d| ids.contains(&d.as_str())),
+            "{:?}",
+            stack.dependencies
+        );
+    }
+    let web = read.stack("WebAppStack").expect("WebAppStack");
+    assert_eq!(web.environment.account.as_deref(), Some("123456789012"));
+    assert_eq!(web.environment.region.as_deref(), Some("ap-northeast-1"));
+    assert!(web.template["Resources"].as_object().is_some_and(|r| r.len() > 40));
+
+    if harness().is_none() {
+        return;
+    }
+    // The fixture has no `asset.*` directories (Node.js bundles): any content will do on the harness.
+    let dir = tempfile::tempdir().expect("temp dir");
+    for entry in std::fs::read_dir(cdk_fixture()).expect("fixture") {
+        let path = entry.expect("entry").path();
+        std::fs::copy(&path, dir.path().join(path.file_name().expect("name"))).expect("copy");
+    }
+    for s in &read.synthesis.stacks {
+        let manifest: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.path().join(format!("{}.assets.json", s.artifact_id))).expect("assets"),
+        )
+        .expect("JSON");
+        for file in manifest["files"].as_object().into_iter().flat_map(|f| f.values()) {
+            let source = dir.path().join(file["source"]["path"].as_str().expect("path"));
+            if file["source"]["packaging"] == "zip" && !source.exists() {
+                std::fs::create_dir_all(&source).expect("asset dir");
+                std::fs::write(source.join("index.js"), "exports.handler = async () => ({});").expect("handler");
+            }
+        }
+    }
+    let region = "ap-southeast-4";
+    let d = deployer(region).await;
+    d.bootstrap(true).await.unwrap_or_else(|e| panic!("{e}"));
+    let assembly = constructs::core::CloudAssembly::read(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    let report = d.deploy(&assembly, &all()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(report.is_success(), "{report}");
+    assert!(
+        report.assets_uploaded >= 15,
+        "the Lambda bundles and templates: {report}"
+    );
+}

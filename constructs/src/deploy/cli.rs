@@ -5,6 +5,7 @@
 //! operations CloudFormation already started go on; the next deploy picks up
 //! from the stacks' real state).
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
@@ -32,6 +33,10 @@ pub struct AwsArgs {
 /// Arguments of `deploy`.
 #[derive(Debug, Args)]
 pub struct DeployArgs {
+    /// Deploy this Cloud Assembly directory (e.g. `cdk.out` from an earlier `synth`, or the AWS CDK's)
+    /// instead of synthesizing the app.
+    #[arg(long, value_name = "DIR")]
+    pub app: Option<PathBuf>,
     /// Stacks to deploy (artifact ids or stack names, `*` wildcards), with the stacks they depend on.
     pub stacks: Vec<String>,
     /// Deploy every stack.
@@ -64,6 +69,9 @@ pub struct DeployArgs {
 /// Arguments of `diff`.
 #[derive(Debug, Args)]
 pub struct DiffArgs {
+    /// Compare this Cloud Assembly directory instead of synthesizing the app.
+    #[arg(long, value_name = "DIR")]
+    pub app: Option<PathBuf>,
     /// Stacks to compare (default: all).
     pub stacks: Vec<String>,
     /// Exit with 1 when there are differences.
@@ -77,6 +85,9 @@ pub struct DiffArgs {
 /// Arguments of `destroy`.
 #[derive(Debug, Args)]
 pub struct DestroyArgs {
+    /// Destroy the stacks of this Cloud Assembly directory instead of synthesizing the app.
+    #[arg(long, value_name = "DIR")]
+    pub app: Option<PathBuf>,
     /// Stacks to delete, with the stacks that depend on them.
     pub stacks: Vec<String>,
     /// Delete every stack.
@@ -152,6 +163,14 @@ pub fn execute(cmd: DeployCommand, synth: &dyn Fn() -> Result<CloudAssembly, Str
     result
 }
 
+/// The assembly in `app` (read, never rebuilt), else the app synthesized.
+fn assembly(app: Option<&Path>, synth: &dyn Fn() -> Result<CloudAssembly, String>) -> Result<CloudAssembly, String> {
+    match app {
+        Some(dir) => CloudAssembly::read(dir).map_err(|e| e.to_string()),
+        None => synth(),
+    }
+}
+
 async fn run(cmd: DeployCommand, synth: &dyn Fn() -> Result<CloudAssembly, String>) -> Result<ExitCode, String> {
     let aws = cmd.aws();
     let verbose = aws.verbose;
@@ -172,7 +191,7 @@ async fn run(cmd: DeployCommand, synth: &dyn Fn() -> Result<CloudAssembly, Strin
             ExitCode::SUCCESS
         }
         DeployCommand::Deploy(a) => {
-            let assembly = synth()?;
+            let assembly = assembly(a.app.as_deref(), synth)?;
             let options = DeployOptions {
                 selection: Selection {
                     stacks: a.stacks,
@@ -195,7 +214,7 @@ async fn run(cmd: DeployCommand, synth: &dyn Fn() -> Result<CloudAssembly, Strin
             }
         }
         DeployCommand::Diff(a) => {
-            let assembly = synth()?;
+            let assembly = assembly(a.app.as_deref(), synth)?;
             let selection = Selection {
                 stacks: a.stacks,
                 ..Default::default()
@@ -213,7 +232,7 @@ async fn run(cmd: DeployCommand, synth: &dyn Fn() -> Result<CloudAssembly, Strin
             }
         }
         DeployCommand::Destroy(a) => {
-            let assembly = synth()?;
+            let assembly = assembly(a.app.as_deref(), synth)?;
             let options = DestroyOptions {
                 selection: Selection {
                     stacks: a.stacks,
