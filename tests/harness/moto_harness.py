@@ -62,6 +62,8 @@ like the real service in the places an orchestrating deploy tool depends on:
   P18 change sets carry Replacement (True/False/Conditional) and Details[].Target.RequiresRecreation per
       changed property, from the registry schemas' createOnlyProperties (cfn-lint's copy, a moto dependency)
       (moto: Action, LogicalResourceId and ResourceType only).
+  P19 AssumeRole of a role that does not exist fails with AccessDenied, as real STS does (moto: anyone assumes
+      anything); MOTO_HARNESS_LENIENT_ASSUME_ROLE=1 at start restores moto's behaviour.
 """
 from __future__ import annotations
 
@@ -1080,6 +1082,38 @@ def apply_patches() -> None:  # noqa: C901 - one place on purpose
         return out
 
     cfm.ChangeSet.diff = change_set_diff
+
+    # ---------------------------------------------------------------- P19 AssumeRole of a missing role fails
+    # Real STS answers AccessDenied when the role does not exist (so a deploy tool's fallback from the CDK's
+    # bootstrap roles to the caller's credentials can be tested); moto lets anyone assume any ARN.
+    # MOTO_HARNESS_LENIENT_ASSUME_ROLE=1 restores moto's behaviour.
+    if os.environ.get("MOTO_HARNESS_LENIENT_ASSUME_ROLE") != "1":
+        from moto.iam.models import iam_backends
+        from moto.sts.exceptions import STSClientError
+        from moto.sts.models import STSBackend
+
+        _orig_assume_role = STSBackend.assume_role
+
+        def assume_role(self, region_name, role_session_name, role_arn, policy, duration, external_id):
+            parts = (role_arn or "").split(":")
+            account = parts[4] if len(parts) > 5 else ""
+            name = parts[5].split("/")[-1] if len(parts) > 5 and parts[5].startswith("role/") else None
+            partition = parts[1] if len(parts) > 1 else "aws"
+            exists = False
+            if name and account:
+                try:
+                    iam_backends[account][partition if partition != "aws" else "global"].get_role(name)
+                    exists = True
+                except Exception:  # noqa: BLE001 - NotFoundException, or an unknown account/partition
+                    exists = False
+            if not exists:
+                raise STSClientError(
+                    "AccessDenied",
+                    f"User: arn:{partition}:iam::{self.account_id}:user/moto is not authorized to perform: "
+                    f"sts:AssumeRole on resource: {role_arn}")
+            return _orig_assume_role(self, region_name, role_session_name, role_arn, policy, duration, external_id)
+
+        STSBackend.assume_role = assume_role
 
 
 def main() -> int:

@@ -183,6 +183,14 @@ def main() -> int:
           and q_change.get("Action") == "Remove", changes)
     cfn.delete_change_set(ChangeSetName=cs["Id"])
 
+    # P19 AssumeRole of a missing role -> AccessDenied; of an existing role -> credentials
+    sts = session.client("sts", endpoint_url=endpoint)
+    missing_arn = f"arn:aws:iam::123456789012:role/{run}-missing"
+    msg = refused(lambda: sts.assume_role(RoleArn=missing_arn, RoleSessionName="checks"))
+    assumed = sts.assume_role(RoleArn=role, RoleSessionName="checks").get("Credentials", {})
+    check("P19 AssumeRole of a missing role -> AccessDenied",
+          msg is not None and msg.startswith("AccessDenied") and bool(assumed.get("AccessKeyId")), (msg, assumed))
+
     req = urllib.request.Request(f"{endpoint}/moto-api/config")
     config = json.loads(urllib.request.urlopen(req).read())
     check("config: Lambda invocations without Docker", config.get("lambda", {}).get("use_docker") is False, config)
