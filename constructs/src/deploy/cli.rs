@@ -11,8 +11,8 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 
 use super::{
-    AllowReplacement, ConnectOptions, DeployOptions, Deployer, DestroyOptions, ParameterValue, RequireApproval,
-    Selection,
+    AllowReplacement, BootstrapOptions, ConnectOptions, DeployOptions, Deployer, DestroyOptions, ParameterValue,
+    RequireApproval, Selection,
 };
 use crate::core::CloudAssembly;
 
@@ -110,6 +110,19 @@ pub struct DestroyArgs {
 /// Arguments of `bootstrap`.
 #[derive(Debug, Args)]
 pub struct BootstrapArgs {
+    /// An account that may deploy into this environment through its deploy role (repeatable).
+    #[arg(long, value_name = "ACCOUNT")]
+    pub trust: Vec<String>,
+    /// An account that may only look up context through its lookup role (repeatable).
+    #[arg(long, value_name = "ACCOUNT")]
+    pub trust_for_lookup: Vec<String>,
+    /// Managed policy ARNs of the role CloudFormation deploys as (comma-separated or repeated).
+    /// Default: AdministratorAccess, refused together with --trust.
+    #[arg(long, value_name = "ARN", value_delimiter = ',')]
+    pub cloudformation_execution_policies: Vec<String>,
+    /// Protect the bootstrap stack from deletion.
+    #[arg(long)]
+    pub termination_protection: bool,
     /// Where and as whom.
     #[command(flatten)]
     pub aws: AwsArgs,
@@ -182,8 +195,17 @@ async fn run(cmd: DeployCommand, synth: &dyn Fn() -> Result<CloudAssembly, Strin
     .await
     .map_err(|e| e.to_string())?;
     let code = match cmd {
-        DeployCommand::Bootstrap(_) => {
-            let report = deployer.bootstrap(false).await.map_err(|e| e.to_string())?;
+        DeployCommand::Bootstrap(a) => {
+            let options = BootstrapOptions {
+                trust: a.trust,
+                trust_for_lookup: a.trust_for_lookup,
+                cloudformation_execution_policies: a.cloudformation_execution_policies,
+                termination_protection: a.termination_protection,
+            };
+            let report = deployer
+                .bootstrap_with(&options, false)
+                .await
+                .map_err(|e| e.to_string())?;
             println!("Bootstrap of {}: {:?}", deployer.region(), report.outcome);
             for o in &report.outputs {
                 println!("  {} = {}", o.key, o.value);

@@ -13,7 +13,9 @@ use tokio::task::JoinSet;
 
 use super::assets::{self, AssetJob};
 use super::aws::{url_suffix_of, ApiCallCounts, Clients, ConnectOptions};
-use super::bootstrap::{self, ToolkitInfo, BOOTSTRAP_VERSION, DESCRIPTION_MARK, TOOLKIT_STACK_NAME};
+use super::bootstrap::{
+    self, BootstrapOptions, ToolkitInfo, ADMINISTRATOR_ACCESS, BOOTSTRAP_VERSION, DESCRIPTION_MARK, TOOLKIT_STACK_NAME,
+};
 use super::diff::{diff_templates, StackDiff};
 use super::error::DeployError;
 use super::exports::{exports_at_risk, importers, ExportConflict};
@@ -401,10 +403,26 @@ impl Deployer {
     /// Creates or updates the bootstrap stack (`CDKToolkit`); see [`super::bootstrap`].
     /// An environment bootstrapped by the CDK CLI is left as it is.
     pub async fn bootstrap(&self, quiet: bool) -> Result<BootstrapReport, DeployError> {
+        self.bootstrap_with(&BootstrapOptions::default(), quiet).await
+    }
+
+    /// [`Deployer::bootstrap`] with `cdk bootstrap`'s options (trusted accounts,
+    /// the execution role's policies, termination protection).
+    pub async fn bootstrap_with(
+        &self,
+        options: &BootstrapOptions,
+        quiet: bool,
+    ) -> Result<BootstrapReport, DeployError> {
         let before = self.api_calls();
         let run = self.run(quiet);
         let c = &self.clients;
-        let template = bootstrap::template(!c.plain_http_s3);
+        let template = bootstrap::template(!c.plain_http_s3, options).map_err(DeployError::BootstrapOptions)?;
+        if options.cloudformation_execution_policies.is_empty() {
+            run.progress.line(format!(
+                "{TOOLKIT_STACK_NAME}: the execution role CloudFormation deploys with gets {ADMINISTRATOR_ACCESS} \
+                 (the CDK's default; --cloudformation-execution-policies names others)"
+            ));
+        }
         let template_text = to_cdk_json(&template);
         let mut deployed = describe(c, TOOLKIT_STACK_NAME, TOOLKIT_STACK_NAME).await?;
         if let Some(d) = deployed.take() {
@@ -454,7 +472,7 @@ impl Deployer {
             template_url: None,
             parameters: BTreeMap::new(),
             tags: BTreeMap::new(),
-            termination_protection: false,
+            termination_protection: options.termination_protection,
             deployed,
             deployed_template,
             allow_replacement: AllowReplacement::default(),

@@ -172,6 +172,9 @@ pub enum DeployError {
         /// The refused replacements and deletions.
         refused: Vec<RefusedChange>,
     },
+    /// The bootstrap options contradict each other.
+    #[error("bootstrap: {0}")]
+    BootstrapOptions(String),
     /// The user did not confirm the destroy.
     #[error("destroy cancelled: nothing was deleted")]
     NotConfirmed,
