@@ -99,12 +99,28 @@ pub struct StackProperties {
     /// The role to deploy with (the CDK bootstrap's deploy role).
     #[serde(default)]
     pub assume_role_arn: Option<String>,
+    /// The external id to assume it with.
+    #[serde(default)]
+    pub assume_role_external_id: Option<String>,
     /// The role CloudFormation runs as.
     #[serde(default)]
     pub cloud_formation_execution_role_arn: Option<String>,
     /// The bootstrap version the stack needs.
     #[serde(default)]
     pub requires_bootstrap_stack_version: Option<u32>,
+}
+
+impl AssemblyManifest {
+    /// Reads `manifest.json` of an assembly directory.
+    pub fn read(dir: &Path) -> Result<AssemblyManifest, ReadAssemblyError> {
+        read_json(&dir.join("manifest.json"))
+    }
+
+    /// The properties of the stack artifact `id`, when it is one and they parse.
+    pub fn stack_properties(&self, id: &str) -> Option<StackProperties> {
+        let artifact = self.artifacts.get(id)?;
+        serde_json::from_value(artifact.properties.clone()?).ok()
+    }
 }
 
 fn invalid(path: &Path, message: impl Into<String>) -> ReadAssemblyError {

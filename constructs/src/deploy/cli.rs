@@ -61,6 +61,9 @@ pub struct DeployArgs {
     /// although its removal policy does not allow it. Repeatable.
     #[arg(long, value_name = "LOGICAL_ID|all")]
     pub allow_replacement: Vec<String>,
+    /// The role CloudFormation deploys every stack as, instead of the bootstrap's execution role.
+    #[arg(long, value_name = "ARN")]
+    pub role_arn: Option<String>,
     /// Where and as whom.
     #[command(flatten)]
     pub aws: AwsArgs,
@@ -225,6 +228,7 @@ async fn run(cmd: DeployCommand, synth: &dyn Fn() -> Result<CloudAssembly, Strin
                 parameters: a.parameters,
                 require_approval: a.require_approval,
                 allow_replacement: AllowReplacement(a.allow_replacement),
+                role_arn: a.role_arn,
                 quiet: false,
             };
             let report = deployer.deploy(&assembly, &options).await.map_err(|e| e.to_string())?;

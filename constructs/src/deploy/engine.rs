@@ -27,7 +27,7 @@ use super::stack::{
     get_template, resource_count, wait_until_settled, DeployedStack, Review, Run, StackJob, StackOutcome, StackOutput,
     TEMPLATE_BODY_LIMIT,
 };
-use crate::core::{to_cdk_json, CloudAssembly, SynthesizedStack, REQUIRED_BOOTSTRAP_VERSION};
+use crate::core::{to_cdk_json, AssemblyManifest, CloudAssembly, SynthesizedStack, REQUIRED_BOOTSTRAP_VERSION};
 
 /// When security-relevant changes need a yes on stdin before the deploy goes on.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -92,6 +92,9 @@ pub struct DeployOptions {
     /// Stateful resources that may be replaced or deleted although their
     /// removal policy does not say so (logical ids, or `all`). Default: none.
     pub allow_replacement: AllowReplacement,
+    /// The role CloudFormation runs as for every stack (`--role-arn`), instead
+    /// of the assembly's `cloudFormationExecutionRoleArn`. Default: none.
+    pub role_arn: Option<String>,
     /// Print nothing (the report still says everything). Default: false.
     pub quiet: bool,
 }
@@ -105,6 +108,7 @@ impl Default for DeployOptions {
             parameters: Vec::new(),
             require_approval: RequireApproval::default(),
             allow_replacement: AllowReplacement::default(),
+            role_arn: None,
             quiet: false,
         }
     }
@@ -325,6 +329,27 @@ struct Plan {
     skip: bool,
     /// The change set created before any stack deployed, when the stack exists.
     review: Option<Review>,
+    /// The assembly's deploy role (`assumeRoleArn`, placeholders unresolved) and its external id.
+    deploy_role: Option<(String, Option<String>)>,
+    /// The assembly's `cloudFormationExecutionRoleArn` (placeholders unresolved).
+    execution_role: Option<String>,
+    /// The stack's account when pinned.
+    account: Option<String>,
+    /// Clients acting as the deploy role, when it was assumed.
+    clients: Option<Clients>,
+}
+
+impl Plan {
+    /// The run of this stack: with its deploy role's clients when assumed.
+    fn run(&self, run: &Run) -> Run {
+        match &self.clients {
+            Some(clients) => Run {
+                clients: clients.clone(),
+                progress: run.progress.clone(),
+            },
+            None => run.clone(),
+        }
+    }
 }
 
 fn read_stack_file(dir: &Path, stack: &SynthesizedStack) -> Result<String, DeployError> {
@@ -476,6 +501,7 @@ impl Deployer {
             deployed,
             deployed_template,
             allow_replacement: AllowReplacement::default(),
+            execution_role: None,
         };
         let (outcome, outputs) = if can_skip(&job, job.deployed_template.as_ref()) {
             run.progress.line(format!(
@@ -538,6 +564,7 @@ impl Deployer {
         let run = self.run(options.quiet);
         let selected = graph::select(assembly, &options.selection, Expand::Upstream)?;
         let mut plans = self.plan(assembly, &selected, options)?;
+        self.assume_roles(&run, &mut plans, options.role_arn.is_some()).await?;
         self.preflight(&run, &mut plans, options.force).await?;
         self.check_exports(&plans).await?;
         self.approve(&run, &plans, options.require_approval).await?;
@@ -545,13 +572,14 @@ impl Deployer {
         self.review(&run, &mut plans).await?;
 
         let nodes = graph::nodes(&selected, false);
-        let jobs: Vec<(StackJob, bool, Option<Review>)> =
-            plans.into_iter().map(|p| (p.job, p.skip, p.review)).collect();
+        let jobs: Vec<(Run, StackJob, bool, Option<Review>)> = plans
+            .into_iter()
+            .map(|p| (p.run(&run), p.job, p.skip, p.review))
+            .collect();
         // Which stacks changed: a stack reviewed before its dependencies changed gets a fresh change set.
         let changed = Arc::new(Mutex::new(vec![false; jobs.len()]));
         let (results, finished) = graph::run(&nodes, options.concurrency, |i| {
-            let run = run.clone();
-            let (job, skip, mut review) = jobs[i].clone();
+            let (run, job, skip, mut review) = jobs[i].clone();
             let upstream_changed = {
                 let changed = changed.lock().unwrap_or_else(PoisonError::into_inner);
                 nodes[i].after.iter().any(|&d| changed[d])
@@ -625,6 +653,7 @@ impl Deployer {
         options: &DeployOptions,
     ) -> Result<Vec<Plan>, DeployError> {
         let tags = manifest_tags(&assembly.directory);
+        let manifest = AssemblyManifest::read(&assembly.directory).ok();
         let mut unknown: Vec<String> = options
             .parameters
             .iter()
@@ -669,6 +698,7 @@ impl Deployer {
                 .map(|p| (p.key.clone(), p.value.clone()))
                 .collect();
             let assets = assets::read_manifest(&assembly.directory, &s.artifact_id)?;
+            let properties = manifest.as_ref().and_then(|m| m.stack_properties(&s.artifact_id));
             let template_file = format!("{}.template.json", s.artifact_id);
             let template_asset = assets.iter().position(|a| {
                 a.source
@@ -688,14 +718,76 @@ impl Deployer {
                     deployed: None,
                     deployed_template: None,
                     allow_replacement: options.allow_replacement.clone(),
+                    execution_role: options.role_arn.clone(),
                 },
                 assets,
                 template_asset,
                 skip: false,
                 review: None,
+                deploy_role: properties
+                    .as_ref()
+                    .and_then(|p| Some((p.assume_role_arn.clone()?, p.assume_role_external_id.clone()))),
+                execution_role: properties.and_then(|p| p.cloud_formation_execution_role_arn),
+                account: s.environment.account.clone(),
+                clients: None,
             });
         }
         Ok(plans)
+    }
+
+    /// Assumes each stack's deploy role (the assembly's `assumeRoleArn`, for
+    /// the stack's account and region), as the CDK CLI does, and takes its
+    /// execution role for the change sets (unless `--role-arn` forces one).
+    /// A role that cannot be assumed (not bootstrapped with roles, no
+    /// permission) leaves the stack to the current credentials, with a warning.
+    async fn assume_roles(&self, run: &Run, plans: &mut [Plan], forced: bool) -> Result<(), DeployError> {
+        let c = &self.clients;
+        let partition = c.partition();
+        let mut caller: Option<String> = None;
+        let mut assumed: HashMap<String, Result<Clients, String>> = HashMap::new();
+        for p in plans.iter_mut() {
+            let Some((arn, external_id)) = p.deploy_role.clone() else {
+                continue;
+            };
+            let account = match (&p.account, &caller) {
+                (Some(a), _) | (None, Some(a)) => a.clone(),
+                (None, None) => {
+                    let id = c
+                        .sts
+                        .get_caller_identity()
+                        .send()
+                        .await
+                        .map_err(|e| DeployError::aws("STS.GetCallerIdentity", None, &e))?;
+                    let a = id.account().unwrap_or_default().to_owned();
+                    caller = Some(a.clone());
+                    a
+                }
+            };
+            let resolve = |text: &str| {
+                text.replace("${AWS::AccountId}", &account)
+                    .replace("${AWS::Region}", &c.region)
+                    .replace("${AWS::Partition}", partition)
+            };
+            let arn = resolve(&arn);
+            if !assumed.contains_key(&arn) {
+                let result = c.assume(&arn, external_id.as_deref()).await;
+                if let Err(reason) = &result {
+                    run.progress.line(format!(
+                        "⚠️  {}: could not assume the deploy role {arn} ({reason}); deploying with the current \
+                         credentials (bootstrap the environment for the CDK's roles)",
+                        p.job.display
+                    ));
+                }
+                assumed.insert(arn.clone(), result);
+            }
+            if let Some(Ok(clients)) = assumed.get(&arn) {
+                p.clients = Some(clients.clone());
+                if !forced {
+                    p.job.execution_role = p.execution_role.as_deref().map(resolve);
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Looks up every stack (DescribeStacks, and GetTemplate when deployed),
@@ -703,7 +795,7 @@ impl Deployer {
     async fn preflight(&self, run: &Run, plans: &mut [Plan], force: bool) -> Result<(), DeployError> {
         let mut tasks = JoinSet::new();
         for (i, p) in plans.iter().enumerate() {
-            let run = run.clone();
+            let run = p.run(run);
             let (name, display) = (p.job.stack_name.clone(), p.job.display.clone());
             tasks.spawn(async move {
                 let c = &run.clients;
@@ -821,7 +913,7 @@ impl Deployer {
             if p.skip || !p.job.deployed.as_ref().is_some_and(DeployedStack::is_stable) {
                 continue;
             }
-            let (run, job) = (run.clone(), p.job.clone());
+            let (run, job) = (p.run(run), p.job.clone());
             tasks.spawn(async move { (i, create_change_set(&run, &job).await) });
         }
         let mut refusal = None;
@@ -840,7 +932,7 @@ impl Deployer {
             let Some(review) = p.review.as_ref().filter(|_| refusal.is_none()) else {
                 continue;
             };
-            if let Err(e) = check_review(run, &p.job, review).await {
+            if let Err(e) = check_review(&p.run(run), &p.job, review).await {
                 // check_review deleted its change set.
                 p.review = None;
                 refusal = Some(e);
@@ -849,7 +941,7 @@ impl Deployer {
         let Some(err) = refusal else { return Ok(()) };
         for p in plans.iter_mut() {
             if let Some(r) = p.review.take().filter(|r| r.changes.is_some()) {
-                delete_change_set(run, &p.job.display, &r.change_set).await?;
+                delete_change_set(&p.run(run), &p.job.display, &r.change_set).await?;
             }
         }
         Err(err)

@@ -18,9 +18,12 @@
 //! - [`Deployer::diff`] and [`Deployer::destroy`].
 //!
 //! Credentials, region and endpoint come from aws-config's standard chain
-//! (see [`ConnectOptions`]). The caller's credentials are used directly: the
-//! CDK bootstrap roles named in the assembly (`assumeRoleArn`) are for the
-//! official CDK CLI and are not assumed. Every AWS API call is counted
+//! (see [`ConnectOptions`]). As the CDK CLI does, each stack is deployed as
+//! the deploy role the assembly names (`assumeRoleArn`, resolved for the
+//! stack's account and the region) with the bootstrap's execution role as the
+//! change sets' `RoleARN` (`--role-arn` forces another); when the deploy role
+//! cannot be assumed, the caller's credentials are used, with a warning.
+//! Assets are published with the caller's credentials. Every AWS API call is counted
 //! ([`Deployer::api_calls`], and in each report).
 
 mod assets;

@@ -179,6 +179,8 @@ pub(crate) struct StackJob {
     pub deployed_template: Option<Json>,
     /// Stateful resources the user allows to be replaced or deleted.
     pub allow_replacement: AllowReplacement,
+    /// The role CloudFormation runs as (the change set's `RoleARN`); `None`: the caller's permissions.
+    pub execution_role: Option<String>,
 }
 
 /// How one stack deploy ended.
@@ -324,6 +326,7 @@ pub(crate) async fn create_change_set(run: &Run, job: &StackJob) -> Result<Revie
             .capabilities(Capability::CapabilityIam)
             .capabilities(Capability::CapabilityNamedIam)
             .capabilities(Capability::CapabilityAutoExpand)
+            .set_role_arn(job.execution_role.clone())
             .description("constructs deploy");
         req = match &job.template_url {
             Some(url) => req.template_url(url),
@@ -724,6 +727,7 @@ mod tests {
             termination_protection: false,
             deployed_template: None,
             allow_replacement: AllowReplacement::default(),
+            execution_role: None,
             deployed: Some(DeployedStack {
                 stack_id: "id".into(),
                 status: "UPDATE_COMPLETE".into(),
