@@ -62,6 +62,9 @@ like the real service in the places an orchestrating deploy tool depends on:
   P18 change sets carry Replacement (True/False/Conditional) and Details[].Target.RequiresRecreation per
       changed property, from the registry schemas' createOnlyProperties (cfn-lint's copy, a moto dependency)
       (moto: Action, LogicalResourceId and ResourceType only).
+  P20 DescribeChangeSet / DeleteChangeSet by name look in the given stack; describing a missing change set is
+      ChangeSetNotFound, deleting it succeeds (moto: another stack's change set of the same name, or HTTP 500
+      on delete); ListChangeSets lists the stack's own (moto: the whole region's).
   P19 AssumeRole of a role that does not exist fails with AccessDenied, as real STS does (moto: anyone assumes
       anything); MOTO_HARNESS_LENIENT_ASSUME_ROLE=1 at start restores moto's behaviour.
 """
@@ -1082,6 +1085,48 @@ def apply_patches() -> None:  # noqa: C901 - one place on purpose
         return out
 
     cfm.ChangeSet.diff = change_set_diff
+
+    # ---------------------------------------------------------------- P20 change sets by name within a stack
+    # DescribeChangeSet / DeleteChangeSet by name look in the stack given (moto: the first change set of that
+    # name in the region, another stack's "cdk-deploy-change-set"); describing a missing one is
+    # ChangeSetNotFound, deleting it succeeds, as AWS answers (moto: DeleteChangeSet crashed with HTTP 500,
+    # which the CDK CLI's bootstrap hits); ListChangeSets lists the stack's own (moto: the region's).
+    from moto.cloudformation.exceptions import CloudFormationError
+
+    class ChangeSetNotFound(CloudFormationError):
+        code = "ChangeSetNotFound"
+
+    def find_change_set(be, name, stack_name):
+        cs = be.change_sets.get(name)
+        if cs is None:
+            matches = [c for c in be.change_sets.values() if c.change_set_name == name
+                       and (not stack_name or stack_name in (c.stack_name, c.stack_id))]
+            cs = matches[-1] if matches else None
+        if cs is None:
+            raise ChangeSetNotFound(f"ChangeSet [{name}] does not exist")
+        return cs
+
+    def describe_change_set_resp(self):
+        cs = find_change_set(self.cloudformation_backend, self._get_param("ChangeSetName"), self._get_param("StackName"))
+        return ActionResult(cs)
+
+    def delete_change_set_resp(self):
+        be = self.cloudformation_backend
+        try:
+            cs = find_change_set(be, self._get_param("ChangeSetName"), self._get_param("StackName"))
+        except ChangeSetNotFound:
+            return ActionResult({})  # as AWS: deleting a change set that is not there succeeds
+        del be.change_sets[cs.change_set_id]
+        return ActionResult({})
+
+    def list_change_sets_resp(self):
+        stack_name = self._get_param("StackName")
+        return ActionResult({"Summaries": [c for c in self.cloudformation_backend.change_sets.values()
+                                           if stack_name in (c.stack_name, c.stack_id)]})
+
+    cfr.CloudFormationResponse.describe_change_set = describe_change_set_resp
+    cfr.CloudFormationResponse.delete_change_set = delete_change_set_resp
+    cfr.CloudFormationResponse.list_change_sets = list_change_sets_resp
 
     # ---------------------------------------------------------------- P19 AssumeRole of a missing role fails
     # Real STS answers AccessDenied when the role does not exist (so a deploy tool's fallback from the CDK's

@@ -183,6 +183,23 @@ def main() -> int:
           and q_change.get("Action") == "Remove", changes)
     cfn.delete_change_set(ChangeSetName=cs["Id"])
 
+    # P20 change sets by name within a stack; describing a missing one is ChangeSetNotFound, deleting it succeeds
+    msg = refused(lambda: cfn.describe_change_set(StackName=repl, ChangeSetName="no-such-change-set"))
+    deleted_missing = refused(lambda: cfn.delete_change_set(StackName=repl, ChangeSetName="no-such-change-set"))
+    for stack in (a, repl):
+        cfn.create_change_set(StackName=stack, ChangeSetName="same-name", ChangeSetType="UPDATE",
+                              TemplateBody=json.dumps({"Resources": {"Extra": {"Type": "AWS::SNS::Topic",
+                                                                                "Properties": {"DisplayName": stack}}}}))
+    described = cfn.describe_change_set(StackName=repl, ChangeSetName="same-name")
+    listed = [c["StackName"] for c in cfn.list_change_sets(StackName=repl)["Summaries"]]
+    cfn.delete_change_set(StackName=repl, ChangeSetName="same-name")
+    left = [c["ChangeSetName"] for c in cfn.list_change_sets(StackName=a)["Summaries"]]
+    check("P20 change sets by name within their stack; missing -> ChangeSetNotFound",
+          msg is not None and msg.startswith("ChangeSetNotFound") and deleted_missing is None
+          and described["StackName"] == repl
+          and set(listed) == {repl} and "same-name" in left, (msg, deleted_missing, described.get("StackName"), listed, left))
+    cfn.delete_change_set(StackName=a, ChangeSetName="same-name")
+
     # P19 AssumeRole of a missing role -> AccessDenied; of an existing role -> credentials
     sts = session.client("sts", endpoint_url=endpoint)
     missing_arn = f"arn:aws:iam::123456789012:role/{run}-missing"

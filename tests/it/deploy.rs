@@ -1434,3 +1434,161 @@ async fn the_aws_cdks_assembly_of_the_seed_is_read_and_deploys_with_app_dir() {
         );
     }
 }
+
+/// Runs the official CDK CLI against the harness; `None` when it is not installed.
+fn official_cdk(args: &[&str], dir: &Path, region: &str) -> Option<std::process::Output> {
+    let cdk = support::tool("cdk")?;
+    Some(
+        std::process::Command::new(cdk)
+            .args(args)
+            .current_dir(dir)
+            .env("AWS_REGION", region)
+            .env("AWS_DEFAULT_REGION", region)
+            // The CLI builds each change set's TemplateURL from this S3 endpoint; the harness's
+            // CloudFormation reads only AWS-style S3 URLs (tests/harness/README.md).
+            .env(
+                "AWS_ENDPOINT_URL_S3_FOR_CLOUDFORMATION",
+                format!("https://s3.{region}.amazonaws.com"),
+            )
+            .env("CDK_DISABLE_VERSION_CHECK", "true")
+            .env("CDK_DISABLE_CLI_TELEMETRY", "true")
+            .env("CI", "true")
+            .output()
+            .expect("cdk runs"),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_official_cli_deploys_our_assembly_into_our_bootstrap_assuming_its_roles() {
+    if harness().is_none() {
+        return;
+    }
+    let f = Fixture::new("il-central-1", "OfficialCli");
+    deployer(f.region)
+        .await
+        .bootstrap(true)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (dir, assembly) = f.synth(&V1);
+    let Some(out) = official_cdk(
+        &[
+            "deploy",
+            "--app",
+            &assembly.directory.to_string_lossy(),
+            "--all",
+            "--require-approval",
+            "never",
+        ],
+        dir.path(),
+        f.region,
+    ) else {
+        assert!(!support::tools_required(), "the aws-cdk CLI is required (npm ci)");
+        return;
+    };
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    // With the harness's strict AssumeRole, a missing role would have been reported and fallen back.
+    assert!(!stderr.contains("Could not assume"), "{stderr}");
+    let cfn = cloudformation(f.region).await;
+    for stack in ["Network", "Functions", "App"] {
+        assert_eq!(
+            status(&cfn, &f.name(stack)).await.as_deref(),
+            Some("CREATE_COMPLETE"),
+            "{stack}: {stderr}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cdk_bootstrap_upgrades_ours_in_place_and_our_deploy_uses_its_roles() {
+    if harness().is_none() {
+        return;
+    }
+    let f = Fixture::new("ca-west-1", "CdkBootstrapped");
+    let d = deployer(f.region).await;
+    d.bootstrap(true).await.unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some(out) = official_cdk(
+        &["bootstrap", &format!("aws://123456789012/{}", f.region)],
+        dir.path(),
+        f.region,
+    ) else {
+        assert!(!support::tools_required(), "the aws-cdk CLI is required (npm ci)");
+        return;
+    };
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let cfn = cloudformation(f.region).await;
+    let toolkit = cfn
+        .describe_stacks()
+        .stack_name("CDKToolkit")
+        .send()
+        .await
+        .expect("DescribeStacks");
+    let toolkit = toolkit.stacks().first().expect("CDKToolkit");
+    assert_eq!(
+        toolkit.stack_status().map(|s| s.as_str()),
+        Some("UPDATE_COMPLETE"),
+        "updated in place: {stderr}"
+    );
+    let version: u32 = toolkit
+        .outputs()
+        .iter()
+        .find(|o| o.output_key() == Some("BootstrapVersion"))
+        .and_then(|o| o.output_value())
+        .and_then(|v| v.parse().ok())
+        .expect("BootstrapVersion");
+    assert!(version > 8, "the CDK's version is newer than ours: {version}");
+    // Ours now leaves it alone, and deploys through its roles.
+    let again = d.bootstrap(true).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(again.outcome, BootstrapOutcome::LeftAsIs { .. }), "{again:?}");
+    let (_dir, assembly) = f.synth(&V1);
+    // The CDK's bucket policy denies requests without TLS, and the harness speaks plain HTTP: the
+    // asset bucket answers 403, which must come out as one line before anything changed. (A harness
+    // still running from an earlier run has the policy removed already.)
+    let bucket = format!("cdk-hnb659fds-assets-123456789012-{}", f.region);
+    let s3 = s3(f.region).await;
+    if s3.get_bucket_policy().bucket(&bucket).send().await.is_ok() {
+        let before = d.api_calls();
+        let err = d
+            .deploy(&assembly, &all())
+            .await
+            .expect_err("403 from the asset bucket");
+        let calls = d.api_calls().since(&before);
+        let message = err.to_string();
+        assert!(matches!(err, DeployError::AccessDenied { .. }), "{message}");
+        assert!(
+            !message.contains('\n') && message.contains("access denied: S3.") && message.contains(&bucket),
+            "{message}"
+        );
+        assert!(!message.contains("Error {"), "no SDK debug output: {message}");
+        assert_eq!(calls.get("CloudFormation.CreateChangeSet"), 0, "{calls}");
+        s3.delete_bucket_policy()
+            .bucket(&bucket)
+            .send()
+            .await
+            .expect("DeleteBucketPolicy");
+    }
+    let report = d.deploy(&assembly, &all()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(report.is_success(), "{report}");
+    let network = cfn
+        .describe_stacks()
+        .stack_name(f.name("Network"))
+        .send()
+        .await
+        .expect("DescribeStacks");
+    assert_eq!(
+        network.stacks().first().and_then(|s| s.role_arn()),
+        Some(
+            format!(
+                "arn:aws:iam::123456789012:role/cdk-hnb659fds-cfn-exec-role-123456789012-{}",
+                f.region
+            )
+            .as_str()
+        ),
+        "the CDK bootstrap's execution role, passed by our deploy"
+    );
+}

@@ -167,7 +167,7 @@ pub(crate) async fn publish(run: &Run, asset: &AssetJob) -> Result<bool, DeployE
         .send()
         .await
         .map_err(|e| {
-            let base = DeployError::aws_on("S3.ListObjectsV2", Some(&asset.stack), &asset_bucket(asset), &e);
+            let base = s3_error("S3.ListObjectsV2", asset, &e);
             if e.as_service_error().is_some_and(|s| s.is_no_such_bucket()) {
                 asset_error(
                     asset,
@@ -203,8 +203,31 @@ pub(crate) async fn publish(run: &Run, asset: &AssetJob) -> Result<bool, DeployE
         .body(body)
         .send()
         .await
-        .map_err(|e| DeployError::aws_on("S3.PutObject", Some(&asset.stack), &asset_bucket(asset), &e))?;
+        .map_err(|e| s3_error("S3.PutObject", asset, &e))?;
     Ok(true)
+}
+
+/// An S3 error about an asset: a bare HTTP 403 (S3 answers some refusals
+/// without a body, hence without a code) is access denied too.
+fn s3_error<E>(
+    operation: &'static str,
+    asset: &AssetJob,
+    err: &aws_sdk_s3::error::SdkError<E, aws_smithy_runtime_api::http::Response>,
+) -> DeployError
+where
+    E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + 'static,
+{
+    use aws_sdk_s3::error::ProvideErrorMetadata;
+    let status = err.raw_response().map(|r| r.status().as_u16());
+    if err.code().is_none() && status == Some(403) {
+        return DeployError::AccessDenied {
+            stack: Some(asset.stack.clone()),
+            operation,
+            resource: Some(asset_bucket(asset)),
+            message: "HTTP 403 Forbidden".to_owned(),
+        };
+    }
+    DeployError::aws_on(operation, Some(&asset.stack), &asset_bucket(asset), err)
 }
 
 /// The asset bucket as messages name it, with what to check when it refuses a request.
