@@ -41,18 +41,28 @@ pub(crate) struct AssetJob {
     pub key: String,
     /// The destination region, when not the deploy's.
     pub region: Option<String>,
+    /// The role to publish as (`assumeRoleArn`, placeholders until resolved) and its external id.
+    pub assume_role: Option<(String, Option<String>)>,
 }
 
 impl AssetJob {
-    /// True when the bucket or key still has `${AWS::AccountId}`.
+    /// True when the bucket, key or role still has `${AWS::AccountId}`.
     pub fn needs_account(&self) -> bool {
-        self.bucket.contains("${AWS::AccountId}") || self.key.contains("${AWS::AccountId}")
+        let role = self
+            .assume_role
+            .as_ref()
+            .map(|(arn, _)| arn.as_str())
+            .unwrap_or_default();
+        [self.bucket.as_str(), &self.key, role]
+            .iter()
+            .any(|s| s.contains("${AWS::AccountId}"))
     }
 
     /// Fills in the placeholders.
     pub fn resolve(&mut self, account: &str, region: &str, partition: &str) {
         let region = self.region.clone().unwrap_or_else(|| region.to_owned());
-        for s in [&mut self.bucket, &mut self.key] {
+        let role = self.assume_role.as_mut().map(|(arn, _)| arn);
+        for s in [&mut self.bucket, &mut self.key].into_iter().chain(role) {
             *s = s
                 .replace("${AWS::AccountId}", account)
                 .replace("${AWS::Region}", &region)
@@ -139,6 +149,10 @@ pub(crate) fn read_manifest(dir: &Path, artifact_id: &str) -> Result<Vec<AssetJo
                 bucket: field("bucketName")?,
                 key: field("objectKey")?,
                 region: d.get("region").and_then(Json::as_str).map(str::to_owned),
+                assume_role: d.get("assumeRoleArn").and_then(Json::as_str).map(|arn| {
+                    let external_id = d.get("assumeRoleExternalId").and_then(Json::as_str);
+                    (arn.to_owned(), external_id.map(str::to_owned))
+                }),
             });
         }
     }

@@ -958,7 +958,8 @@ impl Deployer {
             return Ok((0, 0));
         };
         let c = &self.clients;
-        let toolkit: Option<ToolkitInfo> = bootstrap::lookup(c).await?;
+        // The environment's bootstrap, seen as the deploy role when it was assumed (it may be another account's).
+        let toolkit: Option<ToolkitInfo> = bootstrap::lookup(&plans[first].run(run).clients).await?;
         let toolkit = match toolkit {
             Some(t) if t.version.is_some_and(|v| v >= REQUIRED_BOOTSTRAP_VERSION) => t,
             other => {
@@ -1022,13 +1023,45 @@ impl Deployer {
                 }
             }
         }
+        // Each destination's file-publishing role, assumed once; the current credentials when it cannot be.
+        let mut publishers: HashMap<String, Option<Clients>> = HashMap::new();
+        for a in &queue {
+            let Some((arn, external_id)) = &a.assume_role else {
+                continue;
+            };
+            if publishers.contains_key(arn) {
+                continue;
+            }
+            let clients = match c.assume(arn, external_id.as_deref()).await {
+                Ok(clients) => Some(clients),
+                Err(reason) => {
+                    run.progress.line(format!(
+                        "⚠️  {}: could not assume the file-publishing role {arn} ({reason}); publishing with the \
+                         current credentials",
+                        a.stack
+                    ));
+                    None
+                }
+            };
+            publishers.insert(arn.clone(), clients);
+        }
         let (mut uploaded, mut existing) = (0, 0);
         let mut tasks = JoinSet::new();
         let mut pending = queue.into_iter();
         loop {
             while tasks.len() < 8 {
                 let Some(asset) = pending.next() else { break };
-                let run = run.clone();
+                let publisher = asset
+                    .assume_role
+                    .as_ref()
+                    .and_then(|(arn, _)| publishers.get(arn).cloned().flatten());
+                let run = match publisher {
+                    Some(clients) => Run {
+                        clients,
+                        progress: run.progress.clone(),
+                    },
+                    None => run.clone(),
+                };
                 tasks.spawn(async move {
                     let up = assets::publish(&run, &asset).await?;
                     if up {
