@@ -1592,3 +1592,123 @@ async fn cdk_bootstrap_upgrades_ours_in_place_and_our_deploy_uses_its_roles() {
         "the CDK bootstrap's execution role, passed by our deploy"
     );
 }
+
+/// The second account of the cross-account test, and the harness's default (the caller's).
+const TARGET_ACCOUNT: &str = "210987654321";
+const TOOLS_ACCOUNT: &str = "123456789012";
+
+/// Credentials of `TARGET_ACCOUNT` on the harness: a role made there (moto's `x-moto-account-id`
+/// header), then assumed. `None` without the harness's venv.
+fn target_account_credentials(endpoint: &str, region: &str) -> Option<(String, String, String)> {
+    let python = support::workspace().join(".venv-moto/bin/python");
+    if !python.exists() {
+        return None;
+    }
+    let script = format!(
+        r#"
+import boto3, json
+def header(request, **kw): request.headers["x-moto-account-id"] = "{TARGET_ACCOUNT}"
+iam = boto3.client("iam", endpoint_url="{endpoint}", region_name="{region}",
+                   aws_access_key_id="testing", aws_secret_access_key="testing")
+iam.meta.events.register("before-sign.iam.*", header)
+try:
+    iam.create_role(RoleName="harness-admin", AssumeRolePolicyDocument="{{}}")
+except iam.exceptions.EntityAlreadyExistsException:
+    pass
+sts = boto3.client("sts", endpoint_url="{endpoint}", region_name="{region}",
+                   aws_access_key_id="testing", aws_secret_access_key="testing")
+c = sts.assume_role(RoleArn="arn:aws:iam::{TARGET_ACCOUNT}:role/harness-admin", RoleSessionName="harness")["Credentials"]
+print(json.dumps([c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"]]))
+"#
+    );
+    let out = std::process::Command::new(python)
+        .args(["-c", &script])
+        .output()
+        .expect("python");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let [key, secret, token]: [String; 3] = serde_json::from_slice(&out.stdout).expect("credentials");
+    Some((key, secret, token))
+}
+
+/// The bootstrap of `TARGET_ACCOUNT` by [`a_tools_account_deploys_into_a_second_account_through_its_deploy_role`]:
+/// does nothing unless that test runs it (with the target account's credentials).
+#[test]
+fn cross_account_bootstrap_child() {
+    use constructs::cli::{run_with, Cli};
+    use std::process::ExitCode;
+    let Ok(region) = std::env::var("CONSTRUCTS_TEST_CROSS_ACCOUNT_CHILD") else {
+        return;
+    };
+    let cli = Cli::try_parse_from([
+        "app",
+        "bootstrap",
+        "--region",
+        &region,
+        "--trust",
+        TOOLS_ACCOUNT,
+        "--cloudformation-execution-policies",
+        "arn:aws:iam::aws:policy/AdministratorAccess",
+    ])
+    .expect("arguments");
+    let code = run_with(cli, &|_: &App| {});
+    std::process::exit(if code == ExitCode::SUCCESS { 0 } else { 1 });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tools_account_deploys_into_a_second_account_through_its_deploy_role() {
+    let Some(endpoint) = harness() else {
+        return;
+    };
+    let region = "ap-south-2";
+    let Some((key, secret, token)) = target_account_credentials(&endpoint, region) else {
+        return;
+    };
+    // The target account bootstraps itself, trusting the tools account.
+    let out = std::process::Command::new(std::env::current_exe().expect("test binary"))
+        .args(["--exact", "deploy::cross_account_bootstrap_child", "--nocapture"])
+        .env("CONSTRUCTS_TEST_CROSS_ACCOUNT_CHILD", region)
+        .env("AWS_ACCESS_KEY_ID", &key)
+        .env("AWS_SECRET_ACCESS_KEY", &secret)
+        .env("AWS_SESSION_TOKEN", &token)
+        .output()
+        .expect("run the child");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // The tools account (the harness's default credentials) deploys a stack pinned to the target.
+    let prefix = format!("CrossAccount{}", run_id());
+    let (_dir, assembly) = support::synth(|app| {
+        let stack = Stack::new(
+            app,
+            &format!("{prefix}Target"),
+            StackProps {
+                env: constructs::core::Environment {
+                    account: Some(TARGET_ACCOUNT.to_owned()),
+                    region: Some(region.to_owned()),
+                },
+                ..Default::default()
+            },
+        );
+        let p = CfnResource::new(&stack, "Marker", "AWS::SSM::Parameter");
+        p.set("Type", "String");
+        p.set("Value", "deployed from the tools account");
+    });
+    let d = deployer(region).await;
+    let report = d.deploy(&assembly, &all()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(report.is_success(), "{report}");
+    let stack_name = format!("{prefix}Target");
+    // The stack is in the target account, not in the tools account.
+    let tools = cloudformation(region).await;
+    assert_eq!(status(&tools, &stack_name).await, None, "not in the tools account");
+    let config = constructs::deploy::config_loader()
+        .region(aws_config::Region::new(region.to_owned()))
+        .credentials_provider(aws_sdk_cloudformation::config::Credentials::new(
+            key,
+            secret,
+            Some(token),
+            None,
+            "target",
+        ))
+        .load()
+        .await;
+    let target = aws_sdk_cloudformation::Client::new(&config);
+    assert_eq!(status(&target, &stack_name).await.as_deref(), Some("CREATE_COMPLETE"));
+}
