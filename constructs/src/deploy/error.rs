@@ -302,13 +302,15 @@ const THROTTLED_CODES: &[&str] = &[
     "SlowDown",
 ];
 
-/// An error and its causes, each `Display`ed once, joined by ": " (no `Debug` dump).
+/// An error and its causes, each `Display`ed once, joined by ": ", without
+/// the parts the SDK renders as a `Debug` dump (`Error { aws_request_id: .. }`).
 pub(crate) fn causes(err: &(dyn std::error::Error + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut next = Some(err);
     while let Some(e) = next {
         let text = e.to_string();
-        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+        let dump = text.contains(" { ") || text.contains("Error {");
+        if !text.is_empty() && !dump && !parts.iter().any(|p| p.contains(&text)) {
             parts.push(text);
         }
         next = e.source();
@@ -420,6 +422,33 @@ mod tests {
             Some("no"),
             String::new,
         )
+    }
+
+    #[derive(Debug)]
+    struct Layer(&'static str, Option<Box<Layer>>);
+
+    impl fmt::Display for Layer {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+
+    impl std::error::Error for Layer {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            self.1.as_deref().map(|l| l as &(dyn std::error::Error + 'static))
+        }
+    }
+
+    #[test]
+    fn causes_leave_out_debug_dumps() {
+        let err = Layer(
+            "service error",
+            Some(Box::new(Layer(
+                "unhandled error",
+                Some(Box::new(Layer("Error { aws_request_id: \"x\" }", None))),
+            ))),
+        );
+        assert_eq!(causes(&err), "service error: unhandled error");
     }
 
     #[test]
