@@ -59,6 +59,14 @@ like the real service in the places an orchestrating deploy tool depends on:
   P17 a definite JSONPath (no wildcard, slice, filter, union or deep scan) selects one value, as in
       Step Functions: moto returned `$.Services[0].RunningCount` as a one-element list, so Choice rules,
       ResultSelector and Parameters on such paths saw `[3]` instead of `3`.
+  P18 change sets carry Replacement (True/False/Conditional) and Details[].Target.RequiresRecreation per
+      changed property, from the registry schemas' createOnlyProperties (cfn-lint's copy, a moto dependency)
+      (moto: Action, LogicalResourceId and ResourceType only).
+  P20 DescribeChangeSet / DeleteChangeSet by name look in the given stack; describing a missing change set is
+      ChangeSetNotFound, deleting it succeeds (moto: another stack's change set of the same name, or HTTP 500
+      on delete); ListChangeSets lists the stack's own (moto: the whole region's).
+  P19 AssumeRole of a role that does not exist fails with AccessDenied, as real STS does (moto: anyone assumes
+      anything); MOTO_HARNESS_LENIENT_ASSUME_ROLE=1 at start restores moto's behaviour.
 """
 from __future__ import annotations
 
@@ -1002,6 +1010,155 @@ def apply_patches() -> None:  # noqa: C901 - one place on purpose
         return klass, rjson, rtype
 
     cfp.parse_resource = parse_resource
+
+    # ---------------------------------------------------------------- P18 change set replacement facts
+    # Each Modify change carries Replacement and per-property Details (Target.RequiresRecreation), computed
+    # from the registry schemas' createOnlyProperties as CloudFormation does. The schemas are cfn-lint's
+    # (a dependency of moto, pinned in requirements.txt: no copy to keep in sync). Plain moto: a change is
+    # only {Action, LogicalResourceId, ResourceType}, so a tool can't see that an update replaces a resource.
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+
+    def create_only_paths(region: str, rtype: str) -> list[list[str]] | None:
+        for r in (region, "us-east-1"):
+            try:
+                schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema(r, rtype).schema
+            except Exception:  # noqa: BLE001 - unknown region or type in cfn-lint's data
+                continue
+            return [p.split("/")[2:] for p in schema.get("createOnlyProperties", []) if p.startswith("/properties/")]
+        return None
+
+    _missing = object()
+
+    def at(value, path):
+        for key in path:
+            if not isinstance(value, dict):
+                return _missing
+            value = value.get(key, _missing)
+            if value is _missing:
+                return _missing
+        return value
+
+    class Obj:  # moto's serializer reads the output shape's members as snake_case attributes
+        def __init__(self, **kw):
+            self.__dict__.update(kw)
+
+    def resource_change(action, name, rtype, old, new, region, physical):
+        fields = dict(action=action, logical_resource_id=name, resource_type=rtype, physical_resource_id=physical)
+        if action != "Modify":
+            return Obj(**fields)
+        old_props, new_props = old.get("Properties") or {}, new.get("Properties") or {}
+        paths = create_only_paths(region, rtype) or []
+        details, replacement = [], "False"
+        for prop in sorted(set(old_props) | set(new_props)):
+            if old_props.get(prop, _missing) == new_props.get(prop, _missing):
+                continue
+            recreation = "Never"
+            for path in (p for p in paths if p and p[0] == prop):
+                if "*" in path:
+                    recreation = "Conditionally"
+                elif at(old_props, path) != at(new_props, path):
+                    recreation = "Always"
+                    break
+            if recreation == "Always":
+                replacement = "True"
+            elif recreation == "Conditionally" and replacement == "False":
+                replacement = "Conditional"
+            details.append(Obj(target=Obj(attribute="Properties", name=prop, requires_recreation=recreation),
+                               evaluation="Static", change_source="DirectModification"))
+        scope = ["Properties"] if details else []
+        return Obj(**fields, replacement=replacement, scope=scope, details=details)
+
+    def change_set_diff(self):
+        rm = self.stack.resource_map
+        old_map = rm._resource_json_map
+        new_map = (self.template_dict or {}).get("Resources") or {}
+        out = []
+        for action, resources in rm.build_change_set_actions(self.template_dict).items():
+            for name, r in resources.items():
+                physical = None
+                if name in getattr(rm, "_parsed_resources", {}):
+                    physical = getattr(rm._parsed_resources[name], "physical_resource_id", None)
+                # moto's DescribeChangeSet wraps each in {Type: Resource, ResourceChange: ...} (ChangeDTO)
+                out.append(resource_change(
+                    action, name, r["ResourceType"], old_map.get(name) or {}, new_map.get(name) or {},
+                    self.stack.region_name, physical if isinstance(physical, str) else None))
+        return out
+
+    cfm.ChangeSet.diff = change_set_diff
+
+    # ---------------------------------------------------------------- P20 change sets by name within a stack
+    # DescribeChangeSet / DeleteChangeSet by name look in the stack given (moto: the first change set of that
+    # name in the region, another stack's "cdk-deploy-change-set"); describing a missing one is
+    # ChangeSetNotFound, deleting it succeeds, as AWS answers (moto: DeleteChangeSet crashed with HTTP 500,
+    # which the CDK CLI's bootstrap hits); ListChangeSets lists the stack's own (moto: the region's).
+    from moto.cloudformation.exceptions import CloudFormationError
+
+    class ChangeSetNotFound(CloudFormationError):
+        code = "ChangeSetNotFound"
+
+    def find_change_set(be, name, stack_name):
+        cs = be.change_sets.get(name)
+        if cs is None:
+            matches = [c for c in be.change_sets.values() if c.change_set_name == name
+                       and (not stack_name or stack_name in (c.stack_name, c.stack_id))]
+            cs = matches[-1] if matches else None
+        if cs is None:
+            raise ChangeSetNotFound(f"ChangeSet [{name}] does not exist")
+        return cs
+
+    def describe_change_set_resp(self):
+        cs = find_change_set(self.cloudformation_backend, self._get_param("ChangeSetName"), self._get_param("StackName"))
+        return ActionResult(cs)
+
+    def delete_change_set_resp(self):
+        be = self.cloudformation_backend
+        try:
+            cs = find_change_set(be, self._get_param("ChangeSetName"), self._get_param("StackName"))
+        except ChangeSetNotFound:
+            return ActionResult({})  # as AWS: deleting a change set that is not there succeeds
+        del be.change_sets[cs.change_set_id]
+        return ActionResult({})
+
+    def list_change_sets_resp(self):
+        stack_name = self._get_param("StackName")
+        return ActionResult({"Summaries": [c for c in self.cloudformation_backend.change_sets.values()
+                                           if stack_name in (c.stack_name, c.stack_id)]})
+
+    cfr.CloudFormationResponse.describe_change_set = describe_change_set_resp
+    cfr.CloudFormationResponse.delete_change_set = delete_change_set_resp
+    cfr.CloudFormationResponse.list_change_sets = list_change_sets_resp
+
+    # ---------------------------------------------------------------- P19 AssumeRole of a missing role fails
+    # Real STS answers AccessDenied when the role does not exist (so a deploy tool's fallback from the CDK's
+    # bootstrap roles to the caller's credentials can be tested); moto lets anyone assume any ARN.
+    # MOTO_HARNESS_LENIENT_ASSUME_ROLE=1 restores moto's behaviour.
+    if os.environ.get("MOTO_HARNESS_LENIENT_ASSUME_ROLE") != "1":
+        from moto.iam.models import iam_backends
+        from moto.sts.exceptions import STSClientError
+        from moto.sts.models import STSBackend
+
+        _orig_assume_role = STSBackend.assume_role
+
+        def assume_role(self, region_name, role_session_name, role_arn, policy, duration, external_id):
+            parts = (role_arn or "").split(":")
+            account = parts[4] if len(parts) > 5 else ""
+            name = parts[5].split("/")[-1] if len(parts) > 5 and parts[5].startswith("role/") else None
+            partition = parts[1] if len(parts) > 1 else "aws"
+            exists = False
+            if name and account:
+                try:
+                    iam_backends[account][partition if partition != "aws" else "global"].get_role(name)
+                    exists = True
+                except Exception:  # noqa: BLE001 - NotFoundException, or an unknown account/partition
+                    exists = False
+            if not exists:
+                raise STSClientError(
+                    "AccessDenied",
+                    f"User: arn:{partition}:iam::{self.account_id}:user/moto is not authorized to perform: "
+                    f"sts:AssumeRole on resource: {role_arn}")
+            return _orig_assume_role(self, region_name, role_session_name, role_arn, policy, duration, external_id)
+
+        STSBackend.assume_role = assume_role
 
 
 def main() -> int:

@@ -166,11 +166,53 @@ def main() -> int:
     ecs.delete_service(cluster=f"{run}-cluster", service=f"{run}-service", force=True)
     ecs.delete_cluster(cluster=f"{run}-cluster")
 
+    # P18 change sets say what an update replaces: SSM::Parameter's Name is create-only, Value is not
+    repl = f"{run}-repl"
+    param = {"Type": "AWS::SSM::Parameter", "Properties": {"Name": f"/{run}/repl", "Type": "String", "Value": "a"}}
+    deploy(repl, {"Resources": {"P": param, "Q": {"Type": "AWS::SSM::Parameter",
+                                                  "Properties": {"Type": "String", "Value": "q"}}}})
+    renamed = {**param, "Properties": {**param["Properties"], "Name": f"/{run}/repl2", "Value": "b"}}
+    cs = cfn.create_change_set(StackName=repl, ChangeSetName="review", ChangeSetType="UPDATE",
+                               TemplateBody=json.dumps({"Resources": {"P": renamed}}))
+    changes = {c["ResourceChange"].get("LogicalResourceId"): c["ResourceChange"]
+               for c in cfn.describe_change_set(ChangeSetName=cs["Id"])["Changes"]}
+    p_change, q_change = changes.get("P", {}), changes.get("Q", {})
+    recreation = {d["Target"]["Name"]: d["Target"]["RequiresRecreation"] for d in p_change.get("Details", [])}
+    check("P18 change set Replacement from create-only properties",
+          p_change.get("Replacement") == "True" and recreation == {"Name": "Always", "Value": "Never"}
+          and q_change.get("Action") == "Remove", changes)
+    cfn.delete_change_set(ChangeSetName=cs["Id"])
+
+    # P20 change sets by name within a stack; describing a missing one is ChangeSetNotFound, deleting it succeeds
+    msg = refused(lambda: cfn.describe_change_set(StackName=repl, ChangeSetName="no-such-change-set"))
+    deleted_missing = refused(lambda: cfn.delete_change_set(StackName=repl, ChangeSetName="no-such-change-set"))
+    for stack in (a, repl):
+        cfn.create_change_set(StackName=stack, ChangeSetName="same-name", ChangeSetType="UPDATE",
+                              TemplateBody=json.dumps({"Resources": {"Extra": {"Type": "AWS::SNS::Topic",
+                                                                                "Properties": {"DisplayName": stack}}}}))
+    described = cfn.describe_change_set(StackName=repl, ChangeSetName="same-name")
+    listed = [c["StackName"] for c in cfn.list_change_sets(StackName=repl)["Summaries"]]
+    cfn.delete_change_set(StackName=repl, ChangeSetName="same-name")
+    left = [c["ChangeSetName"] for c in cfn.list_change_sets(StackName=a)["Summaries"]]
+    check("P20 change sets by name within their stack; missing -> ChangeSetNotFound",
+          msg is not None and msg.startswith("ChangeSetNotFound") and deleted_missing is None
+          and described["StackName"] == repl
+          and set(listed) == {repl} and "same-name" in left, (msg, deleted_missing, described.get("StackName"), listed, left))
+    cfn.delete_change_set(StackName=a, ChangeSetName="same-name")
+
+    # P19 AssumeRole of a missing role -> AccessDenied; of an existing role -> credentials
+    sts = session.client("sts", endpoint_url=endpoint)
+    missing_arn = f"arn:aws:iam::123456789012:role/{run}-missing"
+    msg = refused(lambda: sts.assume_role(RoleArn=missing_arn, RoleSessionName="checks"))
+    assumed = sts.assume_role(RoleArn=role, RoleSessionName="checks").get("Credentials", {})
+    check("P19 AssumeRole of a missing role -> AccessDenied",
+          msg is not None and msg.startswith("AccessDenied") and bool(assumed.get("AccessKeyId")), (msg, assumed))
+
     req = urllib.request.Request(f"{endpoint}/moto-api/config")
     config = json.loads(urllib.request.urlopen(req).read())
     check("config: Lambda invocations without Docker", config.get("lambda", {}).get("use_docker") is False, config)
 
-    for stack in (b, a, c, sm_stack, bad, tagged):
+    for stack in (b, a, c, sm_stack, bad, tagged, repl):
         cfn.delete_stack(StackName=stack)
     ssm.delete_parameter(Name=BOOTSTRAP_PARAM)
     iam.delete_role(RoleName=f"{run}-role")

@@ -74,3 +74,59 @@ fn context_comes_from_cdk_json_then_flags() {
     let err = load_context(dir.path(), &[]).expect_err("invalid cdk.json");
     assert!(err.contains("cdk.json"), "{err}");
 }
+
+#[test]
+fn synth_onto_an_existing_file_is_an_error_that_leaves_the_file_alone() {
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("notes.txt");
+    std::fs::write(&file, "keep me").expect("write");
+    let app = App::new();
+    small_app(&app);
+    let err = app.synth_to(&file).expect_err("a file is not an output directory");
+    let message = err.to_string();
+    assert!(
+        message.contains("notes.txt") && message.contains("not a directory") && message.contains("-o DIR"),
+        "{message}"
+    );
+    assert_eq!(std::fs::read_to_string(&file).expect("still there"), "keep me");
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("read dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["notes.txt"], "nothing renamed or left beside it");
+    let file_s = file.to_string_lossy().into_owned();
+    assert_eq!(run(&["synth", "--quiet", "-o", &file_s]), ExitCode::FAILURE);
+}
+
+#[test]
+fn an_empty_required_context_value_is_refused_with_its_key() {
+    let needs_user = |app: &App| {
+        let stack = Stack::new(app, "Notify", StackProps::default());
+        let topic = CfnResource::new(&stack, "Topic", "AWS::SNS::Topic");
+        if let Some(user) = topic.node().require_context_str("slack-user-id") {
+            topic.set("DisplayName", user);
+        }
+    };
+    let dir = tempfile::tempdir().expect("dir");
+    for (value, needed) in [(None, "is required"), (Some(""), "is empty"), (Some("  "), "is empty")] {
+        let mut context = indexmap::IndexMap::new();
+        if let Some(v) = value {
+            context.insert("slack-user-id".to_owned(), serde_json::json!(v));
+        }
+        let app = App::with_context(context);
+        needs_user(&app);
+        let err = app.synth_to(&dir.path().join("out")).expect_err("refused");
+        let message = err.to_string();
+        assert!(
+            message.contains("Notify/Topic") && message.contains("'slack-user-id'") && message.contains(needed),
+            "{value:?}: {message}"
+        );
+    }
+    let app = App::with_context(
+        [("slack-user-id".to_owned(), serde_json::json!("U012"))]
+            .into_iter()
+            .collect(),
+    );
+    needs_user(&app);
+    app.synth_to(&dir.path().join("out")).expect("a value synthesizes");
+}

@@ -12,11 +12,13 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use clap::Parser;
 use constructs::core::{
-    deterministic_zip, sha256_hex, App, CfnOutput, CfnOutputProps, CfnResource, Stack, StackProps, Value, ZipEntry,
+    deterministic_zip, sha256_hex, App, CfnOutput, CfnOutputProps, CfnResource, RemovalPolicy, Stack, StackProps,
+    Value, ZipEntry,
 };
 use constructs::deploy::{
-    BootstrapOutcome, ChangeKind, ConnectOptions, DeployError, DeployOptions, Deployer, DestroyOptions, DestroyOutcome,
-    ExportChange, RequireApproval, Selection, StackOutcome, StackResult,
+    AllowReplacement, BootstrapOutcome, ChangeKind, ConnectOptions, DeployError, DeployOptions, Deployer,
+    DestroyOptions, DestroyOutcome, Destruction, ExportChange, Replacement, RequireApproval, Selection, StackOutcome,
+    StackResult,
 };
 
 use crate::support;
@@ -252,7 +254,7 @@ async fn bootstrap_creates_a_cdk_compatible_toolkit_stack_once() {
         .iter()
         .find(|o| o.key == "BootstrapVersion")
         .map(|o| o.value.as_str());
-    assert_eq!(version, Some("21"));
+    assert_eq!(version, Some("8"));
     // moto applies the encryption of a CloudFormation bucket, not its versioning, lifecycle
     // rules or public access block: those are checked in the deployed template.
     let s3 = s3(region).await;
@@ -283,6 +285,30 @@ async fn bootstrap_creates_a_cdk_compatible_toolkit_stack_once() {
     assert_eq!(
         props["LifecycleConfiguration"]["Rules"][0]["NoncurrentVersionExpiration"]["NoncurrentDays"],
         30
+    );
+    let resources = cfn
+        .describe_stack_resources()
+        .stack_name("CDKToolkit")
+        .send()
+        .await
+        .expect("DescribeStackResources");
+    let mut roles: Vec<&str> = resources
+        .stack_resources()
+        .iter()
+        .filter(|r| r.resource_type() == Some("AWS::IAM::Role"))
+        .filter_map(|r| r.physical_resource_id())
+        .collect();
+    roles.sort_unstable();
+    assert_eq!(
+        roles,
+        ["cfn-exec", "deploy", "file-publishing", "lookup"]
+            .map(|kind| format!("cdk-hnb659fds-{kind}-role-123456789012-{region}")),
+        "the CDK's four roles, by its names"
+    );
+    let exec = &template["Resources"]["CloudFormationExecutionRole"]["Properties"]["ManagedPolicyArns"];
+    assert_eq!(
+        exec,
+        &serde_json::json!(["arn:aws:iam::aws:policy/AdministratorAccess"])
     );
     let again = d.bootstrap(true).await.unwrap_or_else(|e| panic!("{e}"));
     assert!(
@@ -321,6 +347,24 @@ async fn deploy_all_then_a_second_deploy_changes_and_uploads_nothing() {
 
     // The resources, exports and the asset exist.
     let cfn = cloudformation(f.region).await;
+    // The deploy role was assumed (the harness refuses a role that does not exist), so the change
+    // sets carry the bootstrap's execution role, as the CDK CLI's do.
+    let network = cfn
+        .describe_stacks()
+        .stack_name(f.name("Network"))
+        .send()
+        .await
+        .expect("DescribeStacks");
+    assert_eq!(
+        network.stacks().first().and_then(|s| s.role_arn()),
+        Some(
+            format!(
+                "arn:aws:iam::123456789012:role/cdk-hnb659fds-cfn-exec-role-123456789012-{}",
+                f.region
+            )
+            .as_str()
+        ),
+    );
     let exports = cfn.list_exports().send().await.expect("ListExports");
     let ours: Vec<&str> = exports
         .exports()
@@ -372,7 +416,8 @@ async fn deploy_all_then_a_second_deploy_changes_and_uploads_nothing() {
         .iter()
         .any(|o| o.key == "FunctionArn" && o.value.contains(":function:")));
 
-    // The same assembly again: nothing to do, two calls per stack.
+    // The same assembly again: nothing to do, two calls per stack (and the caller's account, once,
+    // to name the deploy role of these environment-agnostic stacks).
     let start = Instant::now();
     let second = d.deploy(&assembly, &all()).await.unwrap_or_else(|e| panic!("{e}"));
     let second_time = start.elapsed();
@@ -383,7 +428,12 @@ async fn deploy_all_then_a_second_deploy_changes_and_uploads_nothing() {
     let calls = &second.api_calls;
     assert_eq!(calls.get("CloudFormation.CreateChangeSet"), 0, "{calls}");
     assert_eq!(calls.get("S3.PutObject"), 0, "{calls}");
-    assert_eq!(calls.total(), 6, "DescribeStacks + GetTemplate per stack: {calls}");
+    assert_eq!(
+        calls.total(),
+        7,
+        "DescribeStacks + GetTemplate per stack, GetCallerIdentity: {calls}"
+    );
+    assert_eq!(calls.get("STS.GetCallerIdentity"), 1, "{calls}");
     eprintln!(
         "measure: 3-stack deploy --all {:?} with {} API calls ({}); no-op redeploy {:?} with {} API calls ({})",
         first_time,
@@ -795,6 +845,10 @@ fn the_cli_parses_the_deploy_commands() {
         "--require-approval",
         "never",
         "--exclusively",
+        "--allow-replacement",
+        "Db",
+        "--allow-replacement",
+        "all",
         "--region",
         "eu-west-1",
     ])
@@ -807,6 +861,7 @@ fn the_cli_parses_the_deploy_commands() {
     assert_eq!(args.parameters[0].stack.as_deref(), Some("A"));
     assert_eq!(args.require_approval, RequireApproval::Never);
     assert!(args.exclusively);
+    assert_eq!(args.allow_replacement, ["Db", "all"]);
     assert_eq!(args.aws.region.as_deref(), Some("eu-west-1"));
     for argv in [
         vec!["app", "diff", "--fail"],
@@ -1059,4 +1114,601 @@ async fn deploying_to_an_environment_without_bootstrap_is_refused_before_any_cha
     let calls = d.api_calls();
     assert_eq!(calls.get("CloudFormation.CreateChangeSet"), 0, "{calls}");
     assert_eq!(calls.get("S3.PutObject"), 0, "{calls}");
+}
+
+/// One stack with an Aurora cluster (removal policy Snapshot, as the CDK's default) and a topic.
+fn database_app(app: &App, stack_name: &str, database_name: &str) {
+    let stack = Stack::new(app, stack_name, StackProps::default());
+    let db = CfnResource::new(&stack, "Db", "AWS::RDS::DBCluster");
+    db.set("Engine", "aurora-mysql");
+    db.set("MasterUsername", "admin");
+    db.set("MasterUserPassword", "not-a-real-secret");
+    db.set("DatabaseName", database_name);
+    db.apply_removal_policy(RemovalPolicy::Snapshot);
+    let topic = CfnResource::new(&stack, "Topic", "AWS::SNS::Topic");
+    topic.set("DisplayName", database_name);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replacing_a_database_cluster_is_refused_before_any_change_unless_allowed() {
+    if harness().is_none() {
+        return;
+    }
+    let region = "eu-south-2";
+    let stack = format!("Replace{}Data", run_id());
+    let d = deployer(region).await;
+    d.bootstrap(true).await.unwrap_or_else(|e| panic!("{e}"));
+    let (_dir, v1) = support::synth(|app| database_app(app, &stack, "orders"));
+    let first = d.deploy(&v1, &all()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(first.is_success(), "{first}");
+
+    let (_dir, v2) = support::synth(|app| database_app(app, &stack, "orders2"));
+    // diff (no change set): the create-only table marks it
+    let diffs = d
+        .diff(&v2, &Selection::default())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let db = diffs[0]
+        .resources
+        .iter()
+        .find(|r| r.logical_id == "Db")
+        .expect("Db changed");
+    assert_eq!(db.replacement(), Replacement::Requires, "{}", diffs[0]);
+    assert!(
+        diffs[0]
+            .to_string()
+            .contains("[~] AWS::RDS::DBCluster Db (requires replacement)"),
+        "{}",
+        diffs[0]
+    );
+
+    let before = d.api_calls();
+    let err = d.deploy(&v2, &all()).await.expect_err("the replacement is refused");
+    let calls = d.api_calls().since(&before);
+    let DeployError::ReplacementRefused {
+        stack: refused_stack,
+        refused,
+    } = &err
+    else {
+        panic!("not a refusal: {err}");
+    };
+    assert_eq!(refused_stack, &stack);
+    assert_eq!(refused.len(), 1, "{err}");
+    assert_eq!(refused[0].change.logical_id, "Db");
+    assert_eq!(
+        refused[0].change.destruction,
+        Destruction::Replaced(Replacement::Requires)
+    );
+    assert_eq!(refused[0].change.properties, ["DatabaseName"]);
+    let message = err.to_string();
+    for needed in [
+        stack.as_str(),
+        "Db",
+        "DatabaseName",
+        "--allow-replacement Db",
+        "Snapshot",
+    ] {
+        assert!(message.contains(needed), "{needed:?} missing in: {message}");
+    }
+    assert_eq!(calls.get("CloudFormation.ExecuteChangeSet"), 0, "{calls}");
+    assert_eq!(calls.get("CloudFormation.CreateChangeSet"), 1, "{calls}");
+    assert_eq!(calls.get("CloudFormation.DeleteChangeSet"), 1, "{calls}");
+    let cfn = cloudformation(region).await;
+    assert_eq!(status(&cfn, &stack).await.as_deref(), Some("CREATE_COMPLETE"));
+    let deployed = cfn
+        .get_template()
+        .stack_name(&stack)
+        .send()
+        .await
+        .expect("GetTemplate")
+        .template_body()
+        .map(str::to_owned)
+        .unwrap_or_default();
+    assert!(
+        deployed.contains("\"orders\"") && !deployed.contains("orders2"),
+        "the stack still has its first template: {deployed}"
+    );
+
+    let allowed = DeployOptions {
+        allow_replacement: AllowReplacement(vec!["Db".to_owned()]),
+        ..all()
+    };
+    let report = d.deploy(&v2, &allowed).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(report.outcome(&stack), Some(&StackOutcome::Updated), "{report}");
+}
+
+/// Set in the child process of the no-credentials test.
+const NO_CREDENTIALS_CHILD: &str = "CONSTRUCTS_TEST_NO_CREDENTIALS_CHILD";
+
+#[test]
+fn without_credentials_deploy_fails_in_one_line_before_anything() {
+    use constructs::cli::{run_with, Cli};
+    use std::process::ExitCode;
+    if std::env::var_os(NO_CREDENTIALS_CHILD).is_some() {
+        // The child: the CLI in-process, in an environment without credentials.
+        let cli = Cli::try_parse_from(["app", "deploy", "--all", "--region", "eu-west-1"]).expect("arguments");
+        let code = run_with(cli, &|app: &App| {
+            CfnResource::new(
+                &Stack::new(app, "NoCredentials", StackProps::default()),
+                "T",
+                "AWS::SNS::Topic",
+            );
+        });
+        std::process::exit(if code == ExitCode::SUCCESS { 0 } else { 1 });
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let missing = dir.path().join("missing");
+    let exe = std::env::current_exe().expect("test binary");
+    let mut child = std::process::Command::new(exe);
+    child
+        .args([
+            "--exact",
+            "deploy::without_credentials_deploy_fails_in_one_line_before_anything",
+            "--nocapture",
+        ])
+        .current_dir(dir.path())
+        .env(NO_CREDENTIALS_CHILD, "1")
+        .env("AWS_CONFIG_FILE", &missing)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &missing)
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    for var in [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    ] {
+        child.env_remove(var);
+    }
+    let out = child.output().expect("run the child");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    for needed in [
+        "no AWS credentials found",
+        "AWS_PROFILE",
+        "AWS_ACCESS_KEY_ID",
+        "aws sso login",
+        "tried:",
+    ] {
+        assert!(errors[0].contains(needed), "{needed:?} missing in: {}", errors[0]);
+    }
+    for dump in ["DispatchFailure", "FailedToLoadToken", "ConnectorError", "{ "] {
+        assert!(!stderr.contains(dump), "no SDK debug output ({dump:?}): {stderr}");
+    }
+    assert!(!dir.path().join("cdk.out").exists(), "nothing synthesized or uploaded");
+}
+
+/// Set in the child process of the two-process test: the assembly directory, then the region.
+const PRESYNTHESIZED_CHILD: &str = "CONSTRUCTS_TEST_PRESYNTHESIZED_CHILD";
+
+/// The second process of [`synth_then_deploy_app_dir_from_a_second_process_builds_nothing`]:
+/// does nothing unless that test runs it. The CLI on the assembly directory; building the app panics.
+#[test]
+fn presynthesized_child() {
+    use constructs::cli::{run_with, Cli};
+    use std::process::ExitCode;
+    let Ok(spec) = std::env::var(PRESYNTHESIZED_CHILD) else {
+        return;
+    };
+    let (dir, region) = spec.split_once('|').expect("DIR|REGION");
+    let mut code = 0;
+    for command in ["list", "deploy", "diff"] {
+        let mut argv = vec!["app", command, "--app", dir];
+        if command != "list" {
+            argv.extend(["--region", region]);
+        }
+        match command {
+            "deploy" => argv.extend(["--all", "--require-approval", "never"]),
+            "diff" => argv.push("--fail"),
+            _ => {}
+        }
+        let cli = Cli::try_parse_from(argv).expect("arguments");
+        let result = run_with(cli, &|_: &App| panic!("--app must not build the app"));
+        if result != ExitCode::SUCCESS {
+            eprintln!("child: {command} failed");
+            code = 1;
+        }
+    }
+    std::process::exit(code);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn synth_then_deploy_app_dir_from_a_second_process_builds_nothing() {
+    if harness().is_none() {
+        return;
+    }
+    let f = Fixture::new("me-central-1", "Presynth");
+    deployer(f.region)
+        .await
+        .bootstrap(true)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (_dir, assembly) = f.synth(&V1);
+    let out = std::process::Command::new(std::env::current_exe().expect("test binary"))
+        .args(["--exact", "deploy::presynthesized_child", "--nocapture"])
+        .env(
+            PRESYNTHESIZED_CHILD,
+            format!("{}|{}", assembly.directory.display(), f.region),
+        )
+        .env("CONSTRUCTS_POLL_MS", "50")
+        .output()
+        .expect("run the child");
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    // list: the stacks in dependency order, from the manifest
+    let network = stdout.find(&f.name("Network")).expect("Network listed");
+    let app_line = stdout
+        .find(&format!("{} (depends on", f.name("App")))
+        .expect("App listed with its dependencies");
+    assert!(network < app_line, "{stdout}");
+    assert!(
+        stdout.contains("Number of stacks with differences: 0"),
+        "diff after deploy: {stdout}"
+    );
+    let cfn = cloudformation(f.region).await;
+    for stack in ["Network", "Functions", "App"] {
+        assert_eq!(
+            status(&cfn, &f.name(stack)).await.as_deref(),
+            Some("CREATE_COMPLETE"),
+            "{stack}: {stderr}"
+        );
+    }
+}
+
+/// The AWS CDK's own assembly of the seed app (`tests/it/fixtures/cdk-seed001`, schema 55).
+fn cdk_fixture() -> std::path::PathBuf {
+    support::workspace().join("tests/it/fixtures/cdk-seed001")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_aws_cdks_assembly_of_the_seed_is_read_and_deploys_with_app_dir() {
+    let read = constructs::core::CloudAssembly::read(&cdk_fixture()).unwrap_or_else(|e| panic!("{e}"));
+    let ids: Vec<&str> = read.synthesis.stacks.iter().map(|s| s.artifact_id.as_str()).collect();
+    assert_eq!(ids.len(), 4, "{ids:?}");
+    let position = |id: &str| ids.iter().position(|i| *i == id).unwrap_or(usize::MAX);
+    for machine in ["WebAppStartStateMachineStack", "WebAppStopStateMachineStack"] {
+        assert!(position("LambdaFunctionsStack") < position(machine), "{ids:?}");
+        let stack = read.stack(machine).expect("machine stack");
+        assert!(
+            stack.dependencies.iter().all(|d| ids.contains(&d.as_str())),
+            "{:?}",
+            stack.dependencies
+        );
+    }
+    let web = read.stack("WebAppStack").expect("WebAppStack");
+    assert_eq!(web.environment.account.as_deref(), Some("123456789012"));
+    assert_eq!(web.environment.region.as_deref(), Some("ap-northeast-1"));
+    assert!(web.template["Resources"].as_object().is_some_and(|r| r.len() > 40));
+
+    if harness().is_none() {
+        return;
+    }
+    // The fixture has no `asset.*` directories (Node.js bundles): any content will do on the harness.
+    // WebAppStack's environment (manifest, asset destinations) moves to a region of this test's own.
+    let region = "ap-southeast-4";
+    let dir = tempfile::tempdir().expect("temp dir");
+    for entry in std::fs::read_dir(cdk_fixture()).expect("fixture") {
+        let path = entry.expect("entry").path();
+        let name = path.file_name().expect("name").to_string_lossy().into_owned();
+        let mut text = std::fs::read_to_string(&path).expect("read");
+        if name == "manifest.json" || name.ends_with(".assets.json") {
+            text = text.replace("ap-northeast-1", region);
+        }
+        std::fs::write(dir.path().join(&name), text).expect("copy");
+    }
+    for s in &read.synthesis.stacks {
+        let manifest: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.path().join(format!("{}.assets.json", s.artifact_id))).expect("assets"),
+        )
+        .expect("JSON");
+        for file in manifest["files"].as_object().into_iter().flat_map(|f| f.values()) {
+            let source = dir.path().join(file["source"]["path"].as_str().expect("path"));
+            if file["source"]["packaging"] == "zip" && !source.exists() {
+                std::fs::create_dir_all(&source).expect("asset dir");
+                std::fs::write(source.join("index.js"), "exports.handler = async () => ({});").expect("handler");
+            }
+        }
+    }
+    let d = deployer(region).await;
+    d.bootstrap(true).await.unwrap_or_else(|e| panic!("{e}"));
+    let assembly = constructs::core::CloudAssembly::read(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    let report = d.deploy(&assembly, &all()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(report.is_success(), "{report}");
+    // On a harness that still has them from an earlier run, the stacks are unchanged.
+    if report
+        .stacks
+        .iter()
+        .any(|s| report.outcome(&s.stack) == Some(&StackOutcome::Created))
+    {
+        assert!(
+            report.assets_uploaded + report.assets_existing >= 18,
+            "the 14 Lambda bundles and 4 templates: {report}"
+        );
+    }
+}
+
+/// Runs the official CDK CLI against the harness; `None` when it is not installed.
+fn official_cdk(args: &[&str], dir: &Path, region: &str) -> Option<std::process::Output> {
+    let cdk = support::tool("cdk")?;
+    Some(
+        std::process::Command::new(cdk)
+            .args(args)
+            .current_dir(dir)
+            .env("AWS_REGION", region)
+            .env("AWS_DEFAULT_REGION", region)
+            // The CLI builds each change set's TemplateURL from this S3 endpoint; the harness's
+            // CloudFormation reads only AWS-style S3 URLs (tests/harness/README.md).
+            .env(
+                "AWS_ENDPOINT_URL_S3_FOR_CLOUDFORMATION",
+                format!("https://s3.{region}.amazonaws.com"),
+            )
+            .env("CDK_DISABLE_VERSION_CHECK", "true")
+            .env("CDK_DISABLE_CLI_TELEMETRY", "true")
+            .env("CI", "true")
+            .output()
+            .expect("cdk runs"),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_official_cli_deploys_our_assembly_into_our_bootstrap_assuming_its_roles() {
+    if harness().is_none() {
+        return;
+    }
+    let f = Fixture::new("il-central-1", "OfficialCli");
+    deployer(f.region)
+        .await
+        .bootstrap(true)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (dir, assembly) = f.synth(&V1);
+    let Some(out) = official_cdk(
+        &[
+            "deploy",
+            "--app",
+            &assembly.directory.to_string_lossy(),
+            "--all",
+            "--require-approval",
+            "never",
+        ],
+        dir.path(),
+        f.region,
+    ) else {
+        assert!(!support::tools_required(), "the aws-cdk CLI is required (npm ci)");
+        return;
+    };
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    // With the harness's strict AssumeRole, a missing role would have been reported and fallen back.
+    assert!(!stderr.contains("Could not assume"), "{stderr}");
+    let cfn = cloudformation(f.region).await;
+    for stack in ["Network", "Functions", "App"] {
+        assert_eq!(
+            status(&cfn, &f.name(stack)).await.as_deref(),
+            Some("CREATE_COMPLETE"),
+            "{stack}: {stderr}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cdk_bootstrap_upgrades_ours_in_place_and_our_deploy_uses_its_roles() {
+    if harness().is_none() {
+        return;
+    }
+    let f = Fixture::new("ca-west-1", "CdkBootstrapped");
+    let d = deployer(f.region).await;
+    d.bootstrap(true).await.unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some(out) = official_cdk(
+        &["bootstrap", &format!("aws://123456789012/{}", f.region)],
+        dir.path(),
+        f.region,
+    ) else {
+        assert!(!support::tools_required(), "the aws-cdk CLI is required (npm ci)");
+        return;
+    };
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let cfn = cloudformation(f.region).await;
+    let toolkit = cfn
+        .describe_stacks()
+        .stack_name("CDKToolkit")
+        .send()
+        .await
+        .expect("DescribeStacks");
+    let toolkit = toolkit.stacks().first().expect("CDKToolkit");
+    assert_eq!(
+        toolkit.stack_status().map(|s| s.as_str()),
+        Some("UPDATE_COMPLETE"),
+        "updated in place: {stderr}"
+    );
+    let version: u32 = toolkit
+        .outputs()
+        .iter()
+        .find(|o| o.output_key() == Some("BootstrapVersion"))
+        .and_then(|o| o.output_value())
+        .and_then(|v| v.parse().ok())
+        .expect("BootstrapVersion");
+    assert!(version > 8, "the CDK's version is newer than ours: {version}");
+    // Ours now leaves it alone, and deploys through its roles.
+    let again = d.bootstrap(true).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(again.outcome, BootstrapOutcome::LeftAsIs { .. }), "{again:?}");
+    let (_dir, assembly) = f.synth(&V1);
+    // The CDK's bucket policy denies requests without TLS, and the harness speaks plain HTTP: the
+    // asset bucket answers 403, which must come out as one line before anything changed. (A harness
+    // still running from an earlier run has the policy removed already.)
+    let bucket = format!("cdk-hnb659fds-assets-123456789012-{}", f.region);
+    let s3 = s3(f.region).await;
+    if s3.get_bucket_policy().bucket(&bucket).send().await.is_ok() {
+        let before = d.api_calls();
+        let err = d
+            .deploy(&assembly, &all())
+            .await
+            .expect_err("403 from the asset bucket");
+        let calls = d.api_calls().since(&before);
+        let message = err.to_string();
+        assert!(matches!(err, DeployError::AccessDenied { .. }), "{message}");
+        assert!(
+            !message.contains('\n') && message.contains("access denied: S3.") && message.contains(&bucket),
+            "{message}"
+        );
+        assert!(!message.contains("Error {"), "no SDK debug output: {message}");
+        assert_eq!(calls.get("CloudFormation.CreateChangeSet"), 0, "{calls}");
+        s3.delete_bucket_policy()
+            .bucket(&bucket)
+            .send()
+            .await
+            .expect("DeleteBucketPolicy");
+    }
+    let report = d.deploy(&assembly, &all()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(report.is_success(), "{report}");
+    let network = cfn
+        .describe_stacks()
+        .stack_name(f.name("Network"))
+        .send()
+        .await
+        .expect("DescribeStacks");
+    assert_eq!(
+        network.stacks().first().and_then(|s| s.role_arn()),
+        Some(
+            format!(
+                "arn:aws:iam::123456789012:role/cdk-hnb659fds-cfn-exec-role-123456789012-{}",
+                f.region
+            )
+            .as_str()
+        ),
+        "the CDK bootstrap's execution role, passed by our deploy"
+    );
+}
+
+/// The second account of the cross-account test, and the harness's default (the caller's).
+const TARGET_ACCOUNT: &str = "210987654321";
+const TOOLS_ACCOUNT: &str = "123456789012";
+
+/// Credentials of `TARGET_ACCOUNT` on the harness: a role made there (moto's `x-moto-account-id`
+/// header), then assumed. `None` without the harness's venv.
+fn target_account_credentials(endpoint: &str, region: &str) -> Option<(String, String, String)> {
+    let python = support::workspace().join(".venv-moto/bin/python");
+    if !python.exists() {
+        return None;
+    }
+    let script = format!(
+        r#"
+import boto3, json
+def header(request, **kw): request.headers["x-moto-account-id"] = "{TARGET_ACCOUNT}"
+iam = boto3.client("iam", endpoint_url="{endpoint}", region_name="{region}",
+                   aws_access_key_id="testing", aws_secret_access_key="testing")
+iam.meta.events.register("before-sign.iam.*", header)
+try:
+    iam.create_role(RoleName="harness-admin", AssumeRolePolicyDocument="{{}}")
+except iam.exceptions.EntityAlreadyExistsException:
+    pass
+sts = boto3.client("sts", endpoint_url="{endpoint}", region_name="{region}",
+                   aws_access_key_id="testing", aws_secret_access_key="testing")
+c = sts.assume_role(RoleArn="arn:aws:iam::{TARGET_ACCOUNT}:role/harness-admin", RoleSessionName="harness")["Credentials"]
+print(json.dumps([c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"]]))
+"#
+    );
+    let out = std::process::Command::new(python)
+        .args(["-c", &script])
+        .output()
+        .expect("python");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let [key, secret, token]: [String; 3] = serde_json::from_slice(&out.stdout).expect("credentials");
+    Some((key, secret, token))
+}
+
+/// The bootstrap of `TARGET_ACCOUNT` by [`a_tools_account_deploys_into_a_second_account_through_its_deploy_role`]:
+/// does nothing unless that test runs it (with the target account's credentials).
+#[test]
+fn cross_account_bootstrap_child() {
+    use constructs::cli::{run_with, Cli};
+    use std::process::ExitCode;
+    let Ok(region) = std::env::var("CONSTRUCTS_TEST_CROSS_ACCOUNT_CHILD") else {
+        return;
+    };
+    let cli = Cli::try_parse_from([
+        "app",
+        "bootstrap",
+        "--region",
+        &region,
+        "--trust",
+        TOOLS_ACCOUNT,
+        "--cloudformation-execution-policies",
+        "arn:aws:iam::aws:policy/AdministratorAccess",
+    ])
+    .expect("arguments");
+    let code = run_with(cli, &|_: &App| {});
+    std::process::exit(if code == ExitCode::SUCCESS { 0 } else { 1 });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tools_account_deploys_into_a_second_account_through_its_deploy_role() {
+    let Some(endpoint) = harness() else {
+        return;
+    };
+    let region = "ap-south-2";
+    let Some((key, secret, token)) = target_account_credentials(&endpoint, region) else {
+        return;
+    };
+    // The target account bootstraps itself, trusting the tools account.
+    let out = std::process::Command::new(std::env::current_exe().expect("test binary"))
+        .args(["--exact", "deploy::cross_account_bootstrap_child", "--nocapture"])
+        .env("CONSTRUCTS_TEST_CROSS_ACCOUNT_CHILD", region)
+        .env("AWS_ACCESS_KEY_ID", &key)
+        .env("AWS_SECRET_ACCESS_KEY", &secret)
+        .env("AWS_SESSION_TOKEN", &token)
+        .output()
+        .expect("run the child");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // The tools account (the harness's default credentials) deploys a stack pinned to the target.
+    let prefix = format!("CrossAccount{}", run_id());
+    let (_dir, assembly) = support::synth(|app| {
+        let stack = Stack::new(
+            app,
+            &format!("{prefix}Target"),
+            StackProps {
+                env: constructs::core::Environment {
+                    account: Some(TARGET_ACCOUNT.to_owned()),
+                    region: Some(region.to_owned()),
+                },
+                ..Default::default()
+            },
+        );
+        let p = CfnResource::new(&stack, "Marker", "AWS::SSM::Parameter");
+        p.set("Type", "String");
+        p.set("Value", "deployed from the tools account");
+    });
+    let d = deployer(region).await;
+    let report = d.deploy(&assembly, &all()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(report.is_success(), "{report}");
+    let stack_name = format!("{prefix}Target");
+    // The stack is in the target account, not in the tools account.
+    let tools = cloudformation(region).await;
+    assert_eq!(status(&tools, &stack_name).await, None, "not in the tools account");
+    let config = constructs::deploy::config_loader()
+        .region(aws_config::Region::new(region.to_owned()))
+        .credentials_provider(aws_sdk_cloudformation::config::Credentials::new(
+            key,
+            secret,
+            Some(token),
+            None,
+            "target",
+        ))
+        .load()
+        .await;
+    let target = aws_sdk_cloudformation::Client::new(&config);
+    assert_eq!(status(&target, &stack_name).await.as_deref(), Some("CREATE_COMPLETE"));
 }

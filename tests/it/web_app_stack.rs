@@ -197,7 +197,7 @@ fn web_servers_one_per_private_subnet_registered_with_the_target_group() {
         );
         assert_eq!(
             p["ImageId"],
-            json!({"Ref": "SsmParameterValueawsserviceamiamazonlinuxlatestamzn2amihvmx8664gp2C96584B6F00A464EAD1953AFF4B05118Parameter"})
+            json!({"Ref": "SsmParameterValueawsserviceamiamazonlinuxlatestamzn2amikernel510hvmx8664gp2C96584B6F00A464EAD1953AFF4B05118Parameter"})
         );
         let user_data = p["UserData"]["Fn::Base64"].as_str().unwrap_or_default();
         assert!(user_data.starts_with("#!/bin/bash\n"), "{id}");

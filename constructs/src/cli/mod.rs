@@ -51,6 +51,9 @@ pub enum Command {
         /// Also show why each dependency exists.
         #[arg(short, long)]
         long: bool,
+        /// List the stacks of this Cloud Assembly directory instead of synthesizing the app.
+        #[arg(long, value_name = "DIR")]
+        app: Option<PathBuf>,
     },
     /// Run a state machine locally, its Tasks answered from a mock file (Step Functions Local's format).
     Simulate(simulate::SimulateArgs),
@@ -76,8 +79,16 @@ pub fn load_context(dir: &Path, overrides: &[(String, String)]) -> Result<IndexM
         let text = std::fs::read_to_string(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
         let json: serde_json::Value =
             serde_json::from_str(&text).map_err(|e| format!("{} is not valid JSON: {e}", file.display()))?;
-        if let Some(serde_json::Value::Object(c)) = json.get("context") {
-            context.extend(c.iter().map(|(k, v)| (k.clone(), v.clone())));
+        match json.get("context") {
+            Some(serde_json::Value::Object(c)) => context.extend(c.iter().map(|(k, v)| (k.clone(), v.clone()))),
+            None => {}
+            Some(other) => {
+                return Err(format!(
+                    "{}: \"context\" must be an object of key/value pairs, not {}: write it as \"context\": {{\"key\": \"value\"}}",
+                    file.display(),
+                    json_kind(other)
+                ))
+            }
         }
     }
     if let Ok(text) = std::env::var("CDK_CONTEXT_JSON") {
@@ -87,6 +98,17 @@ pub fn load_context(dir: &Path, overrides: &[(String, String)]) -> Result<IndexM
         context.insert(k.clone(), serde_json::Value::String(v.clone()));
     }
     Ok(context)
+}
+
+fn json_kind(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
 }
 
 /// The context object of `CDK_CONTEXT_JSON` (what the official CDK CLI passes an app).
@@ -169,8 +191,11 @@ fn execute(cli: Cli, build: &dyn Fn(&App)) -> Result<ExitCode, String> {
             let _ = std::fs::remove_dir_all(&scratch);
             result
         }
-        Command::List { long } => {
-            let assembly = synth_app(build, without_bundling(context), &outdir)?;
+        Command::List { long, app } => {
+            let assembly = match app {
+                Some(dir) => CloudAssembly::read(&dir).map_err(|e| e.to_string())?,
+                None => synth_app(build, without_bundling(context), &outdir)?,
+            };
             for s in &assembly.synthesis.stacks {
                 if s.dependencies.is_empty() {
                     println!("{}", s.artifact_id);
@@ -211,7 +236,25 @@ fn stack_names(assembly: &CloudAssembly) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::context_json;
+    use super::{context_json, load_context};
+
+    #[test]
+    fn a_cdk_json_context_that_is_not_an_object_is_an_error() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(
+            dir.path().join("cdk.json"),
+            r#"{"app": "x", "context": ["key-pair=ops"]}"#,
+        )
+        .expect("write");
+        let err = load_context(dir.path(), &[]).expect_err("an array is refused");
+        assert!(
+            err.contains("cdk.json") && err.contains("must be an object") && err.contains("an array"),
+            "{err}"
+        );
+        std::fs::write(dir.path().join("cdk.json"), r#"{"context": {"key-pair": "ops"}}"#).expect("write");
+        let c = load_context(dir.path(), &[("key-pair".into(), "dev".into())]).expect("an object");
+        assert_eq!(c["key-pair"], "dev");
+    }
 
     #[test]
     fn cdk_context_json_must_be_an_object() {

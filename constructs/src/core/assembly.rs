@@ -101,6 +101,15 @@ pub fn write_assembly(
         let path = path.to_path_buf();
         move |source| SynthError::Io { path, source }
     };
+    if outdir.exists() && !outdir.is_dir() {
+        return Err(SynthError::Io {
+            path: outdir.to_path_buf(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                "it is a file, not a directory: name another output directory (-o DIR) or remove the file",
+            ),
+        });
+    }
     fs::create_dir_all(&parent).map_err(io(&parent))?;
     let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
     if tmp.exists() {

@@ -275,16 +275,21 @@ impl Construct {
         })
     }
 
-    /// A string context value that the construct needs: when it is missing, an
-    /// error is recorded naming the key and how to give it, and `None` returned.
+    /// A string context value that the construct needs: when it is missing or
+    /// empty (`-c key=`), an error is recorded naming the key and how to give
+    /// it, and `None` returned.
     pub fn require_context_str(&self, key: &str) -> Option<String> {
         let value = self.context_str(key);
-        if value.is_none() {
-            self.add_error(format!(
+        match value.as_deref().map(str::trim) {
+            None => self.add_error(format!(
                 "context value '{key}' is required: pass `-c {key}=VALUE` or set it under \"context\" in cdk.json"
-            ));
+            )),
+            Some("") => self.add_error(format!(
+                "context value '{key}' is empty: give it a value (`-c {key}=VALUE` or \"context\" in cdk.json)"
+            )),
+            Some(_) => return value,
         }
-        value
+        None
     }
 
     /// Adds a file to the cloud assembly, rendered at synthesis (e.g. a diagram).

@@ -3,6 +3,7 @@
 
 mod app;
 mod assembly;
+mod assembly_reader;
 mod assets;
 mod construct;
 mod element;
@@ -16,6 +17,9 @@ mod value;
 
 pub use app::App;
 pub use assembly::{to_cdk_json, write_assembly, CloudAssembly, MANIFEST_VERSION};
+pub use assembly_reader::{
+    ArtifactManifest, AssemblyManifest, ReadAssemblyError, StackProperties, MAX_READ_MANIFEST_MAJOR,
+};
 pub use assets::{deterministic_zip, sha256_hex, AssetLocation, FileAsset, ZipEntry};
 pub use construct::{Construct, Scope, Validation};
 pub use element::{

@@ -66,6 +66,21 @@ impl ConstructTree {
     }
 }
 
+impl Default for ConstructTree {
+    /// A tree of the app alone (an assembly read from disk carries no tree).
+    fn default() -> Self {
+        ConstructTree {
+            root: TreeNode {
+                id: "App".to_owned(),
+                path: String::new(),
+                children: Vec::new(),
+                resource: None,
+                fqn: "constructs.App",
+            },
+        }
+    }
+}
+
 impl Serialize for ConstructTree {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut m = serializer.serialize_map(Some(2))?;

@@ -41,18 +41,28 @@ pub(crate) struct AssetJob {
     pub key: String,
     /// The destination region, when not the deploy's.
     pub region: Option<String>,
+    /// The role to publish as (`assumeRoleArn`, placeholders until resolved) and its external id.
+    pub assume_role: Option<(String, Option<String>)>,
 }
 
 impl AssetJob {
-    /// True when the bucket or key still has `${AWS::AccountId}`.
+    /// True when the bucket, key or role still has `${AWS::AccountId}`.
     pub fn needs_account(&self) -> bool {
-        self.bucket.contains("${AWS::AccountId}") || self.key.contains("${AWS::AccountId}")
+        let role = self
+            .assume_role
+            .as_ref()
+            .map(|(arn, _)| arn.as_str())
+            .unwrap_or_default();
+        [self.bucket.as_str(), &self.key, role]
+            .iter()
+            .any(|s| s.contains("${AWS::AccountId}"))
     }
 
     /// Fills in the placeholders.
     pub fn resolve(&mut self, account: &str, region: &str, partition: &str) {
         let region = self.region.clone().unwrap_or_else(|| region.to_owned());
-        for s in [&mut self.bucket, &mut self.key] {
+        let role = self.assume_role.as_mut().map(|(arn, _)| arn);
+        for s in [&mut self.bucket, &mut self.key].into_iter().chain(role) {
             *s = s
                 .replace("${AWS::AccountId}", account)
                 .replace("${AWS::Region}", &region)
@@ -139,6 +149,10 @@ pub(crate) fn read_manifest(dir: &Path, artifact_id: &str) -> Result<Vec<AssetJo
                 bucket: field("bucketName")?,
                 key: field("objectKey")?,
                 region: d.get("region").and_then(Json::as_str).map(str::to_owned),
+                assume_role: d.get("assumeRoleArn").and_then(Json::as_str).map(|arn| {
+                    let external_id = d.get("assumeRoleExternalId").and_then(Json::as_str);
+                    (arn.to_owned(), external_id.map(str::to_owned))
+                }),
             });
         }
     }
@@ -167,7 +181,7 @@ pub(crate) async fn publish(run: &Run, asset: &AssetJob) -> Result<bool, DeployE
         .send()
         .await
         .map_err(|e| {
-            let base = DeployError::aws("S3.ListObjectsV2", Some(&asset.stack), &e);
+            let base = s3_error("S3.ListObjectsV2", asset, &e);
             if e.as_service_error().is_some_and(|s| s.is_no_such_bucket()) {
                 asset_error(
                     asset,
@@ -203,8 +217,40 @@ pub(crate) async fn publish(run: &Run, asset: &AssetJob) -> Result<bool, DeployE
         .body(body)
         .send()
         .await
-        .map_err(|e| DeployError::aws("S3.PutObject", Some(&asset.stack), &e))?;
+        .map_err(|e| s3_error("S3.PutObject", asset, &e))?;
     Ok(true)
+}
+
+/// An S3 error about an asset: a bare HTTP 403 (S3 answers some refusals
+/// without a body, hence without a code) is access denied too.
+fn s3_error<E>(
+    operation: &'static str,
+    asset: &AssetJob,
+    err: &aws_sdk_s3::error::SdkError<E, aws_smithy_runtime_api::http::Response>,
+) -> DeployError
+where
+    E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + 'static,
+{
+    use aws_sdk_s3::error::ProvideErrorMetadata;
+    let status = err.raw_response().map(|r| r.status().as_u16());
+    if err.code().is_none() && status == Some(403) {
+        return DeployError::AccessDenied {
+            stack: Some(asset.stack.clone()),
+            operation,
+            resource: Some(asset_bucket(asset)),
+            message: "HTTP 403 Forbidden".to_owned(),
+        };
+    }
+    DeployError::aws_on(operation, Some(&asset.stack), &asset_bucket(asset), err)
+}
+
+/// The asset bucket as messages name it, with what to check when it refuses a request.
+fn asset_bucket(asset: &AssetJob) -> String {
+    format!(
+        "the asset bucket {} (key {}; is it this account's bootstrap bucket, and may the identity \
+         deploying list and write it?)",
+        asset.bucket, asset.key
+    )
 }
 
 /// Zips a directory deterministically (sorted entries, fixed timestamps, modes kept).

@@ -6,22 +6,22 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_sdk_cloudformation::config::{ConfigBag, RuntimeComponents};
+use aws_sdk_cloudformation::config::{ConfigBag, ProvideCredentials, RuntimeComponents, SharedCredentialsProvider};
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
 
-use super::error::DeployError;
+use super::error::{causes, tried_providers, DeployError};
 
 /// How to reach AWS. Everything not set here comes from aws-config's standard
 /// chain: `AWS_PROFILE`, `AWS_REGION`, `AWS_ENDPOINT_URL` (and
 /// `AWS_ENDPOINT_URL_<SERVICE>`), credentials from the environment, the
 /// profile, SSO or the instance role.
 ///
-/// The deploy uses these credentials directly: it does not assume the CDK
-/// bootstrap's deploy, file-publishing or cfn-exec roles that a Cloud
-/// Assembly names for the official CLI (`assumeRoleArn`).
+/// The deploy assumes the CDK bootstrap's deploy role a stack names
+/// (`assumeRoleArn`) with these credentials, and falls back to them when it
+/// cannot; assets are published with them.
 #[derive(Clone, Debug, Default)]
 pub struct ConnectOptions {
     /// The named profile. Default: `AWS_PROFILE`, else `default`.
@@ -176,6 +176,18 @@ impl Clients {
         }
         let sdk = loader.load().await;
         let region = sdk.region().map(|r| r.to_string()).ok_or(DeployError::NoRegion)?;
+        // Fail before any work, in one line, when there are no credentials (the SDK would
+        // fail each call with a dispatch failure).
+        let Some(provider) = sdk.credentials_provider() else {
+            return Err(DeployError::NoCredentials {
+                reason: "no credential provider is configured".to_owned(),
+            });
+        };
+        if let Err(e) = provider.provide_credentials().await {
+            return Err(DeployError::NoCredentials {
+                reason: tried_providers(&causes(&e)),
+            });
+        }
         let path_style = options.endpoint_url.is_some()
             || sdk.endpoint_url().is_some()
             || env_set("AWS_ENDPOINT_URL")
@@ -193,7 +205,24 @@ impl Clients {
                 .and_then(|v| v.parse::<u64>().ok())
                 .map_or(Duration::from_secs(1), Duration::from_millis)
         });
-        let calls = ApiCalls::default();
+        Ok(Clients::build(
+            sdk,
+            ApiCalls::default(),
+            region,
+            poll,
+            plain_http_s3,
+            path_style,
+        ))
+    }
+
+    fn build(
+        sdk: SdkConfig,
+        calls: ApiCalls,
+        region: String,
+        poll: Duration,
+        plain_http_s3: bool,
+        path_style: bool,
+    ) -> Clients {
         let counter = CountCalls(calls.clone());
         let cfn = aws_sdk_cloudformation::Client::from_conf(
             aws_sdk_cloudformation::config::Builder::from(&sdk)
@@ -217,7 +246,33 @@ impl Clients {
             path_style,
         };
         clients.s3 = clients.s3_for(None);
-        Ok(clients)
+        clients
+    }
+
+    /// The same clients acting as `role_arn`, assumed with the current
+    /// credentials (and `external_id`); the reason when it cannot be assumed.
+    pub async fn assume(&self, role_arn: &str, external_id: Option<&str>) -> Result<Clients, String> {
+        let mut builder = aws_config::sts::AssumeRoleProvider::builder(role_arn)
+            .session_name("constructs-deploy")
+            .configure(&self.sdk);
+        if let Some(id) = external_id {
+            builder = builder.external_id(id);
+        }
+        let provider = builder.build().await;
+        provider.provide_credentials().await.map_err(|e| causes(&e))?;
+        let sdk = self
+            .sdk
+            .to_builder()
+            .credentials_provider(SharedCredentialsProvider::new(provider))
+            .build();
+        Ok(Clients::build(
+            sdk,
+            self.calls.clone(),
+            self.region.clone(),
+            self.poll,
+            self.plain_http_s3,
+            self.path_style,
+        ))
     }
 
     /// An S3 client for `region` (the configured one when `None`).

@@ -1,17 +1,26 @@
-//! `bootstrap`: the resources assets need, as a `CDKToolkit` stack compatible
-//! with the CDK's default bootstrap (qualifier `hnb659fds`).
+//! `bootstrap`: the resources assets and deploys need, as a `CDKToolkit` stack
+//! compatible with the CDK's modern bootstrap (qualifier `hnb659fds`).
 //!
 //! It creates the asset bucket `cdk-hnb659fds-assets-ACCOUNT-REGION` (KMS
 //! encryption with the AWS-managed key, public access blocked, versioned,
 //! noncurrent versions expired after 30 days, TLS-only bucket policy unless S3
-//! is reached over plain HTTP, as a local AWS is) and the
-//! SSM parameter `/cdk-bootstrap/hnb659fds/version`, with the CDK's logical ids.
+//! is reached over plain HTTP, as a local AWS is), the SSM parameter
+//! `/cdk-bootstrap/hnb659fds/version`, and the CDK's four roles with its names
+//! (`cdk-hnb659fds-{kind}-role-ACCOUNT-REGION`) and logical ids:
 //!
-//! Unlike the CDK's, it creates no deploy, file-publishing, cfn-exec or lookup
-//! roles: this deploy uses the caller's credentials directly. The official CDK
-//! CLI needs those roles for stacks of the default synthesizer on real AWS;
-//! running `cdk bootstrap` upgrades this stack in place (same logical ids, and
-//! its version is higher). An environment the CDK bootstrapped is left alone.
+//! - `deploy` (`DeploymentActionRole`): assumed to deploy stacks; trusted by the
+//!   account and [`BootstrapOptions::trust`]; may pass the execution role.
+//! - `file-publishing` (`FilePublishingRole`): writes the asset bucket.
+//! - `cfn-exec` (`CloudFormationExecutionRole`): what CloudFormation runs as,
+//!   with [`BootstrapOptions::cloudformation_execution_policies`].
+//! - `lookup` (`LookupRole`): read-only, for context lookups; also trusted by
+//!   [`BootstrapOptions::trust_for_lookup`].
+//!
+//! It claims version [`BOOTSTRAP_VERSION`] (8: the four roles, lookup role
+//! included). Image assets are not part of the contract (no ECR repository,
+//! no image-publishing role; this deploy refuses image assets). `cdk bootstrap`
+//! upgrades this stack in place (same logical ids, higher version); an
+//! environment the CDK bootstrapped is used as it is.
 
 use serde_json::{json, Value as Json};
 
@@ -23,20 +32,185 @@ use crate::core::BOOTSTRAP_QUALIFIER;
 /// The bootstrap stack's name, as the CDK's.
 pub const TOOLKIT_STACK_NAME: &str = "CDKToolkit";
 
-/// The version this bootstrap claims in `/cdk-bootstrap/hnb659fds/version`: at
-/// least what apps require (6, and 8 for lookups), below the CDK's current
-/// template (so `cdk bootstrap` upgrades it rather than refusing to downgrade).
-pub const BOOTSTRAP_VERSION: u32 = 21;
+/// The version this bootstrap claims in `/cdk-bootstrap/hnb659fds/version`:
+/// 8, the CDK's contract it implements (the asset bucket and the deploy,
+/// file-publishing, cfn-exec and lookup roles; apps require 6, lookups 8).
+/// Below the CDK's current template, so `cdk bootstrap` upgrades it.
+pub const BOOTSTRAP_VERSION: u32 = 8;
+
+/// The AWS-managed policy the CDK gives the execution role when none is named.
+pub const ADMINISTRATOR_ACCESS: &str = "arn:aws:iam::aws:policy/AdministratorAccess";
+
+/// Options of [`crate::deploy::Deployer::bootstrap_with`], as `cdk bootstrap`'s.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BootstrapOptions {
+    /// Accounts that may deploy into this environment (assume the deploy and
+    /// file-publishing roles): `--trust`. Default: none (only this account).
+    pub trust: Vec<String>,
+    /// Accounts that may only look up context (assume the lookup role):
+    /// `--trust-for-lookup`. Default: none.
+    pub trust_for_lookup: Vec<String>,
+    /// Managed policy ARNs of the execution role CloudFormation runs as:
+    /// `--cloudformation-execution-policies`. Default: none, which means
+    /// `AdministratorAccess` (said in the bootstrap's output) and is refused
+    /// with `trust`, as the CDK does: name the policies another account gets.
+    pub cloudformation_execution_policies: Vec<String>,
+    /// Protect the bootstrap stack from deletion. Default: false.
+    pub termination_protection: bool,
+}
+
+impl BootstrapOptions {
+    /// The execution role's policies, or why they are refused.
+    pub fn execution_policies(&self) -> Result<Vec<String>, String> {
+        if !self.cloudformation_execution_policies.is_empty() {
+            return Ok(self.cloudformation_execution_policies.clone());
+        }
+        if !self.trust.is_empty() {
+            return Err(format!(
+                "--trust {} lets other accounts deploy with the execution role: name its policies with \
+                 --cloudformation-execution-policies (e.g. {ADMINISTRATOR_ACCESS} if that is really meant)",
+                self.trust.join(",")
+            ));
+        }
+        Ok(vec![ADMINISTRATOR_ACCESS.to_owned()])
+    }
+}
+
+fn trusting(accounts: &[String]) -> Json {
+    let mut principals = vec![json!({"Ref": "AWS::AccountId"})];
+    principals.extend(
+        accounts
+            .iter()
+            .map(|a| json!({"Fn::Sub": format!("arn:${{AWS::Partition}}:iam::{a}:root")})),
+    );
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"AWS": principals}}]
+    })
+}
+
+fn role(kind: &str, trust: Json, policies: Json, managed: Option<Json>) -> Json {
+    let q = BOOTSTRAP_QUALIFIER;
+    let mut props = json!({
+        "AssumeRolePolicyDocument": trust,
+        "RoleName": {"Fn::Sub": format!("cdk-{q}-{kind}-role-${{AWS::AccountId}}-${{AWS::Region}}")},
+        "Tags": [{"Key": "aws-cdk:bootstrap-role", "Value": kind}]
+    });
+    if !policies.is_null() {
+        props["Policies"] =
+            json!([{"PolicyName": "default", "PolicyDocument": {"Version": "2012-10-17", "Statement": policies}}]);
+    }
+    if let Some(m) = managed {
+        props["ManagedPolicyArns"] = m;
+    }
+    json!({"Type": "AWS::IAM::Role", "Properties": props})
+}
+
+fn roles(options: &BootstrapOptions, execution_policies: &[String]) -> Vec<(&'static str, Json)> {
+    let q = BOOTSTRAP_QUALIFIER;
+    let bucket = json!([
+        {"Fn::GetAtt": ["StagingBucket", "Arn"]},
+        {"Fn::Join": ["", [{"Fn::GetAtt": ["StagingBucket", "Arn"]}, "/*"]]}
+    ]);
+    let version_parameter = json!({"Fn::Sub": format!("arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter/cdk-bootstrap/{q}/version")});
+    let mut lookup_trust = options.trust.clone();
+    lookup_trust.extend(options.trust_for_lookup.iter().cloned());
+    vec![
+        (
+            "FilePublishingRole",
+            role(
+                "file-publishing",
+                trusting(&options.trust),
+                json!([{
+                    "Effect": "Allow",
+                    "Action": ["s3:GetObject*", "s3:GetBucket*", "s3:GetEncryptionConfiguration", "s3:List*",
+                               "s3:DeleteObject*", "s3:PutObject*", "s3:Abort*"],
+                    "Resource": bucket
+                }, {
+                    "Effect": "Allow",
+                    "Action": ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"kms:ViaService": {"Fn::Sub": "s3.${AWS::Region}.amazonaws.com"}}}
+                }]),
+                None,
+            ),
+        ),
+        (
+            "LookupRole",
+            role(
+                "lookup",
+                trusting(&lookup_trust),
+                json!([{"Sid": "DontReadSecrets", "Effect": "Deny", "Action": ["kms:Decrypt"], "Resource": "*"}]),
+                Some(json!([{"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/ReadOnlyAccess"}])),
+            ),
+        ),
+        (
+            "CloudFormationExecutionRole",
+            role(
+                "cfn-exec",
+                json!({
+                    "Version": "2012-10-17",
+                    "Statement": [{"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "cloudformation.amazonaws.com"}}]
+                }),
+                Json::Null,
+                Some(json!(execution_policies)),
+            ),
+        ),
+        (
+            "DeploymentActionRole",
+            role(
+                "deploy",
+                trusting(&options.trust),
+                json!([{
+                    "Sid": "CloudFormationPermissions",
+                    "Effect": "Allow",
+                    "Action": ["cloudformation:CreateChangeSet", "cloudformation:DeleteChangeSet",
+                               "cloudformation:DescribeChangeSet", "cloudformation:DescribeStacks",
+                               "cloudformation:ExecuteChangeSet", "cloudformation:CreateStack",
+                               "cloudformation:UpdateStack", "cloudformation:RollbackStack",
+                               "cloudformation:ContinueUpdateRollback"],
+                    "Resource": "*"
+                }, {
+                    "Sid": "CliPermissions",
+                    "Effect": "Allow",
+                    "Action": ["cloudformation:DescribeStackEvents", "cloudformation:GetTemplate",
+                               "cloudformation:DeleteStack", "cloudformation:UpdateTerminationProtection",
+                               "cloudformation:GetTemplateSummary", "cloudformation:ListExports",
+                               "cloudformation:ListImports", "cloudformation:DescribeStackResources",
+                               "sts:GetCallerIdentity"],
+                    "Resource": "*"
+                }, {
+                    "Sid": "CliStagingBucket",
+                    "Effect": "Allow",
+                    "Action": ["s3:GetObject*", "s3:GetBucket*", "s3:List*"],
+                    "Resource": bucket
+                }, {
+                    "Sid": "ReadVersion",
+                    "Effect": "Allow",
+                    "Action": ["ssm:GetParameter", "ssm:GetParameters"],
+                    "Resource": [version_parameter]
+                }, {
+                    "Sid": "PassExecutionRole",
+                    "Effect": "Allow",
+                    "Action": "iam:PassRole",
+                    "Resource": {"Fn::GetAtt": ["CloudFormationExecutionRole", "Arn"]}
+                }]),
+                None,
+            ),
+        ),
+    ]
+}
 
 /// The start of the template's description: marks a bootstrap stack as ours.
 pub(crate) const DESCRIPTION_MARK: &str = "constructs bootstrap";
 
 /// The bootstrap stack's template; `tls_only` adds the bucket policy that
 /// denies requests without TLS.
-pub(crate) fn template(tls_only: bool) -> Json {
+pub(crate) fn template(tls_only: bool, options: &BootstrapOptions) -> Result<Json, String> {
     let q = BOOTSTRAP_QUALIFIER;
+    let execution_policies = options.execution_policies()?;
     let mut t = json!({
-        "Description": format!("{DESCRIPTION_MARK}: the asset bucket and version parameter of the CDK bootstrap (qualifier {q}), without its roles."),
+        "Description": format!("{DESCRIPTION_MARK}: the asset bucket, version parameter and roles of the CDK bootstrap (qualifier {q}, version {BOOTSTRAP_VERSION})."),
         "Resources": {
             "StagingBucket": {
                 "Type": "AWS::S3::Bucket",
@@ -105,12 +279,15 @@ pub(crate) fn template(tls_only: bool) -> Json {
             }
         }
     });
-    if !tls_only {
-        if let Some(r) = t.get_mut("Resources").and_then(Json::as_object_mut) {
+    if let Some(r) = t.get_mut("Resources").and_then(Json::as_object_mut) {
+        if !tls_only {
             r.shift_remove("StagingBucketPolicy");
         }
+        for (id, role) in roles(options, &execution_policies) {
+            r.insert(id.to_owned(), role);
+        }
     }
-    t
+    Ok(t)
 }
 
 /// What the bootstrap stack of an environment says.
@@ -149,15 +326,61 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_execution_policies_are_named_when_other_accounts_are_trusted() {
+        let default = BootstrapOptions::default();
+        assert_eq!(default.execution_policies(), Ok(vec![ADMINISTRATOR_ACCESS.to_owned()]));
+        let trusting = BootstrapOptions {
+            trust: vec!["210987654321".into()],
+            ..Default::default()
+        };
+        let err = trusting.execution_policies().expect_err("refused");
+        assert!(err.contains("--cloudformation-execution-policies"), "{err}");
+        let t = template(
+            true,
+            &BootstrapOptions {
+                cloudformation_execution_policies: vec!["arn:aws:iam::aws:policy/PowerUserAccess".into()],
+                ..trusting
+            },
+        )
+        .expect("template");
+        let r = &t["Resources"];
+        assert_eq!(
+            r["CloudFormationExecutionRole"]["Properties"]["ManagedPolicyArns"],
+            json!(["arn:aws:iam::aws:policy/PowerUserAccess"])
+        );
+        let principals =
+            &r["DeploymentActionRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["AWS"];
+        assert_eq!(principals.as_array().map(Vec::len), Some(2), "{principals}");
+        assert_eq!(
+            r["LookupRole"]["Properties"]["RoleName"],
+            json!({"Fn::Sub": "cdk-hnb659fds-lookup-role-${AWS::AccountId}-${AWS::Region}"})
+        );
+    }
+
+    #[test]
     fn template_has_the_cdk_names() {
-        let t = template(true);
+        let t = template(true, &BootstrapOptions::default()).expect("template");
         assert!(t["Resources"]["StagingBucketPolicy"].is_object());
-        assert!(template(false)["Resources"].get("StagingBucketPolicy").is_none());
+        assert!(
+            template(false, &BootstrapOptions::default()).expect("template")["Resources"]
+                .get("StagingBucketPolicy")
+                .is_none()
+        );
         assert_eq!(
             t["Resources"]["CdkBootstrapVersion"]["Properties"]["Name"],
             "/cdk-bootstrap/hnb659fds/version"
         );
-        assert_eq!(t["Resources"]["CdkBootstrapVersion"]["Properties"]["Value"], "21");
+        assert_eq!(t["Resources"]["CdkBootstrapVersion"]["Properties"]["Value"], "8");
+        for kind in ["deploy", "file-publishing", "cfn-exec", "lookup"] {
+            let names: Vec<&Json> = t["Resources"]
+                .as_object()
+                .into_iter()
+                .flat_map(|r| r.values())
+                .filter_map(|r| r["Properties"].get("RoleName"))
+                .filter(|n| n.to_string().contains(&format!("-{kind}-role-")))
+                .collect();
+            assert_eq!(names.len(), 1, "{kind}");
+        }
         assert_eq!(
             t["Resources"]["StagingBucket"]["Properties"]["PublicAccessBlockConfiguration"]["BlockPublicPolicy"],
             true

@@ -5,11 +5,15 @@
 //! operations CloudFormation already started go on; the next deploy picks up
 //! from the stacks' real state).
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
-use super::{ConnectOptions, DeployOptions, Deployer, DestroyOptions, ParameterValue, RequireApproval, Selection};
+use super::{
+    AllowReplacement, BootstrapOptions, ConnectOptions, DeployOptions, Deployer, DestroyOptions, ParameterValue,
+    RequireApproval, Selection,
+};
 use crate::core::CloudAssembly;
 
 /// Where and as whom to deploy (aws-config's standard chain fills the rest).
@@ -29,6 +33,10 @@ pub struct AwsArgs {
 /// Arguments of `deploy`.
 #[derive(Debug, Args)]
 pub struct DeployArgs {
+    /// Deploy this Cloud Assembly directory (e.g. `cdk.out` from an earlier `synth`, or the AWS CDK's)
+    /// instead of synthesizing the app.
+    #[arg(long, value_name = "DIR")]
+    pub app: Option<PathBuf>,
     /// Stacks to deploy (artifact ids or stack names, `*` wildcards), with the stacks they depend on.
     pub stacks: Vec<String>,
     /// Deploy every stack.
@@ -49,6 +57,13 @@ pub struct DeployArgs {
     /// Which IAM and security-group changes need a yes before deploying (`never` for CI).
     #[arg(long, value_enum, default_value_t = RequireApproval::Broadening)]
     pub require_approval: RequireApproval,
+    /// Let the deploy replace or delete this stateful resource (a logical id; `all` for every one)
+    /// although its removal policy does not allow it. Repeatable.
+    #[arg(long, value_name = "LOGICAL_ID|all")]
+    pub allow_replacement: Vec<String>,
+    /// The role CloudFormation deploys every stack as, instead of the bootstrap's execution role.
+    #[arg(long, value_name = "ARN")]
+    pub role_arn: Option<String>,
     /// Where and as whom.
     #[command(flatten)]
     pub aws: AwsArgs,
@@ -57,6 +72,9 @@ pub struct DeployArgs {
 /// Arguments of `diff`.
 #[derive(Debug, Args)]
 pub struct DiffArgs {
+    /// Compare this Cloud Assembly directory instead of synthesizing the app.
+    #[arg(long, value_name = "DIR")]
+    pub app: Option<PathBuf>,
     /// Stacks to compare (default: all).
     pub stacks: Vec<String>,
     /// Exit with 1 when there are differences.
@@ -70,6 +88,9 @@ pub struct DiffArgs {
 /// Arguments of `destroy`.
 #[derive(Debug, Args)]
 pub struct DestroyArgs {
+    /// Destroy the stacks of this Cloud Assembly directory instead of synthesizing the app.
+    #[arg(long, value_name = "DIR")]
+    pub app: Option<PathBuf>,
     /// Stacks to delete, with the stacks that depend on them.
     pub stacks: Vec<String>,
     /// Delete every stack.
@@ -92,6 +113,19 @@ pub struct DestroyArgs {
 /// Arguments of `bootstrap`.
 #[derive(Debug, Args)]
 pub struct BootstrapArgs {
+    /// An account that may deploy into this environment through its deploy role (repeatable).
+    #[arg(long, value_name = "ACCOUNT")]
+    pub trust: Vec<String>,
+    /// An account that may only look up context through its lookup role (repeatable).
+    #[arg(long, value_name = "ACCOUNT")]
+    pub trust_for_lookup: Vec<String>,
+    /// Managed policy ARNs of the role CloudFormation deploys as (comma-separated or repeated).
+    /// Default: AdministratorAccess, refused together with --trust.
+    #[arg(long, value_name = "ARN", value_delimiter = ',')]
+    pub cloudformation_execution_policies: Vec<String>,
+    /// Protect the bootstrap stack from deletion.
+    #[arg(long)]
+    pub termination_protection: bool,
     /// Where and as whom.
     #[command(flatten)]
     pub aws: AwsArgs,
@@ -145,6 +179,14 @@ pub fn execute(cmd: DeployCommand, synth: &dyn Fn() -> Result<CloudAssembly, Str
     result
 }
 
+/// The assembly in `app` (read, never rebuilt), else the app synthesized.
+fn assembly(app: Option<&Path>, synth: &dyn Fn() -> Result<CloudAssembly, String>) -> Result<CloudAssembly, String> {
+    match app {
+        Some(dir) => CloudAssembly::read(dir).map_err(|e| e.to_string()),
+        None => synth(),
+    }
+}
+
 async fn run(cmd: DeployCommand, synth: &dyn Fn() -> Result<CloudAssembly, String>) -> Result<ExitCode, String> {
     let aws = cmd.aws();
     let verbose = aws.verbose;
@@ -156,8 +198,17 @@ async fn run(cmd: DeployCommand, synth: &dyn Fn() -> Result<CloudAssembly, Strin
     .await
     .map_err(|e| e.to_string())?;
     let code = match cmd {
-        DeployCommand::Bootstrap(_) => {
-            let report = deployer.bootstrap(false).await.map_err(|e| e.to_string())?;
+        DeployCommand::Bootstrap(a) => {
+            let options = BootstrapOptions {
+                trust: a.trust,
+                trust_for_lookup: a.trust_for_lookup,
+                cloudformation_execution_policies: a.cloudformation_execution_policies,
+                termination_protection: a.termination_protection,
+            };
+            let report = deployer
+                .bootstrap_with(&options, false)
+                .await
+                .map_err(|e| e.to_string())?;
             println!("Bootstrap of {}: {:?}", deployer.region(), report.outcome);
             for o in &report.outputs {
                 println!("  {} = {}", o.key, o.value);
@@ -165,7 +216,7 @@ async fn run(cmd: DeployCommand, synth: &dyn Fn() -> Result<CloudAssembly, Strin
             ExitCode::SUCCESS
         }
         DeployCommand::Deploy(a) => {
-            let assembly = synth()?;
+            let assembly = assembly(a.app.as_deref(), synth)?;
             let options = DeployOptions {
                 selection: Selection {
                     stacks: a.stacks,
@@ -176,6 +227,8 @@ async fn run(cmd: DeployCommand, synth: &dyn Fn() -> Result<CloudAssembly, Strin
                 force: a.force,
                 parameters: a.parameters,
                 require_approval: a.require_approval,
+                allow_replacement: AllowReplacement(a.allow_replacement),
+                role_arn: a.role_arn,
                 quiet: false,
             };
             let report = deployer.deploy(&assembly, &options).await.map_err(|e| e.to_string())?;
@@ -187,7 +240,7 @@ async fn run(cmd: DeployCommand, synth: &dyn Fn() -> Result<CloudAssembly, Strin
             }
         }
         DeployCommand::Diff(a) => {
-            let assembly = synth()?;
+            let assembly = assembly(a.app.as_deref(), synth)?;
             let selection = Selection {
                 stacks: a.stacks,
                 ..Default::default()
@@ -205,7 +258,7 @@ async fn run(cmd: DeployCommand, synth: &dyn Fn() -> Result<CloudAssembly, Strin
             }
         }
         DeployCommand::Destroy(a) => {
-            let assembly = synth()?;
+            let assembly = assembly(a.app.as_deref(), synth)?;
             let options = DestroyOptions {
                 selection: Selection {
                     stacks: a.stacks,

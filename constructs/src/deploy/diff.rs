@@ -7,6 +7,8 @@ use std::fmt;
 
 use serde_json::{Map, Value as Json};
 
+use super::replacement::{create_only_properties, Replacement};
+
 /// How an element changed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ChangeKind {
@@ -37,6 +39,10 @@ pub struct PropertyChange {
     pub old: Option<Json>,
     /// The local value (`None` when removed).
     pub new: Option<Json>,
+    /// Whether the change replaces the resource: the property is create-only
+    /// ([`create_only_properties`]); "may" when the changed part is a reference
+    /// or intrinsic whose value is only known at deploy time.
+    pub replacement: Replacement,
 }
 
 /// A changed resource.
@@ -50,6 +56,37 @@ pub struct ResourceDiff {
     pub kind: ChangeKind,
     /// For a modified resource, what changed in it.
     pub changes: Vec<PropertyChange>,
+}
+
+impl ResourceDiff {
+    /// Whether the changes replace the resource (the surest of its property changes).
+    pub fn replacement(&self) -> Replacement {
+        self.changes
+            .iter()
+            .map(|c| c.replacement)
+            .max()
+            .unwrap_or(Replacement::Never)
+    }
+}
+
+/// How a change at `path` (e.g. `Properties.ImageId.Ref`) of a resource of this type replaces it.
+fn replacement_of(resource_type: &str, path: &str) -> Replacement {
+    let Some(rest) = path.strip_prefix("Properties.") else {
+        return Replacement::Never;
+    };
+    let property = rest.split(['.', '[']).next().unwrap_or_default();
+    if !create_only_properties(resource_type).contains(&property) {
+        return Replacement::Never;
+    }
+    let through_intrinsic = rest
+        .split('.')
+        .skip(1)
+        .any(|segment| segment == "Ref" || segment.starts_with("Fn::"));
+    if through_intrinsic {
+        Replacement::May
+    } else {
+        Replacement::Requires
+    }
 }
 
 /// What a security change is about.
@@ -188,6 +225,7 @@ fn value_changes(path: &str, old: Option<&Json>, new: Option<&Json>, out: &mut V
             path: path.to_owned(),
             old: a.cloned(),
             new: b.cloned(),
+            replacement: Replacement::Never,
         }),
         _ => {}
     }
@@ -281,6 +319,9 @@ pub fn diff_templates(stack: &str, deployed: Option<&Json>, local: &Json) -> Sta
             Some(o) if o != r => {
                 let mut changes = Vec::new();
                 value_changes("", Some(o), Some(r), &mut changes);
+                for c in &mut changes {
+                    c.replacement = replacement_of(&rtype, &c.path);
+                }
                 resources.push(ResourceDiff {
                     logical_id: id.clone(),
                     resource_type: rtype,
@@ -416,14 +457,18 @@ impl fmt::Display for StackDiff {
         if !self.resources.is_empty() {
             writeln!(f, "Resources")?;
             for r in &self.resources {
-                writeln!(f, "{} {} {}", r.kind.symbol(), r.resource_type, r.logical_id)?;
+                write!(f, "{} {} {}", r.kind.symbol(), r.resource_type, r.logical_id)?;
+                match r.replacement() {
+                    Replacement::Never => writeln!(f)?,
+                    other => writeln!(f, " ({})", other.describe())?,
+                }
                 for c in &r.changes {
                     let kind = match (&c.old, &c.new) {
                         (None, _) => ChangeKind::Added,
                         (_, None) => ChangeKind::Removed,
                         _ => ChangeKind::Modified,
                     };
-                    writeln!(
+                    write!(
                         f,
                         "    └─ {} {}: {} -> {}",
                         kind.symbol(),
@@ -431,6 +476,10 @@ impl fmt::Display for StackDiff {
                         short(c.old.as_ref()),
                         short(c.new.as_ref())
                     )?;
+                    match c.replacement {
+                        Replacement::Never => writeln!(f)?,
+                        other => writeln!(f, " ({})", other.describe())?,
+                    }
                 }
             }
         }
@@ -474,7 +523,8 @@ mod tests {
             vec![PropertyChange {
                 path: "Properties.Value".into(),
                 old: Some(json!("a")),
-                new: Some(json!("b"))
+                new: Some(json!("b")),
+                replacement: Replacement::Never,
             }]
         );
         assert!(d.security.is_empty());
@@ -484,6 +534,41 @@ mod tests {
         assert!(text.contains("[+] AWS::SNS::Topic New"), "{text}");
         assert!(text.contains("[-] AWS::SNS::Topic Gone"), "{text}");
         assert!(!text.contains("CDKMetadata"), "{text}");
+    }
+
+    #[test]
+    fn create_only_changes_are_marked_as_replacements() {
+        let db = |name: &str, image: Json| {
+            json!({"Resources": {
+                "Db": {"Type": "AWS::RDS::DBCluster", "Properties": {"DatabaseName": name, "BackupRetentionPeriod": 1}},
+                "Web": {"Type": "AWS::EC2::Instance", "Properties": {"ImageId": image}}
+            }})
+        };
+        let old = db("a", json!({"Ref": "AmiOld"}));
+        let new = db("b", json!({"Ref": "AmiNew"}));
+        let d = diff_templates("S", Some(&old), &new);
+        let by_id = |id: &str| d.resources.iter().find(|r| r.logical_id == id).expect("changed");
+        assert_eq!(by_id("Db").replacement(), Replacement::Requires);
+        assert_eq!(by_id("Web").replacement(), Replacement::May);
+        let text = d.to_string();
+        assert!(
+            text.contains("[~] AWS::RDS::DBCluster Db (requires replacement)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Properties.DatabaseName: \"a\" -> \"b\" (requires replacement)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Properties.ImageId.Ref: \"AmiOld\" -> \"AmiNew\" (may be replaced)"),
+            "{text}"
+        );
+        let retention = db("a", json!({"Ref": "AmiOld"}));
+        let mut changed = retention.clone();
+        changed["Resources"]["Db"]["Properties"]["BackupRetentionPeriod"] = json!(7);
+        let d = diff_templates("S", Some(&retention), &changed);
+        assert_eq!(d.resources[0].replacement(), Replacement::Never);
+        assert!(!d.to_string().contains("replace"), "{d}");
     }
 
     #[test]

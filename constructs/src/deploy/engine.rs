@@ -5,6 +5,7 @@ use std::fmt;
 use std::io::BufRead;
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use serde_json::Value as Json;
@@ -12,17 +13,21 @@ use tokio::task::JoinSet;
 
 use super::assets::{self, AssetJob};
 use super::aws::{url_suffix_of, ApiCallCounts, Clients, ConnectOptions};
-use super::bootstrap::{self, ToolkitInfo, BOOTSTRAP_VERSION, DESCRIPTION_MARK, TOOLKIT_STACK_NAME};
+use super::bootstrap::{
+    self, BootstrapOptions, ToolkitInfo, ADMINISTRATOR_ACCESS, BOOTSTRAP_VERSION, DESCRIPTION_MARK, TOOLKIT_STACK_NAME,
+};
 use super::diff::{diff_templates, StackDiff};
 use super::error::DeployError;
 use super::exports::{exports_at_risk, importers, ExportConflict};
 use super::graph::{self, Expand, Selection, StackResult};
 use super::progress::Progress;
+use super::replacement::AllowReplacement;
 use super::stack::{
-    can_skip, delete_and_wait, deploy_stack, describe, get_template, resource_count, wait_until_settled, DeployedStack,
-    Run, StackJob, StackOutcome, StackOutput, TEMPLATE_BODY_LIMIT,
+    can_skip, check_review, create_change_set, delete_and_wait, delete_change_set, deploy_stack, describe, execute,
+    get_template, resource_count, wait_until_settled, DeployedStack, Review, Run, StackJob, StackOutcome, StackOutput,
+    TEMPLATE_BODY_LIMIT,
 };
-use crate::core::{to_cdk_json, CloudAssembly, SynthesizedStack, REQUIRED_BOOTSTRAP_VERSION};
+use crate::core::{to_cdk_json, AssemblyManifest, CloudAssembly, SynthesizedStack, REQUIRED_BOOTSTRAP_VERSION};
 
 /// When security-relevant changes need a yes on stdin before the deploy goes on.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -84,6 +89,12 @@ pub struct DeployOptions {
     pub parameters: Vec<ParameterValue>,
     /// When IAM and security-group changes need approval. Default: broadening ones.
     pub require_approval: RequireApproval,
+    /// Stateful resources that may be replaced or deleted although their
+    /// removal policy does not say so (logical ids, or `all`). Default: none.
+    pub allow_replacement: AllowReplacement,
+    /// The role CloudFormation runs as for every stack (`--role-arn`), instead
+    /// of the assembly's `cloudFormationExecutionRoleArn`. Default: none.
+    pub role_arn: Option<String>,
     /// Print nothing (the report still says everything). Default: false.
     pub quiet: bool,
 }
@@ -96,6 +107,8 @@ impl Default for DeployOptions {
             force: false,
             parameters: Vec::new(),
             require_approval: RequireApproval::default(),
+            allow_replacement: AllowReplacement::default(),
+            role_arn: None,
             quiet: false,
         }
     }
@@ -313,8 +326,30 @@ struct Plan {
     assets: Vec<AssetJob>,
     /// The index in `assets` of the template itself.
     template_asset: Option<usize>,
-    deployed_template: Option<Json>,
     skip: bool,
+    /// The change set created before any stack deployed, when the stack exists.
+    review: Option<Review>,
+    /// The assembly's deploy role (`assumeRoleArn`, placeholders unresolved) and its external id.
+    deploy_role: Option<(String, Option<String>)>,
+    /// The assembly's `cloudFormationExecutionRoleArn` (placeholders unresolved).
+    execution_role: Option<String>,
+    /// The stack's account when pinned.
+    account: Option<String>,
+    /// Clients acting as the deploy role, when it was assumed.
+    clients: Option<Clients>,
+}
+
+impl Plan {
+    /// The run of this stack: with its deploy role's clients when assumed.
+    fn run(&self, run: &Run) -> Run {
+        match &self.clients {
+            Some(clients) => Run {
+                clients: clients.clone(),
+                progress: run.progress.clone(),
+            },
+            None => run.clone(),
+        }
+    }
 }
 
 fn read_stack_file(dir: &Path, stack: &SynthesizedStack) -> Result<String, DeployError> {
@@ -393,10 +428,26 @@ impl Deployer {
     /// Creates or updates the bootstrap stack (`CDKToolkit`); see [`super::bootstrap`].
     /// An environment bootstrapped by the CDK CLI is left as it is.
     pub async fn bootstrap(&self, quiet: bool) -> Result<BootstrapReport, DeployError> {
+        self.bootstrap_with(&BootstrapOptions::default(), quiet).await
+    }
+
+    /// [`Deployer::bootstrap`] with `cdk bootstrap`'s options (trusted accounts,
+    /// the execution role's policies, termination protection).
+    pub async fn bootstrap_with(
+        &self,
+        options: &BootstrapOptions,
+        quiet: bool,
+    ) -> Result<BootstrapReport, DeployError> {
         let before = self.api_calls();
         let run = self.run(quiet);
         let c = &self.clients;
-        let template = bootstrap::template(!c.plain_http_s3);
+        let template = bootstrap::template(!c.plain_http_s3, options).map_err(DeployError::BootstrapOptions)?;
+        if options.cloudformation_execution_policies.is_empty() {
+            run.progress.line(format!(
+                "{TOOLKIT_STACK_NAME}: the execution role CloudFormation deploys with gets {ADMINISTRATOR_ACCESS} \
+                 (the CDK's default; --cloudformation-execution-policies names others)"
+            ));
+        }
         let template_text = to_cdk_json(&template);
         let mut deployed = describe(c, TOOLKIT_STACK_NAME, TOOLKIT_STACK_NAME).await?;
         if let Some(d) = deployed.take() {
@@ -446,10 +497,13 @@ impl Deployer {
             template_url: None,
             parameters: BTreeMap::new(),
             tags: BTreeMap::new(),
-            termination_protection: false,
+            termination_protection: options.termination_protection,
             deployed,
+            deployed_template,
+            allow_replacement: AllowReplacement::default(),
+            execution_role: None,
         };
-        let (outcome, outputs) = if can_skip(&job, deployed_template.as_ref()) {
+        let (outcome, outputs) = if can_skip(&job, job.deployed_template.as_ref()) {
             run.progress.line(format!(
                 "{TOOLKIT_STACK_NAME}: bootstrap version {BOOTSTRAP_VERSION} is already deployed"
             ));
@@ -510,16 +564,27 @@ impl Deployer {
         let run = self.run(options.quiet);
         let selected = graph::select(assembly, &options.selection, Expand::Upstream)?;
         let mut plans = self.plan(assembly, &selected, options)?;
+        self.assume_roles(&run, &mut plans, options.role_arn.is_some()).await?;
         self.preflight(&run, &mut plans, options.force).await?;
         self.check_exports(&plans).await?;
         self.approve(&run, &plans, options.require_approval).await?;
         let (uploaded, existing) = self.publish(&run, &mut plans).await?;
+        self.review(&run, &mut plans).await?;
 
         let nodes = graph::nodes(&selected, false);
-        let jobs: Vec<(StackJob, bool)> = plans.iter().map(|p| (p.job.clone(), p.skip)).collect();
+        let jobs: Vec<(Run, StackJob, bool, Option<Review>)> = plans
+            .into_iter()
+            .map(|p| (p.run(&run), p.job, p.skip, p.review))
+            .collect();
+        // Which stacks changed: a stack reviewed before its dependencies changed gets a fresh change set.
+        let changed = Arc::new(Mutex::new(vec![false; jobs.len()]));
         let (results, finished) = graph::run(&nodes, options.concurrency, |i| {
-            let run = run.clone();
-            let (job, skip) = jobs[i].clone();
+            let (run, job, skip, mut review) = jobs[i].clone();
+            let upstream_changed = {
+                let changed = changed.lock().unwrap_or_else(PoisonError::into_inner);
+                nodes[i].after.iter().any(|&d| changed[d])
+            };
+            let changed = Arc::clone(&changed);
             async move {
                 let start = Instant::now();
                 let (outcome, outputs) = if skip {
@@ -530,7 +595,16 @@ impl Deployer {
                     let outputs = job.deployed.map(|d| d.outputs).unwrap_or_default();
                     (StackOutcome::Unchanged, outputs)
                 } else {
-                    match deploy_stack(&run, &job).await {
+                    if upstream_changed {
+                        if let Some(r) = review.take().filter(|r| r.changes.is_some()) {
+                            delete_change_set(&run, &job.display, &r.change_set).await?;
+                        }
+                    }
+                    let result = match review {
+                        Some(r) => execute(&run, &job, &r).await,
+                        None => deploy_stack(&run, &job).await,
+                    };
+                    match result {
                         Ok(r) => r,
                         Err(e) => {
                             run.progress.line(format!("❌ {e}"));
@@ -539,6 +613,9 @@ impl Deployer {
                     }
                 };
                 let elapsed = start.elapsed();
+                if matches!(outcome, StackOutcome::Created | StackOutcome::Updated) {
+                    changed.lock().unwrap_or_else(PoisonError::into_inner)[i] = true;
+                }
                 if !matches!(outcome, StackOutcome::Unchanged) {
                     run.progress.line(format!("✅ {} ({})", job.display, seconds(elapsed)));
                 }
@@ -576,6 +653,7 @@ impl Deployer {
         options: &DeployOptions,
     ) -> Result<Vec<Plan>, DeployError> {
         let tags = manifest_tags(&assembly.directory);
+        let manifest = AssemblyManifest::read(&assembly.directory).ok();
         let mut unknown: Vec<String> = options
             .parameters
             .iter()
@@ -620,6 +698,7 @@ impl Deployer {
                 .map(|p| (p.key.clone(), p.value.clone()))
                 .collect();
             let assets = assets::read_manifest(&assembly.directory, &s.artifact_id)?;
+            let properties = manifest.as_ref().and_then(|m| m.stack_properties(&s.artifact_id));
             let template_file = format!("{}.template.json", s.artifact_id);
             let template_asset = assets.iter().position(|a| {
                 a.source
@@ -637,14 +716,78 @@ impl Deployer {
                     tags: tags.get(&s.artifact_id).cloned().unwrap_or_default(),
                     termination_protection: s.termination_protection,
                     deployed: None,
+                    deployed_template: None,
+                    allow_replacement: options.allow_replacement.clone(),
+                    execution_role: options.role_arn.clone(),
                 },
                 assets,
                 template_asset,
-                deployed_template: None,
                 skip: false,
+                review: None,
+                deploy_role: properties
+                    .as_ref()
+                    .and_then(|p| Some((p.assume_role_arn.clone()?, p.assume_role_external_id.clone()))),
+                execution_role: properties.and_then(|p| p.cloud_formation_execution_role_arn),
+                account: s.environment.account.clone(),
+                clients: None,
             });
         }
         Ok(plans)
+    }
+
+    /// Assumes each stack's deploy role (the assembly's `assumeRoleArn`, for
+    /// the stack's account and region), as the CDK CLI does, and takes its
+    /// execution role for the change sets (unless `--role-arn` forces one).
+    /// A role that cannot be assumed (not bootstrapped with roles, no
+    /// permission) leaves the stack to the current credentials, with a warning.
+    async fn assume_roles(&self, run: &Run, plans: &mut [Plan], forced: bool) -> Result<(), DeployError> {
+        let c = &self.clients;
+        let partition = c.partition();
+        let mut caller: Option<String> = None;
+        let mut assumed: HashMap<String, Result<Clients, String>> = HashMap::new();
+        for p in plans.iter_mut() {
+            let Some((arn, external_id)) = p.deploy_role.clone() else {
+                continue;
+            };
+            let account = match (&p.account, &caller) {
+                (Some(a), _) | (None, Some(a)) => a.clone(),
+                (None, None) => {
+                    let id = c
+                        .sts
+                        .get_caller_identity()
+                        .send()
+                        .await
+                        .map_err(|e| DeployError::aws("STS.GetCallerIdentity", None, &e))?;
+                    let a = id.account().unwrap_or_default().to_owned();
+                    caller = Some(a.clone());
+                    a
+                }
+            };
+            let resolve = |text: &str| {
+                text.replace("${AWS::AccountId}", &account)
+                    .replace("${AWS::Region}", &c.region)
+                    .replace("${AWS::Partition}", partition)
+            };
+            let arn = resolve(&arn);
+            if !assumed.contains_key(&arn) {
+                let result = c.assume(&arn, external_id.as_deref()).await;
+                if let Err(reason) = &result {
+                    run.progress.line(format!(
+                        "⚠️  {}: could not assume the deploy role {arn} ({reason}); deploying with the current \
+                         credentials (bootstrap the environment for the CDK's roles)",
+                        p.job.display
+                    ));
+                }
+                assumed.insert(arn.clone(), result);
+            }
+            if let Some(Ok(clients)) = assumed.get(&arn) {
+                p.clients = Some(clients.clone());
+                if !forced {
+                    p.job.execution_role = p.execution_role.as_deref().map(resolve);
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Looks up every stack (DescribeStacks, and GetTemplate when deployed),
@@ -652,7 +795,7 @@ impl Deployer {
     async fn preflight(&self, run: &Run, plans: &mut [Plan], force: bool) -> Result<(), DeployError> {
         let mut tasks = JoinSet::new();
         for (i, p) in plans.iter().enumerate() {
-            let run = run.clone();
+            let run = p.run(run);
             let (name, display) = (p.job.stack_name.clone(), p.job.display.clone());
             tasks.spawn(async move {
                 let c = &run.clients;
@@ -677,8 +820,8 @@ impl Deployer {
             })??;
             let plan = &mut plans[i];
             plan.job.deployed = deployed;
-            plan.deployed_template = template;
-            plan.skip = !force && can_skip(&plan.job, plan.deployed_template.as_ref());
+            plan.job.deployed_template = template;
+            plan.skip = !force && can_skip(&plan.job, plan.job.deployed_template.as_ref());
         }
         Ok(())
     }
@@ -692,7 +835,7 @@ impl Deployer {
             };
             let at_risk = exports_at_risk(
                 deployed,
-                p.deployed_template.as_ref(),
+                p.job.deployed_template.as_ref(),
                 &p.job.template,
                 &p.job.stack_name,
                 &self.clients.region,
@@ -727,7 +870,7 @@ impl Deployer {
         }
         let mut listed = Vec::new();
         for p in plans.iter().filter(|p| !p.skip) {
-            let diff = diff_templates(&p.job.display, p.deployed_template.as_ref(), &p.job.template);
+            let diff = diff_templates(&p.job.display, p.job.deployed_template.as_ref(), &p.job.template);
             let needs = match require {
                 RequireApproval::AnyChange => !diff.security.is_empty(),
                 _ => diff.is_broadening(),
@@ -758,6 +901,52 @@ impl Deployer {
         }
     }
 
+    /// Creates the change sets of the stacks that exist and will change, before
+    /// any executes, prints what each replaces and deletes, and refuses the
+    /// whole deploy (deleting every change set it made) when one would destroy
+    /// a stateful resource without consent. A change set CloudFormation cannot
+    /// make yet (e.g. it imports an export a stack of this deploy adds) is made
+    /// and checked again when its stack's turn comes.
+    async fn review(&self, run: &Run, plans: &mut [Plan]) -> Result<(), DeployError> {
+        let mut tasks = JoinSet::new();
+        for (i, p) in plans.iter().enumerate() {
+            if p.skip || !p.job.deployed.as_ref().is_some_and(DeployedStack::is_stable) {
+                continue;
+            }
+            let (run, job) = (p.run(run), p.job.clone());
+            tasks.spawn(async move { (i, create_change_set(&run, &job).await) });
+        }
+        let mut refusal = None;
+        while let Some(joined) = tasks.join_next().await {
+            let (i, made) = joined.map_err(|e| DeployError::Task {
+                stack: "review".to_owned(),
+                message: e.to_string(),
+            })?;
+            match made {
+                Ok(review) => plans[i].review = Some(review),
+                Err(DeployError::ChangeSetFailed { .. }) => {}
+                Err(e) => refusal = refusal.or(Some(e)),
+            }
+        }
+        for p in plans.iter_mut() {
+            let Some(review) = p.review.as_ref().filter(|_| refusal.is_none()) else {
+                continue;
+            };
+            if let Err(e) = check_review(&p.run(run), &p.job, review).await {
+                // check_review deleted its change set.
+                p.review = None;
+                refusal = Some(e);
+            }
+        }
+        let Some(err) = refusal else { return Ok(()) };
+        for p in plans.iter_mut() {
+            if let Some(r) = p.review.take().filter(|r| r.changes.is_some()) {
+                delete_change_set(&p.run(run), &p.job.display, &r.change_set).await?;
+            }
+        }
+        Err(err)
+    }
+
     /// Publishes the assets of the stacks that will deploy (8 at a time) and
     /// sets the template URL of templates too large for `TemplateBody`.
     /// Returns (uploaded, already published).
@@ -769,7 +958,8 @@ impl Deployer {
             return Ok((0, 0));
         };
         let c = &self.clients;
-        let toolkit: Option<ToolkitInfo> = bootstrap::lookup(c).await?;
+        // The environment's bootstrap, seen as the deploy role when it was assumed (it may be another account's).
+        let toolkit: Option<ToolkitInfo> = bootstrap::lookup(&plans[first].run(run).clients).await?;
         let toolkit = match toolkit {
             Some(t) if t.version.is_some_and(|v| v >= REQUIRED_BOOTSTRAP_VERSION) => t,
             other => {
@@ -833,13 +1023,45 @@ impl Deployer {
                 }
             }
         }
+        // Each destination's file-publishing role, assumed once; the current credentials when it cannot be.
+        let mut publishers: HashMap<String, Option<Clients>> = HashMap::new();
+        for a in &queue {
+            let Some((arn, external_id)) = &a.assume_role else {
+                continue;
+            };
+            if publishers.contains_key(arn) {
+                continue;
+            }
+            let clients = match c.assume(arn, external_id.as_deref()).await {
+                Ok(clients) => Some(clients),
+                Err(reason) => {
+                    run.progress.line(format!(
+                        "⚠️  {}: could not assume the file-publishing role {arn} ({reason}); publishing with the \
+                         current credentials",
+                        a.stack
+                    ));
+                    None
+                }
+            };
+            publishers.insert(arn.clone(), clients);
+        }
         let (mut uploaded, mut existing) = (0, 0);
         let mut tasks = JoinSet::new();
         let mut pending = queue.into_iter();
         loop {
             while tasks.len() < 8 {
                 let Some(asset) = pending.next() else { break };
-                let run = run.clone();
+                let publisher = asset
+                    .assume_role
+                    .as_ref()
+                    .and_then(|(arn, _)| publishers.get(arn).cloned().flatten());
+                let run = match publisher {
+                    Some(clients) => Run {
+                        clients,
+                        progress: run.progress.clone(),
+                    },
+                    None => run.clone(),
+                };
                 tasks.spawn(async move {
                     let up = assets::publish(&run, &asset).await?;
                     if up {

@@ -10,14 +10,20 @@
 //!   GetTemplate) and skipped when its template, parameters and tags equal the
 //!   deployed ones; exports that other stacks still import are protected
 //!   before anything changes; the assets of the changing stacks are published;
-//!   then the stacks deploy through change sets in dependency order, up to
-//!   `concurrency` at once, printing their events and a progress bar.
+//!   the change sets of the stacks that exist are created and reviewed, and
+//!   the deploy stops before executing any when one would replace or delete a
+//!   stateful resource without consent (see [`replacement`]); then the stacks
+//!   deploy through change sets in dependency order, up to `concurrency` at
+//!   once, printing their events and a progress bar.
 //! - [`Deployer::diff`] and [`Deployer::destroy`].
 //!
 //! Credentials, region and endpoint come from aws-config's standard chain
-//! (see [`ConnectOptions`]). The caller's credentials are used directly: the
-//! CDK bootstrap roles named in the assembly (`assumeRoleArn`) are for the
-//! official CDK CLI and are not assumed. Every AWS API call is counted
+//! (see [`ConnectOptions`]). As the CDK CLI does, each stack is deployed as
+//! the deploy role the assembly names (`assumeRoleArn`, resolved for the
+//! stack's account and the region) with the bootstrap's execution role as the
+//! change sets' `RoleARN` (`--role-arn` forces another); when the deploy role
+//! cannot be assumed, the caller's credentials are used, with a warning.
+//! Assets are published with the caller's credentials. Every AWS API call is counted
 //! ([`Deployer::api_calls`], and in each report).
 
 mod assets;
@@ -31,9 +37,11 @@ mod error;
 mod exports;
 mod graph;
 mod progress;
+pub mod replacement;
 mod stack;
 
 pub use aws::{config_loader, https_client, ApiCallCounts, ConnectOptions};
+pub use bootstrap::BootstrapOptions;
 pub use diff::{diff_templates, ChangeKind, PropertyChange, ResourceDiff, SecurityChange, SecurityKind, StackDiff};
 pub use engine::{
     BootstrapOutcome, BootstrapReport, DeployOptions, DeployReport, Deployer, DestroyOptions, DestroyOutcome,
@@ -42,4 +50,8 @@ pub use engine::{
 pub use error::{DeployError, ResourceFailure};
 pub use exports::{ExportChange, ExportConflict};
 pub use graph::{Selection, StackResult};
+pub use replacement::{
+    create_only_properties, is_stateful, AllowReplacement, Destruction, DestructiveChange, RefusedChange, Replacement,
+    STATEFUL_METADATA_KEY, STATEFUL_TYPES,
+};
 pub use stack::{StackOutcome, StackOutput};

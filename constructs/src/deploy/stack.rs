@@ -12,6 +12,7 @@ use serde_json::Value as Json;
 use super::aws::Clients;
 use super::error::{DeployError, ResourceFailure};
 use super::progress::{event_line, Progress};
+use super::replacement::{refused, AllowReplacement, Destruction, DestructiveChange, Replacement};
 
 /// The change set name, as the CDK CLI's.
 pub(crate) const CHANGE_SET_NAME: &str = "cdk-deploy-change-set";
@@ -174,6 +175,12 @@ pub(crate) struct StackJob {
     pub termination_protection: bool,
     /// The stack as found before the deploy.
     pub deployed: Option<DeployedStack>,
+    /// Its deployed template, when it has one.
+    pub deployed_template: Option<Json>,
+    /// Stateful resources the user allows to be replaced or deleted.
+    pub allow_replacement: AllowReplacement,
+    /// The role CloudFormation runs as (the change set's `RoleARN`); `None`: the caller's permissions.
+    pub execution_role: Option<String>,
 }
 
 /// How one stack deploy ended.
@@ -269,8 +276,27 @@ fn now_secs() -> i64 {
         .unwrap_or(0)
 }
 
+/// A change set created and described, not executed yet.
+#[derive(Clone, Debug)]
+pub(crate) struct Review {
+    pub change_set: String,
+    pub stack_id: String,
+    pub updating: bool,
+    /// The number of resource changes; `None` when there were none (the change set is deleted).
+    pub changes: Option<u64>,
+    /// What it replaces or deletes.
+    pub destructive: Vec<DestructiveChange>,
+}
+
 /// Deploys one stack through a change set and waits for it, printing its events.
 pub(crate) async fn deploy_stack(run: &Run, job: &StackJob) -> Result<(StackOutcome, Vec<StackOutput>), DeployError> {
+    let review = create_change_set(run, job).await?;
+    check_review(run, job, &review).await?;
+    execute(run, job, &review).await
+}
+
+/// Creates the stack's change set and waits until CloudFormation has computed it.
+pub(crate) async fn create_change_set(run: &Run, job: &StackJob) -> Result<Review, DeployError> {
     let c = &run.clients;
     let display = job.display.as_str();
     let mut deployed = job.deployed.clone();
@@ -300,6 +326,7 @@ pub(crate) async fn deploy_stack(run: &Run, job: &StackJob) -> Result<(StackOutc
             .capabilities(Capability::CapabilityIam)
             .capabilities(Capability::CapabilityNamedIam)
             .capabilities(Capability::CapabilityAutoExpand)
+            .set_role_arn(job.execution_role.clone())
             .description("constructs deploy");
         req = match &job.template_url {
             Some(url) => req.template_url(url),
@@ -326,28 +353,81 @@ pub(crate) async fn deploy_stack(run: &Run, job: &StackJob) -> Result<(StackOutc
     };
     let change_set = created.id().unwrap_or(CHANGE_SET_NAME).to_owned();
     let stack_id = created.stack_id().unwrap_or(&job.stack_name).to_owned();
-
-    let changes = match wait_for_change_set(run, display, &change_set).await? {
-        ChangeSetState::Ready { changes } => changes,
+    let mut review = Review {
+        change_set,
+        stack_id,
+        updating,
+        changes: None,
+        destructive: Vec::new(),
+    };
+    match wait_for_change_set(run, display, &review.change_set).await? {
+        ChangeSetState::Ready { changes, destructive } => {
+            review.changes = Some(changes);
+            review.destructive = destructive;
+        }
         ChangeSetState::Failed(reason) => {
             if reason.contains("didn't contain changes") || reason.contains("No updates are to be performed") {
-                c.cfn
-                    .delete_change_set()
-                    .change_set_name(&change_set)
-                    .send()
-                    .await
-                    .map_err(|e| DeployError::aws("CloudFormation.DeleteChangeSet", Some(display), &e))?;
+                delete_change_set(run, display, &review.change_set).await?;
                 run.progress.line(format!("{display}: the change set has no changes"));
-                let outputs = deployed.map(|d| d.outputs).unwrap_or_default();
-                return Ok((StackOutcome::NoChanges, outputs));
+            } else {
+                return Err(DeployError::ChangeSetFailed {
+                    stack: display.to_owned(),
+                    reason,
+                });
             }
-            return Err(DeployError::ChangeSetFailed {
-                stack: display.to_owned(),
-                reason,
-            });
         }
-    };
+    }
+    Ok(review)
+}
 
+/// Deletes a change set that will not be executed.
+pub(crate) async fn delete_change_set(run: &Run, display: &str, change_set: &str) -> Result<(), DeployError> {
+    run.clients
+        .cfn
+        .delete_change_set()
+        .change_set_name(change_set)
+        .send()
+        .await
+        .map_err(|e| DeployError::aws("CloudFormation.DeleteChangeSet", Some(display), &e))?;
+    Ok(())
+}
+
+/// Prints what the change set replaces and deletes, and refuses (deleting the
+/// change set) when it would destroy a stateful resource without consent.
+pub(crate) async fn check_review(run: &Run, job: &StackJob, review: &Review) -> Result<(), DeployError> {
+    let display = job.display.as_str();
+    for d in &review.destructive {
+        run.progress.line(format!("{display}: ⚠️  {d}"));
+    }
+    let refusals = refused(
+        &review.destructive,
+        &job.template,
+        job.deployed_template.as_ref(),
+        &job.allow_replacement,
+    );
+    if refusals.is_empty() {
+        return Ok(());
+    }
+    delete_change_set(run, display, &review.change_set).await?;
+    Err(DeployError::ReplacementRefused {
+        stack: display.to_owned(),
+        refused: refusals,
+    })
+}
+
+/// Executes a reviewed change set and waits for the stack, printing its events.
+pub(crate) async fn execute(
+    run: &Run,
+    job: &StackJob,
+    review: &Review,
+) -> Result<(StackOutcome, Vec<StackOutput>), DeployError> {
+    let c = &run.clients;
+    let display = job.display.as_str();
+    let updating = review.updating;
+    let Some(changes) = review.changes else {
+        let outputs = job.deployed.as_ref().map(|d| d.outputs.clone()).unwrap_or_default();
+        return Ok((StackOutcome::NoChanges, outputs));
+    };
     run.progress.line(format!(
         "{display}: {} ({changes} resource change(s))",
         if updating { "updating" } else { "creating" }
@@ -355,11 +435,11 @@ pub(crate) async fn deploy_stack(run: &Run, job: &StackJob) -> Result<(StackOutc
     let since = now_secs();
     c.cfn
         .execute_change_set()
-        .change_set_name(&change_set)
+        .change_set_name(&review.change_set)
         .send()
         .await
         .map_err(|e| DeployError::aws("CloudFormation.ExecuteChangeSet", Some(display), &e))?;
-    let (done, failures) = follow(run, display, &stack_id, changes, since).await?;
+    let (done, failures) = follow(run, display, &review.stack_id, changes, since).await?;
     if !matches!(done.status.as_str(), "CREATE_COMPLETE" | "UPDATE_COMPLETE") {
         return Err(DeployError::StackFailed {
             stack: display.to_owned(),
@@ -372,7 +452,7 @@ pub(crate) async fn deploy_stack(run: &Run, job: &StackJob) -> Result<(StackOutc
     if job.termination_protection != done.termination_protection {
         c.cfn
             .update_termination_protection()
-            .stack_name(&stack_id)
+            .stack_name(&review.stack_id)
             .enable_termination_protection(job.termination_protection)
             .send()
             .await
@@ -386,8 +466,40 @@ pub(crate) async fn deploy_stack(run: &Run, job: &StackJob) -> Result<(StackOutc
     Ok((outcome, done.outputs))
 }
 
+/// The replacement or deletion a change set's resource change makes, if any.
+fn destructive_change(change: &aws_sdk_cloudformation::types::Change) -> Option<DestructiveChange> {
+    let rc = change.resource_change()?;
+    let action = rc.action().map(|a| a.as_str()).unwrap_or_default();
+    let destruction = match (action, rc.replacement().map(|r| r.as_str())) {
+        ("Remove", _) => Destruction::Deleted,
+        ("Modify", Some("True")) => Destruction::Replaced(Replacement::Requires),
+        ("Modify", Some("Conditional")) => Destruction::Replaced(Replacement::May),
+        _ => return None,
+    };
+    let mut properties: Vec<String> = rc
+        .details()
+        .iter()
+        .filter_map(|d| d.target())
+        .filter(|t| {
+            t.requires_recreation()
+                .is_some_and(|r| matches!(r.as_str(), "Always" | "Conditionally"))
+        })
+        .filter_map(|t| t.name().map(str::to_owned))
+        .collect();
+    properties.dedup();
+    Some(DestructiveChange {
+        logical_id: rc.logical_resource_id().unwrap_or_default().to_owned(),
+        resource_type: rc.resource_type().unwrap_or_default().to_owned(),
+        destruction,
+        properties,
+    })
+}
+
 enum ChangeSetState {
-    Ready { changes: u64 },
+    Ready {
+        changes: u64,
+        destructive: Vec<DestructiveChange>,
+    },
     Failed(String),
 }
 
@@ -405,6 +517,8 @@ async fn wait_for_change_set(run: &Run, display: &str, change_set: &str) -> Resu
         match status {
             "CREATE_COMPLETE" => {
                 let mut changes = out.changes().len() as u64;
+                let mut destructive: Vec<DestructiveChange> =
+                    out.changes().iter().filter_map(destructive_change).collect();
                 let mut token = out.next_token().map(str::to_owned);
                 while let Some(t) = token {
                     let page = c
@@ -416,9 +530,10 @@ async fn wait_for_change_set(run: &Run, display: &str, change_set: &str) -> Resu
                         .await
                         .map_err(|e| DeployError::aws("CloudFormation.DescribeChangeSet", Some(display), &e))?;
                     changes += page.changes().len() as u64;
+                    destructive.extend(page.changes().iter().filter_map(destructive_change));
                     token = page.next_token().map(str::to_owned);
                 }
-                return Ok(ChangeSetState::Ready { changes });
+                return Ok(ChangeSetState::Ready { changes, destructive });
             }
             "FAILED" | "DELETE_COMPLETE" | "DELETE_FAILED" => {
                 return Ok(ChangeSetState::Failed(out.status_reason().unwrap_or(status).to_owned()))
@@ -610,6 +725,9 @@ mod tests {
             parameters: given.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect(),
             tags: BTreeMap::new(),
             termination_protection: false,
+            deployed_template: None,
+            allow_replacement: AllowReplacement::default(),
+            execution_role: None,
             deployed: Some(DeployedStack {
                 stack_id: "id".into(),
                 status: "UPDATE_COMPLETE".into(),

@@ -317,7 +317,7 @@ mod tests {
             .cloned()
             .unwrap_or_default();
         assert!(params.contains_key(
-            "SsmParameterValueawsserviceamiamazonlinuxlatestamzn2amihvmx8664gp2C96584B6F00A464EAD1953AFF4B05118Parameter"
+            "SsmParameterValueawsserviceamiamazonlinuxlatestamzn2amikernel510hvmx8664gp2C96584B6F00A464EAD1953AFF4B05118Parameter"
         ));
         assert_eq!(params.len(), 2, "the image parameter and BootstrapVersion");
     }

@@ -2,8 +2,10 @@
 
 use crate::core::{CfnParameter, CfnParameterProps, Construct, ElementRef, ParameterType, Scope, Value};
 
-/// The public SSM parameter of the latest Amazon Linux 2 AMI (x86_64, gp2).
-pub const AMAZON_LINUX_2_PARAMETER: &str = "/aws/service/ami-amazon-linux-latest/amzn2-ami-hvm-x86_64-gp2";
+/// The public SSM parameter of the latest Amazon Linux 2 AMI (kernel 5.10, x86_64, gp2): the one
+/// the CDK's current `MachineImage.latestAmazonLinux2()` reads, so a stack the CDK deployed keeps
+/// its instances (`ImageId` is create-only: another parameter would replace them).
+pub const AMAZON_LINUX_2_PARAMETER: &str = "/aws/service/ami-amazon-linux-latest/amzn2-ami-kernel-5.10-hvm-x86_64-gp2";
 /// The public SSM parameter of the latest Amazon Linux 2023 AMI (x86_64).
 pub const AMAZON_LINUX_2023_PARAMETER: &str = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64";
 
@@ -18,8 +20,8 @@ pub enum MachineImage {
     /// The latest Amazon Linux 2023 (x86_64).
     #[default]
     LatestAmazonLinux2023,
-    /// The latest Amazon Linux 2 (x86_64, gp2), as the CDK's
-    /// `MachineImage.latestAmazonLinux({ generation: AMAZON_LINUX_2 })`.
+    /// The latest Amazon Linux 2 (kernel 5.10, x86_64, gp2), as the CDK's
+    /// `MachineImage.latestAmazonLinux2()`.
     LatestAmazonLinux2,
     /// The AMI id held by a (public or own) SSM parameter, by name.
     SsmParameter(String),

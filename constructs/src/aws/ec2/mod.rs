@@ -16,4 +16,7 @@ pub use instance::{Instance, InstanceId, InstanceProps};
 pub use machine_image::{MachineImage, AMAZON_LINUX_2023_PARAMETER, AMAZON_LINUX_2_PARAMETER};
 pub use security_group::{Peer, Port, SecurityGroup, SecurityGroupId, SecurityGroupProps};
 pub use user_data::{UserData, MAX_USER_DATA_BYTES};
-pub use vpc::{Subnet, SubnetConfiguration, SubnetId, SubnetSelection, SubnetType, Vpc, VpcId, VpcProps};
+pub use vpc::{
+    Subnet, SubnetConfiguration, SubnetId, SubnetSelection, SubnetType, Vpc, VpcId, VpcProps,
+    AVAILABILITY_ZONES_CONTEXT,
+};

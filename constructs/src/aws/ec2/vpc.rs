@@ -73,8 +73,11 @@ impl SubnetConfiguration {
 pub struct VpcProps {
     /// The VPC's IPv4 block, `/16` to `/28`. Default: `10.0.0.0/16`.
     pub cidr: String,
-    /// The most AZs to use. Without [`VpcProps::availability_zones`] the AZs
-    /// are `Fn::Select [i, Fn::GetAZs ""]` of the deploy region and, as the CDK
+    /// The most AZs to use. Without [`VpcProps::availability_zones`], a stack
+    /// pinned to an account and region takes the AZ names of the CDK's context
+    /// key `availability-zones:account=ACCOUNT:region=REGION` (literal names,
+    /// as the CDK writes them); otherwise the AZs are
+    /// `Fn::Select [i, Fn::GetAZs ""]` of the deploy region and, as the CDK
     /// does for a stack whose region is unknown, at most 2 are used (every
     /// region offers at least two). Default: 3.
     pub max_azs: usize,
@@ -567,6 +570,9 @@ fn availability_zones(node: &Construct, props: &VpcProps) -> Vec<Value> {
         return Vec::new();
     }
     if props.availability_zones.is_empty() {
+        if let Some(names) = context_availability_zones(node) {
+            return names.into_iter().take(props.max_azs).map(Value::Str).collect();
+        }
         (0..props.max_azs.min(2))
             .map(|i| Value::select(u32::try_from(i).unwrap_or(0), Value::get_azs()))
             .collect()
@@ -579,6 +585,28 @@ fn availability_zones(node: &Construct, props: &VpcProps) -> Vec<Value> {
             .collect()
     }
 }
+
+/// The AZ names the CDK's context holds for the stack's environment, when the
+/// stack is pinned to an account and a region: the key
+/// `availability-zones:account=ACCOUNT:region=REGION` the CDK CLI fills (and
+/// `cdk.context.json` keeps), so a stack the CDK deployed keeps its subnets.
+fn context_availability_zones(node: &Construct) -> Option<Vec<String>> {
+    let env = node.stack()?.environment();
+    let key = format!(
+        "{AVAILABILITY_ZONES_CONTEXT}:account={}:region={}",
+        env.account?, env.region?
+    );
+    let names: Vec<String> = node
+        .try_get_context(&key)?
+        .as_array()?
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect();
+    (!names.is_empty()).then_some(names)
+}
+
+/// The prefix of the CDK's context key of an environment's AZ names.
+pub const AVAILABILITY_ZONES_CONTEXT: &str = "availability-zones";
 
 /// Checks the subnet configuration and gives each group its prefix: the
 /// configured masks first, then the rest of the space split equally.
@@ -738,6 +766,47 @@ mod tests {
         Vpc::new(&stack, "Vpc", props);
         let s = app.synth().unwrap_or_else(|e| panic!("{e}"));
         s.stacks[0].template.clone()
+    }
+
+    #[test]
+    fn a_pinned_stack_takes_its_azs_from_the_cdk_context_key() {
+        use crate::core::Environment;
+        let key = "availability-zones:account=123456789012:region=ap-northeast-1";
+        let azs = |pinned: bool| {
+            let app = App::with_context(
+                [(
+                    key.to_owned(),
+                    json!(["ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1d"]),
+                )]
+                .into_iter()
+                .collect(),
+            );
+            let env = Environment {
+                account: Some("123456789012".into()),
+                region: Some("ap-northeast-1".into()),
+            };
+            let stack = Stack::new(
+                &app,
+                "S",
+                StackProps {
+                    env: if pinned { env } else { Environment::default() },
+                    ..Default::default()
+                },
+            );
+            Vpc::new(&stack, "Vpc", seed_props());
+            let s = app.synth().unwrap_or_else(|e| panic!("{e}"));
+            let r = &s.stacks[0].template["Resources"];
+            [
+                r["VpcPublicSubnet1Subnet5C2D37C4"]["Properties"]["AvailabilityZone"].clone(),
+                r["VpcPrivateSubnet2Subnet3788AAA1"]["Properties"]["AvailabilityZone"].clone(),
+            ]
+        };
+        assert_eq!(azs(true), [json!("ap-northeast-1a"), json!("ap-northeast-1c")]);
+        assert_eq!(
+            azs(false)[0],
+            json!({"Fn::Select": [0, {"Fn::GetAZs": ""}]}),
+            "an environment-agnostic stack keeps Fn::GetAZs"
+        );
     }
 
     #[test]
