@@ -30,6 +30,7 @@ mod condition;
 mod graph;
 mod jsonpath;
 mod mermaid;
+mod poll;
 mod retry;
 pub mod simulate;
 mod state_machine;
@@ -43,6 +44,7 @@ pub use graph::{
 };
 pub use jsonpath::{check_dynamic_value, check_path, PathKind};
 pub use mermaid::{to_mermaid, to_mermaid_with_path};
+pub use poll::{PollUntil, PollUntilProps};
 pub use retry::{Catch, Errors, JitterStrategy, Retry};
 pub use state_machine::{
     vended_log_group_name, ExecutionStatus, LogLevel, LogOptions, StateMachine, StateMachineArn, StateMachineLogging,

@@ -316,9 +316,22 @@ fn check_state<'a>(
             check_path_field(c, name, field, v, kind, true);
         }
     }
-    for field in ["ItemsPath", "SecondsPath", "TimestampPath", "ErrorPath", "CausePath"] {
+    for field in ["ItemsPath", "SecondsPath", "TimestampPath"] {
         if let Some(v) = s.get(field) {
             check_path_field(c, name, field, v, PathKind::Path, false);
+        }
+    }
+    // A Fail state's ErrorPath and CausePath may also be intrinsic functions (`States.Format(...)`).
+    for field in ["ErrorPath", "CausePath"] {
+        if let Some(v) = s.get(field) {
+            match v.as_str() {
+                Some(p) if !p.starts_with('$') && p.contains('(') => {
+                    if let Err(e) = check_dynamic_value(field, v) {
+                        c.err(Some(name), e);
+                    }
+                }
+                _ => check_path_field(c, name, field, v, PathKind::Path, false),
+            }
         }
     }
     for field in ["Parameters", "ResultSelector", "ItemSelector"] {
