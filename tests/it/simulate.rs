@@ -104,7 +104,12 @@ fn a_db_cluster_that_never_reaches_stopped_takes_the_failure_path() {
     let r = run("SystemStopStateMachine.json", "DbClusterNeverStopped");
     assert_eq!(count(&r, "DescribeStatusDbClusterState"), 4);
     assert_eq!(r.final_state.as_deref(), Some("FailedStopDbCluster"));
-    assert_eq!(r.error, None, "the seed's Fail states carry no Error");
+    assert_eq!(r.error.as_deref(), Some("FailedStopDbCluster"));
+    let cause = r.cause.as_deref().unwrap_or_default();
+    assert!(
+        cause.contains("webappstack-dbcluster15af587f-abcdefghijkl") && cause.contains(r#""Status":"available""#),
+        "the cause names the cluster and its last status: {cause}"
+    );
 }
 
 #[test]
@@ -222,11 +227,12 @@ fn the_diagram_outlines_the_path_taken() {
         .find_map(|l| l.trim().strip_prefix("class "))
         .expect("a class line");
     let ids: Vec<&str> = taken.trim_end_matches(" taken").split(',').collect();
-    // CreateAlbRuleState, the Map, and in it StopHttpd, its wait, its result, the choice, FailedStopHttpd.
-    assert_eq!(ids.len(), 7, "{taken}");
+    // CreateAlbRuleState, the Map, and in it StopHttpd, the count's start, the
+    // wait, the result, the count, the choice, FailedStopHttpd.
+    assert_eq!(ids.len(), 9, "{taken}");
     let failed = text
         .lines()
-        .find(|l| l.contains("([\"FailedStopHttpd\"])"))
+        .find(|l| l.contains("([\"FailedStopHttpd<br/>FailedStopHttpd\"])"))
         .expect("the Fail node");
     assert!(
         ids.contains(&failed.trim().split('(').next().unwrap_or_default()),
