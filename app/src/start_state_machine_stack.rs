@@ -342,7 +342,7 @@ pub fn definition(p: &WebAppStartStateMachineProps<'_>) -> StateGraph {
             limit: Duration::from_secs(10 * 60),
             wait_name: Some("WaitDescribeHealthTarget10Sec".into()),
             choice_name: Some("ChoiceLoopDescibeHealthTargetState".into()),
-            subject: "targets (to be healthy), the unhealthy ones".into(),
+            subject: "targets not all healthy (the last result lists the unhealthy ones)".into(),
             last_result_path: "$.Output.Unhealthy".into(),
             ..Default::default()
         },

@@ -73,7 +73,7 @@ fn every_shipped_scenario_meets_its_expectations() {
         assert!(statuses.iter().any(|s| s == "SUCCEEDED"), "{}: a success case", s.file);
         assert!(statuses.iter().any(|s| s == "FAILED"), "{}: a failure case", s.file);
     }
-    assert_eq!(ran.len(), 16, "{ran:?}");
+    assert_eq!(ran.len(), 24, "{ran:?}");
 }
 
 #[test]
@@ -274,4 +274,50 @@ fn the_seed_scenarios_take_the_readme_inputs_shape() {
 pub(crate) fn simulated(file: &str, case: &str) -> (String, Vec<String>) {
     let r = run(file, case);
     (r.status, r.path)
+}
+
+#[test]
+fn every_poll_of_the_seed_is_bounded_and_fails_by_name() {
+    // (file, case, the check polled, its limit in polls)
+    for (file, case, check, polls) in [
+        ("SystemStopStateMachine.json", "InstanceStuckStopping", "DescribeStatusEc2InstanceState", 30),
+        ("SystemStopStateMachine.json", "DbClusterStuckBackingUp", "IsCompletedBackupDbClusterState", 60),
+        ("SystemStartStateMachine.json", "DbClusterNeverAvailable", "DescribeStatusDbClusterState", 60),
+        ("SystemStartStateMachine.json", "TargetNeverHealthy", "DescribeHealthTargetState", 60),
+    ] {
+        let r = run(file, case);
+        assert_eq!(r.status, "FAILED", "{case}");
+        assert!(count(&r, check) >= polls, "{case}: {} polls of {check}", count(&r, check));
+        let error = r.error.as_deref().unwrap_or_default();
+        assert!(error.ends_with("TimedOut"), "{case}: {error}");
+        let cause = r.cause.as_deref().unwrap_or_default();
+        assert!(cause.contains(&format!("after {polls} polls")), "{case}: {cause}");
+    }
+}
+
+#[test]
+fn an_empty_invocation_list_is_polled_again() {
+    let r = run("SystemStopStateMachine.json", "EmptyInvocationListIsNotYet");
+    let all = run("SystemStopStateMachine.json", "AllHealthy");
+    assert_eq!(r.status, "SUCCEEDED");
+    assert_eq!(count(&r, "StopHttpdResultState"), count(&all, "StopHttpdResultState") + 1);
+}
+
+#[test]
+fn one_throttled_call_is_retried_not_fatal() {
+    let r = run("SystemStopStateMachine.json", "OneThrottledCall");
+    assert_eq!(r.status, "SUCCEEDED");
+    let all = run("SystemStopStateMachine.json", "AllHealthy");
+    assert!(r.elapsed_seconds > all.elapsed_seconds, "the retry waited (with jitter)");
+}
+
+#[test]
+fn the_start_machine_needs_every_target_healthy() {
+    let r = run("SystemStartStateMachine.json", "OneOfTwoTargetsUnhealthy");
+    assert_eq!(count(&r, "DeleteAlbRuleState"), 0, "the maintenance rule stays");
+    let cause = r.cause.as_deref().unwrap_or_default();
+    assert!(
+        cause.contains("i-0fedcba9876543210") && !cause.contains("i-0123456789abcdef0"),
+        "the cause names the unhealthy target only: {cause}"
+    );
 }

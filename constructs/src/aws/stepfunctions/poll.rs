@@ -141,9 +141,8 @@ impl PollUntil {
             None => ("", String::new()),
         };
         let cause = format!(
-            "States.Format('{}{subject_slot} {}: gave up after {{}} polls ({} s); last result: {{}}'{subject_arg}, {count}, States.JsonToString({}))",
+            "States.Format('{}{subject_slot} still not as expected after {{}} polls ({} s); last result: {{}}'{subject_arg}, {count}, States.JsonToString({}))",
             format_literal(&format!("{choice_name}: {}", props.subject)),
-            format_literal(&format!("did not reach the expected status within {} polls", max_polls)),
             max_polls * interval,
             props.last_result_path,
         );
