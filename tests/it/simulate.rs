@@ -280,14 +280,38 @@ pub(crate) fn simulated(file: &str, case: &str) -> (String, Vec<String>) {
 fn every_poll_of_the_seed_is_bounded_and_fails_by_name() {
     // (file, case, the check polled, its limit in polls)
     for (file, case, check, polls) in [
-        ("SystemStopStateMachine.json", "InstanceStuckStopping", "DescribeStatusEc2InstanceState", 30),
-        ("SystemStopStateMachine.json", "DbClusterStuckBackingUp", "IsCompletedBackupDbClusterState", 60),
-        ("SystemStartStateMachine.json", "DbClusterNeverAvailable", "DescribeStatusDbClusterState", 60),
-        ("SystemStartStateMachine.json", "TargetNeverHealthy", "DescribeHealthTargetState", 60),
+        (
+            "SystemStopStateMachine.json",
+            "InstanceStuckStopping",
+            "DescribeStatusEc2InstanceState",
+            30,
+        ),
+        (
+            "SystemStopStateMachine.json",
+            "DbClusterStuckBackingUp",
+            "IsCompletedBackupDbClusterState",
+            60,
+        ),
+        (
+            "SystemStartStateMachine.json",
+            "DbClusterNeverAvailable",
+            "DescribeStatusDbClusterState",
+            60,
+        ),
+        (
+            "SystemStartStateMachine.json",
+            "TargetNeverHealthy",
+            "DescribeHealthTargetState",
+            60,
+        ),
     ] {
         let r = run(file, case);
         assert_eq!(r.status, "FAILED", "{case}");
-        assert!(count(&r, check) >= polls, "{case}: {} polls of {check}", count(&r, check));
+        assert!(
+            count(&r, check) >= polls,
+            "{case}: {} polls of {check}",
+            count(&r, check)
+        );
         let error = r.error.as_deref().unwrap_or_default();
         assert!(error.ends_with("TimedOut"), "{case}: {error}");
         let cause = r.cause.as_deref().unwrap_or_default();
@@ -300,7 +324,10 @@ fn an_empty_invocation_list_is_polled_again() {
     let r = run("SystemStopStateMachine.json", "EmptyInvocationListIsNotYet");
     let all = run("SystemStopStateMachine.json", "AllHealthy");
     assert_eq!(r.status, "SUCCEEDED");
-    assert_eq!(count(&r, "StopHttpdResultState"), count(&all, "StopHttpdResultState") + 1);
+    assert_eq!(
+        count(&r, "StopHttpdResultState"),
+        count(&all, "StopHttpdResultState") + 1
+    );
 }
 
 #[test]
@@ -308,7 +335,10 @@ fn one_throttled_call_is_retried_not_fatal() {
     let r = run("SystemStopStateMachine.json", "OneThrottledCall");
     assert_eq!(r.status, "SUCCEEDED");
     let all = run("SystemStopStateMachine.json", "AllHealthy");
-    assert!(r.elapsed_seconds > all.elapsed_seconds, "the retry waited (with jitter)");
+    assert!(
+        r.elapsed_seconds > all.elapsed_seconds,
+        "the retry waited (with jitter)"
+    );
 }
 
 #[test]

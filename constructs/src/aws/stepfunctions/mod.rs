@@ -29,6 +29,7 @@
 mod condition;
 mod graph;
 mod jsonpath;
+mod loops;
 mod mermaid;
 mod poll;
 mod retry;
@@ -43,6 +44,7 @@ pub use graph::{
     Pass, PassProps, Recoverable, State, StateGraph, StateRef, Succeed, Task, TaskProps, Wait, WaitTime,
 };
 pub use jsonpath::{check_dynamic_value, check_path, PathKind};
+pub use loops::loop_warnings;
 pub use mermaid::{to_mermaid, to_mermaid_with_path};
 pub use poll::{PollUntil, PollUntilProps};
 pub use retry::{Catch, Errors, JitterStrategy, Retry};

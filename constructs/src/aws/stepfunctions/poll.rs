@@ -198,8 +198,10 @@ impl PollUntil {
     fn bound(&self) {
         if !self.bounded.replace(true) {
             let limit = i64::try_from(self.max_polls).unwrap_or(i64::MAX);
-            self.choice
-                .when(Condition::numeric_greater_than_equals(&self.count, limit), &self.give_up);
+            self.choice.when(
+                Condition::numeric_greater_than_equals(&self.count, limit),
+                &self.give_up,
+            );
         }
     }
 
@@ -251,10 +253,18 @@ mod tests {
         let d = g.render();
         assert!(d.validate().is_empty(), "{:?}", d.validate());
         let choices = &d.json["States"]["IsReadyDone"]["Choices"];
-        assert_eq!(choices[1], json!({"Variable": "$.Polls.Count", "NumericGreaterThanEquals": 10, "Next": "ReadyTimedOut"}));
+        assert_eq!(
+            choices[1],
+            json!({"Variable": "$.Polls.Count", "NumericGreaterThanEquals": 10, "Next": "ReadyTimedOut"})
+        );
         assert_eq!(d.json["States"]["IsReadyDone"]["Default"], "WaitReady");
-        let cause = d.json["States"]["ReadyTimedOut"]["CausePath"].as_str().unwrap_or_default();
-        assert!(cause.contains("States.JsonToString($.Id)") && cause.contains("(100 s)"), "{cause}");
+        let cause = d.json["States"]["ReadyTimedOut"]["CausePath"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(
+            cause.contains("States.JsonToString($.Id)") && cause.contains("(100 s)"),
+            "{cause}"
+        );
         assert_eq!(d.json["States"]["ReadyCountPolls"]["ResultPath"], "$.Polls");
     }
 

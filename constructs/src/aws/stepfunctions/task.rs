@@ -355,10 +355,14 @@ impl Integration {
                 // The SDK integration names errors `<Service>.<ExceptionName>`; the
                 // service prefix is the SDK's own capitalisation, which varies, so
                 // both the title-case and upper-case spellings are listed.
-                let mut errors: Vec<String> = ["ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded"]
-                    .iter()
-                    .flat_map(|e| [format!("{title}.{e}"), format!("{prefix}.{e}")])
-                    .collect();
+                let mut errors: Vec<String> = [
+                    "ThrottlingException",
+                    "TooManyRequestsException",
+                    "RequestLimitExceeded",
+                ]
+                .iter()
+                .flat_map(|e| [format!("{title}.{e}"), format!("{prefix}.{e}")])
+                .collect();
                 errors.dedup();
                 vec![throttling_retry(errors)]
             }
@@ -407,7 +411,10 @@ mod tests {
             .expect("a throttling retrier");
         assert_eq!(throttle.jitter, JitterStrategy::Full);
         let sdk = Integration::from(AwsSdkCall::new("ec2", "describeInstances", ["*".into()])).default_retries();
-        assert!(sdk[0].errors.contains(&"Ec2.RequestLimitExceeded".to_owned()), "{sdk:?}");
+        assert!(
+            sdk[0].errors.contains(&"Ec2.RequestLimitExceeded".to_owned()),
+            "{sdk:?}"
+        );
         assert_eq!(sdk[0].jitter, JitterStrategy::Full);
     }
 
