@@ -75,7 +75,13 @@ pub(crate) fn command_polls(wait_name: &str, choice_name: &str, what: &str) -> P
 }
 
 /// The polls of the DB cluster's status: every `interval`, at most `limit`.
-pub(crate) fn db_polls(wait_name: &str, choice_name: &str, what: &str, interval: Duration, limit: Duration) -> PollUntilProps {
+pub(crate) fn db_polls(
+    wait_name: &str,
+    choice_name: &str,
+    what: &str,
+    interval: Duration,
+    limit: Duration,
+) -> PollUntilProps {
     PollUntilProps {
         interval,
         limit,
@@ -255,7 +261,12 @@ pub fn definition(p: &WebAppStartStateMachineProps<'_>) -> StateGraph {
     poll_start_httpd
         .done_when(command_status_is("Success"), &describe_httpd)
         .keep_polling_when(command_pending())
-        .otherwise(&command_failed(&items, "FailedStartHttpd", "$.StartHttpd.InstanceIds", "httpd start"));
+        .otherwise(&command_failed(
+            &items,
+            "FailedStartHttpd",
+            "$.StartHttpd.InstanceIds",
+            "httpd start",
+        ));
     describe_httpd.next(poll_describe_httpd.start());
     poll_describe_httpd
         .done_when(command_status_is("Success"), &passed)
@@ -323,12 +334,10 @@ pub fn definition(p: &WebAppStartStateMachineProps<'_>) -> StateGraph {
         &p.describe_health_target_function.arn(),
         TaskProps {
             input_path: Some("$$.Execution.Input.Input.TargetAlb.TargetGroup".into()),
-            result_selector: Some(
-                Value::map().with("Payload.$", "$.Payload").with(
-                    "Unhealthy.$",
-                    "$.Payload.TargetHealthDescriptions[?(@.TargetHealth.State != 'healthy')]",
-                ),
-            ),
+            result_selector: Some(Value::map().with("Payload.$", "$.Payload").with(
+                "Unhealthy.$",
+                "$.Payload.TargetHealthDescriptions[?(@.TargetHealth.State != 'healthy')]",
+            )),
             result_path: Some("$.Output".into()),
             ..Default::default()
         },

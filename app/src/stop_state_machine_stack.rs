@@ -148,10 +148,18 @@ pub fn definition(p: &WebAppStopStateMachineProps<'_>) -> StateGraph {
     poll_stop_httpd
         .done_when(command_status_is("Success"), &describe_httpd)
         .keep_polling_when(command_pending())
-        .otherwise(&command_failed(&items, "FailedStopHttpd", "$.StopHttpd.InstanceIds", "httpd stop"));
+        .otherwise(&command_failed(
+            &items,
+            "FailedStopHttpd",
+            "$.StopHttpd.InstanceIds",
+            "httpd stop",
+        ));
     describe_httpd.next(poll_describe_httpd.start());
     poll_describe_httpd
-        .done_when(present_and(RESPONSE_CODE, Condition::numeric_equals(RESPONSE_CODE, 3)), &stop_ec2)
+        .done_when(
+            present_and(RESPONSE_CODE, Condition::numeric_equals(RESPONSE_CODE, 3)),
+            &stop_ec2,
+        )
         .keep_polling_when(command_pending())
         .otherwise(&command_failed(
             &items,
@@ -161,7 +169,10 @@ pub fn definition(p: &WebAppStopStateMachineProps<'_>) -> StateGraph {
         ));
     stop_ec2.next(poll_stop_ec2.start());
     poll_stop_ec2
-        .done_when(present_and(INSTANCE_STATE, Condition::numeric_equals(INSTANCE_STATE, 80)), &backup_ec2)
+        .done_when(
+            present_and(INSTANCE_STATE, Condition::numeric_equals(INSTANCE_STATE, 80)),
+            &backup_ec2,
+        )
         .otherwise_keep_polling();
     backup_ec2.next(&passed).end();
 
