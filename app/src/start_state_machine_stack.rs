@@ -250,9 +250,9 @@ pub fn definition(p: &WebAppStartStateMachineProps<'_>) -> StateGraph {
         .done_when(
             Condition::and([
                 Condition::is_present(STATUS),
-                Condition::numeric_equals(&format!("{STATUS}.InstanceState.Code"), 16),
-                Condition::string_equals(&format!("{STATUS}.InstanceStatus.Status"), "ok"),
-                Condition::string_equals(&format!("{STATUS}.SystemStatus.Status"), "ok"),
+                Condition::numeric_equals(format!("{STATUS}.InstanceState.Code"), 16),
+                Condition::string_equals(format!("{STATUS}.InstanceStatus.Status"), "ok"),
+                Condition::string_equals(format!("{STATUS}.SystemStatus.Status"), "ok"),
             ]),
             &start_httpd,
         )
