@@ -328,15 +328,16 @@ pub fn definition(p: &WebAppStartStateMachineProps<'_>) -> StateGraph {
             ..Default::default()
         },
     );
-    // Every target must be healthy: the task keeps the ones that are not.
+    // Every target must be healthy: the task keeps the distinct states of the
+    // targets, which must be exactly ["healthy"].
     let describe_health = g.lambda_invoke(
         "DescribeHealthTargetState",
         &p.describe_health_target_function.arn(),
         TaskProps {
             input_path: Some("$$.Execution.Input.Input.TargetAlb.TargetGroup".into()),
             result_selector: Some(Value::map().with("Payload.$", "$.Payload").with(
-                "Unhealthy.$",
-                "$.Payload.TargetHealthDescriptions[?(@.TargetHealth.State != 'healthy')]",
+                "TargetStates.$",
+                "States.ArrayUnique($.Payload.TargetHealthDescriptions[*].TargetHealth.State)",
             )),
             result_path: Some("$.Output".into()),
             ..Default::default()
@@ -351,8 +352,8 @@ pub fn definition(p: &WebAppStartStateMachineProps<'_>) -> StateGraph {
             limit: Duration::from_secs(10 * 60),
             wait_name: Some("WaitDescribeHealthTarget10Sec".into()),
             choice_name: Some("ChoiceLoopDescibeHealthTargetState".into()),
-            subject: "targets not all healthy (the last result lists the unhealthy ones)".into(),
-            last_result_path: "$.Output.Unhealthy".into(),
+            subject: "targets not all healthy (each target's state is in the last result)".into(),
+            last_result_path: "$.Output.Payload.TargetHealthDescriptions".into(),
             ..Default::default()
         },
     );
@@ -381,8 +382,9 @@ pub fn definition(p: &WebAppStartStateMachineProps<'_>) -> StateGraph {
     poll_health
         .done_when(
             Condition::and([
-                Condition::is_present("$.Output.Payload.TargetHealthDescriptions[0]"),
-                Condition::is_not_present("$.Output.Unhealthy[0]"),
+                Condition::is_present("$.Output.TargetStates[0]"),
+                Condition::string_equals("$.Output.TargetStates[0]", "healthy"),
+                Condition::is_not_present("$.Output.TargetStates[1]"),
             ]),
             &delete_alb_rule,
         )

@@ -347,7 +347,9 @@ fn the_start_machine_needs_every_target_healthy() {
     assert_eq!(count(&r, "DeleteAlbRuleState"), 0, "the maintenance rule stays");
     let cause = r.cause.as_deref().unwrap_or_default();
     assert!(
-        cause.contains("i-0fedcba9876543210") && !cause.contains("i-0123456789abcdef0"),
-        "the cause names the unhealthy target only: {cause}"
+        cause.contains(
+            r#"{"Id":"i-0fedcba9876543210","Port":80},"HealthCheckPort":"80","TargetHealth":{"State":"unhealthy""#
+        ),
+        "the cause names the unhealthy target: {cause}"
     );
 }
