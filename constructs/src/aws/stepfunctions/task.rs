@@ -349,22 +349,23 @@ impl Integration {
             ],
             Integration::LambdaInvoke(_) => Vec::new(),
             Integration::AwsSdk(c) => {
-                let prefix = c.service.to_ascii_uppercase();
-                let first = c.service.chars().next().map(|f| f.to_ascii_uppercase());
-                let title: String = first.into_iter().chain(c.service.chars().skip(1)).collect();
-                // The SDK integration names errors `<Service>.<ExceptionName>`; the
-                // service prefix is the SDK's own capitalisation, which varies, so
-                // both the title-case and upper-case spellings are listed.
-                let mut errors: Vec<String> = [
-                    "ThrottlingException",
-                    "TooManyRequestsException",
-                    "RequestLimitExceeded",
-                ]
-                .iter()
-                .flat_map(|e| [format!("{title}.{e}"), format!("{prefix}.{e}")])
-                .collect();
-                errors.dedup();
-                vec![throttling_retry(errors)]
+                // Step Functions names an SDK error `<Service>.<Name>Exception`,
+                // the service in PascalCase (`Ec2`, `Ecs`, `Ssm`): the service
+                // name with its first letter upper-cased. (A service of several
+                // words, e.g. `AcmPca`, needs its own retrier.)
+                let mut chars = c.service.chars();
+                let service: String = chars
+                    .next()
+                    .map(|f| f.to_ascii_uppercase().to_string() + chars.as_str())
+                    .unwrap_or_default();
+                vec![throttling_retry(
+                    [
+                        "ThrottlingException",
+                        "TooManyRequestsException",
+                        "RequestLimitExceededException",
+                    ]
+                    .map(|e| format!("{service}.{e}")),
+                )]
             }
             _ => Vec::new(),
         }
@@ -412,7 +413,7 @@ mod tests {
         assert_eq!(throttle.jitter, JitterStrategy::Full);
         let sdk = Integration::from(AwsSdkCall::new("ec2", "describeInstances", ["*".into()])).default_retries();
         assert!(
-            sdk[0].errors.contains(&"Ec2.RequestLimitExceeded".to_owned()),
+            sdk[0].errors.contains(&"Ec2.RequestLimitExceededException".to_owned()),
             "{sdk:?}"
         );
         assert_eq!(sdk[0].jitter, JitterStrategy::Full);
