@@ -4,9 +4,15 @@
 //! `available` (if it is already `available` or `backing-up`, go on). Then for
 //! each EC2 instance (two at a time): start it, poll until it runs with both
 //! status checks `ok`, start httpd by Run Command and check it runs. Finally
-//! poll the target group until the target is `healthy` and delete the ALB's
-//! maintenance rule. EventBridge notifies Slack when an execution succeeds or
-//! fails.
+//! poll the target group until **every** target is `healthy` and delete the
+//! ALB's maintenance rule. EventBridge notifies Slack when an execution
+//! succeeds or fails.
+//!
+//! Every poll is a [`PollUntil`] loop: bounded by a count of polls (DB 30 min,
+//! instance 15 min, httpd 5 min, targets 10 min), failing in a
+//! `<loop>TimedOut` state; the machine's [`START_TIMEOUT`] is the last resort.
+//! Fields that may be absent (an empty invocation list right after
+//! SendCommand) are guarded with `IsPresent` and count as "not yet".
 //!
 //! Changes from the seed's graph, in both machines: a Run Command task keeps
 //! its result in `$.Command` (the seed: `$.Output`), and the task that checks

@@ -8,6 +8,12 @@
 //! `stopped`. Any unexpected status ends in one of the seed's Fail states.
 //! EventBridge notifies Slack when an execution succeeds or fails.
 //!
+//! Every poll is a [`PollUntil`] loop: bounded by a count of polls (httpd
+//! 5 min, instance 15 min, backup 60 min, DB stop 30 min), failing in a
+//! `<loop>TimedOut` state; the machine's [`STOP_TIMEOUT`] is the last resort.
+//! Every Fail state has an `Error` and a `Cause` naming the instance or cluster
+//! and the last result.
+//!
 //! Changes from the seed's graph (see the module docs of
 //! [`crate::start_state_machine_stack`] for the ones both machines share):
 //! `WaitBackupJobDbCluster60Sec` and `waitStopDbCluster60Sec` wait 60 seconds

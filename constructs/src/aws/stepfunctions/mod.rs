@@ -7,6 +7,8 @@
 //! transitions and loops back to earlier states are ordinary. Everything is
 //! validated at synthesis ([`validate_definition`]), and each state machine is
 //! drawn as a Mermaid flowchart into the cloud assembly ([`to_mermaid`]).
+//! [`PollUntil`] builds a polling loop bounded by a count of polls, with a
+//! named failure; [`loop_warnings`] reports loops that have no bound.
 //!
 //! ```
 //! use constructs::aws::stepfunctions::*;

@@ -6,7 +6,9 @@
 //! Parallel scopes too), unreachable states, states with neither `Next` nor
 //! `End`, loops and Choices without a way out, malformed JSONPath in every path
 //! field and `key.$` value, malformed Wait/Choice/Retry/Catch fields, and
-//! `Retry`/`Catch` on states that do not allow them.
+//! `Retry`/`Catch` on states that do not allow them. A Fail state's
+//! `ErrorPath` and `CausePath` may be a path or an intrinsic function. Loops
+//! without a bound are warnings, not errors: see [`loop_warnings`](super::loop_warnings).
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
