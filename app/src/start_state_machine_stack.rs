@@ -4,9 +4,15 @@
 //! `available` (if it is already `available` or `backing-up`, go on). Then for
 //! each EC2 instance (two at a time): start it, poll until it runs with both
 //! status checks `ok`, start httpd by Run Command and check it runs. Finally
-//! poll the target group until the target is `healthy` and delete the ALB's
-//! maintenance rule. EventBridge notifies Slack when an execution succeeds or
-//! fails.
+//! poll the target group until **every** target is `healthy` and delete the
+//! ALB's maintenance rule. EventBridge notifies Slack when an execution
+//! succeeds or fails.
+//!
+//! Every poll is a [`PollUntil`] loop: bounded by a count of polls (DB 30 min,
+//! instance 15 min, httpd 5 min, targets 10 min), failing in a
+//! `<loop>TimedOut` state; the machine's [`START_TIMEOUT`] is the last resort.
+//! Fields that may be absent (an empty invocation list right after
+//! SendCommand) are guarded with `IsPresent` and count as "not yet".
 //!
 //! Changes from the seed's graph, in both machines: a Run Command task keeps
 //! its result in `$.Command` (the seed: `$.Output`), and the task that checks
@@ -19,9 +25,11 @@
 
 use constructs::aws::lambda::Function;
 use constructs::aws::logs::{LogGroup, LogGroupProps, RetentionDays};
+use std::time::Duration;
+
 use constructs::aws::stepfunctions::{
-    vended_log_group_name, Chainable, Condition, ExecutionStatus, FailProps, LogOptions, MapProps, PassProps,
-    StateGraph, StateMachine, StateMachineLogging, StateMachineProps, Task, TaskProps, WaitTime,
+    vended_log_group_name, Chainable, Condition, ExecutionStatus, Fail, FailProps, LogOptions, MapProps, PassProps,
+    PollUntil, PollUntilProps, StateGraph, StateMachine, StateMachineLogging, StateMachineProps, Task, TaskProps,
 };
 use constructs::core::{App, Stack, StackProps, Value};
 
@@ -31,12 +39,94 @@ pub(crate) const NOTICE_DESCRIPTION: &str = "Rules for notifying Slack of the ex
 /// The status of the first invocation of a Run Command, as the check task returns it.
 pub(crate) const COMMAND_STATUS: &str = "$.Output.Payload.CommandInvocations[0].Status";
 
-/// The command has not finished yet: `Pending` or `InProgress`.
+/// The status of the DB cluster, as the describe task returns it.
+pub(crate) const DB_STATUS: &str = "$.Output.Payload.DBClusters[0].Status";
+
+/// `condition` on a field that may be absent: false (not a runtime error) when it is.
+pub(crate) fn present_and(field: &str, condition: Condition) -> Condition {
+    Condition::and([Condition::is_present(field), condition])
+}
+
+/// The command's first invocation has `status`.
+pub(crate) fn command_status_is(status: &str) -> Condition {
+    present_and(COMMAND_STATUS, Condition::string_equals(COMMAND_STATUS, status))
+}
+
+/// The command has not finished yet: no invocation registered yet (right after
+/// SendCommand the list is empty), or `Pending` or `InProgress`.
 pub(crate) fn command_pending() -> Condition {
     Condition::or([
+        Condition::is_not_present(COMMAND_STATUS),
         Condition::string_equals(COMMAND_STATUS, "Pending"),
         Condition::string_equals(COMMAND_STATUS, "InProgress"),
     ])
+}
+
+/// The DB cluster's status is `status`.
+pub(crate) fn db_status_is(status: &str) -> Condition {
+    present_and(DB_STATUS, Condition::string_equals(DB_STATUS, status))
+}
+
+/// The polls of a Run Command's result: every 10 seconds, at most 5 minutes.
+pub(crate) fn command_polls(wait_name: &str, choice_name: &str, what: &str) -> PollUntilProps {
+    PollUntilProps {
+        interval: Duration::from_secs(10),
+        limit: Duration::from_secs(5 * 60),
+        wait_name: Some(wait_name.into()),
+        choice_name: Some(choice_name.into()),
+        subject: format!("Run Command ({what})"),
+        subject_path: Some("$.Command.Payload".into()),
+        ..Default::default()
+    }
+}
+
+/// The polls of the DB cluster's status: every `interval`, at most `limit`.
+pub(crate) fn db_polls(
+    wait_name: &str,
+    choice_name: &str,
+    what: &str,
+    interval: Duration,
+    limit: Duration,
+) -> PollUntilProps {
+    PollUntilProps {
+        interval,
+        limit,
+        wait_name: Some(wait_name.into()),
+        choice_name: Some(choice_name.into()),
+        subject: what.into(),
+        last_result_path: "$.Output.Payload.DBClusters".into(),
+        ..Default::default()
+    }
+}
+
+/// A Fail state for a Run Command that ended otherwise than expected: the
+/// cause names the instances and the command's last invocations.
+pub(crate) fn command_failed(graph: &StateGraph, name: &str, instances: &str, what: &str) -> Fail {
+    graph.fail(
+        name,
+        FailProps {
+            error: Some(name.into()),
+            cause_path: Some(format!(
+                "States.Format('{name}: {what} on instances {{}}: unexpected result; last invocations: {{}}', States.JsonToString({instances}), States.JsonToString($.Output.Payload.CommandInvocations))"
+            )),
+            ..Default::default()
+        },
+    )
+}
+
+/// A Fail state for a DB cluster in an unexpected status: the cause names the
+/// cluster (read from `cluster`) and its last description.
+pub(crate) fn db_failed(graph: &StateGraph, name: &str, cluster: &str, what: &str) -> Fail {
+    graph.fail(
+        name,
+        FailProps {
+            error: Some(name.into()),
+            cause_path: Some(format!(
+                "States.Format('{name}: DB cluster {{}} ({what}) is in an unexpected status; last description: {{}}', States.JsonToString({cluster}), States.JsonToString($.Output.Payload))"
+            )),
+            ..Default::default()
+        },
+    )
 }
 
 /// A Lambda task reading `input_path` and writing its result to `result_path`.
@@ -80,6 +170,10 @@ pub struct WebAppStartStateMachineStack {
     state_machine: StateMachine,
 }
 
+/// The start machine's last-resort timeout: longer than the sum of its poll
+/// limits (DB 30 min, instance 15 min, httpd 2 × 5 min, targets 10 min).
+pub const START_TIMEOUT: Duration = Duration::from_secs(2 * 60 * 60);
+
 /// The start job net.
 pub fn definition(p: &WebAppStartStateMachineProps<'_>) -> StateGraph {
     // For each instance: start it, wait until it runs, start httpd and check it.
@@ -91,7 +185,6 @@ pub fn definition(p: &WebAppStartStateMachineProps<'_>) -> StateGraph {
         "$.InstanceId",
         "$.Output",
     );
-    let wait_ec2 = items.wait("WaitEc2Instance30Sec", WaitTime::Seconds(30));
     let describe_ec2 = lambda(
         &items,
         "DescribeStatusEc2InstanceState",
@@ -99,7 +192,20 @@ pub fn definition(p: &WebAppStartStateMachineProps<'_>) -> StateGraph {
         "$.InstanceId",
         "$.Output",
     );
-    let is_running_ec2 = items.choice("IsRunningEc2InstanceState");
+    let poll_ec2 = PollUntil::new(
+        &items,
+        "StartEc2Instance",
+        &describe_ec2,
+        PollUntilProps {
+            interval: Duration::from_secs(30),
+            limit: Duration::from_secs(15 * 60),
+            wait_name: Some("WaitEc2Instance30Sec".into()),
+            choice_name: Some("IsRunningEc2InstanceState".into()),
+            subject: "instance (to be running with status checks ok)".into(),
+            subject_path: Some("$.InstanceId.InstanceIds".into()),
+            ..Default::default()
+        },
+    );
     let start_httpd = lambda(
         &items,
         "StartHttpdState",
@@ -107,7 +213,6 @@ pub fn definition(p: &WebAppStartStateMachineProps<'_>) -> StateGraph {
         "$.StartHttpd",
         "$.Command",
     );
-    let wait_start_httpd = items.wait("WaitStartHttpd10Sec", WaitTime::Seconds(10));
     let start_httpd_result = lambda(
         &items,
         "StartHttpdResultState",
@@ -115,7 +220,12 @@ pub fn definition(p: &WebAppStartStateMachineProps<'_>) -> StateGraph {
         "$.Command.Payload",
         "$.Output",
     );
-    let is_completed_start_httpd = items.choice("IsCompletedStartHttpdState");
+    let poll_start_httpd = PollUntil::new(
+        &items,
+        "StartHttpd",
+        &start_httpd_result,
+        command_polls("WaitStartHttpd10Sec", "IsCompletedStartHttpdState", "httpd start"),
+    );
     let describe_httpd = lambda(
         &items,
         "DescribeHttpdState",
@@ -123,7 +233,6 @@ pub fn definition(p: &WebAppStartStateMachineProps<'_>) -> StateGraph {
         "$.CheckHttpdStatus",
         "$.Command",
     );
-    let wait_describe_httpd = items.wait("WaitDescribeHttpd10Sec", WaitTime::Seconds(10));
     let describe_httpd_result = lambda(
         &items,
         "DescribeHttpdResultState",
@@ -131,42 +240,54 @@ pub fn definition(p: &WebAppStartStateMachineProps<'_>) -> StateGraph {
         "$.Command.Payload",
         "$.Output",
     );
-    let is_running_httpd = items.choice("IsRunningHttpdState");
+    let poll_describe_httpd = PollUntil::new(
+        &items,
+        "DescribeHttpd",
+        &describe_httpd_result,
+        command_polls("WaitDescribeHttpd10Sec", "IsRunningHttpdState", "httpd status check"),
+    );
+    let passed = items.pass("Passed", PassProps::default());
+    passed.end();
 
-    start_ec2.next(&wait_ec2).next(&describe_ec2).next(&is_running_ec2);
-    is_running_ec2
-        .when(
+    const STATUS: &str = "$.Output.Payload.InstanceStatuses[0]";
+    items.start_at(&start_ec2);
+    start_ec2.next(poll_ec2.start());
+    poll_ec2
+        .done_when(
             Condition::and([
-                Condition::numeric_equals("$.Output.Payload.InstanceStatuses[0].InstanceState.Code", 16),
-                Condition::string_equals("$.Output.Payload.InstanceStatuses[0].InstanceStatus.Status", "ok"),
-                Condition::string_equals("$.Output.Payload.InstanceStatuses[0].SystemStatus.Status", "ok"),
+                Condition::is_present(STATUS),
+                Condition::numeric_equals(format!("{STATUS}.InstanceState.Code"), 16),
+                Condition::string_equals(format!("{STATUS}.InstanceStatus.Status"), "ok"),
+                Condition::string_equals(format!("{STATUS}.SystemStatus.Status"), "ok"),
             ]),
             &start_httpd,
         )
-        .otherwise(&wait_ec2);
-    start_httpd
-        .next(&wait_start_httpd)
-        .next(&start_httpd_result)
-        .next(&is_completed_start_httpd);
-    is_completed_start_httpd
-        .when(Condition::string_equals(COMMAND_STATUS, "Success"), &describe_httpd)
-        .when(command_pending(), &wait_start_httpd)
-        .otherwise(&items.fail("FailedStartHttpd", FailProps::default()));
-    describe_httpd
-        .next(&wait_describe_httpd)
-        .next(&describe_httpd_result)
-        .next(&is_running_httpd);
-    let passed = items.pass("Passed", PassProps::default());
-    passed.end();
-    is_running_httpd
-        .when(Condition::string_equals(COMMAND_STATUS, "Success"), &passed)
-        .when(command_pending(), &wait_describe_httpd)
-        .otherwise(&items.fail("FailedDescribeHttpd", FailProps::default()));
+        .otherwise_keep_polling();
+    start_httpd.next(poll_start_httpd.start());
+    poll_start_httpd
+        .done_when(command_status_is("Success"), &describe_httpd)
+        .keep_polling_when(command_pending())
+        .otherwise(&command_failed(
+            &items,
+            "FailedStartHttpd",
+            "$.StartHttpd.InstanceIds",
+            "httpd start",
+        ));
+    describe_httpd.next(poll_describe_httpd.start());
+    poll_describe_httpd
+        .done_when(command_status_is("Success"), &passed)
+        .keep_polling_when(command_pending())
+        .otherwise(&command_failed(
+            &items,
+            "FailedDescribeHttpd",
+            "$.CheckHttpdStatus.InstanceIds",
+            "httpd not running",
+        ));
 
     // The machine: the DB cluster, the instances, then the target group and the maintenance rule.
     let g = StateGraph::new();
     const DB: &str = "$.Input.TargetDbCluster";
-    const DB_STATUS: &str = "$.Output.Payload.DBClusters[0].Status";
+    const DB_NAME: &str = "$$.Execution.Input.Input.TargetDbCluster";
     let describe_db = lambda(
         &g,
         "DescribeDbClusterState",
@@ -176,7 +297,6 @@ pub fn definition(p: &WebAppStartStateMachineProps<'_>) -> StateGraph {
     );
     let is_stopped_db = g.choice("ChoiceIsStoppedDbClusterState");
     let start_db = lambda(&g, "StartDbClusterState", p.start_db_cluster_function, DB, "$.Output");
-    let wait_start_db = g.wait("WaitStartDbCluster30Sec", WaitTime::Seconds(30));
     let describe_status_db = lambda(
         &g,
         "DescribeStatusDbClusterState",
@@ -184,7 +304,18 @@ pub fn definition(p: &WebAppStartStateMachineProps<'_>) -> StateGraph {
         DB,
         "$.Output",
     );
-    let is_available_db = g.choice("IsAvailableDbClusterState");
+    let poll_db = PollUntil::new(
+        &g,
+        "StartDbCluster",
+        &describe_status_db,
+        db_polls(
+            "WaitStartDbCluster30Sec",
+            "IsAvailableDbClusterState",
+            "DB cluster (to be available)",
+            Duration::from_secs(30),
+            Duration::from_secs(30 * 60),
+        ),
+    );
     let start_instances = g.map(
         "StartEc2InstancesMapState",
         &items,
@@ -203,15 +334,35 @@ pub fn definition(p: &WebAppStartStateMachineProps<'_>) -> StateGraph {
             ..Default::default()
         },
     );
-    let wait_health = g.wait("WaitDescribeHealthTarget10Sec", WaitTime::Seconds(10));
-    let describe_health = lambda(
-        &g,
+    // Every target must be healthy: the task keeps the distinct states of the
+    // targets, which must be exactly ["healthy"].
+    let describe_health = g.lambda_invoke(
         "DescribeHealthTargetState",
-        p.describe_health_target_function,
-        "$$.Execution.Input.Input.TargetAlb.TargetGroup",
-        "$.Output",
+        &p.describe_health_target_function.arn(),
+        TaskProps {
+            input_path: Some("$$.Execution.Input.Input.TargetAlb.TargetGroup".into()),
+            result_selector: Some(Value::map().with("Payload.$", "$.Payload").with(
+                "TargetStates.$",
+                "States.ArrayUnique($.Payload.TargetHealthDescriptions[*].TargetHealth.State)",
+            )),
+            result_path: Some("$.Output".into()),
+            ..Default::default()
+        },
     );
-    let is_healthy = g.choice("ChoiceLoopDescibeHealthTargetState");
+    let poll_health = PollUntil::new(
+        &g,
+        "DescribeHealthTarget",
+        &describe_health,
+        PollUntilProps {
+            interval: Duration::from_secs(10),
+            limit: Duration::from_secs(10 * 60),
+            wait_name: Some("WaitDescribeHealthTarget10Sec".into()),
+            choice_name: Some("ChoiceLoopDescibeHealthTargetState".into()),
+            subject: "targets not all healthy (each target's state is in the last result)".into(),
+            last_result_path: "$.Output.Payload.TargetHealthDescriptions".into(),
+            ..Default::default()
+        },
+    );
     let delete_alb_rule = lambda(
         &g,
         "DeleteAlbRuleState",
@@ -223,36 +374,27 @@ pub fn definition(p: &WebAppStartStateMachineProps<'_>) -> StateGraph {
     g.start_at(&describe_db);
     describe_db.next(&is_stopped_db);
     is_stopped_db
-        .when(Condition::string_equals(DB_STATUS, "stopped"), &start_db)
+        .when(db_status_is("stopped"), &start_db)
         .when(
-            Condition::or([
-                Condition::string_equals(DB_STATUS, "available"),
-                Condition::string_equals(DB_STATUS, "backing-up"),
-            ]),
+            Condition::or([db_status_is("available"), db_status_is("backing-up")]),
             &start_instances,
         )
-        .otherwise(&g.fail("CannotStartDbCluster", FailProps::default()));
-    start_db
-        .next(&wait_start_db)
-        .next(&describe_status_db)
-        .next(&is_available_db);
-    is_available_db
-        .when(Condition::string_equals(DB_STATUS, "available"), &start_instances)
-        .otherwise(&wait_start_db);
-    start_instances
-        .next(&reflesh_input)
-        .next(&wait_health)
-        .next(&describe_health)
-        .next(&is_healthy);
-    is_healthy
-        .when(
-            Condition::string_equals(
-                "$.Output.Payload.TargetHealthDescriptions[0].TargetHealth.State",
-                "healthy",
-            ),
+        .otherwise(&db_failed(&g, "CannotStartDbCluster", DB_NAME, "start"));
+    start_db.next(poll_db.start());
+    poll_db
+        .done_when(db_status_is("available"), &start_instances)
+        .otherwise_keep_polling();
+    start_instances.next(&reflesh_input).next(poll_health.start());
+    poll_health
+        .done_when(
+            Condition::and([
+                Condition::is_present("$.Output.TargetStates[0]"),
+                Condition::string_equals("$.Output.TargetStates[0]", "healthy"),
+                Condition::is_not_present("$.Output.TargetStates[1]"),
+            ]),
             &delete_alb_rule,
         )
-        .otherwise(&wait_health);
+        .otherwise_keep_polling();
     delete_alb_rule.next(&g.succeed("Succeed"));
     g
 }
@@ -276,6 +418,7 @@ impl WebAppStartStateMachineStack {
             StateMachineProps {
                 definition: definition(props),
                 logging: StateMachineLogging::To(LogOptions::new(&log_group)),
+                timeout: Some(START_TIMEOUT),
                 ..Default::default()
             },
         );

@@ -8,6 +8,12 @@
 //! `stopped`. Any unexpected status ends in one of the seed's Fail states.
 //! EventBridge notifies Slack when an execution succeeds or fails.
 //!
+//! Every poll is a [`PollUntil`] loop: bounded by a count of polls (httpd
+//! 5 min, instance 15 min, backup 60 min, DB stop 30 min), failing in a
+//! `<loop>TimedOut` state; the machine's [`STOP_TIMEOUT`] is the last resort.
+//! Every Fail state has an `Error` and a `Cause` naming the instance or cluster
+//! and the last result.
+//!
 //! Changes from the seed's graph (see the module docs of
 //! [`crate::start_state_machine_stack`] for the ones both machines share):
 //! `WaitBackupJobDbCluster60Sec` and `waitStopDbCluster60Sec` wait 60 seconds
@@ -15,13 +21,18 @@
 
 use constructs::aws::lambda::Function;
 use constructs::aws::logs::{LogGroup, LogGroupProps, RetentionDays};
+use std::time::Duration;
+
 use constructs::aws::stepfunctions::{
-    vended_log_group_name, Chainable, Condition, ExecutionStatus, FailProps, LogOptions, MapProps, PassProps,
-    StateGraph, StateMachine, StateMachineLogging, StateMachineProps, WaitTime,
+    vended_log_group_name, Chainable, Condition, ExecutionStatus, LogOptions, MapProps, PassProps, PollUntil,
+    PollUntilProps, StateGraph, StateMachine, StateMachineLogging, StateMachineProps,
 };
 use constructs::core::{App, Stack, StackProps, Value};
 
-use crate::start_state_machine_stack::{command_pending, lambda, COMMAND_STATUS, NOTICE_DESCRIPTION};
+use crate::start_state_machine_stack::{
+    command_failed, command_pending, command_polls, command_status_is, db_failed, db_polls, db_status_is, lambda,
+    present_and, NOTICE_DESCRIPTION,
+};
 
 /// The Lambda functions the stop job net calls (all from `LambdaFunctionsStack`).
 pub struct WebAppStopStateMachineProps<'a> {
@@ -51,6 +62,10 @@ pub struct WebAppStopStateMachineStack {
     state_machine: StateMachine,
 }
 
+/// The stop machine's last-resort timeout: longer than the sum of its poll
+/// limits (httpd 2 × 5 min, instance 15 min, backup 60 min, DB stop 30 min).
+pub const STOP_TIMEOUT: Duration = Duration::from_secs(3 * 60 * 60);
+
 /// The stop job net.
 pub fn definition(p: &WebAppStopStateMachineProps<'_>) -> StateGraph {
     // For each instance: stop httpd, check it is stopped, stop the instance, back it up.
@@ -62,7 +77,6 @@ pub fn definition(p: &WebAppStopStateMachineProps<'_>) -> StateGraph {
         "$.StopHttpd",
         "$.Command",
     );
-    let wait_stop_httpd = items.wait("WaitStopHttpd10Sec", WaitTime::Seconds(10));
     let stop_httpd_result = lambda(
         &items,
         "StopHttpdResultState",
@@ -70,7 +84,12 @@ pub fn definition(p: &WebAppStopStateMachineProps<'_>) -> StateGraph {
         "$.Command.Payload",
         "$.Output",
     );
-    let is_completed_stop_httpd = items.choice("IsCompletedStopHttpdState");
+    let poll_stop_httpd = PollUntil::new(
+        &items,
+        "StopHttpd",
+        &stop_httpd_result,
+        command_polls("WaitStopHttpd10Sec", "IsCompletedStopHttpdState", "httpd stop"),
+    );
     let describe_httpd = lambda(
         &items,
         "DescribeHttpdState",
@@ -78,7 +97,6 @@ pub fn definition(p: &WebAppStopStateMachineProps<'_>) -> StateGraph {
         "$.CheckHttpdStatus",
         "$.Command",
     );
-    let wait_describe_httpd = items.wait("WaitDescribeHttpd10Sec", WaitTime::Seconds(10));
     let describe_httpd_result = lambda(
         &items,
         "DescribeHttpdResultState",
@@ -86,7 +104,12 @@ pub fn definition(p: &WebAppStopStateMachineProps<'_>) -> StateGraph {
         "$.Command.Payload",
         "$.Output",
     );
-    let is_stopped_httpd = items.choice("IsStoppedHttpdState");
+    let poll_describe_httpd = PollUntil::new(
+        &items,
+        "DescribeHttpd",
+        &describe_httpd_result,
+        command_polls("WaitDescribeHttpd10Sec", "IsStoppedHttpdState", "httpd status check"),
+    );
     let stop_ec2 = lambda(
         &items,
         "StopEc2InstanceState",
@@ -94,7 +117,6 @@ pub fn definition(p: &WebAppStopStateMachineProps<'_>) -> StateGraph {
         "$.InstanceId",
         "$.Output",
     );
-    let wait_stop_ec2 = items.wait("WaitStopEc2Instance30Sec", WaitTime::Seconds(30));
     let describe_ec2 = lambda(
         &items,
         "DescribeStatusEc2InstanceState",
@@ -102,7 +124,20 @@ pub fn definition(p: &WebAppStopStateMachineProps<'_>) -> StateGraph {
         "$.InstanceId",
         "$.Output",
     );
-    let is_stopped_ec2 = items.choice("IsStoppedEc2InstanceState");
+    let poll_stop_ec2 = PollUntil::new(
+        &items,
+        "StopEc2Instance",
+        &describe_ec2,
+        PollUntilProps {
+            interval: Duration::from_secs(30),
+            limit: Duration::from_secs(15 * 60),
+            wait_name: Some("WaitStopEc2Instance30Sec".into()),
+            choice_name: Some("IsStoppedEc2InstanceState".into()),
+            subject: "instance (to be stopped)".into(),
+            subject_path: Some("$.InstanceId.InstanceIds".into()),
+            ..Default::default()
+        },
+    );
     let backup_ec2 = lambda(
         &items,
         "StartBackupJobEC2instanceState",
@@ -112,35 +147,39 @@ pub fn definition(p: &WebAppStopStateMachineProps<'_>) -> StateGraph {
     );
     let passed = items.pass("Passed", PassProps::default());
 
-    stop_httpd
-        .next(&wait_stop_httpd)
-        .next(&stop_httpd_result)
-        .next(&is_completed_stop_httpd);
-    is_completed_stop_httpd
-        .when(Condition::string_equals(COMMAND_STATUS, "Success"), &describe_httpd)
-        .when(command_pending(), &wait_stop_httpd)
-        .otherwise(&items.fail("FailedStopHttpd", FailProps::default()));
-    describe_httpd
-        .next(&wait_describe_httpd)
-        .next(&describe_httpd_result)
-        .next(&is_stopped_httpd);
-    is_stopped_httpd
-        .when(
-            Condition::numeric_equals(
-                "$.Output.Payload.CommandInvocations[0].CommandPlugins[0].ResponseCode",
-                3,
-            ),
+    const INSTANCE_STATE: &str = "$.Output.Payload.Reservations[0].Instances[0].State.Code";
+    const RESPONSE_CODE: &str = "$.Output.Payload.CommandInvocations[0].CommandPlugins[0].ResponseCode";
+    items.start_at(&stop_httpd);
+    stop_httpd.next(poll_stop_httpd.start());
+    poll_stop_httpd
+        .done_when(command_status_is("Success"), &describe_httpd)
+        .keep_polling_when(command_pending())
+        .otherwise(&command_failed(
+            &items,
+            "FailedStopHttpd",
+            "$.StopHttpd.InstanceIds",
+            "httpd stop",
+        ));
+    describe_httpd.next(poll_describe_httpd.start());
+    poll_describe_httpd
+        .done_when(
+            present_and(RESPONSE_CODE, Condition::numeric_equals(RESPONSE_CODE, 3)),
             &stop_ec2,
         )
-        .when(command_pending(), &wait_describe_httpd)
-        .otherwise(&items.fail("FailedDescribeHttpd", FailProps::default()));
-    stop_ec2.next(&wait_stop_ec2).next(&describe_ec2).next(&is_stopped_ec2);
-    is_stopped_ec2
-        .when(
-            Condition::numeric_equals("$.Output.Payload.Reservations[0].Instances[0].State.Code", 80),
+        .keep_polling_when(command_pending())
+        .otherwise(&command_failed(
+            &items,
+            "FailedDescribeHttpd",
+            "$.CheckHttpdStatus.InstanceIds",
+            "httpd still running or check failed",
+        ));
+    stop_ec2.next(poll_stop_ec2.start());
+    poll_stop_ec2
+        .done_when(
+            present_and(INSTANCE_STATE, Condition::numeric_equals(INSTANCE_STATE, 80)),
             &backup_ec2,
         )
-        .otherwise(&wait_stop_ec2);
+        .otherwise_keep_polling();
     backup_ec2.next(&passed).end();
 
     // The machine: maintenance page, the instances, then the DB cluster.
@@ -171,7 +210,6 @@ pub fn definition(p: &WebAppStopStateMachineProps<'_>) -> StateGraph {
         },
     );
     const DB: &str = "$$.Execution.Input.Input.TargetDbCluster.DBClusterIdentifier";
-    const DB_STATUS: &str = "$.Output.Payload.DBClusters[0].Status";
     let backup_db = lambda(
         &g,
         "StartBackupJobDbClusterState",
@@ -179,7 +217,6 @@ pub fn definition(p: &WebAppStopStateMachineProps<'_>) -> StateGraph {
         "$$.Execution.Input.Input.TargetDbCluster.ResourceArn",
         "$.Output",
     );
-    let wait_backup_db = g.wait("WaitBackupJobDbCluster60Sec", WaitTime::Seconds(60));
     let is_completed_backup_db = lambda(
         &g,
         "IsCompletedBackupDbClusterState",
@@ -187,9 +224,19 @@ pub fn definition(p: &WebAppStopStateMachineProps<'_>) -> StateGraph {
         DB,
         "$.Output",
     );
-    let is_available_db = g.choice("IsAvailableDbClusterState");
+    let poll_backup_db = PollUntil::new(
+        &g,
+        "BackupDbCluster",
+        &is_completed_backup_db,
+        db_polls(
+            "WaitBackupJobDbCluster60Sec",
+            "IsAvailableDbClusterState",
+            "DB cluster (backed up)",
+            Duration::from_secs(60),
+            Duration::from_secs(60 * 60),
+        ),
+    );
     let stop_db = lambda(&g, "StopDbClusterState", p.stop_db_cluster_function, DB, "$.Output");
-    let wait_stop_db = g.wait("waitStopDbCluster60Sec", WaitTime::Seconds(60));
     let describe_db = lambda(
         &g,
         "DescribeStatusDbClusterState",
@@ -197,32 +244,38 @@ pub fn definition(p: &WebAppStopStateMachineProps<'_>) -> StateGraph {
         DB,
         "$.Output",
     );
-    let is_stopped_db = g.choice("DescribeStatusDbClusterAfterStartBackupJobState");
+    let poll_stop_db = PollUntil::new(
+        &g,
+        "StopDbCluster",
+        &describe_db,
+        db_polls(
+            "waitStopDbCluster60Sec",
+            "DescribeStatusDbClusterAfterStartBackupJobState",
+            "DB cluster (to be stopped)",
+            Duration::from_secs(60),
+            Duration::from_secs(30 * 60),
+        ),
+    );
 
     g.start_at(&create_alb_rule);
     create_alb_rule
         .next(&stop_instances)
         .next(&reflesh_input)
         .next(&backup_db)
-        .next(&wait_backup_db)
-        .next(&is_completed_backup_db)
-        .next(&is_available_db);
-    is_available_db
-        .when(Condition::string_equals(DB_STATUS, "available"), &stop_db)
-        .when(
-            Condition::or([
-                Condition::string_equals(DB_STATUS, "backing-up"),
-                Condition::string_equals(DB_STATUS, "backtracking"),
-                Condition::string_equals(DB_STATUS, "maintenance"),
-            ]),
-            &wait_backup_db,
-        )
-        .otherwise(&g.fail("FailedStartBackupJobDbCluster", FailProps::default()));
-    stop_db.next(&wait_stop_db).next(&describe_db).next(&is_stopped_db);
-    is_stopped_db
-        .when(Condition::string_equals(DB_STATUS, "stopped"), &g.succeed("Succeed"))
-        .when(Condition::string_equals(DB_STATUS, "stopping"), &wait_stop_db)
-        .otherwise(&g.fail("FailedStopDbCluster", FailProps::default()));
+        .next(poll_backup_db.start());
+    poll_backup_db
+        .done_when(db_status_is("available"), &stop_db)
+        .keep_polling_when(Condition::or([
+            db_status_is("backing-up"),
+            db_status_is("backtracking"),
+            db_status_is("maintenance"),
+        ]))
+        .otherwise(&db_failed(&g, "FailedStartBackupJobDbCluster", DB, "backup"));
+    stop_db.next(poll_stop_db.start());
+    poll_stop_db
+        .done_when(db_status_is("stopped"), &g.succeed("Succeed"))
+        .keep_polling_when(db_status_is("stopping"))
+        .otherwise(&db_failed(&g, "FailedStopDbCluster", DB, "stop"));
     g
 }
 
@@ -245,6 +298,7 @@ impl WebAppStopStateMachineStack {
             StateMachineProps {
                 definition: definition(props),
                 logging: StateMachineLogging::To(LogOptions::new(&log_group)),
+                timeout: Some(STOP_TIMEOUT),
                 ..Default::default()
             },
         );

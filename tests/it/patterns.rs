@@ -87,6 +87,8 @@ fn every_definition_passes_our_validator_and_asl_validator() {
         let json: Json = serde_json::from_str(text).unwrap_or_else(|e| panic!("{name}: {e}\n{text}"));
         let errors = constructs::aws::stepfunctions::validate_definition(&json);
         assert!(errors.is_empty(), "{name}: {errors:?}");
+        let warnings = constructs::aws::stepfunctions::loop_warnings(&json);
+        assert!(warnings.is_empty(), "{name}: {warnings:?}");
     }
     let Some(rejected) = support::asl_validator_rejections(dir.path(), &defs) else {
         return;

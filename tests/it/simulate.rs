@@ -73,7 +73,7 @@ fn every_shipped_scenario_meets_its_expectations() {
         assert!(statuses.iter().any(|s| s == "SUCCEEDED"), "{}: a success case", s.file);
         assert!(statuses.iter().any(|s| s == "FAILED"), "{}: a failure case", s.file);
     }
-    assert_eq!(ran.len(), 16, "{ran:?}");
+    assert_eq!(ran.len(), 24, "{ran:?}");
 }
 
 #[test]
@@ -104,7 +104,12 @@ fn a_db_cluster_that_never_reaches_stopped_takes_the_failure_path() {
     let r = run("SystemStopStateMachine.json", "DbClusterNeverStopped");
     assert_eq!(count(&r, "DescribeStatusDbClusterState"), 4);
     assert_eq!(r.final_state.as_deref(), Some("FailedStopDbCluster"));
-    assert_eq!(r.error, None, "the seed's Fail states carry no Error");
+    assert_eq!(r.error.as_deref(), Some("FailedStopDbCluster"));
+    let cause = r.cause.as_deref().unwrap_or_default();
+    assert!(
+        cause.contains("webappstack-dbcluster15af587f-abcdefghijkl") && cause.contains(r#""Status":"available""#),
+        "the cause names the cluster and its last status: {cause}"
+    );
 }
 
 #[test]
@@ -222,11 +227,12 @@ fn the_diagram_outlines_the_path_taken() {
         .find_map(|l| l.trim().strip_prefix("class "))
         .expect("a class line");
     let ids: Vec<&str> = taken.trim_end_matches(" taken").split(',').collect();
-    // CreateAlbRuleState, the Map, and in it StopHttpd, its wait, its result, the choice, FailedStopHttpd.
-    assert_eq!(ids.len(), 7, "{taken}");
+    // CreateAlbRuleState, the Map, and in it StopHttpd, the count's start, the
+    // wait, the result, the count, the choice, FailedStopHttpd.
+    assert_eq!(ids.len(), 9, "{taken}");
     let failed = text
         .lines()
-        .find(|l| l.contains("([\"FailedStopHttpd\"])"))
+        .find(|l| l.contains("([\"FailedStopHttpd<br/>FailedStopHttpd\"])"))
         .expect("the Fail node");
     assert!(
         ids.contains(&failed.trim().split('(').next().unwrap_or_default()),
@@ -268,4 +274,82 @@ fn the_seed_scenarios_take_the_readme_inputs_shape() {
 pub(crate) fn simulated(file: &str, case: &str) -> (String, Vec<String>) {
     let r = run(file, case);
     (r.status, r.path)
+}
+
+#[test]
+fn every_poll_of_the_seed_is_bounded_and_fails_by_name() {
+    // (file, case, the check polled, its limit in polls)
+    for (file, case, check, polls) in [
+        (
+            "SystemStopStateMachine.json",
+            "InstanceStuckStopping",
+            "DescribeStatusEc2InstanceState",
+            30,
+        ),
+        (
+            "SystemStopStateMachine.json",
+            "DbClusterStuckBackingUp",
+            "IsCompletedBackupDbClusterState",
+            60,
+        ),
+        (
+            "SystemStartStateMachine.json",
+            "DbClusterNeverAvailable",
+            "DescribeStatusDbClusterState",
+            60,
+        ),
+        (
+            "SystemStartStateMachine.json",
+            "TargetNeverHealthy",
+            "DescribeHealthTargetState",
+            60,
+        ),
+    ] {
+        let r = run(file, case);
+        assert_eq!(r.status, "FAILED", "{case}");
+        assert!(
+            count(&r, check) >= polls,
+            "{case}: {} polls of {check}",
+            count(&r, check)
+        );
+        let error = r.error.as_deref().unwrap_or_default();
+        assert!(error.ends_with("TimedOut"), "{case}: {error}");
+        let cause = r.cause.as_deref().unwrap_or_default();
+        assert!(cause.contains(&format!("after {polls} polls")), "{case}: {cause}");
+    }
+}
+
+#[test]
+fn an_empty_invocation_list_is_polled_again() {
+    let r = run("SystemStopStateMachine.json", "EmptyInvocationListIsNotYet");
+    let all = run("SystemStopStateMachine.json", "AllHealthy");
+    assert_eq!(r.status, "SUCCEEDED");
+    assert_eq!(
+        count(&r, "StopHttpdResultState"),
+        count(&all, "StopHttpdResultState") + 1
+    );
+}
+
+#[test]
+fn one_throttled_call_is_retried_not_fatal() {
+    let r = run("SystemStopStateMachine.json", "OneThrottledCall");
+    assert_eq!(r.status, "SUCCEEDED");
+    let all = run("SystemStopStateMachine.json", "AllHealthy");
+    assert!(
+        r.elapsed_seconds > all.elapsed_seconds,
+        "the retry waited (with jitter)"
+    );
+}
+
+#[test]
+fn the_start_machine_needs_every_target_healthy() {
+    let r = run("SystemStartStateMachine.json", "OneOfTwoTargetsUnhealthy");
+    assert_eq!(count(&r, "DeleteAlbRuleState"), 0, "the maintenance rule stays");
+    let cause = r.cause.as_deref().unwrap_or_default();
+    assert!(
+        cause.contains(
+            r#"{"Id":"i-0fedcba9876543210","Port":80},"HealthCheckPort":"80","TargetHealth":{"State":"unhealthy""#
+        ),
+        "the cause names the unhealthy target: {cause}"
+    );
 }

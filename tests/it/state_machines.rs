@@ -123,6 +123,24 @@ fn every_definition_is_valid_json_and_passes_our_validator() {
 }
 
 #[test]
+fn no_loop_is_unbounded_even_without_the_machine_timeout() {
+    let (_dir, assembly) = synth();
+    for (name, text) in definitions(&assembly) {
+        let mut json: Json = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(
+            json.get("TimeoutSeconds").is_some(),
+            "{name}: a last-resort TimeoutSeconds"
+        );
+        let warnings = constructs::aws::stepfunctions::loop_warnings(&json);
+        assert!(warnings.is_empty(), "{name}: {warnings:?}");
+        // Without the timeout, the counters alone bound every loop.
+        json.as_object_mut().map(|m| m.remove("TimeoutSeconds"));
+        let warnings = constructs::aws::stepfunctions::loop_warnings(&json);
+        assert!(warnings.is_empty(), "{name} without TimeoutSeconds: {warnings:?}");
+    }
+}
+
+#[test]
 fn asl_validator_accepts_every_definition() {
     let (dir, assembly) = synth();
     let Some(rejected) = support::asl_validator_rejections(dir.path(), &definitions(&assembly)) else {

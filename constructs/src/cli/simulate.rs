@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::Args;
 use serde_json::Value as Json;
 
+use crate::aws::stepfunctions::loop_warnings;
 use crate::aws::stepfunctions::simulate::{run_test_case, state_machine_definition, MockConfig};
 use crate::aws::stepfunctions::to_mermaid_with_path;
 use crate::core::CloudAssembly;
@@ -57,6 +58,9 @@ fn read_json(path: &Path, what: &str) -> Result<String, String> {
 /// non-zero when an expectation fails, or a case without expectations fails.
 pub fn execute(args: &SimulateArgs, assembly: &CloudAssembly) -> Result<ExitCode, String> {
     let definition = state_machine_definition(assembly, &args.state_machine).map_err(|e| e.to_string())?;
+    for warning in loop_warnings(&definition) {
+        eprintln!("warning: {}: {warning}", args.state_machine);
+    }
     let source = args.mock_config.display().to_string();
     let config =
         MockConfig::parse(&read_json(&args.mock_config, "mock configuration")?, &source).map_err(|e| e.to_string())?;

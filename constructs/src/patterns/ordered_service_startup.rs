@@ -810,8 +810,8 @@ mod tests {
             json!({ "Cluster": "shop-dev-cluster", "Service": "service-b", "DesiredCount": 3 })
         );
         assert_eq!(
-            b["Start service-b"]["Retry"],
-            json!([{ "ErrorEquals": ["States.TaskFailed"], "IntervalSeconds": 10, "MaxAttempts": 2, "BackoffRate": 1.0 }])
+            b["Start service-b"]["Retry"][1],
+            json!({ "ErrorEquals": ["States.TaskFailed"], "IntervalSeconds": 10, "MaxAttempts": 2, "BackoffRate": 1.0 })
         );
         assert_eq!(b["Start service-b"]["Next"], "Wait for service-b");
         assert_eq!(b["Wait for service-b"]["Seconds"], 10);

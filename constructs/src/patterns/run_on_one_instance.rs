@@ -421,7 +421,7 @@ mod tests {
         );
         assert_eq!(s["SendCommand"]["Catch"][0]["Next"], "NotifyNotSent");
         assert_eq!(
-            s["WaitForCommandExecutions"]["Retry"][1]["ErrorEquals"],
+            s["WaitForCommandExecutions"]["Retry"][2]["ErrorEquals"],
             json!(["CommandNotYetCompleteError"])
         );
         assert_eq!(s["WaitForCommandExecutions"]["Catch"][0]["Next"], "CommandFailed");

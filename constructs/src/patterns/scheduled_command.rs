@@ -351,17 +351,17 @@ mod tests {
         assert_eq!(s["SendCommand"]["Parameters"]["Payload"], json!({}), "an empty event");
         assert_eq!(s["SendCommand"]["OutputPath"], "$.Payload");
         assert_eq!(
-            s["SendCommand"]["Retry"][1],
+            s["SendCommand"]["Retry"][2],
             json!({ "ErrorEquals": ["States.TaskFailed", "States.Timeout"], "IntervalSeconds": 10, "MaxAttempts": 6, "BackoffRate": 1.0 })
         );
         assert_eq!(s["SendCommand"]["Next"], "WaitForCommandExecutions");
         let wait = &s["WaitForCommandExecutions"];
         assert_eq!(wait["Parameters"]["Payload.$"], "$");
         assert_eq!(
-            wait["Retry"][1],
+            wait["Retry"][2],
             json!({ "ErrorEquals": ["CommandNotYetCompleteError"], "IntervalSeconds": 10, "MaxAttempts": 360, "BackoffRate": 1.0 })
         );
-        assert_eq!(wait["Retry"][2]["ErrorEquals"], json!(["States.Timeout"]));
+        assert_eq!(wait["Retry"][3]["ErrorEquals"], json!(["States.Timeout"]));
         for state in ["SendCommand", "WaitForCommandExecutions"] {
             assert_eq!(
                 s[state]["Catch"],

@@ -4,8 +4,8 @@
 //! Input: `{"TargetGroupArn": "...", "Targets": [{"Id": "i-...", "Port": 80}]}`
 //! (`Targets` optional). Output: `{"TargetHealthDescriptions": [{"Target":
 //! {"Id", "Port"}, "HealthCheckPort", "TargetHealth": {"State", "Reason",
-//! "Description"}}]}`; the start job net waits for
-//! `TargetHealthDescriptions[0].TargetHealth.State` `healthy`. IAM:
+//! "Description"}}]}`; the start job net waits until every
+//! `TargetHealthDescriptions[*].TargetHealth.State` is `healthy`. IAM:
 //! `elasticloadbalancing:DescribeTargetHealth` on `*` (no resource-level
 //! permissions).
 

@@ -117,6 +117,13 @@ pub struct FailProps {
     pub error: Option<String>,
     /// A human-readable cause. Default: none.
     pub cause: Option<String>,
+    /// The error read from the input (`ErrorPath`: a JSONPath or an intrinsic
+    /// function); instead of `error`. Default: none.
+    pub error_path: Option<String>,
+    /// The cause read from the input (`CausePath`: a JSONPath or an intrinsic
+    /// function such as `States.Format('instance {} is {}', $.Id, $.State)`);
+    /// instead of `cause`. Default: none.
+    pub cause_path: Option<String>,
 }
 
 /// Properties of a Map state.
@@ -924,6 +931,8 @@ impl StateGraph {
                 );
                 put(&mut m, "Error", p.error.clone().map(Json::String));
                 put(&mut m, "Cause", p.cause.clone().map(Json::String));
+                put(&mut m, "ErrorPath", p.error_path.clone().map(Json::String));
+                put(&mut m, "CausePath", p.cause_path.clone().map(Json::String));
             }
             Body::Custom(_) => {}
         }

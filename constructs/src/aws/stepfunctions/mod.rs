@@ -7,6 +7,8 @@
 //! transitions and loops back to earlier states are ordinary. Everything is
 //! validated at synthesis ([`validate_definition`]), and each state machine is
 //! drawn as a Mermaid flowchart into the cloud assembly ([`to_mermaid`]).
+//! [`PollUntil`] builds a polling loop bounded by a count of polls, with a
+//! named failure; [`loop_warnings`] reports loops that have no bound.
 //!
 //! ```
 //! use constructs::aws::stepfunctions::*;
@@ -29,7 +31,9 @@
 mod condition;
 mod graph;
 mod jsonpath;
+mod loops;
 mod mermaid;
+mod poll;
 mod retry;
 pub mod simulate;
 mod state_machine;
@@ -42,7 +46,9 @@ pub use graph::{
     Pass, PassProps, Recoverable, State, StateGraph, StateRef, Succeed, Task, TaskProps, Wait, WaitTime,
 };
 pub use jsonpath::{check_dynamic_value, check_path, PathKind};
+pub use loops::loop_warnings;
 pub use mermaid::{to_mermaid, to_mermaid_with_path};
+pub use poll::{PollUntil, PollUntilProps};
 pub use retry::{Catch, Errors, JitterStrategy, Retry};
 pub use state_machine::{
     vended_log_group_name, ExecutionStatus, LogLevel, LogOptions, StateMachine, StateMachineArn, StateMachineLogging,

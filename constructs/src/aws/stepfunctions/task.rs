@@ -5,7 +5,7 @@ use crate::aws::lambda::FunctionArn;
 use crate::aws::sns::TopicArn;
 use crate::core::{Pseudo, Value};
 
-use super::retry::Retry;
+use super::retry::{JitterStrategy, Retry};
 
 /// The input a task passes to the service: a path into the state input, or a value.
 ///
@@ -66,7 +66,8 @@ pub struct LambdaInvoke {
     /// Retry Lambda's transient service errors (`Lambda.ServiceException`,
     /// `Lambda.AWSLambdaException`, `Lambda.SdkClientException`,
     /// `Lambda.ClientExecutionTimeoutException`) 6 times, 2 s apart and doubling,
-    /// as the AWS CDK does. Default: true.
+    /// as the AWS CDK does, and throttling (`Lambda.TooManyRequestsException`)
+    /// 8 times from 2 s, doubling up to 60 s, with full jitter. Default: true.
     pub retry_on_service_exceptions: bool,
 }
 
@@ -243,6 +244,19 @@ impl From<CustomIntegration> for Integration {
     }
 }
 
+/// Throttling is retried with backoff and full jitter, so executions throttled
+/// together do not retry together: 8 attempts from 2 s, doubling, at most 60 s apart.
+fn throttling_retry<S: Into<String>>(errors: impl IntoIterator<Item = S>) -> Retry {
+    Retry {
+        errors: errors.into_iter().map(Into::into).collect(),
+        interval_seconds: Some(2),
+        max_attempts: Some(8),
+        backoff_rate: Some(2.0),
+        max_delay_seconds: Some(60),
+        jitter: JitterStrategy::Full,
+    }
+}
+
 fn states_arn(rest: &str) -> Value {
     Value::concat([
         Value::from("arn:"),
@@ -316,20 +330,43 @@ impl Integration {
 
     pub(crate) fn default_retries(&self) -> Vec<Retry> {
         match self {
-            Integration::LambdaInvoke(l) if l.retry_on_service_exceptions => vec![Retry {
-                errors: [
-                    "Lambda.ClientExecutionTimeoutException",
-                    "Lambda.ServiceException",
-                    "Lambda.AWSLambdaException",
-                    "Lambda.SdkClientException",
-                ]
-                .map(String::from)
-                .to_vec(),
-                interval_seconds: Some(2),
-                max_attempts: Some(6),
-                backoff_rate: Some(2.0),
-                ..Default::default()
-            }],
+            Integration::LambdaInvoke(l) if l.retry_on_service_exceptions => vec![
+                Retry {
+                    errors: [
+                        "Lambda.ClientExecutionTimeoutException",
+                        "Lambda.ServiceException",
+                        "Lambda.AWSLambdaException",
+                        "Lambda.SdkClientException",
+                    ]
+                    .map(String::from)
+                    .to_vec(),
+                    interval_seconds: Some(2),
+                    max_attempts: Some(6),
+                    backoff_rate: Some(2.0),
+                    ..Default::default()
+                },
+                throttling_retry(["Lambda.TooManyRequestsException"]),
+            ],
+            Integration::LambdaInvoke(_) => Vec::new(),
+            Integration::AwsSdk(c) => {
+                // Step Functions names an SDK error `<Service>.<Name>Exception`,
+                // the service in PascalCase (`Ec2`, `Ecs`, `Ssm`): the service
+                // name with its first letter upper-cased. (A service of several
+                // words, e.g. `AcmPca`, needs its own retrier.)
+                let mut chars = c.service.chars();
+                let service: String = chars
+                    .next()
+                    .map(|f| f.to_ascii_uppercase().to_string() + chars.as_str())
+                    .unwrap_or_default();
+                vec![throttling_retry(
+                    [
+                        "ThrottlingException",
+                        "TooManyRequestsException",
+                        "RequestLimitExceededException",
+                    ]
+                    .map(|e| format!("{service}.{e}")),
+                )]
+            }
             _ => Vec::new(),
         }
     }
@@ -363,6 +400,23 @@ mod tests {
         assert_eq!(c.derived_iam_action(), "elasticloadbalancing:DescribeTargetHealth");
         let c = AwsSdkCall::new("sfn", "startExecution", ["*".into()]);
         assert_eq!(c.derived_iam_action(), "states:StartExecution");
+    }
+
+    #[test]
+    fn throttling_is_retried_with_jitter_by_default() {
+        let arn = FunctionArn::from_value(crate::core::Value::from("arn:aws:lambda:::function:f"));
+        let lambda = Integration::from(LambdaInvoke::new(&arn)).default_retries();
+        let throttle = lambda
+            .iter()
+            .find(|r| r.errors.iter().any(|e| e == "Lambda.TooManyRequestsException"))
+            .expect("a throttling retrier");
+        assert_eq!(throttle.jitter, JitterStrategy::Full);
+        let sdk = Integration::from(AwsSdkCall::new("ec2", "describeInstances", ["*".into()])).default_retries();
+        assert!(
+            sdk[0].errors.contains(&"Ec2.RequestLimitExceededException".to_owned()),
+            "{sdk:?}"
+        );
+        assert_eq!(sdk[0].jitter, JitterStrategy::Full);
     }
 
     #[test]

@@ -6,7 +6,9 @@
 //! Parallel scopes too), unreachable states, states with neither `Next` nor
 //! `End`, loops and Choices without a way out, malformed JSONPath in every path
 //! field and `key.$` value, malformed Wait/Choice/Retry/Catch fields, and
-//! `Retry`/`Catch` on states that do not allow them.
+//! `Retry`/`Catch` on states that do not allow them. A Fail state's
+//! `ErrorPath` and `CausePath` may be a path or an intrinsic function. Loops
+//! without a bound are warnings, not errors: see [`loop_warnings`](super::loop_warnings).
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
@@ -316,9 +318,22 @@ fn check_state<'a>(
             check_path_field(c, name, field, v, kind, true);
         }
     }
-    for field in ["ItemsPath", "SecondsPath", "TimestampPath", "ErrorPath", "CausePath"] {
+    for field in ["ItemsPath", "SecondsPath", "TimestampPath"] {
         if let Some(v) = s.get(field) {
             check_path_field(c, name, field, v, PathKind::Path, false);
+        }
+    }
+    // A Fail state's ErrorPath and CausePath may also be intrinsic functions (`States.Format(...)`).
+    for field in ["ErrorPath", "CausePath"] {
+        if let Some(v) = s.get(field) {
+            match v.as_str() {
+                Some(p) if !p.starts_with('$') && p.contains('(') => {
+                    if let Err(e) = check_dynamic_value(field, v) {
+                        c.err(Some(name), e);
+                    }
+                }
+                _ => check_path_field(c, name, field, v, PathKind::Path, false),
+            }
         }
     }
     for field in ["Parameters", "ResultSelector", "ItemSelector"] {
