@@ -10,6 +10,7 @@
 //! - `deploy` (feature `deploy`): bootstrap, asset publishing, deploy, diff and destroy.
 
 pub mod aws;
+pub mod cfn;
 pub mod core;
 pub mod patterns;
 
