@@ -38,10 +38,11 @@ pub const FEATURES_BEGIN: &str = "# @generated cfn features begin (cargo run -p 
 /// Marks the end of the generated block of features in `constructs/Cargo.toml`.
 pub const FEATURES_END: &str = "# @generated cfn features end";
 
-/// Services whose module is compiled by default: those the library's own constructs use.
+/// Services whose module is compiled by default: those the library's own
+/// constructs use, and DynamoDB and SQS, which the README's L1 example (and the
+/// Table and Queue constructs to come) build on.
 pub const DEFAULT_SERVICES: &[&str] = &[
-    "autoscaling",
-    "backup",
+    "dynamodb",
     "ec2",
     "elasticloadbalancingv2",
     "events",
@@ -52,6 +53,7 @@ pub const DEFAULT_SERVICES: &[&str] = &[
     "s3",
     "secretsmanager",
     "sns",
+    "sqs",
     "ssm",
     "stepfunctions",
 ];
@@ -630,7 +632,12 @@ impl<'a> Nested<'a> {
         if has_type(node, "string") {
             if let Some(values) = node.get("enum").and_then(Json::as_array) {
                 if variants(values).is_some() {
-                    let rust = unique(&mut self.taken, type_ident(&format!("{owner}{property}")));
+                    let name = if property.starts_with(owner) {
+                        property.to_owned()
+                    } else {
+                        format!("{owner}{property}")
+                    };
+                    let rust = unique(&mut self.taken, type_ident(&name));
                     let values = values.iter().filter_map(Json::as_str).map(str::to_owned).collect();
                     let doc = doc_text(node.get("description").and_then(Json::as_str));
                     self.inline_enums.push((rust.clone(), values, doc));
@@ -646,6 +653,9 @@ fn field_doc(description: Option<&str>, kind: &Kind, prefix: &str, required: boo
     let mut doc = doc_text(description);
     if doc.is_empty() {
         doc = format!("`{key}`.");
+    }
+    if !doc.ends_with(['.', '…', '?', '!']) {
+        doc.push('.');
     }
     if let Some(k) = kind.describe(prefix) {
         let _ = write!(doc, " Takes {k}, or any `Value`.");

@@ -30,7 +30,8 @@ macro_rules! cfn_resource {
             /// Adds the resource; a required property left unset is a synthesis error naming the construct path.
             pub fn new(scope: &impl $crate::core::Scope, id: &str, props: $props) -> Self {
                 let resource = $crate::core::CfnResource::new(scope, id, $type_);
-                $( if let ::core::option::Option::Some(v) = props.$field { resource.set($key, v); } )*
+                let $props { $($field),* } = props;
+                $( if let ::core::option::Option::Some(v) = $field { resource.set($key, v); } )*
                 Self { resource }
             }
 

@@ -363,6 +363,8 @@ mod tests {
     fn function(stack: &Stack, id: &str) -> FakeFunction {
         let node = Construct::new(stack, id);
         let resource = CfnResource::new(&node, "Resource", "AWS::Lambda::Function");
+        resource.set("Code", Value::map().with("ZipFile", "handler"));
+        resource.set("Role", "arn:aws:iam::123456789012:role/fake");
         FakeFunction { resource, node }
     }
 

@@ -6,15 +6,15 @@ cfn_resource! {
     #[doc = "`AWS::AccessAnalyzer::Analyzer`: The AWS::AccessAnalyzer::Analyzer type specifies an analyzer of the user's account"]
     CfnAnalyzer(CfnAnalyzerProps) = "AWS::AccessAnalyzer::Analyzer";
     props {
-        #[doc = "The configuration for the analyzer"]
+        #[doc = "The configuration for the analyzer."]
         analyzer_configuration = "AnalyzerConfiguration",
-        #[doc = "Analyzer name"]
+        #[doc = "Analyzer name."]
         analyzer_name = "AnalyzerName",
         #[doc = "`ArchiveRules`. Takes a list of [`analyzer::ArchiveRule`], or any `Value`."]
         archive_rules = "ArchiveRules",
         #[doc = "An array of key-value pairs to apply to this resource. Takes a list of [`analyzer::Tag`], or any `Value`."]
         tags = "Tags",
-        #[doc = "The type of the analyzer, must be one of ACCOUNT, ORGANIZATION, ACCOUNT_INTERNAL_ACCESS, ORGANIZATION_INTERNAL_ACCESS, ACCOUNT_UNUSED_ACCESS and ORGANIZATION_UNUSED_ACCESS Required."]
+        #[doc = "The type of the analyzer, must be one of ACCOUNT, ORGANIZATION, ACCOUNT_INTERNAL_ACCESS, ORGANIZATION_INTERNAL_ACCESS, ACCOUNT_UNUSED_ACCESS and ORGANIZATION_UNUSED_ACCESS. Required."]
         type_ = "Type",
     }
     attrs {
@@ -42,7 +42,7 @@ pub mod analyzer {
         ArchiveRule {
         #[doc = "`Filter`. Takes a list of [`Filter`], or any `Value`. Required."]
         filter = "Filter",
-        #[doc = "The archive rule name Required."]
+        #[doc = "The archive rule name. Required."]
         rule_name = "RuleName",
         }
     }

@@ -6,7 +6,7 @@ cfn_resource! {
     #[doc = "`AWS::AccountAccess::Application`: Resource Type definition for AWS::AccountAccess::Application specifying an application for account access"]
     CfnApplication(CfnApplicationProps) = "AWS::AccountAccess::Application";
     props {
-        #[doc = "The identity source for the application Takes a [`application::IdentitySource`], or any `Value`. Required."]
+        #[doc = "The identity source for the application. Takes a [`application::IdentitySource`], or any `Value`. Required."]
         identity_source = "IdentitySource",
         #[doc = "An array of key-value pairs to apply to this resource. Takes a list of [`application::Tag`], or any `Value`."]
         tags = "Tags",
@@ -34,9 +34,9 @@ pub mod application {
     cfn_struct! {
         #[doc = "`IdentityCenter` of `AWS::AccountAccess::Application`."]
         IdentityCenter {
-        #[doc = "The ARN of the associated Identity Center application"]
+        #[doc = "The ARN of the associated Identity Center application."]
         application_arn = "ApplicationArn",
-        #[doc = "The ARN of the Identity Center instance Required."]
+        #[doc = "The ARN of the Identity Center instance. Required."]
         instance_arn = "InstanceArn",
         }
     }
@@ -64,9 +64,9 @@ cfn_resource! {
     #[doc = "`AWS::AccountAccess::Entitlement`: Resource Type definition for AWS::AccountAccess::Entitlement specifying an entitlement for account access"]
     CfnEntitlement(CfnEntitlementProps) = "AWS::AccountAccess::Entitlement";
     props {
-        #[doc = "The ARN of the application Required."]
+        #[doc = "The ARN of the application. Required."]
         application_arn = "ApplicationArn",
-        #[doc = "The entitlement details Takes a [`entitlement::Entitlement`], or any `Value`. Required."]
+        #[doc = "The entitlement details. Takes a [`entitlement::Entitlement`], or any `Value`. Required."]
         entitlement = "Entitlement",
     }
     attrs {
@@ -94,9 +94,9 @@ pub mod entitlement {
     cfn_struct! {
         #[doc = "`IdentityCenterPrincipal` of `AWS::AccountAccess::Entitlement`."]
         IdentityCenterPrincipal {
-        #[doc = "The ID of the group"]
+        #[doc = "The ID of the group."]
         group_id = "GroupId",
-        #[doc = "The ID of the user"]
+        #[doc = "The ID of the user."]
         user_id = "UserId",
         }
     }
@@ -112,11 +112,11 @@ pub mod entitlement {
     cfn_struct! {
         #[doc = "`PrincipalRoleEntitlement` of `AWS::AccountAccess::Entitlement`."]
         PrincipalRoleEntitlement {
-        #[doc = "The AWS account ID"]
+        #[doc = "The AWS account ID."]
         account = "Account",
         #[doc = "`Principal`. Takes a [`Principal`], or any `Value`. Required."]
         principal = "Principal",
-        #[doc = "The ARN of the IAM role Required."]
+        #[doc = "The ARN of the IAM role. Required."]
         role_arn = "RoleArn",
         }
     }

@@ -58,7 +58,7 @@ pub mod certificate {
         CustomExtension {
         #[doc = "Specifies the critical flag of the X.509 extension."]
         critical = "Critical",
-        #[doc = "Specifies the object identifier (OID) of the X.509 extension. For more information, see the [Global OID reference database.](https://docs.aws.amazon.com/https://oidref.com/2.5.29) Required."]
+        #[doc = "Specifies the object identifier (OID) of the X.509 extension. For more information, see the [Global OID reference database.](https://docs.aws.amazon.com/https://oidref.com/2.5.29). Required."]
         object_identifier = "ObjectIdentifier",
         #[doc = "Specifies the base64-encoded value of the X.509 extension. Required."]
         value = "Value",
@@ -90,7 +90,7 @@ pub mod certificate {
         Extensions {
         #[doc = "Contains a sequence of one or more policy information terms, each of which consists of an object identifier (OID) and optional qualifiers. For more information, see NIST's definition of [Object Identifier (OID)](https://docs.aws.amazon.com/https://csrc.nist.gov/glossary/term/Object_Identifier). In … Takes a list of [`PolicyInformation`], or any `Value`."]
         certificate_policies = "CertificatePolicies",
-        #[doc = "Contains a sequence of one or more X.509 extensions, each of which consists of an object identifier (OID), a base64-encoded value, and the critical flag. For more information, see the [Global OID reference database.](https://docs.aws.amazon.com/https://oidref.com/2.5.29) Takes a list of [`CustomExtension`], or any `Value`."]
+        #[doc = "Contains a sequence of one or more X.509 extensions, each of which consists of an object identifier (OID), a base64-encoded value, and the critical flag. For more information, see the [Global OID reference database.](https://docs.aws.amazon.com/https://oidref.com/2.5.29). Takes a list of [`CustomExtension`], or any `Value`."]
         custom_extensions = "CustomExtensions",
         #[doc = "Specifies additional purposes for which the certified public key may be used other than basic purposes indicated in the ``KeyUsage`` extension. Takes a list of [`ExtendedKeyUsage`], or any `Value`."]
         extended_key_usage = "ExtendedKeyUsage",

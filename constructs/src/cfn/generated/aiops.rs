@@ -12,13 +12,13 @@ cfn_resource! {
         cross_account_configurations = "CrossAccountConfigurations",
         #[doc = "`EncryptionConfig`. Takes a [`investigation_group::EncryptionConfigMap`], or any `Value`."]
         encryption_config = "EncryptionConfig",
-        #[doc = "Investigation Group policy"]
+        #[doc = "Investigation Group policy."]
         investigation_group_policy = "InvestigationGroupPolicy",
-        #[doc = "Flag to enable cloud trail history"]
+        #[doc = "Flag to enable cloud trail history."]
         is_cloud_trail_event_history_enabled = "IsCloudTrailEventHistoryEnabled",
         #[doc = "`Name`. Required."]
         name = "Name",
-        #[doc = "The number of days to retain the investigation group"]
+        #[doc = "The number of days to retain the investigation group."]
         retention_in_days = "RetentionInDays",
         #[doc = "`RoleArn`."]
         role_arn = "RoleArn",

@@ -144,7 +144,7 @@ pub mod broker {
     cfn_struct! {
         #[doc = "`MaintenanceWindow` of `AWS::AmazonMQ::Broker`."]
         MaintenanceWindow {
-        #[doc = "_Allowed Values_: <code>MONDAY</code> | <code>TUESDAY</code> | <code>WEDNESDAY</code> | <code>THURSDAY</code> | <code>FRIDAY</code> | <code>SATURDAY</code> | <code>SUNDAY</code> Required."]
+        #[doc = "_Allowed Values_: <code>MONDAY</code> | <code>TUESDAY</code> | <code>WEDNESDAY</code> | <code>THURSDAY</code> | <code>FRIDAY</code> | <code>SATURDAY</code> | <code>SUNDAY</code>. Required."]
         day_of_week = "DayOfWeek",
         #[doc = "The time, in 24-hour format, and use only numbers separated by a colon, HH:MM or HH:MM:SS. Example: 13:05. When writing YAML this may need to be quoted to prevent a timestamp being read and converted to a number of minutes or seconds. Required."]
         time_of_day = "TimeOfDay",
@@ -228,7 +228,7 @@ cfn_resource! {
     #[doc = "`AWS::AmazonMQ::ConfigurationAssociation`: Resource Type definition for AWS::AmazonMQ::ConfigurationAssociation"]
     CfnConfigurationAssociation(CfnConfigurationAssociationProps) = "AWS::AmazonMQ::ConfigurationAssociation";
     props {
-        #[doc = "ID of the Broker that the configuration should be applied to Required."]
+        #[doc = "ID of the Broker that the configuration should be applied to. Required."]
         broker = "Broker",
         #[doc = "`Configuration`. Takes a [`configuration_association::ConfigurationId`], or any `Value`. Required."]
         configuration = "Configuration",
@@ -246,9 +246,9 @@ pub mod configuration_association {
     cfn_struct! {
         #[doc = "`ConfigurationId` of `AWS::AmazonMQ::ConfigurationAssociation`."]
         ConfigurationId {
-        #[doc = "ID of the Configuration to apply to a Broker Required."]
+        #[doc = "ID of the Configuration to apply to a Broker. Required."]
         id = "Id",
-        #[doc = "Revision of the Configuration to apply to a Broker Required."]
+        #[doc = "Revision of the Configuration to apply to a Broker. Required."]
         revision = "Revision",
         }
     }

@@ -330,7 +330,7 @@ pub mod domain {
         Certificate {
         #[doc = "`CertificateArn`."]
         certificate_arn = "CertificateArn",
-        #[doc = "`CertificateType`. Takes a [`CertificateCertificateType`], or any `Value`."]
+        #[doc = "`CertificateType`. Takes a [`CertificateType`], or any `Value`."]
         certificate_type = "CertificateType",
         #[doc = "`CertificateVerificationDNSRecord`."]
         certificate_verification_dns_record = "CertificateVerificationDNSRecord",
@@ -358,8 +358,8 @@ pub mod domain {
     }
 
     cfn_enum! {
-        #[doc = "The values of `CertificateCertificateType`."]
-        CertificateCertificateType {
+        #[doc = "The values of `CertificateType`."]
+        CertificateType {
             AmplifyManaged = "AMPLIFY_MANAGED",
             Custom = "CUSTOM",
         }

@@ -130,7 +130,7 @@ pub mod api_gateway_managed_overrides {
         description = "Description",
         #[doc = "Specifies the integration's HTTP method type. For WebSocket APIs, if you use a Lambda integration, you must set the integration method to POST."]
         integration_method = "IntegrationMethod",
-        #[doc = "Specifies the format of the payload sent to an integration. Required for HTTP APIs. For HTTP APIs, supported values for Lambda proxy integrations are 1.0 and 2.0. For all other integrations, 1.0 is the only supported value"]
+        #[doc = "Specifies the format of the payload sent to an integration. Required for HTTP APIs. For HTTP APIs, supported values for Lambda proxy integrations are 1.0 and 2.0. For all other integrations, 1.0 is the only supported value."]
         payload_format_version = "PayloadFormatVersion",
         #[doc = "Custom timeout between 50 and 29,000 milliseconds for WebSocket APIs and between 50 and 30,000 milliseconds for HTTP APIs. The default timeout is 29 seconds for WebSocket APIs and 30 seconds for HTTP APIs."]
         timeout_in_millis = "TimeoutInMillis",

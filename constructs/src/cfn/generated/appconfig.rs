@@ -40,7 +40,7 @@ cfn_resource! {
     props {
         #[doc = "The application ID. Required."]
         application_id = "ApplicationId",
-        #[doc = "On resource deletion this controls whether the Deletion Protection check should be applied, bypassed, or (the default) whether the behavior should be controlled by the account-level Deletion Protection setting. See https://docs.aws.amazon.com/appconfig/latest/userguide/deletion-protection.html Takes a [`configuration_profile::ConfigurationProfileDeletionProtectionCheck`], or any `Value`."]
+        #[doc = "On resource deletion this controls whether the Deletion Protection check should be applied, bypassed, or (the default) whether the behavior should be controlled by the account-level Deletion Protection setting. See https://docs.aws.amazon.com/appconfig/latest/userguide/deletion-protection.html. Takes a [`configuration_profile::ConfigurationProfileDeletionProtectionCheck`], or any `Value`."]
         deletion_protection_check = "DeletionProtectionCheck",
         #[doc = "A description of the configuration profile."]
         description = "Description",
@@ -54,7 +54,7 @@ cfn_resource! {
         retrieval_role_arn = "RetrievalRoleArn",
         #[doc = "Metadata to assign to the configuration profile. Tags help organize and categorize your AWS AppConfig resources. Each tag consists of a key and an optional value, both of which you define. Takes a list of [`configuration_profile::Tags`], or any `Value`."]
         tags = "Tags",
-        #[doc = "The type of configurations contained in the profile. When calling this API, enter one of the following values for Type: AWS.AppConfig.FeatureFlags, AWS.Freeform"]
+        #[doc = "The type of configurations contained in the profile. When calling this API, enter one of the following values for Type: AWS.AppConfig.FeatureFlags, AWS.Freeform."]
         type_ = "Type",
         #[doc = "A list of methods for validating the configuration. Takes a list of [`configuration_profile::Validators`], or any `Value`."]
         validators = "Validators",
@@ -179,7 +179,7 @@ cfn_resource! {
         final_bake_time_in_minutes = "FinalBakeTimeInMinutes",
         #[doc = "The percentage of targets to receive a deployed configuration during each interval. Required."]
         growth_factor = "GrowthFactor",
-        #[doc = "The algorithm used to define how percentage grows over time. AWS AppConfig supports the following growth types: Takes a [`deployment_strategy::DeploymentStrategyGrowthType`], or any `Value`."]
+        #[doc = "The algorithm used to define how percentage grows over time. AWS AppConfig supports the following growth types:. Takes a [`deployment_strategy::DeploymentStrategyGrowthType`], or any `Value`."]
         growth_type = "GrowthType",
         #[doc = "A name for the deployment strategy. Required."]
         name = "Name",
@@ -231,7 +231,7 @@ cfn_resource! {
     props {
         #[doc = "The application ID. Required."]
         application_id = "ApplicationId",
-        #[doc = "On resource deletion this controls whether the Deletion Protection check should be applied, bypassed, or (the default) whether the behavior should be controlled by the account-level Deletion Protection setting. See https://docs.aws.amazon.com/appconfig/latest/userguide/deletion-protection.html Takes a [`environment::EnvironmentDeletionProtectionCheck`], or any `Value`."]
+        #[doc = "On resource deletion this controls whether the Deletion Protection check should be applied, bypassed, or (the default) whether the behavior should be controlled by the account-level Deletion Protection setting. See https://docs.aws.amazon.com/appconfig/latest/userguide/deletion-protection.html. Takes a [`environment::EnvironmentDeletionProtectionCheck`], or any `Value`."]
         deletion_protection_check = "DeletionProtectionCheck",
         #[doc = "A description of the environment."]
         description = "Description",

@@ -46,15 +46,15 @@ cfn_resource! {
     #[doc = "`AWS::AppFlow::ConnectorProfile`: Resource Type definition for AWS::AppFlow::ConnectorProfile"]
     CfnConnectorProfile(CfnConnectorProfileProps) = "AWS::AppFlow::ConnectorProfile";
     props {
-        #[doc = "Mode in which data transfer should be enabled. Private connection mode is currently enabled for Salesforce, Snowflake, Trendmicro and Singular Takes a [`connector_profile::ConnectorProfileConnectionMode`], or any `Value`. Required."]
+        #[doc = "Mode in which data transfer should be enabled. Private connection mode is currently enabled for Salesforce, Snowflake, Trendmicro and Singular. Takes a [`connector_profile::ConnectorProfileConnectionMode`], or any `Value`. Required."]
         connection_mode = "ConnectionMode",
         #[doc = "The label of the connector. The label is unique for each ConnectorRegistration in your AWS account. Only needed if calling for CUSTOMCONNECTOR connector type/."]
         connector_label = "ConnectorLabel",
-        #[doc = "Connector specific configurations needed to create connector profile Takes a [`connector_profile::ConnectorProfileConfig`], or any `Value`."]
+        #[doc = "Connector specific configurations needed to create connector profile. Takes a [`connector_profile::ConnectorProfileConfig`], or any `Value`."]
         connector_profile_config = "ConnectorProfileConfig",
         #[doc = "The maximum number of items to retrieve in a single batch. Required."]
         connector_profile_name = "ConnectorProfileName",
-        #[doc = "List of Saas providers that need connector profile to be created Takes a [`connector_profile::ConnectorType`], or any `Value`. Required."]
+        #[doc = "List of Saas providers that need connector profile to be created. Takes a [`connector_profile::ConnectorType`], or any `Value`. Required."]
         connector_type = "ConnectorType",
         #[doc = "The ARN of the AWS Key Management Service (AWS KMS) key that's used to encrypt your function's environment variables. If it's not provided, AWS Lambda uses a default service key."]
         kms_arn = "KMSArn",
@@ -280,7 +280,7 @@ pub mod connector_profile {
     cfn_struct! {
         #[doc = "`DatadogConnectorProfileProperties` of `AWS::AppFlow::ConnectorProfile`."]
         DatadogConnectorProfileProperties {
-        #[doc = "The location of the Datadog resource Required."]
+        #[doc = "The location of the Datadog resource. Required."]
         instance_url = "InstanceUrl",
         }
     }
@@ -296,7 +296,7 @@ pub mod connector_profile {
     cfn_struct! {
         #[doc = "`DynatraceConnectorProfileProperties` of `AWS::AppFlow::ConnectorProfile`."]
         DynatraceConnectorProfileProperties {
-        #[doc = "The location of the Dynatrace resource Required."]
+        #[doc = "The location of the Dynatrace resource. Required."]
         instance_url = "InstanceUrl",
         }
     }
@@ -334,7 +334,7 @@ pub mod connector_profile {
     cfn_struct! {
         #[doc = "`InforNexusConnectorProfileProperties` of `AWS::AppFlow::ConnectorProfile`."]
         InforNexusConnectorProfileProperties {
-        #[doc = "The location of the InforNexus resource Required."]
+        #[doc = "The location of the InforNexus resource. Required."]
         instance_url = "InstanceUrl",
         }
     }
@@ -356,7 +356,7 @@ pub mod connector_profile {
     cfn_struct! {
         #[doc = "`MarketoConnectorProfileProperties` of `AWS::AppFlow::ConnectorProfile`."]
         MarketoConnectorProfileProperties {
-        #[doc = "The location of the Marketo resource Required."]
+        #[doc = "The location of the Marketo resource. Required."]
         instance_url = "InstanceUrl",
         }
     }
@@ -427,11 +427,11 @@ pub mod connector_profile {
     cfn_struct! {
         #[doc = "`PardotConnectorProfileProperties` of `AWS::AppFlow::ConnectorProfile`."]
         PardotConnectorProfileProperties {
-        #[doc = "The Business unit id of Salesforce Pardot instance to be connected Required."]
+        #[doc = "The Business unit id of Salesforce Pardot instance to be connected. Required."]
         business_unit_id = "BusinessUnitId",
-        #[doc = "The location of the Salesforce Pardot resource"]
+        #[doc = "The location of the Salesforce Pardot resource."]
         instance_url = "InstanceUrl",
-        #[doc = "Indicates whether the connector profile applies to a demo or production environment"]
+        #[doc = "Indicates whether the connector profile applies to a demo or production environment."]
         is_sandbox_environment = "IsSandboxEnvironment",
         }
     }
@@ -465,7 +465,7 @@ pub mod connector_profile {
         is_redshift_serverless = "IsRedshiftServerless",
         #[doc = "The Amazon Resource Name (ARN) of the IAM role. Required."]
         role_arn = "RoleArn",
-        #[doc = "The name of the Amazon Redshift serverless workgroup"]
+        #[doc = "The name of the Amazon Redshift serverless workgroup."]
         workgroup_name = "WorkgroupName",
         }
     }
@@ -511,9 +511,9 @@ pub mod connector_profile {
         client_credentials_arn = "ClientCredentialsArn",
         #[doc = "The oauth needed to request security tokens from the connector endpoint. Takes a [`ConnectorOAuthRequest`], or any `Value`."]
         connector_o_auth_request = "ConnectorOAuthRequest",
-        #[doc = "The credentials used to access your Salesforce records"]
+        #[doc = "The credentials used to access your Salesforce records."]
         jwt_token = "JwtToken",
-        #[doc = "The grant types to fetch an access token Takes a [`OAuth2GrantType`], or any `Value`."]
+        #[doc = "The grant types to fetch an access token. Takes a [`OAuth2GrantType`], or any `Value`."]
         o_auth2_grant_type = "OAuth2GrantType",
         #[doc = "The credentials used to acquire new access tokens."]
         refresh_token = "RefreshToken",
@@ -523,11 +523,11 @@ pub mod connector_profile {
     cfn_struct! {
         #[doc = "`SalesforceConnectorProfileProperties` of `AWS::AppFlow::ConnectorProfile`."]
         SalesforceConnectorProfileProperties {
-        #[doc = "The location of the Salesforce resource"]
+        #[doc = "The location of the Salesforce resource."]
         instance_url = "InstanceUrl",
-        #[doc = "Indicates whether the connector profile applies to a sandbox or production environment"]
+        #[doc = "Indicates whether the connector profile applies to a sandbox or production environment."]
         is_sandbox_environment = "isSandboxEnvironment",
-        #[doc = "Indicates whether to make Metadata And Authorization calls over Pivate Network"]
+        #[doc = "Indicates whether to make Metadata And Authorization calls over Pivate Network."]
         use_private_link_for_metadata_and_authorization = "usePrivateLinkForMetadataAndAuthorization",
         }
     }
@@ -547,7 +547,7 @@ pub mod connector_profile {
     cfn_struct! {
         #[doc = "`ServiceNowConnectorProfileProperties` of `AWS::AppFlow::ConnectorProfile`."]
         ServiceNowConnectorProfileProperties {
-        #[doc = "The location of the ServiceNow resource Required."]
+        #[doc = "The location of the ServiceNow resource. Required."]
         instance_url = "InstanceUrl",
         }
     }
@@ -577,7 +577,7 @@ pub mod connector_profile {
     cfn_struct! {
         #[doc = "`SlackConnectorProfileProperties` of `AWS::AppFlow::ConnectorProfile`."]
         SlackConnectorProfileProperties {
-        #[doc = "The location of the Slack resource Required."]
+        #[doc = "The location of the Slack resource. Required."]
         instance_url = "InstanceUrl",
         }
     }
@@ -633,7 +633,7 @@ pub mod connector_profile {
     cfn_struct! {
         #[doc = "`VeevaConnectorProfileProperties` of `AWS::AppFlow::ConnectorProfile`."]
         VeevaConnectorProfileProperties {
-        #[doc = "The location of the Veeva resource Required."]
+        #[doc = "The location of the Veeva resource. Required."]
         instance_url = "InstanceUrl",
         }
     }
@@ -655,7 +655,7 @@ pub mod connector_profile {
     cfn_struct! {
         #[doc = "`ZendeskConnectorProfileProperties` of `AWS::AppFlow::ConnectorProfile`."]
         ZendeskConnectorProfileProperties {
-        #[doc = "The location of the Zendesk resource Required."]
+        #[doc = "The location of the Zendesk resource. Required."]
         instance_url = "InstanceUrl",
         }
     }
@@ -679,7 +679,7 @@ cfn_resource! {
         destination_flow_config_list = "DestinationFlowConfigList",
         #[doc = "Name of the flow. Required."]
         flow_name = "FlowName",
-        #[doc = "Flow activation status for Scheduled- and Event-triggered flows Takes a [`flow::FlowFlowStatus`], or any `Value`."]
+        #[doc = "Flow activation status for Scheduled- and Event-triggered flows. Takes a [`flow::FlowStatus`], or any `Value`."]
         flow_status = "FlowStatus",
         #[doc = "The ARN of the AWS Key Management Service (AWS KMS) key that's used to encrypt your function's environment variables. If it's not provided, AWS Lambda uses a default service key."]
         kms_arn = "KMSArn",
@@ -904,11 +904,11 @@ pub mod flow {
         DestinationFlowConfig {
         #[doc = "The API version that the destination connector uses."]
         api_version = "ApiVersion",
-        #[doc = "Name of destination connector profile"]
+        #[doc = "Name of destination connector profile."]
         connector_profile_name = "ConnectorProfileName",
-        #[doc = "Destination connector type Takes a [`ConnectorType`], or any `Value`. Required."]
+        #[doc = "Destination connector type. Takes a [`ConnectorType`], or any `Value`. Required."]
         connector_type = "ConnectorType",
-        #[doc = "Destination connector details Takes a [`DestinationConnectorProperties`], or any `Value`. Required."]
+        #[doc = "Destination connector details. Takes a [`DestinationConnectorProperties`], or any `Value`. Required."]
         destination_connector_properties = "DestinationConnectorProperties",
         }
     }
@@ -976,11 +976,11 @@ pub mod flow {
     cfn_struct! {
         #[doc = "Trigger settings of the flow."]
         GlueDataCatalog {
-        #[doc = "A string containing the value for the tag Required."]
+        #[doc = "A string containing the value for the tag. Required."]
         database_name = "DatabaseName",
-        #[doc = "A string containing the value for the tag Required."]
+        #[doc = "A string containing the value for the tag. Required."]
         role_arn = "RoleArn",
-        #[doc = "A string containing the value for the tag Required."]
+        #[doc = "A string containing the value for the tag. Required."]
         table_prefix = "TablePrefix",
         }
     }
@@ -1599,13 +1599,13 @@ pub mod flow {
         SourceFlowConfig {
         #[doc = "The API version that the destination connector uses."]
         api_version = "ApiVersion",
-        #[doc = "Name of source connector profile"]
+        #[doc = "Name of source connector profile."]
         connector_profile_name = "ConnectorProfileName",
-        #[doc = "Type of source connector Takes a [`ConnectorType`], or any `Value`. Required."]
+        #[doc = "Type of source connector. Takes a [`ConnectorType`], or any `Value`. Required."]
         connector_type = "ConnectorType",
-        #[doc = "Configuration for scheduled incremental data pull Takes a [`IncrementalPullConfig`], or any `Value`."]
+        #[doc = "Configuration for scheduled incremental data pull. Takes a [`IncrementalPullConfig`], or any `Value`."]
         incremental_pull_config = "IncrementalPullConfig",
-        #[doc = "Source connector details required to query a connector Takes a [`SourceConnectorProperties`], or any `Value`. Required."]
+        #[doc = "Source connector details required to query a connector. Takes a [`SourceConnectorProperties`], or any `Value`. Required."]
         source_connector_properties = "SourceConnectorProperties",
         }
     }
@@ -1633,9 +1633,9 @@ pub mod flow {
     cfn_struct! {
         #[doc = "A label for tagging AppFlow resources"]
         Tag {
-        #[doc = "A string used to identify this tag Required."]
+        #[doc = "A string used to identify this tag. Required."]
         key = "Key",
-        #[doc = "A string containing the value for the tag Required."]
+        #[doc = "A string containing the value for the tag. Required."]
         value = "Value",
         }
     }
@@ -1643,15 +1643,15 @@ pub mod flow {
     cfn_struct! {
         #[doc = "`Task` of `AWS::AppFlow::Flow`."]
         Task {
-        #[doc = "Operation to be performed on provided source fields Takes a [`ConnectorOperator`], or any `Value`."]
+        #[doc = "Operation to be performed on provided source fields. Takes a [`ConnectorOperator`], or any `Value`."]
         connector_operator = "ConnectorOperator",
-        #[doc = "A field value on which source field should be validated"]
+        #[doc = "A field value on which source field should be validated."]
         destination_field = "DestinationField",
-        #[doc = "Source fields on which particular task will be applied Required."]
+        #[doc = "Source fields on which particular task will be applied. Required."]
         source_fields = "SourceFields",
-        #[doc = "A Map used to store task related info Takes a list of [`TaskPropertiesObject`], or any `Value`."]
+        #[doc = "A Map used to store task related info. Takes a list of [`TaskPropertiesObject`], or any `Value`."]
         task_properties = "TaskProperties",
-        #[doc = "Type of task Takes a [`TaskType`], or any `Value`. Required."]
+        #[doc = "Type of task. Takes a [`TaskType`], or any `Value`. Required."]
         task_type = "TaskType",
         }
     }
@@ -1713,9 +1713,9 @@ pub mod flow {
     cfn_struct! {
         #[doc = "Trigger settings of the flow."]
         TriggerConfig {
-        #[doc = "Details required based on the type of trigger Takes a [`ScheduledTriggerProperties`], or any `Value`."]
+        #[doc = "Details required based on the type of trigger. Takes a [`ScheduledTriggerProperties`], or any `Value`."]
         trigger_properties = "TriggerProperties",
-        #[doc = "Trigger type of the flow Takes a [`TriggerType`], or any `Value`. Required."]
+        #[doc = "Trigger type of the flow. Takes a [`TriggerType`], or any `Value`. Required."]
         trigger_type = "TriggerType",
         }
     }
@@ -1849,7 +1849,7 @@ pub mod flow {
 
     cfn_enum! {
         #[doc = "Flow activation status for Scheduled- and Event-triggered flows"]
-        FlowFlowStatus {
+        FlowStatus {
             Active = "Active",
             Suspended = "Suspended",
             Draft = "Draft",

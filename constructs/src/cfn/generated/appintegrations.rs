@@ -8,17 +8,17 @@ cfn_resource! {
     props {
         #[doc = "The application configuration. Cannot be used when IsService is true. Takes a [`application::ApplicationConfig`], or any `Value`."]
         application_config = "ApplicationConfig",
-        #[doc = "Application source config Required."]
+        #[doc = "Application source config. Required."]
         application_source_config = "ApplicationSourceConfig",
-        #[doc = "The type of application Takes a [`application::ApplicationApplicationType`], or any `Value`."]
+        #[doc = "The type of application. Takes a [`application::ApplicationType`], or any `Value`."]
         application_type = "ApplicationType",
         #[doc = "The application description."]
         description = "Description",
-        #[doc = "The iframe configuration Takes a [`application::IframeConfig`], or any `Value`."]
+        #[doc = "The iframe configuration. Takes a [`application::IframeConfig`], or any `Value`."]
         iframe_config = "IframeConfig",
         #[doc = "The initialization timeout in milliseconds. Required when IsService is true."]
         initialization_timeout = "InitializationTimeout",
-        #[doc = "Indicates if the application is a service"]
+        #[doc = "Indicates if the application is a service."]
         is_service = "IsService",
         #[doc = "The name of the application. Required."]
         name = "Name",
@@ -89,7 +89,7 @@ pub mod application {
 
     cfn_enum! {
         #[doc = "The type of application"]
-        ApplicationApplicationType {
+        ApplicationType {
             Standard = "STANDARD",
             Service = "SERVICE",
             McpServer = "MCP_SERVER",

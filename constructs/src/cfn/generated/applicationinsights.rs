@@ -6,7 +6,7 @@ cfn_resource! {
     #[doc = "`AWS::ApplicationInsights::Application`: Resource Type definition for AWS::ApplicationInsights::Application"]
     CfnApplication(CfnApplicationProps) = "AWS::ApplicationInsights::Application";
     props {
-        #[doc = "If set to true, the managed policies for SSM and CW will be attached to the instance roles if they are missing"]
+        #[doc = "If set to true, the managed policies for SSM and CW will be attached to the instance roles if they are missing."]
         attach_missing_permission = "AttachMissingPermission",
         #[doc = "If set to true, application will be configured with recommended monitoring configuration."]
         auto_configuration_enabled = "AutoConfigurationEnabled",
@@ -16,7 +16,7 @@ cfn_resource! {
         component_monitoring_settings = "ComponentMonitoringSettings",
         #[doc = "The custom grouped components. Takes a list of [`application::CustomComponent`], or any `Value`."]
         custom_components = "CustomComponents",
-        #[doc = "The grouping type of the application Takes a [`application::ApplicationGroupingType`], or any `Value`."]
+        #[doc = "The grouping type of the application. Takes a [`application::ApplicationGroupingType`], or any `Value`."]
         grouping_type = "GroupingType",
         #[doc = "The log pattern sets. Takes a list of [`application::LogPatternSet`], or any `Value`."]
         log_pattern_sets = "LogPatternSets",
@@ -62,7 +62,7 @@ pub mod application {
     cfn_struct! {
         #[doc = "The configuration settings of the component."]
         ComponentConfiguration {
-        #[doc = "The configuration settings Takes a [`ConfigurationDetails`], or any `Value`."]
+        #[doc = "The configuration settings. Takes a [`ConfigurationDetails`], or any `Value`."]
         configuration_details = "ConfigurationDetails",
         #[doc = "Sub component configurations of the component. Takes a list of [`SubComponentTypeConfiguration`], or any `Value`."]
         sub_component_type_configurations = "SubComponentTypeConfigurations",
@@ -161,7 +161,7 @@ pub mod application {
     cfn_struct! {
         #[doc = "The JMX Prometheus Exporter settings."]
         JMXPrometheusExporter {
-        #[doc = "Java agent host port"]
+        #[doc = "Java agent host port."]
         host_port = "HostPort",
         #[doc = "JMX service URL."]
         jmxurl = "JMXURL",
@@ -235,7 +235,7 @@ pub mod application {
         SQLServerPrometheusExporter {
         #[doc = "Prometheus exporter port. Required."]
         prometheus_port = "PrometheusPort",
-        #[doc = "Secret name which managers SQL exporter connection. e.g. {\"data_source_name\": \"sqlserver://<USERNAME>:<PASSWORD>@localhost:1433\"} Required."]
+        #[doc = "Secret name which managers SQL exporter connection. e.g. {\"data_source_name\": \"sqlserver://<USERNAME>:<PASSWORD>@localhost:1433\"}. Required."]
         sql_secret_name = "SQLSecretName",
         }
     }

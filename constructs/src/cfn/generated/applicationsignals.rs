@@ -181,7 +181,7 @@ cfn_resource! {
     props {
         #[doc = "`BurnRateConfigurations`. Takes a list of [`service_level_objective::BurnRateConfiguration`], or any `Value`."]
         burn_rate_configurations = "BurnRateConfigurations",
-        #[doc = "An optional description for this SLO. Default is 'No description'"]
+        #[doc = "An optional description for this SLO. Default is 'No description'."]
         description = "Description",
         #[doc = "`ExclusionWindows`. Takes a list of [`service_level_objective::ExclusionWindow`], or any `Value`."]
         exclusion_windows = "ExclusionWindows",
@@ -265,7 +265,7 @@ pub mod service_level_objective {
         Dimension {
         #[doc = "The name of the dimension. Dimension names must contain only ASCII characters, must include at least one non-whitespace character, and cannot start with a colon (:). ASCII control characters are not supported as part of dimension names. Required."]
         name = "Name",
-        #[doc = "The value of the dimension. Dimension values must contain only ASCII characters and must include at least one non-whitespace character. ASCII control characters are not supported as part of dimension values Required."]
+        #[doc = "The value of the dimension. Dimension values must contain only ASCII characters and must include at least one non-whitespace character. ASCII control characters are not supported as part of dimension values. Required."]
         value = "Value",
         }
     }
@@ -484,7 +484,7 @@ pub mod service_level_objective {
         operation_name = "OperationName",
         #[doc = "The number of seconds to use as the period for SLO evaluation. Your application's performance is compared to the SLI during each period. For each period, the application is determined to have either achieved or not achieved the necessary performance."]
         period_seconds = "PeriodSeconds",
-        #[doc = "The statistic to use for comparison to the threshold. It can be any CloudWatch statistic or extended statistic"]
+        #[doc = "The statistic to use for comparison to the threshold. It can be any CloudWatch statistic or extended statistic."]
         statistic = "Statistic",
         }
     }

@@ -97,7 +97,7 @@ cfn_resource! {
     #[doc = "`AWS::AppRunner::Service`: The AWS::AppRunner::Service resource specifies an AppRunner Service."]
     CfnService(CfnServiceProps) = "AWS::AppRunner::Service";
     props {
-        #[doc = "Autoscaling configuration ARN"]
+        #[doc = "Autoscaling configuration ARN."]
         auto_scaling_configuration_arn = "AutoScalingConfigurationArn",
         #[doc = "`EncryptionConfiguration`. Takes a [`service::EncryptionConfiguration`], or any `Value`."]
         encryption_configuration = "EncryptionConfiguration",
@@ -135,9 +135,9 @@ pub mod service {
     cfn_struct! {
         #[doc = "Authentication Configuration"]
         AuthenticationConfiguration {
-        #[doc = "Access Role Arn"]
+        #[doc = "Access Role Arn."]
         access_role_arn = "AccessRoleArn",
-        #[doc = "Connection Arn"]
+        #[doc = "Connection Arn."]
         connection_arn = "ConnectionArn",
         }
     }
@@ -147,7 +147,7 @@ pub mod service {
         CodeConfiguration {
         #[doc = "`CodeConfigurationValues`. Takes a [`CodeConfigurationValues`], or any `Value`."]
         code_configuration_values = "CodeConfigurationValues",
-        #[doc = "Configuration Source Takes a [`CodeConfigurationConfigurationSource`], or any `Value`. Required."]
+        #[doc = "Configuration Source. Takes a [`CodeConfigurationConfigurationSource`], or any `Value`. Required."]
         configuration_source = "ConfigurationSource",
         }
     }
@@ -155,17 +155,17 @@ pub mod service {
     cfn_struct! {
         #[doc = "Code Configuration Values"]
         CodeConfigurationValues {
-        #[doc = "Build Command"]
+        #[doc = "Build Command."]
         build_command = "BuildCommand",
-        #[doc = "Port"]
+        #[doc = "Port."]
         port = "Port",
-        #[doc = "Runtime Takes a [`CodeConfigurationValuesRuntime`], or any `Value`. Required."]
+        #[doc = "Runtime. Takes a [`CodeConfigurationValuesRuntime`], or any `Value`. Required."]
         runtime = "Runtime",
-        #[doc = "The secrets and parameters that get referenced by your service as environment variables Takes a list of [`KeyValuePair`], or any `Value`."]
+        #[doc = "The secrets and parameters that get referenced by your service as environment variables. Takes a list of [`KeyValuePair`], or any `Value`."]
         runtime_environment_secrets = "RuntimeEnvironmentSecrets",
         #[doc = "`RuntimeEnvironmentVariables`. Takes a list of [`KeyValuePair`], or any `Value`."]
         runtime_environment_variables = "RuntimeEnvironmentVariables",
-        #[doc = "Start Command"]
+        #[doc = "Start Command."]
         start_command = "StartCommand",
         }
     }
@@ -175,11 +175,11 @@ pub mod service {
         CodeRepository {
         #[doc = "`CodeConfiguration`. Takes a [`CodeConfiguration`], or any `Value`."]
         code_configuration = "CodeConfiguration",
-        #[doc = "Repository Url Required."]
+        #[doc = "Repository Url. Required."]
         repository_url = "RepositoryUrl",
         #[doc = "`SourceCodeVersion`. Takes a [`SourceCodeVersion`], or any `Value`. Required."]
         source_code_version = "SourceCodeVersion",
-        #[doc = "Source Directory"]
+        #[doc = "Source Directory."]
         source_directory = "SourceDirectory",
         }
     }
@@ -197,7 +197,7 @@ pub mod service {
     cfn_struct! {
         #[doc = "Encryption configuration (KMS key)"]
         EncryptionConfiguration {
-        #[doc = "The KMS Key Required."]
+        #[doc = "The KMS Key. Required."]
         kms_key = "KmsKey",
         }
     }
@@ -205,17 +205,17 @@ pub mod service {
     cfn_struct! {
         #[doc = "Health check configuration"]
         HealthCheckConfiguration {
-        #[doc = "Health check Healthy Threshold"]
+        #[doc = "Health check Healthy Threshold."]
         healthy_threshold = "HealthyThreshold",
-        #[doc = "Health check Interval"]
+        #[doc = "Health check Interval."]
         interval = "Interval",
-        #[doc = "Health check Path"]
+        #[doc = "Health check Path."]
         path = "Path",
-        #[doc = "Health Check Protocol Takes a [`HealthCheckConfigurationProtocol`], or any `Value`."]
+        #[doc = "Health Check Protocol. Takes a [`HealthCheckConfigurationProtocol`], or any `Value`."]
         protocol = "Protocol",
-        #[doc = "Health check Timeout"]
+        #[doc = "Health check Timeout."]
         timeout = "Timeout",
-        #[doc = "Health check Unhealthy Threshold"]
+        #[doc = "Health check Unhealthy Threshold."]
         unhealthy_threshold = "UnhealthyThreshold",
         }
     }
@@ -223,13 +223,13 @@ pub mod service {
     cfn_struct! {
         #[doc = "Image Configuration"]
         ImageConfiguration {
-        #[doc = "Port"]
+        #[doc = "Port."]
         port = "Port",
-        #[doc = "The secrets and parameters that get referenced by your service as environment variables Takes a list of [`KeyValuePair`], or any `Value`."]
+        #[doc = "The secrets and parameters that get referenced by your service as environment variables. Takes a list of [`KeyValuePair`], or any `Value`."]
         runtime_environment_secrets = "RuntimeEnvironmentSecrets",
         #[doc = "`RuntimeEnvironmentVariables`. Takes a list of [`KeyValuePair`], or any `Value`."]
         runtime_environment_variables = "RuntimeEnvironmentVariables",
-        #[doc = "Start Command"]
+        #[doc = "Start Command."]
         start_command = "StartCommand",
         }
     }
@@ -239,9 +239,9 @@ pub mod service {
         ImageRepository {
         #[doc = "`ImageConfiguration`. Takes a [`ImageConfiguration`], or any `Value`."]
         image_configuration = "ImageConfiguration",
-        #[doc = "Image Identifier Required."]
+        #[doc = "Image Identifier. Required."]
         image_identifier = "ImageIdentifier",
-        #[doc = "Image Repository Type Takes a [`ImageRepositoryImageRepositoryType`], or any `Value`. Required."]
+        #[doc = "Image Repository Type. Takes a [`ImageRepositoryType`], or any `Value`. Required."]
         image_repository_type = "ImageRepositoryType",
         }
     }
@@ -257,11 +257,11 @@ pub mod service {
     cfn_struct! {
         #[doc = "Instance Configuration"]
         InstanceConfiguration {
-        #[doc = "CPU"]
+        #[doc = "CPU."]
         cpu = "Cpu",
-        #[doc = "Instance Role Arn"]
+        #[doc = "Instance Role Arn."]
         instance_role_arn = "InstanceRoleArn",
-        #[doc = "Memory"]
+        #[doc = "Memory."]
         memory = "Memory",
         }
     }
@@ -283,7 +283,7 @@ pub mod service {
         egress_configuration = "EgressConfiguration",
         #[doc = "`IngressConfiguration`. Takes a [`IngressConfiguration`], or any `Value`."]
         ingress_configuration = "IngressConfiguration",
-        #[doc = "App Runner service endpoint IP address type Takes a [`NetworkConfigurationIpAddressType`], or any `Value`."]
+        #[doc = "App Runner service endpoint IP address type. Takes a [`NetworkConfigurationIpAddressType`], or any `Value`."]
         ip_address_type = "IpAddressType",
         }
     }
@@ -293,7 +293,7 @@ pub mod service {
         ServiceObservabilityConfiguration {
         #[doc = "The Amazon Resource Name (ARN) of the App Runner ObservabilityConfiguration."]
         observability_configuration_arn = "ObservabilityConfigurationArn",
-        #[doc = "Observability enabled Required."]
+        #[doc = "Observability enabled. Required."]
         observability_enabled = "ObservabilityEnabled",
         }
     }
@@ -301,9 +301,9 @@ pub mod service {
     cfn_struct! {
         #[doc = "Source Code Version"]
         SourceCodeVersion {
-        #[doc = "Source Code Version Type Takes a [`SourceCodeVersionType`], or any `Value`. Required."]
+        #[doc = "Source Code Version Type. Takes a [`SourceCodeVersionType`], or any `Value`. Required."]
         type_ = "Type",
-        #[doc = "Source Code Version Value Required."]
+        #[doc = "Source Code Version Value. Required."]
         value = "Value",
         }
     }
@@ -313,7 +313,7 @@ pub mod service {
         SourceConfiguration {
         #[doc = "`AuthenticationConfiguration`. Takes a [`AuthenticationConfiguration`], or any `Value`."]
         authentication_configuration = "AuthenticationConfiguration",
-        #[doc = "Auto Deployment enabled"]
+        #[doc = "Auto Deployment enabled."]
         auto_deployments_enabled = "AutoDeploymentsEnabled",
         #[doc = "`CodeRepository`. Takes a [`CodeRepository`], or any `Value`."]
         code_repository = "CodeRepository",
@@ -377,7 +377,7 @@ pub mod service {
 
     cfn_enum! {
         #[doc = "Image Repository Type"]
-        ImageRepositoryImageRepositoryType {
+        ImageRepositoryType {
             Ecr = "ECR",
             EcrPublic = "ECR_PUBLIC",
         }

@@ -166,19 +166,19 @@ cfn_resource! {
     #[doc = "`AWS::AppSync::ApiCache`: Resource Type definition for AWS::AppSync::ApiCache"]
     CfnApiCache(CfnApiCacheProps) = "AWS::AppSync::ApiCache";
     props {
-        #[doc = "Caching behavior, such as FULL_REQUEST_CACHING, PER_RESOLVER_CACHING, or OPERATION_LEVEL_CACHING Takes a [`api_cache::ApiCacheApiCachingBehavior`], or any `Value`. Required."]
+        #[doc = "Caching behavior, such as FULL_REQUEST_CACHING, PER_RESOLVER_CACHING, or OPERATION_LEVEL_CACHING. Takes a [`api_cache::ApiCacheApiCachingBehavior`], or any `Value`. Required."]
         api_caching_behavior = "ApiCachingBehavior",
         #[doc = "Unique AWS AppSync GraphQL API identifier. Required."]
         api_id = "ApiId",
         #[doc = "At-rest encryption flag for cache. You cannot update this setting after creation."]
         at_rest_encryption_enabled = "AtRestEncryptionEnabled",
-        #[doc = "Controls how cache health metrics will be emitted to CloudWatch. Cache health metrics include NetworkBandwidthOutAllowanceExceeded and EngineCPUUtilization Takes a [`api_cache::ApiCacheHealthMetricsConfig`], or any `Value`."]
+        #[doc = "Controls how cache health metrics will be emitted to CloudWatch. Cache health metrics include NetworkBandwidthOutAllowanceExceeded and EngineCPUUtilization. Takes a [`api_cache::ApiCacheHealthMetricsConfig`], or any `Value`."]
         health_metrics_config = "HealthMetricsConfig",
         #[doc = "Transit encryption flag when connecting to cache. You cannot update this setting after creation."]
         transit_encryption_enabled = "TransitEncryptionEnabled",
         #[doc = "TTL in seconds for cache entries. Valid values are 1-3600. Required."]
         ttl = "Ttl",
-        #[doc = "The cache instance type, such as SMALL, LARGE and LARGE_4X Takes a [`api_cache::ApiCacheType`], or any `Value`. Required."]
+        #[doc = "The cache instance type, such as SMALL, LARGE and LARGE_4X. Takes a [`api_cache::ApiCacheType`], or any `Value`. Required."]
         type_ = "Type",
     }
     attrs {
@@ -727,7 +727,7 @@ cfn_resource! {
         additional_authentication_providers = "AdditionalAuthenticationProviders",
         #[doc = "The value that indicates whether the GraphQL API is a standard API (GRAPHQL) or merged API (MERGED). Takes a [`graph_ql_api::GraphQLApiApiType`], or any `Value`."]
         api_type = "ApiType",
-        #[doc = "Security configuration for your GraphQL API Takes a [`graph_ql_api::GraphQLApiAuthenticationType`], or any `Value`. Required."]
+        #[doc = "Security configuration for your GraphQL API. Takes a [`graph_ql_api::GraphQLApiAuthenticationType`], or any `Value`. Required."]
         authentication_type = "AuthenticationType",
         #[doc = "Enables and controls the enhanced metrics feature. Enhanced metrics emit granular data on API usage and performance such as AppSync request and error counts, latency, and cache hits/misses. All enhanced metric data is sent to your CloudWatch account, and you can configure the types of data that … Takes a [`graph_ql_api::EnhancedMetricsConfig`], or any `Value`."]
         enhanced_metrics_config = "EnhancedMetricsConfig",
@@ -741,7 +741,7 @@ cfn_resource! {
         log_config = "LogConfig",
         #[doc = "The AWS Identity and Access Management service role ARN for a merged API."]
         merged_api_execution_role_arn = "MergedApiExecutionRoleArn",
-        #[doc = "The API name Required."]
+        #[doc = "The API name. Required."]
         name = "Name",
         #[doc = "The OpenID Connect configuration. Takes a [`graph_ql_api::OpenIDConnectConfig`], or any `Value`."]
         open_id_connect_config = "OpenIDConnectConfig",
@@ -803,7 +803,7 @@ pub mod graph_ql_api {
         app_id_client_regex = "AppIdClientRegex",
         #[doc = "The AWS Region in which the user pool was created."]
         aws_region = "AwsRegion",
-        #[doc = "The user pool ID"]
+        #[doc = "The user pool ID."]
         user_pool_id = "UserPoolId",
         }
     }
@@ -811,11 +811,11 @@ pub mod graph_ql_api {
     cfn_struct! {
         #[doc = "`EnhancedMetricsConfig` of `AWS::AppSync::GraphQLApi`."]
         EnhancedMetricsConfig {
-        #[doc = "Controls how data source metrics will be emitted to CloudWatch. Data source metrics include: Takes a [`EnhancedMetricsConfigDataSourceLevelMetricsBehavior`], or any `Value`. Required."]
+        #[doc = "Controls how data source metrics will be emitted to CloudWatch. Data source metrics include:. Takes a [`EnhancedMetricsConfigDataSourceLevelMetricsBehavior`], or any `Value`. Required."]
         data_source_level_metrics_behavior = "DataSourceLevelMetricsBehavior",
-        #[doc = "Controls how operation metrics will be emitted to CloudWatch. Operation metrics include: Takes a [`EnhancedMetricsConfigOperationLevelMetricsConfig`], or any `Value`. Required."]
+        #[doc = "Controls how operation metrics will be emitted to CloudWatch. Operation metrics include:. Takes a [`EnhancedMetricsConfigOperationLevelMetricsConfig`], or any `Value`. Required."]
         operation_level_metrics_config = "OperationLevelMetricsConfig",
-        #[doc = "Controls how resolver metrics will be emitted to CloudWatch. Resolver metrics include: Takes a [`EnhancedMetricsConfigResolverLevelMetricsBehavior`], or any `Value`. Required."]
+        #[doc = "Controls how resolver metrics will be emitted to CloudWatch. Resolver metrics include:. Takes a [`EnhancedMetricsConfigResolverLevelMetricsBehavior`], or any `Value`. Required."]
         resolver_level_metrics_behavior = "ResolverLevelMetricsBehavior",
         }
     }
@@ -1134,11 +1134,11 @@ cfn_resource! {
     props {
         #[doc = "Description of the SourceApiAssociation."]
         description = "Description",
-        #[doc = "Identifier of the Merged GraphQLApi to associate. It could be either GraphQLApi ApiId or ARN"]
+        #[doc = "Identifier of the Merged GraphQLApi to associate. It could be either GraphQLApi ApiId or ARN."]
         merged_api_identifier = "MergedApiIdentifier",
         #[doc = "Customized configuration for SourceApiAssociation. Takes a [`source_api_association::SourceApiAssociationConfig`], or any `Value`."]
         source_api_association_config = "SourceApiAssociationConfig",
-        #[doc = "Identifier of the Source GraphQLApi to associate. It could be either GraphQLApi ApiId or ARN"]
+        #[doc = "Identifier of the Source GraphQLApi to associate. It could be either GraphQLApi ApiId or ARN."]
         source_api_identifier = "SourceApiIdentifier",
     }
     attrs {

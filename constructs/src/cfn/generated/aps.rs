@@ -179,7 +179,7 @@ pub mod scraper {
     cfn_struct! {
         #[doc = "Represents a cloudwatch logs destination for scraper logging"]
         CloudWatchLogDestination {
-        #[doc = "ARN of the CloudWatch log group"]
+        #[doc = "ARN of the CloudWatch log group."]
         log_group_arn = "LogGroupArn",
         }
     }
@@ -195,9 +195,9 @@ pub mod scraper {
     cfn_struct! {
         #[doc = "Scraper metrics destination"]
         Destination {
-        #[doc = "Configuration for Amazon Managed Prometheus metrics destination"]
+        #[doc = "Configuration for Amazon Managed Prometheus metrics destination."]
         amp_configuration = "AmpConfiguration",
-        #[doc = "Configuration for CloudWatch metrics destination"]
+        #[doc = "Configuration for CloudWatch metrics destination."]
         cloud_watch_configuration = "CloudWatchConfiguration",
         }
     }
@@ -205,9 +205,9 @@ pub mod scraper {
     cfn_struct! {
         #[doc = "Role configuration"]
         RoleConfiguration {
-        #[doc = "IAM Role in source account"]
+        #[doc = "IAM Role in source account."]
         source_role_arn = "SourceRoleArn",
-        #[doc = "IAM Role in the target account"]
+        #[doc = "IAM Role in the target account."]
         target_role_arn = "TargetRoleArn",
         }
     }
@@ -215,7 +215,7 @@ pub mod scraper {
     cfn_struct! {
         #[doc = "Scraper configuration"]
         ScrapeConfiguration {
-        #[doc = "Prometheus compatible scrape configuration in base64 encoded blob format"]
+        #[doc = "Prometheus compatible scrape configuration in base64 encoded blob format."]
         configuration_blob = "ConfigurationBlob",
         }
     }
@@ -260,9 +260,9 @@ pub mod scraper {
     cfn_struct! {
         #[doc = "Scraper metrics source"]
         Source {
-        #[doc = "Configuration for EKS metrics source"]
+        #[doc = "Configuration for EKS metrics source."]
         eks_configuration = "EksConfiguration",
-        #[doc = "Configuration for VPC metrics source"]
+        #[doc = "Configuration for VPC metrics source."]
         vpc_configuration = "VpcConfiguration",
         }
     }
@@ -282,7 +282,7 @@ cfn_resource! {
     #[doc = "`AWS::APS::Workspace`: Resource Type definition for AWS::APS::Workspace"]
     CfnWorkspace(CfnWorkspaceProps) = "AWS::APS::Workspace";
     props {
-        #[doc = "The AMP Workspace alert manager definition data"]
+        #[doc = "The AMP Workspace alert manager definition data."]
         alert_manager_definition = "AlertManagerDefinition",
         #[doc = "AMP Workspace alias."]
         alias = "Alias",
@@ -314,7 +314,7 @@ pub mod workspace {
     cfn_struct! {
         #[doc = "Represents a cloudwatch logs destination for query logging"]
         CloudWatchLogDestination {
-        #[doc = "The ARN of the CloudWatch Logs log group Required."]
+        #[doc = "The ARN of the CloudWatch Logs log group. Required."]
         log_group_arn = "LogGroupArn",
         }
     }
@@ -322,9 +322,9 @@ pub mod workspace {
     cfn_struct! {
         #[doc = "Series label"]
         Label {
-        #[doc = "Name of the label Required."]
+        #[doc = "Name of the label. Required."]
         name = "Name",
-        #[doc = "Value of the label Required."]
+        #[doc = "Value of the label. Required."]
         value = "Value",
         }
     }
@@ -332,7 +332,7 @@ pub mod workspace {
     cfn_struct! {
         #[doc = "Label set and its associated limits"]
         LimitsPerLabelSet {
-        #[doc = "An array of series labels Takes a list of [`Label`], or any `Value`. Required."]
+        #[doc = "An array of series labels. Takes a list of [`Label`], or any `Value`. Required."]
         label_set = "LabelSet",
         #[doc = "`Limits`. Takes a [`LimitsPerLabelSetEntry`], or any `Value`. Required."]
         limits = "Limits",
@@ -342,7 +342,7 @@ pub mod workspace {
     cfn_struct! {
         #[doc = "Limits that can be applied to a label set"]
         LimitsPerLabelSetEntry {
-        #[doc = "The maximum number of active series that can be ingested for this label set"]
+        #[doc = "The maximum number of active series that can be ingested for this label set."]
         max_series = "MaxSeries",
         }
     }
@@ -350,7 +350,7 @@ pub mod workspace {
     cfn_struct! {
         #[doc = "Logging configuration"]
         LoggingConfiguration {
-        #[doc = "CloudWatch log group ARN"]
+        #[doc = "CloudWatch log group ARN."]
         log_group_arn = "LogGroupArn",
         }
     }
@@ -368,7 +368,7 @@ pub mod workspace {
     cfn_struct! {
         #[doc = "Filters for logging"]
         LoggingFilter {
-        #[doc = "Query logs with QSP above this limit are vended Required."]
+        #[doc = "Query logs with QSP above this limit are vended. Required."]
         qsp_threshold = "QspThreshold",
         }
     }
@@ -376,7 +376,7 @@ pub mod workspace {
     cfn_struct! {
         #[doc = "Query logging configuration"]
         QueryLoggingConfiguration {
-        #[doc = "The destinations configuration for query logging Takes a list of [`LoggingDestination`], or any `Value`. Required."]
+        #[doc = "The destinations configuration for query logging. Takes a list of [`LoggingDestination`], or any `Value`. Required."]
         destinations = "Destinations",
         }
     }
@@ -394,13 +394,13 @@ pub mod workspace {
     cfn_struct! {
         #[doc = "Workspace configuration"]
         WorkspaceConfiguration {
-        #[doc = "An array of label set and associated limits Takes a list of [`LimitsPerLabelSet`], or any `Value`."]
+        #[doc = "An array of label set and associated limits. Takes a list of [`LimitsPerLabelSet`], or any `Value`."]
         limits_per_label_sets = "LimitsPerLabelSets",
-        #[doc = "The time window in seconds for accepting out-of-order samples"]
+        #[doc = "The time window in seconds for accepting out-of-order samples."]
         out_of_order_time_window_in_seconds = "OutOfOrderTimeWindowInSeconds",
-        #[doc = "How many days that metrics are retained in the workspace"]
+        #[doc = "How many days that metrics are retained in the workspace."]
         retention_period_in_days = "RetentionPeriodInDays",
-        #[doc = "Duration in seconds to offset rule evaluation queries into the past"]
+        #[doc = "Duration in seconds to offset rule evaluation queries into the past."]
         rule_query_offset_in_seconds = "RuleQueryOffsetInSeconds",
         }
     }

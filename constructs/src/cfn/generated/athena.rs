@@ -76,7 +76,7 @@ cfn_resource! {
     #[doc = "`AWS::Athena::DataCatalog`: Resource schema for AWS::Athena::DataCatalog"]
     CfnDataCatalog(CfnDataCatalogProps) = "AWS::Athena::DataCatalog";
     props {
-        #[doc = "The type of connection for a FEDERATED data catalog"]
+        #[doc = "The type of connection for a FEDERATED data catalog."]
         connection_type = "ConnectionType",
         #[doc = "A description of the data catalog to be created."]
         description = "Description",
@@ -187,11 +187,11 @@ cfn_resource! {
         recursive_delete_option = "RecursiveDeleteOption",
         #[doc = "The state of the workgroup: ENABLED or DISABLED. Takes a [`work_group::WorkGroupState`], or any `Value`."]
         state = "State",
-        #[doc = "One or more tags, separated by commas, that you want to attach to the workgroup as you create it Takes a list of [`work_group::Tag`], or any `Value`."]
+        #[doc = "One or more tags, separated by commas, that you want to attach to the workgroup as you create it. Takes a list of [`work_group::Tag`], or any `Value`."]
         tags = "Tags",
-        #[doc = "The workgroup configuration Takes a [`work_group::WorkGroupConfiguration`], or any `Value`."]
+        #[doc = "The workgroup configuration. Takes a [`work_group::WorkGroupConfiguration`], or any `Value`."]
         work_group_configuration = "WorkGroupConfiguration",
-        #[doc = "The workgroup configuration update object Takes a [`work_group::WorkGroupConfigurationUpdates`], or any `Value`."]
+        #[doc = "The workgroup configuration update object. Takes a [`work_group::WorkGroupConfigurationUpdates`], or any `Value`."]
         work_group_configuration_updates = "WorkGroupConfigurationUpdates",
     }
     attrs {

@@ -1254,7 +1254,7 @@ pub mod scheduling_policy {
         compute_reservation = "ComputeReservation",
         #[doc = "`ShareDecaySeconds`."]
         share_decay_seconds = "ShareDecaySeconds",
-        #[doc = "List of Share Attributes Takes a list of [`ShareAttributes`], or any `Value`."]
+        #[doc = "List of Share Attributes. Takes a list of [`ShareAttributes`], or any `Value`."]
         share_distribution = "ShareDistribution",
         }
     }

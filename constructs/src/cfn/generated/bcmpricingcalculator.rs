@@ -6,13 +6,13 @@ cfn_resource! {
     #[doc = "`AWS::BcmPricingCalculator::BillEstimate`: Resource Type definition for AWS::BcmPricingCalculator::BillEstimate"]
     CfnBillEstimate(CfnBillEstimateProps) = "AWS::BcmPricingCalculator::BillEstimate";
     props {
-        #[doc = "The unique identifier of the bill scenario this estimate is based on"]
+        #[doc = "The unique identifier of the bill scenario this estimate is based on."]
         bill_scenario_id = "BillScenarioId",
-        #[doc = "The timestamp when the bill estimate expires"]
+        #[doc = "The timestamp when the bill estimate expires."]
         expires_at = "ExpiresAt",
-        #[doc = "The name of the bill estimate Required."]
+        #[doc = "The name of the bill estimate. Required."]
         name = "Name",
-        #[doc = "An array of key-value pairs to apply to this resource Takes a list of [`bill_estimate::Tag`], or any `Value`."]
+        #[doc = "An array of key-value pairs to apply to this resource. Takes a list of [`bill_estimate::Tag`], or any `Value`."]
         tags = "Tags",
     }
     attrs {
@@ -82,15 +82,15 @@ cfn_resource! {
     #[doc = "`AWS::BcmPricingCalculator::BillScenario`: Resource Type definition for AWS::BcmPricingCalculator::BillScenario"]
     CfnBillScenario(CfnBillScenarioProps) = "AWS::BcmPricingCalculator::BillScenario";
     props {
-        #[doc = "The ARN of the cost category group sharing preference"]
+        #[doc = "The ARN of the cost category group sharing preference."]
         cost_category_group_sharing_preference_arn = "CostCategoryGroupSharingPreferenceArn",
-        #[doc = "The timestamp when the bill scenario expires"]
+        #[doc = "The timestamp when the bill scenario expires."]
         expires_at = "ExpiresAt",
-        #[doc = "The group sharing preference for the bill scenario Takes a [`bill_scenario::GroupSharingPreference`], or any `Value`."]
+        #[doc = "The group sharing preference for the bill scenario. Takes a [`bill_scenario::GroupSharingPreference`], or any `Value`."]
         group_sharing_preference = "GroupSharingPreference",
-        #[doc = "The name of the bill scenario"]
+        #[doc = "The name of the bill scenario."]
         name = "Name",
-        #[doc = "An array of key-value pairs to apply to this resource Takes a list of [`bill_scenario::Tag`], or any `Value`."]
+        #[doc = "An array of key-value pairs to apply to this resource. Takes a list of [`bill_scenario::Tag`], or any `Value`."]
         tags = "Tags",
     }
     attrs {

@@ -6,11 +6,11 @@ cfn_resource! {
     #[doc = "`AWS::Bedrock::Agent`: Definition of AWS::Bedrock::Agent Resource Type"]
     CfnAgent(CfnAgentProps) = "AWS::Bedrock::Agent";
     props {
-        #[doc = "List of ActionGroups Takes a list of [`agent::AgentActionGroup`], or any `Value`."]
+        #[doc = "List of ActionGroups. Takes a list of [`agent::AgentActionGroup`], or any `Value`."]
         action_groups = "ActionGroups",
         #[doc = "`AgentCollaboration`. Takes a [`agent::AgentCollaboration`], or any `Value`."]
         agent_collaboration = "AgentCollaboration",
-        #[doc = "List of Agent Collaborators Takes a list of [`agent::AgentCollaborator`], or any `Value`."]
+        #[doc = "List of Agent Collaborators. Takes a list of [`agent::AgentCollaborator`], or any `Value`."]
         agent_collaborators = "AgentCollaborators",
         #[doc = "Name for a resource. Required."]
         agent_name = "AgentName",
@@ -20,7 +20,7 @@ cfn_resource! {
         auto_prepare = "AutoPrepare",
         #[doc = "`CustomOrchestration`. Takes a [`agent::CustomOrchestration`], or any `Value`."]
         custom_orchestration = "CustomOrchestration",
-        #[doc = "A KMS key ARN"]
+        #[doc = "A KMS key ARN."]
         customer_encryption_key_arn = "CustomerEncryptionKeyArn",
         #[doc = "Description of the Resource."]
         description = "Description",
@@ -32,7 +32,7 @@ cfn_resource! {
         idle_session_ttl_in_seconds = "IdleSessionTTLInSeconds",
         #[doc = "Instruction for the agent."]
         instruction = "Instruction",
-        #[doc = "List of Agent Knowledge Bases Takes a list of [`agent::AgentKnowledgeBase`], or any `Value`."]
+        #[doc = "List of Agent Knowledge Bases. Takes a list of [`agent::AgentKnowledgeBase`], or any `Value`."]
         knowledge_bases = "KnowledgeBases",
         #[doc = "`MemoryConfiguration`. Takes a [`agent::MemoryConfiguration`], or any `Value`."]
         memory_configuration = "MemoryConfiguration",
@@ -94,13 +94,13 @@ pub mod agent {
         AgentActionGroup {
         #[doc = "`ActionGroupExecutor`."]
         action_group_executor = "ActionGroupExecutor",
-        #[doc = "Name of the action group Required."]
+        #[doc = "Name of the action group. Required."]
         action_group_name = "ActionGroupName",
         #[doc = "`ActionGroupState`. Takes a [`ActionGroupState`], or any `Value`."]
         action_group_state = "ActionGroupState",
         #[doc = "`ApiSchema`."]
         api_schema = "ApiSchema",
-        #[doc = "Description of action group"]
+        #[doc = "Description of action group."]
         description = "Description",
         #[doc = "`FunctionSchema`. Takes a [`FunctionSchema`], or any `Value`."]
         function_schema = "FunctionSchema",
@@ -123,11 +123,11 @@ pub mod agent {
     cfn_struct! {
         #[doc = "Agent Collaborator"]
         AgentCollaborator {
-        #[doc = "Agent descriptor for agent collaborator Required."]
+        #[doc = "Agent descriptor for agent collaborator. Required."]
         agent_descriptor = "AgentDescriptor",
-        #[doc = "Agent collaborator instruction Required."]
+        #[doc = "Agent collaborator instruction. Required."]
         collaboration_instruction = "CollaborationInstruction",
-        #[doc = "Agent collaborator name Required."]
+        #[doc = "Agent collaborator name. Required."]
         collaborator_name = "CollaboratorName",
         #[doc = "`RelayConversationHistory`. Takes a [`RelayConversationHistory`], or any `Value`."]
         relay_conversation_history = "RelayConversationHistory",
@@ -186,7 +186,7 @@ pub mod agent {
     cfn_struct! {
         #[doc = "Function definition"]
         Function {
-        #[doc = "Description of function"]
+        #[doc = "Description of function."]
         description = "Description",
         #[doc = "Name for a resource. Required."]
         name = "Name",
@@ -200,7 +200,7 @@ pub mod agent {
     cfn_struct! {
         #[doc = "Schema of Functions"]
         FunctionSchema {
-        #[doc = "List of Function definitions Takes a list of [`Function`], or any `Value`. Required."]
+        #[doc = "List of Function definitions. Takes a list of [`Function`], or any `Value`. Required."]
         functions = "Functions",
         }
     }
@@ -208,9 +208,9 @@ pub mod agent {
     cfn_struct! {
         #[doc = "Configuration for a guardrail."]
         GuardrailConfiguration {
-        #[doc = "Identifier for the guardrail, could be the id or the arn"]
+        #[doc = "Identifier for the guardrail, could be the id or the arn."]
         guardrail_identifier = "GuardrailIdentifier",
-        #[doc = "Version of the guardrail"]
+        #[doc = "Version of the guardrail."]
         guardrail_version = "GuardrailVersion",
         }
     }
@@ -218,15 +218,15 @@ pub mod agent {
     cfn_struct! {
         #[doc = "Configuration for inference in prompt configuration"]
         InferenceConfiguration {
-        #[doc = "Maximum length of output"]
+        #[doc = "Maximum length of output."]
         maximum_length = "MaximumLength",
-        #[doc = "List of stop sequences"]
+        #[doc = "List of stop sequences."]
         stop_sequences = "StopSequences",
-        #[doc = "Controls randomness, higher values increase diversity"]
+        #[doc = "Controls randomness, higher values increase diversity."]
         temperature = "Temperature",
-        #[doc = "Sample from the k most likely next tokens"]
+        #[doc = "Sample from the k most likely next tokens."]
         top_k = "TopK",
-        #[doc = "Cumulative probability cutoff for token selection"]
+        #[doc = "Cumulative probability cutoff for token selection."]
         top_p = "TopP",
         }
     }
@@ -246,7 +246,7 @@ pub mod agent {
         enabled_memory_types = "EnabledMemoryTypes",
         #[doc = "`SessionSummaryConfiguration`. Takes a [`SessionSummaryConfiguration`], or any `Value`."]
         session_summary_configuration = "SessionSummaryConfiguration",
-        #[doc = "Maximum number of days to store session details"]
+        #[doc = "Maximum number of days to store session details."]
         storage_days = "StorageDays",
         }
     }
@@ -313,7 +313,7 @@ pub mod agent {
         PromptOverrideConfiguration {
         #[doc = "ARN of a Lambda."]
         override_lambda = "OverrideLambda",
-        #[doc = "List of BasePromptConfiguration Takes a list of [`PromptConfiguration`], or any `Value`. Required."]
+        #[doc = "List of BasePromptConfiguration. Takes a list of [`PromptConfiguration`], or any `Value`. Required."]
         prompt_configurations = "PromptConfigurations",
         }
     }
@@ -367,7 +367,7 @@ pub mod agent {
     cfn_struct! {
         #[doc = "Configuration for Session Summarization"]
         SessionSummaryConfiguration {
-        #[doc = "Maximum number of Sessions to Summarize"]
+        #[doc = "Maximum number of Sessions to Summarize."]
         max_recent_sessions = "MaxRecentSessions",
         }
     }
@@ -455,13 +455,13 @@ cfn_resource! {
     #[doc = "`AWS::Bedrock::ApplicationInferenceProfile`: Definition of AWS::Bedrock::ApplicationInferenceProfile Resource Type"]
     CfnApplicationInferenceProfile(CfnApplicationInferenceProfileProps) = "AWS::Bedrock::ApplicationInferenceProfile";
     props {
-        #[doc = "Description of the inference profile"]
+        #[doc = "Description of the inference profile."]
         description = "Description",
         #[doc = "`InferenceProfileName`. Required."]
         inference_profile_name = "InferenceProfileName",
         #[doc = "`ModelSource`."]
         model_source = "ModelSource",
-        #[doc = "List of Tags Takes a list of [`application_inference_profile::Tag`], or any `Value`."]
+        #[doc = "List of Tags. Takes a list of [`application_inference_profile::Tag`], or any `Value`."]
         tags = "Tags",
     }
     attrs {
@@ -491,7 +491,7 @@ pub mod application_inference_profile {
     cfn_struct! {
         #[doc = "Model configuration"]
         InferenceProfileModel {
-        #[doc = "ARN for Foundation Models in Bedrock. These models can be used as base models for model customization jobs"]
+        #[doc = "ARN for Foundation Models in Bedrock. These models can be used as base models for model customization jobs."]
         model_arn = "ModelArn",
         }
     }
@@ -514,9 +514,9 @@ pub mod application_inference_profile {
     cfn_struct! {
         #[doc = "Definition of the key/value pair for a tag"]
         Tag {
-        #[doc = "Tag Key Required."]
+        #[doc = "Tag Key. Required."]
         key = "Key",
-        #[doc = "Tag Value Required."]
+        #[doc = "Tag Value. Required."]
         value = "Value",
         }
     }
@@ -578,11 +578,11 @@ pub mod automated_reasoning_policy {
     cfn_struct! {
         #[doc = "`PolicyDefinitionRule` of `AWS::Bedrock::AutomatedReasoningPolicy`."]
         PolicyDefinitionRule {
-        #[doc = "An alternate expression for this rule"]
+        #[doc = "An alternate expression for this rule."]
         alternate_expression = "AlternateExpression",
-        #[doc = "The SMT expression for this rule Required."]
+        #[doc = "The SMT expression for this rule. Required."]
         expression = "Expression",
-        #[doc = "A unique id within the PolicyDefinition Required."]
+        #[doc = "A unique id within the PolicyDefinition. Required."]
         id = "Id",
         }
     }
@@ -624,9 +624,9 @@ pub mod automated_reasoning_policy {
     cfn_struct! {
         #[doc = "Definition of the key/value pair for a tag"]
         Tag {
-        #[doc = "Tag Key Required."]
+        #[doc = "Tag Key. Required."]
         key = "Key",
-        #[doc = "Tag Value Required."]
+        #[doc = "Tag Value. Required."]
         value = "Value",
         }
     }
@@ -668,9 +668,9 @@ pub mod automated_reasoning_policy_version {
     cfn_struct! {
         #[doc = "Definition of the key/value pair for a tag"]
         Tag {
-        #[doc = "Tag Key Required."]
+        #[doc = "Tag Key. Required."]
         key = "Key",
-        #[doc = "Tag Value Required."]
+        #[doc = "Tag Value. Required."]
         value = "Value",
         }
     }
@@ -680,17 +680,17 @@ cfn_resource! {
     #[doc = "`AWS::Bedrock::Blueprint`: Definition of AWS::Bedrock::Blueprint Resource Type"]
     CfnBlueprint(CfnBlueprintProps) = "AWS::Bedrock::Blueprint";
     props {
-        #[doc = "Name of the Blueprint Required."]
+        #[doc = "Name of the Blueprint. Required."]
         blueprint_name = "BlueprintName",
-        #[doc = "KMS encryption context"]
+        #[doc = "KMS encryption context."]
         kms_encryption_context = "KmsEncryptionContext",
-        #[doc = "KMS key identifier"]
+        #[doc = "KMS key identifier."]
         kms_key_id = "KmsKeyId",
-        #[doc = "Schema of the blueprint Required."]
+        #[doc = "Schema of the blueprint. Required."]
         schema = "Schema",
-        #[doc = "List of Tags Takes a list of [`blueprint::Tag`], or any `Value`."]
+        #[doc = "List of Tags. Takes a list of [`blueprint::Tag`], or any `Value`."]
         tags = "Tags",
-        #[doc = "Modality Type Takes a [`blueprint::BlueprintType`], or any `Value`. Required."]
+        #[doc = "Modality Type. Takes a [`blueprint::BlueprintType`], or any `Value`. Required."]
         type_ = "Type",
     }
     attrs {
@@ -712,9 +712,9 @@ pub mod blueprint {
     cfn_struct! {
         #[doc = "Definition of the key/value pair for a tag"]
         Tag {
-        #[doc = "Key for the tag Required."]
+        #[doc = "Key for the tag. Required."]
         key = "Key",
-        #[doc = "Value for the tag Required."]
+        #[doc = "Value for the tag. Required."]
         value = "Value",
         }
     }
@@ -736,11 +736,11 @@ cfn_resource! {
     props {
         #[doc = "`EncryptionConfiguration`. Takes a [`data_automation_library::EncryptionConfiguration`], or any `Value`."]
         encryption_configuration = "EncryptionConfiguration",
-        #[doc = "Description of the DataAutomationLibrary"]
+        #[doc = "Description of the DataAutomationLibrary."]
         library_description = "LibraryDescription",
-        #[doc = "Name of the DataAutomationLibrary Required."]
+        #[doc = "Name of the DataAutomationLibrary. Required."]
         library_name = "LibraryName",
-        #[doc = "List of tags Takes a list of [`data_automation_library::Tag`], or any `Value`."]
+        #[doc = "List of tags. Takes a list of [`data_automation_library::Tag`], or any `Value`."]
         tags = "Tags",
     }
     attrs {
@@ -772,7 +772,7 @@ pub mod data_automation_library {
         EncryptionConfiguration {
         #[doc = "`KmsEncryptionContext`."]
         kms_encryption_context = "KmsEncryptionContext",
-        #[doc = "KMS Key Identifier Required."]
+        #[doc = "KMS Key Identifier. Required."]
         kms_key_id = "KmsKeyId",
         }
     }
@@ -787,7 +787,7 @@ pub mod data_automation_library {
     cfn_struct! {
         #[doc = "Information about an entity type in the DataAutomationLibrary"]
         EntityTypeInfo {
-        #[doc = "JSON string representing relevant metadata for the entity type"]
+        #[doc = "JSON string representing relevant metadata for the entity type."]
         entity_metadata = "EntityMetadata",
         #[doc = "`EntityType`. Takes a [`EntityType`], or any `Value`. Required."]
         entity_type = "EntityType",
@@ -797,9 +797,9 @@ pub mod data_automation_library {
     cfn_struct! {
         #[doc = "Key value pair of a tag"]
         Tag {
-        #[doc = "Tag key Required."]
+        #[doc = "Tag key. Required."]
         key = "Key",
-        #[doc = "Tag value Required."]
+        #[doc = "Tag value. Required."]
         value = "Value",
         }
     }
@@ -811,21 +811,21 @@ cfn_resource! {
     props {
         #[doc = "`CustomOutputConfiguration`. Takes a [`data_automation_project::CustomOutputConfiguration`], or any `Value`."]
         custom_output_configuration = "CustomOutputConfiguration",
-        #[doc = "KMS encryption context"]
+        #[doc = "KMS encryption context."]
         kms_encryption_context = "KmsEncryptionContext",
-        #[doc = "KMS key identifier"]
+        #[doc = "KMS key identifier."]
         kms_key_id = "KmsKeyId",
         #[doc = "`OverrideConfiguration`. Takes a [`data_automation_project::OverrideConfiguration`], or any `Value`."]
         override_configuration = "OverrideConfiguration",
-        #[doc = "Description of the DataAutomationProject"]
+        #[doc = "Description of the DataAutomationProject."]
         project_description = "ProjectDescription",
-        #[doc = "Name of the DataAutomationProject Required."]
+        #[doc = "Name of the DataAutomationProject. Required."]
         project_name = "ProjectName",
-        #[doc = "Type of the DataAutomationProject - Sync or Async Takes a [`data_automation_project::DataAutomationProjectProjectType`], or any `Value`."]
+        #[doc = "Type of the DataAutomationProject - Sync or Async. Takes a [`data_automation_project::DataAutomationProjectProjectType`], or any `Value`."]
         project_type = "ProjectType",
         #[doc = "`StandardOutputConfiguration`. Takes a [`data_automation_project::StandardOutputConfiguration`], or any `Value`."]
         standard_output_configuration = "StandardOutputConfiguration",
-        #[doc = "List of Tags Takes a list of [`data_automation_project::Tag`], or any `Value`."]
+        #[doc = "List of Tags. Takes a list of [`data_automation_project::Tag`], or any `Value`."]
         tags = "Tags",
     }
     attrs {
@@ -947,11 +947,11 @@ pub mod data_automation_project {
     cfn_struct! {
         #[doc = "`BlueprintItem` of `AWS::Bedrock::DataAutomationProject`."]
         BlueprintItem {
-        #[doc = "ARN of a Blueprint Required."]
+        #[doc = "ARN of a Blueprint. Required."]
         blueprint_arn = "BlueprintArn",
         #[doc = "`BlueprintStage`. Takes a [`BlueprintStage`], or any `Value`."]
         blueprint_stage = "BlueprintStage",
-        #[doc = "Blueprint Version"]
+        #[doc = "Blueprint Version."]
         blueprint_version = "BlueprintVersion",
         }
     }
@@ -1367,9 +1367,9 @@ pub mod data_automation_project {
     cfn_struct! {
         #[doc = "Definition of the key/value pair for a tag"]
         Tag {
-        #[doc = "Key for the tag Required."]
+        #[doc = "Key for the tag. Required."]
         key = "Key",
-        #[doc = "Value for the tag Required."]
+        #[doc = "Value for the tag. Required."]
         value = "Value",
         }
     }
@@ -1900,7 +1900,7 @@ pub mod data_source {
     cfn_struct! {
         #[doc = "An Amazon S3 location."]
         S3Location {
-        #[doc = "The location's URI Required."]
+        #[doc = "The location's URI. Required."]
         uri = "URI",
         }
     }
@@ -2185,9 +2185,9 @@ cfn_resource! {
     #[doc = "`AWS::Bedrock::EnforcedGuardrailConfiguration`: Definition of AWS::Bedrock::EnforcedGuardrailConfiguration Resource Type"]
     CfnEnforcedGuardrailConfiguration(CfnEnforcedGuardrailConfigurationProps) = "AWS::Bedrock::EnforcedGuardrailConfiguration";
     props {
-        #[doc = "Identifier for the guardrail, could be the ID or the ARN Required."]
+        #[doc = "Identifier for the guardrail, could be the ID or the ARN. Required."]
         guardrail_identifier = "GuardrailIdentifier",
-        #[doc = "Numerical guardrail version (not DRAFT) Required."]
+        #[doc = "Numerical guardrail version (not DRAFT). Required."]
         guardrail_version = "GuardrailVersion",
         #[doc = "`ModelEnforcement`. Takes a [`enforced_guardrail_configuration::ModelEnforcement`], or any `Value`."]
         model_enforcement = "ModelEnforcement",
@@ -2229,9 +2229,9 @@ pub mod enforced_guardrail_configuration {
     cfn_struct! {
         #[doc = "Model-specific information for the enforced guardrail configuration. If not present, the configuration is enforced on all models"]
         ModelEnforcement {
-        #[doc = "Models to exclude from enforcement. If a model is in both lists, it is excluded Required."]
+        #[doc = "Models to exclude from enforcement. If a model is in both lists, it is excluded. Required."]
         excluded_models = "ExcludedModels",
-        #[doc = "Models to enforce the guardrail on Required."]
+        #[doc = "Models to enforce the guardrail on. Required."]
         included_models = "IncludedModels",
         }
     }
@@ -2239,9 +2239,9 @@ pub mod enforced_guardrail_configuration {
     cfn_struct! {
         #[doc = "Selective content guarding controls for enforced guardrails"]
         SelectiveContentGuarding {
-        #[doc = "Selective guarding mode for user messages Takes a [`SelectiveContentGuardingMessages`], or any `Value`."]
+        #[doc = "Selective guarding mode for user messages. Takes a [`SelectiveContentGuardingMessages`], or any `Value`."]
         messages = "Messages",
-        #[doc = "Selective guarding mode for system prompts Takes a [`SelectiveContentGuardingSystem`], or any `Value`."]
+        #[doc = "Selective guarding mode for system prompts. Takes a [`SelectiveContentGuardingSystem`], or any `Value`."]
         system = "System",
         }
     }
@@ -2267,21 +2267,21 @@ cfn_resource! {
     #[doc = "`AWS::Bedrock::Flow`: Definition of AWS::Bedrock::Flow Resource Type"]
     CfnFlow(CfnFlowProps) = "AWS::Bedrock::Flow";
     props {
-        #[doc = "A KMS key ARN"]
+        #[doc = "A KMS key ARN."]
         customer_encryption_key_arn = "CustomerEncryptionKeyArn",
         #[doc = "`Definition`. Takes a [`flow::FlowDefinition`], or any `Value`."]
         definition = "Definition",
         #[doc = "`DefinitionS3Location`. Takes a [`flow::S3Location`], or any `Value`."]
         definition_s3_location = "DefinitionS3Location",
-        #[doc = "A JSON string containing a Definition with the same schema as the Definition property of this resource"]
+        #[doc = "A JSON string containing a Definition with the same schema as the Definition property of this resource."]
         definition_string = "DefinitionString",
         #[doc = "`DefinitionSubstitutions`."]
         definition_substitutions = "DefinitionSubstitutions",
-        #[doc = "Description of the flow"]
+        #[doc = "Description of the flow."]
         description = "Description",
-        #[doc = "ARN of a IAM role Required."]
+        #[doc = "ARN of a IAM role. Required."]
         execution_role_arn = "ExecutionRoleArn",
-        #[doc = "Name for the flow Required."]
+        #[doc = "Name for the flow. Required."]
         name = "Name",
         #[doc = "`Tags`."]
         tags = "Tags",
@@ -2321,7 +2321,7 @@ pub mod flow {
     cfn_struct! {
         #[doc = "Condition flow node configuration"]
         ConditionFlowNodeConfiguration {
-        #[doc = "List of conditions in a condition node Takes a list of [`FlowCondition`], or any `Value`. Required."]
+        #[doc = "List of conditions in a condition node. Takes a list of [`FlowCondition`], or any `Value`. Required."]
         conditions = "Conditions",
         }
     }
@@ -2329,7 +2329,7 @@ pub mod flow {
     cfn_struct! {
         #[doc = "Field name for reranking"]
         FieldForReranking {
-        #[doc = "Field name for reranking Required."]
+        #[doc = "Field name for reranking. Required."]
         field_name = "FieldName",
         }
     }
@@ -2337,9 +2337,9 @@ pub mod flow {
     cfn_struct! {
         #[doc = "Condition branch for a condition node"]
         FlowCondition {
-        #[doc = "Expression for a condition in a flow"]
+        #[doc = "Expression for a condition in a flow."]
         expression = "Expression",
-        #[doc = "Name of a condition in a flow Required."]
+        #[doc = "Name of a condition in a flow. Required."]
         name = "Name",
         }
     }
@@ -2347,7 +2347,7 @@ pub mod flow {
     cfn_struct! {
         #[doc = "Conditional connection configuration"]
         FlowConditionalConnectionConfiguration {
-        #[doc = "Name of a condition in a flow Required."]
+        #[doc = "Name of a condition in a flow. Required."]
         condition = "Condition",
         }
     }
@@ -2357,11 +2357,11 @@ pub mod flow {
         FlowConnection {
         #[doc = "`Configuration`."]
         configuration = "Configuration",
-        #[doc = "Name of a connection in a flow Required."]
+        #[doc = "Name of a connection in a flow. Required."]
         name = "Name",
-        #[doc = "Name of a node in a flow Required."]
+        #[doc = "Name of a node in a flow. Required."]
         source = "Source",
-        #[doc = "Name of a node in a flow Required."]
+        #[doc = "Name of a node in a flow. Required."]
         target = "Target",
         #[doc = "`Type`. Takes a [`FlowConnectionType`], or any `Value`. Required."]
         type_ = "Type",
@@ -2379,9 +2379,9 @@ pub mod flow {
     cfn_struct! {
         #[doc = "Data connection configuration"]
         FlowDataConnectionConfiguration {
-        #[doc = "Name of a node output in a flow Required."]
+        #[doc = "Name of a node output in a flow. Required."]
         source_output = "SourceOutput",
-        #[doc = "Name of a node input in a flow Required."]
+        #[doc = "Name of a node input in a flow. Required."]
         target_input = "TargetInput",
         }
     }
@@ -2389,9 +2389,9 @@ pub mod flow {
     cfn_struct! {
         #[doc = "Flow definition"]
         FlowDefinition {
-        #[doc = "List of connections Takes a list of [`FlowConnection`], or any `Value`."]
+        #[doc = "List of connections. Takes a list of [`FlowConnection`], or any `Value`."]
         connections = "Connections",
-        #[doc = "List of nodes in a flow Takes a list of [`FlowNode`], or any `Value`."]
+        #[doc = "List of nodes in a flow. Takes a list of [`FlowNode`], or any `Value`."]
         nodes = "Nodes",
         }
     }
@@ -2401,11 +2401,11 @@ pub mod flow {
         FlowNode {
         #[doc = "`Configuration`."]
         configuration = "Configuration",
-        #[doc = "List of node inputs in a flow Takes a list of [`FlowNodeInput`], or any `Value`."]
+        #[doc = "List of node inputs in a flow. Takes a list of [`FlowNodeInput`], or any `Value`."]
         inputs = "Inputs",
-        #[doc = "Name of a node in a flow Required."]
+        #[doc = "Name of a node in a flow. Required."]
         name = "Name",
-        #[doc = "List of node outputs in a flow Takes a list of [`FlowNodeOutput`], or any `Value`."]
+        #[doc = "List of node outputs in a flow. Takes a list of [`FlowNodeOutput`], or any `Value`."]
         outputs = "Outputs",
         #[doc = "`Type`. Takes a [`FlowNodeType`], or any `Value`. Required."]
         type_ = "Type",
@@ -2428,9 +2428,9 @@ pub mod flow {
         FlowNodeInput {
         #[doc = "`Category`. Takes a [`FlowNodeInputCategory`], or any `Value`."]
         category = "Category",
-        #[doc = "Expression for a node input in a flow Required."]
+        #[doc = "Expression for a node input in a flow. Required."]
         expression = "Expression",
-        #[doc = "Name of a node input in a flow Required."]
+        #[doc = "Name of a node input in a flow. Required."]
         name = "Name",
         #[doc = "`Type`. Takes a [`FlowNodeIODataType`], or any `Value`. Required."]
         type_ = "Type",
@@ -2449,7 +2449,7 @@ pub mod flow {
     cfn_struct! {
         #[doc = "Output of a node in a flow"]
         FlowNodeOutput {
-        #[doc = "Name of a node output in a flow Required."]
+        #[doc = "Name of a node output in a flow. Required."]
         name = "Name",
         #[doc = "`Type`. Takes a [`FlowNodeIODataType`], or any `Value`. Required."]
         type_ = "Type",
@@ -2491,7 +2491,7 @@ pub mod flow {
     cfn_struct! {
         #[doc = "Validation for Flow"]
         FlowValidation {
-        #[doc = "validation message Required."]
+        #[doc = "validation message. Required."]
         message = "Message",
         }
     }
@@ -2499,9 +2499,9 @@ pub mod flow {
     cfn_struct! {
         #[doc = "Configuration for a guardrail"]
         GuardrailConfiguration {
-        #[doc = "Identifier for the guardrail, could be the id or the arn"]
+        #[doc = "Identifier for the guardrail, could be the id or the arn."]
         guardrail_identifier = "GuardrailIdentifier",
-        #[doc = "Version of the guardrail"]
+        #[doc = "Version of the guardrail."]
         guardrail_version = "GuardrailVersion",
         }
     }
@@ -2523,11 +2523,11 @@ pub mod flow {
         guardrail_configuration = "GuardrailConfiguration",
         #[doc = "`InferenceConfiguration`."]
         inference_configuration = "InferenceConfiguration",
-        #[doc = "Identifier of the KnowledgeBase Required."]
+        #[doc = "Identifier of the KnowledgeBase. Required."]
         knowledge_base_id = "KnowledgeBaseId",
         #[doc = "ARN or Id of a Bedrock Foundational Model or Inference Profile, or the ARN of a imported model, or a provisioned throughput ARN for custom models."]
         model_id = "ModelId",
-        #[doc = "Number Of Results to Retrieve"]
+        #[doc = "Number Of Results to Retrieve."]
         number_of_results = "NumberOfResults",
         #[doc = "`OrchestrationConfiguration`. Takes a [`KnowledgeBaseOrchestrationConfiguration`], or any `Value`."]
         orchestration_configuration = "OrchestrationConfiguration",
@@ -2563,9 +2563,9 @@ pub mod flow {
     cfn_struct! {
         #[doc = "Lex flow node configuration"]
         LexFlowNodeConfiguration {
-        #[doc = "ARN of a Lex bot alias Required."]
+        #[doc = "ARN of a Lex bot alias. Required."]
         bot_alias_arn = "BotAliasArn",
-        #[doc = "Lex bot locale id Required."]
+        #[doc = "Lex bot locale id. Required."]
         locale_id = "LocaleId",
         }
     }
@@ -2575,7 +2575,7 @@ pub mod flow {
         LoopControllerFlowNodeConfiguration {
         #[doc = "`ContinueCondition`. Takes a [`FlowCondition`], or any `Value`. Required."]
         continue_condition = "ContinueCondition",
-        #[doc = "Maximum number of iterations the loop can perform"]
+        #[doc = "Maximum number of iterations the loop can perform."]
         max_iterations = "MaxIterations",
         }
     }
@@ -2641,7 +2641,7 @@ pub mod flow {
     cfn_struct! {
         #[doc = "Resource prompt configuration for prompt node"]
         PromptFlowNodeResourceConfiguration {
-        #[doc = "ARN of a prompt resource possibly with a version Required."]
+        #[doc = "ARN of a prompt resource possibly with a version. Required."]
         prompt_arn = "PromptArn",
         }
     }
@@ -2649,7 +2649,7 @@ pub mod flow {
     cfn_struct! {
         #[doc = "Input variable"]
         PromptInputVariable {
-        #[doc = "Name for an input variable"]
+        #[doc = "Name for an input variable."]
         name = "Name",
         }
     }
@@ -2657,13 +2657,13 @@ pub mod flow {
     cfn_struct! {
         #[doc = "Prompt model inference configuration"]
         PromptModelInferenceConfiguration {
-        #[doc = "Maximum length of output"]
+        #[doc = "Maximum length of output."]
         max_tokens = "MaxTokens",
-        #[doc = "List of stop sequences"]
+        #[doc = "List of stop sequences."]
         stop_sequences = "StopSequences",
-        #[doc = "Controls randomness, higher values increase diversity"]
+        #[doc = "Controls randomness, higher values increase diversity."]
         temperature = "Temperature",
-        #[doc = "Cumulative probability cutoff for token selection"]
+        #[doc = "Cumulative probability cutoff for token selection."]
         top_p = "TopP",
         }
     }
@@ -2694,7 +2694,7 @@ pub mod flow {
     cfn_struct! {
         #[doc = "s3 Retrieval configuration for Retrieval node"]
         RetrievalFlowNodeS3Configuration {
-        #[doc = "bucket name of an s3 that will be used for Retrieval flow node configuration Required."]
+        #[doc = "bucket name of an s3 that will be used for Retrieval flow node configuration. Required."]
         bucket_name = "BucketName",
         }
     }
@@ -2702,11 +2702,11 @@ pub mod flow {
     cfn_struct! {
         #[doc = "A bucket, key and optional version pointing to an S3 object containing a UTF-8 encoded JSON string Definition with the same schema as the Definition property of this resource"]
         S3Location {
-        #[doc = "A bucket in S3 Required."]
+        #[doc = "A bucket in S3. Required."]
         bucket = "Bucket",
-        #[doc = "A object key in S3 Required."]
+        #[doc = "A object key in S3. Required."]
         key = "Key",
-        #[doc = "The version of the the S3 object to use"]
+        #[doc = "The version of the the S3 object to use."]
         version = "Version",
         }
     }
@@ -2722,7 +2722,7 @@ pub mod flow {
     cfn_struct! {
         #[doc = "s3 storage configuration for storage node"]
         StorageFlowNodeS3Configuration {
-        #[doc = "bucket name of an s3 that will be used for storage flow node configuration Required."]
+        #[doc = "bucket name of an s3 that will be used for storage flow node configuration. Required."]
         bucket_name = "BucketName",
         }
     }
@@ -2737,9 +2737,9 @@ pub mod flow {
     cfn_struct! {
         #[doc = "Configuration for text prompt template"]
         TextPromptTemplateConfiguration {
-        #[doc = "List of input variables Takes a list of [`PromptInputVariable`], or any `Value`."]
+        #[doc = "List of input variables. Takes a list of [`PromptInputVariable`], or any `Value`."]
         input_variables = "InputVariables",
-        #[doc = "Prompt content for String prompt template Required."]
+        #[doc = "Prompt content for String prompt template. Required."]
         text = "Text",
         }
     }
@@ -2751,7 +2751,7 @@ pub mod flow {
         metadata_configuration = "MetadataConfiguration",
         #[doc = "`ModelConfiguration`. Takes a [`VectorSearchBedrockRerankingModelConfiguration`], or any `Value`. Required."]
         model_configuration = "ModelConfiguration",
-        #[doc = "Number Of Results For Reranking"]
+        #[doc = "Number Of Results For Reranking."]
         number_of_reranked_results = "NumberOfRerankedResults",
         }
     }
@@ -2792,7 +2792,7 @@ cfn_resource! {
         concurrency_configuration = "ConcurrencyConfiguration",
         #[doc = "Description of the Resource."]
         description = "Description",
-        #[doc = "Arn representation of the Flow Required."]
+        #[doc = "Arn representation of the Flow. Required."]
         flow_arn = "FlowArn",
         #[doc = "Name for a resource. Required."]
         name = "Name",
@@ -2830,7 +2830,7 @@ pub mod flow_alias {
     cfn_struct! {
         #[doc = "`FlowAliasConcurrencyConfiguration` of `AWS::Bedrock::FlowAlias`."]
         FlowAliasConcurrencyConfiguration {
-        #[doc = "Number of nodes executed concurrently at a time"]
+        #[doc = "Number of nodes executed concurrently at a time."]
         max_concurrency = "MaxConcurrency",
         #[doc = "`Type`. Takes a [`ConcurrencyType`], or any `Value`. Required."]
         type_ = "Type",
@@ -2850,9 +2850,9 @@ cfn_resource! {
     #[doc = "`AWS::Bedrock::FlowVersion`: Definition of AWS::Bedrock::FlowVersion Resource Type"]
     CfnFlowVersion(CfnFlowVersionProps) = "AWS::Bedrock::FlowVersion";
     props {
-        #[doc = "Description of the flow version"]
+        #[doc = "Description of the flow version."]
         description = "Description",
-        #[doc = "Arn representation of the Flow Required."]
+        #[doc = "Arn representation of the Flow. Required."]
         flow_arn = "FlowArn",
     }
     attrs {
@@ -2890,7 +2890,7 @@ pub mod flow_version {
     cfn_struct! {
         #[doc = "Condition flow node configuration"]
         ConditionFlowNodeConfiguration {
-        #[doc = "List of conditions in a condition node Takes a list of [`FlowCondition`], or any `Value`. Required."]
+        #[doc = "List of conditions in a condition node. Takes a list of [`FlowCondition`], or any `Value`. Required."]
         conditions = "Conditions",
         }
     }
@@ -2898,7 +2898,7 @@ pub mod flow_version {
     cfn_struct! {
         #[doc = "Field name for reranking"]
         FieldForReranking {
-        #[doc = "Field name for reranking Required."]
+        #[doc = "Field name for reranking. Required."]
         field_name = "FieldName",
         }
     }
@@ -2906,9 +2906,9 @@ pub mod flow_version {
     cfn_struct! {
         #[doc = "Condition branch for a condition node"]
         FlowCondition {
-        #[doc = "Expression for a condition in a flow"]
+        #[doc = "Expression for a condition in a flow."]
         expression = "Expression",
-        #[doc = "Name of a condition in a flow Required."]
+        #[doc = "Name of a condition in a flow. Required."]
         name = "Name",
         }
     }
@@ -2916,7 +2916,7 @@ pub mod flow_version {
     cfn_struct! {
         #[doc = "Conditional connection configuration"]
         FlowConditionalConnectionConfiguration {
-        #[doc = "Name of a condition in a flow Required."]
+        #[doc = "Name of a condition in a flow. Required."]
         condition = "Condition",
         }
     }
@@ -2926,11 +2926,11 @@ pub mod flow_version {
         FlowConnection {
         #[doc = "`Configuration`."]
         configuration = "Configuration",
-        #[doc = "Name of a connection in a flow Required."]
+        #[doc = "Name of a connection in a flow. Required."]
         name = "Name",
-        #[doc = "Name of a node in a flow Required."]
+        #[doc = "Name of a node in a flow. Required."]
         source = "Source",
-        #[doc = "Name of a node in a flow Required."]
+        #[doc = "Name of a node in a flow. Required."]
         target = "Target",
         #[doc = "`Type`. Takes a [`FlowConnectionType`], or any `Value`. Required."]
         type_ = "Type",
@@ -2948,9 +2948,9 @@ pub mod flow_version {
     cfn_struct! {
         #[doc = "Data connection configuration"]
         FlowDataConnectionConfiguration {
-        #[doc = "Name of a node output in a flow Required."]
+        #[doc = "Name of a node output in a flow. Required."]
         source_output = "SourceOutput",
-        #[doc = "Name of a node input in a flow Required."]
+        #[doc = "Name of a node input in a flow. Required."]
         target_input = "TargetInput",
         }
     }
@@ -2958,9 +2958,9 @@ pub mod flow_version {
     cfn_struct! {
         #[doc = "Flow definition"]
         FlowDefinition {
-        #[doc = "List of connections Takes a list of [`FlowConnection`], or any `Value`."]
+        #[doc = "List of connections. Takes a list of [`FlowConnection`], or any `Value`."]
         connections = "Connections",
-        #[doc = "List of nodes in a flow Takes a list of [`FlowNode`], or any `Value`."]
+        #[doc = "List of nodes in a flow. Takes a list of [`FlowNode`], or any `Value`."]
         nodes = "Nodes",
         }
     }
@@ -2970,11 +2970,11 @@ pub mod flow_version {
         FlowNode {
         #[doc = "`Configuration`."]
         configuration = "Configuration",
-        #[doc = "List of node inputs in a flow Takes a list of [`FlowNodeInput`], or any `Value`."]
+        #[doc = "List of node inputs in a flow. Takes a list of [`FlowNodeInput`], or any `Value`."]
         inputs = "Inputs",
-        #[doc = "Name of a node in a flow Required."]
+        #[doc = "Name of a node in a flow. Required."]
         name = "Name",
-        #[doc = "List of node outputs in a flow Takes a list of [`FlowNodeOutput`], or any `Value`."]
+        #[doc = "List of node outputs in a flow. Takes a list of [`FlowNodeOutput`], or any `Value`."]
         outputs = "Outputs",
         #[doc = "`Type`. Takes a [`FlowNodeType`], or any `Value`. Required."]
         type_ = "Type",
@@ -2995,9 +2995,9 @@ pub mod flow_version {
     cfn_struct! {
         #[doc = "Input to a node in a flow"]
         FlowNodeInput {
-        #[doc = "Expression for a node input in a flow Required."]
+        #[doc = "Expression for a node input in a flow. Required."]
         expression = "Expression",
-        #[doc = "Name of a node input in a flow Required."]
+        #[doc = "Name of a node input in a flow. Required."]
         name = "Name",
         #[doc = "`Type`. Takes a [`FlowNodeIODataType`], or any `Value`. Required."]
         type_ = "Type",
@@ -3007,7 +3007,7 @@ pub mod flow_version {
     cfn_struct! {
         #[doc = "Output of a node in a flow"]
         FlowNodeOutput {
-        #[doc = "Name of a node output in a flow Required."]
+        #[doc = "Name of a node output in a flow. Required."]
         name = "Name",
         #[doc = "`Type`. Takes a [`FlowNodeIODataType`], or any `Value`. Required."]
         type_ = "Type",
@@ -3049,9 +3049,9 @@ pub mod flow_version {
     cfn_struct! {
         #[doc = "Configuration for a guardrail"]
         GuardrailConfiguration {
-        #[doc = "Identifier for the guardrail, could be the id or the arn"]
+        #[doc = "Identifier for the guardrail, could be the id or the arn."]
         guardrail_identifier = "GuardrailIdentifier",
-        #[doc = "Version of the guardrail"]
+        #[doc = "Version of the guardrail."]
         guardrail_version = "GuardrailVersion",
         }
     }
@@ -3073,11 +3073,11 @@ pub mod flow_version {
         guardrail_configuration = "GuardrailConfiguration",
         #[doc = "`InferenceConfiguration`."]
         inference_configuration = "InferenceConfiguration",
-        #[doc = "Identifier of the KnowledgeBase Required."]
+        #[doc = "Identifier of the KnowledgeBase. Required."]
         knowledge_base_id = "KnowledgeBaseId",
         #[doc = "ARN or Id of a Bedrock Foundational Model or Inference Profile, or the ARN of a imported model, or a provisioned throughput ARN for custom models."]
         model_id = "ModelId",
-        #[doc = "Number Of Results to Retrieve"]
+        #[doc = "Number Of Results to Retrieve."]
         number_of_results = "NumberOfResults",
         #[doc = "`OrchestrationConfiguration`. Takes a [`KnowledgeBaseOrchestrationConfiguration`], or any `Value`."]
         orchestration_configuration = "OrchestrationConfiguration",
@@ -3113,9 +3113,9 @@ pub mod flow_version {
     cfn_struct! {
         #[doc = "Lex flow node configuration"]
         LexFlowNodeConfiguration {
-        #[doc = "ARN of a Lex bot alias Required."]
+        #[doc = "ARN of a Lex bot alias. Required."]
         bot_alias_arn = "BotAliasArn",
-        #[doc = "Lex bot locale id Required."]
+        #[doc = "Lex bot locale id. Required."]
         locale_id = "LocaleId",
         }
     }
@@ -3125,7 +3125,7 @@ pub mod flow_version {
         LoopControllerFlowNodeConfiguration {
         #[doc = "`ContinueCondition`. Takes a [`FlowCondition`], or any `Value`. Required."]
         continue_condition = "ContinueCondition",
-        #[doc = "Maximum number of iterations the loop can perform"]
+        #[doc = "Maximum number of iterations the loop can perform."]
         max_iterations = "MaxIterations",
         }
     }
@@ -3191,7 +3191,7 @@ pub mod flow_version {
     cfn_struct! {
         #[doc = "Resource prompt configuration for prompt node"]
         PromptFlowNodeResourceConfiguration {
-        #[doc = "ARN of a prompt resource possibly with a version Required."]
+        #[doc = "ARN of a prompt resource possibly with a version. Required."]
         prompt_arn = "PromptArn",
         }
     }
@@ -3199,7 +3199,7 @@ pub mod flow_version {
     cfn_struct! {
         #[doc = "Input variable"]
         PromptInputVariable {
-        #[doc = "Name for an input variable"]
+        #[doc = "Name for an input variable."]
         name = "Name",
         }
     }
@@ -3207,13 +3207,13 @@ pub mod flow_version {
     cfn_struct! {
         #[doc = "Prompt model inference configuration"]
         PromptModelInferenceConfiguration {
-        #[doc = "Maximum length of output"]
+        #[doc = "Maximum length of output."]
         max_tokens = "MaxTokens",
-        #[doc = "List of stop sequences"]
+        #[doc = "List of stop sequences."]
         stop_sequences = "StopSequences",
-        #[doc = "Controls randomness, higher values increase diversity"]
+        #[doc = "Controls randomness, higher values increase diversity."]
         temperature = "Temperature",
-        #[doc = "Cumulative probability cutoff for token selection"]
+        #[doc = "Cumulative probability cutoff for token selection."]
         top_p = "TopP",
         }
     }
@@ -3244,7 +3244,7 @@ pub mod flow_version {
     cfn_struct! {
         #[doc = "s3 Retrieval configuration for Retrieval node"]
         RetrievalFlowNodeS3Configuration {
-        #[doc = "bucket name of an s3 that will be used for Retrieval flow node configuration Required."]
+        #[doc = "bucket name of an s3 that will be used for Retrieval flow node configuration. Required."]
         bucket_name = "BucketName",
         }
     }
@@ -3260,7 +3260,7 @@ pub mod flow_version {
     cfn_struct! {
         #[doc = "s3 storage configuration for storage node"]
         StorageFlowNodeS3Configuration {
-        #[doc = "bucket name of an s3 that will be used for storage flow node configuration Required."]
+        #[doc = "bucket name of an s3 that will be used for storage flow node configuration. Required."]
         bucket_name = "BucketName",
         }
     }
@@ -3275,9 +3275,9 @@ pub mod flow_version {
     cfn_struct! {
         #[doc = "Configuration for text prompt template"]
         TextPromptTemplateConfiguration {
-        #[doc = "List of input variables Takes a list of [`PromptInputVariable`], or any `Value`."]
+        #[doc = "List of input variables. Takes a list of [`PromptInputVariable`], or any `Value`."]
         input_variables = "InputVariables",
-        #[doc = "Prompt content for String prompt template Required."]
+        #[doc = "Prompt content for String prompt template. Required."]
         text = "Text",
         }
     }
@@ -3289,7 +3289,7 @@ pub mod flow_version {
         metadata_configuration = "MetadataConfiguration",
         #[doc = "`ModelConfiguration`. Takes a [`VectorSearchBedrockRerankingModelConfiguration`], or any `Value`. Required."]
         model_configuration = "ModelConfiguration",
-        #[doc = "Number Of Results For Reranking"]
+        #[doc = "Number Of Results For Reranking."]
         number_of_reranked_results = "NumberOfRerankedResults",
         }
     }
@@ -3328,9 +3328,9 @@ cfn_resource! {
     props {
         #[doc = "`AutomatedReasoningPolicyConfig`. Takes a [`guardrail::AutomatedReasoningPolicyConfig`], or any `Value`."]
         automated_reasoning_policy_config = "AutomatedReasoningPolicyConfig",
-        #[doc = "Messaging for when violations are detected in text Required."]
+        #[doc = "Messaging for when violations are detected in text. Required."]
         blocked_input_messaging = "BlockedInputMessaging",
-        #[doc = "Messaging for when violations are detected in text Required."]
+        #[doc = "Messaging for when violations are detected in text. Required."]
         blocked_outputs_messaging = "BlockedOutputsMessaging",
         #[doc = "`ContentPolicyConfig`. Takes a [`guardrail::ContentPolicyConfig`], or any `Value`."]
         content_policy_config = "ContentPolicyConfig",
@@ -3338,15 +3338,15 @@ cfn_resource! {
         contextual_grounding_policy_config = "ContextualGroundingPolicyConfig",
         #[doc = "`CrossRegionConfig`. Takes a [`guardrail::GuardrailCrossRegionConfig`], or any `Value`."]
         cross_region_config = "CrossRegionConfig",
-        #[doc = "Description of the guardrail or its version"]
+        #[doc = "Description of the guardrail or its version."]
         description = "Description",
-        #[doc = "The KMS key with which the guardrail was encrypted at rest"]
+        #[doc = "The KMS key with which the guardrail was encrypted at rest."]
         kms_key_arn = "KmsKeyArn",
-        #[doc = "Name of the guardrail Required."]
+        #[doc = "Name of the guardrail. Required."]
         name = "Name",
         #[doc = "`SensitiveInformationPolicyConfig`. Takes a [`guardrail::SensitiveInformationPolicyConfig`], or any `Value`."]
         sensitive_information_policy_config = "SensitiveInformationPolicyConfig",
-        #[doc = "List of Tags Takes a list of [`guardrail::Tag`], or any `Value`."]
+        #[doc = "List of Tags. Takes a list of [`guardrail::Tag`], or any `Value`."]
         tags = "Tags",
         #[doc = "`TopicPolicyConfig`. Takes a [`guardrail::TopicPolicyConfig`], or any `Value`."]
         topic_policy_config = "TopicPolicyConfig",
@@ -3382,7 +3382,7 @@ pub mod guardrail {
         AutomatedReasoningPolicyConfig {
         #[doc = "The confidence threshold for triggering guardrail actions based on Automated Reasoning policy violations."]
         confidence_threshold = "ConfidenceThreshold",
-        #[doc = "The list of Automated Reasoning policy ARNs to include in the guardrail configuration Required."]
+        #[doc = "The list of Automated Reasoning policy ARNs to include in the guardrail configuration. Required."]
         policies = "Policies",
         }
     }
@@ -3402,7 +3402,7 @@ pub mod guardrail {
         input_action = "InputAction",
         #[doc = "`InputEnabled`."]
         input_enabled = "InputEnabled",
-        #[doc = "List of modalities Takes a list of [`Modality`], or any `Value`."]
+        #[doc = "List of modalities. Takes a list of [`Modality`], or any `Value`."]
         input_modalities = "InputModalities",
         #[doc = "`InputStrength`. Takes a [`FilterStrength`], or any `Value`. Required."]
         input_strength = "InputStrength",
@@ -3410,7 +3410,7 @@ pub mod guardrail {
         output_action = "OutputAction",
         #[doc = "`OutputEnabled`."]
         output_enabled = "OutputEnabled",
-        #[doc = "List of modalities Takes a list of [`Modality`], or any `Value`."]
+        #[doc = "List of modalities. Takes a list of [`Modality`], or any `Value`."]
         output_modalities = "OutputModalities",
         #[doc = "`OutputStrength`. Takes a [`FilterStrength`], or any `Value`. Required."]
         output_strength = "OutputStrength",
@@ -3442,7 +3442,7 @@ pub mod guardrail {
     cfn_struct! {
         #[doc = "Content policy config for a guardrail."]
         ContentPolicyConfig {
-        #[doc = "Guardrail tier config for content policy"]
+        #[doc = "Guardrail tier config for content policy."]
         content_filters_tier_config = "ContentFiltersTierConfig",
         #[doc = "List of content filter configs in content policy. Takes a list of [`ContentFilterConfig`], or any `Value`. Required."]
         filters_config = "FiltersConfig",
@@ -3500,7 +3500,7 @@ pub mod guardrail {
     cfn_struct! {
         #[doc = "The system-defined guardrail profile that you’re using with your guardrail"]
         GuardrailCrossRegionConfig {
-        #[doc = "The Amazon Resource Name (ARN) of the guardrail profile Required."]
+        #[doc = "The Amazon Resource Name (ARN) of the guardrail profile. Required."]
         guardrail_profile_arn = "GuardrailProfileArn",
         }
     }
@@ -3647,9 +3647,9 @@ pub mod guardrail {
     cfn_struct! {
         #[doc = "Definition of the key/value pair for a tag"]
         Tag {
-        #[doc = "Tag Key Required."]
+        #[doc = "Tag Key. Required."]
         key = "Key",
-        #[doc = "Tag Value Required."]
+        #[doc = "Tag Value. Required."]
         value = "Value",
         }
     }
@@ -3665,15 +3665,15 @@ pub mod guardrail {
     cfn_struct! {
         #[doc = "Topic config in topic policy."]
         TopicConfig {
-        #[doc = "Definition of topic in topic policy Required."]
+        #[doc = "Definition of topic in topic policy. Required."]
         definition = "Definition",
-        #[doc = "List of text examples"]
+        #[doc = "List of text examples."]
         examples = "Examples",
         #[doc = "`InputAction`. Takes a [`TopicAction`], or any `Value`."]
         input_action = "InputAction",
         #[doc = "`InputEnabled`."]
         input_enabled = "InputEnabled",
-        #[doc = "Name of topic in topic policy Required."]
+        #[doc = "Name of topic in topic policy. Required."]
         name = "Name",
         #[doc = "`OutputAction`. Takes a [`TopicAction`], or any `Value`."]
         output_action = "OutputAction",
@@ -3689,7 +3689,7 @@ pub mod guardrail {
         TopicPolicyConfig {
         #[doc = "List of topic configs in topic policy. Takes a list of [`TopicConfig`], or any `Value`. Required."]
         topics_config = "TopicsConfig",
-        #[doc = "Guardrail tier config for topic policy"]
+        #[doc = "Guardrail tier config for topic policy."]
         topics_tier_config = "TopicsTierConfig",
         }
     }
@@ -3748,9 +3748,9 @@ cfn_resource! {
     #[doc = "`AWS::Bedrock::GuardrailVersion`: Definition of AWS::Bedrock::GuardrailVersion Resource Type"]
     CfnGuardrailVersion(CfnGuardrailVersionProps) = "AWS::Bedrock::GuardrailVersion";
     props {
-        #[doc = "Description of the Guardrail version"]
+        #[doc = "Description of the Guardrail version."]
         description = "Description",
-        #[doc = "Identifier (GuardrailId or GuardrailArn) for the guardrail Required."]
+        #[doc = "Identifier (GuardrailId or GuardrailArn) for the guardrail. Required."]
         guardrail_identifier = "GuardrailIdentifier",
     }
     attrs {
@@ -3771,13 +3771,13 @@ cfn_resource! {
         description = "Description",
         #[doc = "`FallbackModel`. Takes a [`intelligent_prompt_router::PromptRouterTargetModel`], or any `Value`. Required."]
         fallback_model = "FallbackModel",
-        #[doc = "List of model configuration Takes a list of [`intelligent_prompt_router::PromptRouterTargetModel`], or any `Value`. Required."]
+        #[doc = "List of model configuration. Takes a list of [`intelligent_prompt_router::PromptRouterTargetModel`], or any `Value`. Required."]
         models = "Models",
         #[doc = "Name of the Prompt Router. Required."]
         prompt_router_name = "PromptRouterName",
         #[doc = "`RoutingCriteria`. Takes a [`intelligent_prompt_router::RoutingCriteria`], or any `Value`. Required."]
         routing_criteria = "RoutingCriteria",
-        #[doc = "List of Tags Takes a list of [`intelligent_prompt_router::Tag`], or any `Value`."]
+        #[doc = "List of Tags. Takes a list of [`intelligent_prompt_router::Tag`], or any `Value`."]
         tags = "Tags",
     }
     attrs {
@@ -3832,9 +3832,9 @@ pub mod intelligent_prompt_router {
     cfn_struct! {
         #[doc = "Definition of the key/value pair for a tag"]
         Tag {
-        #[doc = "Tag Key Required."]
+        #[doc = "Tag Key. Required."]
         key = "Key",
-        #[doc = "Tag Value Required."]
+        #[doc = "Tag Value. Required."]
         value = "Value",
         }
     }
@@ -3850,7 +3850,7 @@ cfn_resource! {
         knowledge_base_configuration = "KnowledgeBaseConfiguration",
         #[doc = "The name of the knowledge base. Required."]
         name = "Name",
-        #[doc = "The ARN of the IAM role with permissions to invoke API operations on the knowledge base. The ARN must begin with AmazonBedrockExecutionRoleForKnowledgeBase_ Required."]
+        #[doc = "The ARN of the IAM role with permissions to invoke API operations on the knowledge base. The ARN must begin with AmazonBedrockExecutionRoleForKnowledgeBase_. Required."]
         role_arn = "RoleArn",
         #[doc = "`StorageConfiguration`. Takes a [`knowledge_base::StorageConfiguration`], or any `Value`."]
         storage_configuration = "StorageConfiguration",
@@ -4281,7 +4281,7 @@ pub mod knowledge_base {
     cfn_struct! {
         #[doc = "Configurations for Redshift query engine provisioned auth setup"]
         RedshiftProvisionedAuthConfiguration {
-        #[doc = "Redshift database user"]
+        #[doc = "Redshift database user."]
         database_user = "DatabaseUser",
         #[doc = "`Type`. Takes a [`RedshiftProvisionedAuthType`], or any `Value`. Required."]
         type_ = "Type",
@@ -4396,7 +4396,7 @@ pub mod knowledge_base {
     cfn_struct! {
         #[doc = "An Amazon S3 location."]
         S3Location {
-        #[doc = "The location's URI Required."]
+        #[doc = "The location's URI. Required."]
         uri = "URI",
         }
     }
@@ -4511,9 +4511,9 @@ cfn_resource! {
     #[doc = "`AWS::Bedrock::KnowledgeBasePolicy`: Definition of AWS::Bedrock::KnowledgeBasePolicy Resource Type"]
     CfnKnowledgeBasePolicy(CfnKnowledgeBasePolicyProps) = "AWS::Bedrock::KnowledgeBasePolicy";
     props {
-        #[doc = "The unique identifier of the knowledge base Required."]
+        #[doc = "The unique identifier of the knowledge base. Required."]
         knowledge_base_id = "KnowledgeBaseId",
-        #[doc = "The IAM policy document defining access permissions for the knowledge base Required."]
+        #[doc = "The IAM policy document defining access permissions for the knowledge base. Required."]
         policy_document = "PolicyDocument",
     }
     attrs {
@@ -4526,7 +4526,7 @@ cfn_resource! {
     #[doc = "`AWS::Bedrock::Prompt`: Definition of AWS::Bedrock::Prompt Resource Type"]
     CfnPrompt(CfnPromptProps) = "AWS::Bedrock::Prompt";
     props {
-        #[doc = "A KMS key ARN"]
+        #[doc = "A KMS key ARN."]
         customer_encryption_key_arn = "CustomerEncryptionKeyArn",
         #[doc = "Name for a variant."]
         default_variant = "DefaultVariant",
@@ -4536,7 +4536,7 @@ cfn_resource! {
         name = "Name",
         #[doc = "`Tags`."]
         tags = "Tags",
-        #[doc = "List of prompt variants Takes a list of [`prompt::PromptVariant`], or any `Value`."]
+        #[doc = "List of prompt variants. Takes a list of [`prompt::PromptVariant`], or any `Value`."]
         variants = "Variants",
     }
     attrs {
@@ -4575,11 +4575,11 @@ pub mod prompt {
     cfn_struct! {
         #[doc = "Configuration for chat prompt template"]
         ChatPromptTemplateConfiguration {
-        #[doc = "List of input variables Takes a list of [`PromptInputVariable`], or any `Value`."]
+        #[doc = "List of input variables. Takes a list of [`PromptInputVariable`], or any `Value`."]
         input_variables = "InputVariables",
-        #[doc = "List of messages for chat prompt template Takes a list of [`Message`], or any `Value`. Required."]
+        #[doc = "List of messages for chat prompt template. Takes a list of [`Message`], or any `Value`. Required."]
         messages = "Messages",
-        #[doc = "Configuration for chat prompt template"]
+        #[doc = "Configuration for chat prompt template."]
         system = "System",
         #[doc = "`ToolConfiguration`. Takes a [`ToolConfiguration`], or any `Value`."]
         tool_configuration = "ToolConfiguration",
@@ -4597,7 +4597,7 @@ pub mod prompt {
     cfn_struct! {
         #[doc = "Chat prompt Message"]
         Message {
-        #[doc = "List of Content Blocks Required."]
+        #[doc = "List of Content Blocks. Required."]
         content = "Content",
         #[doc = "`Role`. Takes a [`ConversationRole`], or any `Value`. Required."]
         role = "Role",
@@ -4615,7 +4615,7 @@ pub mod prompt {
     cfn_struct! {
         #[doc = "Input variable"]
         PromptInputVariable {
-        #[doc = "Name for an input variable"]
+        #[doc = "Name for an input variable."]
         name = "Name",
         }
     }
@@ -4633,13 +4633,13 @@ pub mod prompt {
     cfn_struct! {
         #[doc = "Prompt model inference configuration"]
         PromptModelInferenceConfiguration {
-        #[doc = "Maximum length of output"]
+        #[doc = "Maximum length of output."]
         max_tokens = "MaxTokens",
-        #[doc = "List of stop sequences"]
+        #[doc = "List of stop sequences."]
         stop_sequences = "StopSequences",
-        #[doc = "Controls randomness, higher values increase diversity"]
+        #[doc = "Controls randomness, higher values increase diversity."]
         temperature = "Temperature",
-        #[doc = "Cumulative probability cutoff for token selection"]
+        #[doc = "Cumulative probability cutoff for token selection."]
         top_p = "TopP",
         }
     }
@@ -4677,7 +4677,7 @@ pub mod prompt {
     cfn_struct! {
         #[doc = "Specific Tool choice"]
         SpecificToolChoice {
-        #[doc = "Tool name Required."]
+        #[doc = "Tool name. Required."]
         name = "Name",
         }
     }
@@ -4687,9 +4687,9 @@ pub mod prompt {
         TextPromptTemplateConfiguration {
         #[doc = "`CachePoint`. Takes a [`CachePointBlock`], or any `Value`."]
         cache_point = "CachePoint",
-        #[doc = "List of input variables Takes a list of [`PromptInputVariable`], or any `Value`."]
+        #[doc = "List of input variables. Takes a list of [`PromptInputVariable`], or any `Value`."]
         input_variables = "InputVariables",
-        #[doc = "Prompt content for String prompt template"]
+        #[doc = "Prompt content for String prompt template."]
         text = "Text",
         #[doc = "`TextS3Location`. Takes a [`TextS3Location`], or any `Value`."]
         text_s3_location = "TextS3Location",
@@ -4699,11 +4699,11 @@ pub mod prompt {
     cfn_struct! {
         #[doc = "The identifier for the S3 resource."]
         TextS3Location {
-        #[doc = "A bucket in S3 Required."]
+        #[doc = "A bucket in S3. Required."]
         bucket = "Bucket",
-        #[doc = "A object key in S3 Required."]
+        #[doc = "A object key in S3. Required."]
         key = "Key",
-        #[doc = "The version of the the S3 object to use"]
+        #[doc = "The version of the the S3 object to use."]
         version = "Version",
         }
     }
@@ -4713,7 +4713,7 @@ pub mod prompt {
         ToolConfiguration {
         #[doc = "`ToolChoice`."]
         tool_choice = "ToolChoice",
-        #[doc = "List of Tools Required."]
+        #[doc = "List of Tools. Required."]
         tools = "Tools",
         }
     }
@@ -4725,7 +4725,7 @@ pub mod prompt {
         description = "Description",
         #[doc = "`InputSchema`. Required."]
         input_schema = "InputSchema",
-        #[doc = "Tool name Required."]
+        #[doc = "Tool name. Required."]
         name = "Name",
         }
     }
@@ -4737,7 +4737,7 @@ cfn_resource! {
     props {
         #[doc = "Description for a prompt version resource."]
         description = "Description",
-        #[doc = "ARN of a prompt resource possibly with a version Required."]
+        #[doc = "ARN of a prompt resource possibly with a version. Required."]
         prompt_arn = "PromptArn",
         #[doc = "`Tags`."]
         tags = "Tags",
@@ -4786,11 +4786,11 @@ pub mod prompt_version {
     cfn_struct! {
         #[doc = "Configuration for chat prompt template"]
         ChatPromptTemplateConfiguration {
-        #[doc = "List of input variables Takes a list of [`PromptInputVariable`], or any `Value`."]
+        #[doc = "List of input variables. Takes a list of [`PromptInputVariable`], or any `Value`."]
         input_variables = "InputVariables",
-        #[doc = "List of messages for chat prompt template Takes a list of [`Message`], or any `Value`. Required."]
+        #[doc = "List of messages for chat prompt template. Takes a list of [`Message`], or any `Value`. Required."]
         messages = "Messages",
-        #[doc = "Configuration for chat prompt template"]
+        #[doc = "Configuration for chat prompt template."]
         system = "System",
         #[doc = "`ToolConfiguration`. Takes a [`ToolConfiguration`], or any `Value`."]
         tool_configuration = "ToolConfiguration",
@@ -4808,7 +4808,7 @@ pub mod prompt_version {
     cfn_struct! {
         #[doc = "Chat prompt Message"]
         Message {
-        #[doc = "List of Content Blocks Required."]
+        #[doc = "List of Content Blocks. Required."]
         content = "Content",
         #[doc = "`Role`. Takes a [`ConversationRole`], or any `Value`. Required."]
         role = "Role",
@@ -4826,7 +4826,7 @@ pub mod prompt_version {
     cfn_struct! {
         #[doc = "Input variable"]
         PromptInputVariable {
-        #[doc = "Name for an input variable"]
+        #[doc = "Name for an input variable."]
         name = "Name",
         }
     }
@@ -4844,13 +4844,13 @@ pub mod prompt_version {
     cfn_struct! {
         #[doc = "Prompt model inference configuration"]
         PromptModelInferenceConfiguration {
-        #[doc = "Maximum length of output"]
+        #[doc = "Maximum length of output."]
         max_tokens = "MaxTokens",
-        #[doc = "List of stop sequences"]
+        #[doc = "List of stop sequences."]
         stop_sequences = "StopSequences",
-        #[doc = "Controls randomness, higher values increase diversity"]
+        #[doc = "Controls randomness, higher values increase diversity."]
         temperature = "Temperature",
-        #[doc = "Cumulative probability cutoff for token selection"]
+        #[doc = "Cumulative probability cutoff for token selection."]
         top_p = "TopP",
         }
     }
@@ -4888,7 +4888,7 @@ pub mod prompt_version {
     cfn_struct! {
         #[doc = "Specific Tool choice"]
         SpecificToolChoice {
-        #[doc = "Tool name Required."]
+        #[doc = "Tool name. Required."]
         name = "Name",
         }
     }
@@ -4898,9 +4898,9 @@ pub mod prompt_version {
         TextPromptTemplateConfiguration {
         #[doc = "`CachePoint`. Takes a [`CachePointBlock`], or any `Value`."]
         cache_point = "CachePoint",
-        #[doc = "List of input variables Takes a list of [`PromptInputVariable`], or any `Value`."]
+        #[doc = "List of input variables. Takes a list of [`PromptInputVariable`], or any `Value`."]
         input_variables = "InputVariables",
-        #[doc = "Prompt content for String prompt template Required."]
+        #[doc = "Prompt content for String prompt template. Required."]
         text = "Text",
         }
     }
@@ -4910,7 +4910,7 @@ pub mod prompt_version {
         ToolConfiguration {
         #[doc = "`ToolChoice`."]
         tool_choice = "ToolChoice",
-        #[doc = "List of Tools Required."]
+        #[doc = "List of Tools. Required."]
         tools = "Tools",
         }
     }
@@ -4922,7 +4922,7 @@ pub mod prompt_version {
         description = "Description",
         #[doc = "`InputSchema`. Required."]
         input_schema = "InputSchema",
-        #[doc = "Tool name Required."]
+        #[doc = "Tool name. Required."]
         name = "Name",
         }
     }
@@ -4932,9 +4932,9 @@ cfn_resource! {
     #[doc = "`AWS::Bedrock::ResourcePolicy`: Definition of AWS::Bedrock::ResourcePolicy Resource Type"]
     CfnResourcePolicy(CfnResourcePolicyProps) = "AWS::Bedrock::ResourcePolicy";
     props {
-        #[doc = "The IAM policy document defining access permissions for the guardrail and guardrail profile resources Required."]
+        #[doc = "The IAM policy document defining access permissions for the guardrail and guardrail profile resources. Required."]
         policy_document = "PolicyDocument",
-        #[doc = "The ARN of the Bedrock Guardrail or Guardrail Profile resource Required."]
+        #[doc = "The ARN of the Bedrock Guardrail or Guardrail Profile resource. Required."]
         resource_arn = "ResourceArn",
     }
     attrs {

@@ -6,15 +6,15 @@ cfn_resource! {
     #[doc = "`AWS::BedrockAgentCore::ApiKeyCredentialProvider`: Resource Type definition for AWS::BedrockAgentCore::ApiKeyCredentialProvider"]
     CfnApiKeyCredentialProvider(CfnApiKeyCredentialProviderProps) = "AWS::BedrockAgentCore::ApiKeyCredentialProvider";
     props {
-        #[doc = "The API key to use for authentication"]
+        #[doc = "The API key to use for authentication."]
         api_key = "ApiKey",
-        #[doc = "Configuration for a customer-provided secret containing the API key Takes a [`api_key_credential_provider::SecretReference`], or any `Value`."]
+        #[doc = "Configuration for a customer-provided secret containing the API key. Takes a [`api_key_credential_provider::SecretReference`], or any `Value`."]
         api_key_secret_config = "ApiKeySecretConfig",
         #[doc = "The source of the API key secret. Use MANAGED for service-managed secrets or EXTERNAL for customer-provided secrets. Takes a [`api_key_credential_provider::ApiKeyCredentialProviderApiKeySecretSource`], or any `Value`."]
         api_key_secret_source = "ApiKeySecretSource",
-        #[doc = "The name of the API key credential provider Required."]
+        #[doc = "The name of the API key credential provider. Required."]
         name = "Name",
-        #[doc = "Tags to assign to the API key credential provider Takes a list of [`api_key_credential_provider::Tag`], or any `Value`."]
+        #[doc = "Tags to assign to the API key credential provider. Takes a list of [`api_key_credential_provider::Tag`], or any `Value`."]
         tags = "Tags",
     }
     attrs {
@@ -38,7 +38,7 @@ pub mod api_key_credential_provider {
     cfn_struct! {
         #[doc = "Contains information about the API key secret in AWS Secrets Manager"]
         ApiKeySecretArn {
-        #[doc = "The ARN of the secret in AWS Secrets Manager Required."]
+        #[doc = "The ARN of the secret in AWS Secrets Manager. Required."]
         secret_arn = "SecretArn",
         }
     }
@@ -46,9 +46,9 @@ pub mod api_key_credential_provider {
     cfn_struct! {
         #[doc = "A reference to a customer-provided secret stored in AWS Secrets Manager"]
         SecretReference {
-        #[doc = "The JSON key within the secret that contains the credential value Required."]
+        #[doc = "The JSON key within the secret that contains the credential value. Required."]
         json_key = "JsonKey",
-        #[doc = "The ID or ARN of the secret in AWS Secrets Manager Required."]
+        #[doc = "The ID or ARN of the secret in AWS Secrets Manager. Required."]
         secret_id = "SecretId",
         }
     }
@@ -835,7 +835,7 @@ cfn_resource! {
         name = "Name",
         #[doc = "`Sources`. Takes a list of [`consent_portal::ConsentPortalSource`], or any `Value`. Required."]
         sources = "Sources",
-        #[doc = "Tags to assign to the consent portal Takes a list of [`consent_portal::Tag`], or any `Value`."]
+        #[doc = "Tags to assign to the consent portal. Takes a list of [`consent_portal::Tag`], or any `Value`."]
         tags = "Tags",
     }
     attrs {
@@ -1597,13 +1597,13 @@ pub mod gateway_rate_limit {
     cfn_struct! {
         #[doc = "A single rule entry within a limit, mapping dimension values to rate configurations"]
         LimitEntry {
-        #[doc = "Connection rate limits (per second only). Limited to 1 entry for now. — P2 Takes a list of [`RateConfig`], or any `Value`."]
+        #[doc = "Connection rate limits (per second only). Limited to 1 entry for now. — P2. Takes a list of [`RateConfig`], or any `Value`."]
         connections = "Connections",
         #[doc = "`Dimensions`. Required."]
         dimensions = "Dimensions",
         #[doc = "Request rate limits (RPS or RPM). Limited to 1 entry for now. Takes a list of [`RateConfig`], or any `Value`."]
         requests = "Requests",
-        #[doc = "Token rate limits (TPM). Limited to 1 entry for now. — P1 Takes a list of [`RateConfig`], or any `Value`."]
+        #[doc = "Token rate limits (TPM). Limited to 1 entry for now. — P1. Takes a list of [`RateConfig`], or any `Value`."]
         tokens = "Tokens",
         }
     }
@@ -3247,7 +3247,7 @@ cfn_resource! {
         description = "Description",
         #[doc = "`EncryptionKeyArn`."]
         encryption_key_arn = "EncryptionKeyArn",
-        #[doc = "Duration in days until memory events expire Required."]
+        #[doc = "Duration in days until memory events expire. Required."]
         event_expiry_duration = "EventExpiryDuration",
         #[doc = "`IndexedKeys`. Takes a list of [`memory::IndexedKey`], or any `Value`."]
         indexed_keys = "IndexedKeys",
@@ -3287,9 +3287,9 @@ pub mod memory {
     cfn_struct! {
         #[doc = "`ContentConfiguration` of `AWS::BedrockAgentCore::Memory`."]
         ContentConfiguration {
-        #[doc = "The level of content detail to deliver Takes a [`ContentConfigurationLevel`], or any `Value`."]
+        #[doc = "The level of content detail to deliver. Takes a [`ContentConfigurationLevel`], or any `Value`."]
         level = "Level",
-        #[doc = "The type of content to deliver Takes a [`ContentConfigurationType`], or any `Value`. Required."]
+        #[doc = "The type of content to deliver. Takes a [`ContentConfigurationType`], or any `Value`. Required."]
         type_ = "Type",
         }
     }
@@ -3315,7 +3315,7 @@ pub mod memory {
         CustomMemoryStrategy {
         #[doc = "`Configuration`. Takes a [`CustomConfigurationInput`], or any `Value`."]
         configuration = "Configuration",
-        #[doc = "Creation timestamp of the memory strategy"]
+        #[doc = "Creation timestamp of the memory strategy."]
         created_at = "CreatedAt",
         #[doc = "`Description`."]
         description = "Description",
@@ -3331,13 +3331,13 @@ pub mod memory {
         record_expiry_duration_days = "RecordExpiryDurationDays",
         #[doc = "`RecordExpirySpecification`."]
         record_expiry_specification = "RecordExpirySpecification",
-        #[doc = "Status of the memory strategy Takes a [`CustomMemoryStrategyStatus`], or any `Value`."]
+        #[doc = "Status of the memory strategy. Takes a [`CustomMemoryStrategyStatus`], or any `Value`."]
         status = "Status",
-        #[doc = "Unique identifier for the memory strategy"]
+        #[doc = "Unique identifier for the memory strategy."]
         strategy_id = "StrategyId",
-        #[doc = "Type of memory strategy Takes a [`CustomMemoryStrategyType`], or any `Value`."]
+        #[doc = "Type of memory strategy. Takes a [`CustomMemoryStrategyType`], or any `Value`."]
         type_ = "Type",
-        #[doc = "Last update timestamp of the memory strategy"]
+        #[doc = "Last update timestamp of the memory strategy."]
         updated_at = "UpdatedAt",
         }
     }
@@ -3345,7 +3345,7 @@ pub mod memory {
     cfn_struct! {
         #[doc = "`EpisodicMemoryStrategy` of `AWS::BedrockAgentCore::Memory`."]
         EpisodicMemoryStrategy {
-        #[doc = "Creation timestamp of the memory strategy"]
+        #[doc = "Creation timestamp of the memory strategy."]
         created_at = "CreatedAt",
         #[doc = "`Description`."]
         description = "Description",
@@ -3363,13 +3363,13 @@ pub mod memory {
         record_expiry_specification = "RecordExpirySpecification",
         #[doc = "`ReflectionConfiguration`. Takes a [`EpisodicReflectionConfigurationInput`], or any `Value`."]
         reflection_configuration = "ReflectionConfiguration",
-        #[doc = "Status of the memory strategy Takes a [`EpisodicMemoryStrategyStatus`], or any `Value`."]
+        #[doc = "Status of the memory strategy. Takes a [`EpisodicMemoryStrategyStatus`], or any `Value`."]
         status = "Status",
-        #[doc = "Unique identifier for the memory strategy"]
+        #[doc = "Unique identifier for the memory strategy."]
         strategy_id = "StrategyId",
-        #[doc = "Type of memory strategy Takes a [`EpisodicMemoryStrategyType`], or any `Value`."]
+        #[doc = "Type of memory strategy. Takes a [`EpisodicMemoryStrategyType`], or any `Value`."]
         type_ = "Type",
-        #[doc = "Last update timestamp of the memory strategy"]
+        #[doc = "Last update timestamp of the memory strategy."]
         updated_at = "UpdatedAt",
         }
     }
@@ -3570,7 +3570,7 @@ pub mod memory {
     cfn_struct! {
         #[doc = "Validation rules for namespace variable values. Multiple rules can be specified and all must pass."]
         NamespaceKeyValidation {
-        #[doc = "List of allowed values for this namespace variable"]
+        #[doc = "List of allowed values for this namespace variable."]
         allowed_values = "AllowedValues",
         #[doc = "`RegexPattern`."]
         regex_pattern = "RegexPattern",
@@ -3604,7 +3604,7 @@ pub mod memory {
         SemanticConsolidationOverride {
         #[doc = "`AppendToPrompt`. Required."]
         append_to_prompt = "AppendToPrompt",
-        #[doc = "ID of the model to use Required."]
+        #[doc = "ID of the model to use. Required."]
         model_id = "ModelId",
         }
     }
@@ -3614,7 +3614,7 @@ pub mod memory {
         SemanticExtractionOverride {
         #[doc = "`AppendToPrompt`. Required."]
         append_to_prompt = "AppendToPrompt",
-        #[doc = "ID of the model to use Required."]
+        #[doc = "ID of the model to use. Required."]
         model_id = "ModelId",
         }
     }
@@ -3622,7 +3622,7 @@ pub mod memory {
     cfn_struct! {
         #[doc = "`SemanticMemoryStrategy` of `AWS::BedrockAgentCore::Memory`."]
         SemanticMemoryStrategy {
-        #[doc = "Creation timestamp of the memory strategy"]
+        #[doc = "Creation timestamp of the memory strategy."]
         created_at = "CreatedAt",
         #[doc = "`Description`."]
         description = "Description",
@@ -3638,13 +3638,13 @@ pub mod memory {
         record_expiry_duration_days = "RecordExpiryDurationDays",
         #[doc = "`RecordExpirySpecification`."]
         record_expiry_specification = "RecordExpirySpecification",
-        #[doc = "Status of the memory strategy Takes a [`SemanticMemoryStrategyStatus`], or any `Value`."]
+        #[doc = "Status of the memory strategy. Takes a [`SemanticMemoryStrategyStatus`], or any `Value`."]
         status = "Status",
-        #[doc = "Unique identifier for the memory strategy"]
+        #[doc = "Unique identifier for the memory strategy."]
         strategy_id = "StrategyId",
-        #[doc = "Type of memory strategy Takes a [`SemanticMemoryStrategyType`], or any `Value`."]
+        #[doc = "Type of memory strategy. Takes a [`SemanticMemoryStrategyType`], or any `Value`."]
         type_ = "Type",
-        #[doc = "Last update timestamp of the memory strategy"]
+        #[doc = "Last update timestamp of the memory strategy."]
         updated_at = "UpdatedAt",
         }
     }
@@ -3686,7 +3686,7 @@ pub mod memory {
         consolidation = "Consolidation",
         #[doc = "`Extraction`."]
         extraction = "Extraction",
-        #[doc = "Type of strategy configuration override Takes a [`StrategyConfigurationType`], or any `Value`."]
+        #[doc = "Type of strategy configuration override. Takes a [`StrategyConfigurationType`], or any `Value`."]
         type_ = "Type",
         }
     }
@@ -3730,7 +3730,7 @@ pub mod memory {
         SummaryConsolidationOverride {
         #[doc = "`AppendToPrompt`. Required."]
         append_to_prompt = "AppendToPrompt",
-        #[doc = "ID of the model to use Required."]
+        #[doc = "ID of the model to use. Required."]
         model_id = "ModelId",
         }
     }
@@ -3738,7 +3738,7 @@ pub mod memory {
     cfn_struct! {
         #[doc = "`SummaryMemoryStrategy` of `AWS::BedrockAgentCore::Memory`."]
         SummaryMemoryStrategy {
-        #[doc = "Creation timestamp of the memory strategy"]
+        #[doc = "Creation timestamp of the memory strategy."]
         created_at = "CreatedAt",
         #[doc = "`Description`."]
         description = "Description",
@@ -3754,13 +3754,13 @@ pub mod memory {
         record_expiry_duration_days = "RecordExpiryDurationDays",
         #[doc = "`RecordExpirySpecification`."]
         record_expiry_specification = "RecordExpirySpecification",
-        #[doc = "Status of the memory strategy Takes a [`SummaryMemoryStrategyStatus`], or any `Value`."]
+        #[doc = "Status of the memory strategy. Takes a [`SummaryMemoryStrategyStatus`], or any `Value`."]
         status = "Status",
-        #[doc = "Unique identifier for the memory strategy"]
+        #[doc = "Unique identifier for the memory strategy."]
         strategy_id = "StrategyId",
-        #[doc = "Type of memory strategy Takes a [`SummaryMemoryStrategyType`], or any `Value`."]
+        #[doc = "Type of memory strategy. Takes a [`SummaryMemoryStrategyType`], or any `Value`."]
         type_ = "Type",
-        #[doc = "Last update timestamp of the memory strategy"]
+        #[doc = "Last update timestamp of the memory strategy."]
         updated_at = "UpdatedAt",
         }
     }
@@ -3816,7 +3816,7 @@ pub mod memory {
         UserPreferenceConsolidationOverride {
         #[doc = "`AppendToPrompt`. Required."]
         append_to_prompt = "AppendToPrompt",
-        #[doc = "ID of the model to use Required."]
+        #[doc = "ID of the model to use. Required."]
         model_id = "ModelId",
         }
     }
@@ -3826,7 +3826,7 @@ pub mod memory {
         UserPreferenceExtractionOverride {
         #[doc = "`AppendToPrompt`. Required."]
         append_to_prompt = "AppendToPrompt",
-        #[doc = "ID of the model to use Required."]
+        #[doc = "ID of the model to use. Required."]
         model_id = "ModelId",
         }
     }
@@ -3834,7 +3834,7 @@ pub mod memory {
     cfn_struct! {
         #[doc = "`UserPreferenceMemoryStrategy` of `AWS::BedrockAgentCore::Memory`."]
         UserPreferenceMemoryStrategy {
-        #[doc = "Creation timestamp of the memory strategy"]
+        #[doc = "Creation timestamp of the memory strategy."]
         created_at = "CreatedAt",
         #[doc = "`Description`."]
         description = "Description",
@@ -3850,13 +3850,13 @@ pub mod memory {
         record_expiry_duration_days = "RecordExpiryDurationDays",
         #[doc = "`RecordExpirySpecification`."]
         record_expiry_specification = "RecordExpirySpecification",
-        #[doc = "Status of the memory strategy Takes a [`UserPreferenceMemoryStrategyStatus`], or any `Value`."]
+        #[doc = "Status of the memory strategy. Takes a [`UserPreferenceMemoryStrategyStatus`], or any `Value`."]
         status = "Status",
-        #[doc = "Unique identifier for the memory strategy"]
+        #[doc = "Unique identifier for the memory strategy."]
         strategy_id = "StrategyId",
-        #[doc = "Type of memory strategy Takes a [`UserPreferenceMemoryStrategyType`], or any `Value`."]
+        #[doc = "Type of memory strategy. Takes a [`UserPreferenceMemoryStrategyType`], or any `Value`."]
         type_ = "Type",
-        #[doc = "Last update timestamp of the memory strategy"]
+        #[doc = "Last update timestamp of the memory strategy."]
         updated_at = "UpdatedAt",
         }
     }
@@ -4038,13 +4038,13 @@ cfn_resource! {
     #[doc = "`AWS::BedrockAgentCore::OAuth2CredentialProvider`: Resource Type definition for AWS::BedrockAgentCore::OAuth2CredentialProvider"]
     CfnOAuth2CredentialProvider(CfnOAuth2CredentialProviderProps) = "AWS::BedrockAgentCore::OAuth2CredentialProvider";
     props {
-        #[doc = "The vendor of the OAuth2 credential provider Takes a [`o_auth2_credential_provider::OAuth2CredentialProviderCredentialProviderVendor`], or any `Value`. Required."]
+        #[doc = "The vendor of the OAuth2 credential provider. Takes a [`o_auth2_credential_provider::OAuth2CredentialProviderCredentialProviderVendor`], or any `Value`. Required."]
         credential_provider_vendor = "CredentialProviderVendor",
-        #[doc = "The name of the OAuth2 credential provider Required."]
+        #[doc = "The name of the OAuth2 credential provider. Required."]
         name = "Name",
-        #[doc = "The configuration settings for the OAuth2 provider Takes a [`o_auth2_credential_provider::Oauth2ProviderConfigInput`], or any `Value`."]
+        #[doc = "The configuration settings for the OAuth2 provider. Takes a [`o_auth2_credential_provider::Oauth2ProviderConfigInput`], or any `Value`."]
         oauth2_provider_config_input = "Oauth2ProviderConfigInput",
-        #[doc = "Tags to assign to the OAuth2 credential provider Takes a list of [`o_auth2_credential_provider::Tag`], or any `Value`."]
+        #[doc = "Tags to assign to the OAuth2 credential provider. Takes a list of [`o_auth2_credential_provider::Tag`], or any `Value`."]
         tags = "Tags",
     }
     attrs {
@@ -4090,7 +4090,7 @@ pub mod o_auth2_credential_provider {
     cfn_struct! {
         #[doc = "Contains information about a secret in AWS Secrets Manager"]
         ClientSecretArn {
-        #[doc = "The ARN of the secret in AWS Secrets Manager Required."]
+        #[doc = "The ARN of the secret in AWS Secrets Manager. Required."]
         secret_arn = "SecretArn",
         }
     }
@@ -4098,15 +4098,15 @@ pub mod o_auth2_credential_provider {
     cfn_struct! {
         #[doc = "Input configuration for a custom OAuth2 provider"]
         CustomOauth2ProviderConfigInput {
-        #[doc = "The client authentication method to use when authenticating with the token endpoint Takes a [`CustomOauth2ProviderConfigInputClientAuthenticationMethod`], or any `Value`."]
+        #[doc = "The client authentication method to use when authenticating with the token endpoint. Takes a [`CustomOauth2ProviderConfigInputClientAuthenticationMethod`], or any `Value`."]
         client_authentication_method = "ClientAuthenticationMethod",
-        #[doc = "The client ID for the custom OAuth2 provider"]
+        #[doc = "The client ID for the custom OAuth2 provider."]
         client_id = "ClientId",
-        #[doc = "The client secret for the custom OAuth2 provider"]
+        #[doc = "The client secret for the custom OAuth2 provider."]
         client_secret = "ClientSecret",
         #[doc = "`ClientSecretConfig`. Takes a [`SecretReference`], or any `Value`."]
         client_secret_config = "ClientSecretConfig",
-        #[doc = "The source of the client secret Takes a [`CustomOauth2ProviderConfigInputClientSecretSource`], or any `Value`."]
+        #[doc = "The source of the client secret. Takes a [`CustomOauth2ProviderConfigInputClientSecretSource`], or any `Value`."]
         client_secret_source = "ClientSecretSource",
         #[doc = "`OauthDiscovery`. Takes a [`Oauth2Discovery`], or any `Value`. Required."]
         oauth_discovery = "OauthDiscovery",
@@ -4152,7 +4152,7 @@ pub mod o_auth2_credential_provider {
     cfn_struct! {
         #[doc = "Input configuration for a supported non-custom OAuth2 provider"]
         IncludedOauth2ProviderConfigInput {
-        #[doc = "OAuth2 authorization endpoint for your isolated OAuth2 application tenant"]
+        #[doc = "OAuth2 authorization endpoint for your isolated OAuth2 application tenant."]
         authorization_endpoint = "AuthorizationEndpoint",
         #[doc = "`ClientId`. Required."]
         client_id = "ClientId",
@@ -4162,9 +4162,9 @@ pub mod o_auth2_credential_provider {
         client_secret_config = "ClientSecretConfig",
         #[doc = "`ClientSecretSource`. Takes a [`IncludedOauth2ProviderConfigInputClientSecretSource`], or any `Value`."]
         client_secret_source = "ClientSecretSource",
-        #[doc = "Token issuer of your isolated OAuth2 application tenant"]
+        #[doc = "Token issuer of your isolated OAuth2 application tenant."]
         issuer = "Issuer",
-        #[doc = "OAuth2 token endpoint for your isolated OAuth2 application tenant"]
+        #[doc = "OAuth2 token endpoint for your isolated OAuth2 application tenant."]
         token_endpoint = "TokenEndpoint",
         }
     }
@@ -4172,7 +4172,7 @@ pub mod o_auth2_credential_provider {
     cfn_struct! {
         #[doc = "Contains the KMS key configuration for a JWT client assertion"]
         KmsKeySourceType {
-        #[doc = "The Amazon Resource Name (ARN) of the KMS key used to sign the JWT client assertion Required."]
+        #[doc = "The Amazon Resource Name (ARN) of the KMS key used to sign the JWT client assertion. Required."]
         kms_key_arn = "KmsKeyArn",
         }
     }
@@ -4194,17 +4194,17 @@ pub mod o_auth2_credential_provider {
     cfn_struct! {
         #[doc = "Configuration for a managed VPC Lattice resource. AgentCore creates and manages the VPC Lattice resource gateway and resource configuration on your behalf."]
         ManagedVpcResource {
-        #[doc = "The IP address type for the resource configuration endpoint Takes a [`ManagedVpcResourceEndpointIpAddressType`], or any `Value`. Required."]
+        #[doc = "The IP address type for the resource configuration endpoint. Takes a [`ManagedVpcResourceEndpointIpAddressType`], or any `Value`. Required."]
         endpoint_ip_address_type = "EndpointIpAddressType",
-        #[doc = "An intermediate publicly resolvable domain used as the VPC Lattice resource configuration endpoint"]
+        #[doc = "An intermediate publicly resolvable domain used as the VPC Lattice resource configuration endpoint."]
         routing_domain = "RoutingDomain",
-        #[doc = "The security group IDs to associate with the VPC Lattice resource gateway"]
+        #[doc = "The security group IDs to associate with the VPC Lattice resource gateway."]
         security_group_ids = "SecurityGroupIds",
-        #[doc = "The subnet IDs within the VPC where the VPC Lattice resource gateway is placed Required."]
+        #[doc = "The subnet IDs within the VPC where the VPC Lattice resource gateway is placed. Required."]
         subnet_ids = "SubnetIds",
-        #[doc = "Tags to apply to the managed VPC Lattice resource gateway"]
+        #[doc = "Tags to apply to the managed VPC Lattice resource gateway."]
         tags = "Tags",
-        #[doc = "The ID of the VPC that contains your private resource Required."]
+        #[doc = "The ID of the VPC that contains your private resource. Required."]
         vpc_identifier = "VpcIdentifier",
         }
     }
@@ -4220,7 +4220,7 @@ pub mod o_auth2_credential_provider {
         client_secret_config = "ClientSecretConfig",
         #[doc = "`ClientSecretSource`. Takes a [`MicrosoftOauth2ProviderConfigInputClientSecretSource`], or any `Value`."]
         client_secret_source = "ClientSecretSource",
-        #[doc = "The Microsoft Entra ID tenant ID"]
+        #[doc = "The Microsoft Entra ID tenant ID."]
         tenant_id = "TenantId",
         }
     }
@@ -4228,13 +4228,13 @@ pub mod o_auth2_credential_provider {
     cfn_struct! {
         #[doc = "Authorization server metadata for the OAuth2 provider"]
         Oauth2AuthorizationServerMetadata {
-        #[doc = "The authorization endpoint URL Required."]
+        #[doc = "The authorization endpoint URL. Required."]
         authorization_endpoint = "AuthorizationEndpoint",
-        #[doc = "The issuer URL for the OAuth2 authorization server Required."]
+        #[doc = "The issuer URL for the OAuth2 authorization server. Required."]
         issuer = "Issuer",
-        #[doc = "The supported response types"]
+        #[doc = "The supported response types."]
         response_types = "ResponseTypes",
-        #[doc = "The token endpoint URL Required."]
+        #[doc = "The token endpoint URL. Required."]
         token_endpoint = "TokenEndpoint",
         }
     }
@@ -4244,7 +4244,7 @@ pub mod o_auth2_credential_provider {
         Oauth2Discovery {
         #[doc = "`AuthorizationServerMetadata`. Takes a [`Oauth2AuthorizationServerMetadata`], or any `Value`."]
         authorization_server_metadata = "AuthorizationServerMetadata",
-        #[doc = "The discovery URL for the OAuth2 provider"]
+        #[doc = "The discovery URL for the OAuth2 provider."]
         discovery_url = "DiscoveryUrl",
         }
     }
@@ -4276,7 +4276,7 @@ pub mod o_auth2_credential_provider {
     cfn_struct! {
         #[doc = "Output configuration for an OAuth2 provider"]
         Oauth2ProviderConfigOutput {
-        #[doc = "The client authentication method used when authenticating with the token endpoint Takes a [`Oauth2ProviderConfigOutputClientAuthenticationMethod`], or any `Value`."]
+        #[doc = "The client authentication method used when authenticating with the token endpoint. Takes a [`Oauth2ProviderConfigOutputClientAuthenticationMethod`], or any `Value`."]
         client_authentication_method = "ClientAuthenticationMethod",
         #[doc = "`ClientId`."]
         client_id = "ClientId",
@@ -4296,7 +4296,7 @@ pub mod o_auth2_credential_provider {
     cfn_struct! {
         #[doc = "Configuration for on-behalf-of token exchange"]
         OnBehalfOfTokenExchangeConfig {
-        #[doc = "The grant type for on-behalf-of token exchange Takes a [`OnBehalfOfTokenExchangeConfigGrantType`], or any `Value`. Required."]
+        #[doc = "The grant type for on-behalf-of token exchange. Takes a [`OnBehalfOfTokenExchangeConfigGrantType`], or any `Value`. Required."]
         grant_type = "GrantType",
         #[doc = "`TokenExchangeGrantTypeConfig`. Takes a [`TokenExchangeGrantTypeConfig`], or any `Value`."]
         token_exchange_grant_type_config = "TokenExchangeGrantTypeConfig",
@@ -4316,7 +4316,7 @@ pub mod o_auth2_credential_provider {
     cfn_struct! {
         #[doc = "A mapping of a specific domain to a private endpoint for secure connectivity through a VPC Lattice resource configuration"]
         PrivateEndpointOverride {
-        #[doc = "The domain to override with a private endpoint Required."]
+        #[doc = "The domain to override with a private endpoint. Required."]
         domain = "Domain",
         #[doc = "`PrivateEndpoint`. Takes a [`PrivateEndpoint`], or any `Value`. Required."]
         private_endpoint = "PrivateEndpoint",
@@ -4332,7 +4332,7 @@ pub mod o_auth2_credential_provider {
         additional_payload_claims = "AdditionalPayloadClaims",
         #[doc = "`PrivateKeySource`. Takes a [`PrivateKeySource`], or any `Value`."]
         private_key_source = "PrivateKeySource",
-        #[doc = "The algorithm used to sign the JWT client assertion Takes a [`PrivateKeyJwtConfigSigningAlgorithm`], or any `Value`."]
+        #[doc = "The algorithm used to sign the JWT client assertion. Takes a [`PrivateKeyJwtConfigSigningAlgorithm`], or any `Value`."]
         signing_algorithm = "SigningAlgorithm",
         }
     }
@@ -4362,9 +4362,9 @@ pub mod o_auth2_credential_provider {
     cfn_struct! {
         #[doc = "A reference to a customer-provided secret stored in AWS Secrets Manager"]
         SecretReference {
-        #[doc = "The JSON key within the secret that contains the credential value Required."]
+        #[doc = "The JSON key within the secret that contains the credential value. Required."]
         json_key = "JsonKey",
-        #[doc = "The ID or ARN of the secret in AWS Secrets Manager Required."]
+        #[doc = "The ID or ARN of the secret in AWS Secrets Manager. Required."]
         secret_id = "SecretId",
         }
     }
@@ -4372,7 +4372,7 @@ pub mod o_auth2_credential_provider {
     cfn_struct! {
         #[doc = "Configuration for a self-managed VPC Lattice resource. You create and manage the VPC Lattice resource gateway and resource configuration, then provide the resource configuration identifier."]
         SelfManagedLatticeResource {
-        #[doc = "The ARN or ID of the VPC Lattice resource configuration Required."]
+        #[doc = "The ARN or ID of the VPC Lattice resource configuration. Required."]
         resource_configuration_identifier = "ResourceConfigurationIdentifier",
         }
     }
@@ -4404,7 +4404,7 @@ pub mod o_auth2_credential_provider {
     cfn_struct! {
         #[doc = "Configuration for RFC 8693 Token Exchange"]
         TokenExchangeGrantTypeConfig {
-        #[doc = "The actor token content type Takes a [`TokenExchangeGrantTypeConfigActorTokenContent`], or any `Value`. Required."]
+        #[doc = "The actor token content type. Takes a [`TokenExchangeGrantTypeConfigActorTokenContent`], or any `Value`. Required."]
         actor_token_content = "ActorTokenContent",
         #[doc = "The actor token scopes. Only valid when ActorTokenContent is M2M."]
         actor_token_scopes = "ActorTokenScopes",
@@ -4797,15 +4797,15 @@ cfn_resource! {
     #[doc = "`AWS::BedrockAgentCore::PaymentConnector`: Resource Type definition for AWS::BedrockAgentCore::PaymentConnector"]
     CfnPaymentConnector(CfnPaymentConnectorProps) = "AWS::BedrockAgentCore::PaymentConnector";
     props {
-        #[doc = "The name of the payment connector Required."]
+        #[doc = "The name of the payment connector. Required."]
         connector_name = "ConnectorName",
         #[doc = "`ConnectorType`. Takes a [`payment_connector::PaymentConnectorType`], or any `Value`. Required."]
         connector_type = "ConnectorType",
         #[doc = "The credential provider configurations for the connector. Required when ProvisionMode is MANUAL or not specified. Empty for QUICK_CREATE until provisioning completes. Takes a list of [`payment_connector::CredentialsProviderConfiguration`], or any `Value`."]
         credential_provider_configurations = "CredentialProviderConfigurations",
-        #[doc = "A description of the payment connector"]
+        #[doc = "A description of the payment connector."]
         description = "Description",
-        #[doc = "The identifier of the parent payment manager Required."]
+        #[doc = "The identifier of the parent payment manager. Required."]
         payment_manager_id = "PaymentManagerId",
         #[doc = "The provision mode for creating the connector. MANUAL requires CredentialProviderConfigurations; QUICK_CREATE orchestrates OAuth consent and credential provisioning. Takes a [`payment_connector::PaymentConnectorProvisionMode`], or any `Value`."]
         provision_mode = "ProvisionMode",
@@ -4877,7 +4877,7 @@ pub mod payment_connector {
     cfn_struct! {
         #[doc = "`PaymentCredentialProviderConfiguration` of `AWS::BedrockAgentCore::PaymentConnector`."]
         PaymentCredentialProviderConfiguration {
-        #[doc = "The ARN of the payment credential provider Required."]
+        #[doc = "The ARN of the payment credential provider. Required."]
         credential_provider_arn = "CredentialProviderArn",
         }
     }
@@ -4889,11 +4889,11 @@ cfn_resource! {
     props {
         #[doc = "`CredentialProviderVendor`. Takes a [`payment_credential_provider::PaymentCredentialProviderVendorType`], or any `Value`. Required."]
         credential_provider_vendor = "CredentialProviderVendor",
-        #[doc = "Unique name for the payment credential provider Required."]
+        #[doc = "Unique name for the payment credential provider. Required."]
         name = "Name",
         #[doc = "`ProviderConfigurationInput`. Takes a [`payment_credential_provider::PaymentProviderConfigurationInput`], or any `Value`."]
         provider_configuration_input = "ProviderConfigurationInput",
-        #[doc = "Tags for the payment credential provider Takes a list of [`payment_credential_provider::Tag`], or any `Value`."]
+        #[doc = "Tags for the payment credential provider. Takes a list of [`payment_credential_provider::Tag`], or any `Value`."]
         tags = "Tags",
     }
     attrs {
@@ -4915,15 +4915,15 @@ pub mod payment_credential_provider {
     cfn_struct! {
         #[doc = "Coinbase CDP configuration with API credentials"]
         CoinbaseCdpConfigurationInput {
-        #[doc = "The Coinbase CDP API key ID Required."]
+        #[doc = "The Coinbase CDP API key ID. Required."]
         api_key_id = "ApiKeyId",
-        #[doc = "The Coinbase CDP API key secret"]
+        #[doc = "The Coinbase CDP API key secret."]
         api_key_secret = "ApiKeySecret",
         #[doc = "`ApiKeySecretConfig`. Takes a [`SecretReference`], or any `Value`."]
         api_key_secret_config = "ApiKeySecretConfig",
         #[doc = "`ApiKeySecretSource`. Takes a [`SecretSourceType`], or any `Value`."]
         api_key_secret_source = "ApiKeySecretSource",
-        #[doc = "The Coinbase CDP wallet secret"]
+        #[doc = "The Coinbase CDP wallet secret."]
         wallet_secret = "WalletSecret",
         #[doc = "`WalletSecretConfig`. Takes a [`SecretReference`], or any `Value`."]
         wallet_secret_config = "WalletSecretConfig",
@@ -4935,17 +4935,17 @@ pub mod payment_credential_provider {
     cfn_struct! {
         #[doc = "Coinbase CDP configuration output with secret ARNs"]
         CoinbaseCdpConfigurationOutput {
-        #[doc = "The Coinbase CDP API key ID Required."]
+        #[doc = "The Coinbase CDP API key ID. Required."]
         api_key_id = "ApiKeyId",
         #[doc = "`ApiKeySecretArn`. Takes a [`SecretInfo`], or any `Value`. Required."]
         api_key_secret_arn = "ApiKeySecretArn",
-        #[doc = "The JSON key within the secret that contains the API key secret value"]
+        #[doc = "The JSON key within the secret that contains the API key secret value."]
         api_key_secret_json_key = "ApiKeySecretJsonKey",
         #[doc = "`ApiKeySecretSource`. Takes a [`SecretSourceType`], or any `Value`."]
         api_key_secret_source = "ApiKeySecretSource",
         #[doc = "`WalletSecretArn`. Takes a [`SecretInfo`], or any `Value`."]
         wallet_secret_arn = "WalletSecretArn",
-        #[doc = "The JSON key within the secret that contains the wallet secret value"]
+        #[doc = "The JSON key within the secret that contains the wallet secret value."]
         wallet_secret_json_key = "WalletSecretJsonKey",
         #[doc = "`WalletSecretSource`. Takes a [`SecretSourceType`], or any `Value`."]
         wallet_secret_source = "WalletSecretSource",
@@ -4983,7 +4983,7 @@ pub mod payment_credential_provider {
     cfn_struct! {
         #[doc = "Contains information about a secret in AWS Secrets Manager"]
         SecretInfo {
-        #[doc = "The ARN of the secret in AWS Secrets Manager Required."]
+        #[doc = "The ARN of the secret in AWS Secrets Manager. Required."]
         secret_arn = "SecretArn",
         }
     }
@@ -4991,9 +4991,9 @@ pub mod payment_credential_provider {
     cfn_struct! {
         #[doc = "A reference to a customer-provided secret stored in AWS Secrets Manager"]
         SecretReference {
-        #[doc = "The JSON key within the secret that contains the credential value Required."]
+        #[doc = "The JSON key within the secret that contains the credential value. Required."]
         json_key = "JsonKey",
-        #[doc = "The ID or ARN of the secret in AWS Secrets Manager Required."]
+        #[doc = "The ID or ARN of the secret in AWS Secrets Manager. Required."]
         secret_id = "SecretId",
         }
     }
@@ -5009,17 +5009,17 @@ pub mod payment_credential_provider {
     cfn_struct! {
         #[doc = "Stripe Privy configuration with credentials"]
         StripePrivyConfigurationInput {
-        #[doc = "The app ID provided by Privy Required."]
+        #[doc = "The app ID provided by Privy. Required."]
         app_id = "AppId",
-        #[doc = "The app secret provided by Privy"]
+        #[doc = "The app secret provided by Privy."]
         app_secret = "AppSecret",
         #[doc = "`AppSecretConfig`. Takes a [`SecretReference`], or any `Value`."]
         app_secret_config = "AppSecretConfig",
         #[doc = "`AppSecretSource`. Takes a [`SecretSourceType`], or any `Value`."]
         app_secret_source = "AppSecretSource",
-        #[doc = "The authorization ID for the Stripe Privy integration Required."]
+        #[doc = "The authorization ID for the Stripe Privy integration. Required."]
         authorization_id = "AuthorizationId",
-        #[doc = "The authorization private key for the Stripe Privy integration"]
+        #[doc = "The authorization private key for the Stripe Privy integration."]
         authorization_private_key = "AuthorizationPrivateKey",
         #[doc = "`AuthorizationPrivateKeyConfig`. Takes a [`SecretReference`], or any `Value`."]
         authorization_private_key_config = "AuthorizationPrivateKeyConfig",
@@ -5031,19 +5031,19 @@ pub mod payment_credential_provider {
     cfn_struct! {
         #[doc = "Stripe Privy configuration output with secret ARNs"]
         StripePrivyConfigurationOutput {
-        #[doc = "The app ID provided by Privy Required."]
+        #[doc = "The app ID provided by Privy. Required."]
         app_id = "AppId",
         #[doc = "`AppSecretArn`. Takes a [`SecretInfo`], or any `Value`. Required."]
         app_secret_arn = "AppSecretArn",
-        #[doc = "The JSON key within the secret that contains the app secret value"]
+        #[doc = "The JSON key within the secret that contains the app secret value."]
         app_secret_json_key = "AppSecretJsonKey",
         #[doc = "`AppSecretSource`. Takes a [`SecretSourceType`], or any `Value`."]
         app_secret_source = "AppSecretSource",
-        #[doc = "The authorization ID for the Stripe Privy integration Required."]
+        #[doc = "The authorization ID for the Stripe Privy integration. Required."]
         authorization_id = "AuthorizationId",
         #[doc = "`AuthorizationPrivateKeyArn`. Takes a [`SecretInfo`], or any `Value`. Required."]
         authorization_private_key_arn = "AuthorizationPrivateKeyArn",
-        #[doc = "The JSON key within the secret that contains the authorization private key value"]
+        #[doc = "The JSON key within the secret that contains the authorization private key value."]
         authorization_private_key_json_key = "AuthorizationPrivateKeyJsonKey",
         #[doc = "`AuthorizationPrivateKeySource`. Takes a [`SecretSourceType`], or any `Value`."]
         authorization_private_key_source = "AuthorizationPrivateKeySource",
@@ -5069,13 +5069,13 @@ cfn_resource! {
         authorizer_configuration = "AuthorizerConfiguration",
         #[doc = "`AuthorizerType`. Takes a [`payment_manager::PaymentsAuthorizerType`], or any `Value`. Required."]
         authorizer_type = "AuthorizerType",
-        #[doc = "A description of the payment manager"]
+        #[doc = "A description of the payment manager."]
         description = "Description",
-        #[doc = "The name of the payment manager Required."]
+        #[doc = "The name of the payment manager. Required."]
         name = "Name",
-        #[doc = "The ARN of the IAM role for the payment manager Required."]
+        #[doc = "The ARN of the IAM role for the payment manager. Required."]
         role_arn = "RoleArn",
-        #[doc = "Tags to assign to the payment manager Takes a list of [`payment_manager::Tag`], or any `Value`."]
+        #[doc = "Tags to assign to the payment manager. Takes a list of [`payment_manager::Tag`], or any `Value`."]
         tags = "Tags",
     }
     attrs {
@@ -5308,11 +5308,11 @@ cfn_resource! {
     #[doc = "`AWS::BedrockAgentCore::PolicyEngine`: Resource Type definition for AWS::BedrockAgentCore::PolicyEngine"]
     CfnPolicyEngine(CfnPolicyEngineProps) = "AWS::BedrockAgentCore::PolicyEngine";
     props {
-        #[doc = "A human-readable description of the policy engine's purpose and scope"]
+        #[doc = "A human-readable description of the policy engine's purpose and scope."]
         description = "Description",
-        #[doc = "The ARN of the KMS key used to encrypt the policy engine data"]
+        #[doc = "The ARN of the KMS key used to encrypt the policy engine data."]
         encryption_key_arn = "EncryptionKeyArn",
-        #[doc = "The customer-assigned immutable name for the policy engine Required."]
+        #[doc = "The customer-assigned immutable name for the policy engine. Required."]
         name = "Name",
         #[doc = "A list of tags to assign to the policy engine. Takes a list of [`policy_engine::Tag`], or any `Value`."]
         tags = "Tags",
@@ -5378,31 +5378,31 @@ cfn_resource! {
     #[doc = "`AWS::BedrockAgentCore::Runtime`: Resource Type definition for AWS::BedrockAgentCore::Runtime"]
     CfnRuntime(CfnRuntimeProps) = "AWS::BedrockAgentCore::Runtime";
     props {
-        #[doc = "The artifact of the agent Takes a [`runtime::AgentRuntimeArtifact`], or any `Value`. Required."]
+        #[doc = "The artifact of the agent. Takes a [`runtime::AgentRuntimeArtifact`], or any `Value`. Required."]
         agent_runtime_artifact = "AgentRuntimeArtifact",
-        #[doc = "Name for a resource Required."]
+        #[doc = "Name for a resource. Required."]
         agent_runtime_name = "AgentRuntimeName",
-        #[doc = "Authorizer configuration for the agent runtime Takes a [`runtime::AuthorizerConfiguration`], or any `Value`."]
+        #[doc = "Authorizer configuration for the agent runtime. Takes a [`runtime::AuthorizerConfiguration`], or any `Value`."]
         authorizer_configuration = "AuthorizerConfiguration",
-        #[doc = "Capacity provider configuration for the agent runtime Takes a [`runtime::CapacityProviderConfiguration`], or any `Value`."]
+        #[doc = "Capacity provider configuration for the agent runtime. Takes a [`runtime::CapacityProviderConfiguration`], or any `Value`."]
         capacity_provider_configuration = "CapacityProviderConfiguration",
-        #[doc = "Description of the resource"]
+        #[doc = "Description of the resource."]
         description = "Description",
-        #[doc = "Environment variables for the agent runtime"]
+        #[doc = "Environment variables for the agent runtime."]
         environment_variables = "EnvironmentVariables",
-        #[doc = "Filesystem configurations for the agent runtime Takes a list of [`runtime::FilesystemConfiguration`], or any `Value`."]
+        #[doc = "Filesystem configurations for the agent runtime. Takes a list of [`runtime::FilesystemConfiguration`], or any `Value`."]
         filesystem_configurations = "FilesystemConfigurations",
-        #[doc = "Lifecycle configuration for managing runtime sessions Takes a [`runtime::LifecycleConfiguration`], or any `Value`."]
+        #[doc = "Lifecycle configuration for managing runtime sessions. Takes a [`runtime::LifecycleConfiguration`], or any `Value`."]
         lifecycle_configuration = "LifecycleConfiguration",
-        #[doc = "Network access configuration for the Agent Takes a [`runtime::NetworkConfiguration`], or any `Value`."]
+        #[doc = "Network access configuration for the Agent. Takes a [`runtime::NetworkConfiguration`], or any `Value`."]
         network_configuration = "NetworkConfiguration",
-        #[doc = "The version of the runtime platform"]
+        #[doc = "The version of the runtime platform."]
         platform_version = "PlatformVersion",
-        #[doc = "Protocol configuration for the agent runtime Takes a [`runtime::ProtocolConfiguration`], or any `Value`."]
+        #[doc = "Protocol configuration for the agent runtime. Takes a [`runtime::ProtocolConfiguration`], or any `Value`."]
         protocol_configuration = "ProtocolConfiguration",
-        #[doc = "Configuration for HTTP request headers Takes a [`runtime::RequestHeaderConfiguration`], or any `Value`."]
+        #[doc = "Configuration for HTTP request headers. Takes a [`runtime::RequestHeaderConfiguration`], or any `Value`."]
         request_header_configuration = "RequestHeaderConfiguration",
-        #[doc = "Amazon Resource Name (ARN) of an IAM role Required."]
+        #[doc = "Amazon Resource Name (ARN) of an IAM role. Required."]
         role_arn = "RoleArn",
         #[doc = "`Tags`."]
         tags = "Tags",
@@ -5620,7 +5620,7 @@ pub mod runtime {
     cfn_struct! {
         #[doc = "An upstream workload identified by the ARN of its hosting environment (for example a Gateway or Runtime ARN)"]
         HostingEnvironment {
-        #[doc = "The ARN of the bedrock-agentcore hosting environment Required."]
+        #[doc = "The ARN of the bedrock-agentcore hosting environment. Required."]
         arn = "Arn",
         }
     }
@@ -5636,9 +5636,9 @@ pub mod runtime {
     cfn_struct! {
         #[doc = "Configuration for managing the lifecycle of runtime sessions and resources"]
         LifecycleConfiguration {
-        #[doc = "Timeout in seconds for idle runtime sessions"]
+        #[doc = "Timeout in seconds for idle runtime sessions."]
         idle_runtime_session_timeout = "IdleRuntimeSessionTimeout",
-        #[doc = "Maximum lifetime in seconds for runtime sessions"]
+        #[doc = "Maximum lifetime in seconds for runtime sessions."]
         max_lifetime = "MaxLifetime",
         }
     }
@@ -5646,17 +5646,17 @@ pub mod runtime {
     cfn_struct! {
         #[doc = "Managed VPC resource configuration"]
         ManagedVpcResource {
-        #[doc = "The IP address type for the endpoint Takes a [`ManagedVpcResourceEndpointIpAddressType`], or any `Value`. Required."]
+        #[doc = "The IP address type for the endpoint. Takes a [`ManagedVpcResourceEndpointIpAddressType`], or any `Value`. Required."]
         endpoint_ip_address_type = "EndpointIpAddressType",
-        #[doc = "An intermediate domain to use as the resource configuration endpoint instead of the actual target domain"]
+        #[doc = "An intermediate domain to use as the resource configuration endpoint instead of the actual target domain."]
         routing_domain = "RoutingDomain",
-        #[doc = "The security group IDs"]
+        #[doc = "The security group IDs."]
         security_group_ids = "SecurityGroupIds",
-        #[doc = "The subnet IDs Required."]
+        #[doc = "The subnet IDs. Required."]
         subnet_ids = "SubnetIds",
-        #[doc = "Tags to apply to the managed VPC Lattice resource gateway"]
+        #[doc = "Tags to apply to the managed VPC Lattice resource gateway."]
         tags = "Tags",
-        #[doc = "The VPC identifier Required."]
+        #[doc = "The VPC identifier. Required."]
         vpc_identifier = "VpcIdentifier",
         }
     }
@@ -5682,7 +5682,7 @@ pub mod runtime {
     cfn_struct! {
         #[doc = "Override mapping of a domain to a private endpoint"]
         PrivateEndpointOverride {
-        #[doc = "The domain to override Required."]
+        #[doc = "The domain to override. Required."]
         domain = "Domain",
         #[doc = "`PrivateEndpoint`. Required."]
         private_endpoint = "PrivateEndpoint",
@@ -5720,11 +5720,11 @@ pub mod runtime {
     cfn_struct! {
         #[doc = "S3 Location Configuration"]
         S3Location {
-        #[doc = "S3 bucket name Required."]
+        #[doc = "S3 bucket name. Required."]
         bucket = "Bucket",
-        #[doc = "S3 object key prefix Required."]
+        #[doc = "S3 object key prefix. Required."]
         prefix = "Prefix",
-        #[doc = "S3 object version ID"]
+        #[doc = "S3 object version ID."]
         version_id = "VersionId",
         }
     }
@@ -5732,7 +5732,7 @@ pub mod runtime {
     cfn_struct! {
         #[doc = "Self-managed VPC Lattice resource configuration"]
         SelfManagedLatticeResource {
-        #[doc = "The identifier of the VPC Lattice resource configuration Required."]
+        #[doc = "The identifier of the VPC Lattice resource configuration. Required."]
         resource_configuration_identifier = "ResourceConfigurationIdentifier",
         }
     }
@@ -5776,13 +5776,13 @@ cfn_resource! {
     #[doc = "`AWS::BedrockAgentCore::RuntimeEndpoint`: Resource definition for AWS::BedrockAgentCore::RuntimeEndpoint"]
     CfnRuntimeEndpoint(CfnRuntimeEndpointProps) = "AWS::BedrockAgentCore::RuntimeEndpoint";
     props {
-        #[doc = "The ID of the parent Agent Runtime (required for creation) Required."]
+        #[doc = "The ID of the parent Agent Runtime (required for creation). Required."]
         agent_runtime_id = "AgentRuntimeId",
         #[doc = "The version of the AgentCore Runtime to use for the endpoint."]
         agent_runtime_version = "AgentRuntimeVersion",
         #[doc = "The description of the AgentCore Runtime endpoint."]
         description = "Description",
-        #[doc = "The name of the Agent Runtime Endpoint Required."]
+        #[doc = "The name of the Agent Runtime Endpoint. Required."]
         name = "Name",
         #[doc = "`Tags`."]
         tags = "Tags",

@@ -14,7 +14,7 @@ cfn_resource! {
         description = "Description",
         #[doc = "`Name`. Required."]
         name = "Name",
-        #[doc = "This account will act as a virtual payer account of the billing group"]
+        #[doc = "This account will act as a virtual payer account of the billing group."]
         primary_account_id = "PrimaryAccountId",
         #[doc = "`Tags`. Takes a list of [`billing_group::Tag`], or any `Value`."]
         tags = "Tags",
@@ -62,7 +62,7 @@ pub mod billing_group {
     cfn_struct! {
         #[doc = "`ComputationPreference` of `AWS::BillingConductor::BillingGroup`."]
         ComputationPreference {
-        #[doc = "ARN of the attached pricing plan Required."]
+        #[doc = "ARN of the attached pricing plan. Required."]
         pricing_plan_arn = "PricingPlanArn",
         }
     }
@@ -82,9 +82,9 @@ cfn_resource! {
     #[doc = "`AWS::BillingConductor::CustomLineItem`: A custom line item is an one time charge that is applied to a specific billing group's bill."]
     CfnCustomLineItem(CfnCustomLineItemProps) = "AWS::BillingConductor::CustomLineItem";
     props {
-        #[doc = "The account which this custom line item will be charged to"]
+        #[doc = "The account which this custom line item will be charged to."]
         account_id = "AccountId",
-        #[doc = "Billing Group ARN Required."]
+        #[doc = "Billing Group ARN. Required."]
         billing_group_arn = "BillingGroupArn",
         #[doc = "`BillingPeriodRange`. Takes a [`custom_line_item::BillingPeriodRange`], or any `Value`."]
         billing_period_range = "BillingPeriodRange",
@@ -273,17 +273,17 @@ cfn_resource! {
     props {
         #[doc = "The seller of services provided by AWS, their affiliates, or third-party providers selling services via AWS Marketplaces. Supported billing entities are AWS, AWS Marketplace, and AISPL. Takes a [`pricing_rule::PricingRuleBillingEntity`], or any `Value`."]
         billing_entity = "BillingEntity",
-        #[doc = "Pricing rule description"]
+        #[doc = "Pricing rule description."]
         description = "Description",
-        #[doc = "Pricing rule modifier percentage"]
+        #[doc = "Pricing rule modifier percentage."]
         modifier_percentage = "ModifierPercentage",
-        #[doc = "Pricing rule name Required."]
+        #[doc = "Pricing rule name. Required."]
         name = "Name",
-        #[doc = "The Operation which a SKU pricing rule is modifying"]
+        #[doc = "The Operation which a SKU pricing rule is modifying."]
         operation = "Operation",
         #[doc = "A term used to categorize the granularity of a Pricing Rule. Takes a [`pricing_rule::PricingRuleScope`], or any `Value`. Required."]
         scope = "Scope",
-        #[doc = "The service which a pricing rule is applied on"]
+        #[doc = "The service which a pricing rule is applied on."]
         service = "Service",
         #[doc = "`Tags`. Takes a list of [`pricing_rule::Tag`], or any `Value`."]
         tags = "Tags",
@@ -291,7 +291,7 @@ cfn_resource! {
         tiering = "Tiering",
         #[doc = "One of MARKUP, DISCOUNT or TIERING that describes the behaviour of the pricing rule. Takes a [`pricing_rule::PricingRuleType`], or any `Value`. Required."]
         type_ = "Type",
-        #[doc = "The UsageType which a SKU pricing rule is modifying"]
+        #[doc = "The UsageType which a SKU pricing rule is modifying."]
         usage_type = "UsageType",
     }
     attrs {

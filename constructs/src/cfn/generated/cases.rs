@@ -86,9 +86,9 @@ pub mod case_rule {
     cfn_struct! {
         #[doc = "Hidden rule type, used to indicate whether a field is hidden"]
         HiddenCaseRule {
-        #[doc = "List of conditions for the hidden rule; the first condition to evaluate to true dictates the value of the rule Required."]
+        #[doc = "List of conditions for the hidden rule; the first condition to evaluate to true dictates the value of the rule. Required."]
         conditions = "Conditions",
-        #[doc = "The value of the rule (i.e. whether the field is hidden) should none of the conditions evaluate to true Required."]
+        #[doc = "The value of the rule (i.e. whether the field is hidden) should none of the conditions evaluate to true. Required."]
         default_value = "DefaultValue",
         }
     }
@@ -163,7 +163,7 @@ cfn_resource! {
     #[doc = "`AWS::Cases::Field`: A field in the Cases domain. This field is used to define the case object model (that is, defines what data can be captured on cases) in a Cases domain."]
     CfnField(CfnFieldProps) = "AWS::Cases::Field";
     props {
-        #[doc = "Field-type specific attributes that control rendering and validation behavior Takes a [`field::FieldAttributes`], or any `Value`."]
+        #[doc = "Field-type specific attributes that control rendering and validation behavior. Takes a [`field::FieldAttributes`], or any `Value`."]
         attributes = "Attributes",
         #[doc = "A description explaining the purpose and usage of this field in cases. Helps agents and administrators understand what information should be captured in this field."]
         description = "Description",
@@ -228,7 +228,7 @@ pub mod field {
     cfn_struct! {
         #[doc = "Field attributes for Text field type"]
         TextAttributes {
-        #[doc = "Attribute that defines rendering component and validation Required."]
+        #[doc = "Attribute that defines rendering component and validation. Required."]
         is_multiline = "IsMultiline",
         }
     }

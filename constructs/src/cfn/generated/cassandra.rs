@@ -8,7 +8,7 @@ cfn_resource! {
     props {
         #[doc = "Indicates whether client-side timestamps are enabled (true) or disabled (false) for all tables in the keyspace. To add a Region to a single-Region keyspace with at least one table, the value must be set to true. After you enabled client-side timestamps for a table, you can’t disable it again."]
         client_side_timestamps_enabled = "ClientSideTimestampsEnabled",
-        #[doc = "Name for Cassandra keyspace"]
+        #[doc = "Name for Cassandra keyspace."]
         keyspace_name = "KeyspaceName",
         #[doc = "`ReplicationSpecification`. Takes a [`keyspace::ReplicationSpecification`], or any `Value`."]
         replication_specification = "ReplicationSpecification",
@@ -64,25 +64,25 @@ cfn_resource! {
         cdc_specification = "CdcSpecification",
         #[doc = "Indicates whether client side timestamps are enabled (true) or disabled (false) on the table. False by default, once it is enabled it cannot be disabled again."]
         client_side_timestamps_enabled = "ClientSideTimestampsEnabled",
-        #[doc = "Clustering key columns of the table Takes a list of [`table::ClusteringKeyColumn`], or any `Value`."]
+        #[doc = "Clustering key columns of the table. Takes a list of [`table::ClusteringKeyColumn`], or any `Value`."]
         clustering_key_columns = "ClusteringKeyColumns",
         #[doc = "Default TTL (Time To Live) in seconds, where zero is disabled. If the value is greater than zero, TTL is enabled for the entire table and an expiration timestamp is added to each column."]
         default_time_to_live = "DefaultTimeToLive",
         #[doc = "`EncryptionSpecification`. Takes a [`table::EncryptionSpecification`], or any `Value`."]
         encryption_specification = "EncryptionSpecification",
-        #[doc = "Name for Cassandra keyspace Required."]
+        #[doc = "Name for Cassandra keyspace. Required."]
         keyspace_name = "KeyspaceName",
-        #[doc = "Partition key columns of the table Takes a list of [`table::Column`], or any `Value`. Required."]
+        #[doc = "Partition key columns of the table. Takes a list of [`table::Column`], or any `Value`. Required."]
         partition_key_columns = "PartitionKeyColumns",
-        #[doc = "Indicates whether point in time recovery is enabled (true) or disabled (false) on the table"]
+        #[doc = "Indicates whether point in time recovery is enabled (true) or disabled (false) on the table."]
         point_in_time_recovery_enabled = "PointInTimeRecoveryEnabled",
-        #[doc = "Non-key columns of the table Takes a list of [`table::Column`], or any `Value`."]
+        #[doc = "Non-key columns of the table. Takes a list of [`table::Column`], or any `Value`."]
         regular_columns = "RegularColumns",
         #[doc = "`ReplicaSpecifications`. Takes a list of [`table::ReplicaSpecification`], or any `Value`."]
         replica_specifications = "ReplicaSpecifications",
-        #[doc = "Name for Cassandra table"]
+        #[doc = "Name for Cassandra table."]
         table_name = "TableName",
-        #[doc = "An array of key-value pairs to apply to this resource Takes a list of [`table::Tag`], or any `Value`."]
+        #[doc = "An array of key-value pairs to apply to this resource. Takes a list of [`table::Tag`], or any `Value`."]
         tags = "Tags",
         #[doc = "`WarmThroughput`. Takes a [`table::WarmThroughput`], or any `Value`."]
         warm_throughput = "WarmThroughput",
@@ -134,7 +134,7 @@ pub mod table {
         CdcSpecification {
         #[doc = "`Status`. Takes a [`CdcStatus`], or any `Value`. Required."]
         status = "Status",
-        #[doc = "An array of key-value pairs to apply to the CDC stream resource Takes a list of [`Tag`], or any `Value`."]
+        #[doc = "An array of key-value pairs to apply to the CDC stream resource. Takes a list of [`Tag`], or any `Value`."]
         tags = "Tags",
         #[doc = "`ViewType`. Takes a [`CdcViewType`], or any `Value`."]
         view_type = "ViewType",
@@ -282,7 +282,7 @@ cfn_resource! {
     #[doc = "`AWS::Cassandra::Type`: Resource schema for AWS::Cassandra::Type"]
     CfnType(CfnTypeProps) = "AWS::Cassandra::Type";
     props {
-        #[doc = "Field definitions of the User-Defined Type Takes a list of [`type_::Field`], or any `Value`. Required."]
+        #[doc = "Field definitions of the User-Defined Type. Takes a list of [`type_::Field`], or any `Value`. Required."]
         fields = "Fields",
         #[doc = "Name of the Keyspace which contains the User-Defined Type. Required."]
         keyspace_name = "KeyspaceName",

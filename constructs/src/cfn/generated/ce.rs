@@ -6,7 +6,7 @@ cfn_resource! {
     #[doc = "`AWS::CE::AnomalyMonitor`: AWS Cost Anomaly Detection leverages advanced Machine Learning technologies to identify anomalous spend and root causes, so you can quickly take action. You can use Cost Anomaly Detection by creating monitor."]
     CfnAnomalyMonitor(CfnAnomalyMonitorProps) = "AWS::CE::AnomalyMonitor";
     props {
-        #[doc = "The dimensions to evaluate Takes a [`anomaly_monitor::AnomalyMonitorMonitorDimension`], or any `Value`."]
+        #[doc = "The dimensions to evaluate. Takes a [`anomaly_monitor::AnomalyMonitorMonitorDimension`], or any `Value`."]
         monitor_dimension = "MonitorDimension",
         #[doc = "The name of the monitor. Required."]
         monitor_name = "MonitorName",
@@ -74,7 +74,7 @@ cfn_resource! {
         monitor_arn_list = "MonitorArnList",
         #[doc = "Tags to assign to subscription. Takes a list of [`anomaly_subscription::ResourceTag`], or any `Value`."]
         resource_tags = "ResourceTags",
-        #[doc = "A list of subscriber Takes a list of [`anomaly_subscription::Subscriber`], or any `Value`. Required."]
+        #[doc = "A list of subscriber. Takes a list of [`anomaly_subscription::Subscriber`], or any `Value`. Required."]
         subscribers = "Subscribers",
         #[doc = "The name of the subscription. Required."]
         subscription_name = "SubscriptionName",
@@ -147,15 +147,15 @@ cfn_resource! {
     #[doc = "`AWS::CE::CostCategory`: Resource Type definition for AWS::CE::CostCategory. Cost Category enables you to map your cost and usage into meaningful categories. You can use Cost Category to organize your costs using a rule-based engine."]
     CfnCostCategory(CfnCostCategoryProps) = "AWS::CE::CostCategory";
     props {
-        #[doc = "The default value for the cost category"]
+        #[doc = "The default value for the cost category."]
         default_value = "DefaultValue",
         #[doc = "`Name`. Required."]
         name = "Name",
         #[doc = "`RuleVersion`. Takes a [`cost_category::CostCategoryRuleVersion`], or any `Value`. Required."]
         rule_version = "RuleVersion",
-        #[doc = "JSON array format of Expression in Billing and Cost Management API Required."]
+        #[doc = "JSON array format of Expression in Billing and Cost Management API. Required."]
         rules = "Rules",
-        #[doc = "Json array format of CostCategorySplitChargeRule in Billing and Cost Management API"]
+        #[doc = "Json array format of CostCategorySplitChargeRule in Billing and Cost Management API."]
         split_charge_rules = "SplitChargeRules",
         #[doc = "Tags to assign to the cost category. Takes a list of [`cost_category::ResourceTag`], or any `Value`."]
         tags = "Tags",

@@ -220,11 +220,11 @@ cfn_resource! {
     props {
         #[doc = "The Amazon Resource Name (ARN) of the private certificate authority (CA) that will be used to issue the certificate."]
         certificate_authority_arn = "CertificateAuthorityArn",
-        #[doc = "Specifies whether the certificate can be exported. ENABLED allows the certificate to be exported, DISABLED prevents export. Takes a [`certificate::CertificateCertificateExport`], or any `Value`."]
+        #[doc = "Specifies whether the certificate can be exported. ENABLED allows the certificate to be exported, DISABLED prevents export. Takes a [`certificate::CertificateExport`], or any `Value`."]
         certificate_export = "CertificateExport",
-        #[doc = "You can opt out of certificate transparency logging by specifying the DISABLED option. Opt in by specifying ENABLED. Takes a [`certificate::CertificateCertificateTransparencyLoggingPreference`], or any `Value`."]
+        #[doc = "You can opt out of certificate transparency logging by specifying the DISABLED option. Opt in by specifying ENABLED. Takes a [`certificate::CertificateTransparencyLoggingPreference`], or any `Value`."]
         certificate_transparency_logging_preference = "CertificateTransparencyLoggingPreference",
-        #[doc = "The fully qualified domain name (FQDN), such as www.example.com, with which you want to secure an ACM certificate Required."]
+        #[doc = "The fully qualified domain name (FQDN), such as www.example.com, with which you want to secure an ACM certificate. Required."]
         domain_name = "DomainName",
         #[doc = "Domain information that domain name registrars use to verify your identity. Takes a list of [`certificate::DomainValidationOption`], or any `Value`."]
         domain_validation_options = "DomainValidationOptions",
@@ -236,7 +236,7 @@ cfn_resource! {
         subject_alternative_names = "SubjectAlternativeNames",
         #[doc = "Key-value pairs that can identify the certificate. Takes a list of [`certificate::Tag`], or any `Value`."]
         tags = "Tags",
-        #[doc = "The method you want to use to validate that you own or control the domain associated with a public certificate. Valid values are DNS, EMAIL or HTTP"]
+        #[doc = "The method you want to use to validate that you own or control the domain associated with a public certificate. Valid values are DNS, EMAIL or HTTP."]
         validation_method = "ValidationMethod",
     }
     attrs {
@@ -273,7 +273,7 @@ pub mod certificate {
 
     cfn_enum! {
         #[doc = "Specifies whether the certificate can be exported. ENABLED allows the certificate to be exported, DISABLED prevents export."]
-        CertificateCertificateExport {
+        CertificateExport {
             Enabled = "ENABLED",
             Disabled = "DISABLED",
         }
@@ -281,7 +281,7 @@ pub mod certificate {
 
     cfn_enum! {
         #[doc = "You can opt out of certificate transparency logging by specifying the DISABLED option. Opt in by specifying ENABLED."]
-        CertificateCertificateTransparencyLoggingPreference {
+        CertificateTransparencyLoggingPreference {
             Enabled = "ENABLED",
             Disabled = "DISABLED",
         }

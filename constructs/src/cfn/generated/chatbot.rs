@@ -84,29 +84,29 @@ cfn_resource! {
     #[doc = "`AWS::Chatbot::MicrosoftTeamsChannelConfiguration`: Resource schema for AWS::Chatbot::MicrosoftTeamsChannelConfiguration."]
     CfnMicrosoftTeamsChannelConfiguration(CfnMicrosoftTeamsChannelConfigurationProps) = "AWS::Chatbot::MicrosoftTeamsChannelConfiguration";
     props {
-        #[doc = "The name of the configuration Required."]
+        #[doc = "The name of the configuration. Required."]
         configuration_name = "ConfigurationName",
         #[doc = "ARNs of Custom Actions to associate with notifications in the provided chat channel."]
         customization_resource_arns = "CustomizationResourceArns",
         #[doc = "The list of IAM policy ARNs that are applied as channel guardrails. The AWS managed 'AdministratorAccess' policy is applied as a default if this is not set."]
         guardrail_policies = "GuardrailPolicies",
-        #[doc = "The ARN of the IAM role that defines the permissions for AWS Chatbot Required."]
+        #[doc = "The ARN of the IAM role that defines the permissions for AWS Chatbot. Required."]
         iam_role_arn = "IamRoleArn",
-        #[doc = "Specifies the logging level for this configuration:ERROR,INFO or NONE. This property affects the log entries pushed to Amazon CloudWatch logs"]
+        #[doc = "Specifies the logging level for this configuration:ERROR,INFO or NONE. This property affects the log entries pushed to Amazon CloudWatch logs."]
         logging_level = "LoggingLevel",
         #[doc = "ARNs of SNS topics which delivers notifications to AWS Chatbot, for example CloudWatch alarm notifications."]
         sns_topic_arns = "SnsTopicArns",
-        #[doc = "The tags to add to the configuration Takes a list of [`microsoft_teams_channel_configuration::Tag`], or any `Value`."]
+        #[doc = "The tags to add to the configuration. Takes a list of [`microsoft_teams_channel_configuration::Tag`], or any `Value`."]
         tags = "Tags",
-        #[doc = "The id of the Microsoft Teams team Required."]
+        #[doc = "The id of the Microsoft Teams team. Required."]
         team_id = "TeamId",
-        #[doc = "The id of the Microsoft Teams channel Required."]
+        #[doc = "The id of the Microsoft Teams channel. Required."]
         teams_channel_id = "TeamsChannelId",
-        #[doc = "The name of the Microsoft Teams channel"]
+        #[doc = "The name of the Microsoft Teams channel."]
         teams_channel_name = "TeamsChannelName",
-        #[doc = "The id of the Microsoft Teams tenant Required."]
+        #[doc = "The id of the Microsoft Teams tenant. Required."]
         teams_tenant_id = "TeamsTenantId",
-        #[doc = "Enables use of a user role requirement in your chat configuration"]
+        #[doc = "Enables use of a user role requirement in your chat configuration."]
         user_role_required = "UserRoleRequired",
     }
     attrs {
@@ -134,25 +134,25 @@ cfn_resource! {
     #[doc = "`AWS::Chatbot::SlackChannelConfiguration`: Resource schema for AWS::Chatbot::SlackChannelConfiguration."]
     CfnSlackChannelConfiguration(CfnSlackChannelConfigurationProps) = "AWS::Chatbot::SlackChannelConfiguration";
     props {
-        #[doc = "The name of the configuration Required."]
+        #[doc = "The name of the configuration. Required."]
         configuration_name = "ConfigurationName",
         #[doc = "ARNs of Custom Actions to associate with notifications in the provided chat channel."]
         customization_resource_arns = "CustomizationResourceArns",
         #[doc = "The list of IAM policy ARNs that are applied as channel guardrails. The AWS managed 'AdministratorAccess' policy is applied as a default if this is not set."]
         guardrail_policies = "GuardrailPolicies",
-        #[doc = "The ARN of the IAM role that defines the permissions for AWS Chatbot Required."]
+        #[doc = "The ARN of the IAM role that defines the permissions for AWS Chatbot. Required."]
         iam_role_arn = "IamRoleArn",
-        #[doc = "Specifies the logging level for this configuration:ERROR,INFO or NONE. This property affects the log entries pushed to Amazon CloudWatch logs"]
+        #[doc = "Specifies the logging level for this configuration:ERROR,INFO or NONE. This property affects the log entries pushed to Amazon CloudWatch logs."]
         logging_level = "LoggingLevel",
-        #[doc = "The id of the Slack channel Required."]
+        #[doc = "The id of the Slack channel. Required."]
         slack_channel_id = "SlackChannelId",
-        #[doc = "The id of the Slack workspace Required."]
+        #[doc = "The id of the Slack workspace. Required."]
         slack_workspace_id = "SlackWorkspaceId",
         #[doc = "ARNs of SNS topics which delivers notifications to AWS Chatbot, for example CloudWatch alarm notifications."]
         sns_topic_arns = "SnsTopicArns",
-        #[doc = "The tags to add to the configuration Takes a list of [`slack_channel_configuration::Tag`], or any `Value`."]
+        #[doc = "The tags to add to the configuration. Takes a list of [`slack_channel_configuration::Tag`], or any `Value`."]
         tags = "Tags",
-        #[doc = "Enables use of a user role requirement in your chat configuration"]
+        #[doc = "Enables use of a user role requirement in your chat configuration."]
         user_role_required = "UserRoleRequired",
     }
     attrs {

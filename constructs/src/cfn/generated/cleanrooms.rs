@@ -6,7 +6,7 @@ cfn_resource! {
     #[doc = "`AWS::CleanRooms::AnalysisTemplate`: Represents a stored analysis within a collaboration"]
     CfnAnalysisTemplate(CfnAnalysisTemplateProps) = "AWS::CleanRooms::AnalysisTemplate";
     props {
-        #[doc = "The member who can query can provide this placeholder for a literal data value in an analysis template Takes a list of [`analysis_template::AnalysisParameter`], or any `Value`."]
+        #[doc = "The member who can query can provide this placeholder for a literal data value in an analysis template. Takes a list of [`analysis_template::AnalysisParameter`], or any `Value`."]
         analysis_parameters = "AnalysisParameters",
         #[doc = "`Description`."]
         description = "Description",

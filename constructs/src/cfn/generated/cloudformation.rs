@@ -10,7 +10,7 @@ cfn_resource! {
         capabilities = "Capabilities",
         #[doc = "The name of the change set. Must be unique among all change sets associated with the specified stack. Required."]
         change_set_name = "ChangeSetName",
-        #[doc = "The type of change set operation. Takes a [`change_set::ChangeSetChangeSetType`], or any `Value`."]
+        #[doc = "The type of change set operation. Takes a [`change_set::ChangeSetType`], or any `Value`."]
         change_set_type = "ChangeSetType",
         #[doc = "Determines how CloudFormation handles configuration drift during deployment. Takes a [`change_set::ChangeSetDeploymentMode`], or any `Value`."]
         deployment_mode = "DeploymentMode",
@@ -62,7 +62,7 @@ pub mod change_set {
 
     cfn_enum! {
         #[doc = "The type of change set operation."]
-        ChangeSetChangeSetType {
+        ChangeSetType {
             Create = "CREATE",
             Update = "UPDATE",
             Import = "IMPORT",
@@ -181,17 +181,17 @@ cfn_resource! {
         execution_role = "ExecutionRole",
         #[doc = "Attribute to specify CloudFormation behavior on hook failure. Takes a [`guard_hook::GuardHookFailureMode`], or any `Value`. Required."]
         failure_mode = "FailureMode",
-        #[doc = "Attribute to specify which stacks this hook applies to or should get invoked for Takes a [`guard_hook::GuardHookHookStatus`], or any `Value`. Required."]
+        #[doc = "Attribute to specify which stacks this hook applies to or should get invoked for. Takes a [`guard_hook::GuardHookHookStatus`], or any `Value`. Required."]
         hook_status = "HookStatus",
-        #[doc = "S3 Bucket where the guard validate report will be uploaded to"]
+        #[doc = "S3 Bucket where the guard validate report will be uploaded to."]
         log_bucket = "LogBucket",
         #[doc = "`Options`."]
         options = "Options",
         #[doc = "`RuleLocation`. Takes a [`guard_hook::S3Location`], or any `Value`. Required."]
         rule_location = "RuleLocation",
-        #[doc = "Filters to allow hooks to target specific stack attributes"]
+        #[doc = "Filters to allow hooks to target specific stack attributes."]
         stack_filters = "StackFilters",
-        #[doc = "Attribute to specify which targets should invoke the hook"]
+        #[doc = "Attribute to specify which targets should invoke the hook."]
         target_filters = "TargetFilters",
         #[doc = "Which operations should this Hook run against? Resource changes, stacks or change sets. Takes a list of [`guard_hook::TargetOperation`], or any `Value`. Required."]
         target_operations = "TargetOperations",
@@ -239,7 +239,7 @@ pub mod guard_hook {
         S3Location {
         #[doc = "S3 uri of Guard files. Required."]
         uri = "Uri",
-        #[doc = "S3 object version"]
+        #[doc = "S3 object version."]
         version_id = "VersionId",
         }
     }
@@ -373,15 +373,15 @@ cfn_resource! {
         execution_role = "ExecutionRole",
         #[doc = "Attribute to specify CloudFormation behavior on hook failure. Takes a [`lambda_hook::LambdaHookFailureMode`], or any `Value`. Required."]
         failure_mode = "FailureMode",
-        #[doc = "Attribute to specify which stacks this hook applies to or should get invoked for Takes a [`lambda_hook::LambdaHookHookStatus`], or any `Value`. Required."]
+        #[doc = "Attribute to specify which stacks this hook applies to or should get invoked for. Takes a [`lambda_hook::LambdaHookHookStatus`], or any `Value`. Required."]
         hook_status = "HookStatus",
         #[doc = "Amazon Resource Name (ARN), Partial ARN, name, version, or alias of the Lambda function to invoke with this hook. Required."]
         lambda_function = "LambdaFunction",
         #[doc = "Contains logging configuration information for the hook. Takes a [`lambda_hook::LoggingConfig`], or any `Value`."]
         logging_config = "LoggingConfig",
-        #[doc = "Filters to allow hooks to target specific stack attributes"]
+        #[doc = "Filters to allow hooks to target specific stack attributes."]
         stack_filters = "StackFilters",
-        #[doc = "Attribute to specify which targets should invoke the hook"]
+        #[doc = "Attribute to specify which targets should invoke the hook."]
         target_filters = "TargetFilters",
         #[doc = "Which operations should this Hook run against? Resource changes, stacks or change sets. Takes a list of [`lambda_hook::TargetOperation`], or any `Value`. Required."]
         target_operations = "TargetOperations",
@@ -532,11 +532,11 @@ cfn_resource! {
     props {
         #[doc = "The Amazon Resource Number (ARN) of the extension."]
         arn = "Arn",
-        #[doc = "A url to the S3 bucket where logs for the testType run will be available"]
+        #[doc = "A url to the S3 bucket where logs for the testType run will be available."]
         log_delivery_bucket = "LogDeliveryBucket",
-        #[doc = "The version number of a public third-party extension"]
+        #[doc = "The version number of a public third-party extension."]
         public_version_number = "PublicVersionNumber",
-        #[doc = "The kind of extension Takes a [`public_type_version::PublicTypeVersionType`], or any `Value`."]
+        #[doc = "The kind of extension. Takes a [`public_type_version::PublicTypeVersionType`], or any `Value`."]
         type_ = "Type",
         #[doc = "The name of the type being registered."]
         type_name = "TypeName",
@@ -868,19 +868,19 @@ cfn_resource! {
         execution_role_arn = "ExecutionRoleArn",
         #[doc = "Specifies logging configuration information for a type. Takes a [`type_activation::LoggingConfig`], or any `Value`."]
         logging_config = "LoggingConfig",
-        #[doc = "The Major Version of the type you want to enable"]
+        #[doc = "The Major Version of the type you want to enable."]
         major_version = "MajorVersion",
-        #[doc = "The Amazon Resource Number (ARN) assigned to the public extension upon publication"]
+        #[doc = "The Amazon Resource Number (ARN) assigned to the public extension upon publication."]
         public_type_arn = "PublicTypeArn",
         #[doc = "The reserved publisher id for this type, or the publisher id assigned by CloudFormation for publishing in this region."]
         publisher_id = "PublisherId",
-        #[doc = "The kind of extension Takes a [`type_activation::TypeActivationType`], or any `Value`."]
+        #[doc = "The kind of extension. Takes a [`type_activation::TypeActivationType`], or any `Value`."]
         type_ = "Type",
         #[doc = "The name of the type being registered."]
         type_name = "TypeName",
         #[doc = "An alias to assign to the public extension in this account and region. If you specify an alias for the extension, you must then use the alias to refer to the extension in your templates."]
         type_name_alias = "TypeNameAlias",
-        #[doc = "Manually updates a previously-enabled type to a new major or minor version, if available. You can also use this parameter to update the value of AutoUpdateEnabled Takes a [`type_activation::TypeActivationVersionBump`], or any `Value`."]
+        #[doc = "Manually updates a previously-enabled type to a new major or minor version, if available. You can also use this parameter to update the value of AutoUpdateEnabled. Takes a [`type_activation::TypeActivationVersionBump`], or any `Value`."]
         version_bump = "VersionBump",
     }
     attrs {

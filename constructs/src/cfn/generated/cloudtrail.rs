@@ -65,7 +65,7 @@ cfn_resource! {
         tags = "Tags",
         #[doc = "Indicates whether the dashboard is protected from termination."]
         termination_protection_enabled = "TerminationProtectionEnabled",
-        #[doc = "List of widgets on the dashboard Takes a list of [`dashboard::Widget`], or any `Value`."]
+        #[doc = "List of widgets on the dashboard. Takes a list of [`dashboard::Widget`], or any `Value`."]
         widgets = "Widgets",
     }
     attrs {
@@ -147,7 +147,7 @@ cfn_resource! {
         ingestion_enabled = "IngestionEnabled",
         #[doc = "Lets you enable Insights event logging by specifying the Insights selectors that you want to enable on an existing event data store. Both InsightSelectors and InsightsDestination need to have a value in order to enable Insights events on an event data store. Takes a list of [`event_data_store::InsightSelector`], or any `Value`."]
         insight_selectors = "InsightSelectors",
-        #[doc = "Specifies the ARN of the event data store that will collect Insights events. Both InsightSelectors and InsightsDestination need to have a value in order to enable Insights events on an event data store"]
+        #[doc = "Specifies the ARN of the event data store that will collect Insights events. Both InsightSelectors and InsightsDestination need to have a value in order to enable Insights events on an event data store."]
         insights_destination = "InsightsDestination",
         #[doc = "Specifies the KMS key ID to use to encrypt the events delivered by CloudTrail. The value can be an alias name prefixed by 'alias/', a fully specified ARN to an alias, a fully specified ARN to a key, or a globally unique identifier."]
         kms_key_id = "KmsKeyId",

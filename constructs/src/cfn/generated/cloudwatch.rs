@@ -44,7 +44,7 @@ cfn_resource! {
         namespace = "Namespace",
         #[doc = "The actions to execute when this alarm transitions to the ``OK`` state from any other state. Each action is specified as an Amazon Resource Name (ARN)."]
         ok_actions = "OKActions",
-        #[doc = "The period, in seconds, over which the statistic is applied. This is required for an alarm based on a metric. Valid values are 10, 20, 30, 60, and any multiple of 60. For an alarm based on a math expression, you can't specify ``Period``, and instead you use the ``Metrics`` parameter. *Minimum:* 10"]
+        #[doc = "The period, in seconds, over which the statistic is applied. This is required for an alarm based on a metric. Valid values are 10, 20, 30, 60, and any multiple of 60. For an alarm based on a math expression, you can't specify ``Period``, and instead you use the ``Metrics`` parameter. *Minimum:* 10."]
         period = "Period",
         #[doc = "The statistic for the metric associated with the alarm, other than percentile. For percentile statistics, use ``ExtendedStatistic``. For an alarm based on a metric, you must specify either ``Statistic`` or ``ExtendedStatistic`` but not both. For an alarm based on a math expression, you can't … Takes a [`alarm::AlarmStatistic`], or any `Value`."]
         statistic = "Statistic",
@@ -310,15 +310,15 @@ cfn_resource! {
     #[doc = "`AWS::CloudWatch::AlarmMuteRule`: Resource Type definition for AWS::CloudWatch::AlarmMuteRule that allows defining a rule and targeting alarms to mute their actions during the specified window."]
     CfnAlarmMuteRule(CfnAlarmMuteRuleProps) = "AWS::CloudWatch::AlarmMuteRule";
     props {
-        #[doc = "The description of the AlarmMuteRule"]
+        #[doc = "The description of the AlarmMuteRule."]
         description = "Description",
         #[doc = "The date, with the same timezone offset as \"ScheduleTimezone\" after which the alarm mute rule will be expired."]
         expire_date = "ExpireDate",
-        #[doc = "Targets to be muted"]
+        #[doc = "Targets to be muted."]
         mute_targets = "MuteTargets",
-        #[doc = "The name of the AlarmMuteRule"]
+        #[doc = "The name of the AlarmMuteRule."]
         name = "Name",
-        #[doc = "The rule for the mute Required."]
+        #[doc = "The rule for the mute. Required."]
         rule = "Rule",
         #[doc = "The date, with the same timezone offset as \"ScheduleTimezone\", after which the alarm mute rule will become active."]
         start_date = "StartDate",
@@ -508,11 +508,11 @@ cfn_resource! {
         actions_suppressor_wait_period = "ActionsSuppressorWaitPeriod",
         #[doc = "The list of actions to execute when this alarm transitions into an ALARM state from any other state. Specify each action as an Amazon Resource Name (ARN)."]
         alarm_actions = "AlarmActions",
-        #[doc = "The description of the alarm"]
+        #[doc = "The description of the alarm."]
         alarm_description = "AlarmDescription",
-        #[doc = "The name of the Composite Alarm"]
+        #[doc = "The name of the Composite Alarm."]
         alarm_name = "AlarmName",
-        #[doc = "Expression which aggregates the state of other Alarms (Metric or Composite Alarms) Required."]
+        #[doc = "Expression which aggregates the state of other Alarms (Metric or Composite Alarms). Required."]
         alarm_rule = "AlarmRule",
         #[doc = "The actions to execute when this alarm transitions to the INSUFFICIENT_DATA state from any other state. Each action is specified as an Amazon Resource Name (ARN)."]
         insufficient_data_actions = "InsufficientDataActions",
@@ -566,11 +566,11 @@ cfn_resource! {
     #[doc = "`AWS::CloudWatch::Dashboard`: Resource Type definition for AWS::CloudWatch::Dashboard"]
     CfnDashboard(CfnDashboardProps) = "AWS::CloudWatch::Dashboard";
     props {
-        #[doc = "The detailed information about the dashboard in JSON format, including the widgets to include and their location on the dashboard Required."]
+        #[doc = "The detailed information about the dashboard in JSON format, including the widgets to include and their location on the dashboard. Required."]
         dashboard_body = "DashboardBody",
         #[doc = "The name of the dashboard. The name must be between 1 and 255 characters. If you do not specify a name, one will be generated automatically."]
         dashboard_name = "DashboardName",
-        #[doc = "A list of key-value pairs to associate with the cloudwatch dashboard. You can associate up to 50 tags with a dashboard Takes a list of [`dashboard::Tag`], or any `Value`."]
+        #[doc = "A list of key-value pairs to associate with the cloudwatch dashboard. You can associate up to 50 tags with a dashboard. Takes a list of [`dashboard::Tag`], or any `Value`."]
         tags = "Tags",
     }
     attrs {
@@ -644,7 +644,7 @@ cfn_resource! {
         credential = "Credential",
         #[doc = "Type-specific configuration attributes (max 50 entries). EXTERNAL_AGENT requires 'catalogId'. On update, supplied attributes merge into the existing map; omitting a key does not remove it."]
         integration_attributes = "IntegrationAttributes",
-        #[doc = "The type of integration. Immutable after creation. Takes a [`integration::IntegrationIntegrationType`], or any `Value`. Required."]
+        #[doc = "The type of integration. Immutable after creation. Takes a [`integration::IntegrationType`], or any `Value`. Required."]
         integration_type = "IntegrationType",
         #[doc = "The customer-supplied name of the integration. Unique per account. Required."]
         name = "Name",
@@ -681,7 +681,7 @@ pub mod integration {
 
     cfn_enum! {
         #[doc = "The type of integration. Immutable after creation."]
-        IntegrationIntegrationType {
+        IntegrationType {
             AwsConfigSlrec = "AWS_CONFIG_SLREC",
             AwsIntegration = "AWS_INTEGRATION",
             ExternalAgent = "EXTERNAL_AGENT",

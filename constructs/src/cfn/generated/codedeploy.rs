@@ -53,7 +53,7 @@ cfn_resource! {
         minimum_healthy_hosts = "MinimumHealthyHosts",
         #[doc = "The configuration that specifies how the deployment traffic is routed. Takes a [`deployment_config::TrafficRoutingConfig`], or any `Value`."]
         traffic_routing_config = "TrafficRoutingConfig",
-        #[doc = "The zonal deployment config that specifies how the zonal deployment behaves Takes a [`deployment_config::ZonalConfig`], or any `Value`."]
+        #[doc = "The zonal deployment config that specifies how the zonal deployment behaves. Takes a [`deployment_config::ZonalConfig`], or any `Value`."]
         zonal_config = "ZonalConfig",
     }
     attrs {
@@ -435,7 +435,7 @@ pub mod deployment_group {
         TagFilter {
         #[doc = "The on-premises instance tag filter key."]
         key = "Key",
-        #[doc = "The on-premises instance tag filter type Takes a [`TagFilterType`], or any `Value`."]
+        #[doc = "The on-premises instance tag filter type. Takes a [`TagFilterType`], or any `Value`."]
         type_ = "Type",
         #[doc = "The on-premises instance tag filter value."]
         value = "Value",

@@ -8,7 +8,7 @@ cfn_resource! {
     props {
         #[doc = "The agent permissions attached to this profiling group."]
         agent_permissions = "AgentPermissions",
-        #[doc = "Configuration for Notification Channels for Anomaly Detection feature in CodeGuru Profiler which enables customers to detect anomalies in the application profile for those methods that represent the highest proportion of CPU time or latency Takes a list of [`profiling_group::Channel`], or any `Value`."]
+        #[doc = "Configuration for Notification Channels for Anomaly Detection feature in CodeGuru Profiler which enables customers to detect anomalies in the application profile for those methods that represent the highest proportion of CPU time or latency. Takes a list of [`profiling_group::Channel`], or any `Value`."]
         anomaly_detection_notification_configuration = "AnomalyDetectionNotificationConfiguration",
         #[doc = "The compute platform of the profiling group. Takes a [`profiling_group::ProfilingGroupComputePlatform`], or any `Value`."]
         compute_platform = "ComputePlatform",

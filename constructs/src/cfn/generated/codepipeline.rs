@@ -124,11 +124,11 @@ cfn_resource! {
         execution_mode = "ExecutionMode",
         #[doc = "The name of the pipeline."]
         name = "Name",
-        #[doc = "CodePipeline provides the following pipeline types, which differ in characteristics and price, so that you can tailor your pipeline features and cost to the needs of your applications. Takes a [`pipeline::PipelinePipelineType`], or any `Value`."]
+        #[doc = "CodePipeline provides the following pipeline types, which differ in characteristics and price, so that you can tailor your pipeline features and cost to the needs of your applications. Takes a [`pipeline::PipelineType`], or any `Value`."]
         pipeline_type = "PipelineType",
         #[doc = "Indicates whether to rerun the CodePipeline pipeline after you update it."]
         restart_execution_on_update = "RestartExecutionOnUpdate",
-        #[doc = "The Amazon Resource Name (ARN) for CodePipeline to use to either perform actions with no actionRoleArn, or to use to assume roles for actions with an actionRoleArn Required."]
+        #[doc = "The Amazon Resource Name (ARN) for CodePipeline to use to either perform actions with no actionRoleArn, or to use to assume roles for actions with an actionRoleArn. Required."]
         role_arn = "RoleArn",
         #[doc = "Represents information about a stage and its definition. Takes a list of [`pipeline::StageDeclaration`], or any `Value`. Required."]
         stages = "Stages",
@@ -240,7 +240,7 @@ pub mod pipeline {
     cfn_struct! {
         #[doc = "Represents information about condition."]
         Condition {
-        #[doc = "The specified result for when the failure conditions are met, such as rolling back the stage"]
+        #[doc = "The specified result for when the failure conditions are met, such as rolling back the stage."]
         result = "Result",
         #[doc = "`Rules`. Takes a list of [`RuleDeclaration`], or any `Value`."]
         rules = "Rules",
@@ -274,9 +274,9 @@ pub mod pipeline {
         FailureConditions {
         #[doc = "`Conditions`. Takes a list of [`Condition`], or any `Value`."]
         conditions = "Conditions",
-        #[doc = "The specified result for when the failure conditions are met, such as rolling back the stage Takes a [`FailureConditionsResult`], or any `Value`."]
+        #[doc = "The specified result for when the failure conditions are met, such as rolling back the stage. Takes a [`FailureConditionsResult`], or any `Value`."]
         result = "Result",
-        #[doc = "The configuration that specifies the retry configuration for a stage"]
+        #[doc = "The configuration that specifies the retry configuration for a stage."]
         retry_configuration = "RetryConfiguration",
         }
     }
@@ -420,9 +420,9 @@ pub mod pipeline {
         blockers = "Blockers",
         #[doc = "The name of the stage. Required."]
         name = "Name",
-        #[doc = "The method to use when a stage has not completed successfully Takes a [`FailureConditions`], or any `Value`."]
+        #[doc = "The method to use when a stage has not completed successfully. Takes a [`FailureConditions`], or any `Value`."]
         on_failure = "OnFailure",
-        #[doc = "The method to use when a stage has completed successfully Takes a [`SuccessConditions`], or any `Value`."]
+        #[doc = "The method to use when a stage has completed successfully. Takes a [`SuccessConditions`], or any `Value`."]
         on_success = "OnSuccess",
         }
     }
@@ -478,7 +478,7 @@ pub mod pipeline {
 
     cfn_enum! {
         #[doc = "CodePipeline provides the following pipeline types, which differ in characteristics and price, so that you can tailor your pipeline features and cost to the needs of your applications."]
-        PipelinePipelineType {
+        PipelineType {
             V1 = "V1",
             V2 = "V2",
         }
@@ -541,11 +541,11 @@ cfn_resource! {
     props {
         #[doc = "Supported options are GITHUB_HMAC, IP, and UNAUTHENTICATED. Takes a [`webhook::WebhookAuthentication`], or any `Value`. Required."]
         authentication = "Authentication",
-        #[doc = "Properties that configure the authentication applied to incoming webhook trigger requests Takes a [`webhook::WebhookAuthConfiguration`], or any `Value`. Required."]
+        #[doc = "Properties that configure the authentication applied to incoming webhook trigger requests. Takes a [`webhook::WebhookAuthConfiguration`], or any `Value`. Required."]
         authentication_configuration = "AuthenticationConfiguration",
-        #[doc = "A list of rules applied to the body/payload sent in the POST request to a webhook URL Takes a list of [`webhook::WebhookFilterRule`], or any `Value`. Required."]
+        #[doc = "A list of rules applied to the body/payload sent in the POST request to a webhook URL. Takes a list of [`webhook::WebhookFilterRule`], or any `Value`. Required."]
         filters = "Filters",
-        #[doc = "The name of the webhook"]
+        #[doc = "The name of the webhook."]
         name = "Name",
         #[doc = "Configures a connection between the webhook that was created and the external tool with events to be detected."]
         register_with_third_party = "RegisterWithThirdParty",

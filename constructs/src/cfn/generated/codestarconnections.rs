@@ -95,7 +95,7 @@ cfn_resource! {
     #[doc = "`AWS::CodeStarConnections::SyncConfiguration`: Schema for AWS::CodeStarConnections::SyncConfiguration resource which is used to enables an AWS resource to be synchronized from a source-provider."]
     CfnSyncConfiguration(CfnSyncConfigurationProps) = "AWS::CodeStarConnections::SyncConfiguration";
     props {
-        #[doc = "The name of the branch of the repository from which resources are to be synchronized, Required."]
+        #[doc = "The name of the branch of the repository from which resources are to be synchronized,. Required."]
         branch = "Branch",
         #[doc = "The source provider repository path of the sync configuration file of the respective SyncType. Required."]
         config_file = "ConfigFile",

@@ -404,7 +404,7 @@ cfn_resource! {
         user_pool_name = "UserPoolName",
         #[doc = "`UserPoolTags`."]
         user_pool_tags = "UserPoolTags",
-        #[doc = "`UserPoolTier`. Takes a [`user_pool::UserPoolUserPoolTier`], or any `Value`."]
+        #[doc = "`UserPoolTier`. Takes a [`user_pool::UserPoolTier`], or any `Value`."]
         user_pool_tier = "UserPoolTier",
         #[doc = "`UsernameAttributes`. Takes a list of [`user_pool::UserPoolUsernameAttributes`], or any `Value`."]
         username_attributes = "UsernameAttributes",
@@ -804,8 +804,8 @@ pub mod user_pool {
     }
 
     cfn_enum! {
-        #[doc = "The values of `UserPoolUserPoolTier`."]
-        UserPoolUserPoolTier {
+        #[doc = "The values of `UserPoolTier`."]
+        UserPoolTier {
             Lite = "LITE",
             Essentials = "ESSENTIALS",
             Plus = "PLUS",

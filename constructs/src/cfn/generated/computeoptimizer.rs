@@ -14,7 +14,7 @@ cfn_resource! {
         name = "Name",
         #[doc = "Organization configuration for organization rules, including rule apply order and account scope. Takes a [`automation_rule::OrganizationConfiguration`], or any `Value`."]
         organization_configuration = "OrganizationConfiguration",
-        #[doc = "Rule priority within its group"]
+        #[doc = "Rule priority within its group."]
         priority = "Priority",
         #[doc = "The types of recommended actions this rule will implement. Takes a list of [`automation_rule::AutomationRuleRecommendedActionTypes`], or any `Value`. Required."]
         recommended_action_types = "RecommendedActionTypes",
@@ -92,9 +92,9 @@ pub mod automation_rule {
     cfn_struct! {
         #[doc = "`OrganizationConfiguration` of `AWS::ComputeOptimizer::AutomationRule`."]
         OrganizationConfiguration {
-        #[doc = "List of account IDs where the organization rule applies"]
+        #[doc = "List of account IDs where the organization rule applies."]
         account_ids = "AccountIds",
-        #[doc = "When the rule should be applied relative to account rules Takes a [`OrganizationConfigurationRuleApplyOrder`], or any `Value`."]
+        #[doc = "When the rule should be applied relative to account rules. Takes a [`OrganizationConfigurationRuleApplyOrder`], or any `Value`."]
         rule_apply_order = "RuleApplyOrder",
         }
     }
@@ -114,11 +114,11 @@ pub mod automation_rule {
     cfn_struct! {
         #[doc = "`Schedule` of `AWS::ComputeOptimizer::AutomationRule`."]
         Schedule {
-        #[doc = "Execution window duration in minutes"]
+        #[doc = "Execution window duration in minutes."]
         execution_window_in_minutes = "ExecutionWindowInMinutes",
-        #[doc = "Schedule expression (e.g., cron or rate expression)"]
+        #[doc = "Schedule expression (e.g., cron or rate expression)."]
         schedule_expression = "ScheduleExpression",
-        #[doc = "IANA timezone identifier"]
+        #[doc = "IANA timezone identifier."]
         schedule_expression_timezone = "ScheduleExpressionTimezone",
         }
     }

@@ -479,7 +479,7 @@ pub mod organization_config_rule {
         lambda_function_arn = "LambdaFunctionArn",
         #[doc = "The maximum frequency with which AWS Config runs evaluations for a rule.Allowed values: One_Hour | Three_Hours | Six_Hours | Twelve_Hours | TwentyFour_Hours. Takes a [`OrganizationCustomRuleMetadataMaximumExecutionFrequency`], or any `Value`."]
         maximum_execution_frequency = "MaximumExecutionFrequency",
-        #[doc = "The type of notification that triggers AWS Config to run an evaluation for a rule. You can specify the following notification types: Takes a list of [`OrganizationCustomRuleMetadataOrganizationConfigRuleTriggerTypes`], or any `Value`. Required."]
+        #[doc = "The type of notification that triggers AWS Config to run an evaluation for a rule. You can specify the following notification types:. Takes a list of [`OrganizationCustomRuleMetadataOrganizationConfigRuleTriggerTypes`], or any `Value`. Required."]
         organization_config_rule_trigger_types = "OrganizationConfigRuleTriggerTypes",
         #[doc = "The ID of the AWS resource that was evaluated."]
         resource_id_scope = "ResourceIdScope",

@@ -150,7 +150,7 @@ cfn_resource! {
         content = "Content",
         #[doc = "The description of the contact flow module."]
         description = "Description",
-        #[doc = "Defines the external invocation configuration of the flow module resource"]
+        #[doc = "Defines the external invocation configuration of the flow module resource."]
         external_invocation_configuration = "ExternalInvocationConfiguration",
         #[doc = "The identifier of the Amazon Connect instance (ARN). Required."]
         instance_arn = "InstanceArn",
@@ -251,9 +251,9 @@ cfn_resource! {
     props {
         #[doc = "The identifier of the analytics data set. Required."]
         data_set_id = "DataSetId",
-        #[doc = "The identifier of the Amazon Connect instance Required."]
+        #[doc = "The identifier of the Amazon Connect instance. Required."]
         instance_id = "InstanceId",
-        #[doc = "The identifier of the target account"]
+        #[doc = "The identifier of the target account."]
         target_account_id = "TargetAccountId",
     }
     attrs {
@@ -272,15 +272,15 @@ cfn_resource! {
         description = "Description",
         #[doc = "The identifier of the Amazon Connect instance. Required."]
         instance_arn = "InstanceArn",
-        #[doc = "The name of the Data Table Required."]
+        #[doc = "The name of the Data Table. Required."]
         name = "Name",
-        #[doc = "The status of the Data Table Takes a [`data_table::DataTableStatus`], or any `Value`. Required."]
+        #[doc = "The status of the Data Table. Takes a [`data_table::DataTableStatus`], or any `Value`. Required."]
         status = "Status",
         #[doc = "One or more tags. Takes a list of [`data_table::Tag`], or any `Value`."]
         tags = "Tags",
-        #[doc = "The time zone of the Data Table Required."]
+        #[doc = "The time zone of the Data Table. Required."]
         time_zone = "TimeZone",
-        #[doc = "The value lock level of the Data Table Takes a [`data_table::DataTableValueLockLevel`], or any `Value`. Required."]
+        #[doc = "The value lock level of the Data Table. Takes a [`data_table::DataTableValueLockLevel`], or any `Value`. Required."]
         value_lock_level = "ValueLockLevel",
     }
     attrs {
@@ -413,13 +413,13 @@ cfn_resource! {
     #[doc = "`AWS::Connect::EmailAddress`: Resource Type definition for AWS::Connect::EmailAddress"]
     CfnEmailAddress(CfnEmailAddressProps) = "AWS::Connect::EmailAddress";
     props {
-        #[doc = "List of alias configurations for the email address Takes a list of [`email_address::AliasConfiguration`], or any `Value`."]
+        #[doc = "List of alias configurations for the email address. Takes a list of [`email_address::AliasConfiguration`], or any `Value`."]
         alias_configurations = "AliasConfigurations",
         #[doc = "A description for the email address."]
         description = "Description",
         #[doc = "The display name for the email address."]
         display_name = "DisplayName",
-        #[doc = "Email address to be created for this instance Required."]
+        #[doc = "Email address to be created for this instance. Required."]
         email_address = "EmailAddress",
         #[doc = "The identifier of the Amazon Connect instance. Required."]
         instance_arn = "InstanceArn",
@@ -439,7 +439,7 @@ pub mod email_address {
     cfn_struct! {
         #[doc = "Configuration for an email address alias"]
         AliasConfiguration {
-        #[doc = "The identifier of the email address alias Required."]
+        #[doc = "The identifier of the email address alias. Required."]
         email_address_arn = "EmailAddressArn",
         }
     }
@@ -467,7 +467,7 @@ cfn_resource! {
         description = "Description",
         #[doc = "The identifier of the Amazon Connect instance. Required."]
         instance_arn = "InstanceArn",
-        #[doc = "Items that are part of the evaluation form. The total number of sections and questions must not exceed 100 each. Questions must be contained in a section. *Minimum size*: 1 *Maximum size*: 100 Takes a list of [`evaluation_form::EvaluationFormBaseItem`], or any `Value`. Required."]
+        #[doc = "Items that are part of the evaluation form. The total number of sections and questions must not exceed 100 each. Questions must be contained in a section. *Minimum size*: 1 *Maximum size*: 100. Takes a list of [`evaluation_form::EvaluationFormBaseItem`], or any `Value`. Required."]
         items = "Items",
         #[doc = "Configuration for language settings of this evaluation form. Takes a [`evaluation_form::EvaluationFormLanguageConfiguration`], or any `Value`."]
         language_configuration = "LanguageConfiguration",
@@ -475,7 +475,7 @@ cfn_resource! {
         review_configuration = "ReviewConfiguration",
         #[doc = "A scoring strategy of the evaluation form. Takes a [`evaluation_form::ScoringStrategy`], or any `Value`."]
         scoring_strategy = "ScoringStrategy",
-        #[doc = "The status of the evaluation form. *Allowed values*: ``DRAFT`` | ``ACTIVE`` Takes a [`evaluation_form::EvaluationFormStatus`], or any `Value`. Required."]
+        #[doc = "The status of the evaluation form. *Allowed values*: ``DRAFT`` | ``ACTIVE``. Takes a [`evaluation_form::EvaluationFormStatus`], or any `Value`. Required."]
         status = "Status",
         #[doc = "The tags used to organize, track, or control access for this resource. For example, { \"tags\": {\"key1\":\"value1\", \"key2\":\"value2\"} }. Takes a list of [`evaluation_form::Tag`], or any `Value`."]
         tags = "Tags",
@@ -681,7 +681,7 @@ pub mod evaluation_form {
         min_value = "MinValue",
         #[doc = "The points configuration for point-based scoring. Takes a [`QuestionOptionPointsConfiguration`], or any `Value`."]
         points_configuration = "PointsConfiguration",
-        #[doc = "The score assigned to answer values within the range option. *Minimum*: 0 *Maximum*: 10"]
+        #[doc = "The score assigned to answer values within the range option. *Minimum*: 0 *Maximum*: 10."]
         score = "Score",
         }
     }
@@ -711,7 +711,7 @@ pub mod evaluation_form {
         metric_configuration = "MetricConfiguration",
         #[doc = "The flag to enable not applicable answers to the question."]
         not_applicable_enabled = "NotApplicableEnabled",
-        #[doc = "The type of the question. *Allowed values*: ``NUMERIC`` | ``SINGLESELECT`` | ``TEXT`` Takes a [`EvaluationFormQuestionQuestionType`], or any `Value`. Required."]
+        #[doc = "The type of the question. *Allowed values*: ``NUMERIC`` | ``SINGLESELECT`` | ``TEXT``. Takes a [`EvaluationFormQuestionQuestionType`], or any `Value`. Required."]
         question_type = "QuestionType",
         #[doc = "The properties of the type of question. Text questions do not have to define question type properties. Takes a [`EvaluationFormQuestionTypeProperties`], or any `Value`."]
         question_type_properties = "QuestionTypeProperties",
@@ -721,7 +721,7 @@ pub mod evaluation_form {
         scoring_configuration = "ScoringConfiguration",
         #[doc = "The title of the question. *Length Constraints*: Minimum length of 1. Maximum length of 350. Required."]
         title = "Title",
-        #[doc = "The scoring weight of the section. *Minimum*: 0 *Maximum*: 100"]
+        #[doc = "The scoring weight of the section. *Minimum*: 0 *Maximum*: 100."]
         weight = "Weight",
         }
     }
@@ -779,7 +779,7 @@ pub mod evaluation_form {
         instructions = "Instructions",
         #[doc = "The flag to exclude the section from scoring."]
         is_excluded_from_scoring = "IsExcludedFromScoring",
-        #[doc = "The items of the section. *Minimum*: 1 Takes a list of [`EvaluationFormItem`], or any `Value`."]
+        #[doc = "The items of the section. *Minimum*: 1. Takes a list of [`EvaluationFormItem`], or any `Value`."]
         items = "Items",
         #[doc = "The identifier of the section. An identifier must be unique within the evaluation form. *Length Constraints*: Minimum length of 1. Maximum length of 40. Required."]
         ref_id = "RefId",
@@ -787,7 +787,7 @@ pub mod evaluation_form {
         score_thresholds = "ScoreThresholds",
         #[doc = "The title of the section. *Length Constraints*: Minimum length of 1. Maximum length of 128. Required."]
         title = "Title",
-        #[doc = "The scoring weight of the section. *Minimum*: 0 *Maximum*: 100"]
+        #[doc = "The scoring weight of the section. *Minimum*: 0 *Maximum*: 100."]
         weight = "Weight",
         }
     }
@@ -799,7 +799,7 @@ pub mod evaluation_form {
         answer_source = "AnswerSource",
         #[doc = "The identifier of the default answer option, when none of the automation options match the criteria. *Length Constraints*: Minimum length of 1. Maximum length of 40."]
         default_option_ref_id = "DefaultOptionRefId",
-        #[doc = "The automation options of the single select question. *Minimum*: 1 *Maximum*: 20 Takes a list of [`EvaluationFormSingleSelectQuestionAutomationOption`], or any `Value`."]
+        #[doc = "The automation options of the single select question. *Minimum*: 1 *Maximum*: 20. Takes a list of [`EvaluationFormSingleSelectQuestionAutomationOption`], or any `Value`."]
         options = "Options",
         }
     }
@@ -823,7 +823,7 @@ pub mod evaluation_form {
         points_configuration = "PointsConfiguration",
         #[doc = "The identifier of the answer option. An identifier must be unique within the question. *Length Constraints*: Minimum length of 1. Maximum length of 40. Required."]
         ref_id = "RefId",
-        #[doc = "The score assigned to the answer option. *Minimum*: 0 *Maximum*: 10"]
+        #[doc = "The score assigned to the answer option. *Minimum*: 0 *Maximum*: 10."]
         score = "Score",
         #[doc = "The title of the answer option. *Length Constraints*: Minimum length of 1. Maximum length of 128. Required."]
         text = "Text",
@@ -835,9 +835,9 @@ pub mod evaluation_form {
         EvaluationFormSingleSelectQuestionProperties {
         #[doc = "The display mode of the single select question. Takes a [`EvaluationFormSingleSelectQuestionAutomation`], or any `Value`."]
         automation = "Automation",
-        #[doc = "The display mode of the single select question. *Allowed values*: ``DROPDOWN`` | ``RADIO`` Takes a [`EvaluationFormSingleSelectQuestionPropertiesDisplayAs`], or any `Value`."]
+        #[doc = "The display mode of the single select question. *Allowed values*: ``DROPDOWN`` | ``RADIO``. Takes a [`EvaluationFormSingleSelectQuestionPropertiesDisplayAs`], or any `Value`."]
         display_as = "DisplayAs",
-        #[doc = "The answer options of the single select question. *Minimum*: 2 *Maximum*: 256 Takes a list of [`EvaluationFormSingleSelectQuestionOption`], or any `Value`. Required."]
+        #[doc = "The answer options of the single select question. *Minimum*: 2 *Maximum*: 256. Takes a list of [`EvaluationFormSingleSelectQuestionOption`], or any `Value`. Required."]
         options = "Options",
         }
     }
@@ -939,11 +939,11 @@ pub mod evaluation_form {
     cfn_struct! {
         #[doc = "A scoring strategy of the evaluation form."]
         ScoringStrategy {
-        #[doc = "The scoring mode of the evaluation form. *Allowed values*: ``QUESTION_ONLY`` | ``SECTION_ONLY`` Takes a [`ScoringStrategyMode`], or any `Value`. Required."]
+        #[doc = "The scoring mode of the evaluation form. *Allowed values*: ``QUESTION_ONLY`` | ``SECTION_ONLY``. Takes a [`ScoringStrategyMode`], or any `Value`. Required."]
         mode = "Mode",
         #[doc = "`ScoreThresholds`. Takes a list of [`EvaluationFormScoreThreshold`], or any `Value`."]
         score_thresholds = "ScoreThresholds",
-        #[doc = "The scoring status of the evaluation form. *Allowed values*: ``ENABLED`` | ``DISABLED`` Takes a [`ScoringStrategyStatus`], or any `Value`. Required."]
+        #[doc = "The scoring status of the evaluation form. *Allowed values*: ``ENABLED`` | ``DISABLED``. Takes a [`ScoringStrategyStatus`], or any `Value`. Required."]
         status = "Status",
         }
     }
@@ -951,7 +951,7 @@ pub mod evaluation_form {
     cfn_struct! {
         #[doc = "Information about the automation option based on a rule category for a single select question. *Length Constraints*: Minimum length of 1. Maximum length of 50."]
         SingleSelectQuestionRuleCategoryAutomation {
-        #[doc = "The category name, as defined in Rules. *Minimum*: 1 *Maximum*: 50 Required."]
+        #[doc = "The category name, as defined in Rules. *Minimum*: 1 *Maximum*: 50. Required."]
         category = "Category",
         #[doc = "The condition to apply for the automation option. If the condition is PRESENT, then the option is applied when the contact data includes the category. Similarly, if the condition is NOT_PRESENT, then the option is applied when the contact data does not include the category. *Allowed values*: … Takes a [`SingleSelectQuestionRuleCategoryAutomationCondition`], or any `Value`. Required."]
         condition = "Condition",
@@ -963,9 +963,9 @@ pub mod evaluation_form {
     cfn_struct! {
         #[doc = "A key-value pair to associate with a resource."]
         Tag {
-        #[doc = "The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and - Required."]
+        #[doc = "The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required."]
         key = "Key",
-        #[doc = "The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and - Required."]
+        #[doc = "The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required."]
         value = "Value",
         }
     }
@@ -1440,7 +1440,7 @@ cfn_resource! {
     #[doc = "`AWS::Connect::InstanceStorageConfig`: Resource Type definition for AWS::Connect::InstanceStorageConfig"]
     CfnInstanceStorageConfig(CfnInstanceStorageConfigProps) = "AWS::Connect::InstanceStorageConfig";
     props {
-        #[doc = "Connect Instance ID with which the storage config will be associated Required."]
+        #[doc = "Connect Instance ID with which the storage config will be associated. Required."]
         instance_arn = "InstanceArn",
         #[doc = "`KinesisFirehoseConfig`. Takes a [`instance_storage_config::KinesisFirehoseConfig`], or any `Value`."]
         kinesis_firehose_config = "KinesisFirehoseConfig",
@@ -1623,21 +1623,21 @@ cfn_resource! {
     #[doc = "`AWS::Connect::Metric`: Resource Type definition for AWS::Connect::Metric, a custom metric configured for an Amazon Connect instance"]
     CfnMetric(CfnMetricProps) = "AWS::Connect::Metric";
     props {
-        #[doc = "The description of the custom metric"]
+        #[doc = "The description of the custom metric."]
         description = "Description",
         #[doc = "The identifier of the Amazon Connect instance. Required."]
         instance_arn = "InstanceArn",
-        #[doc = "The calculation configuration for the metric Required."]
+        #[doc = "The calculation configuration for the metric. Required."]
         metric_calculation = "MetricCalculation",
-        #[doc = "The name of the custom metric Required."]
+        #[doc = "The name of the custom metric. Required."]
         name = "Name",
-        #[doc = "Indicates how to classify a positive trend in metric data on the UI Takes a [`metric::MetricPositiveTrendIndicator`], or any `Value`."]
+        #[doc = "Indicates how to classify a positive trend in metric data on the UI. Takes a [`metric::MetricPositiveTrendIndicator`], or any `Value`."]
         positive_trend_indicator = "PositiveTrendIndicator",
-        #[doc = "The status of the custom metric Takes a [`metric::MetricStatus`], or any `Value`. Required."]
+        #[doc = "The status of the custom metric. Takes a [`metric::MetricStatus`], or any `Value`. Required."]
         status = "Status",
         #[doc = "One or more tags. Takes a list of [`metric::Tag`], or any `Value`."]
         tags = "Tags",
-        #[doc = "Display unit for the metric data Takes a [`metric::MetricUnit`], or any `Value`. Required."]
+        #[doc = "Display unit for the metric data. Takes a [`metric::MetricUnit`], or any `Value`. Required."]
         unit = "Unit",
     }
     attrs {
@@ -1697,7 +1697,7 @@ pub mod metric {
     cfn_struct! {
         #[doc = "`CalculationComponent` of `AWS::Connect::Metric`."]
         CalculationComponent {
-        #[doc = "Metric calculation component alias for use within a calculation Required."]
+        #[doc = "Metric calculation component alias for use within a calculation. Required."]
         alias = "Alias",
         #[doc = "`MetricFilters`. Takes a list of [`MetricFilter`], or any `Value`."]
         metric_filters = "MetricFilters",
@@ -1830,7 +1830,7 @@ cfn_resource! {
     props {
         #[doc = "The content of the notification. Takes a [`notification::NotificationContent`], or any `Value`. Required."]
         content = "Content",
-        #[doc = "The time a notification will expire"]
+        #[doc = "The time a notification will expire."]
         expires_at = "ExpiresAt",
         #[doc = "The identifier of the Amazon Connect instance. Required."]
         instance_arn = "InstanceArn",
@@ -1918,7 +1918,7 @@ cfn_resource! {
         tags = "Tags",
         #[doc = "The ARN of the target the phone number is claimed to. Required."]
         target_arn = "TargetArn",
-        #[doc = "The phone number type"]
+        #[doc = "The phone number type."]
         type_ = "Type",
     }
     attrs {
@@ -2007,7 +2007,7 @@ cfn_resource! {
     #[doc = "`AWS::Connect::Queue`: Resource Type definition for AWS::Connect::Queue"]
     CfnQueue(CfnQueueProps) = "AWS::Connect::Queue";
     props {
-        #[doc = "The email addresses that agents can use when replying to or initiating email contacts Takes a list of [`queue::EmailAddress`], or any `Value`."]
+        #[doc = "The email addresses that agents can use when replying to or initiating email contacts. Takes a list of [`queue::EmailAddress`], or any `Value`."]
         additional_email_addresses = "AdditionalEmailAddresses",
         #[doc = "The description of the queue."]
         description = "Description",
@@ -2049,7 +2049,7 @@ pub mod queue {
     cfn_struct! {
         #[doc = "An email address configuration for the queue"]
         EmailAddress {
-        #[doc = "The Amazon Resource Name (ARN) of the email address Required."]
+        #[doc = "The Amazon Resource Name (ARN) of the email address. Required."]
         email_address_arn = "EmailAddressArn",
         }
     }
@@ -2325,7 +2325,7 @@ cfn_resource! {
         instance_arn = "InstanceArn",
         #[doc = "The name of the rule. Required."]
         name = "Name",
-        #[doc = "The publish status of the rule. *Allowed values*: ``DRAFT`` | ``PUBLISHED`` Takes a [`rule::RulePublishStatus`], or any `Value`. Required."]
+        #[doc = "The publish status of the rule. *Allowed values*: ``DRAFT`` | ``PUBLISHED``. Takes a [`rule::RulePublishStatus`], or any `Value`. Required."]
         publish_status = "PublishStatus",
         #[doc = "The tags used to organize, track, or control access for this resource. For example, { \"tags\": {\"key1\":\"value1\", \"key2\":\"value2\"} }. Takes a list of [`rule::Tag`], or any `Value`."]
         tags = "Tags",
@@ -2361,7 +2361,7 @@ pub mod rule {
         send_notification_actions = "SendNotificationActions",
         #[doc = "`SubmitAutoEvaluationActions`. Takes a list of [`SubmitAutoEvaluationAction`], or any `Value`."]
         submit_auto_evaluation_actions = "SubmitAutoEvaluationActions",
-        #[doc = "Information about the task action. This field is required if ``TriggerEventSource`` is one of the following values: ``OnZendeskTicketCreate`` | ``OnZendeskTicketStatusUpdate`` | ``OnSalesforceCaseCreate`` Takes a list of [`TaskAction`], or any `Value`."]
+        #[doc = "Information about the task action. This field is required if ``TriggerEventSource`` is one of the following values: ``OnZendeskTicketCreate`` | ``OnZendeskTicketStatusUpdate`` | ``OnSalesforceCaseCreate``. Takes a list of [`TaskAction`], or any `Value`."]
         task_actions = "TaskActions",
         #[doc = "`UpdateCaseActions`. Takes a list of [`UpdateCaseAction`], or any `Value`."]
         update_case_actions = "UpdateCaseActions",
@@ -2425,7 +2425,7 @@ pub mod rule {
         InAppNotificationRecipientType {
         #[doc = "The list of recipients by user arns."]
         user_arns = "UserArns",
-        #[doc = "The collection of recipients who are identified by user tags"]
+        #[doc = "The collection of recipients who are identified by user tags."]
         user_tags = "UserTags",
         }
     }
@@ -2471,7 +2471,7 @@ pub mod rule {
     cfn_struct! {
         #[doc = "Information about the reference when the ``referenceType`` is ``URL``. Otherwise, null. (Supports variable injection in the ``Value`` field.)"]
         Reference {
-        #[doc = "The type of the reference. ``DATE`` must be of type Epoch timestamp. *Allowed values*: ``URL`` | ``ATTACHMENT`` | ``NUMBER`` | ``STRING`` | ``DATE`` | ``EMAIL`` Takes a [`ReferenceType`], or any `Value`. Required."]
+        #[doc = "The type of the reference. ``DATE`` must be of type Epoch timestamp. *Allowed values*: ``URL`` | ``ATTACHMENT`` | ``NUMBER`` | ``STRING`` | ``DATE`` | ``EMAIL``. Takes a [`ReferenceType`], or any `Value`. Required."]
         type_ = "Type",
         #[doc = "A valid value for the reference. For example, for a URL reference, a formatted URL that is displayed to an agent in the Contact Control Panel (CCP). Required."]
         value = "Value",
@@ -2483,7 +2483,7 @@ pub mod rule {
         RuleTriggerEventSource {
         #[doc = "The name of the event source. Takes a [`RuleTriggerEventSourceEventSourceName`], or any `Value`. Required."]
         event_source_name = "EventSourceName",
-        #[doc = "The Amazon Resource Name (ARN) of the integration association. ``IntegrationAssociationArn`` is required if ``TriggerEventSource`` is one of the following values: ``OnZendeskTicketCreate`` | ``OnZendeskTicketStatusUpdate`` | ``OnSalesforceCaseCreate``"]
+        #[doc = "The Amazon Resource Name (ARN) of the integration association. ``IntegrationAssociationArn`` is required if ``TriggerEventSource`` is one of the following values: ``OnZendeskTicketCreate`` | ``OnZendeskTicketStatusUpdate`` | ``OnSalesforceCaseCreate``."]
         integration_association_arn = "IntegrationAssociationArn",
         }
     }
@@ -2507,9 +2507,9 @@ pub mod rule {
         SendNotificationAction {
         #[doc = "Notification content. Supports variable injection. For more information, see [JSONPath reference](https://docs.aws.amazon.com/connect/latest/adminguide/contact-lens-variable-injection.html) in the *Administrators Guide*. Required."]
         content = "Content",
-        #[doc = "Content type format. *Allowed value*: ``PLAIN_TEXT`` Takes a [`SendNotificationActionContentType`], or any `Value`. Required."]
+        #[doc = "Content type format. *Allowed value*: ``PLAIN_TEXT``. Takes a [`SendNotificationActionContentType`], or any `Value`. Required."]
         content_type = "ContentType",
-        #[doc = "Notification delivery method. *Allowed value*: ``EMAIL`` Takes a [`SendNotificationActionDeliveryMethod`], or any `Value`. Required."]
+        #[doc = "Notification delivery method. *Allowed value*: ``EMAIL``. Takes a [`SendNotificationActionDeliveryMethod`], or any `Value`. Required."]
         delivery_method = "DeliveryMethod",
         #[doc = "`Exclusion`. Takes a [`NotificationRecipientType`], or any `Value`."]
         exclusion = "Exclusion",
@@ -2539,9 +2539,9 @@ pub mod rule {
     cfn_struct! {
         #[doc = "A key-value pair to associate with a resource."]
         Tag {
-        #[doc = "The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and - Required."]
+        #[doc = "The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required."]
         key = "Key",
-        #[doc = "The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and - Required."]
+        #[doc = "The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required."]
         value = "Value",
         }
     }
@@ -2555,7 +2555,7 @@ pub mod rule {
         description = "Description",
         #[doc = "The name. Supports variable injection. For more information, see [JSONPath reference](https://docs.aws.amazon.com/connect/latest/adminguide/contact-lens-variable-injection.html) in the *Administrators Guide*. Required."]
         name = "Name",
-        #[doc = "Information about the reference when the ``referenceType`` is ``URL``. Otherwise, null. ``URL`` is the only accepted type. (Supports variable injection in the ``Value`` field.)"]
+        #[doc = "Information about the reference when the ``referenceType`` is ``URL``. Otherwise, null. ``URL`` is the only accepted type. (Supports variable injection in the ``Value`` field.)."]
         references = "References",
         }
     }
@@ -2701,7 +2701,7 @@ pub mod security_profile {
     cfn_struct! {
         #[doc = "A third-party application's metadata."]
         Application {
-        #[doc = "The permissions that the agent is granted on the application"]
+        #[doc = "The permissions that the agent is granted on the application."]
         application_permissions = "ApplicationPermissions",
         #[doc = "Namespace of the application that you want to give access to."]
         namespace = "Namespace",
@@ -2723,7 +2723,7 @@ pub mod security_profile {
         FlowModule {
         #[doc = "The identifier of the application that you want to give access to."]
         flow_module_id = "FlowModuleId",
-        #[doc = "The type of the first-party application Takes a [`FlowModuleType`], or any `Value`."]
+        #[doc = "The type of the first-party application. Takes a [`FlowModuleType`], or any `Value`."]
         type_ = "Type",
         }
     }
@@ -2739,7 +2739,7 @@ pub mod security_profile {
     cfn_struct! {
         #[doc = "An object defining the access control for a specific attribute and its values."]
         PrimaryAttributeValue {
-        #[doc = "Specifies the type of access granted. Currently, only \"ALLOW\" is supported Takes a [`PrimaryAttributeValueAccessType`], or any `Value`."]
+        #[doc = "Specifies the type of access granted. Currently, only \"ALLOW\" is supported. Takes a [`PrimaryAttributeValueAccessType`], or any `Value`."]
         access_type = "AccessType",
         #[doc = "The name of the primary attribute."]
         attribute_name = "AttributeName",
@@ -2787,7 +2787,7 @@ cfn_resource! {
     props {
         #[doc = "`ClientToken`."]
         client_token = "ClientToken",
-        #[doc = "The constraints for the task template"]
+        #[doc = "The constraints for the task template."]
         constraints = "Constraints",
         #[doc = "The identifier of the contact flow."]
         contact_flow_arn = "ContactFlowArn",
@@ -2795,7 +2795,7 @@ cfn_resource! {
         defaults = "Defaults",
         #[doc = "The description of the task template."]
         description = "Description",
-        #[doc = "The list of task template's fields Takes a list of [`task_template::Field`], or any `Value`."]
+        #[doc = "The list of task template's fields. Takes a list of [`task_template::Field`], or any `Value`."]
         fields = "Fields",
         #[doc = "The identifier (arn) of the instance. Required."]
         instance_arn = "InstanceArn",
@@ -2831,11 +2831,11 @@ pub mod task_template {
     cfn_struct! {
         #[doc = "A task template field object."]
         Field {
-        #[doc = "The description of the task template's field"]
+        #[doc = "The description of the task template's field."]
         description = "Description",
         #[doc = "`Id`. Takes a [`FieldIdentifier`], or any `Value`. Required."]
         id = "Id",
-        #[doc = "list of field options to be used with single select"]
+        #[doc = "list of field options to be used with single select."]
         single_select_options = "SingleSelectOptions",
         #[doc = "`Type`. Takes a [`FieldType`], or any `Value`. Required."]
         type_ = "Type",
@@ -2845,7 +2845,7 @@ pub mod task_template {
     cfn_struct! {
         #[doc = "the identifier (name) for the task template field"]
         FieldIdentifier {
-        #[doc = "The name of the task template field Required."]
+        #[doc = "The name of the task template field. Required."]
         name = "Name",
         }
     }
@@ -2951,11 +2951,11 @@ pub mod test_case {
     cfn_struct! {
         #[doc = "The Entry Point associated with the test case"]
         EntryPoint {
-        #[doc = "The chat entry point parameters for the test case"]
+        #[doc = "The chat entry point parameters for the test case."]
         chat_entry_point_parameters = "ChatEntryPointParameters",
-        #[doc = "The type of the Entry Point Takes a [`EntryPointType`], or any `Value`."]
+        #[doc = "The type of the Entry Point. Takes a [`EntryPointType`], or any `Value`."]
         type_ = "Type",
-        #[doc = "The voice call entry point parameters for the test case"]
+        #[doc = "The voice call entry point parameters for the test case."]
         voice_call_entry_point_parameters = "VoiceCallEntryPointParameters",
         }
     }
@@ -3035,7 +3035,7 @@ cfn_resource! {
         integration_association_id = "IntegrationAssociationId",
         #[doc = "The tags used to organize, track, or control access for this resource. Takes a list of [`use_case::Tag`], or any `Value`."]
         tags = "Tags",
-        #[doc = "The type of use case to associate to the integration association. Takes a [`use_case::UseCaseUseCaseType`], or any `Value`. Required."]
+        #[doc = "The type of use case to associate to the integration association. Takes a [`use_case::UseCaseType`], or any `Value`. Required."]
         use_case_type = "UseCaseType",
     }
     attrs {
@@ -3062,7 +3062,7 @@ pub mod use_case {
 
     cfn_enum! {
         #[doc = "The type of use case to associate to the integration association."]
-        UseCaseUseCaseType {
+        UseCaseType {
             RulesEvaluation = "RULES_EVALUATION",
             ConnectCampaigns = "CONNECT_CAMPAIGNS",
         }
@@ -3095,7 +3095,7 @@ cfn_resource! {
         phone_number_configs = "PhoneNumberConfigs",
         #[doc = "The identifier of the routing profile for the user. Required."]
         routing_profile_arn = "RoutingProfileArn",
-        #[doc = "One or more security profile arns for the user Required."]
+        #[doc = "One or more security profile arns for the user. Required."]
         security_profile_arns = "SecurityProfileArns",
         #[doc = "One or more tags. Takes a list of [`user::Tag`], or any `Value`."]
         tags = "Tags",
@@ -3421,9 +3421,9 @@ pub mod view {
     cfn_struct! {
         #[doc = "A key-value pair to associate with a resource."]
         Tag {
-        #[doc = "The key name of the tag. You can specify a value that is 1 to 128 Unicode characters Required."]
+        #[doc = "The key name of the tag. You can specify a value that is 1 to 128 Unicode characters. Required."]
         key = "Key",
-        #[doc = "The value for the tag. . You can specify a value that is maximum of 256 Unicode characters Required."]
+        #[doc = "The value for the tag. . You can specify a value that is maximum of 256 Unicode characters. Required."]
         value = "Value",
         }
     }
@@ -3533,23 +3533,23 @@ cfn_resource! {
     #[doc = "`AWS::Connect::Workspace`: Resource Type definition for AWS::Connect::Workspace"]
     CfnWorkspace(CfnWorkspaceProps) = "AWS::Connect::Workspace";
     props {
-        #[doc = "The resource ARNs associated with the workspace"]
+        #[doc = "The resource ARNs associated with the workspace."]
         associations = "Associations",
-        #[doc = "The description of the workspace"]
+        #[doc = "The description of the workspace."]
         description = "Description",
         #[doc = "The identifier of the Amazon Connect instance. Required."]
         instance_arn = "InstanceArn",
-        #[doc = "The media items for the workspace Takes a list of [`workspace::MediaItem`], or any `Value`."]
+        #[doc = "The media items for the workspace. Takes a list of [`workspace::MediaItem`], or any `Value`."]
         media = "Media",
         #[doc = "The name of the workspace. Required."]
         name = "Name",
-        #[doc = "The pages associated with the workspace Takes a list of [`workspace::WorkspacePage`], or any `Value`."]
+        #[doc = "The pages associated with the workspace. Takes a list of [`workspace::WorkspacePage`], or any `Value`."]
         pages = "Pages",
         #[doc = "An array of key-value pairs to apply to this resource. Takes a list of [`workspace::Tag`], or any `Value`."]
         tags = "Tags",
-        #[doc = "The theme configuration for the workspace Takes a [`workspace::WorkspaceTheme`], or any `Value`."]
+        #[doc = "The theme configuration for the workspace. Takes a [`workspace::WorkspaceTheme`], or any `Value`."]
         theme = "Theme",
-        #[doc = "The title of the workspace"]
+        #[doc = "The title of the workspace."]
         title = "Title",
         #[doc = "The visibility of the workspace. Will always be set to ASSIGNED oninitial creation. Takes a [`workspace::Visibility`], or any `Value`."]
         visibility = "Visibility",

@@ -6,11 +6,11 @@ cfn_resource! {
     #[doc = "`AWS::ConnectCampaigns::Campaign`: Definition of AWS::ConnectCampaigns::Campaign Resource Type"]
     CfnCampaign(CfnCampaignProps) = "AWS::ConnectCampaigns::Campaign";
     props {
-        #[doc = "Amazon Connect Instance Arn Required."]
+        #[doc = "Amazon Connect Instance Arn. Required."]
         connect_instance_arn = "ConnectInstanceArn",
         #[doc = "`DialerConfig`. Takes a [`campaign::DialerConfig`], or any `Value`. Required."]
         dialer_config = "DialerConfig",
-        #[doc = "Amazon Connect Campaign Name Required."]
+        #[doc = "Amazon Connect Campaign Name. Required."]
         name = "Name",
         #[doc = "`OutboundCallConfig`. Takes a [`campaign::OutboundCallConfig`], or any `Value`. Required."]
         outbound_call_config = "OutboundCallConfig",
@@ -38,9 +38,9 @@ pub mod campaign {
     cfn_struct! {
         #[doc = "The configuration used for answering machine detection during outbound calls"]
         AnswerMachineDetectionConfig {
-        #[doc = "Enables detection of prompts (e.g., beep after after a voicemail greeting)"]
+        #[doc = "Enables detection of prompts (e.g., beep after after a voicemail greeting)."]
         await_answer_machine_prompt = "AwaitAnswerMachinePrompt",
-        #[doc = "Flag to decided whether outbound calls should have answering machine detection enabled or not Required."]
+        #[doc = "Flag to decided whether outbound calls should have answering machine detection enabled or not. Required."]
         enable_answer_machine_detection = "EnableAnswerMachineDetection",
         }
     }

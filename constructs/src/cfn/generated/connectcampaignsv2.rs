@@ -49,9 +49,9 @@ pub mod campaign {
     cfn_struct! {
         #[doc = "The configuration used for answering machine detection during outbound calls"]
         AnswerMachineDetectionConfig {
-        #[doc = "Enables detection of prompts (e.g., beep after after a voicemail greeting)"]
+        #[doc = "Enables detection of prompts (e.g., beep after after a voicemail greeting)."]
         await_answer_machine_prompt = "AwaitAnswerMachinePrompt",
-        #[doc = "Flag to decided whether outbound calls should have answering machine detection enabled or not Required."]
+        #[doc = "Flag to decided whether outbound calls should have answering machine detection enabled or not. Required."]
         enable_answer_machine_detection = "EnableAnswerMachineDetection",
         }
     }
@@ -191,7 +191,7 @@ pub mod campaign {
         EntryLimitsConfig {
         #[doc = "Maximum number of entries per participant. 0 indicates unlimited entries. Required."]
         max_entry_count = "MaxEntryCount",
-        #[doc = "Minimum time interval between entries for the same participant in ISO 8601 duration format Required."]
+        #[doc = "Minimum time interval between entries for the same participant in ISO 8601 duration format. Required."]
         min_entry_interval = "MinEntryInterval",
         }
     }
@@ -281,7 +281,7 @@ pub mod campaign {
         RestrictedPeriod {
         #[doc = "`EndDate`. Required."]
         end_date = "EndDate",
-        #[doc = "The name of a restricted period"]
+        #[doc = "The name of a restricted period."]
         name = "Name",
         #[doc = "`StartDate`. Required."]
         start_date = "StartDate",

@@ -58,7 +58,7 @@ cfn_resource! {
         parameters = "Parameters",
         #[doc = "A set of tags to assign to the enabled control. Takes a list of [`enabled_control::Tag`], or any `Value`."]
         tags = "Tags",
-        #[doc = "Arn for Organizational unit to which the control needs to be applied Required."]
+        #[doc = "Arn for Organizational unit to which the control needs to be applied. Required."]
         target_identifier = "TargetIdentifier",
     }
     attrs {

@@ -165,9 +165,9 @@ cfn_resource! {
     props {
         #[doc = "`DataStore`. Takes a [`domain::DataStore`], or any `Value`."]
         data_store = "DataStore",
-        #[doc = "The URL of the SQS dead letter queue"]
+        #[doc = "The URL of the SQS dead letter queue."]
         dead_letter_queue_url = "DeadLetterQueueUrl",
-        #[doc = "The default encryption key"]
+        #[doc = "The default encryption key."]
         default_encryption_key = "DefaultEncryptionKey",
         #[doc = "The default number of days until the data within the domain expires. Required."]
         default_expiration_days = "DefaultExpirationDays",
@@ -177,7 +177,7 @@ cfn_resource! {
         matching = "Matching",
         #[doc = "`RuleBasedMatching`. Takes a [`domain::RuleBasedMatching`], or any `Value`."]
         rule_based_matching = "RuleBasedMatching",
-        #[doc = "The tags (keys and values) associated with the domain Takes a list of [`domain::Tag`], or any `Value`."]
+        #[doc = "The tags (keys and values) associated with the domain. Takes a list of [`domain::Tag`], or any `Value`."]
         tags = "Tags",
     }
     attrs {
@@ -668,13 +668,13 @@ cfn_resource! {
         event_trigger_names = "EventTriggerNames",
         #[doc = "`FlowDefinition`. Takes a [`integration::FlowDefinition`], or any `Value`."]
         flow_definition = "FlowDefinition",
-        #[doc = "The name of the ObjectType defined for the 3rd party data in Profile Service"]
+        #[doc = "The name of the ObjectType defined for the 3rd party data in Profile Service."]
         object_type_name = "ObjectTypeName",
-        #[doc = "The mapping between 3rd party event types and ObjectType names Takes a list of [`integration::ObjectTypeMapping`], or any `Value`."]
+        #[doc = "The mapping between 3rd party event types and ObjectType names. Takes a list of [`integration::ObjectTypeMapping`], or any `Value`."]
         object_type_names = "ObjectTypeNames",
-        #[doc = "Scope of the integration, such as 'PROFILE' or 'DOMAIN' Takes a [`integration::IntegrationScope`], or any `Value`."]
+        #[doc = "Scope of the integration, such as 'PROFILE' or 'DOMAIN'. Takes a [`integration::IntegrationScope`], or any `Value`."]
         scope = "Scope",
-        #[doc = "The tags (keys and values) associated with the integration Takes a list of [`integration::Tag`], or any `Value`."]
+        #[doc = "The tags (keys and values) associated with the integration. Takes a list of [`integration::Tag`], or any `Value`."]
         tags = "Tags",
         #[doc = "The URI of the S3 bucket or any other type of data source."]
         uri = "Uri",
@@ -1122,7 +1122,7 @@ cfn_resource! {
         description = "Description",
         #[doc = "The unique name of the domain. Required."]
         domain_name = "DomainName",
-        #[doc = "The default encryption key"]
+        #[doc = "The default encryption key."]
         encryption_key = "EncryptionKey",
         #[doc = "The default number of days until the data within the domain expires."]
         expiration_days = "ExpirationDays",
@@ -1130,7 +1130,7 @@ cfn_resource! {
         fields = "Fields",
         #[doc = "A list of unique keys that can be used to map data to the profile. Takes a list of [`object_type::KeyMap`], or any `Value`."]
         keys = "Keys",
-        #[doc = "The maximum number of profile objects for this object type"]
+        #[doc = "The maximum number of profile objects for this object type."]
         max_profile_object_count = "MaxProfileObjectCount",
         #[doc = "The name of the profile object type. Required."]
         object_type_name = "ObjectTypeName",
@@ -1289,7 +1289,7 @@ pub mod recommender {
     cfn_struct! {
         #[doc = "Event parameters with type and value threshold"]
         EventParameters {
-        #[doc = "The type of event Required."]
+        #[doc = "The type of event. Required."]
         event_type = "EventType",
         #[doc = "The threshold of the event type. Only events with a value greater or equal to this threshold will be considered for solution creation."]
         event_value_threshold = "EventValueThreshold",
@@ -1299,7 +1299,7 @@ pub mod recommender {
     cfn_struct! {
         #[doc = "Configuration for events used in the recommender"]
         EventsConfig {
-        #[doc = "List of event parameters with their value thresholds Takes a list of [`EventParameters`], or any `Value`. Required."]
+        #[doc = "List of event parameters with their value thresholds. Takes a list of [`EventParameters`], or any `Value`. Required."]
         event_parameters_list = "EventParametersList",
         }
     }
@@ -1341,11 +1341,11 @@ pub mod recommender {
     cfn_struct! {
         #[doc = "Information about the latest recommender update"]
         RecommenderUpdate {
-        #[doc = "The timestamp of when the update was created"]
+        #[doc = "The timestamp of when the update was created."]
         creation_date_time = "CreationDateTime",
-        #[doc = "The reason for update failure"]
+        #[doc = "The reason for update failure."]
         failure_reason = "FailureReason",
-        #[doc = "The timestamp of when the update was last modified"]
+        #[doc = "The timestamp of when the update was last modified."]
         last_updated_date_time = "LastUpdatedDateTime",
         #[doc = "`RecommenderConfig`. Takes a [`RecommenderConfig`], or any `Value`."]
         recommender_config = "RecommenderConfig",
@@ -1367,9 +1367,9 @@ pub mod recommender {
     cfn_struct! {
         #[doc = "`TrainingMetrics` of `AWS::CustomerProfiles::Recommender`."]
         TrainingMetrics {
-        #[doc = "Training metrics by type"]
+        #[doc = "Training metrics by type."]
         metrics = "Metrics",
-        #[doc = "Timestamp of the training metrics"]
+        #[doc = "Timestamp of the training metrics."]
         time = "Time",
         }
     }

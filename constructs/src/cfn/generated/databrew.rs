@@ -6,17 +6,17 @@ cfn_resource! {
     #[doc = "`AWS::DataBrew::Dataset`: Resource schema for AWS::DataBrew::Dataset."]
     CfnDataset(CfnDatasetProps) = "AWS::DataBrew::Dataset";
     props {
-        #[doc = "Dataset format Takes a [`dataset::DatasetFormat`], or any `Value`."]
+        #[doc = "Dataset format. Takes a [`dataset::DatasetFormat`], or any `Value`."]
         format = "Format",
-        #[doc = "Format options for dataset Takes a [`dataset::FormatOptions`], or any `Value`."]
+        #[doc = "Format options for dataset. Takes a [`dataset::FormatOptions`], or any `Value`."]
         format_options = "FormatOptions",
-        #[doc = "Input Takes a [`dataset::Input`], or any `Value`. Required."]
+        #[doc = "Input. Takes a [`dataset::Input`], or any `Value`. Required."]
         input = "Input",
-        #[doc = "Dataset name Required."]
+        #[doc = "Dataset name. Required."]
         name = "Name",
-        #[doc = "PathOptions Takes a [`dataset::PathOptions`], or any `Value`."]
+        #[doc = "PathOptions. Takes a [`dataset::PathOptions`], or any `Value`."]
         path_options = "PathOptions",
-        #[doc = "Source type of the dataset Takes a [`dataset::DatasetSource`], or any `Value`."]
+        #[doc = "Source type of the dataset. Takes a [`dataset::DatasetSource`], or any `Value`."]
         source = "Source",
         #[doc = "`Tags`. Takes a list of [`dataset::Tag`], or any `Value`."]
         tags = "Tags",
@@ -42,11 +42,11 @@ pub mod dataset {
     cfn_struct! {
         #[doc = "`DataCatalogInputDefinition` of `AWS::DataBrew::Dataset`."]
         DataCatalogInputDefinition {
-        #[doc = "Catalog id"]
+        #[doc = "Catalog id."]
         catalog_id = "CatalogId",
-        #[doc = "Database name"]
+        #[doc = "Database name."]
         database_name = "DatabaseName",
-        #[doc = "Table name"]
+        #[doc = "Table name."]
         table_name = "TableName",
         #[doc = "`TempDirectory`. Takes a [`S3Location`], or any `Value`."]
         temp_directory = "TempDirectory",
@@ -56,9 +56,9 @@ pub mod dataset {
     cfn_struct! {
         #[doc = "`DatabaseInputDefinition` of `AWS::DataBrew::Dataset`."]
         DatabaseInputDefinition {
-        #[doc = "Database table name"]
+        #[doc = "Database table name."]
         database_table_name = "DatabaseTableName",
-        #[doc = "Glue connection name Required."]
+        #[doc = "Glue connection name. Required."]
         glue_connection_name = "GlueConnectionName",
         #[doc = "Custom SQL to run against the provided AWS Glue connection. This SQL will be used as the input for DataBrew projects and jobs."]
         query_string = "QueryString",
@@ -78,7 +78,7 @@ pub mod dataset {
         filter = "Filter",
         #[doc = "`Name`. Required."]
         name = "Name",
-        #[doc = "Parameter type Takes a [`DatasetParameterType`], or any `Value`. Required."]
+        #[doc = "Parameter type. Takes a [`DatasetParameterType`], or any `Value`. Required."]
         type_ = "Type",
         }
     }
@@ -86,11 +86,11 @@ pub mod dataset {
     cfn_struct! {
         #[doc = "`DatetimeOptions` of `AWS::DataBrew::Dataset`."]
         DatetimeOptions {
-        #[doc = "Date/time format of a date parameter Required."]
+        #[doc = "Date/time format of a date parameter. Required."]
         format = "Format",
-        #[doc = "Locale code for a date parameter"]
+        #[doc = "Locale code for a date parameter."]
         locale_code = "LocaleCode",
-        #[doc = "Timezone offset"]
+        #[doc = "Timezone offset."]
         timezone_offset = "TimezoneOffset",
         }
     }
@@ -110,11 +110,11 @@ pub mod dataset {
     cfn_struct! {
         #[doc = "`FilesLimit` of `AWS::DataBrew::Dataset`."]
         FilesLimit {
-        #[doc = "Maximum number of files Required."]
+        #[doc = "Maximum number of files. Required."]
         max_files = "MaxFiles",
-        #[doc = "Order Takes a [`FilesLimitOrder`], or any `Value`."]
+        #[doc = "Order. Takes a [`FilesLimitOrder`], or any `Value`."]
         order = "Order",
-        #[doc = "Ordered by Takes a [`FilesLimitOrderedBy`], or any `Value`."]
+        #[doc = "Ordered by. Takes a [`FilesLimitOrderedBy`], or any `Value`."]
         ordered_by = "OrderedBy",
         }
     }
@@ -122,7 +122,7 @@ pub mod dataset {
     cfn_struct! {
         #[doc = "`FilterExpression` of `AWS::DataBrew::Dataset`."]
         FilterExpression {
-        #[doc = "Filtering expression for a parameter Required."]
+        #[doc = "Filtering expression for a parameter. Required."]
         expression = "Expression",
         #[doc = "`ValuesMap`. Takes a list of [`FilterValue`], or any `Value`. Required."]
         values_map = "ValuesMap",
@@ -134,7 +134,7 @@ pub mod dataset {
         FilterValue {
         #[doc = "`Value`. Required."]
         value = "Value",
-        #[doc = "Variable name Required."]
+        #[doc = "Variable name. Required."]
         value_reference = "ValueReference",
         }
     }
@@ -278,41 +278,41 @@ cfn_resource! {
         data_catalog_outputs = "DataCatalogOutputs",
         #[doc = "`DatabaseOutputs`. Takes a list of [`job::DatabaseOutput`], or any `Value`."]
         database_outputs = "DatabaseOutputs",
-        #[doc = "Dataset name"]
+        #[doc = "Dataset name."]
         dataset_name = "DatasetName",
-        #[doc = "Encryption Key Arn"]
+        #[doc = "Encryption Key Arn."]
         encryption_key_arn = "EncryptionKeyArn",
-        #[doc = "Encryption mode Takes a [`job::JobEncryptionMode`], or any `Value`."]
+        #[doc = "Encryption mode. Takes a [`job::JobEncryptionMode`], or any `Value`."]
         encryption_mode = "EncryptionMode",
-        #[doc = "Job Sample Takes a [`job::JobSample`], or any `Value`."]
+        #[doc = "Job Sample. Takes a [`job::JobSample`], or any `Value`."]
         job_sample = "JobSample",
-        #[doc = "Log subscription Takes a [`job::JobLogSubscription`], or any `Value`."]
+        #[doc = "Log subscription. Takes a [`job::JobLogSubscription`], or any `Value`."]
         log_subscription = "LogSubscription",
-        #[doc = "Max capacity"]
+        #[doc = "Max capacity."]
         max_capacity = "MaxCapacity",
-        #[doc = "Max retries"]
+        #[doc = "Max retries."]
         max_retries = "MaxRetries",
-        #[doc = "Job name Required."]
+        #[doc = "Job name. Required."]
         name = "Name",
-        #[doc = "Output location Takes a [`job::OutputLocation`], or any `Value`."]
+        #[doc = "Output location. Takes a [`job::OutputLocation`], or any `Value`."]
         output_location = "OutputLocation",
         #[doc = "`Outputs`. Takes a list of [`job::Output`], or any `Value`."]
         outputs = "Outputs",
-        #[doc = "Profile Job configuration Takes a [`job::ProfileConfiguration`], or any `Value`."]
+        #[doc = "Profile Job configuration. Takes a [`job::ProfileConfiguration`], or any `Value`."]
         profile_configuration = "ProfileConfiguration",
-        #[doc = "Project name"]
+        #[doc = "Project name."]
         project_name = "ProjectName",
         #[doc = "`Recipe`. Takes a [`job::Recipe`], or any `Value`."]
         recipe = "Recipe",
-        #[doc = "Role arn Required."]
+        #[doc = "Role arn. Required."]
         role_arn = "RoleArn",
         #[doc = "`Tags`. Takes a list of [`job::Tag`], or any `Value`."]
         tags = "Tags",
-        #[doc = "Timeout"]
+        #[doc = "Timeout."]
         timeout = "Timeout",
-        #[doc = "Job type Takes a [`job::JobType`], or any `Value`. Required."]
+        #[doc = "Job type. Takes a [`job::JobType`], or any `Value`. Required."]
         type_ = "Type",
-        #[doc = "Data quality rules configuration Takes a list of [`job::ValidationConfiguration`], or any `Value`."]
+        #[doc = "Data quality rules configuration. Takes a list of [`job::ValidationConfiguration`], or any `Value`."]
         validation_configurations = "ValidationConfigurations",
     }
     attrs {
@@ -382,9 +382,9 @@ pub mod job {
         DatabaseOutput {
         #[doc = "`DatabaseOptions`. Takes a [`DatabaseTableOutputOptions`], or any `Value`. Required."]
         database_options = "DatabaseOptions",
-        #[doc = "Database table name Takes a [`DatabaseOutputDatabaseOutputMode`], or any `Value`."]
+        #[doc = "Database table name. Takes a [`DatabaseOutputMode`], or any `Value`."]
         database_output_mode = "DatabaseOutputMode",
-        #[doc = "Glue connection name Required."]
+        #[doc = "Glue connection name. Required."]
         glue_connection_name = "GlueConnectionName",
         }
     }
@@ -476,9 +476,9 @@ pub mod job {
     cfn_struct! {
         #[doc = "`Recipe` of `AWS::DataBrew::Job`."]
         Recipe {
-        #[doc = "Recipe name Required."]
+        #[doc = "Recipe name. Required."]
         name = "Name",
-        #[doc = "Recipe version"]
+        #[doc = "Recipe version."]
         version = "Version",
         }
     }
@@ -544,7 +544,7 @@ pub mod job {
     cfn_struct! {
         #[doc = "Configuration to attach Rulesets to the job"]
         ValidationConfiguration {
-        #[doc = "Arn of the Ruleset Required."]
+        #[doc = "Arn of the Ruleset. Required."]
         ruleset_arn = "RulesetArn",
         #[doc = "`ValidationMode`. Takes a [`ValidationMode`], or any `Value`."]
         validation_mode = "ValidationMode",
@@ -584,7 +584,7 @@ pub mod job {
 
     cfn_enum! {
         #[doc = "Database table name"]
-        DatabaseOutputDatabaseOutputMode {
+        DatabaseOutputMode {
             NewTable = "NEW_TABLE",
         }
     }
@@ -623,15 +623,15 @@ cfn_resource! {
     #[doc = "`AWS::DataBrew::Project`: Resource schema for AWS::DataBrew::Project."]
     CfnProject(CfnProjectProps) = "AWS::DataBrew::Project";
     props {
-        #[doc = "Dataset name Required."]
+        #[doc = "Dataset name. Required."]
         dataset_name = "DatasetName",
-        #[doc = "Project name Required."]
+        #[doc = "Project name. Required."]
         name = "Name",
-        #[doc = "Recipe name Required."]
+        #[doc = "Recipe name. Required."]
         recipe_name = "RecipeName",
-        #[doc = "Role arn Required."]
+        #[doc = "Role arn. Required."]
         role_arn = "RoleArn",
-        #[doc = "Sample Takes a [`project::Sample`], or any `Value`."]
+        #[doc = "Sample. Takes a [`project::Sample`], or any `Value`."]
         sample = "Sample",
         #[doc = "`Tags`. Takes a list of [`project::Tag`], or any `Value`."]
         tags = "Tags",
@@ -647,9 +647,9 @@ pub mod project {
     cfn_struct! {
         #[doc = "`Sample` of `AWS::DataBrew::Project`."]
         Sample {
-        #[doc = "Sample size"]
+        #[doc = "Sample size."]
         size = "Size",
-        #[doc = "Sample type Takes a [`SampleType`], or any `Value`. Required."]
+        #[doc = "Sample type. Takes a [`SampleType`], or any `Value`. Required."]
         type_ = "Type",
         }
     }
@@ -678,9 +678,9 @@ cfn_resource! {
     #[doc = "`AWS::DataBrew::Recipe`: Resource schema for AWS::DataBrew::Recipe."]
     CfnRecipe(CfnRecipeProps) = "AWS::DataBrew::Recipe";
     props {
-        #[doc = "Description of the recipe"]
+        #[doc = "Description of the recipe."]
         description = "Description",
-        #[doc = "Recipe name Required."]
+        #[doc = "Recipe name. Required."]
         name = "Name",
         #[doc = "`Steps`. Takes a list of [`recipe::RecipeStep`], or any `Value`. Required."]
         steps = "Steps",
@@ -698,7 +698,7 @@ pub mod recipe {
     cfn_struct! {
         #[doc = "`Action` of `AWS::DataBrew::Recipe`."]
         Action {
-        #[doc = "Step action operation Required."]
+        #[doc = "Step action operation. Required."]
         operation = "Operation",
         #[doc = "`Parameters`."]
         parameters = "Parameters",
@@ -708,11 +708,11 @@ pub mod recipe {
     cfn_struct! {
         #[doc = "Condition expressions applied to the step action"]
         ConditionExpression {
-        #[doc = "Input condition to be applied to the target column Required."]
+        #[doc = "Input condition to be applied to the target column. Required."]
         condition = "Condition",
-        #[doc = "Name of the target column Required."]
+        #[doc = "Name of the target column. Required."]
         target_column = "TargetColumn",
-        #[doc = "Value of the condition"]
+        #[doc = "Value of the condition."]
         value = "Value",
         }
     }
@@ -720,11 +720,11 @@ pub mod recipe {
     cfn_struct! {
         #[doc = "`DataCatalogInputDefinition` of `AWS::DataBrew::Recipe`."]
         DataCatalogInputDefinition {
-        #[doc = "Catalog id"]
+        #[doc = "Catalog id."]
         catalog_id = "CatalogId",
-        #[doc = "Database name"]
+        #[doc = "Database name."]
         database_name = "DatabaseName",
-        #[doc = "Table name"]
+        #[doc = "Table name."]
         table_name = "TableName",
         #[doc = "`TempDirectory`. Takes a [`S3Location`], or any `Value`."]
         temp_directory = "TempDirectory",
@@ -792,7 +792,7 @@ pub mod recipe {
         ignore_case = "IgnoreCase",
         #[doc = "`IncludeInSplit`."]
         include_in_split = "IncludeInSplit",
-        #[doc = "Input"]
+        #[doc = "Input."]
         input = "Input",
         #[doc = "`Interval`."]
         interval = "Interval",
@@ -944,7 +944,7 @@ pub mod recipe {
         RecipeStep {
         #[doc = "`Action`. Takes a [`Action`], or any `Value`. Required."]
         action = "Action",
-        #[doc = "Condition expressions applied to the step action Takes a list of [`ConditionExpression`], or any `Value`."]
+        #[doc = "Condition expressions applied to the step action. Takes a list of [`ConditionExpression`], or any `Value`."]
         condition_expressions = "ConditionExpressions",
         }
     }
@@ -984,15 +984,15 @@ cfn_resource! {
     #[doc = "`AWS::DataBrew::Ruleset`: Resource schema for AWS::DataBrew::Ruleset."]
     CfnRuleset(CfnRulesetProps) = "AWS::DataBrew::Ruleset";
     props {
-        #[doc = "Description of the Ruleset"]
+        #[doc = "Description of the Ruleset."]
         description = "Description",
-        #[doc = "Name of the Ruleset Required."]
+        #[doc = "Name of the Ruleset. Required."]
         name = "Name",
-        #[doc = "List of the data quality rules in the ruleset Takes a list of [`ruleset::Rule`], or any `Value`. Required."]
+        #[doc = "List of the data quality rules in the ruleset. Takes a list of [`ruleset::Rule`], or any `Value`. Required."]
         rules = "Rules",
         #[doc = "`Tags`. Takes a list of [`ruleset::Tag`], or any `Value`."]
         tags = "Tags",
-        #[doc = "Arn of the target resource (dataset) to apply the ruleset to Required."]
+        #[doc = "Arn of the target resource (dataset) to apply the ruleset to. Required."]
         target_arn = "TargetArn",
     }
     attrs {
@@ -1006,9 +1006,9 @@ pub mod ruleset {
     cfn_struct! {
         #[doc = "Selector of a column from a dataset for profile job configuration. One selector includes either a column name or a regular expression"]
         ColumnSelector {
-        #[doc = "The name of a column from a dataset"]
+        #[doc = "The name of a column from a dataset."]
         name = "Name",
-        #[doc = "A regular expression for selecting a column from a dataset"]
+        #[doc = "A regular expression for selecting a column from a dataset."]
         regex = "Regex",
         }
     }
@@ -1022,7 +1022,7 @@ pub mod ruleset {
         column_selectors = "ColumnSelectors",
         #[doc = "`Disabled`."]
         disabled = "Disabled",
-        #[doc = "Name of the rule Required."]
+        #[doc = "Name of the rule. Required."]
         name = "Name",
         #[doc = "`SubstitutionMap`. Takes a list of [`SubstitutionValue`], or any `Value`."]
         substitution_map = "SubstitutionMap",
@@ -1034,9 +1034,9 @@ pub mod ruleset {
     cfn_struct! {
         #[doc = "A key-value pair to associate expression's substitution variable names with their values"]
         SubstitutionValue {
-        #[doc = "Value or column name Required."]
+        #[doc = "Value or column name. Required."]
         value = "Value",
-        #[doc = "Variable name Required."]
+        #[doc = "Variable name. Required."]
         value_reference = "ValueReference",
         }
     }
@@ -1086,11 +1086,11 @@ cfn_resource! {
     #[doc = "`AWS::DataBrew::Schedule`: Resource schema for AWS::DataBrew::Schedule."]
     CfnSchedule(CfnScheduleProps) = "AWS::DataBrew::Schedule";
     props {
-        #[doc = "Schedule cron Required."]
+        #[doc = "Schedule cron. Required."]
         cron_expression = "CronExpression",
         #[doc = "`JobNames`."]
         job_names = "JobNames",
-        #[doc = "Schedule Name Required."]
+        #[doc = "Schedule Name. Required."]
         name = "Name",
         #[doc = "`Tags`. Takes a list of [`schedule::Tag`], or any `Value`."]
         tags = "Tags",

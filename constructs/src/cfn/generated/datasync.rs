@@ -985,7 +985,7 @@ cfn_resource! {
         password = "Password",
         #[doc = "The name of the SMB server. This value is the IP address or Domain Name Service (DNS) name of the SMB server."]
         server_hostname = "ServerHostname",
-        #[doc = "The subdirectory in the SMB file system that is used to read data from the SMB source location or write data to the SMB destination"]
+        #[doc = "The subdirectory in the SMB file system that is used to read data from the SMB source location or write data to the SMB destination."]
         subdirectory = "Subdirectory",
         #[doc = "An array of key-value pairs to apply to this resource. Takes a list of [`location_smb::Tag`], or any `Value`."]
         tags = "Tags",
@@ -1098,7 +1098,7 @@ cfn_resource! {
         source_location_arn = "SourceLocationArn",
         #[doc = "An array of key-value pairs to apply to this resource. Takes a list of [`task::Tag`], or any `Value`."]
         tags = "Tags",
-        #[doc = "Specifies the task mode for the task. Takes a [`task::TaskTaskMode`], or any `Value`."]
+        #[doc = "Specifies the task mode for the task. Takes a [`task::TaskMode`], or any `Value`."]
         task_mode = "TaskMode",
         #[doc = "`TaskReportConfig`. Takes a [`task::TaskReportConfig`], or any `Value`."]
         task_report_config = "TaskReportConfig",
@@ -1234,7 +1234,7 @@ pub mod task {
     cfn_struct! {
         #[doc = "Specifies the schedule you want your task to use for repeated executions."]
         TaskSchedule {
-        #[doc = "A cron expression that specifies when AWS DataSync initiates a scheduled transfer from a source to a destination location"]
+        #[doc = "A cron expression that specifies when AWS DataSync initiates a scheduled transfer from a source to a destination location."]
         schedule_expression = "ScheduleExpression",
         #[doc = "Specifies status of a schedule. Takes a [`TaskScheduleStatus`], or any `Value`."]
         status = "Status",
@@ -1243,7 +1243,7 @@ pub mod task {
 
     cfn_enum! {
         #[doc = "Specifies the task mode for the task."]
-        TaskTaskMode {
+        TaskMode {
             Basic = "BASIC",
             Enhanced = "ENHANCED",
         }

@@ -14,13 +14,13 @@ cfn_resource! {
         description = "Description",
         #[doc = "The identifier of the domain in which the connection is created. Required."]
         domain_identifier = "DomainIdentifier",
-        #[doc = "Specifies whether the trusted identity propagation is enabled"]
+        #[doc = "Specifies whether the trusted identity propagation is enabled."]
         enable_trusted_identity_propagation = "EnableTrustedIdentityPropagation",
         #[doc = "The identifier of the environment in which the connection is created."]
         environment_identifier = "EnvironmentIdentifier",
         #[doc = "The name of the connection. Required."]
         name = "Name",
-        #[doc = "The identifier of the project in which the connection should be created. If"]
+        #[doc = "The identifier of the project in which the connection should be created. If."]
         project_identifier = "ProjectIdentifier",
         #[doc = "`Props`."]
         props = "Props",
@@ -52,9 +52,9 @@ pub mod connection {
     cfn_struct! {
         #[doc = "Amazon Q properties of the connection."]
         AmazonQPropertiesInput {
-        #[doc = "The authentication mode of the connection's AmazonQ properties"]
+        #[doc = "The authentication mode of the connection's AmazonQ properties."]
         auth_mode = "AuthMode",
-        #[doc = "Specifies whether Amazon Q is enabled for the connection"]
+        #[doc = "Specifies whether Amazon Q is enabled for the connection."]
         is_enabled = "IsEnabled",
         #[doc = "`ProfileArn`."]
         profile_arn = "ProfileArn",
@@ -243,7 +243,7 @@ pub mod connection {
     cfn_struct! {
         #[doc = "MLflow Properties Input"]
         MlflowPropertiesInput {
-        #[doc = "The ARN of the MLflow tracking server"]
+        #[doc = "The ARN of the MLflow tracking server."]
         tracking_server_arn = "TrackingServerArn",
         }
     }
@@ -426,7 +426,7 @@ cfn_resource! {
         asset_forms_input = "AssetFormsInput",
         #[doc = "Configuration of the data source. It can be set to either glueRunConfiguration or redshiftRunConfiguration."]
         configuration = "Configuration",
-        #[doc = "The unique identifier of a connection used to fetch relevant parameters from connection during Datasource run"]
+        #[doc = "The unique identifier of a connection used to fetch relevant parameters from connection during Datasource run."]
         connection_identifier = "ConnectionIdentifier",
         #[doc = "The description of the data source."]
         description = "Description",
@@ -702,7 +702,7 @@ cfn_resource! {
         description = "Description",
         #[doc = "The domain execution role that is created when an Amazon DataZone domain is created. The domain execution role is created in the AWS account that houses the Amazon DataZone domain."]
         domain_execution_role = "DomainExecutionRole",
-        #[doc = "The version of the domain. Takes a [`domain::DomainDomainVersion`], or any `Value`."]
+        #[doc = "The version of the domain. Takes a [`domain::DomainVersion`], or any `Value`."]
         domain_version = "DomainVersion",
         #[doc = "The identifier of the AWS Key Management Service (KMS) key that is used to encrypt the Amazon DataZone domain, metadata, and reporting data."]
         kms_key_identifier = "KmsKeyIdentifier",
@@ -791,7 +791,7 @@ pub mod domain {
 
     cfn_enum! {
         #[doc = "The version of the domain."]
-        DomainDomainVersion {
+        DomainVersion {
             V1 = "V1",
             V2 = "V2",
         }
@@ -878,7 +878,7 @@ cfn_resource! {
         environment_configuration_id = "EnvironmentConfigurationId",
         #[doc = "The ID of the environment profile with which the Amazon DataZone environment would be created."]
         environment_profile_identifier = "EnvironmentProfileIdentifier",
-        #[doc = "Environment role arn for custom aws environment permissions"]
+        #[doc = "Environment role arn for custom aws environment permissions."]
         environment_role_arn = "EnvironmentRoleArn",
         #[doc = "The glossary terms that can be used in the Amazon DataZone environment."]
         glossary_terms = "GlossaryTerms",
@@ -959,7 +959,7 @@ cfn_resource! {
         description = "Description",
         #[doc = "The identifier of the Amazon DataZone domain in which the environment would be created."]
         domain_identifier = "DomainIdentifier",
-        #[doc = "The identifier of the Amazon DataZone environment in which the action is taking place"]
+        #[doc = "The identifier of the Amazon DataZone environment in which the action is taking place."]
         environment_identifier = "EnvironmentIdentifier",
         #[doc = "The ID of the Amazon DataZone environment action."]
         identifier = "Identifier",
@@ -1593,9 +1593,9 @@ pub mod project {
     cfn_struct! {
         #[doc = "Error that occurred during project deletion"]
         ProjectDeletionError {
-        #[doc = "Project Deletion Error Code"]
+        #[doc = "Project Deletion Error Code."]
         code = "Code",
-        #[doc = "Project Deletion Error Message"]
+        #[doc = "Project Deletion Error Message."]
         message = "Message",
         }
     }

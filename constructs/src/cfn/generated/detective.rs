@@ -24,9 +24,9 @@ pub mod graph {
     cfn_struct! {
         #[doc = "A key-value pair to associate with a resource."]
         Tag {
-        #[doc = "The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. Valid characters are Unicode letters, digits, white space, and any of the following symbols: _ . : / = + - @"]
+        #[doc = "The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. Valid characters are Unicode letters, digits, white space, and any of the following symbols: _ . : / = + - @."]
         key = "Key",
-        #[doc = "The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. Valid characters are Unicode letters, digits, white space, and any of the following symbols: _ . : / = + - @"]
+        #[doc = "The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. Valid characters are Unicode letters, digits, white space, and any of the following symbols: _ . : / = + - @."]
         value = "Value",
         }
     }
@@ -38,11 +38,11 @@ cfn_resource! {
     props {
         #[doc = "When set to true, invitation emails are not sent to the member accounts. Member accounts must still accept the invitation before they are added to the behavior graph. Updating this field has no effect."]
         disable_email_notification = "DisableEmailNotification",
-        #[doc = "The ARN of the graph to which the member account will be invited Required."]
+        #[doc = "The ARN of the graph to which the member account will be invited. Required."]
         graph_arn = "GraphArn",
         #[doc = "The root email address for the account to be invited, for validation. Updating this field has no effect. Required."]
         member_email_address = "MemberEmailAddress",
-        #[doc = "The AWS account ID to be invited to join the graph as a member Required."]
+        #[doc = "The AWS account ID to be invited to join the graph as a member. Required."]
         member_id = "MemberId",
         #[doc = "A message to be included in the email invitation sent to the invited account. Updating this field has no effect."]
         message = "Message",
@@ -55,7 +55,7 @@ cfn_resource! {
     #[doc = "`AWS::Detective::OrganizationAdmin`: Resource schema for AWS::Detective::OrganizationAdmin"]
     CfnOrganizationAdmin(CfnOrganizationAdminProps) = "AWS::Detective::OrganizationAdmin";
     props {
-        #[doc = "The account ID of the account that should be registered as your Organization's delegated administrator for Detective Required."]
+        #[doc = "The account ID of the account that should be registered as your Organization's delegated administrator for Detective. Required."]
         account_id = "AccountId",
     }
     attrs {

@@ -194,13 +194,13 @@ cfn_resource! {
     #[doc = "`AWS::DevOpsAgent::Association`: Resource Type definition for AWS::DevOpsAgent::Association defining how the AgentSpace interacts with external services like GitHub, Slack, AWS accounts, and others."]
     CfnAssociation(CfnAssociationProps) = "AWS::DevOpsAgent::Association";
     props {
-        #[doc = "The unique identifier of the AgentSpace Required."]
+        #[doc = "The unique identifier of the AgentSpace. Required."]
         agent_space_id = "AgentSpaceId",
-        #[doc = "The configuration that directs how AgentSpace interacts with the given service Required."]
+        #[doc = "The configuration that directs how AgentSpace interacts with the given service. Required."]
         configuration = "Configuration",
-        #[doc = "Set of linked association IDs for parent-child relationships"]
+        #[doc = "Set of linked association IDs for parent-child relationships."]
         linked_association_ids = "LinkedAssociationIds",
-        #[doc = "The identifier for the associated service Required."]
+        #[doc = "The identifier for the associated service. Required."]
         service_id = "ServiceId",
     }
     attrs {
@@ -220,13 +220,13 @@ pub mod association {
     cfn_struct! {
         #[doc = "AWS association for 'monitor' account"]
         AWSConfiguration {
-        #[doc = "AWS Account Id corresponding to provided resources Required."]
+        #[doc = "AWS Account Id corresponding to provided resources. Required."]
         account_id = "AccountId",
-        #[doc = "Account Type 'monitor' for DevOpsAgent monitoring Takes a [`AWSConfigurationAccountType`], or any `Value`. Required."]
+        #[doc = "Account Type 'monitor' for DevOpsAgent monitoring. Takes a [`AWSConfigurationAccountType`], or any `Value`. Required."]
         account_type = "AccountType",
         #[doc = "The IAM role that AWS DevOps Agent assumes to perform elevated directed actions in this AWS account. Elevated actions also require ElevatedActionsEnabled to be set in the Preferences of the AgentSpace. When not provided, only non-elevated directed actions are available. Removing this property from …"]
         agent_elevated_role_arn = "AgentElevatedRoleArn",
-        #[doc = "Role ARN to be assumed by DevOpsAgent to operate on behalf of customer Required."]
+        #[doc = "Role ARN to be assumed by DevOpsAgent to operate on behalf of customer. Required."]
         assumable_role_arn = "AssumableRoleArn",
         #[doc = "`Resources`. Takes a list of [`AWSResource`], or any `Value`."]
         resources = "Resources",
@@ -238,11 +238,11 @@ pub mod association {
     cfn_struct! {
         #[doc = "AWS resource definition"]
         AWSResource {
-        #[doc = "The Amazon Resource Name (ARN) of the resource Required."]
+        #[doc = "The Amazon Resource Name (ARN) of the resource. Required."]
         resource_arn = "ResourceArn",
-        #[doc = "Additional metadata for the resource"]
+        #[doc = "Additional metadata for the resource."]
         resource_metadata = "ResourceMetadata",
-        #[doc = "Resource type Takes a [`AWSResourceResourceType`], or any `Value`."]
+        #[doc = "Resource type. Takes a [`AWSResourceResourceType`], or any `Value`."]
         resource_type = "ResourceType",
         }
     }
@@ -250,7 +250,7 @@ pub mod association {
     cfn_struct! {
         #[doc = "Azure subscription integration configuration"]
         AzureConfiguration {
-        #[doc = "Azure subscription ID corresponding to provided resources Required."]
+        #[doc = "Azure subscription ID corresponding to provided resources. Required."]
         subscription_id = "SubscriptionId",
         }
     }
@@ -258,11 +258,11 @@ pub mod association {
     cfn_struct! {
         #[doc = "Dynatrace monitoring configuration"]
         DynatraceConfiguration {
-        #[doc = "When set to true, enables the Agent Space to create and update webhooks for receiving notifications and events from the service"]
+        #[doc = "When set to true, enables the Agent Space to create and update webhooks for receiving notifications and events from the service."]
         enable_webhook_updates = "EnableWebhookUpdates",
-        #[doc = "Dynatrace environment id Required."]
+        #[doc = "Dynatrace environment id. Required."]
         env_id = "EnvId",
-        #[doc = "List of Dynatrace resources to monitor"]
+        #[doc = "List of Dynatrace resources to monitor."]
         resources = "Resources",
         }
     }
@@ -270,7 +270,7 @@ pub mod association {
     cfn_struct! {
         #[doc = "EventChannelconfiguration"]
         EventChannelConfiguration {
-        #[doc = "When set to true, enables the Agent Space to create and update webhooks for receiving notifications and events from the service"]
+        #[doc = "When set to true, enables the Agent Space to create and update webhooks for receiving notifications and events from the service."]
         enable_webhook_updates = "EnableWebhookUpdates",
         }
     }
@@ -278,13 +278,13 @@ pub mod association {
     cfn_struct! {
         #[doc = "GitHub repository integration configuration"]
         GitHubConfiguration {
-        #[doc = "Repository owner Required."]
+        #[doc = "Repository owner. Required."]
         owner = "Owner",
-        #[doc = "Type of repository owner Takes a [`GitHubConfigurationOwnerType`], or any `Value`. Required."]
+        #[doc = "Type of repository owner. Takes a [`GitHubConfigurationOwnerType`], or any `Value`. Required."]
         owner_type = "OwnerType",
-        #[doc = "Associated Github repo ID Required."]
+        #[doc = "Associated Github repo ID. Required."]
         repo_id = "RepoId",
-        #[doc = "Associated Github repo name Required."]
+        #[doc = "Associated Github repo name. Required."]
         repo_name = "RepoName",
         }
     }
@@ -292,13 +292,13 @@ pub mod association {
     cfn_struct! {
         #[doc = "GitLab project integration configuration"]
         GitLabConfiguration {
-        #[doc = "When set to true, enables the Agent Space to create and update webhooks for receiving notifications and events from the service"]
+        #[doc = "When set to true, enables the Agent Space to create and update webhooks for receiving notifications and events from the service."]
         enable_webhook_updates = "EnableWebhookUpdates",
-        #[doc = "GitLab instance identifier"]
+        #[doc = "GitLab instance identifier."]
         instance_identifier = "InstanceIdentifier",
-        #[doc = "GitLab numeric project ID Required."]
+        #[doc = "GitLab numeric project ID. Required."]
         project_id = "ProjectId",
-        #[doc = "Full GitLab project path (e.g., namespace/project-name) Required."]
+        #[doc = "Full GitLab project path (e.g., namespace/project-name). Required."]
         project_path = "ProjectPath",
         }
     }
@@ -316,15 +316,15 @@ pub mod association {
     cfn_struct! {
         #[doc = "MCP server configuration"]
         MCPServerConfiguration {
-        #[doc = "The description of the MCP server"]
+        #[doc = "The description of the MCP server."]
         description = "Description",
-        #[doc = "When set to true, enables the Agent Space to create and update webhooks for receiving notifications and events from the service"]
+        #[doc = "When set to true, enables the Agent Space to create and update webhooks for receiving notifications and events from the service."]
         enable_webhook_updates = "EnableWebhookUpdates",
-        #[doc = "MCP server endpoint URL"]
+        #[doc = "MCP server endpoint URL."]
         endpoint = "Endpoint",
-        #[doc = "The name of the MCP server"]
+        #[doc = "The name of the MCP server."]
         name = "Name",
-        #[doc = "List of MCP tools that can be used with the association Required."]
+        #[doc = "List of MCP tools that can be used with the association. Required."]
         tools = "Tools",
         }
     }
@@ -332,15 +332,15 @@ pub mod association {
     cfn_struct! {
         #[doc = "Datadog MCP server configuration"]
         MCPServerDatadogConfiguration {
-        #[doc = "The description of the MCP server"]
+        #[doc = "The description of the MCP server."]
         description = "Description",
-        #[doc = "When set to true, enables the Agent Space to create and update webhooks for receiving notifications and events from the service"]
+        #[doc = "When set to true, enables the Agent Space to create and update webhooks for receiving notifications and events from the service."]
         enable_webhook_updates = "EnableWebhookUpdates",
         #[doc = "The mutative MCP tools enabled for this integration, by tool name. Only tools the service classifies as MUTATIVE may be listed; other names are rejected. Tool names can be found in the console or from the association's current configuration. The list fully replaces the stored value on update: …"]
         enabled_elevated_tools = "EnabledElevatedTools",
-        #[doc = "MCP server endpoint URL"]
+        #[doc = "MCP server endpoint URL."]
         endpoint = "Endpoint",
-        #[doc = "The name of the MCP server"]
+        #[doc = "The name of the MCP server."]
         name = "Name",
         }
     }
@@ -348,13 +348,13 @@ pub mod association {
     cfn_struct! {
         #[doc = "Grafana MCP server configuration"]
         MCPServerGrafanaConfiguration {
-        #[doc = "When set to true, enables the Agent Space to create and update webhooks for receiving notifications and events from the service"]
+        #[doc = "When set to true, enables the Agent Space to create and update webhooks for receiving notifications and events from the service."]
         enable_webhook_updates = "EnableWebhookUpdates",
         #[doc = "The mutative MCP tools enabled for this integration, by tool name. Only tools the service classifies as MUTATIVE may be listed; other names are rejected. Tool names can be found in the console or from the association's current configuration. The list fully replaces the stored value on update: …"]
         enabled_elevated_tools = "EnabledElevatedTools",
-        #[doc = "MCP server endpoint URL Required."]
+        #[doc = "MCP server endpoint URL. Required."]
         endpoint = "Endpoint",
-        #[doc = "List of tool categories to enable for the Grafana MCP server Takes a list of [`MCPServerGrafanaConfigurationTools`], or any `Value`."]
+        #[doc = "List of tool categories to enable for the Grafana MCP server. Takes a list of [`MCPServerGrafanaConfigurationTools`], or any `Value`."]
         tools = "Tools",
         }
     }
@@ -362,9 +362,9 @@ pub mod association {
     cfn_struct! {
         #[doc = "NewRelic MCP server configuration"]
         MCPServerNewRelicConfiguration {
-        #[doc = "New Relic Account ID Required."]
+        #[doc = "New Relic Account ID. Required."]
         account_id = "AccountId",
-        #[doc = "MCP server endpoint URL (e.g., https://mcp.newrelic.com/mcp/) Required."]
+        #[doc = "MCP server endpoint URL (e.g., https://mcp.newrelic.com/mcp/). Required."]
         endpoint = "Endpoint",
         }
     }
@@ -372,7 +372,7 @@ pub mod association {
     cfn_struct! {
         #[doc = "SigV4-authenticated MCP server configuration"]
         MCPServerSigV4Configuration {
-        #[doc = "List of MCP tools available for the association Required."]
+        #[doc = "List of MCP tools available for the association. Required."]
         tools = "Tools",
         }
     }
@@ -380,13 +380,13 @@ pub mod association {
     cfn_struct! {
         #[doc = "Splunk MCP server configuration"]
         MCPServerSplunkConfiguration {
-        #[doc = "The description of the MCP server"]
+        #[doc = "The description of the MCP server."]
         description = "Description",
-        #[doc = "When set to true, enables the Agent Space to create and update webhooks for receiving notifications and events from the service"]
+        #[doc = "When set to true, enables the Agent Space to create and update webhooks for receiving notifications and events from the service."]
         enable_webhook_updates = "EnableWebhookUpdates",
-        #[doc = "MCP server endpoint URL"]
+        #[doc = "MCP server endpoint URL."]
         endpoint = "Endpoint",
-        #[doc = "The name of the MCP server"]
+        #[doc = "The name of the MCP server."]
         name = "Name",
         }
     }
@@ -394,11 +394,11 @@ pub mod association {
     cfn_struct! {
         #[doc = "PagerDuty integration configuration"]
         PagerDutyConfiguration {
-        #[doc = "Email to be used in PagerDuty API header Required."]
+        #[doc = "Email to be used in PagerDuty API header. Required."]
         customer_email = "CustomerEmail",
-        #[doc = "When set to true, enables the Agent Space to create and update webhooks for receiving notifications and events from the service"]
+        #[doc = "When set to true, enables the Agent Space to create and update webhooks for receiving notifications and events from the service."]
         enable_webhook_updates = "EnableWebhookUpdates",
-        #[doc = "List of PagerDuty service IDs available for the association Required."]
+        #[doc = "List of PagerDuty service IDs available for the association. Required."]
         services = "Services",
         }
     }
@@ -406,9 +406,9 @@ pub mod association {
     cfn_struct! {
         #[doc = "ServiceNow integration configuration"]
         ServiceNowConfiguration {
-        #[doc = "When set to true, enables the Agent Space to create and update webhooks for receiving notifications and events from the service"]
+        #[doc = "When set to true, enables the Agent Space to create and update webhooks for receiving notifications and events from the service."]
         enable_webhook_updates = "EnableWebhookUpdates",
-        #[doc = "ServiceNow instance ID"]
+        #[doc = "ServiceNow instance ID."]
         instance_id = "InstanceId",
         }
     }
@@ -416,9 +416,9 @@ pub mod association {
     cfn_struct! {
         #[doc = "Optional bidirectional communication configuration. Supply this configuration and set Enabled to true so you can interact with the agent directly from Slack"]
         SlackBidirectionalConfiguration {
-        #[doc = "Whether bidirectional communication is enabled for this association. When set to true, you can mention the agent in a configured Slack channel and it responds in that channel. When omitted or set to false, the agent ignores mentions and only sends notifications"]
+        #[doc = "Whether bidirectional communication is enabled for this association. When set to true, you can mention the agent in a configured Slack channel and it responds in that channel. When omitted or set to false, the agent ignores mentions and only sends notifications."]
         enabled = "Enabled",
-        #[doc = "IAM role ARN that AWS DevOps Agent assumes to exchange messages with your Slack workspace on behalf of this association Required."]
+        #[doc = "IAM role ARN that AWS DevOps Agent assumes to exchange messages with your Slack workspace on behalf of this association. Required."]
         role_arn = "RoleArn",
         }
     }
@@ -426,9 +426,9 @@ pub mod association {
     cfn_struct! {
         #[doc = "Slack channel configuration"]
         SlackChannel {
-        #[doc = "Slack channel ID Required."]
+        #[doc = "Slack channel ID. Required."]
         channel_id = "ChannelId",
-        #[doc = "Slack channel name"]
+        #[doc = "Slack channel name."]
         channel_name = "ChannelName",
         }
     }
@@ -440,9 +440,9 @@ pub mod association {
         bidirectional = "Bidirectional",
         #[doc = "`TransmissionTarget`. Takes a [`SlackTransmissionTarget`], or any `Value`. Required."]
         transmission_target = "TransmissionTarget",
-        #[doc = "Associated Slack workspace ID Required."]
+        #[doc = "Associated Slack workspace ID. Required."]
         workspace_id = "WorkspaceId",
-        #[doc = "Associated Slack workspace name Required."]
+        #[doc = "Associated Slack workspace name. Required."]
         workspace_name = "WorkspaceName",
         }
     }
@@ -458,13 +458,13 @@ pub mod association {
     cfn_struct! {
         #[doc = "AWS association for 'source' account"]
         SourceAwsConfiguration {
-        #[doc = "AWS Account Id corresponding to provided resources Required."]
+        #[doc = "AWS Account Id corresponding to provided resources. Required."]
         account_id = "AccountId",
-        #[doc = "Account Type 'source' for DevOpsAgent monitoring Takes a [`SourceAwsConfigurationAccountType`], or any `Value`. Required."]
+        #[doc = "Account Type 'source' for DevOpsAgent monitoring. Takes a [`SourceAwsConfigurationAccountType`], or any `Value`. Required."]
         account_type = "AccountType",
         #[doc = "The IAM role that AWS DevOps Agent assumes to perform elevated directed actions in this AWS account. Elevated actions also require ElevatedActionsEnabled to be set in the Preferences of the AgentSpace. When not provided, only non-elevated directed actions are available. Removing this property from …"]
         agent_elevated_role_arn = "AgentElevatedRoleArn",
-        #[doc = "Role ARN to be assumed by DevOpsAgent to operate on behalf of customer Required."]
+        #[doc = "Role ARN to be assumed by DevOpsAgent to operate on behalf of customer. Required."]
         assumable_role_arn = "AssumableRoleArn",
         #[doc = "`Resources`. Takes a list of [`AWSResource`], or any `Value`."]
         resources = "Resources",
@@ -628,9 +628,9 @@ cfn_resource! {
         name = "Name",
         #[doc = "The name of the private connection to use for VPC connectivity."]
         private_connection_name = "PrivateConnectionName",
-        #[doc = "Service-specific configuration details for create operation"]
+        #[doc = "Service-specific configuration details for create operation."]
         service_details = "ServiceDetails",
-        #[doc = "The type of service being registered Takes a [`service::ServiceType`], or any `Value`. Required."]
+        #[doc = "The type of service being registered. Takes a [`service::ServiceType`], or any `Value`. Required."]
         service_type = "ServiceType",
         #[doc = "An array of key-value pairs to apply to this resource. Takes a list of [`service::Tag`], or any `Value`."]
         tags = "Tags",
@@ -656,11 +656,11 @@ pub mod service {
     cfn_struct! {
         #[doc = "API key authentication details"]
         ApiKeyDetails {
-        #[doc = "HTTP header name to send the API key Required."]
+        #[doc = "HTTP header name to send the API key. Required."]
         api_key_header = "ApiKeyHeader",
-        #[doc = "User friendly API key name Required."]
+        #[doc = "User friendly API key name. Required."]
         api_key_name = "ApiKeyName",
-        #[doc = "API key value Required."]
+        #[doc = "API key value. Required."]
         api_key_value = "ApiKeyValue",
         }
     }
@@ -668,13 +668,13 @@ pub mod service {
     cfn_struct! {
         #[doc = "Azure Identity service configuration for federated identity"]
         AzureIdentityServiceDetails {
-        #[doc = "Azure AD application client ID Required."]
+        #[doc = "Azure AD application client ID. Required."]
         client_id = "ClientId",
-        #[doc = "Azure AD tenant ID Required."]
+        #[doc = "Azure AD tenant ID. Required."]
         tenant_id = "TenantId",
-        #[doc = "ARN of the IAM role for web identity token exchange Required."]
+        #[doc = "ARN of the IAM role for web identity token exchange. Required."]
         web_identity_role_arn = "WebIdentityRoleArn",
-        #[doc = "List of audiences for the web identity token Required."]
+        #[doc = "List of audiences for the web identity token. Required."]
         web_identity_token_audiences = "WebIdentityTokenAudiences",
         }
     }
@@ -682,11 +682,11 @@ pub mod service {
     cfn_struct! {
         #[doc = "Bearer token authentication details"]
         BearerTokenDetails {
-        #[doc = "HTTP header name to send the bearer token"]
+        #[doc = "HTTP header name to send the bearer token."]
         authorization_header = "AuthorizationHeader",
-        #[doc = "User friendly bearer token name Required."]
+        #[doc = "User friendly bearer token name. Required."]
         token_name = "TokenName",
-        #[doc = "Bearer token value Required."]
+        #[doc = "Bearer token value. Required."]
         token_value = "TokenValue",
         }
     }
@@ -702,7 +702,7 @@ pub mod service {
     cfn_struct! {
         #[doc = "Dynatrace service configuration"]
         DynatraceServiceDetails {
-        #[doc = "Dynatrace resource account URN Required."]
+        #[doc = "Dynatrace resource account URN. Required."]
         account_urn = "AccountUrn",
         #[doc = "`AuthorizationConfig`. Takes a [`DynatraceAuthorizationConfig`], or any `Value`."]
         authorization_config = "AuthorizationConfig",
@@ -712,13 +712,13 @@ pub mod service {
     cfn_struct! {
         #[doc = "The token verifies an existing DevOps Agent GitHub App installation on github.com and is then discarded. Not supported for GitHub Enterprise Server"]
         GitHubAppVerificationDetails {
-        #[doc = "Permission variant of the DevOps Agent GitHub App that must already be installed on the organization or account Takes a [`GitHubAppVerificationDetailsAppVariant`], or any `Value`. Required."]
+        #[doc = "Permission variant of the DevOps Agent GitHub App that must already be installed on the organization or account. Takes a [`GitHubAppVerificationDetailsAppVariant`], or any `Value`. Required."]
         app_variant = "AppVariant",
-        #[doc = "GitHub organization to scope the service to. The token must be an active member of the organization and only that organization's repositories are accessible. Omit to register the token's own user account"]
+        #[doc = "GitHub organization to scope the service to. The token must be an active member of the organization and only that organization's repositories are accessible. Omit to register the token's own user account."]
         organization_name = "OrganizationName",
-        #[doc = "GitHub instance URL. Omit for github.com. Provide the instance host for GitHub Enterprise Server or GitHub Enterprise Cloud with data residency (e.g. https://github.example.com)"]
+        #[doc = "GitHub instance URL. Omit for github.com. Provide the instance host for GitHub Enterprise Server or GitHub Enterprise Cloud with data residency (e.g. https://github.example.com)."]
         target_url = "TargetUrl",
-        #[doc = "GitHub personal access token (PAT) value. Accepts classic PATs (ghp_...), fine-grained PATs (github_pat_...), and GitHub Enterprise Server token formats Required."]
+        #[doc = "GitHub personal access token (PAT) value. Accepts classic PATs (ghp_...), fine-grained PATs (github_pat_...), and GitHub Enterprise Server token formats. Required."]
         token_value = "TokenValue",
         }
     }
@@ -726,11 +726,11 @@ pub mod service {
     cfn_struct! {
         #[doc = "The token is stored and used as the long-lived credential for GitHub API access"]
         GitHubPatDetails {
-        #[doc = "GitHub organization to scope the service to. The token must be an active member of the organization and only that organization's repositories are accessible. Omit to register the token's own user account"]
+        #[doc = "GitHub organization to scope the service to. The token must be an active member of the organization and only that organization's repositories are accessible. Omit to register the token's own user account."]
         organization_name = "OrganizationName",
-        #[doc = "GitHub instance URL. Omit for github.com. Provide the instance host for GitHub Enterprise Server or GitHub Enterprise Cloud with data residency (e.g. https://github.example.com)"]
+        #[doc = "GitHub instance URL. Omit for github.com. Provide the instance host for GitHub Enterprise Server or GitHub Enterprise Cloud with data residency (e.g. https://github.example.com)."]
         target_url = "TargetUrl",
-        #[doc = "GitHub personal access token (PAT) value. Accepts classic PATs (ghp_...), fine-grained PATs (github_pat_...), and GitHub Enterprise Server token formats Required."]
+        #[doc = "GitHub personal access token (PAT) value. Accepts classic PATs (ghp_...), fine-grained PATs (github_pat_...), and GitHub Enterprise Server token formats. Required."]
         token_value = "TokenValue",
         }
     }
@@ -738,13 +738,13 @@ pub mod service {
     cfn_struct! {
         #[doc = "GitLab service configuration"]
         GitLabDetails {
-        #[doc = "Optional GitLab group ID for group-level access tokens"]
+        #[doc = "Optional GitLab group ID for group-level access tokens."]
         group_id = "GroupId",
-        #[doc = "GitLab instance URL Required."]
+        #[doc = "GitLab instance URL. Required."]
         target_url = "TargetUrl",
-        #[doc = "Type of GitLab access token Takes a [`GitLabDetailsTokenType`], or any `Value`. Required."]
+        #[doc = "Type of GitLab access token. Takes a [`GitLabDetailsTokenType`], or any `Value`. Required."]
         token_type = "TokenType",
-        #[doc = "GitLab access token value Required."]
+        #[doc = "GitLab access token value. Required."]
         token_value = "TokenValue",
         }
     }
@@ -754,11 +754,11 @@ pub mod service {
         MCPServerDetails {
         #[doc = "`AuthorizationConfig`. Required."]
         authorization_config = "AuthorizationConfig",
-        #[doc = "Optional description for the MCP server"]
+        #[doc = "Optional description for the MCP server."]
         description = "Description",
-        #[doc = "MCP server endpoint URL Required."]
+        #[doc = "MCP server endpoint URL. Required."]
         endpoint = "Endpoint",
-        #[doc = "MCP server name Required."]
+        #[doc = "MCP server name. Required."]
         name = "Name",
         }
     }
@@ -768,11 +768,11 @@ pub mod service {
         MCPServerGrafanaDetails {
         #[doc = "`AuthorizationConfig`. Required."]
         authorization_config = "AuthorizationConfig",
-        #[doc = "Optional description for the MCP server"]
+        #[doc = "Optional description for the MCP server."]
         description = "Description",
-        #[doc = "MCP server endpoint URL Required."]
+        #[doc = "MCP server endpoint URL. Required."]
         endpoint = "Endpoint",
-        #[doc = "MCP server name Required."]
+        #[doc = "MCP server name. Required."]
         name = "Name",
         }
     }
@@ -780,17 +780,17 @@ pub mod service {
     cfn_struct! {
         #[doc = "MCP server OAuth client credentials configuration"]
         MCPServerOAuthClientCredentialsConfig {
-        #[doc = "OAuth client ID Required."]
+        #[doc = "OAuth client ID. Required."]
         client_id = "ClientId",
-        #[doc = "User friendly OAuth client name"]
+        #[doc = "User friendly OAuth client name."]
         client_name = "ClientName",
-        #[doc = "OAuth client secret Required."]
+        #[doc = "OAuth client secret. Required."]
         client_secret = "ClientSecret",
-        #[doc = "OAuth token exchange parameters"]
+        #[doc = "OAuth token exchange parameters."]
         exchange_parameters = "ExchangeParameters",
-        #[doc = "OAuth token exchange URL Required."]
+        #[doc = "OAuth token exchange URL. Required."]
         exchange_url = "ExchangeUrl",
-        #[doc = "OAuth scopes"]
+        #[doc = "OAuth scopes."]
         scopes = "Scopes",
         }
     }
@@ -798,7 +798,7 @@ pub mod service {
     cfn_struct! {
         #[doc = "SigV4 authorization configuration for MCP server"]
         MCPServerSigV4AuthorizationConfig {
-        #[doc = "Custom headers for the SigV4 MCP server"]
+        #[doc = "Custom headers for the SigV4 MCP server."]
         custom_headers = "CustomHeaders",
         #[doc = "IAM role ARN to assume for SigV4 signing. Optional - when omitted, credentials are resolved at runtime via a monitor account association."]
         mcp_role_arn = "McpRoleArn",
@@ -806,7 +806,7 @@ pub mod service {
         region = "Region",
         #[doc = "Deprecated - use McpRoleArn instead. IAM role ARN to assume for SigV4 signing. Set to an empty string to remove a previously configured role and make the server role-less (cross-account)."]
         role_arn = "RoleArn",
-        #[doc = "AWS service name for SigV4 signing Required."]
+        #[doc = "AWS service name for SigV4 signing. Required."]
         service = "Service",
         }
     }
@@ -816,11 +816,11 @@ pub mod service {
         MCPServerSigV4Details {
         #[doc = "`AuthorizationConfig`. Takes a [`MCPServerSigV4AuthorizationConfig`], or any `Value`. Required."]
         authorization_config = "AuthorizationConfig",
-        #[doc = "Optional description for the MCP server"]
+        #[doc = "Optional description for the MCP server."]
         description = "Description",
-        #[doc = "MCP server endpoint URL Required."]
+        #[doc = "MCP server endpoint URL. Required."]
         endpoint = "Endpoint",
-        #[doc = "MCP server name Required."]
+        #[doc = "MCP server name. Required."]
         name = "Name",
         }
     }
@@ -830,11 +830,11 @@ pub mod service {
         MCPServerSplunkDetails {
         #[doc = "`AuthorizationConfig`. Required."]
         authorization_config = "AuthorizationConfig",
-        #[doc = "Optional description for the MCP server"]
+        #[doc = "Optional description for the MCP server."]
         description = "Description",
-        #[doc = "MCP server endpoint URL Required."]
+        #[doc = "MCP server endpoint URL. Required."]
         endpoint = "Endpoint",
-        #[doc = "MCP server name Required."]
+        #[doc = "MCP server name. Required."]
         name = "Name",
         }
     }
@@ -842,17 +842,17 @@ pub mod service {
     cfn_struct! {
         #[doc = "New Relic API key configuration"]
         NewRelicApiKeyConfig {
-        #[doc = "New Relic Account ID Required."]
+        #[doc = "New Relic Account ID. Required."]
         account_id = "AccountId",
-        #[doc = "List of alert policy IDs"]
+        #[doc = "List of alert policy IDs."]
         alert_policy_ids = "AlertPolicyIds",
-        #[doc = "New Relic User API Key Required."]
+        #[doc = "New Relic User API Key. Required."]
         api_key = "ApiKey",
-        #[doc = "List of monitored APM application IDs"]
+        #[doc = "List of monitored APM application IDs."]
         application_ids = "ApplicationIds",
-        #[doc = "List of globally unique IDs for New Relic resources"]
+        #[doc = "List of globally unique IDs for New Relic resources."]
         entity_guids = "EntityGuids",
-        #[doc = "New Relic region Takes a [`NewRelicApiKeyConfigRegion`], or any `Value`. Required."]
+        #[doc = "New Relic region. Takes a [`NewRelicApiKeyConfigRegion`], or any `Value`. Required."]
         region = "Region",
         }
     }
@@ -876,13 +876,13 @@ pub mod service {
     cfn_struct! {
         #[doc = "OAuth client credentials"]
         OAuthClientDetails {
-        #[doc = "OAuth client ID Required."]
+        #[doc = "OAuth client ID. Required."]
         client_id = "ClientId",
-        #[doc = "User friendly OAuth client name"]
+        #[doc = "User friendly OAuth client name."]
         client_name = "ClientName",
-        #[doc = "OAuth client secret Required."]
+        #[doc = "OAuth client secret. Required."]
         client_secret = "ClientSecret",
-        #[doc = "OAuth token exchange parameters"]
+        #[doc = "OAuth token exchange parameters."]
         exchange_parameters = "ExchangeParameters",
         }
     }
@@ -900,7 +900,7 @@ pub mod service {
         PagerDutyDetails {
         #[doc = "`AuthorizationConfig`. Takes a [`PagerDutyAuthorizationConfig`], or any `Value`. Required."]
         authorization_config = "AuthorizationConfig",
-        #[doc = "PagerDuty scopes Required."]
+        #[doc = "PagerDuty scopes. Required."]
         scopes = "Scopes",
         }
     }
@@ -908,13 +908,13 @@ pub mod service {
     cfn_struct! {
         #[doc = "Azure Identity service details returned after registration"]
         RegisteredAzureIdentityDetails {
-        #[doc = "Azure AD application client ID Required."]
+        #[doc = "Azure AD application client ID. Required."]
         client_id = "ClientId",
-        #[doc = "Azure AD tenant ID Required."]
+        #[doc = "Azure AD tenant ID. Required."]
         tenant_id = "TenantId",
-        #[doc = "ARN of the IAM role for web identity token exchange Required."]
+        #[doc = "ARN of the IAM role for web identity token exchange. Required."]
         web_identity_role_arn = "WebIdentityRoleArn",
-        #[doc = "List of audiences for the web identity token Required."]
+        #[doc = "List of audiences for the web identity token. Required."]
         web_identity_token_audiences = "WebIdentityTokenAudiences",
         }
     }
@@ -922,7 +922,7 @@ pub mod service {
     cfn_struct! {
         #[doc = "Dynatrace service details returned after registration"]
         RegisteredDynatraceDetails {
-        #[doc = "Dynatrace resource account URN Required."]
+        #[doc = "Dynatrace resource account URN. Required."]
         account_urn = "AccountUrn",
         }
     }
@@ -930,17 +930,17 @@ pub mod service {
     cfn_struct! {
         #[doc = "GitHub service details returned after registration"]
         RegisteredGitHubServiceDetails {
-        #[doc = "The GitHub App variant the service was registered with Takes a [`RegisteredGitHubServiceDetailsAppVariant`], or any `Value`."]
+        #[doc = "The GitHub App variant the service was registered with. Takes a [`RegisteredGitHubServiceDetailsAppVariant`], or any `Value`."]
         app_variant = "AppVariant",
-        #[doc = "How the service authenticates against the GitHub API: app after AppVerification, pat after DirectAccess Takes a [`RegisteredGitHubServiceDetailsAuthMode`], or any `Value`."]
+        #[doc = "How the service authenticates against the GitHub API: app after AppVerification, pat after DirectAccess. Takes a [`RegisteredGitHubServiceDetailsAuthMode`], or any `Value`."]
         auth_mode = "AuthMode",
-        #[doc = "The GitHub hosting type the service was registered with Takes a [`RegisteredGitHubServiceDetailsHostingType`], or any `Value`."]
+        #[doc = "The GitHub hosting type the service was registered with. Takes a [`RegisteredGitHubServiceDetailsHostingType`], or any `Value`."]
         hosting_type = "HostingType",
-        #[doc = "The GitHub repository owner name derived from the token Required."]
+        #[doc = "The GitHub repository owner name derived from the token. Required."]
         owner = "Owner",
-        #[doc = "Type of repository owner Takes a [`RegisteredGitHubServiceDetailsOwnerType`], or any `Value`. Required."]
+        #[doc = "Type of repository owner. Takes a [`RegisteredGitHubServiceDetailsOwnerType`], or any `Value`. Required."]
         owner_type = "OwnerType",
-        #[doc = "GitHub instance URL (absent for github.com)"]
+        #[doc = "GitHub instance URL (absent for github.com)."]
         target_url = "TargetUrl",
         }
     }
@@ -948,11 +948,11 @@ pub mod service {
     cfn_struct! {
         #[doc = "GitLab service details returned after registration"]
         RegisteredGitLabServiceDetails {
-        #[doc = "Optional GitLab group ID for group-level access tokens"]
+        #[doc = "Optional GitLab group ID for group-level access tokens."]
         group_id = "GroupId",
-        #[doc = "GitLab instance URL Required."]
+        #[doc = "GitLab instance URL. Required."]
         target_url = "TargetUrl",
-        #[doc = "Type of GitLab access token Takes a [`RegisteredGitLabServiceDetailsTokenType`], or any `Value`. Required."]
+        #[doc = "Type of GitLab access token. Takes a [`RegisteredGitLabServiceDetailsTokenType`], or any `Value`. Required."]
         token_type = "TokenType",
         }
     }
@@ -960,15 +960,15 @@ pub mod service {
     cfn_struct! {
         #[doc = "MCP server details returned after registration"]
         RegisteredMCPServerDetails {
-        #[doc = "API key header name if using API key authentication"]
+        #[doc = "API key header name if using API key authentication."]
         api_key_header = "ApiKeyHeader",
-        #[doc = "MCP server authorization method Takes a [`RegisteredMCPServerDetailsAuthorizationMethod`], or any `Value`. Required."]
+        #[doc = "MCP server authorization method. Takes a [`RegisteredMCPServerDetailsAuthorizationMethod`], or any `Value`. Required."]
         authorization_method = "AuthorizationMethod",
-        #[doc = "Optional description for the MCP server"]
+        #[doc = "Optional description for the MCP server."]
         description = "Description",
-        #[doc = "MCP server endpoint URL Required."]
+        #[doc = "MCP server endpoint URL. Required."]
         endpoint = "Endpoint",
-        #[doc = "MCP server name Required."]
+        #[doc = "MCP server name. Required."]
         name = "Name",
         }
     }
@@ -976,13 +976,13 @@ pub mod service {
     cfn_struct! {
         #[doc = "Grafana MCP server details returned after registration"]
         RegisteredMCPServerGrafanaDetails {
-        #[doc = "MCP server authorization method Takes a [`RegisteredMCPServerGrafanaDetailsAuthorizationMethod`], or any `Value`. Required."]
+        #[doc = "MCP server authorization method. Takes a [`RegisteredMCPServerGrafanaDetailsAuthorizationMethod`], or any `Value`. Required."]
         authorization_method = "AuthorizationMethod",
-        #[doc = "Optional description for the MCP server"]
+        #[doc = "Optional description for the MCP server."]
         description = "Description",
-        #[doc = "MCP server endpoint URL Required."]
+        #[doc = "MCP server endpoint URL. Required."]
         endpoint = "Endpoint",
-        #[doc = "MCP server name"]
+        #[doc = "MCP server name."]
         name = "Name",
         }
     }
@@ -990,21 +990,21 @@ pub mod service {
     cfn_struct! {
         #[doc = "SigV4-authenticated MCP server details returned after registration"]
         RegisteredMCPServerSigV4Details {
-        #[doc = "Custom headers for the SigV4 MCP server"]
+        #[doc = "Custom headers for the SigV4 MCP server."]
         custom_headers = "CustomHeaders",
-        #[doc = "Optional description for the MCP server"]
+        #[doc = "Optional description for the MCP server."]
         description = "Description",
-        #[doc = "The MCP server endpoint URL Required."]
+        #[doc = "The MCP server endpoint URL. Required."]
         endpoint = "Endpoint",
         #[doc = "IAM role ARN for SigV4 signing. Absent when no dedicated role is configured."]
         mcp_role_arn = "McpRoleArn",
-        #[doc = "The MCP server name Required."]
+        #[doc = "The MCP server name. Required."]
         name = "Name",
-        #[doc = "AWS region for SigV4 signing Required."]
+        #[doc = "AWS region for SigV4 signing. Required."]
         region = "Region",
-        #[doc = "Deprecated - use McpRoleArn instead. IAM role ARN for SigV4 signing Required."]
+        #[doc = "Deprecated - use McpRoleArn instead. IAM role ARN for SigV4 signing. Required."]
         role_arn = "RoleArn",
-        #[doc = "AWS service name for SigV4 signing Required."]
+        #[doc = "AWS service name for SigV4 signing. Required."]
         service = "Service",
         }
     }
@@ -1012,11 +1012,11 @@ pub mod service {
     cfn_struct! {
         #[doc = "New Relic service details returned after registration"]
         RegisteredNewRelicDetails {
-        #[doc = "New Relic account ID Required."]
+        #[doc = "New Relic account ID. Required."]
         account_id = "AccountId",
-        #[doc = "Optional user description"]
+        #[doc = "Optional user description."]
         description = "Description",
-        #[doc = "New Relic region Takes a [`RegisteredNewRelicDetailsRegion`], or any `Value`. Required."]
+        #[doc = "New Relic region. Takes a [`RegisteredNewRelicDetailsRegion`], or any `Value`. Required."]
         region = "Region",
         }
     }
@@ -1024,7 +1024,7 @@ pub mod service {
     cfn_struct! {
         #[doc = "PagerDuty service details returned after registration"]
         RegisteredPagerDutyDetails {
-        #[doc = "The scopes assigned to the service Required."]
+        #[doc = "The scopes assigned to the service. Required."]
         scopes = "Scopes",
         }
     }
@@ -1032,7 +1032,7 @@ pub mod service {
     cfn_struct! {
         #[doc = "ServiceNow service details returned after registration"]
         RegisteredServiceNowDetails {
-        #[doc = "ServiceNow instance URL Required."]
+        #[doc = "ServiceNow instance URL. Required."]
         instance_url = "InstanceUrl",
         }
     }
@@ -1050,7 +1050,7 @@ pub mod service {
         ServiceNowServiceDetails {
         #[doc = "`AuthorizationConfig`. Takes a [`ServiceNowAuthorizationConfig`], or any `Value`."]
         authorization_config = "AuthorizationConfig",
-        #[doc = "ServiceNow instance URL Required."]
+        #[doc = "ServiceNow instance URL. Required."]
         instance_url = "InstanceUrl",
         }
     }

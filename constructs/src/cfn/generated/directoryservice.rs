@@ -94,7 +94,7 @@ pub mod simple_ad {
     cfn_struct! {
         #[doc = "A key-value pair to associate with a resource."]
         Tag {
-        #[doc = "The key name of the tag Required."]
+        #[doc = "The key name of the tag. Required."]
         key = "Key",
         #[doc = "The value for the tag. Required."]
         value = "Value",

@@ -250,7 +250,7 @@ pub mod lifecycle_policy {
         extend_deletion = "ExtendDeletion",
         #[doc = "`Parameters`. Takes a [`Parameters`], or any `Value`."]
         parameters = "Parameters",
-        #[doc = "The type of policy to create. Specify one of the following: Takes a [`PolicyDetailsPolicyLanguage`], or any `Value`."]
+        #[doc = "The type of policy to create. Specify one of the following:. Takes a [`PolicyDetailsPolicyLanguage`], or any `Value`."]
         policy_language = "PolicyLanguage",
         #[doc = "The type of policy. Specify `EBS_SNAPSHOT_MANAGEMENT` to create a lifecycle policy that manages the lifecycle of Amazon EBS snapshots. Specify `IMAGE_MANAGEMENT` to create a lifecycle policy that manages the lifecycle of EBS-backed AMIs. Specify `EVENT_BASED_POLICY` to create an event-based policy … Takes a [`PolicyDetailsPolicyType`], or any `Value`."]
         policy_type = "PolicyType",

@@ -6,11 +6,11 @@ cfn_resource! {
     #[doc = "`AWS::DMS::Certificate`: Resource Type definition for AWS::DMS::Certificate"]
     CfnCertificate(CfnCertificateProps) = "AWS::DMS::Certificate";
     props {
-        #[doc = "The certificate Identifier"]
+        #[doc = "The certificate Identifier."]
         certificate_identifier = "CertificateIdentifier",
-        #[doc = "The certificate Pem"]
+        #[doc = "The certificate Pem."]
         certificate_pem = "CertificatePem",
-        #[doc = "The certificate Wallet"]
+        #[doc = "The certificate Wallet."]
         certificate_wallet = "CertificateWallet",
     }
     attrs {
@@ -29,9 +29,9 @@ cfn_resource! {
         data_migration_name = "DataMigrationName",
         #[doc = "The property describes the settings for the data migration. Takes a [`data_migration::DataMigrationSettings`], or any `Value`."]
         data_migration_settings = "DataMigrationSettings",
-        #[doc = "The property describes the type of migration. Takes a [`data_migration::DataMigrationDataMigrationType`], or any `Value`. Required."]
+        #[doc = "The property describes the type of migration. Takes a [`data_migration::DataMigrationType`], or any `Value`. Required."]
         data_migration_type = "DataMigrationType",
-        #[doc = "The property describes an identifier for the migration project. It is used for describing/deleting/modifying can be name/arn Required."]
+        #[doc = "The property describes an identifier for the migration project. It is used for describing/deleting/modifying can be name/arn. Required."]
         migration_project_identifier = "MigrationProjectIdentifier",
         #[doc = "The property describes Amazon Resource Name (ARN) of the service access role. Required."]
         service_access_role_arn = "ServiceAccessRoleArn",
@@ -90,7 +90,7 @@ pub mod data_migration {
 
     cfn_enum! {
         #[doc = "The property describes the type of migration."]
-        DataMigrationDataMigrationType {
+        DataMigrationType {
             FullLoad = "full-load",
             Cdc = "cdc",
             FullLoadAndCdc = "full-load-and-cdc",
@@ -110,7 +110,7 @@ cfn_resource! {
         description = "Description",
         #[doc = "The property describes a data engine for the data provider. Takes a [`data_provider::DataProviderEngine`], or any `Value`. Required."]
         engine = "Engine",
-        #[doc = "The property describes the exact settings which can be modified"]
+        #[doc = "The property describes the exact settings which can be modified."]
         exact_settings = "ExactSettings",
         #[doc = "The property identifies the exact type of settings for the data provider."]
         settings = "Settings",
@@ -222,11 +222,11 @@ cfn_resource! {
         certificate_arn = "CertificateArn",
         #[doc = "The name of the endpoint database. For a MySQL source or target endpoint, don't specify DatabaseName. To migrate to a specific database, use this setting and targetDbType."]
         database_name = "DatabaseName",
-        #[doc = "Settings in JSON format for the source and target DocumentDB endpoint Takes a [`endpoint::DocDbSettings`], or any `Value`."]
+        #[doc = "Settings in JSON format for the source and target DocumentDB endpoint. Takes a [`endpoint::DocDbSettings`], or any `Value`."]
         doc_db_settings = "DocDbSettings",
-        #[doc = "Settings in JSON format for the target Amazon DynamoDB endpoint Takes a [`endpoint::DynamoDbSettings`], or any `Value`."]
+        #[doc = "Settings in JSON format for the target Amazon DynamoDB endpoint. Takes a [`endpoint::DynamoDbSettings`], or any `Value`."]
         dynamo_db_settings = "DynamoDbSettings",
-        #[doc = "Settings in JSON format for the target OpenSearch endpoint Takes a [`endpoint::ElasticsearchSettings`], or any `Value`."]
+        #[doc = "Settings in JSON format for the target OpenSearch endpoint. Takes a [`endpoint::ElasticsearchSettings`], or any `Value`."]
         elasticsearch_settings = "ElasticsearchSettings",
         #[doc = "The database endpoint identifier. Identifiers must begin with a letter and must contain only ASCII letters, digits, and hyphens. They can't end with a hyphen, or contain two consecutive hyphens."]
         endpoint_identifier = "EndpointIdentifier",
@@ -234,27 +234,27 @@ cfn_resource! {
         endpoint_type = "EndpointType",
         #[doc = "The type of engine for the endpoint, depending on the EndpointType value. Required."]
         engine_name = "EngineName",
-        #[doc = "Additional attributes associated with the connection"]
+        #[doc = "Additional attributes associated with the connection."]
         extra_connection_attributes = "ExtraConnectionAttributes",
-        #[doc = "Settings in JSON format for the source GCP MySQL endpoint Takes a [`endpoint::GcpMySQLSettings`], or any `Value`."]
+        #[doc = "Settings in JSON format for the source GCP MySQL endpoint. Takes a [`endpoint::GcpMySQLSettings`], or any `Value`."]
         gcp_my_sql_settings = "GcpMySQLSettings",
-        #[doc = "Settings in JSON format for the source IBM Db2 LUW endpoint Takes a [`endpoint::IbmDb2Settings`], or any `Value`."]
+        #[doc = "Settings in JSON format for the source IBM Db2 LUW endpoint. Takes a [`endpoint::IbmDb2Settings`], or any `Value`."]
         ibm_db2_settings = "IbmDb2Settings",
-        #[doc = "Settings in JSON format for the target Apache Kafka endpoint Takes a [`endpoint::KafkaSettings`], or any `Value`."]
+        #[doc = "Settings in JSON format for the target Apache Kafka endpoint. Takes a [`endpoint::KafkaSettings`], or any `Value`."]
         kafka_settings = "KafkaSettings",
-        #[doc = "Settings in JSON format for the target endpoint for Amazon Kinesis Data Streams Takes a [`endpoint::KinesisSettings`], or any `Value`."]
+        #[doc = "Settings in JSON format for the target endpoint for Amazon Kinesis Data Streams. Takes a [`endpoint::KinesisSettings`], or any `Value`."]
         kinesis_settings = "KinesisSettings",
         #[doc = "An AWS KMS key identifier that is used to encrypt the connection parameters for the endpoint.If you don't specify a value for the KmsKeyId parameter, AWS DMS uses your default encryption key."]
         kms_key_id = "KmsKeyId",
-        #[doc = "Settings in JSON format for the source and target Microsoft SQL Server endpoint Takes a [`endpoint::MicrosoftSqlServerSettings`], or any `Value`."]
+        #[doc = "Settings in JSON format for the source and target Microsoft SQL Server endpoint. Takes a [`endpoint::MicrosoftSqlServerSettings`], or any `Value`."]
         microsoft_sql_server_settings = "MicrosoftSqlServerSettings",
-        #[doc = "Settings in JSON format for the source MongoDB endpoint Takes a [`endpoint::MongoDbSettings`], or any `Value`."]
+        #[doc = "Settings in JSON format for the source MongoDB endpoint. Takes a [`endpoint::MongoDbSettings`], or any `Value`."]
         mongo_db_settings = "MongoDbSettings",
-        #[doc = "Settings in JSON format for the source and target MySQL endpoin Takes a [`endpoint::MySqlSettings`], or any `Value`."]
+        #[doc = "Settings in JSON format for the source and target MySQL endpoin. Takes a [`endpoint::MySqlSettings`], or any `Value`."]
         my_sql_settings = "MySqlSettings",
-        #[doc = "Settings in JSON format for the target Amazon Neptune endpoint Takes a [`endpoint::NeptuneSettings`], or any `Value`."]
+        #[doc = "Settings in JSON format for the target Amazon Neptune endpoint. Takes a [`endpoint::NeptuneSettings`], or any `Value`."]
         neptune_settings = "NeptuneSettings",
-        #[doc = "Settings in JSON format for the source and target Oracle endpoint Takes a [`endpoint::OracleSettings`], or any `Value`."]
+        #[doc = "Settings in JSON format for the source and target Oracle endpoint. Takes a [`endpoint::OracleSettings`], or any `Value`."]
         oracle_settings = "OracleSettings",
         #[doc = "The password to be used to log in to the endpoint database."]
         password = "Password",
@@ -262,13 +262,13 @@ cfn_resource! {
         port = "Port",
         #[doc = "Settings in JSON format for the source and target PostgreSQL endpoint. Takes a [`endpoint::PostgreSqlSettings`], or any `Value`."]
         postgre_sql_settings = "PostgreSqlSettings",
-        #[doc = "Settings in JSON format for the target Redis endpoint Takes a [`endpoint::RedisSettings`], or any `Value`."]
+        #[doc = "Settings in JSON format for the target Redis endpoint. Takes a [`endpoint::RedisSettings`], or any `Value`."]
         redis_settings = "RedisSettings",
         #[doc = "Settings in JSON format for the Amazon Redshift endpoint. Takes a [`endpoint::RedshiftSettings`], or any `Value`."]
         redshift_settings = "RedshiftSettings",
         #[doc = "A display name for the resource identifier at the end of the EndpointArn response parameter that is returned in the created Endpoint object."]
         resource_identifier = "ResourceIdentifier",
-        #[doc = "Settings in JSON format for the source and target Amazon S3 endpoint Takes a [`endpoint::S3Settings`], or any `Value`."]
+        #[doc = "Settings in JSON format for the source and target Amazon S3 endpoint. Takes a [`endpoint::S3Settings`], or any `Value`."]
         s3_settings = "S3Settings",
         #[doc = "The name of the server where the endpoint database resides."]
         server_name = "ServerName",
@@ -298,7 +298,7 @@ pub mod endpoint {
         DocDbSettings {
         #[doc = "Indicates the number of documents to preview to determine the document organization. Use this setting when NestingLevel is set to \"one\"."]
         docs_to_investigate = "DocsToInvestigate",
-        #[doc = "Specifies the document ID. Use this setting when NestingLevel is set to \"none\""]
+        #[doc = "Specifies the document ID. Use this setting when NestingLevel is set to \"none\"."]
         extract_doc_id = "ExtractDocId",
         #[doc = "Specifies either document or table mode."]
         nesting_level = "NestingLevel",
@@ -390,7 +390,7 @@ pub mod endpoint {
     cfn_struct! {
         #[doc = "Provides information that describes an Apache Kafka endpoint."]
         KafkaSettings {
-        #[doc = "A comma-separated list of one or more broker locations in your Kafka cluster that host your Kafka instance. Specify each broker location in the form broker-hostname-or-ip:port"]
+        #[doc = "A comma-separated list of one or more broker locations in your Kafka cluster that host your Kafka instance. Specify each broker location in the form broker-hostname-or-ip:port."]
         broker = "Broker",
         #[doc = "Shows detailed control information for table definition, column definition, and table and column changes in the Kafka message output. The default is false."]
         include_control_details = "IncludeControlDetails",
@@ -476,7 +476,7 @@ pub mod endpoint {
         read_backup_only = "ReadBackupOnly",
         #[doc = "Use this attribute to minimize the need to access the backup log and enable AWS DMS to prevent truncation using one of the following two methods."]
         safeguard_policy = "SafeguardPolicy",
-        #[doc = "The full Amazon Resource Name (ARN) of the IAM role that specifies AWS DMS as the trusted entity and grants the required permissions to access the value in SecretsManagerSecret"]
+        #[doc = "The full Amazon Resource Name (ARN) of the IAM role that specifies AWS DMS as the trusted entity and grants the required permissions to access the value in SecretsManagerSecret."]
         secrets_manager_access_role_arn = "SecretsManagerAccessRoleArn",
         #[doc = "The full ARN, partial ARN, or display name of the SecretsManagerSecret that contains the MicrosoftSQLServer endpoint connection details."]
         secrets_manager_secret_id = "SecretsManagerSecretId",
@@ -516,7 +516,7 @@ pub mod endpoint {
         password = "Password",
         #[doc = "The port value for the MongoDB source endpoint."]
         port = "Port",
-        #[doc = "The full Amazon Resource Name (ARN) of the IAM role that specifies AWS DMS as the trusted entity and grants the required permissions to access the value in SecretsManagerSecret"]
+        #[doc = "The full Amazon Resource Name (ARN) of the IAM role that specifies AWS DMS as the trusted entity and grants the required permissions to access the value in SecretsManagerSecret."]
         secrets_manager_access_role_arn = "SecretsManagerAccessRoleArn",
         #[doc = "The full ARN, partial ARN, or display name of the SecretsManagerSecret that contains the MongoDB endpoint connection details."]
         secrets_manager_secret_id = "SecretsManagerSecretId",
@@ -562,7 +562,7 @@ pub mod endpoint {
         max_file_size = "MaxFileSize",
         #[doc = "The number of times for AWS DMS to retry a bulk load of migrated graph data to the Neptune target database before raising an error. The default is 5."]
         max_retry_count = "MaxRetryCount",
-        #[doc = "A folder path where you want AWS DMS to store migrated graph data in the S3 bucket specified by S3BucketName"]
+        #[doc = "A folder path where you want AWS DMS to store migrated graph data in the S3 bucket specified by S3BucketName."]
         s3_bucket_folder = "S3BucketFolder",
         #[doc = "The name of the Amazon S3 bucket where AWS DMS can temporarily store migrated graph data in .csv files before bulk-loading it to the Neptune target database."]
         s3_bucket_name = "S3BucketName",
@@ -578,13 +578,13 @@ pub mod endpoint {
         access_alternate_directly = "AccessAlternateDirectly",
         #[doc = "Set this attribute to set up table-level supplemental logging for the Oracle database. This attribute enables PRIMARY KEY supplemental logging on all tables selected for a migration task."]
         add_supplemental_logging = "AddSupplementalLogging",
-        #[doc = "Set this attribute with ArchivedLogDestId in a primary/ standby setup"]
+        #[doc = "Set this attribute with ArchivedLogDestId in a primary/ standby setup."]
         additional_archived_log_dest_id = "AdditionalArchivedLogDestId",
         #[doc = "Set this attribute to true to enable replication of Oracle tables containing columns that are nested tables or defined types."]
         allow_select_nested_tables = "AllowSelectNestedTables",
         #[doc = "Specifies the ID of the destination for the archived redo logs."]
         archived_log_dest_id = "ArchivedLogDestId",
-        #[doc = "When this field is set to True, AWS DMS only accesses the archived redo logs"]
+        #[doc = "When this field is set to True, AWS DMS only accesses the archived redo logs."]
         archived_logs_only = "ArchivedLogsOnly",
         #[doc = "For an Oracle source endpoint, your Oracle Automatic Storage Management (ASM) password."]
         asm_password = "AsmPassword",
@@ -634,7 +634,7 @@ pub mod endpoint {
         spatial_data_option_to_geo_json_function_name = "SpatialDataOptionToGeoJsonFunctionName",
         #[doc = "Use this attribute to specify a time in minutes for the delay in standby sync."]
         standby_delay_time = "StandbyDelayTime",
-        #[doc = "Set this attribute to true in order to use the Binary Reader to capture change data for an Amazon RDS for Oracle as the source"]
+        #[doc = "Set this attribute to true in order to use the Binary Reader to capture change data for an Amazon RDS for Oracle as the source."]
         use_alternate_folder_for_online = "UseAlternateFolderForOnline",
         #[doc = "Set this attribute to True to capture change data using the Binary Reader utility."]
         use_b_file = "UseBFile",
@@ -808,7 +808,7 @@ pub mod endpoint {
         date_partition_sequence = "DatePartitionSequence",
         #[doc = "When creating an S3 target endpoint, set DatePartitionTimezone to convert the current UTC time into a specified time zone."]
         date_partition_timezone = "DatePartitionTimezone",
-        #[doc = "The maximum size of an encoded dictionary page of a column"]
+        #[doc = "The maximum size of an encoded dictionary page of a column."]
         dict_page_size_limit = "DictPageSizeLimit",
         #[doc = "A value that enables statistics for Parquet pages and row groups."]
         enable_statistics = "EnableStatistics",
@@ -846,7 +846,7 @@ pub mod endpoint {
         timestamp_column_name = "TimestampColumnName",
         #[doc = "This setting applies if the S3 output files during a change data capture (CDC) load are written in .csv format. If this setting is set to true for columns not included in the supplemental log, AWS DMS uses the value specified by CsvNoSupValue. If this setting isn't set or is set to false, AWS DMS …"]
         use_csv_no_sup_value = "UseCsvNoSupValue",
-        #[doc = "When set to true, this parameter uses the task start time as the timestamp column value instead of the time data is written to target"]
+        #[doc = "When set to true, this parameter uses the task start time as the timestamp column value instead of the time data is written to target."]
         use_task_start_time_for_full_load_timestamp = "UseTaskStartTimeForFullLoadTimestamp",
         }
     }
@@ -854,7 +854,7 @@ pub mod endpoint {
     cfn_struct! {
         #[doc = "Provides information that defines a SAP ASE endpoint."]
         SybaseSettings {
-        #[doc = "The full Amazon Resource Name (ARN) of the IAM role that specifies AWS DMS as the trusted entity and grants the required permissions to access the value in SecretsManagerSecret"]
+        #[doc = "The full Amazon Resource Name (ARN) of the IAM role that specifies AWS DMS as the trusted entity and grants the required permissions to access the value in SecretsManagerSecret."]
         secrets_manager_access_role_arn = "SecretsManagerAccessRoleArn",
         #[doc = "The full ARN, partial ARN, or display name of the SecretsManagerSecret that contains the SAP SAE endpoint connection details."]
         secrets_manager_secret_id = "SecretsManagerSecretId",
@@ -926,7 +926,7 @@ cfn_resource! {
         kms_key_arn = "KmsKeyArn",
         #[doc = "The property describes a network type for the instance profile. Takes a [`instance_profile::InstanceProfileNetworkType`], or any `Value`."]
         network_type = "NetworkType",
-        #[doc = "The property describes the publicly accessible of the instance profile"]
+        #[doc = "The property describes the publicly accessible of the instance profile."]
         publicly_accessible = "PubliclyAccessible",
         #[doc = "The property describes a subnet group identifier for the instance profile."]
         subnet_group_identifier = "SubnetGroupIdentifier",
@@ -972,7 +972,7 @@ cfn_resource! {
     props {
         #[doc = "The optional description of the migration project."]
         description = "Description",
-        #[doc = "The property describes an instance profile identifier for the migration project. For create"]
+        #[doc = "The property describes an instance profile identifier for the migration project. For create."]
         instance_profile_identifier = "InstanceProfileIdentifier",
         #[doc = "[DEPRECATED] This property is unused and will be ignored. Identity is managed via the resource ARN (primaryIdentifier) and Name (additionalIdentifier)."]
         migration_project_identifier = "MigrationProjectIdentifier",
@@ -1038,23 +1038,23 @@ cfn_resource! {
     props {
         #[doc = "`ComputeConfig`. Takes a [`replication_config::ComputeConfig`], or any `Value`. Required."]
         compute_config = "ComputeConfig",
-        #[doc = "A unique identifier of replication configuration Required."]
+        #[doc = "A unique identifier of replication configuration. Required."]
         replication_config_identifier = "ReplicationConfigIdentifier",
         #[doc = "`ReplicationSettings`."]
         replication_settings = "ReplicationSettings",
-        #[doc = "The type of AWS DMS Serverless replication to provision using this replication configuration Takes a [`replication_config::ReplicationConfigReplicationType`], or any `Value`. Required."]
+        #[doc = "The type of AWS DMS Serverless replication to provision using this replication configuration. Takes a [`replication_config::ReplicationConfigReplicationType`], or any `Value`. Required."]
         replication_type = "ReplicationType",
-        #[doc = "A unique value or name that you get set for a given resource that can be used to construct an Amazon Resource Name (ARN) for that resource"]
+        #[doc = "A unique value or name that you get set for a given resource that can be used to construct an Amazon Resource Name (ARN) for that resource."]
         resource_identifier = "ResourceIdentifier",
-        #[doc = "The Amazon Resource Name (ARN) of the source endpoint for this AWS DMS Serverless replication configuration Required."]
+        #[doc = "The Amazon Resource Name (ARN) of the source endpoint for this AWS DMS Serverless replication configuration. Required."]
         source_endpoint_arn = "SourceEndpointArn",
         #[doc = "`SupplementalSettings`."]
         supplemental_settings = "SupplementalSettings",
         #[doc = "`TableMappings`. Required."]
         table_mappings = "TableMappings",
-        #[doc = "<p>Contains a map of the key-value pairs for the resource tag or tags assigned to the dataset.</p> Takes a list of [`replication_config::Tag`], or any `Value`."]
+        #[doc = "<p>Contains a map of the key-value pairs for the resource tag or tags assigned to the dataset.</p>. Takes a list of [`replication_config::Tag`], or any `Value`."]
         tags = "Tags",
-        #[doc = "The Amazon Resource Name (ARN) of the target endpoint for this AWS DMS Serverless replication configuration Required."]
+        #[doc = "The Amazon Resource Name (ARN) of the target endpoint for this AWS DMS Serverless replication configuration. Required."]
         target_endpoint_arn = "TargetEndpointArn",
     }
     attrs {
@@ -1094,9 +1094,9 @@ pub mod replication_config {
     cfn_struct! {
         #[doc = "<p>The key or keys of the key-value pairs for the resource tag or tags assigned to the resource.</p>"]
         Tag {
-        #[doc = "<p>Tag key.</p> Required."]
+        #[doc = "<p>Tag key.</p>. Required."]
         key = "Key",
-        #[doc = "<p>Tag value.</p> Required."]
+        #[doc = "<p>Tag value.</p>. Required."]
         value = "Value",
         }
     }
@@ -1185,7 +1185,7 @@ cfn_resource! {
         replication_subnet_group_identifier = "ReplicationSubnetGroupIdentifier",
         #[doc = "One or more subnet IDs to be assigned to the replication subnet group. Required."]
         subnet_ids = "SubnetIds",
-        #[doc = "One or more tags to be assigned to the replication subnet group Takes a list of [`replication_subnet_group::Tag`], or any `Value`."]
+        #[doc = "One or more tags to be assigned to the replication subnet group. Takes a list of [`replication_subnet_group::Tag`], or any `Value`."]
         tags = "Tags",
     }
     attrs {
@@ -1223,7 +1223,7 @@ cfn_resource! {
         replication_instance_arn = "ReplicationInstanceArn",
         #[doc = "An identifier for the replication task."]
         replication_task_identifier = "ReplicationTaskIdentifier",
-        #[doc = "Overall settings for the task, in JSON format"]
+        #[doc = "Overall settings for the task, in JSON format."]
         replication_task_settings = "ReplicationTaskSettings",
         #[doc = "A friendly name for the resource identifier at the end of the EndpointArn response parameter that is returned in the created Endpoint object."]
         resource_identifier = "ResourceIdentifier",
@@ -1251,9 +1251,9 @@ pub mod replication_task {
     cfn_struct! {
         #[doc = "`Tag` of `AWS::DMS::ReplicationTask`."]
         Tag {
-        #[doc = "Tag key Required."]
+        #[doc = "Tag key. Required."]
         key = "Key",
-        #[doc = "Tag value Required."]
+        #[doc = "Tag value. Required."]
         value = "Value",
         }
     }

@@ -211,7 +211,7 @@ cfn_resource! {
         db_subnet_group_name = "DBSubnetGroupName",
         #[doc = "One or more subnet IDs to be assigned to the db subnet group. Required."]
         subnet_ids = "SubnetIds",
-        #[doc = "One or more tags to be assigned to the db subnet group Takes a list of [`db_subnet_group::Tag`], or any `Value`."]
+        #[doc = "One or more tags to be assigned to the db subnet group. Takes a list of [`db_subnet_group::Tag`], or any `Value`."]
         tags = "Tags",
     }
     attrs {
@@ -243,7 +243,7 @@ cfn_resource! {
         event_categories = "EventCategories",
         #[doc = "The Amazon Resource Name (ARN) of the SNS topic created for event notification. Amazon SNS creates the ARN when you create a topic and subscribe to it. Required."]
         sns_topic_arn = "SnsTopicArn",
-        #[doc = "The list of identifiers of the event sources for which events are returned"]
+        #[doc = "The list of identifiers of the event sources for which events are returned."]
         source_ids = "SourceIds",
         #[doc = "The type of source that is generating the events. Takes a [`event_subscription::EventSubscriptionSourceType`], or any `Value`."]
         source_type = "SourceType",

@@ -178,7 +178,7 @@ pub mod global_table {
         Projection {
         #[doc = "`NonKeyAttributes`."]
         non_key_attributes = "NonKeyAttributes",
-        #[doc = "`ProjectionType`. Takes a [`ProjectionProjectionType`], or any `Value`."]
+        #[doc = "`ProjectionType`. Takes a [`ProjectionType`], or any `Value`."]
         projection_type = "ProjectionType",
         }
     }
@@ -292,7 +292,7 @@ pub mod global_table {
         SearchSchemaElement {
         #[doc = "`AttributeName`. Required."]
         attribute_name = "AttributeName",
-        #[doc = "`SearchSchemaElementType`. Takes a [`SearchSchemaElementSearchSchemaElementType`], or any `Value`. Required."]
+        #[doc = "`SearchSchemaElementType`. Takes a [`SearchSchemaElementType`], or any `Value`. Required."]
         search_schema_element_type = "SearchSchemaElementType",
         }
     }
@@ -441,8 +441,8 @@ pub mod global_table {
     }
 
     cfn_enum! {
-        #[doc = "The values of `ProjectionProjectionType`."]
-        ProjectionProjectionType {
+        #[doc = "The values of `ProjectionType`."]
+        ProjectionType {
             All = "ALL",
             Include = "INCLUDE",
             KeysOnly = "KEYS_ONLY",
@@ -465,8 +465,8 @@ pub mod global_table {
     }
 
     cfn_enum! {
-        #[doc = "The values of `SearchSchemaElementSearchSchemaElementType`."]
-        SearchSchemaElementSearchSchemaElementType {
+        #[doc = "The values of `SearchSchemaElementType`."]
+        SearchSchemaElementType {
             Hash = "HASH",
             InlineFilter = "INLINE_FILTER",
         }
@@ -526,7 +526,7 @@ cfn_resource! {
         sse_specification = "SSESpecification",
         #[doc = "The settings for the DDB table stream, which captures changes to items stored in the table. Including this property in your CFNlong template automatically enables streaming. Takes a [`table::StreamSpecification`], or any `Value`."]
         stream_specification = "StreamSpecification",
-        #[doc = "The table class of the new table. Valid values are ``STANDARD`` and ``STANDARD_INFREQUENT_ACCESS``. Takes a [`table::TableTableClass`], or any `Value`."]
+        #[doc = "The table class of the new table. Valid values are ``STANDARD`` and ``STANDARD_INFREQUENT_ACCESS``. Takes a [`table::TableClass`], or any `Value`."]
         table_class = "TableClass",
         #[doc = "A name for the table. If you don't specify a name, CFNlong generates a unique physical ID and uses that ID for the table name. For more information, see [Name Type](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-name.html). If you specify a name, you cannot perform …"]
         table_name = "TableName",
@@ -556,7 +556,7 @@ pub mod table {
         AttributeDefinition {
         #[doc = "A name for the attribute. Required."]
         attribute_name = "AttributeName",
-        #[doc = "The data type for the attribute, where: + ``S`` - the attribute is of type String + ``N`` - the attribute is of type Number + ``B`` - the attribute is of type Binary Takes a [`AttributeDefinitionAttributeType`], or any `Value`. Required."]
+        #[doc = "The data type for the attribute, where: + ``S`` - the attribute is of type String + ``N`` - the attribute is of type Number + ``B`` - the attribute is of type Binary. Takes a [`AttributeDefinitionAttributeType`], or any `Value`. Required."]
         attribute_type = "AttributeType",
         }
     }
@@ -626,7 +626,7 @@ pub mod table {
         input_compression_type = "InputCompressionType",
         #[doc = "The format of the source data. Valid values for ``ImportFormat`` are ``CSV``, ``DYNAMODB_JSON`` or ``ION``. Required."]
         input_format = "InputFormat",
-        #[doc = "Additional properties that specify how the input is formatted, Takes a [`InputFormatOptions`], or any `Value`."]
+        #[doc = "Additional properties that specify how the input is formatted,. Takes a [`InputFormatOptions`], or any `Value`."]
         input_format_options = "InputFormatOptions",
         #[doc = "The S3 bucket that provides the source for the import. Takes a [`S3BucketSource`], or any `Value`. Required."]
         s3_bucket_source = "S3BucketSource",
@@ -698,7 +698,7 @@ pub mod table {
         Projection {
         #[doc = "Represents the non-key attribute names which will be projected into the index. For global and local secondary indexes, the total count of ``NonKeyAttributes`` summed across all of the secondary indexes, must not exceed 100. If you project the same attribute into two different indexes, this counts …"]
         non_key_attributes = "NonKeyAttributes",
-        #[doc = "The set of attributes that are projected into the index: + ``KEYS_ONLY`` - Only the index and primary keys are projected into the index. + ``INCLUDE`` - In addition to the attributes described in ``KEYS_ONLY``, the secondary index will include other non-key attributes that you specify. + ``ALL`` - … Takes a [`ProjectionProjectionType`], or any `Value`."]
+        #[doc = "The set of attributes that are projected into the index: + ``KEYS_ONLY`` - Only the index and primary keys are projected into the index. + ``INCLUDE`` - In addition to the attributes described in ``KEYS_ONLY``, the secondary index will include other non-key attributes that you specify. + ``ALL`` - … Takes a [`ProjectionType`], or any `Value`."]
         projection_type = "ProjectionType",
         }
     }
@@ -750,7 +750,7 @@ pub mod table {
         SearchSchemaElement {
         #[doc = "`AttributeName`. Required."]
         attribute_name = "AttributeName",
-        #[doc = "`SearchSchemaElementType`. Takes a [`SearchSchemaElementSearchSchemaElementType`], or any `Value`. Required."]
+        #[doc = "`SearchSchemaElementType`. Takes a [`SearchSchemaElementType`], or any `Value`. Required."]
         search_schema_element_type = "SearchSchemaElementType",
         }
     }
@@ -833,7 +833,7 @@ pub mod table {
 
     cfn_enum! {
         #[doc = "The table class of the new table. Valid values are ``STANDARD`` and ``STANDARD_INFREQUENT_ACCESS``."]
-        TableTableClass {
+        TableClass {
             Standard = "STANDARD",
             StandardInfrequentAccess = "STANDARD_INFREQUENT_ACCESS",
         }
@@ -866,7 +866,7 @@ pub mod table {
 
     cfn_enum! {
         #[doc = "The set of attributes that are projected into the index: + ``KEYS_ONLY`` - Only the index and primary keys are projected into the index. + ``INCLUDE`` - In addition to the attributes described in ``KEYS_ONLY``, the secondary index will include other non-key attributes that you specify. + ``ALL`` - …"]
-        ProjectionProjectionType {
+        ProjectionType {
             All = "ALL",
             Include = "INCLUDE",
             KeysOnly = "KEYS_ONLY",
@@ -881,8 +881,8 @@ pub mod table {
     }
 
     cfn_enum! {
-        #[doc = "The values of `SearchSchemaElementSearchSchemaElementType`."]
-        SearchSchemaElementSearchSchemaElementType {
+        #[doc = "The values of `SearchSchemaElementType`."]
+        SearchSchemaElementType {
             Hash = "HASH",
             InlineFilter = "INLINE_FILTER",
         }

@@ -977,9 +977,9 @@ cfn_resource! {
     #[doc = "`AWS::EC2::CustomerGateway`: Specifies a customer gateway."]
     CfnCustomerGateway(CfnCustomerGatewayProps) = "AWS::EC2::CustomerGateway";
     props {
-        #[doc = "For customer gateway devices that support BGP, specify the device's ASN. You must specify either ``BgpAsn`` or ``BgpAsnExtended`` when creating the customer gateway. If the ASN is larger than ``2,147,483,647``, you must use ``BgpAsnExtended``. Default: 65000 Valid values: ``1`` to ``2,147,483,647``"]
+        #[doc = "For customer gateway devices that support BGP, specify the device's ASN. You must specify either ``BgpAsn`` or ``BgpAsnExtended`` when creating the customer gateway. If the ASN is larger than ``2,147,483,647``, you must use ``BgpAsnExtended``. Default: 65000 Valid values: ``1`` to ``2,147,483,647``."]
         bgp_asn = "BgpAsn",
-        #[doc = "For customer gateway devices that support BGP, specify the device's ASN. You must specify either ``BgpAsn`` or ``BgpAsnExtended`` when creating the customer gateway. If the ASN is larger than ``2,147,483,647``, you must use ``BgpAsnExtended``. Valid values: ``2,147,483,648`` to ``4,294,967,295``"]
+        #[doc = "For customer gateway devices that support BGP, specify the device's ASN. You must specify either ``BgpAsn`` or ``BgpAsnExtended`` when creating the customer gateway. If the ASN is larger than ``2,147,483,647``, you must use ``BgpAsnExtended``. Valid values: ``2,147,483,648`` to ``4,294,967,295``."]
         bgp_asn_extended = "BgpAsnExtended",
         #[doc = "The Amazon Resource Name (ARN) for the customer gateway certificate."]
         certificate_arn = "CertificateArn",
@@ -2194,9 +2194,9 @@ cfn_resource! {
         auto_placement = "AutoPlacement",
         #[doc = "The Availability Zone in which to allocate the Dedicated Host. Required."]
         availability_zone = "AvailabilityZone",
-        #[doc = "Automatically allocates a new dedicated host and moves your instances on to it if a degradation is detected on your current host. Takes a [`host::HostHostMaintenance`], or any `Value`."]
+        #[doc = "Automatically allocates a new dedicated host and moves your instances on to it if a degradation is detected on your current host. Takes a [`host::HostMaintenance`], or any `Value`."]
         host_maintenance = "HostMaintenance",
-        #[doc = "Indicates whether to enable or disable host recovery for the Dedicated Host. Host recovery is disabled by default. Takes a [`host::HostHostRecovery`], or any `Value`."]
+        #[doc = "Indicates whether to enable or disable host recovery for the Dedicated Host. Host recovery is disabled by default. Takes a [`host::HostRecovery`], or any `Value`."]
         host_recovery = "HostRecovery",
         #[doc = "Specifies the instance family to be supported by the Dedicated Hosts. If you specify an instance family, the Dedicated Hosts support multiple instance types within that instance family."]
         instance_family = "InstanceFamily",
@@ -2237,7 +2237,7 @@ pub mod host {
 
     cfn_enum! {
         #[doc = "Automatically allocates a new dedicated host and moves your instances on to it if a degradation is detected on your current host."]
-        HostHostMaintenance {
+        HostMaintenance {
             On = "on",
             Off = "off",
         }
@@ -2245,7 +2245,7 @@ pub mod host {
 
     cfn_enum! {
         #[doc = "Indicates whether to enable or disable host recovery for the Dedicated Host. Host recovery is disabled by default."]
-        HostHostRecovery {
+        HostRecovery {
             On = "on",
             Off = "off",
         }
@@ -2262,9 +2262,9 @@ cfn_resource! {
         description = "Description",
         #[doc = "Enable provisioning of GUA space in private pools."]
         enable_private_gua = "EnablePrivateGua",
-        #[doc = "A metered account is an account that is charged for active IP addresses managed in IPAM Takes a [`ipam::IpamMeteredAccount`], or any `Value`."]
+        #[doc = "A metered account is an account that is charged for active IP addresses managed in IPAM. Takes a [`ipam::IpamMeteredAccount`], or any `Value`."]
         metered_account = "MeteredAccount",
-        #[doc = "The regions IPAM is enabled for. Allows pools to be created in these regions, as well as enabling monitoring Takes a list of [`ipam::IpamOperatingRegion`], or any `Value`."]
+        #[doc = "The regions IPAM is enabled for. Allows pools to be created in these regions, as well as enabling monitoring. Takes a list of [`ipam::IpamOperatingRegion`], or any `Value`."]
         operating_regions = "OperatingRegions",
         #[doc = "An array of key-value pairs to apply to this resource. Takes a list of [`ipam::Tag`], or any `Value`."]
         tags = "Tags",
@@ -2455,7 +2455,7 @@ cfn_resource! {
     #[doc = "`AWS::EC2::IPAMPoolCidr`: Resource Schema of AWS::EC2::IPAMPoolCidr Type"]
     CfnIPAMPoolCidr(CfnIPAMPoolCidrProps) = "AWS::EC2::IPAMPoolCidr";
     props {
-        #[doc = "Represents a single IPv4 or IPv6 CIDR"]
+        #[doc = "Represents a single IPv4 or IPv6 CIDR."]
         cidr = "Cidr",
         #[doc = "Id of the IPAM Pool. Required."]
         ipam_pool_id = "IpamPoolId",
@@ -2510,7 +2510,7 @@ pub mod ipam_prefix_list_resolver {
         resource_type = "ResourceType",
         #[doc = "There are three rule types: (1) Static CIDR: A fixed list of CIDRs that don't change (like a manual list replicated across Regions). (2) IPAM pool CIDR: CIDRs from specific IPAM pools (like all CIDRs from your IPAM production pool). (3) IPAM resource CIDR: CIDRs for AWS resources like VPCs, … Takes a [`IpamPrefixListResolverRuleRuleType`], or any `Value`. Required."]
         rule_type = "RuleType",
-        #[doc = "A fixed CIDR that doesn't change"]
+        #[doc = "A fixed CIDR that doesn't change."]
         static_cidr = "StaticCidr",
         }
     }
@@ -2628,7 +2628,7 @@ cfn_resource! {
     props {
         #[doc = "`Description`."]
         description = "Description",
-        #[doc = "The regions Resource Discovery is enabled for. Allows resource discoveries to be created in these regions, as well as enabling monitoring Takes a list of [`ipam_resource_discovery::IpamOperatingRegion`], or any `Value`."]
+        #[doc = "The regions Resource Discovery is enabled for. Allows resource discoveries to be created in these regions, as well as enabling monitoring. Takes a list of [`ipam_resource_discovery::IpamOperatingRegion`], or any `Value`."]
         operating_regions = "OperatingRegions",
         #[doc = "A set of organizational unit (OU) exclusions for this resource. Takes a list of [`ipam_resource_discovery::IpamResourceDiscoveryOrganizationalUnitExclusion`], or any `Value`."]
         organizational_unit_exclusions = "OrganizationalUnitExclusions",
@@ -2863,7 +2863,7 @@ cfn_resource! {
         iam_instance_profile = "IamInstanceProfile",
         #[doc = "The ID of the AMI. An AMI ID is required to launch an instance and must be specified here or in a launch template."]
         image_id = "ImageId",
-        #[doc = "Indicates whether an instance stops or terminates when you initiate shutdown from the instance (using the operating system command for system shutdown). Takes a [`instance::InstanceInstanceInitiatedShutdownBehavior`], or any `Value`."]
+        #[doc = "Indicates whether an instance stops or terminates when you initiate shutdown from the instance (using the operating system command for system shutdown). Takes a [`instance::InstanceInitiatedShutdownBehavior`], or any `Value`."]
         instance_initiated_shutdown_behavior = "InstanceInitiatedShutdownBehavior",
         #[doc = "The instance type."]
         instance_type = "InstanceType",
@@ -2879,7 +2879,7 @@ cfn_resource! {
         launch_template = "LaunchTemplate",
         #[doc = "The license configurations. Takes a list of [`instance::LicenseSpecification`], or any `Value`."]
         license_specifications = "LicenseSpecifications",
-        #[doc = "The metadata options for the instance Takes a [`instance::MetadataOptions`], or any `Value`."]
+        #[doc = "The metadata options for the instance. Takes a [`instance::MetadataOptions`], or any `Value`."]
         metadata_options = "MetadataOptions",
         #[doc = "Specifies whether detailed monitoring is enabled for the instance."]
         monitoring = "Monitoring",
@@ -3166,7 +3166,7 @@ pub mod instance {
 
     cfn_enum! {
         #[doc = "Indicates whether an instance stops or terminates when you initiate shutdown from the instance (using the operating system command for system shutdown)."]
-        InstanceInstanceInitiatedShutdownBehavior {
+        InstanceInitiatedShutdownBehavior {
             Stop = "stop",
             Terminate = "terminate",
         }
@@ -3529,11 +3529,11 @@ cfn_resource! {
     #[doc = "`AWS::EC2::KeyPair`: Specifies a key pair for use with an EC2long instance as follows: + To import an existing key pair, include the ``PublicKeyMaterial`` property. + To create a new key pair, omit the ``PublicKeyMaterial`` property. When you import an existing key pair, you specify the public key material for the key. …"]
     CfnKeyPair(CfnKeyPairProps) = "AWS::EC2::KeyPair";
     props {
-        #[doc = "The format of the key pair. Default: ``pem`` Takes a [`key_pair::KeyPairKeyFormat`], or any `Value`."]
+        #[doc = "The format of the key pair. Default: ``pem``. Takes a [`key_pair::KeyPairKeyFormat`], or any `Value`."]
         key_format = "KeyFormat",
-        #[doc = "A unique name for the key pair. Constraints: Up to 255 ASCII characters Required."]
+        #[doc = "A unique name for the key pair. Constraints: Up to 255 ASCII characters. Required."]
         key_name = "KeyName",
-        #[doc = "The type of key pair. Note that ED25519 keys are not supported for Windows instances. If the ``PublicKeyMaterial`` property is specified, the ``KeyType`` property is ignored, and the key type is inferred from the ``PublicKeyMaterial`` value. Default: ``rsa`` Takes a [`key_pair::KeyPairKeyType`], or any `Value`."]
+        #[doc = "The type of key pair. Note that ED25519 keys are not supported for Windows instances. If the ``PublicKeyMaterial`` property is specified, the ``KeyType`` property is ignored, and the key type is inferred from the ``PublicKeyMaterial`` value. Default: ``rsa``. Takes a [`key_pair::KeyPairKeyType`], or any `Value`."]
         key_type = "KeyType",
         #[doc = "The public key material. The ``PublicKeyMaterial`` property is used to import a key pair. If this property is not specified, then a new key pair will be created."]
         public_key_material = "PublicKeyMaterial",
@@ -3715,7 +3715,7 @@ pub mod launch_template {
     cfn_struct! {
         #[doc = "Specifies the credit option for CPU usage of a T2, T3, or T3a instance. ``CreditSpecification`` is a property of [AWS::EC2::LaunchTemplate LaunchTemplateData](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-launchtemplate-launchtemplatedata.html)."]
         CreditSpecification {
-        #[doc = "The credit option for CPU usage of a T instance. Valid values: ``standard`` | ``unlimited``"]
+        #[doc = "The credit option for CPU usage of a T instance. Valid values: ``standard`` | ``unlimited``."]
         cpu_credits = "CpuCredits",
         }
     }
@@ -3775,7 +3775,7 @@ pub mod launch_template {
     cfn_struct! {
         #[doc = "Specifies whether your instance is configured for hibernation. This parameter is valid only if the instance meets the [hibernation prerequisites](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Hibernate.html#hibernating-prerequisites). For more information, see [Hibernate Your …"]
         HibernationOptions {
-        #[doc = "If you set this parameter to ``true``, the instance is enabled for hibernation. Default: ``false``"]
+        #[doc = "If you set this parameter to ``true``, the instance is enabled for hibernation. Default: ``false``."]
         configured = "Configured",
         }
     }
@@ -3803,21 +3803,21 @@ pub mod launch_template {
     cfn_struct! {
         #[doc = "The attributes for the instance types. When you specify instance attributes, Amazon EC2 will identify instance types with these attributes. You must specify ``VCpuCount`` and ``MemoryMiB``. All other attributes are optional. Any unspecified optional attribute is set to its default. When you specify …"]
         InstanceRequirements {
-        #[doc = "The minimum and maximum number of accelerators (GPUs, FPGAs, or AWS Inferentia chips) on an instance. To exclude accelerator-enabled instance types, set ``Max`` to ``0``. Default: No minimum or maximum limits Takes a [`AcceleratorCount`], or any `Value`."]
+        #[doc = "The minimum and maximum number of accelerators (GPUs, FPGAs, or AWS Inferentia chips) on an instance. To exclude accelerator-enabled instance types, set ``Max`` to ``0``. Default: No minimum or maximum limits. Takes a [`AcceleratorCount`], or any `Value`."]
         accelerator_count = "AcceleratorCount",
         #[doc = "Indicates whether instance types must have accelerators by specific manufacturers. + For instance types with AWS devices, specify ``amazon-web-services``. + For instance types with AMD devices, specify ``amd``. + For instance types with Habana devices, specify ``habana``. + For instance types with … Takes a list of [`InstanceRequirementsAcceleratorManufacturers`], or any `Value`."]
         accelerator_manufacturers = "AcceleratorManufacturers",
         #[doc = "The accelerators that must be on the instance type. + For instance types with NVIDIA A10G GPUs, specify ``a10g``. + For instance types with NVIDIA A100 GPUs, specify ``a100``. + For instance types with NVIDIA H100 GPUs, specify ``h100``. + For instance types with AWS Inferentia chips, specify … Takes a list of [`InstanceRequirementsAcceleratorNames`], or any `Value`."]
         accelerator_names = "AcceleratorNames",
-        #[doc = "The minimum and maximum amount of total accelerator memory, in MiB. Default: No minimum or maximum limits Takes a [`AcceleratorTotalMemoryMiB`], or any `Value`."]
+        #[doc = "The minimum and maximum amount of total accelerator memory, in MiB. Default: No minimum or maximum limits. Takes a [`AcceleratorTotalMemoryMiB`], or any `Value`."]
         accelerator_total_memory_mi_b = "AcceleratorTotalMemoryMiB",
         #[doc = "The accelerator types that must be on the instance type. + For instance types with FPGA accelerators, specify ``fpga``. + For instance types with GPU accelerators, specify ``gpu``. + For instance types with Inference accelerators, specify ``inference``. + For instance types with Media accelerators, … Takes a list of [`InstanceRequirementsAcceleratorTypes`], or any `Value`."]
         accelerator_types = "AcceleratorTypes",
         #[doc = "The instance types to apply your specified attributes against. All other instance types are ignored, even if they match your specified attributes. You can use strings with one or more wild cards, represented by an asterisk (``*``), to allow an instance type, size, or generation. The following are …"]
         allowed_instance_types = "AllowedInstanceTypes",
-        #[doc = "Indicates whether bare metal instance types must be included, excluded, or required. + To include bare metal instance types, specify ``included``. + To require only bare metal instance types, specify ``required``. + To exclude bare metal instance types, specify ``excluded``. Default: ``excluded`` Takes a [`InstanceRequirementsBareMetal`], or any `Value`."]
+        #[doc = "Indicates whether bare metal instance types must be included, excluded, or required. + To include bare metal instance types, specify ``included``. + To require only bare metal instance types, specify ``required``. + To exclude bare metal instance types, specify ``excluded``. Default: ``excluded``. Takes a [`InstanceRequirementsBareMetal`], or any `Value`."]
         bare_metal = "BareMetal",
-        #[doc = "The minimum and maximum baseline bandwidth to Amazon EBS, in Mbps. For more information, see [Amazon EBS–optimized instances](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ebs-optimized.html) in the *Amazon EC2 User Guide*. Default: No minimum or maximum limits Takes a [`BaselineEbsBandwidthMbps`], or any `Value`."]
+        #[doc = "The minimum and maximum baseline bandwidth to Amazon EBS, in Mbps. For more information, see [Amazon EBS–optimized instances](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ebs-optimized.html) in the *Amazon EC2 User Guide*. Default: No minimum or maximum limits. Takes a [`BaselineEbsBandwidthMbps`], or any `Value`."]
         baseline_ebs_bandwidth_mbps = "BaselineEbsBandwidthMbps",
         #[doc = "The baseline performance to consider, using an instance family as a baseline reference. The instance family establishes the lowest acceptable level of performance. Amazon EC2 uses this baseline to guide instance type selection, but there is no guarantee that the selected instance types will always … Takes a [`BaselinePerformanceFactors`], or any `Value`."]
         baseline_performance_factors = "BaselinePerformanceFactors",
@@ -3831,25 +3831,25 @@ pub mod launch_template {
         instance_generations = "InstanceGenerations",
         #[doc = "Indicates whether instance types with instance store volumes are included, excluded, or required. For more information, [Amazon EC2 instance store](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/InstanceStorage.html) in the *Amazon EC2 User Guide*. + To include instance types with instance … Takes a [`InstanceRequirementsLocalStorage`], or any `Value`."]
         local_storage = "LocalStorage",
-        #[doc = "The type of local storage that is required. + For instance types with hard disk drive (HDD) storage, specify ``hdd``. + For instance types with solid state drive (SSD) storage, specify ``ssd``. Default: ``hdd`` and ``ssd`` Takes a list of [`InstanceRequirementsLocalStorageTypes`], or any `Value`."]
+        #[doc = "The type of local storage that is required. + For instance types with hard disk drive (HDD) storage, specify ``hdd``. + For instance types with solid state drive (SSD) storage, specify ``ssd``. Default: ``hdd`` and ``ssd``. Takes a list of [`InstanceRequirementsLocalStorageTypes`], or any `Value`."]
         local_storage_types = "LocalStorageTypes",
         #[doc = "[Price protection] The price protection threshold for Spot Instances, as a percentage of an identified On-Demand price. The identified On-Demand price is the price of the lowest priced current generation C, M, or R instance type with your specified attributes. If no current generation C, M, or R …"]
         max_spot_price_as_percentage_of_optimal_on_demand_price = "MaxSpotPriceAsPercentageOfOptimalOnDemandPrice",
-        #[doc = "The minimum and maximum amount of memory per vCPU, in GiB. Default: No minimum or maximum limits Takes a [`MemoryGiBPerVCpu`], or any `Value`."]
+        #[doc = "The minimum and maximum amount of memory per vCPU, in GiB. Default: No minimum or maximum limits. Takes a [`MemoryGiBPerVCpu`], or any `Value`."]
         memory_gi_b_per_v_cpu = "MemoryGiBPerVCpu",
         #[doc = "The minimum and maximum amount of memory, in MiB. Takes a [`MemoryMiB`], or any `Value`."]
         memory_mi_b = "MemoryMiB",
-        #[doc = "The minimum and maximum amount of network bandwidth, in gigabits per second (Gbps). Default: No minimum or maximum limits Takes a [`NetworkBandwidthGbps`], or any `Value`."]
+        #[doc = "The minimum and maximum amount of network bandwidth, in gigabits per second (Gbps). Default: No minimum or maximum limits. Takes a [`NetworkBandwidthGbps`], or any `Value`."]
         network_bandwidth_gbps = "NetworkBandwidthGbps",
-        #[doc = "The minimum and maximum number of network interfaces. Default: No minimum or maximum limits Takes a [`NetworkInterfaceCount`], or any `Value`."]
+        #[doc = "The minimum and maximum number of network interfaces. Default: No minimum or maximum limits. Takes a [`NetworkInterfaceCount`], or any `Value`."]
         network_interface_count = "NetworkInterfaceCount",
         #[doc = "[Price protection] The price protection threshold for On-Demand Instances, as a percentage higher than an identified On-Demand price. The identified On-Demand price is the price of the lowest priced current generation C, M, or R instance type with your specified attributes. When Amazon EC2 selects …"]
         on_demand_max_price_percentage_over_lowest_price = "OnDemandMaxPricePercentageOverLowestPrice",
-        #[doc = "Indicates whether instance types must support hibernation for On-Demand Instances. This parameter is not supported for [GetSpotPlacementScores](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_GetSpotPlacementScores.html). Default: ``false``"]
+        #[doc = "Indicates whether instance types must support hibernation for On-Demand Instances. This parameter is not supported for [GetSpotPlacementScores](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_GetSpotPlacementScores.html). Default: ``false``."]
         require_hibernate_support = "RequireHibernateSupport",
         #[doc = "[Price protection] The price protection threshold for Spot Instances, as a percentage higher than an identified Spot price. The identified Spot price is the Spot price of the lowest priced current generation C, M, or R instance type with your specified attributes. If no current generation C, M, or …"]
         spot_max_price_percentage_over_lowest_price = "SpotMaxPricePercentageOverLowestPrice",
-        #[doc = "The minimum and maximum amount of total local storage, in GB. Default: No minimum or maximum limits Takes a [`TotalLocalStorageGB`], or any `Value`."]
+        #[doc = "The minimum and maximum amount of total local storage, in GB. Default: No minimum or maximum limits. Takes a [`TotalLocalStorageGB`], or any `Value`."]
         total_local_storage_gb = "TotalLocalStorageGB",
         #[doc = "The minimum and maximum number of vCPUs. Takes a [`VCpuCount`], or any `Value`."]
         v_cpu_count = "VCpuCount",
@@ -3905,7 +3905,7 @@ pub mod launch_template {
         iam_instance_profile = "IamInstanceProfile",
         #[doc = "The ID of the AMI. Alternatively, you can specify a Systems Manager parameter, which will resolve to an AMI ID on launch. Valid formats: + ``ami-0ac394d6a3example`` + ``resolve:ssm:parameter-name`` + ``resolve:ssm:parameter-name:version-number`` + ``resolve:ssm:parameter-name:label`` For more …"]
         image_id = "ImageId",
-        #[doc = "Indicates whether an instance stops or terminates when you initiate shutdown from the instance (using the operating system command for system shutdown). Default: ``stop`` Takes a [`LaunchTemplateDataInstanceInitiatedShutdownBehavior`], or any `Value`."]
+        #[doc = "Indicates whether an instance stops or terminates when you initiate shutdown from the instance (using the operating system command for system shutdown). Default: ``stop``. Takes a [`LaunchTemplateDataInstanceInitiatedShutdownBehavior`], or any `Value`."]
         instance_initiated_shutdown_behavior = "InstanceInitiatedShutdownBehavior",
         #[doc = "The market (purchasing) option for the instances. Takes a [`InstanceMarketOptions`], or any `Value`."]
         instance_market_options = "InstanceMarketOptions",
@@ -3997,9 +3997,9 @@ pub mod launch_template {
         MetadataOptions {
         #[doc = "Enables or disables the HTTP metadata endpoint on your instances. If the parameter is not specified, the default state is ``enabled``. If you specify a value of ``disabled``, you will not be able to access your instance metadata. Takes a [`MetadataOptionsHttpEndpoint`], or any `Value`."]
         http_endpoint = "HttpEndpoint",
-        #[doc = "Enables or disables the IPv6 endpoint for the instance metadata service. Default: ``disabled`` Takes a [`MetadataOptionsHttpProtocolIpv6`], or any `Value`."]
+        #[doc = "Enables or disables the IPv6 endpoint for the instance metadata service. Default: ``disabled``. Takes a [`MetadataOptionsHttpProtocolIpv6`], or any `Value`."]
         http_protocol_ipv6 = "HttpProtocolIpv6",
-        #[doc = "The desired HTTP PUT response hop limit for instance metadata requests. The larger the number, the further instance metadata requests can travel. Default: ``1`` Possible values: Integers from 1 to 64"]
+        #[doc = "The desired HTTP PUT response hop limit for instance metadata requests. The larger the number, the further instance metadata requests can travel. Default: ``1`` Possible values: Integers from 1 to 64."]
         http_put_response_hop_limit = "HttpPutResponseHopLimit",
         #[doc = "Indicates whether IMDSv2 is required. + ``optional`` - IMDSv2 is optional. You can choose whether to send a session token in your instance metadata retrieval requests. If you retrieve IAM role credentials without a session token, you receive the IMDSv1 role credentials. If you retrieve IAM role … Takes a [`MetadataOptionsHttpTokens`], or any `Value`."]
         http_tokens = "HttpTokens",
@@ -4101,7 +4101,7 @@ pub mod launch_template {
         Placement {
         #[doc = "The affinity setting for an instance on a Dedicated Host."]
         affinity = "Affinity",
-        #[doc = "The Availability Zone for the instance. Either ``AvailabilityZone`` or ``AvailabilityZoneId`` can be specified, but not both"]
+        #[doc = "The Availability Zone for the instance. Either ``AvailabilityZone`` or ``AvailabilityZoneId`` can be specified, but not both."]
         availability_zone = "AvailabilityZone",
         #[doc = "The Group Id of a placement group. You must specify the Placement Group *Group Id* to launch an instance in a shared placement group."]
         group_id = "GroupId",
@@ -4832,7 +4832,7 @@ cfn_resource! {
     props {
         #[doc = "The local address. Required."]
         local_address = "LocalAddress",
-        #[doc = "The ID of the virtual interface group Required."]
+        #[doc = "The ID of the virtual interface group. Required."]
         local_gateway_virtual_interface_group_id = "LocalGatewayVirtualInterfaceGroupId",
         #[doc = "The Outpost LAG ID. Required."]
         outpost_lag_id = "OutpostLagId",
@@ -4880,13 +4880,13 @@ cfn_resource! {
     #[doc = "`AWS::EC2::LocalGatewayVirtualInterfaceGroup`: Resource Type definition for LocalGatewayVirtualInterfaceGroup which describes a group of LocalGateway VirtualInterfaces"]
     CfnLocalGatewayVirtualInterfaceGroup(CfnLocalGatewayVirtualInterfaceGroupProps) = "AWS::EC2::LocalGatewayVirtualInterfaceGroup";
     props {
-        #[doc = "The Autonomous System Number(ASN) for the local Border Gateway Protocol (BGP)"]
+        #[doc = "The Autonomous System Number(ASN) for the local Border Gateway Protocol (BGP)."]
         local_bgp_asn = "LocalBgpAsn",
-        #[doc = "The extended 32-bit ASN for the local BGP configuration"]
+        #[doc = "The extended 32-bit ASN for the local BGP configuration."]
         local_bgp_asn_extended = "LocalBgpAsnExtended",
-        #[doc = "The ID of the local gateway Required."]
+        #[doc = "The ID of the local gateway. Required."]
         local_gateway_id = "LocalGatewayId",
-        #[doc = "The tags assigned to the virtual interface group Takes a list of [`local_gateway_virtual_interface_group::Tag`], or any `Value`."]
+        #[doc = "The tags assigned to the virtual interface group. Takes a list of [`local_gateway_virtual_interface_group::Tag`], or any `Value`."]
         tags = "Tags",
     }
     attrs {
@@ -5038,23 +5038,23 @@ cfn_resource! {
     #[doc = "`AWS::EC2::NetworkAclEntry`: Resource Type definition for AWS::EC2::NetworkAclEntry"]
     CfnNetworkAclEntry(CfnNetworkAclEntryProps) = "AWS::EC2::NetworkAclEntry";
     props {
-        #[doc = "The IPv4 CIDR range to allow or deny, in CIDR notation (for example, 172.16.0.0/24). Requirement is conditional: You must specify the CidrBlock or Ipv6CidrBlock property"]
+        #[doc = "The IPv4 CIDR range to allow or deny, in CIDR notation (for example, 172.16.0.0/24). Requirement is conditional: You must specify the CidrBlock or Ipv6CidrBlock property."]
         cidr_block = "CidrBlock",
-        #[doc = "Indicates whether this is an egress rule (rule is applied to traffic leaving the subnet)"]
+        #[doc = "Indicates whether this is an egress rule (rule is applied to traffic leaving the subnet)."]
         egress = "Egress",
-        #[doc = "The Internet Control Message Protocol (ICMP) code and type. Requirement is conditional: Required if specifying 1 (ICMP) for the protocol parameter Takes a [`network_acl_entry::Icmp`], or any `Value`."]
+        #[doc = "The Internet Control Message Protocol (ICMP) code and type. Requirement is conditional: Required if specifying 1 (ICMP) for the protocol parameter. Takes a [`network_acl_entry::Icmp`], or any `Value`."]
         icmp = "Icmp",
-        #[doc = "The IPv6 network range to allow or deny, in CIDR notation (for example 2001:db8:1234:1a00::/64)"]
+        #[doc = "The IPv6 network range to allow or deny, in CIDR notation (for example 2001:db8:1234:1a00::/64)."]
         ipv6_cidr_block = "Ipv6CidrBlock",
-        #[doc = "The ID of the network ACL Required."]
+        #[doc = "The ID of the network ACL. Required."]
         network_acl_id = "NetworkAclId",
-        #[doc = "The IPv4 network range to allow or deny, in CIDR notation (for example 172.16.0.0/24). We modify the specified CIDR block to its canonical form; for example, if you specify 100.68.0.18/18, we modify it to 100.68.0.0/18 Takes a [`network_acl_entry::PortRange`], or any `Value`."]
+        #[doc = "The IPv4 network range to allow or deny, in CIDR notation (for example 172.16.0.0/24). We modify the specified CIDR block to its canonical form; for example, if you specify 100.68.0.18/18, we modify it to 100.68.0.0/18. Takes a [`network_acl_entry::PortRange`], or any `Value`."]
         port_range = "PortRange",
         #[doc = "The protocol number. A value of \"-1\" means all protocols. If you specify \"-1\" or a protocol number other than \"6\" (TCP), \"17\" (UDP), or \"1\" (ICMP), traffic on all ports is allowed, regardless of any ports or ICMP types or codes that you specify. If you specify protocol \"58\" (ICMPv6) and specify an … Required."]
         protocol = "Protocol",
-        #[doc = "Indicates whether to allow or deny the traffic that matches the rule Required."]
+        #[doc = "Indicates whether to allow or deny the traffic that matches the rule. Required."]
         rule_action = "RuleAction",
-        #[doc = "Rule number to assign to the entry, such as 100. ACL entries are processed in ascending order by rule number. Entries can't use the same rule number unless one is an egress rule and the other is an ingress rule Required."]
+        #[doc = "Rule number to assign to the entry, such as 100. ACL entries are processed in ascending order by rule number. Entries can't use the same rule number unless one is an egress rule and the other is an ingress rule. Required."]
         rule_number = "RuleNumber",
     }
     attrs {
@@ -5750,7 +5750,7 @@ cfn_resource! {
         private_ip_address = "PrivateIpAddress",
         #[doc = "Assigns a list of private IP addresses to the network interface. You can specify a primary private IP address by setting the value of the Primary property to true in the PrivateIpAddressSpecification property. If you want EC2 to automatically assign private IP addresses, use the … Takes a list of [`network_interface::PrivateIpAddressSpecification`], or any `Value`."]
         private_ip_addresses = "PrivateIpAddresses",
-        #[doc = "Public IP DNS hostname type Takes a [`network_interface::NetworkInterfacePublicIpDnsHostnameTypeSpecification`], or any `Value`."]
+        #[doc = "Public IP DNS hostname type. Takes a [`network_interface::NetworkInterfacePublicIpDnsHostnameTypeSpecification`], or any `Value`."]
         public_ip_dns_hostname_type_specification = "PublicIpDnsHostnameTypeSpecification",
         #[doc = "The number of secondary private IPv4 addresses to assign to a network interface. When you specify a number of secondary IPv4 addresses, Amazon EC2 selects these IP addresses within the subnet's IPv4 CIDR range. You can't specify this option and specify more than one private IP address using …"]
         secondary_private_ip_address_count = "SecondaryPrivateIpAddressCount",
@@ -5939,9 +5939,9 @@ cfn_resource! {
     props {
         #[doc = "The ID of a parent placement group. Valid for strategies that support parent group linking."]
         parent_group_id = "ParentGroupId",
-        #[doc = "The number of partitions. Valid only when **Strategy** is set to `partition`"]
+        #[doc = "The number of partitions. Valid only when **Strategy** is set to `partition`."]
         partition_count = "PartitionCount",
-        #[doc = "The Spread Level of Placement Group is an enum where it accepts either host or rack when strategy is spread Takes a [`placement_group::PlacementGroupSpreadLevel`], or any `Value`."]
+        #[doc = "The Spread Level of Placement Group is an enum where it accepts either host or rack when strategy is spread. Takes a [`placement_group::PlacementGroupSpreadLevel`], or any `Value`."]
         spread_level = "SpreadLevel",
         #[doc = "The placement strategy. Takes a [`placement_group::PlacementGroupStrategy`], or any `Value`."]
         strategy = "Strategy",
@@ -6001,7 +6001,7 @@ cfn_resource! {
         max_entries = "MaxEntries",
         #[doc = "Name of Prefix List. Required."]
         prefix_list_name = "PrefixListName",
-        #[doc = "Tags for Prefix List Takes a list of [`prefix_list::Tag`], or any `Value`."]
+        #[doc = "Tags for Prefix List. Takes a list of [`prefix_list::Tag`], or any `Value`."]
         tags = "Tags",
     }
     attrs {
@@ -6098,11 +6098,11 @@ cfn_resource! {
     props {
         #[doc = "The Amazon-side ASN of the Route Server. Required."]
         amazon_side_asn = "AmazonSideAsn",
-        #[doc = "Whether to enable persistent routes Takes a [`route_server::RouteServerPersistRoutes`], or any `Value`."]
+        #[doc = "Whether to enable persistent routes. Takes a [`route_server::RouteServerPersistRoutes`], or any `Value`."]
         persist_routes = "PersistRoutes",
-        #[doc = "The duration of persistent routes in minutes"]
+        #[doc = "The duration of persistent routes in minutes."]
         persist_routes_duration = "PersistRoutesDuration",
-        #[doc = "Whether to enable SNS notifications"]
+        #[doc = "Whether to enable SNS notifications."]
         sns_notifications_enabled = "SnsNotificationsEnabled",
         #[doc = "An array of key-value pairs to apply to this resource. Takes a list of [`route_server::Tag`], or any `Value`."]
         tags = "Tags",
@@ -6142,9 +6142,9 @@ cfn_resource! {
     #[doc = "`AWS::EC2::RouteServerAssociation`: VPC Route Server Association"]
     CfnRouteServerAssociation(CfnRouteServerAssociationProps) = "AWS::EC2::RouteServerAssociation";
     props {
-        #[doc = "Route Server ID Required."]
+        #[doc = "Route Server ID. Required."]
         route_server_id = "RouteServerId",
-        #[doc = "VPC ID Required."]
+        #[doc = "VPC ID. Required."]
         vpc_id = "VpcId",
     }
     attrs {
@@ -6155,9 +6155,9 @@ cfn_resource! {
     #[doc = "`AWS::EC2::RouteServerEndpoint`: VPC Route Server Endpoint"]
     CfnRouteServerEndpoint(CfnRouteServerEndpointProps) = "AWS::EC2::RouteServerEndpoint";
     props {
-        #[doc = "Route Server ID Required."]
+        #[doc = "Route Server ID. Required."]
         route_server_id = "RouteServerId",
-        #[doc = "Subnet ID Required."]
+        #[doc = "Subnet ID. Required."]
         subnet_id = "SubnetId",
         #[doc = "An array of key-value pairs to apply to this resource. Takes a list of [`route_server_endpoint::Tag`], or any `Value`."]
         tags = "Tags",
@@ -6197,9 +6197,9 @@ cfn_resource! {
     props {
         #[doc = "`BgpOptions`. Takes a [`route_server_peer::BgpOptions`], or any `Value`. Required."]
         bgp_options = "BgpOptions",
-        #[doc = "IP address of the Route Server Peer Required."]
+        #[doc = "IP address of the Route Server Peer. Required."]
         peer_address = "PeerAddress",
-        #[doc = "Route Server Endpoint ID Required."]
+        #[doc = "Route Server Endpoint ID. Required."]
         route_server_endpoint_id = "RouteServerEndpointId",
         #[doc = "An array of key-value pairs to apply to this resource. Takes a list of [`route_server_peer::Tag`], or any `Value`."]
         tags = "Tags",
@@ -6229,9 +6229,9 @@ pub mod route_server_peer {
     cfn_struct! {
         #[doc = "BGP Options"]
         BgpOptions {
-        #[doc = "BGP ASN of the Route Server Peer"]
+        #[doc = "BGP ASN of the Route Server Peer."]
         peer_asn = "PeerAsn",
-        #[doc = "BGP Liveness Detection Takes a [`BgpOptionsPeerLivenessDetection`], or any `Value`."]
+        #[doc = "BGP Liveness Detection. Takes a [`BgpOptionsPeerLivenessDetection`], or any `Value`."]
         peer_liveness_detection = "PeerLivenessDetection",
         }
     }
@@ -6259,9 +6259,9 @@ cfn_resource! {
     #[doc = "`AWS::EC2::RouteServerPropagation`: VPC Route Server Propagation"]
     CfnRouteServerPropagation(CfnRouteServerPropagationProps) = "AWS::EC2::RouteServerPropagation";
     props {
-        #[doc = "Route Server ID Required."]
+        #[doc = "Route Server ID. Required."]
         route_server_id = "RouteServerId",
-        #[doc = "Route Table ID Required."]
+        #[doc = "Route Table ID. Required."]
         route_table_id = "RouteTableId",
     }
     attrs {
@@ -6463,7 +6463,7 @@ cfn_resource! {
         cidr_ip = "CidrIp",
         #[doc = "The IPv6 address range, in CIDR format. You must specify exactly one of the following: ``CidrIp``, ``CidrIpv6``, ``DestinationPrefixListId``, or ``DestinationSecurityGroupId``. For examples of rules that you can add to security groups for specific access scenarios, see [Security group rules for …"]
         cidr_ipv6 = "CidrIpv6",
-        #[doc = "The description of an egress (outbound) security group rule. Constraints: Up to 255 characters in length. Allowed characters are a-z, A-Z, 0-9, spaces, and ._-:/()#,@[]+=;{}!$*"]
+        #[doc = "The description of an egress (outbound) security group rule. Constraints: Up to 255 characters in length. Allowed characters are a-z, A-Z, 0-9, spaces, and ._-:/()#,@[]+=;{}!$*."]
         description = "Description",
         #[doc = "The prefix list IDs for an AWS service. This is the AWS service to access through a VPC endpoint from instances associated with the security group. You must specify exactly one of the following: ``CidrIp``, ``CidrIpv6``, ``DestinationPrefixListId``, or ``DestinationSecurityGroupId``."]
         destination_prefix_list_id = "DestinationPrefixListId",
@@ -6488,11 +6488,11 @@ cfn_resource! {
     #[doc = "`AWS::EC2::SecurityGroupIngress`: Resource Type definition for AWS::EC2::SecurityGroupIngress"]
     CfnSecurityGroupIngress(CfnSecurityGroupIngressProps) = "AWS::EC2::SecurityGroupIngress";
     props {
-        #[doc = "The IPv4 ranges"]
+        #[doc = "The IPv4 ranges."]
         cidr_ip = "CidrIp",
-        #[doc = "[VPC only] The IPv6 ranges"]
+        #[doc = "[VPC only] The IPv6 ranges."]
         cidr_ipv6 = "CidrIpv6",
-        #[doc = "Updates the description of an ingress (inbound) security group rule. You can replace an existing description, or add a description to a rule that did not have one previously"]
+        #[doc = "Updates the description of an ingress (inbound) security group rule. You can replace an existing description, or add a description to a rule that did not have one previously."]
         description = "Description",
         #[doc = "The start of port range for the TCP and UDP protocols, or an ICMP/ICMPv6 type number. A value of -1 indicates all ICMP/ICMPv6 types. If you specify all ICMP/ICMPv6 types, you must specify all codes."]
         from_port = "FromPort",
@@ -6587,7 +6587,7 @@ cfn_resource! {
     props {
         #[doc = "`SpotFleetRequestConfigData`. Takes a [`spot_fleet::SpotFleetRequestConfigData`], or any `Value`. Required."]
         spot_fleet_request_config_data = "SpotFleetRequestConfigData",
-        #[doc = "The tags to specify in SpotFleetRequestConfigData Takes a list of [`spot_fleet::Tag`], or any `Value`."]
+        #[doc = "The tags to specify in SpotFleetRequestConfigData. Takes a list of [`spot_fleet::Tag`], or any `Value`."]
         tags = "Tags",
     }
     attrs {
@@ -7425,13 +7425,13 @@ cfn_resource! {
     #[doc = "`AWS::EC2::SubnetCidrBlock`: The AWS::EC2::SubnetCidrBlock resource creates association between subnet and IPv6 CIDR"]
     CfnSubnetCidrBlock(CfnSubnetCidrBlockProps) = "AWS::EC2::SubnetCidrBlock";
     props {
-        #[doc = "The IPv6 network range for the subnet, in CIDR notation. The subnet size must use a /64 prefix length"]
+        #[doc = "The IPv6 network range for the subnet, in CIDR notation. The subnet size must use a /64 prefix length."]
         ipv6_cidr_block = "Ipv6CidrBlock",
-        #[doc = "The ID of an IPv6 Amazon VPC IP Address Manager (IPAM) pool from which to allocate, to get the subnet's CIDR"]
+        #[doc = "The ID of an IPv6 Amazon VPC IP Address Manager (IPAM) pool from which to allocate, to get the subnet's CIDR."]
         ipv6_ipam_pool_id = "Ipv6IpamPoolId",
-        #[doc = "The netmask length of the IPv6 CIDR to allocate to the subnet from an IPAM pool"]
+        #[doc = "The netmask length of the IPv6 CIDR to allocate to the subnet from an IPAM pool."]
         ipv6_netmask_length = "Ipv6NetmaskLength",
-        #[doc = "The ID of the subnet Required."]
+        #[doc = "The ID of the subnet. Required."]
         subnet_id = "SubnetId",
     }
     attrs {
@@ -7496,9 +7496,9 @@ cfn_resource! {
     #[doc = "`AWS::EC2::SubnetNetworkAclAssociation`: Resource Type definition for AWS::EC2::SubnetNetworkAclAssociation"]
     CfnSubnetNetworkAclAssociation(CfnSubnetNetworkAclAssociationProps) = "AWS::EC2::SubnetNetworkAclAssociation";
     props {
-        #[doc = "The ID of the network ACL Required."]
+        #[doc = "The ID of the network ACL. Required."]
         network_acl_id = "NetworkAclId",
-        #[doc = "The ID of the subnet Required."]
+        #[doc = "The ID of the subnet. Required."]
         subnet_id = "SubnetId",
     }
     attrs {
@@ -7939,11 +7939,11 @@ cfn_resource! {
     #[doc = "`AWS::EC2::TransitGatewayMeteringPolicy`: AWS::EC2::TransitGatewayMeteringPolicy Resource Definition"]
     CfnTransitGatewayMeteringPolicy(CfnTransitGatewayMeteringPolicyProps) = "AWS::EC2::TransitGatewayMeteringPolicy";
     props {
-        #[doc = "Middle box attachment Ids"]
+        #[doc = "Middle box attachment Ids."]
         middlebox_attachment_ids = "MiddleboxAttachmentIds",
         #[doc = "`Tags`. Takes a list of [`transit_gateway_metering_policy::Tag`], or any `Value`."]
         tags = "Tags",
-        #[doc = "The Id of transit gateway Required."]
+        #[doc = "The Id of transit gateway. Required."]
         transit_gateway_id = "TransitGatewayId",
     }
     attrs {
@@ -7975,29 +7975,29 @@ cfn_resource! {
     #[doc = "`AWS::EC2::TransitGatewayMeteringPolicyEntry`: AWS::EC2::TransitGatewayMeteringPolicyEntry Resource Definition"]
     CfnTransitGatewayMeteringPolicyEntry(CfnTransitGatewayMeteringPolicyEntryProps) = "AWS::EC2::TransitGatewayMeteringPolicyEntry";
     props {
-        #[doc = "The list of IP addresses of the instances receiving traffic from the transit gateway"]
+        #[doc = "The list of IP addresses of the instances receiving traffic from the transit gateway."]
         destination_cidr_block = "DestinationCidrBlock",
-        #[doc = "The list of ports on destination instances receiving traffic from the transit gateway"]
+        #[doc = "The list of ports on destination instances receiving traffic from the transit gateway."]
         destination_port_range = "DestinationPortRange",
-        #[doc = "The ID of the source attachment through which traffic leaves a transit gateway"]
+        #[doc = "The ID of the source attachment through which traffic leaves a transit gateway."]
         destination_transit_gateway_attachment_id = "DestinationTransitGatewayAttachmentId",
-        #[doc = "The type of the attachment through which traffic leaves a transit gateway Takes a [`transit_gateway_metering_policy_entry::TransitGatewayAttachmentResourceType`], or any `Value`."]
+        #[doc = "The type of the attachment through which traffic leaves a transit gateway. Takes a [`transit_gateway_metering_policy_entry::TransitGatewayAttachmentResourceType`], or any `Value`."]
         destination_transit_gateway_attachment_type = "DestinationTransitGatewayAttachmentType",
-        #[doc = "The resource owner information responsible for paying default billable charges for the traffic flow Takes a [`transit_gateway_metering_policy_entry::TransitGatewayMeteringPayerType`], or any `Value`. Required."]
+        #[doc = "The resource owner information responsible for paying default billable charges for the traffic flow. Takes a [`transit_gateway_metering_policy_entry::TransitGatewayMeteringPayerType`], or any `Value`. Required."]
         metered_account = "MeteredAccount",
-        #[doc = "The rule number of the metering policy entry Required."]
+        #[doc = "The rule number of the metering policy entry. Required."]
         policy_rule_number = "PolicyRuleNumber",
-        #[doc = "The protocol of the traffic"]
+        #[doc = "The protocol of the traffic."]
         protocol = "Protocol",
-        #[doc = "The list of IP addresses of the instances sending traffic to the transit gateway for which the metering policy entry is applicable"]
+        #[doc = "The list of IP addresses of the instances sending traffic to the transit gateway for which the metering policy entry is applicable."]
         source_cidr_block = "SourceCidrBlock",
-        #[doc = "The list of ports on source instances sending traffic to the transit gateway"]
+        #[doc = "The list of ports on source instances sending traffic to the transit gateway."]
         source_port_range = "SourcePortRange",
-        #[doc = "The ID of the source attachment through which traffic enters a transit gateway"]
+        #[doc = "The ID of the source attachment through which traffic enters a transit gateway."]
         source_transit_gateway_attachment_id = "SourceTransitGatewayAttachmentId",
-        #[doc = "The type of the attachment through which traffic enters a transit gateway Takes a [`transit_gateway_metering_policy_entry::TransitGatewayAttachmentResourceType`], or any `Value`."]
+        #[doc = "The type of the attachment through which traffic enters a transit gateway. Takes a [`transit_gateway_metering_policy_entry::TransitGatewayAttachmentResourceType`], or any `Value`."]
         source_transit_gateway_attachment_type = "SourceTransitGatewayAttachmentType",
-        #[doc = "The ID of the transit gateway metering policy for which the entry is being created Required."]
+        #[doc = "The ID of the transit gateway metering policy for which the entry is being created. Required."]
         transit_gateway_metering_policy_id = "TransitGatewayMeteringPolicyId",
     }
     attrs {
@@ -8156,9 +8156,9 @@ cfn_resource! {
     #[doc = "`AWS::EC2::TransitGatewayPeeringAttachment`: The AWS::EC2::TransitGatewayPeeringAttachment type"]
     CfnTransitGatewayPeeringAttachment(CfnTransitGatewayPeeringAttachmentProps) = "AWS::EC2::TransitGatewayPeeringAttachment";
     props {
-        #[doc = "The ID of the peer account Required."]
+        #[doc = "The ID of the peer account. Required."]
         peer_account_id = "PeerAccountId",
-        #[doc = "Peer Region Required."]
+        #[doc = "Peer Region. Required."]
         peer_region = "PeerRegion",
         #[doc = "The ID of the peer transit gateway. Required."]
         peer_transit_gateway_id = "PeerTransitGatewayId",
@@ -8210,7 +8210,7 @@ cfn_resource! {
     props {
         #[doc = "`Tags`. Takes a list of [`transit_gateway_policy_table::Tag`], or any `Value`."]
         tags = "Tags",
-        #[doc = "The Id of transit gateway Required."]
+        #[doc = "The Id of transit gateway. Required."]
         transit_gateway_id = "TransitGatewayId",
     }
     attrs {
@@ -8332,9 +8332,9 @@ pub mod transit_gateway_route_table {
     cfn_struct! {
         #[doc = "`Tag` of `AWS::EC2::TransitGatewayRouteTable`."]
         Tag {
-        #[doc = "The key of the associated tag key-value pair Required."]
+        #[doc = "The key of the associated tag key-value pair. Required."]
         key = "Key",
-        #[doc = "The value of the associated tag key-value pair Required."]
+        #[doc = "The value of the associated tag key-value pair. Required."]
         value = "Value",
         }
     }
@@ -8667,7 +8667,7 @@ cfn_resource! {
     props {
         #[doc = "The desired Block Public Access Exclusion Mode for a specific VPC/Subnet. Takes a [`vpc_block_public_access_exclusion::VPCBlockPublicAccessExclusionInternetGatewayExclusionMode`], or any `Value`. Required."]
         internet_gateway_exclusion_mode = "InternetGatewayExclusionMode",
-        #[doc = "The ID of the subnet. Required only if you don't specify VpcId"]
+        #[doc = "The ID of the subnet. Required only if you don't specify VpcId."]
         subnet_id = "SubnetId",
         #[doc = "An array of key-value pairs to apply to this resource. Takes a list of [`vpc_block_public_access_exclusion::Tag`], or any `Value`."]
         tags = "Tags",
@@ -8707,7 +8707,7 @@ cfn_resource! {
     #[doc = "`AWS::EC2::VPCBlockPublicAccessOptions`: Resource Type definition for AWS::EC2::VPCBlockPublicAccessOptions"]
     CfnVPCBlockPublicAccessOptions(CfnVPCBlockPublicAccessOptionsProps) = "AWS::EC2::VPCBlockPublicAccessOptions";
     props {
-        #[doc = "The desired Block Public Access mode for Internet Gateways in your account. We do not allow to create in a off mode as this is the default value Takes a [`vpc_block_public_access_options::VPCBlockPublicAccessOptionsInternetGatewayBlockMode`], or any `Value`. Required."]
+        #[doc = "The desired Block Public Access mode for Internet Gateways in your account. We do not allow to create in a off mode as this is the default value. Takes a [`vpc_block_public_access_options::VPCBlockPublicAccessOptionsInternetGatewayBlockMode`], or any `Value`. Required."]
         internet_gateway_block_mode = "InternetGatewayBlockMode",
     }
     attrs {
@@ -8783,27 +8783,27 @@ cfn_resource! {
     #[doc = "`AWS::EC2::VPCEncryptionControl`: Resource Type definition for AWS::EC2::VPCEncryptionControl"]
     CfnVPCEncryptionControl(CfnVPCEncryptionControlProps) = "AWS::EC2::VPCEncryptionControl";
     props {
-        #[doc = "Used to enable or disable EIGW exclusion Takes a [`vpc_encryption_control::VPCEncryptionControlEgressOnlyInternetGatewayExclusionInput`], or any `Value`."]
+        #[doc = "Used to enable or disable EIGW exclusion. Takes a [`vpc_encryption_control::VPCEncryptionControlEgressOnlyInternetGatewayExclusionInput`], or any `Value`."]
         egress_only_internet_gateway_exclusion_input = "EgressOnlyInternetGatewayExclusionInput",
-        #[doc = "Used to enable or disable EFS exclusion Takes a [`vpc_encryption_control::VPCEncryptionControlElasticFileSystemExclusionInput`], or any `Value`."]
+        #[doc = "Used to enable or disable EFS exclusion. Takes a [`vpc_encryption_control::VPCEncryptionControlElasticFileSystemExclusionInput`], or any `Value`."]
         elastic_file_system_exclusion_input = "ElasticFileSystemExclusionInput",
-        #[doc = "Used to enable or disable IGW exclusion Takes a [`vpc_encryption_control::VPCEncryptionControlInternetGatewayExclusionInput`], or any `Value`."]
+        #[doc = "Used to enable or disable IGW exclusion. Takes a [`vpc_encryption_control::VPCEncryptionControlInternetGatewayExclusionInput`], or any `Value`."]
         internet_gateway_exclusion_input = "InternetGatewayExclusionInput",
-        #[doc = "Used to enable or disable Lambda exclusion Takes a [`vpc_encryption_control::VPCEncryptionControlLambdaExclusionInput`], or any `Value`."]
+        #[doc = "Used to enable or disable Lambda exclusion. Takes a [`vpc_encryption_control::VPCEncryptionControlLambdaExclusionInput`], or any `Value`."]
         lambda_exclusion_input = "LambdaExclusionInput",
         #[doc = "The VPC encryption control mode, either monitor or enforce. Takes a [`vpc_encryption_control::VPCEncryptionControlMode`], or any `Value`."]
         mode = "Mode",
-        #[doc = "Used to enable or disable Nat gateway exclusion Takes a [`vpc_encryption_control::VPCEncryptionControlNatGatewayExclusionInput`], or any `Value`."]
+        #[doc = "Used to enable or disable Nat gateway exclusion. Takes a [`vpc_encryption_control::VPCEncryptionControlNatGatewayExclusionInput`], or any `Value`."]
         nat_gateway_exclusion_input = "NatGatewayExclusionInput",
         #[doc = "The tags to assign to the VPC encryption control. Takes a list of [`vpc_encryption_control::Tag`], or any `Value`."]
         tags = "Tags",
-        #[doc = "Used to enable or disable VGW exclusion Takes a [`vpc_encryption_control::VPCEncryptionControlVirtualPrivateGatewayExclusionInput`], or any `Value`."]
+        #[doc = "Used to enable or disable VGW exclusion. Takes a [`vpc_encryption_control::VPCEncryptionControlVirtualPrivateGatewayExclusionInput`], or any `Value`."]
         virtual_private_gateway_exclusion_input = "VirtualPrivateGatewayExclusionInput",
         #[doc = "The VPC on which this VPC encryption control is applied."]
         vpc_id = "VpcId",
-        #[doc = "Used to enable or disable Vpc Lattice exclusion Takes a [`vpc_encryption_control::VPCEncryptionControlVpcLatticeExclusionInput`], or any `Value`."]
+        #[doc = "Used to enable or disable Vpc Lattice exclusion. Takes a [`vpc_encryption_control::VPCEncryptionControlVpcLatticeExclusionInput`], or any `Value`."]
         vpc_lattice_exclusion_input = "VpcLatticeExclusionInput",
-        #[doc = "Used to enable or disable VPC peering exclusion Takes a [`vpc_encryption_control::VPCEncryptionControlVpcPeeringExclusionInput`], or any `Value`."]
+        #[doc = "Used to enable or disable VPC peering exclusion. Takes a [`vpc_encryption_control::VPCEncryptionControlVpcPeeringExclusionInput`], or any `Value`."]
         vpc_peering_exclusion_input = "VpcPeeringExclusionInput",
     }
     attrs {
@@ -9013,7 +9013,7 @@ cfn_resource! {
         subnet_ids = "SubnetIds",
         #[doc = "The tags to associate with the endpoint. Takes a list of [`vpc_endpoint::Tag`], or any `Value`."]
         tags = "Tags",
-        #[doc = "The type of endpoint. Default: Gateway Takes a [`vpc_endpoint::VPCEndpointVpcEndpointType`], or any `Value`."]
+        #[doc = "The type of endpoint. Default: Gateway. Takes a [`vpc_endpoint::VPCEndpointVpcEndpointType`], or any `Value`."]
         vpc_endpoint_type = "VpcEndpointType",
         #[doc = "The ID of the VPC. Required."]
         vpc_id = "VpcId",
@@ -9316,19 +9316,19 @@ cfn_resource! {
     props {
         #[doc = "The ID of the customer gateway at your end of the VPN connection. Required."]
         customer_gateway_id = "CustomerGatewayId",
-        #[doc = "Indicate whether to enable acceleration for the VPN connection. Default: ``false``"]
+        #[doc = "Indicate whether to enable acceleration for the VPN connection. Default: ``false``."]
         enable_acceleration = "EnableAcceleration",
-        #[doc = "The IPv4 CIDR on the customer gateway (on-premises) side of the VPN connection. Default: ``0.0.0.0/0``"]
+        #[doc = "The IPv4 CIDR on the customer gateway (on-premises) side of the VPN connection. Default: ``0.0.0.0/0``."]
         local_ipv4_network_cidr = "LocalIpv4NetworkCidr",
-        #[doc = "The IPv6 CIDR on the customer gateway (on-premises) side of the VPN connection. Default: ``::/0``"]
+        #[doc = "The IPv6 CIDR on the customer gateway (on-premises) side of the VPN connection. Default: ``::/0``."]
         local_ipv6_network_cidr = "LocalIpv6NetworkCidr",
-        #[doc = "The type of IP address assigned to the outside interface of the customer gateway device. Valid values: ``PrivateIpv4`` | ``PublicIpv4`` | ``Ipv6`` Default: ``PublicIpv4``"]
+        #[doc = "The type of IP address assigned to the outside interface of the customer gateway device. Valid values: ``PrivateIpv4`` | ``PublicIpv4`` | ``Ipv6`` Default: ``PublicIpv4``."]
         outside_ip_address_type = "OutsideIpAddressType",
         #[doc = "Specifies the storage mode for the pre-shared key (PSK). Valid values are ``Standard`` (stored in the S2Slong service) or ``SecretsManager`` (stored in AWS Secrets Manager). Takes a [`vpn_connection::VPNConnectionPreSharedKeyStorage`], or any `Value`."]
         pre_shared_key_storage = "PreSharedKeyStorage",
-        #[doc = "The IPv4 CIDR on the AWS side of the VPN connection. Default: ``0.0.0.0/0``"]
+        #[doc = "The IPv4 CIDR on the AWS side of the VPN connection. Default: ``0.0.0.0/0``."]
         remote_ipv4_network_cidr = "RemoteIpv4NetworkCidr",
-        #[doc = "The IPv6 CIDR on the AWS side of the VPN connection. Default: ``::/0``"]
+        #[doc = "The IPv6 CIDR on the AWS side of the VPN connection. Default: ``::/0``."]
         remote_ipv6_network_cidr = "RemoteIpv6NetworkCidr",
         #[doc = "Indicates whether the VPN connection uses static routes only. Static routes must be used for devices that don't support BGP. If you are creating a VPN connection for a device that does not support Border Gateway Protocol (BGP), you must specify ``true``."]
         static_routes_only = "StaticRoutesOnly",
@@ -9340,7 +9340,7 @@ cfn_resource! {
         transport_transit_gateway_attachment_id = "TransportTransitGatewayAttachmentId",
         #[doc = "The desired bandwidth specification for the VPN tunnel, used when creating or modifying VPN connection options to set the tunnel's throughput capacity. ``standard`` supports up to 1.25 Gbps per tunnel, while ``large`` supports up to 5 Gbps per tunnel. The default value is ``standard``. Existing VPN … Takes a [`vpn_connection::VPNConnectionTunnelBandwidth`], or any `Value`."]
         tunnel_bandwidth = "TunnelBandwidth",
-        #[doc = "Indicate whether the VPN tunnels process IPv4 or IPv6 traffic. Default: ``ipv4``"]
+        #[doc = "Indicate whether the VPN tunnels process IPv4 or IPv6 traffic. Default: ``ipv4``."]
         tunnel_inside_ip_version = "TunnelInsideIpVersion",
         #[doc = "The type of VPN connection. Required."]
         type_ = "Type",
@@ -9364,17 +9364,17 @@ pub mod vpn_connection {
     cfn_struct! {
         #[doc = "Options for sending VPN tunnel logs to CloudWatch."]
         CloudwatchLogOptionsSpecification {
-        #[doc = "Specifies whether to enable BGP logging for the VPN connection. Default value is ``False``. Valid values: ``True`` | ``False``"]
+        #[doc = "Specifies whether to enable BGP logging for the VPN connection. Default value is ``False``. Valid values: ``True`` | ``False``."]
         bgp_log_enabled = "BgpLogEnabled",
         #[doc = "The Amazon Resource Name (ARN) of the CloudWatch log group where BGP logs will be sent."]
         bgp_log_group_arn = "BgpLogGroupArn",
-        #[doc = "The desired output format for BGP logs to be sent to CloudWatch. Default format is ``json``. Valid values: ``json`` | ``text`` Takes a [`CloudwatchLogOptionsSpecificationBgpLogOutputFormat`], or any `Value`."]
+        #[doc = "The desired output format for BGP logs to be sent to CloudWatch. Default format is ``json``. Valid values: ``json`` | ``text``. Takes a [`CloudwatchLogOptionsSpecificationBgpLogOutputFormat`], or any `Value`."]
         bgp_log_output_format = "BgpLogOutputFormat",
-        #[doc = "Enable or disable VPN tunnel logging feature. Default value is ``False``. Valid values: ``True`` | ``False``"]
+        #[doc = "Enable or disable VPN tunnel logging feature. Default value is ``False``. Valid values: ``True`` | ``False``."]
         log_enabled = "LogEnabled",
         #[doc = "The Amazon Resource Name (ARN) of the CloudWatch log group to send logs to."]
         log_group_arn = "LogGroupArn",
-        #[doc = "Set log format. Default format is ``json``. Valid values: ``json`` | ``text`` Takes a [`CloudwatchLogOptionsSpecificationLogOutputFormat`], or any `Value`."]
+        #[doc = "Set log format. Default format is ``json``. Valid values: ``json`` | ``text``. Takes a [`CloudwatchLogOptionsSpecificationLogOutputFormat`], or any `Value`."]
         log_output_format = "LogOutputFormat",
         }
     }
@@ -9456,41 +9456,41 @@ pub mod vpn_connection {
     cfn_struct! {
         #[doc = "The tunnel options for a single VPN tunnel."]
         VpnTunnelOptionsSpecification {
-        #[doc = "The action to take after DPD timeout occurs. Specify ``restart`` to restart the IKE initiation. Specify ``clear`` to end the IKE session. Valid Values: ``clear`` | ``none`` | ``restart`` Default: ``clear`` Takes a [`VpnTunnelOptionsSpecificationDPDTimeoutAction`], or any `Value`."]
+        #[doc = "The action to take after DPD timeout occurs. Specify ``restart`` to restart the IKE initiation. Specify ``clear`` to end the IKE session. Valid Values: ``clear`` | ``none`` | ``restart`` Default: ``clear``. Takes a [`VpnTunnelOptionsSpecificationDPDTimeoutAction`], or any `Value`."]
         dpd_timeout_action = "DPDTimeoutAction",
-        #[doc = "The number of seconds after which a DPD timeout occurs. Constraints: A value greater than or equal to 30. Default: ``30``"]
+        #[doc = "The number of seconds after which a DPD timeout occurs. Constraints: A value greater than or equal to 30. Default: ``30``."]
         dpd_timeout_seconds = "DPDTimeoutSeconds",
         #[doc = "Turn on or off tunnel endpoint lifecycle control feature."]
         enable_tunnel_lifecycle_control = "EnableTunnelLifecycleControl",
-        #[doc = "The IKE versions that are permitted for the VPN tunnel. Valid values: ``ikev1`` | ``ikev2`` Takes a list of [`IKEVersionsRequestListValue`], or any `Value`."]
+        #[doc = "The IKE versions that are permitted for the VPN tunnel. Valid values: ``ikev1`` | ``ikev2``. Takes a list of [`IKEVersionsRequestListValue`], or any `Value`."]
         ike_versions = "IKEVersions",
         #[doc = "Options for logging VPN tunnel activity. Takes a [`VpnTunnelLogOptionsSpecification`], or any `Value`."]
         log_options = "LogOptions",
-        #[doc = "One or more Diffie-Hellman group numbers that are permitted for the VPN tunnel for phase 1 IKE negotiations. Valid values: ``2`` | ``14`` | ``15`` | ``16`` | ``17`` | ``18`` | ``19`` | ``20`` | ``21`` | ``22`` | ``23`` | ``24`` Takes a list of [`Phase1DHGroupNumbersRequestListValue`], or any `Value`."]
+        #[doc = "One or more Diffie-Hellman group numbers that are permitted for the VPN tunnel for phase 1 IKE negotiations. Valid values: ``2`` | ``14`` | ``15`` | ``16`` | ``17`` | ``18`` | ``19`` | ``20`` | ``21`` | ``22`` | ``23`` | ``24``. Takes a list of [`Phase1DHGroupNumbersRequestListValue`], or any `Value`."]
         phase1_dh_group_numbers = "Phase1DHGroupNumbers",
-        #[doc = "One or more encryption algorithms that are permitted for the VPN tunnel for phase 1 IKE negotiations. Valid values: ``AES128`` | ``AES256`` | ``AES128-GCM-16`` | ``AES256-GCM-16`` Takes a list of [`Phase1EncryptionAlgorithmsRequestListValue`], or any `Value`."]
+        #[doc = "One or more encryption algorithms that are permitted for the VPN tunnel for phase 1 IKE negotiations. Valid values: ``AES128`` | ``AES256`` | ``AES128-GCM-16`` | ``AES256-GCM-16``. Takes a list of [`Phase1EncryptionAlgorithmsRequestListValue`], or any `Value`."]
         phase1_encryption_algorithms = "Phase1EncryptionAlgorithms",
-        #[doc = "One or more integrity algorithms that are permitted for the VPN tunnel for phase 1 IKE negotiations. Valid values: ``SHA1`` | ``SHA2-256`` | ``SHA2-384`` | ``SHA2-512`` Takes a list of [`Phase1IntegrityAlgorithmsRequestListValue`], or any `Value`."]
+        #[doc = "One or more integrity algorithms that are permitted for the VPN tunnel for phase 1 IKE negotiations. Valid values: ``SHA1`` | ``SHA2-256`` | ``SHA2-384`` | ``SHA2-512``. Takes a list of [`Phase1IntegrityAlgorithmsRequestListValue`], or any `Value`."]
         phase1_integrity_algorithms = "Phase1IntegrityAlgorithms",
-        #[doc = "The lifetime for phase 1 of the IKE negotiation, in seconds. Constraints: A value between 900 and 28,800. Default: ``28800``"]
+        #[doc = "The lifetime for phase 1 of the IKE negotiation, in seconds. Constraints: A value between 900 and 28,800. Default: ``28800``."]
         phase1_lifetime_seconds = "Phase1LifetimeSeconds",
-        #[doc = "One or more Diffie-Hellman group numbers that are permitted for the VPN tunnel for phase 2 IKE negotiations. Valid values: ``2`` | ``5`` | ``14`` | ``15`` | ``16`` | ``17`` | ``18`` | ``19`` | ``20`` | ``21`` | ``22`` | ``23`` | ``24`` Takes a list of [`Phase2DHGroupNumbersRequestListValue`], or any `Value`."]
+        #[doc = "One or more Diffie-Hellman group numbers that are permitted for the VPN tunnel for phase 2 IKE negotiations. Valid values: ``2`` | ``5`` | ``14`` | ``15`` | ``16`` | ``17`` | ``18`` | ``19`` | ``20`` | ``21`` | ``22`` | ``23`` | ``24``. Takes a list of [`Phase2DHGroupNumbersRequestListValue`], or any `Value`."]
         phase2_dh_group_numbers = "Phase2DHGroupNumbers",
-        #[doc = "One or more encryption algorithms that are permitted for the VPN tunnel for phase 2 IKE negotiations. Valid values: ``AES128`` | ``AES256`` | ``AES128-GCM-16`` | ``AES256-GCM-16`` Takes a list of [`Phase2EncryptionAlgorithmsRequestListValue`], or any `Value`."]
+        #[doc = "One or more encryption algorithms that are permitted for the VPN tunnel for phase 2 IKE negotiations. Valid values: ``AES128`` | ``AES256`` | ``AES128-GCM-16`` | ``AES256-GCM-16``. Takes a list of [`Phase2EncryptionAlgorithmsRequestListValue`], or any `Value`."]
         phase2_encryption_algorithms = "Phase2EncryptionAlgorithms",
-        #[doc = "One or more integrity algorithms that are permitted for the VPN tunnel for phase 2 IKE negotiations. Valid values: ``SHA1`` | ``SHA2-256`` | ``SHA2-384`` | ``SHA2-512`` Takes a list of [`Phase2IntegrityAlgorithmsRequestListValue`], or any `Value`."]
+        #[doc = "One or more integrity algorithms that are permitted for the VPN tunnel for phase 2 IKE negotiations. Valid values: ``SHA1`` | ``SHA2-256`` | ``SHA2-384`` | ``SHA2-512``. Takes a list of [`Phase2IntegrityAlgorithmsRequestListValue`], or any `Value`."]
         phase2_integrity_algorithms = "Phase2IntegrityAlgorithms",
-        #[doc = "The lifetime for phase 2 of the IKE negotiation, in seconds. Constraints: A value between 900 and 3,600. The value must be less than the value for ``Phase1LifetimeSeconds``. Default: ``3600``"]
+        #[doc = "The lifetime for phase 2 of the IKE negotiation, in seconds. Constraints: A value between 900 and 3,600. The value must be less than the value for ``Phase1LifetimeSeconds``. Default: ``3600``."]
         phase2_lifetime_seconds = "Phase2LifetimeSeconds",
         #[doc = "The pre-shared key (PSK) to establish initial authentication between the virtual private gateway and customer gateway. Constraints: Allowed characters are alphanumeric characters, periods (.), and underscores (_). Must be between 8 and 64 characters in length and cannot start with zero (0)."]
         pre_shared_key = "PreSharedKey",
-        #[doc = "The percentage of the rekey window (determined by ``RekeyMarginTimeSeconds``) during which the rekey time is randomly selected. Constraints: A value between 0 and 100. Default: ``100``"]
+        #[doc = "The percentage of the rekey window (determined by ``RekeyMarginTimeSeconds``) during which the rekey time is randomly selected. Constraints: A value between 0 and 100. Default: ``100``."]
         rekey_fuzz_percentage = "RekeyFuzzPercentage",
         #[doc = "The margin time, in seconds, before the phase 2 lifetime expires, during which the AWS side of the VPN connection performs an IKE rekey. The exact time of the rekey is randomly selected based on the value for ``RekeyFuzzPercentage``. Constraints: A value between 60 and half of …"]
         rekey_margin_time_seconds = "RekeyMarginTimeSeconds",
-        #[doc = "The number of packets in an IKE replay window. Constraints: A value between 64 and 2048. Default: ``1024``"]
+        #[doc = "The number of packets in an IKE replay window. Constraints: A value between 64 and 2048. Default: ``1024``."]
         replay_window_size = "ReplayWindowSize",
-        #[doc = "The action to take when the establishing the tunnel for the VPN connection. By default, your customer gateway device must initiate the IKE negotiation and bring up the tunnel. Specify ``start`` for AWS to initiate the IKE negotiation. Valid Values: ``add`` | ``start`` Default: ``add`` Takes a [`VpnTunnelOptionsSpecificationStartupAction`], or any `Value`."]
+        #[doc = "The action to take when the establishing the tunnel for the VPN connection. By default, your customer gateway device must initiate the IKE negotiation and bring up the tunnel. Specify ``start`` for AWS to initiate the IKE negotiation. Valid Values: ``add`` | ``start`` Default: ``add``. Takes a [`VpnTunnelOptionsSpecificationStartupAction`], or any `Value`."]
         startup_action = "StartupAction",
         #[doc = "The range of inside IP addresses for the tunnel. Any specified CIDR blocks must be unique across all VPN connections that use the same virtual private gateway. Constraints: A size /30 CIDR block from the ``169.254.0.0/16`` range. The following CIDR blocks are reserved and cannot be used: + …"]
         tunnel_inside_cidr = "TunnelInsideCidr",
@@ -9646,9 +9646,9 @@ cfn_resource! {
     #[doc = "`AWS::EC2::VPNGatewayRoutePropagation`: Resource Type definition for AWS::EC2::VPNGatewayRoutePropagation"]
     CfnVPNGatewayRoutePropagation(CfnVPNGatewayRoutePropagationProps) = "AWS::EC2::VPNGatewayRoutePropagation";
     props {
-        #[doc = "The ID of the route table. The routing table must be associated with the same VPC that the virtual private gateway is attached to Required."]
+        #[doc = "The ID of the route table. The routing table must be associated with the same VPC that the virtual private gateway is attached to. Required."]
         route_table_ids = "RouteTableIds",
-        #[doc = "The ID of the virtual private gateway that is attached to a VPC. The virtual private gateway must be attached to the same VPC that the routing tables are associated with Required."]
+        #[doc = "The ID of the virtual private gateway that is attached to a VPC. The virtual private gateway must be attached to the same VPC that the routing tables are associated with. Required."]
         vpn_gateway_id = "VpnGatewayId",
     }
     attrs {
@@ -9793,9 +9793,9 @@ pub mod verified_access_endpoint {
     cfn_struct! {
         #[doc = "The configuration options for customer provided KMS encryption."]
         SseSpecification {
-        #[doc = "Whether to encrypt the policy with the provided key or disable encryption"]
+        #[doc = "Whether to encrypt the policy with the provided key or disable encryption."]
         customer_managed_key_enabled = "CustomerManagedKeyEnabled",
-        #[doc = "KMS Key Arn used to encrypt the group policy"]
+        #[doc = "KMS Key Arn used to encrypt the group policy."]
         kms_key_arn = "KmsKeyArn",
         }
     }
@@ -9902,9 +9902,9 @@ pub mod verified_access_group {
     cfn_struct! {
         #[doc = "The configuration options for customer provided KMS encryption."]
         SseSpecification {
-        #[doc = "Whether to encrypt the policy with the provided key or disable encryption"]
+        #[doc = "Whether to encrypt the policy with the provided key or disable encryption."]
         customer_managed_key_enabled = "CustomerManagedKeyEnabled",
-        #[doc = "KMS Key Arn used to encrypt the group policy"]
+        #[doc = "KMS Key Arn used to encrypt the group policy."]
         kms_key_arn = "KmsKeyArn",
         }
     }
@@ -9924,11 +9924,11 @@ cfn_resource! {
     #[doc = "`AWS::EC2::VerifiedAccessInstance`: The AWS::EC2::VerifiedAccessInstance resource creates an AWS EC2 Verified Access Instance."]
     CfnVerifiedAccessInstance(CfnVerifiedAccessInstanceProps) = "AWS::EC2::VerifiedAccessInstance";
     props {
-        #[doc = "Introduce CidrEndpointsCustomSubDomain property to represent the domain (say, ava.my-company.com)"]
+        #[doc = "Introduce CidrEndpointsCustomSubDomain property to represent the domain (say, ava.my-company.com)."]
         cidr_endpoints_custom_sub_domain = "CidrEndpointsCustomSubDomain",
         #[doc = "A description for the AWS Verified Access instance."]
         description = "Description",
-        #[doc = "Indicates whether FIPS is enabled"]
+        #[doc = "Indicates whether FIPS is enabled."]
         fips_enabled = "FipsEnabled",
         #[doc = "The configuration options for AWS Verified Access instances. Takes a [`verified_access_instance::VerifiedAccessLogs`], or any `Value`."]
         logging_configurations = "LoggingConfigurations",
@@ -10006,7 +10006,7 @@ cfn_resource! {
         description = "Description",
         #[doc = "`DeviceOptions`. Takes a [`verified_access_trust_provider::DeviceOptions`], or any `Value`."]
         device_options = "DeviceOptions",
-        #[doc = "The type of device-based trust provider. Possible values: jamf|crowdstrike Takes a [`verified_access_trust_provider::VerifiedAccessTrustProviderDeviceTrustProviderType`], or any `Value`."]
+        #[doc = "The type of device-based trust provider. Possible values: jamf|crowdstrike. Takes a [`verified_access_trust_provider::VerifiedAccessTrustProviderDeviceTrustProviderType`], or any `Value`."]
         device_trust_provider_type = "DeviceTrustProviderType",
         #[doc = "`NativeApplicationOidcOptions`. Takes a [`verified_access_trust_provider::NativeApplicationOidcOptions`], or any `Value`."]
         native_application_oidc_options = "NativeApplicationOidcOptions",
@@ -10018,9 +10018,9 @@ cfn_resource! {
         sse_specification = "SseSpecification",
         #[doc = "An array of key-value pairs to apply to this resource. Takes a list of [`verified_access_trust_provider::Tag`], or any `Value`."]
         tags = "Tags",
-        #[doc = "Type of trust provider. Possible values: user|device Takes a [`verified_access_trust_provider::VerifiedAccessTrustProviderTrustProviderType`], or any `Value`. Required."]
+        #[doc = "Type of trust provider. Possible values: user|device. Takes a [`verified_access_trust_provider::VerifiedAccessTrustProviderTrustProviderType`], or any `Value`. Required."]
         trust_provider_type = "TrustProviderType",
-        #[doc = "The type of device-based trust provider. Possible values: oidc|iam-identity-center Takes a [`verified_access_trust_provider::VerifiedAccessTrustProviderUserTrustProviderType`], or any `Value`."]
+        #[doc = "The type of device-based trust provider. Possible values: oidc|iam-identity-center. Takes a [`verified_access_trust_provider::VerifiedAccessTrustProviderUserTrustProviderType`], or any `Value`."]
         user_trust_provider_type = "UserTrustProviderType",
     }
     attrs {
@@ -10058,7 +10058,7 @@ pub mod verified_access_trust_provider {
         client_secret = "ClientSecret",
         #[doc = "The OIDC issuer."]
         issuer = "Issuer",
-        #[doc = "The public signing key for endpoint"]
+        #[doc = "The public signing key for endpoint."]
         public_signing_key_endpoint = "PublicSigningKeyEndpoint",
         #[doc = "OpenID Connect (OIDC) scopes are used by an application during authentication to authorize access to details of a user. Each scope returns a specific set of user attributes."]
         scope = "Scope",
@@ -10149,7 +10149,7 @@ cfn_resource! {
         size = "Size",
         #[doc = "The snapshot from which to create the volume. Only specify to create a volume from a snapshot. To create a new empty volume, omit this parameter and specify a value for ``Size`` instead. To create a volume copy, omit this parameter and specify ``SourceVolumeId`` instead."]
         snapshot_id = "SnapshotId",
-        #[doc = "The ID of the source EBS volume to copy. When specified, the volume is created as an exact copy of the specified volume. Only specify to create a volume copy. To create a new empty volume or to create a volume from a snapshot, omit this parameter,"]
+        #[doc = "The ID of the source EBS volume to copy. When specified, the volume is created as an exact copy of the specified volume. Only specify to create a volume copy. To create a new empty volume or to create a volume from a snapshot, omit this parameter,."]
         source_volume_id = "SourceVolumeId",
         #[doc = "The tags to apply to the volume during creation. Takes a list of [`volume::Tag`], or any `Value`."]
         tags = "Tags",

@@ -361,7 +361,7 @@ cfn_resource! {
     #[doc = "`AWS::ECR::RepositoryCreationTemplate`: The details of the repository creation template associated with the request."]
     CfnRepositoryCreationTemplate(CfnRepositoryCreationTemplateProps) = "AWS::ECR::RepositoryCreationTemplate";
     props {
-        #[doc = "A list of enumerable Strings representing the repository creation scenarios that this template will apply towards. The supported scenarios are PULL_THROUGH_CACHE, REPLICATION, and CREATE_ON_PUSH Takes a list of [`repository_creation_template::AppliedForItem`], or any `Value`. Required."]
+        #[doc = "A list of enumerable Strings representing the repository creation scenarios that this template will apply towards. The supported scenarios are PULL_THROUGH_CACHE, REPLICATION, and CREATE_ON_PUSH. Takes a list of [`repository_creation_template::AppliedForItem`], or any `Value`. Required."]
         applied_for = "AppliedFor",
         #[doc = "The ARN of the role to be assumed by Amazon ECR. Amazon ECR will assume your supplied role when the customRoleArn is specified. When this field isn't specified, Amazon ECR will use the service-linked role for the repository creation template."]
         custom_role_arn = "CustomRoleArn",
@@ -425,7 +425,7 @@ pub mod repository_creation_template {
     cfn_struct! {
         #[doc = "A filter that specifies which image tags should be excluded from the repository's image tag mutability setting."]
         ImageTagMutabilityExclusionFilter {
-        #[doc = "`ImageTagMutabilityExclusionFilterType`. Takes a [`ImageTagMutabilityExclusionFilterImageTagMutabilityExclusionFilterType`], or any `Value`. Required."]
+        #[doc = "`ImageTagMutabilityExclusionFilterType`. Takes a [`ImageTagMutabilityExclusionFilterType`], or any `Value`. Required."]
         image_tag_mutability_exclusion_filter_type = "ImageTagMutabilityExclusionFilterType",
         #[doc = "`ImageTagMutabilityExclusionFilterValue`. Required."]
         image_tag_mutability_exclusion_filter_value = "ImageTagMutabilityExclusionFilterValue",
@@ -453,8 +453,8 @@ pub mod repository_creation_template {
     }
 
     cfn_enum! {
-        #[doc = "The values of `ImageTagMutabilityExclusionFilterImageTagMutabilityExclusionFilterType`."]
-        ImageTagMutabilityExclusionFilterImageTagMutabilityExclusionFilterType {
+        #[doc = "The values of `ImageTagMutabilityExclusionFilterType`."]
+        ImageTagMutabilityExclusionFilterType {
             Wildcard = "WILDCARD",
         }
     }

@@ -3284,7 +3284,7 @@ pub mod task_set {
         container_port = "ContainerPort",
         #[doc = "The port value used if your service discovery service specified an SRV record. This field may be used if both the awsvpc network mode and SRV records are used."]
         port = "Port",
-        #[doc = "The Amazon Resource Name (ARN) of the service registry. The currently supported service registry is AWS Cloud Map. For more information, see https://docs.aws.amazon.com/cloud-map/latest/api/API_CreateService.html"]
+        #[doc = "The Amazon Resource Name (ARN) of the service registry. The currently supported service registry is AWS Cloud Map. For more information, see https://docs.aws.amazon.com/cloud-map/latest/api/API_CreateService.html."]
         registry_arn = "RegistryArn",
         }
     }

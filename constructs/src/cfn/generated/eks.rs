@@ -74,23 +74,23 @@ cfn_resource! {
     #[doc = "`AWS::EKS::Addon`: Resource Schema for AWS::EKS::Addon"]
     CfnAddon(CfnAddonProps) = "AWS::EKS::Addon";
     props {
-        #[doc = "Name of Addon Required."]
+        #[doc = "Name of Addon. Required."]
         addon_name = "AddonName",
-        #[doc = "Version of Addon"]
+        #[doc = "Version of Addon."]
         addon_version = "AddonVersion",
-        #[doc = "Name of Cluster Required."]
+        #[doc = "Name of Cluster. Required."]
         cluster_name = "ClusterName",
-        #[doc = "The configuration values to use with the add-on"]
+        #[doc = "The configuration values to use with the add-on."]
         configuration_values = "ConfigurationValues",
-        #[doc = "The custom namespace configuration to use with the add-on"]
+        #[doc = "The custom namespace configuration to use with the add-on."]
         namespace_config = "NamespaceConfig",
         #[doc = "An array of pod identities to apply to this add-on. Takes a list of [`addon::PodIdentityAssociation`], or any `Value`."]
         pod_identity_associations = "PodIdentityAssociations",
-        #[doc = "PreserveOnDelete parameter value"]
+        #[doc = "PreserveOnDelete parameter value."]
         preserve_on_delete = "PreserveOnDelete",
-        #[doc = "Resolve parameter value conflicts Takes a [`addon::AddonResolveConflicts`], or any `Value`."]
+        #[doc = "Resolve parameter value conflicts. Takes a [`addon::AddonResolveConflicts`], or any `Value`."]
         resolve_conflicts = "ResolveConflicts",
-        #[doc = "IAM role to bind to the add-on's service account"]
+        #[doc = "IAM role to bind to the add-on's service account."]
         service_account_role_arn = "ServiceAccountRoleArn",
         #[doc = "An array of key-value pairs to apply to this resource. Takes a list of [`addon::Tag`], or any `Value`."]
         tags = "Tags",
@@ -384,7 +384,7 @@ cfn_resource! {
         deletion_protection = "DeletionProtection",
         #[doc = "`EncryptionConfig`. Takes a list of [`cluster::EncryptionConfig`], or any `Value`."]
         encryption_config = "EncryptionConfig",
-        #[doc = "Force cluster version update"]
+        #[doc = "Force cluster version update."]
         force = "Force",
         #[doc = "`KubeApiServerConfig`. Takes a [`cluster::KubeApiServerConfig`], or any `Value`."]
         kube_api_server_config = "KubeApiServerConfig",
@@ -472,7 +472,7 @@ pub mod cluster {
     cfn_struct! {
         #[doc = "Todo: add description"]
         BlockStorage {
-        #[doc = "Todo: add description"]
+        #[doc = "Todo: add description."]
         enabled = "Enabled",
         }
     }
@@ -498,11 +498,11 @@ pub mod cluster {
     cfn_struct! {
         #[doc = "Todo: add description"]
         ComputeConfig {
-        #[doc = "Todo: add description"]
+        #[doc = "Todo: add description."]
         enabled = "Enabled",
-        #[doc = "Todo: add description"]
+        #[doc = "Todo: add description."]
         node_pools = "NodePools",
-        #[doc = "Todo: add description"]
+        #[doc = "Todo: add description."]
         node_role_arn = "NodeRoleArn",
         }
     }
@@ -528,7 +528,7 @@ pub mod cluster {
     cfn_struct! {
         #[doc = "Todo: add description"]
         ElasticLoadBalancing {
-        #[doc = "Todo: add description"]
+        #[doc = "Todo: add description."]
         enabled = "Enabled",
         }
     }
@@ -590,9 +590,9 @@ pub mod cluster {
     cfn_struct! {
         #[doc = "The Kubernetes network configuration for the cluster."]
         KubernetesNetworkConfig {
-        #[doc = "Todo: add description Takes a [`ElasticLoadBalancing`], or any `Value`."]
+        #[doc = "Todo: add description. Takes a [`ElasticLoadBalancing`], or any `Value`."]
         elastic_load_balancing = "ElasticLoadBalancing",
-        #[doc = "Ipv4 or Ipv6. You can only specify ipv6 for 1.21 and later clusters that use version 1.10.1 or later of the Amazon VPC CNI add-on Takes a [`KubernetesNetworkConfigIpFamily`], or any `Value`."]
+        #[doc = "Ipv4 or Ipv6. You can only specify ipv6 for 1.21 and later clusters that use version 1.10.1 or later of the Amazon VPC CNI add-on. Takes a [`KubernetesNetworkConfigIpFamily`], or any `Value`."]
         ip_family = "IpFamily",
         #[doc = "The CIDR block to assign Kubernetes service IP addresses from. If you don't specify a block, Kubernetes assigns addresses from either the 10.100.0.0/16 or 172.20.0.0/16 CIDR blocks. We recommend that you specify a block that does not overlap with resources in other networks that are peered or …"]
         service_ipv4_cidr = "ServiceIpv4Cidr",
@@ -612,7 +612,7 @@ pub mod cluster {
     cfn_struct! {
         #[doc = "Enabled Logging Type"]
         LoggingTypeConfig {
-        #[doc = "name of the log type Takes a [`LoggingTypeConfigType`], or any `Value`."]
+        #[doc = "name of the log type. Takes a [`LoggingTypeConfigType`], or any `Value`."]
         type_ = "Type",
         }
     }
@@ -742,7 +742,7 @@ pub mod cluster {
     cfn_struct! {
         #[doc = "Todo: add description"]
         StorageConfig {
-        #[doc = "Todo: add description Takes a [`BlockStorage`], or any `Value`."]
+        #[doc = "Todo: add description. Takes a [`BlockStorage`], or any `Value`."]
         block_storage = "BlockStorage",
         }
     }
@@ -859,11 +859,11 @@ cfn_resource! {
     #[doc = "`AWS::EKS::FargateProfile`: Resource Schema for AWS::EKS::FargateProfile"]
     CfnFargateProfile(CfnFargateProfileProps) = "AWS::EKS::FargateProfile";
     props {
-        #[doc = "Name of the Cluster Required."]
+        #[doc = "Name of the Cluster. Required."]
         cluster_name = "ClusterName",
-        #[doc = "Name of FargateProfile"]
+        #[doc = "Name of FargateProfile."]
         fargate_profile_name = "FargateProfileName",
-        #[doc = "The IAM policy arn for pods Required."]
+        #[doc = "The IAM policy arn for pods. Required."]
         pod_execution_role_arn = "PodExecutionRoleArn",
         #[doc = "`Selectors`. Takes a list of [`fargate_profile::Selector`], or any `Value`. Required."]
         selectors = "Selectors",

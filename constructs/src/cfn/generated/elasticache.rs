@@ -22,11 +22,11 @@ cfn_resource! {
         cluster_name = "ClusterName",
         #[doc = "The name of the cache engine to be used for this cluster. Required."]
         engine = "Engine",
-        #[doc = "The version number of the cache engine to be used for this cluster"]
+        #[doc = "The version number of the cache engine to be used for this cluster."]
         engine_version = "EngineVersion",
         #[doc = "The Ip Discovery parameter for cachecluster."]
         ip_discovery = "IpDiscovery",
-        #[doc = "Specifies the destination, format and type of the logs Takes a list of [`cache_cluster::LogDeliveryConfigurationRequest`], or any `Value`."]
+        #[doc = "Specifies the destination, format and type of the logs. Takes a list of [`cache_cluster::LogDeliveryConfigurationRequest`], or any `Value`."]
         log_delivery_configurations = "LogDeliveryConfigurations",
         #[doc = "The network type parameter for cachecluster."]
         network_type = "NetworkType",
@@ -52,7 +52,7 @@ cfn_resource! {
         snapshot_window = "SnapshotWindow",
         #[doc = "A list of tags to be added to this resource. Takes a list of [`cache_cluster::Tag`], or any `Value`."]
         tags = "Tags",
-        #[doc = "A flag that enables in-transit encryption when set to true. You cannot modify the value of TransitEncryptionEnabled after the cluster is created"]
+        #[doc = "A flag that enables in-transit encryption when set to true. You cannot modify the value of TransitEncryptionEnabled after the cluster is created."]
         transit_encryption_enabled = "TransitEncryptionEnabled",
         #[doc = "One or more VPC security groups associated with the cluster."]
         vpc_security_group_ids = "VpcSecurityGroupIds",
@@ -88,7 +88,7 @@ pub mod cache_cluster {
     cfn_struct! {
         #[doc = "`DestinationDetails` of `AWS::ElastiCache::CacheCluster`."]
         DestinationDetails {
-        #[doc = "The configuration details of the CloudWatch Logs destination Takes a [`CloudWatchLogsDestinationDetails`], or any `Value`."]
+        #[doc = "The configuration details of the CloudWatch Logs destination. Takes a [`CloudWatchLogsDestinationDetails`], or any `Value`."]
         cloud_watch_logs_details = "CloudWatchLogsDetails",
         #[doc = "The configuration details of the Kinesis Data Firehose destination. Takes a [`KinesisFirehoseDestinationDetails`], or any `Value`."]
         kinesis_firehose_details = "KinesisFirehoseDetails",
@@ -108,7 +108,7 @@ pub mod cache_cluster {
     cfn_struct! {
         #[doc = "`KinesisFirehoseDestinationDetails` of `AWS::ElastiCache::CacheCluster`."]
         KinesisFirehoseDestinationDetails {
-        #[doc = "The name of the Kinesis Data Firehose delivery stream Required."]
+        #[doc = "The name of the Kinesis Data Firehose delivery stream. Required."]
         delivery_stream = "DeliveryStream",
         }
     }
@@ -120,9 +120,9 @@ pub mod cache_cluster {
         destination_details = "DestinationDetails",
         #[doc = "Specify either CloudWatch Logs or Kinesis Data Firehose as the destination type. Required."]
         destination_type = "DestinationType",
-        #[doc = "Valid values are either json or text Required."]
+        #[doc = "Valid values are either json or text. Required."]
         log_format = "LogFormat",
-        #[doc = "Valid value is either slow-log, which refers to slow-log or engine-log Required."]
+        #[doc = "Valid value is either slow-log, which refers to slow-log or engine-log. Required."]
         log_type = "LogType",
         }
     }
@@ -142,9 +142,9 @@ cfn_resource! {
     #[doc = "`AWS::ElastiCache::GlobalReplicationGroup`: The AWS::ElastiCache::GlobalReplicationGroup resource creates an Amazon ElastiCache Global Replication Group."]
     CfnGlobalReplicationGroup(CfnGlobalReplicationGroupProps) = "AWS::ElastiCache::GlobalReplicationGroup";
     props {
-        #[doc = "AutomaticFailoverEnabled"]
+        #[doc = "AutomaticFailoverEnabled."]
         automatic_failover_enabled = "AutomaticFailoverEnabled",
-        #[doc = "The cache node type of the Global Datastore"]
+        #[doc = "The cache node type of the Global Datastore."]
         cache_node_type = "CacheNodeType",
         #[doc = "Cache parameter group name to use for the new engine version. This parameter cannot be modified independently."]
         cache_parameter_group_name = "CacheParameterGroupName",
@@ -154,13 +154,13 @@ cfn_resource! {
         engine_version = "EngineVersion",
         #[doc = "Indicates the number of node groups in the Global Datastore."]
         global_node_group_count = "GlobalNodeGroupCount",
-        #[doc = "The optional description of the Global Datastore"]
+        #[doc = "The optional description of the Global Datastore."]
         global_replication_group_description = "GlobalReplicationGroupDescription",
         #[doc = "The suffix name of a Global Datastore. Amazon ElastiCache automatically applies a prefix to the Global Datastore ID when it is created. Each AWS Region has its own prefix."]
         global_replication_group_id_suffix = "GlobalReplicationGroupIdSuffix",
         #[doc = "The replication groups that comprise the Global Datastore. Takes a list of [`global_replication_group::GlobalReplicationGroupMember`], or any `Value`. Required."]
         members = "Members",
-        #[doc = "Describes the replication group IDs, the AWS regions where they are stored and the shard configuration for each that comprise the Global Datastore Takes a list of [`global_replication_group::RegionalConfiguration`], or any `Value`."]
+        #[doc = "Describes the replication group IDs, the AWS regions where they are stored and the shard configuration for each that comprise the Global Datastore. Takes a list of [`global_replication_group::RegionalConfiguration`], or any `Value`."]
         regional_configurations = "RegionalConfigurations",
         #[doc = "An array of key-value pairs to apply to this Global Datastore. Takes a list of [`global_replication_group::Tag`], or any `Value`."]
         tags = "Tags",
@@ -296,7 +296,7 @@ cfn_resource! {
         engine = "Engine",
         #[doc = "The version number of the cache engine to be used for the clusters in this replication group. To view the supported cache engine versions, use the DescribeCacheEngineVersions operation."]
         engine_version = "EngineVersion",
-        #[doc = "The name of the Global datastore"]
+        #[doc = "The name of the Global datastore."]
         global_replication_group_id = "GlobalReplicationGroupId",
         #[doc = "The network type you choose when creating a replication group, either ipv4 | ipv6. IPv6 is supported for workloads using Redis OSS engine version 6.2 onward or Memcached engine version 1.6.6 on all instances built on the Nitro system."]
         ip_discovery = "IpDiscovery",
@@ -306,7 +306,7 @@ cfn_resource! {
         log_delivery_configurations = "LogDeliveryConfigurations",
         #[doc = "A flag indicating if you have Multi-AZ enabled to enhance fault tolerance. For more information, see Minimizing Downtime: Multi-AZ."]
         multi_az_enabled = "MultiAZEnabled",
-        #[doc = "Must be either ipv4 | ipv6 | dual_stack. IPv6 is supported for workloads using Redis OSS engine version 6.2 onward or Memcached engine version 1.6.6 on all instances built on the Nitro system"]
+        #[doc = "Must be either ipv4 | ipv6 | dual_stack. IPv6 is supported for workloads using Redis OSS engine version 6.2 onward or Memcached engine version 1.6.6 on all instances built on the Nitro system."]
         network_type = "NetworkType",
         #[doc = "NodeGroupConfiguration is a property of the AWS::ElastiCache::ReplicationGroup resource that configures an Amazon ElastiCache (ElastiCache) Redis cluster node group. Takes a list of [`replication_group::NodeGroupConfiguration`], or any `Value`."]
         node_group_configuration = "NodeGroupConfiguration",

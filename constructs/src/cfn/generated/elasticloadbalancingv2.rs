@@ -124,7 +124,7 @@ pub mod listener {
     cfn_struct! {
         #[doc = "Specifies information required when returning a custom HTTP response."]
         FixedResponseConfig {
-        #[doc = "The content type. Valid Values: text/plain | text/css | text/html | application/javascript | application/json"]
+        #[doc = "The content type. Valid Values: text/plain | text/css | text/html | application/javascript | application/json."]
         content_type = "ContentType",
         #[doc = "The message."]
         message_body = "MessageBody",
@@ -446,7 +446,7 @@ pub mod listener_rule {
     cfn_struct! {
         #[doc = "Specifies information required when returning a custom HTTP response."]
         FixedResponseConfig {
-        #[doc = "The content type. Valid Values: text/plain | text/css | text/html | application/javascript | application/json"]
+        #[doc = "The content type. Valid Values: text/plain | text/css | text/html | application/javascript | application/json."]
         content_type = "ContentType",
         #[doc = "The message."]
         message_body = "MessageBody",

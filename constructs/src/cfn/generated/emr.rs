@@ -704,7 +704,7 @@ pub mod instance_fleet_config {
     cfn_struct! {
         #[doc = "SpotProvisioningSpecification determines the launch specification for Spot instances in the instance fleet, which includes the defined duration and provisioning timeout behavior."]
         SpotProvisioningSpecification {
-        #[doc = "Specifies one of the following strategies to launch Spot Instance fleets: price-capacity-optimized, capacity-optimized, lowest-price, or diversified"]
+        #[doc = "Specifies one of the following strategies to launch Spot Instance fleets: price-capacity-optimized, capacity-optimized, lowest-price, or diversified."]
         allocation_strategy = "AllocationStrategy",
         #[doc = "The defined duration for Spot Instances (also known as Spot blocks) in minutes. When specified, the Spot Instance does not terminate before the defined duration expires, and defined duration pricing for Spot Instances applies. Valid values are 60, 120, 180, 240, 300, or 360."]
         block_duration_minutes = "BlockDurationMinutes",
@@ -1103,7 +1103,7 @@ cfn_resource! {
     props {
         #[doc = "An array of key-value pairs to apply to this resource. Takes a list of [`wal_workspace::Tag`], or any `Value`."]
         tags = "Tags",
-        #[doc = "The name of the emrwal container"]
+        #[doc = "The name of the emrwal container."]
         wal_workspace_name = "WALWorkspaceName",
     }
     attrs {

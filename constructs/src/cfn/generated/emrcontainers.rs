@@ -568,11 +568,11 @@ pub mod virtual_cluster {
     cfn_struct! {
         #[doc = "`ContainerProvider` of `AWS::EMRContainers::VirtualCluster`."]
         ContainerProvider {
-        #[doc = "The ID of the container cluster Required."]
+        #[doc = "The ID of the container cluster. Required."]
         id = "Id",
         #[doc = "`Info`. Takes a [`ContainerInfo`], or any `Value`. Required."]
         info = "Info",
-        #[doc = "The type of the container provider Takes a [`ContainerProviderType`], or any `Value`. Required."]
+        #[doc = "The type of the container provider. Takes a [`ContainerProviderType`], or any `Value`. Required."]
         type_ = "Type",
         }
     }

@@ -34,9 +34,9 @@ cfn_resource! {
         runtime_configuration = "RuntimeConfiguration",
         #[doc = "The scheduler configuration for batch and streaming jobs running on this application. Supported with release labels emr-7.0.0 and above. Takes a [`application::SchedulerConfiguration`], or any `Value`."]
         scheduler_configuration = "SchedulerConfiguration",
-        #[doc = "Tag map with key and value Takes a list of [`application::Tag`], or any `Value`."]
+        #[doc = "Tag map with key and value. Takes a list of [`application::Tag`], or any `Value`."]
         tags = "Tags",
-        #[doc = "The type of the application Required."]
+        #[doc = "The type of the application. Required."]
         type_ = "Type",
         #[doc = "The key-value pairs that specify worker type to WorkerTypeSpecificationInput. This parameter must contain all valid worker types for a Spark or Hive application. Valid worker types include Driver and Executor for Spark applications and HiveDriver and TezTask for Hive applications. You can either … Takes a map of names to [`application::WorkerTypeSpecificationInput`], or any `Value`."]
         worker_type_specifications = "WorkerTypeSpecifications",
@@ -86,7 +86,7 @@ pub mod application {
         enabled = "Enabled",
         #[doc = "KMS key ARN to encrypt the logs stored in given CloudWatch log-group."]
         encryption_key_arn = "EncryptionKeyArn",
-        #[doc = "Log-group name to produce log-streams on CloudWatch. If undefined, logs will be produced in a default log-group /aws/emr-serverless"]
+        #[doc = "Log-group name to produce log-streams on CloudWatch. If undefined, logs will be produced in a default log-group /aws/emr-serverless."]
         log_group_name = "LogGroupName",
         #[doc = "Log-stream name prefix by which log-stream names will start in the CloudWatch Log-group."]
         log_stream_name_prefix = "LogStreamNamePrefix",
@@ -110,7 +110,7 @@ pub mod application {
     cfn_struct! {
         #[doc = "The IAM IdentityCenter configuration for trusted-identity-propagation on this application. Supported with release labels emr-7.8.0 and above."]
         IdentityCenterConfiguration {
-        #[doc = "The IAM IdentityCenter instance arn"]
+        #[doc = "The IAM IdentityCenter instance arn."]
         identity_center_instance_arn = "IdentityCenterInstanceArn",
         }
     }
@@ -128,7 +128,7 @@ pub mod application {
         InitialCapacityConfig {
         #[doc = "`WorkerConfiguration`. Takes a [`WorkerConfiguration`], or any `Value`. Required."]
         worker_configuration = "WorkerConfiguration",
-        #[doc = "Initial count of workers to be initialized when an Application is started. This count will be continued to be maintained until the Application is stopped Required."]
+        #[doc = "Initial count of workers to be initialized when an Application is started. This count will be continued to be maintained until the Application is stopped. Required."]
         worker_count = "WorkerCount",
         }
     }
@@ -146,11 +146,11 @@ pub mod application {
     cfn_struct! {
         #[doc = "`InteractiveConfiguration` of `AWS::EMRServerless::Application`."]
         InteractiveConfiguration {
-        #[doc = "Enables an Apache Livy endpoint that you can connect to and run interactive jobs"]
+        #[doc = "Enables an Apache Livy endpoint that you can connect to and run interactive jobs."]
         livy_endpoint_enabled = "LivyEndpointEnabled",
-        #[doc = "Enables interactive sessions on the application"]
+        #[doc = "Enables interactive sessions on the application."]
         session_enabled = "SessionEnabled",
-        #[doc = "Enabled you to connect an Application to Amazon EMR Studio to run interactive workloads in a notebook"]
+        #[doc = "Enabled you to connect an Application to Amazon EMR Studio to run interactive workloads in a notebook."]
         studio_enabled = "StudioEnabled",
         }
     }
@@ -170,7 +170,7 @@ pub mod application {
         ManagedPersistenceMonitoringConfiguration {
         #[doc = "If set to false, managed logging will be turned off. Defaults to true."]
         enabled = "Enabled",
-        #[doc = "KMS key ARN to encrypt the logs stored in managed persistence"]
+        #[doc = "KMS key ARN to encrypt the logs stored in managed persistence."]
         encryption_key_arn = "EncryptionKeyArn",
         }
     }
@@ -180,7 +180,7 @@ pub mod application {
         MaximumAllowedResources {
         #[doc = "Per worker CPU resource. vCPU is the only supported unit and specifying vCPU is optional. Required."]
         cpu = "Cpu",
-        #[doc = "Per worker Disk resource. GB is the only supported unit and specifying GB is optional"]
+        #[doc = "Per worker Disk resource. GB is the only supported unit and specifying GB is optional."]
         disk = "Disk",
         #[doc = "Per worker memory resource. GB is the only supported unit and specifying GB is optional. Required."]
         memory = "Memory",
@@ -222,7 +222,7 @@ pub mod application {
     cfn_struct! {
         #[doc = "`S3MonitoringConfiguration` of `AWS::EMRServerless::Application`."]
         S3MonitoringConfiguration {
-        #[doc = "KMS key ARN to encrypt the logs stored in given s3"]
+        #[doc = "KMS key ARN to encrypt the logs stored in given s3."]
         encryption_key_arn = "EncryptionKeyArn",
         #[doc = "`LogUri`."]
         log_uri = "LogUri",
@@ -254,9 +254,9 @@ pub mod application {
         WorkerConfiguration {
         #[doc = "Per worker CPU resource. vCPU is the only supported unit and specifying vCPU is optional. Required."]
         cpu = "Cpu",
-        #[doc = "Per worker Disk resource. GB is the only supported unit and specifying GB is optional"]
+        #[doc = "Per worker Disk resource. GB is the only supported unit and specifying GB is optional."]
         disk = "Disk",
-        #[doc = "Per worker DiskType resource. Shuffle optimized and Standard are only supported types and specifying diskType is optional"]
+        #[doc = "Per worker DiskType resource. Shuffle optimized and Standard are only supported types and specifying diskType is optional."]
         disk_type = "DiskType",
         #[doc = "Per worker memory resource. GB is the only supported unit and specifying GB is optional. Required."]
         memory = "Memory",

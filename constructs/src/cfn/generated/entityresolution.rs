@@ -6,7 +6,7 @@ cfn_resource! {
     #[doc = "`AWS::EntityResolution::IdMappingWorkflow`: IdMappingWorkflow defined in AWS Entity Resolution service"]
     CfnIdMappingWorkflow(CfnIdMappingWorkflowProps) = "AWS::EntityResolution::IdMappingWorkflow";
     props {
-        #[doc = "The description of the IdMappingWorkflow"]
+        #[doc = "The description of the IdMappingWorkflow."]
         description = "Description",
         #[doc = "`IdMappingIncrementalRunConfig`. Takes a [`id_mapping_workflow::IdMappingIncrementalRunConfig`], or any `Value`."]
         id_mapping_incremental_run_config = "IdMappingIncrementalRunConfig",
@@ -20,7 +20,7 @@ cfn_resource! {
         role_arn = "RoleArn",
         #[doc = "`Tags`. Takes a list of [`id_mapping_workflow::Tag`], or any `Value`."]
         tags = "Tags",
-        #[doc = "The name of the IdMappingWorkflow Required."]
+        #[doc = "The name of the IdMappingWorkflow. Required."]
         workflow_name = "WorkflowName",
     }
     attrs {
@@ -76,7 +76,7 @@ pub mod id_mapping_workflow {
     cfn_struct! {
         #[doc = "`IdMappingWorkflowInputSource` of `AWS::EntityResolution::IdMappingWorkflow`."]
         IdMappingWorkflowInputSource {
-        #[doc = "An Glue table ARN for the input source table, MatchingWorkflow arn or IdNamespace ARN Required."]
+        #[doc = "An Glue table ARN for the input source table, MatchingWorkflow arn or IdNamespace ARN. Required."]
         input_source_arn = "InputSourceARN",
         #[doc = "`SchemaArn`."]
         schema_arn = "SchemaArn",
@@ -90,7 +90,7 @@ pub mod id_mapping_workflow {
         IdMappingWorkflowOutputSource {
         #[doc = "`KMSArn`."]
         kms_arn = "KMSArn",
-        #[doc = "The S3 path to which Entity Resolution will write the output table Required."]
+        #[doc = "The S3 path to which Entity Resolution will write the output table. Required."]
         output_s3_path = "OutputS3Path",
         }
     }
@@ -108,7 +108,7 @@ pub mod id_mapping_workflow {
         ProviderProperties {
         #[doc = "`IntermediateSourceConfiguration`. Takes a [`IntermediateSourceConfiguration`], or any `Value`."]
         intermediate_source_configuration = "IntermediateSourceConfiguration",
-        #[doc = "Additional Provider configuration that would be required for the provider service. The Configuration must be in JSON string format"]
+        #[doc = "Additional Provider configuration that would be required for the provider service. The Configuration must be in JSON string format."]
         provider_configuration = "ProviderConfiguration",
         #[doc = "Arn of the Provider Service being used. Required."]
         provider_service_arn = "ProviderServiceArn",
@@ -327,7 +327,7 @@ cfn_resource! {
     #[doc = "`AWS::EntityResolution::MatchingWorkflow`: MatchingWorkflow defined in AWS Entity Resolution service"]
     CfnMatchingWorkflow(CfnMatchingWorkflowProps) = "AWS::EntityResolution::MatchingWorkflow";
     props {
-        #[doc = "The description of the MatchingWorkflow"]
+        #[doc = "The description of the MatchingWorkflow."]
         description = "Description",
         #[doc = "`IncrementalRunConfig`. Takes a [`matching_workflow::IncrementalRunConfig`], or any `Value`."]
         incremental_run_config = "IncrementalRunConfig",
@@ -341,7 +341,7 @@ cfn_resource! {
         role_arn = "RoleArn",
         #[doc = "`Tags`. Takes a list of [`matching_workflow::Tag`], or any `Value`."]
         tags = "Tags",
-        #[doc = "The name of the MatchingWorkflow Required."]
+        #[doc = "The name of the MatchingWorkflow. Required."]
         workflow_name = "WorkflowName",
     }
     attrs {
@@ -381,7 +381,7 @@ pub mod matching_workflow {
         InputSource {
         #[doc = "`ApplyNormalization`."]
         apply_normalization = "ApplyNormalization",
-        #[doc = "An Glue table ARN for the input source table Required."]
+        #[doc = "An Glue table ARN for the input source table. Required."]
         input_source_arn = "InputSourceARN",
         #[doc = "`SchemaArn`. Required."]
         schema_arn = "SchemaArn",
@@ -399,7 +399,7 @@ pub mod matching_workflow {
     cfn_struct! {
         #[doc = "Configuration for matching behavior within rule condition properties"]
         MatchingConfig {
-        #[doc = "Enables transitive matching to process records across all rule levels and connect unmatched records to existing match groups"]
+        #[doc = "Enables transitive matching to process records across all rule levels and connect unmatched records to existing match groups."]
         enable_transitive_matching = "EnableTransitiveMatching",
         }
     }
@@ -425,7 +425,7 @@ pub mod matching_workflow {
         kms_arn = "KMSArn",
         #[doc = "`Output`. Takes a list of [`OutputAttribute`], or any `Value`. Required."]
         output = "Output",
-        #[doc = "The S3 path to which Entity Resolution will write the output table"]
+        #[doc = "The S3 path to which Entity Resolution will write the output table."]
         output_s3_path = "OutputS3Path",
         }
     }
@@ -435,7 +435,7 @@ pub mod matching_workflow {
         ProviderProperties {
         #[doc = "`IntermediateSourceConfiguration`. Takes a [`IntermediateSourceConfiguration`], or any `Value`."]
         intermediate_source_configuration = "IntermediateSourceConfiguration",
-        #[doc = "Additional Provider configuration that would be required for the provider service. The Configuration must be in JSON string format"]
+        #[doc = "Additional Provider configuration that would be required for the provider service. The Configuration must be in JSON string format."]
         provider_configuration = "ProviderConfiguration",
         #[doc = "Arn of the Provider service being used. Required."]
         provider_service_arn = "ProviderServiceArn",
@@ -581,11 +581,11 @@ cfn_resource! {
     #[doc = "`AWS::EntityResolution::SchemaMapping`: SchemaMapping defined in AWS Entity Resolution service"]
     CfnSchemaMapping(CfnSchemaMappingProps) = "AWS::EntityResolution::SchemaMapping";
     props {
-        #[doc = "The description of the SchemaMapping"]
+        #[doc = "The description of the SchemaMapping."]
         description = "Description",
-        #[doc = "The SchemaMapping attributes input Takes a list of [`schema_mapping::SchemaInputAttribute`], or any `Value`. Required."]
+        #[doc = "The SchemaMapping attributes input. Takes a list of [`schema_mapping::SchemaInputAttribute`], or any `Value`. Required."]
         mapped_input_fields = "MappedInputFields",
-        #[doc = "The name of the SchemaMapping Required."]
+        #[doc = "The name of the SchemaMapping. Required."]
         schema_name = "SchemaName",
         #[doc = "`Tags`. Takes a list of [`schema_mapping::Tag`], or any `Value`."]
         tags = "Tags",
@@ -643,7 +643,7 @@ pub mod schema_mapping {
         hashed = "Hashed",
         #[doc = "`MatchKey`."]
         match_key = "MatchKey",
-        #[doc = "The subtype of the Attribute. Would be required only when type is PROVIDER_ID"]
+        #[doc = "The subtype of the Attribute. Would be required only when type is PROVIDER_ID."]
         sub_type = "SubType",
         #[doc = "`Type`. Takes a [`SchemaAttributeType`], or any `Value`. Required."]
         type_ = "Type",

@@ -374,7 +374,7 @@ cfn_resource! {
         principal = "Principal",
         #[doc = "`Statement`."]
         statement = "Statement",
-        #[doc = "An identifier string for the external account that you are granting permissions to Required."]
+        #[doc = "An identifier string for the external account that you are granting permissions to. Required."]
         statement_id = "StatementId",
     }
     attrs {

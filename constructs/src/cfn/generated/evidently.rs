@@ -20,7 +20,7 @@ cfn_resource! {
         randomization_salt = "RandomizationSalt",
         #[doc = "`RemoveSegment`."]
         remove_segment = "RemoveSegment",
-        #[doc = "Start Experiment. Default is False Takes a [`experiment::RunningStatusObject`], or any `Value`."]
+        #[doc = "Start Experiment. Default is False. Takes a [`experiment::RunningStatusObject`], or any `Value`."]
         running_status = "RunningStatus",
         #[doc = "`SamplingRate`."]
         sampling_rate = "SamplingRate",
@@ -72,13 +72,13 @@ pub mod experiment {
     cfn_struct! {
         #[doc = "`RunningStatusObject` of `AWS::Evidently::Experiment`."]
         RunningStatusObject {
-        #[doc = "Provide the analysis Completion time for an experiment"]
+        #[doc = "Provide the analysis Completion time for an experiment."]
         analysis_complete_time = "AnalysisCompleteTime",
-        #[doc = "Provide CANCELLED or COMPLETED desired state when stopping an experiment"]
+        #[doc = "Provide CANCELLED or COMPLETED desired state when stopping an experiment."]
         desired_state = "DesiredState",
-        #[doc = "Reason is a required input for stopping the experiment"]
+        #[doc = "Reason is a required input for stopping the experiment."]
         reason = "Reason",
-        #[doc = "Provide START or STOP action to apply on an experiment"]
+        #[doc = "Provide START or STOP action to apply on an experiment."]
         status = "Status",
         }
     }
@@ -242,7 +242,7 @@ pub mod launch {
         desired_state = "DesiredState",
         #[doc = "Provide a reason for stopping the launch. Defaults to empty if not provided."]
         reason = "Reason",
-        #[doc = "Provide START or STOP action to apply on a launch Required."]
+        #[doc = "Provide START or STOP action to apply on a launch. Required."]
         status = "Status",
         }
     }

@@ -8,15 +8,15 @@ cfn_resource! {
     props {
         #[doc = "`ConnectivityInfo`."]
         connectivity_info = "ConnectivityInfo",
-        #[doc = "The name of an EVS environment"]
+        #[doc = "The name of an EVS environment."]
         environment_name = "EnvironmentName",
-        #[doc = "The initial hosts for environment only required upon creation. Modification after creation will have no effect Takes a list of [`environment::HostInfoForCreate`], or any `Value`."]
+        #[doc = "The initial hosts for environment only required upon creation. Modification after creation will have no effect. Takes a list of [`environment::HostInfoForCreate`], or any `Value`."]
         hosts = "Hosts",
-        #[doc = "The initial Vlan configuration only required upon creation. Modification after creation will have no effect"]
+        #[doc = "The initial Vlan configuration only required upon creation. Modification after creation will have no effect."]
         initial_vlans = "InitialVlans",
         #[doc = "`KmsKeyId`."]
         kms_key_id = "KmsKeyId",
-        #[doc = "The license information for an EVS environment"]
+        #[doc = "The license information for an EVS environment."]
         license_info = "LicenseInfo",
         #[doc = "`ServiceAccessSecurityGroups`."]
         service_access_security_groups = "ServiceAccessSecurityGroups",

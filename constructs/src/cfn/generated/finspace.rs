@@ -6,17 +6,17 @@ cfn_resource! {
     #[doc = "`AWS::FinSpace::Environment`: An example resource schema demonstrating some basic constructs and validation rules."]
     CfnEnvironment(CfnEnvironmentProps) = "AWS::FinSpace::Environment";
     props {
-        #[doc = "ARNs of FinSpace Data Bundles to install"]
+        #[doc = "ARNs of FinSpace Data Bundles to install."]
         data_bundles = "DataBundles",
-        #[doc = "Description of the Environment"]
+        #[doc = "Description of the Environment."]
         description = "Description",
-        #[doc = "Federation mode used with the Environment Takes a [`environment::EnvironmentFederationMode`], or any `Value`."]
+        #[doc = "Federation mode used with the Environment. Takes a [`environment::EnvironmentFederationMode`], or any `Value`."]
         federation_mode = "FederationMode",
         #[doc = "`FederationParameters`. Takes a [`environment::FederationParameters`], or any `Value`."]
         federation_parameters = "FederationParameters",
-        #[doc = "KMS key used to encrypt customer data within FinSpace Environment infrastructure"]
+        #[doc = "KMS key used to encrypt customer data within FinSpace Environment infrastructure."]
         kms_key_id = "KmsKeyId",
-        #[doc = "Name of the Environment Required."]
+        #[doc = "Name of the Environment. Required."]
         name = "Name",
         #[doc = "`SuperuserParameters`. Takes a [`environment::SuperuserParameters`], or any `Value`."]
         superuser_parameters = "SuperuserParameters",
@@ -48,17 +48,17 @@ pub mod environment {
     cfn_struct! {
         #[doc = "Additional parameters to identify Federation mode"]
         FederationParameters {
-        #[doc = "SAML metadata URL to link with the Environment"]
+        #[doc = "SAML metadata URL to link with the Environment."]
         application_call_back_url = "ApplicationCallBackURL",
-        #[doc = "Attribute map for SAML configuration"]
+        #[doc = "Attribute map for SAML configuration."]
         attribute_map = "AttributeMap",
-        #[doc = "Federation provider name to link with the Environment"]
+        #[doc = "Federation provider name to link with the Environment."]
         federation_provider_name = "FederationProviderName",
-        #[doc = "SAML metadata URL to link with the Environment"]
+        #[doc = "SAML metadata URL to link with the Environment."]
         federation_urn = "FederationURN",
-        #[doc = "SAML metadata document to link the federation provider to the Environment"]
+        #[doc = "SAML metadata document to link the federation provider to the Environment."]
         saml_metadata_document = "SamlMetadataDocument",
-        #[doc = "SAML metadata URL to link with the Environment"]
+        #[doc = "SAML metadata URL to link with the Environment."]
         saml_metadata_url = "SamlMetadataURL",
         }
     }
@@ -66,11 +66,11 @@ pub mod environment {
     cfn_struct! {
         #[doc = "Parameters of the first Superuser for the FinSpace Environment"]
         SuperuserParameters {
-        #[doc = "Email address"]
+        #[doc = "Email address."]
         email_address = "EmailAddress",
-        #[doc = "First name"]
+        #[doc = "First name."]
         first_name = "FirstName",
-        #[doc = "Last name"]
+        #[doc = "Last name."]
         last_name = "LastName",
         }
     }

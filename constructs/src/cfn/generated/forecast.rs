@@ -6,13 +6,13 @@ cfn_resource! {
     #[doc = "`AWS::Forecast::Dataset`: Resource Type Definition for AWS::Forecast::Dataset"]
     CfnDataset(CfnDatasetProps) = "AWS::Forecast::Dataset";
     props {
-        #[doc = "Frequency of data collection. This parameter is required for RELATED_TIME_SERIES"]
+        #[doc = "Frequency of data collection. This parameter is required for RELATED_TIME_SERIES."]
         data_frequency = "DataFrequency",
-        #[doc = "A name for the dataset Required."]
+        #[doc = "A name for the dataset. Required."]
         dataset_name = "DatasetName",
-        #[doc = "The dataset type Takes a [`dataset::DatasetDatasetType`], or any `Value`. Required."]
+        #[doc = "The dataset type. Takes a [`dataset::DatasetType`], or any `Value`. Required."]
         dataset_type = "DatasetType",
-        #[doc = "The domain associated with the dataset Takes a [`dataset::DatasetDomain`], or any `Value`. Required."]
+        #[doc = "The domain associated with the dataset. Takes a [`dataset::DatasetDomain`], or any `Value`. Required."]
         domain = "Domain",
         #[doc = "`EncryptionConfig`."]
         encryption_config = "EncryptionConfig",
@@ -33,7 +33,7 @@ pub mod dataset {
 
     cfn_enum! {
         #[doc = "The dataset type"]
-        DatasetDatasetType {
+        DatasetType {
             TargetTimeSeries = "TARGET_TIME_SERIES",
             RelatedTimeSeries = "RELATED_TIME_SERIES",
             ItemMetadata = "ITEM_METADATA",

@@ -10,9 +10,9 @@ cfn_resource! {
         associated_models = "AssociatedModels",
         #[doc = "The description of the detector."]
         description = "Description",
-        #[doc = "The ID of the detector Required."]
+        #[doc = "The ID of the detector. Required."]
         detector_id = "DetectorId",
-        #[doc = "The desired detector version status for the detector Takes a [`detector::DetectorDetectorVersionStatus`], or any `Value`."]
+        #[doc = "The desired detector version status for the detector. Takes a [`detector::DetectorVersionStatus`], or any `Value`."]
         detector_version_status = "DetectorVersionStatus",
         #[doc = "The event type to associate this detector with. Takes a [`detector::EventType`], or any `Value`. Required."]
         event_type = "EventType",
@@ -84,7 +84,7 @@ pub mod detector {
         labels = "Labels",
         #[doc = "The time when the event type was last updated."]
         last_updated_time = "LastUpdatedTime",
-        #[doc = "The name for the event type"]
+        #[doc = "The name for the event type."]
         name = "Name",
         #[doc = "Tags associated with this event type. Takes a list of [`Tag`], or any `Value`."]
         tags = "Tags",
@@ -207,7 +207,7 @@ pub mod detector {
 
     cfn_enum! {
         #[doc = "The desired detector version status for the detector"]
-        DetectorDetectorVersionStatus {
+        DetectorVersionStatus {
             Draft = "DRAFT",
             Active = "ACTIVE",
         }
@@ -333,7 +333,7 @@ cfn_resource! {
         event_variables = "EventVariables",
         #[doc = "`Labels`. Takes a list of [`event_type::Label`], or any `Value`. Required."]
         labels = "Labels",
-        #[doc = "The name for the event type Required."]
+        #[doc = "The name for the event type. Required."]
         name = "Name",
         #[doc = "Tags associated with this event type. Takes a list of [`event_type::Tag`], or any `Value`."]
         tags = "Tags",
@@ -615,7 +615,7 @@ cfn_resource! {
         name = "Name",
         #[doc = "Tags associated with this variable. Takes a list of [`variable::Tag`], or any `Value`."]
         tags = "Tags",
-        #[doc = "The variable type. For more information see https://docs.aws.amazon.com/frauddetector/latest/ug/create-a-variable.html#variable-types Takes a [`variable::VariableVariableType`], or any `Value`."]
+        #[doc = "The variable type. For more information see https://docs.aws.amazon.com/frauddetector/latest/ug/create-a-variable.html#variable-types. Takes a [`variable::VariableType`], or any `Value`."]
         variable_type = "VariableType",
     }
     attrs {
@@ -662,7 +662,7 @@ pub mod variable {
 
     cfn_enum! {
         #[doc = "The variable type. For more information see https://docs.aws.amazon.com/frauddetector/latest/ug/create-a-variable.html#variable-types"]
-        VariableVariableType {
+        VariableType {
             AuthCode = "AUTH_CODE",
             Avs = "AVS",
             BillingAddressL1 = "BILLING_ADDRESS_L1",

@@ -121,25 +121,25 @@ cfn_resource! {
     #[doc = "`AWS::FSx::FileCache`: Resource Type definition for AWS::FSx::FileCache"]
     CfnFileCache(CfnFileCacheProps) = "AWS::FSx::FileCache";
     props {
-        #[doc = "Whether tags should be copied to data repository associations"]
+        #[doc = "Whether tags should be copied to data repository associations."]
         copy_tags_to_data_repository_associations = "CopyTagsToDataRepositoryAssociations",
-        #[doc = "Data repository associations for the cache Takes a list of [`file_cache::DataRepositoryAssociation`], or any `Value`."]
+        #[doc = "Data repository associations for the cache. Takes a list of [`file_cache::DataRepositoryAssociation`], or any `Value`."]
         data_repository_associations = "DataRepositoryAssociations",
-        #[doc = "The type of cache, which must be LUSTRE Takes a [`file_cache::FileCacheFileCacheType`], or any `Value`. Required."]
+        #[doc = "The type of cache, which must be LUSTRE. Takes a [`file_cache::FileCacheType`], or any `Value`. Required."]
         file_cache_type = "FileCacheType",
-        #[doc = "The Lustre version of the cache, which must be 2.12 Required."]
+        #[doc = "The Lustre version of the cache, which must be 2.12. Required."]
         file_cache_type_version = "FileCacheTypeVersion",
-        #[doc = "The KMS key ID for encrypting data"]
+        #[doc = "The KMS key ID for encrypting data."]
         kms_key_id = "KmsKeyId",
-        #[doc = "The Lustre configuration for the file cache Takes a [`file_cache::LustreConfiguration`], or any `Value`."]
+        #[doc = "The Lustre configuration for the file cache. Takes a [`file_cache::LustreConfiguration`], or any `Value`."]
         lustre_configuration = "LustreConfiguration",
-        #[doc = "A list of security group IDs for the cache"]
+        #[doc = "A list of security group IDs for the cache."]
         security_group_ids = "SecurityGroupIds",
-        #[doc = "The storage capacity of the cache in gibibytes (GiB) Required."]
+        #[doc = "The storage capacity of the cache in gibibytes (GiB). Required."]
         storage_capacity = "StorageCapacity",
-        #[doc = "A list of subnet IDs for the cache Required."]
+        #[doc = "A list of subnet IDs for the cache. Required."]
         subnet_ids = "SubnetIds",
-        #[doc = "Tags to associate with the file cache Takes a list of [`file_cache::Tag`], or any `Value`."]
+        #[doc = "Tags to associate with the file cache. Takes a list of [`file_cache::Tag`], or any `Value`."]
         tags = "Tags",
     }
     attrs {
@@ -230,7 +230,7 @@ pub mod file_cache {
 
     cfn_enum! {
         #[doc = "The type of cache, which must be LUSTRE"]
-        FileCacheFileCacheType {
+        FileCacheType {
             Lustre = "LUSTRE",
         }
     }
@@ -790,7 +790,7 @@ cfn_resource! {
         active_directory_configuration = "ActiveDirectoryConfiguration",
         #[doc = "Specifies the FSx for ONTAP file system on which to create the SVM. Required."]
         file_system_id = "FileSystemId",
-        #[doc = "The name of the SVM. Pattern: `^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,47}$` Required."]
+        #[doc = "The name of the SVM. Pattern: `^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,47}$`. Required."]
         name = "Name",
         #[doc = "The security style of the root volume of the SVM. Allowed values: UNIX | NTFS | MIXED. Takes a [`storage_virtual_machine::StorageVirtualMachineRootVolumeSecurityStyle`], or any `Value`."]
         root_volume_security_style = "RootVolumeSecurityStyle",
@@ -816,7 +816,7 @@ pub mod storage_virtual_machine {
     cfn_struct! {
         #[doc = "Describes the self-managed Microsoft Active Directory to which you want to join the SVM."]
         ActiveDirectoryConfiguration {
-        #[doc = "The NetBIOS name of the Active Directory computer object that will be created for your SVM. Minimum values: 1. Maximum values: 15. Pattern: `^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,255}$`"]
+        #[doc = "The NetBIOS name of the Active Directory computer object that will be created for your SVM. Minimum values: 1. Maximum values: 15. Pattern: `^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,255}$`."]
         net_bios_name = "NetBiosName",
         #[doc = "The configuration that Amazon FSx uses to join the ONTAP storage virtual machine (SVM) to your self-managed (including on-premises) Microsoft Active Directory directory. Takes a [`SelfManagedActiveDirectoryConfiguration`], or any `Value`."]
         self_managed_active_directory_configuration = "SelfManagedActiveDirectoryConfiguration",
@@ -830,15 +830,15 @@ pub mod storage_virtual_machine {
         dns_ips = "DnsIps",
         #[doc = "The Amazon Resource Name (ARN) of the AWS Secrets Manager secret containing the self-managed Active Directory domain join service account credentials. Minimum: 64. Maximum: 1024."]
         domain_join_service_account_secret = "DomainJoinServiceAccountSecret",
-        #[doc = "The fully qualified domain name of the self-managed AD directory, such as corp.example.com. Minimum: 1. Maximum: 255. Pattern: `^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,255}$`"]
+        #[doc = "The fully qualified domain name of the self-managed AD directory, such as corp.example.com. Minimum: 1. Maximum: 255. Pattern: `^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,255}$`."]
         domain_name = "DomainName",
-        #[doc = "The name of the domain group whose members are granted administrative privileges for the file system. Minimum: 1. Maximum: 256. Pattern: `^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,256}$`"]
+        #[doc = "The name of the domain group whose members are granted administrative privileges for the file system. Minimum: 1. Maximum: 256. Pattern: `^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,256}$`."]
         file_system_administrators_group = "FileSystemAdministratorsGroup",
-        #[doc = "The fully qualified distinguished name of the organizational unit within your self-managed AD directory. Minimum: 1. Maximum: 2000. Pattern: `^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,2000}$`"]
+        #[doc = "The fully qualified distinguished name of the organizational unit within your self-managed AD directory. Minimum: 1. Maximum: 2000. Pattern: `^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,2000}$`."]
         organizational_unit_distinguished_name = "OrganizationalUnitDistinguishedName",
-        #[doc = "The password for the service account on your self-managed AD domain that Amazon FSx will use to join to your AD domain. Minimum: 1. Maximum: 256. Pattern: `^.{1,256}$`"]
+        #[doc = "The password for the service account on your self-managed AD domain that Amazon FSx will use to join to your AD domain. Minimum: 1. Maximum: 256. Pattern: `^.{1,256}$`."]
         password = "Password",
-        #[doc = "The user name for the service account on your self-managed AD domain that Amazon FSx will use to join to your AD domain. Minimum: 1. Maximum: 256. Pattern: `^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,256}$`"]
+        #[doc = "The user name for the service account on your self-managed AD domain that Amazon FSx will use to join to your AD domain. Minimum: 1. Maximum: 256. Pattern: `^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,256}$`."]
         user_name = "UserName",
         }
     }
@@ -877,7 +877,7 @@ cfn_resource! {
         open_zfs_configuration = "OpenZFSConfiguration",
         #[doc = "One or more tags. Takes a list of [`volume::Tag`], or any `Value`."]
         tags = "Tags",
-        #[doc = "The type of the volume. Takes a [`volume::VolumeVolumeType`], or any `Value`."]
+        #[doc = "The type of the volume. Takes a [`volume::VolumeType`], or any `Value`."]
         volume_type = "VolumeType",
     }
     attrs {
@@ -941,13 +941,13 @@ pub mod volume {
         copy_tags_to_backups = "CopyTagsToBackups",
         #[doc = "Specifies the location in the SVM's namespace where the volume is mounted. This parameter is required. The JunctionPath must have a leading forward slash, such as /vol3."]
         junction_path = "JunctionPath",
-        #[doc = "Specifies the type of volume you are creating. Valid values are the following: RW or DP Takes a [`OntapConfigurationOntapVolumeType`], or any `Value`."]
+        #[doc = "Specifies the type of volume you are creating. Valid values are the following: RW or DP. Takes a [`OntapConfigurationOntapVolumeType`], or any `Value`."]
         ontap_volume_type = "OntapVolumeType",
         #[doc = "Specifies the security style for the volume. If a volume's security style is not specified, it is automatically set to the root volume's security style. Takes a [`OntapConfigurationSecurityStyle`], or any `Value`."]
         security_style = "SecurityStyle",
         #[doc = "Specifies the configured size of the volume, in bytes."]
         size_in_bytes = "SizeInBytes",
-        #[doc = "Use SizeInBytes instead. Specifies the size of the volume, in megabytes (MB), that you are creating"]
+        #[doc = "Use SizeInBytes instead. Specifies the size of the volume, in megabytes (MB), that you are creating."]
         size_in_megabytes = "SizeInMegabytes",
         #[doc = "The SnapLock configuration object for an FSx for ONTAP SnapLock volume. Takes a [`SnaplockConfiguration`], or any `Value`."]
         snaplock_configuration = "SnaplockConfiguration",
@@ -969,7 +969,7 @@ pub mod volume {
         OpenZFSConfiguration {
         #[doc = "A Boolean value indicating whether tags for the volume should be copied to snapshots. This value defaults to false. If this value is set to true, and you do not specify any tags, all tags for the original volume are copied over to snapshots. If this value is set to true, and you do specify one or …"]
         copy_tags_to_snapshots = "CopyTagsToSnapshots",
-        #[doc = "Specifies the method used to compress the data on the volume Takes a [`OpenZFSConfigurationDataCompressionType`], or any `Value`."]
+        #[doc = "Specifies the method used to compress the data on the volume. Takes a [`OpenZFSConfigurationDataCompressionType`], or any `Value`."]
         data_compression_type = "DataCompressionType",
         #[doc = "The configuration object for mounting a Network File System (NFS) file system. Takes a list of [`NfsExports`], or any `Value`."]
         nfs_exports = "NfsExports",
@@ -1015,7 +1015,7 @@ pub mod volume {
     cfn_struct! {
         #[doc = "`SnaplockConfiguration` of `AWS::FSx::Volume`."]
         SnaplockConfiguration {
-        #[doc = "Enables or disables the audit log volume for an FSx for ONTAP SnapLock volume"]
+        #[doc = "Enables or disables the audit log volume for an FSx for ONTAP SnapLock volume."]
         audit_log_volume = "AuditLogVolume",
         #[doc = "The configuration object for setting the autocommit period of files in an FSx for ONTAP SnapLock volume. Takes a [`AutocommitPeriod`], or any `Value`."]
         autocommit_period = "AutocommitPeriod",
@@ -1076,7 +1076,7 @@ pub mod volume {
 
     cfn_enum! {
         #[doc = "The type of the volume."]
-        VolumeVolumeType {
+        VolumeType {
             Ontap = "ONTAP",
             Openzfs = "OPENZFS",
         }

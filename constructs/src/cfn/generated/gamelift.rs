@@ -286,7 +286,7 @@ pub mod container_fleet {
         log_destination = "LogDestination",
         #[doc = "If log destination is CLOUDWATCH, logs are sent to the specified log group in Amazon CloudWatch."]
         log_group_arn = "LogGroupArn",
-        #[doc = "The name of the S3 bucket to pull logs from if S3 is the LogDestination"]
+        #[doc = "The name of the S3 bucket to pull logs from if S3 is the LogDestination."]
         s3_bucket_name = "S3BucketName",
         }
     }
@@ -475,25 +475,25 @@ cfn_resource! {
     #[doc = "`AWS::GameLift::ContainerGroupDefinition`: The AWS::GameLift::ContainerGroupDefinition resource creates an Amazon GameLift container group definition."]
     CfnContainerGroupDefinition(CfnContainerGroupDefinitionProps) = "AWS::GameLift::ContainerGroupDefinition";
     props {
-        #[doc = "The scope of the container group Takes a [`container_group_definition::ContainerGroupDefinitionContainerGroupType`], or any `Value`."]
+        #[doc = "The scope of the container group. Takes a [`container_group_definition::ContainerGroupDefinitionContainerGroupType`], or any `Value`."]
         container_group_type = "ContainerGroupType",
         #[doc = "`GameServerContainerDefinition`. Takes a [`container_group_definition::GameServerContainerDefinition`], or any `Value`."]
         game_server_container_definition = "GameServerContainerDefinition",
         #[doc = "A descriptive label for the container group definition. Required."]
         name = "Name",
-        #[doc = "The operating system of the container group Takes a [`container_group_definition::ContainerGroupDefinitionOperatingSystem`], or any `Value`. Required."]
+        #[doc = "The operating system of the container group. Takes a [`container_group_definition::ContainerGroupDefinitionOperatingSystem`], or any `Value`. Required."]
         operating_system = "OperatingSystem",
-        #[doc = "A specific ContainerGroupDefinition version to be updated"]
+        #[doc = "A specific ContainerGroupDefinition version to be updated."]
         source_version_number = "SourceVersionNumber",
         #[doc = "A collection of support container definitions that define the containers in this group. Takes a list of [`container_group_definition::SupportContainerDefinition`], or any `Value`."]
         support_container_definitions = "SupportContainerDefinitions",
         #[doc = "An array of key-value pairs to apply to this resource. Takes a list of [`container_group_definition::Tag`], or any `Value`."]
         tags = "Tags",
-        #[doc = "The total memory limit of container groups following this definition in MiB Required."]
+        #[doc = "The total memory limit of container groups following this definition in MiB. Required."]
         total_memory_limit_mebibytes = "TotalMemoryLimitMebibytes",
-        #[doc = "The total amount of virtual CPUs on the container group definition"]
+        #[doc = "The total amount of virtual CPUs on the container group definition."]
         total_vcpu_limit = "TotalVcpuLimit",
-        #[doc = "The description of this version"]
+        #[doc = "The description of this version."]
         version_description = "VersionDescription",
     }
     attrs {
@@ -541,7 +541,7 @@ pub mod container_group_definition {
         command = "Command",
         #[doc = "How often (in seconds) the health is checked."]
         interval = "Interval",
-        #[doc = "How many times the process manager will retry the command after a timeout. (The first run of the command does not count as a retry.)"]
+        #[doc = "How many times the process manager will retry the command after a timeout. (The first run of the command does not count as a retry.)."]
         retries = "Retries",
         #[doc = "The optional grace period (in seconds) to give a container time to boostrap before teh health check is declared failed."]
         start_period = "StartPeriod",
@@ -593,7 +593,7 @@ pub mod container_group_definition {
         port_configuration = "PortConfiguration",
         #[doc = "The digest of the container image."]
         resolved_image_digest = "ResolvedImageDigest",
-        #[doc = "The version of the server SDK used in this container group Required."]
+        #[doc = "The version of the server SDK used in this container group. Required."]
         server_sdk_version = "ServerSdkVersion",
         #[doc = "The number of virtual CPUs to give to the game server container. This is required when the container group definition doesn't set TotalVcpuLimit."]
         vcpu = "Vcpu",
@@ -633,7 +633,7 @@ pub mod container_group_definition {
         image_uri = "ImageUri",
         #[doc = "Linux-specific modifications applied to the default Docker container configuration, such as Linux capabilities. Takes a [`LinuxCapabilities`], or any `Value`."]
         linux_capabilities = "LinuxCapabilities",
-        #[doc = "The total memory limit of container groups following this definition in MiB"]
+        #[doc = "The total memory limit of container groups following this definition in MiB."]
         memory_hard_limit_mebibytes = "MemoryHardLimitMebibytes",
         #[doc = "A list of mount point configurations to be used in a container. Takes a list of [`ContainerMountPoint`], or any `Value`."]
         mount_points = "MountPoints",
@@ -641,7 +641,7 @@ pub mod container_group_definition {
         port_configuration = "PortConfiguration",
         #[doc = "The digest of the container image."]
         resolved_image_digest = "ResolvedImageDigest",
-        #[doc = "The number of virtual CPUs to give to the support group"]
+        #[doc = "The number of virtual CPUs to give to the support group."]
         vcpu = "Vcpu",
         }
     }
@@ -763,7 +763,7 @@ cfn_resource! {
         ec2_inbound_permissions = "EC2InboundPermissions",
         #[doc = "The name of an EC2 instance type that is supported in Amazon GameLift. A fleet instance type determines the computing resources of each instance in the fleet, including CPU, memory, storage, and networking capacity. Amazon GameLift supports the following EC2 instance types. See Amazon EC2 Instance …"]
         ec2_instance_type = "EC2InstanceType",
-        #[doc = "Indicates whether to use On-Demand instances or Spot instances for this fleet. If empty, the default is ON_DEMAND. Both categories of instances use identical hardware and configurations based on the instance type selected for this fleet. Takes a [`fleet::FleetFleetType`], or any `Value`."]
+        #[doc = "Indicates whether to use On-Demand instances or Spot instances for this fleet. If empty, the default is ON_DEMAND. Both categories of instances use identical hardware and configurations based on the instance type selected for this fleet. Takes a [`fleet::FleetType`], or any `Value`."]
         fleet_type = "FleetType",
         #[doc = "A unique identifier for an AWS IAM role that manages access to your AWS services. With an instance role ARN set, any application that runs on an instance in this fleet can assume the role, including install scripts, server processes, and daemons (background processes). Create a role or look up a …"]
         instance_role_arn = "InstanceRoleARN",
@@ -771,7 +771,7 @@ cfn_resource! {
         instance_role_credentials_provider = "InstanceRoleCredentialsProvider",
         #[doc = "`Locations`. Takes a list of [`fleet::LocationConfiguration`], or any `Value`."]
         locations = "Locations",
-        #[doc = "This parameter is no longer used. When hosting a custom game build, specify where Amazon GameLift should store log files using the Amazon GameLift server API call ProcessReady()"]
+        #[doc = "This parameter is no longer used. When hosting a custom game build, specify where Amazon GameLift should store log files using the Amazon GameLift server API call ProcessReady()."]
         log_paths = "LogPaths",
         #[doc = "[DEPRECATED] The maximum value that is allowed for the fleet's instance count. When creating a new fleet, GameLift automatically sets this value to \"1\". Once the fleet is active, you can change this value."]
         max_size = "MaxSize",
@@ -949,7 +949,7 @@ pub mod fleet {
         ServerProcess {
         #[doc = "The number of server processes that use this configuration to run concurrently on an instance. Required."]
         concurrent_executions = "ConcurrentExecutions",
-        #[doc = "The location of the server executable in a custom game build or the name of the Realtime script file that contains the Init() function. Game builds and Realtime scripts are installed on instances at the root: Required."]
+        #[doc = "The location of the server executable in a custom game build or the name of the Realtime script file that contains the Init() function. Game builds and Realtime scripts are installed on instances at the root:. Required."]
         launch_path = "LaunchPath",
         #[doc = "An optional list of parameters to pass to the server executable or Realtime script on launch."]
         parameters = "Parameters",
@@ -993,7 +993,7 @@ pub mod fleet {
 
     cfn_enum! {
         #[doc = "Indicates whether to use On-Demand instances or Spot instances for this fleet. If empty, the default is ON_DEMAND. Both categories of instances use identical hardware and configurations based on the instance type selected for this fleet."]
-        FleetFleetType {
+        FleetType {
             OnDemand = "ON_DEMAND",
             Spot = "SPOT",
         }
@@ -1422,7 +1422,7 @@ cfn_resource! {
     #[doc = "`AWS::GameLift::MatchmakingConfiguration`: The AWS::GameLift::MatchmakingConfiguration resource creates an Amazon GameLift (GameLift) matchmaking configuration."]
     CfnMatchmakingConfiguration(CfnMatchmakingConfigurationProps) = "AWS::GameLift::MatchmakingConfiguration";
     props {
-        #[doc = "A flag that indicates whether a match that was created with this configuration must be accepted by the matched players Required."]
+        #[doc = "A flag that indicates whether a match that was created with this configuration must be accepted by the matched players. Required."]
         acceptance_required = "AcceptanceRequired",
         #[doc = "The length of time (in seconds) to wait for players to accept a proposed match, if acceptance is required."]
         acceptance_timeout_seconds = "AcceptanceTimeoutSeconds",

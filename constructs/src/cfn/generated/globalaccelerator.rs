@@ -112,9 +112,9 @@ cfn_resource! {
     props {
         #[doc = "The list of endpoint objects. Takes a list of [`endpoint_group::EndpointConfiguration`], or any `Value`."]
         endpoint_configurations = "EndpointConfigurations",
-        #[doc = "The name of the AWS Region where the endpoint group is located Required."]
+        #[doc = "The name of the AWS Region where the endpoint group is located. Required."]
         endpoint_group_region = "EndpointGroupRegion",
-        #[doc = "The time in seconds between each health check for an endpoint. Must be a value of 10 or 30"]
+        #[doc = "The time in seconds between each health check for an endpoint. Must be a value of 10 or 30."]
         health_check_interval_seconds = "HealthCheckIntervalSeconds",
         #[doc = "`HealthCheckPath`."]
         health_check_path = "HealthCheckPath",
@@ -122,13 +122,13 @@ cfn_resource! {
         health_check_port = "HealthCheckPort",
         #[doc = "The protocol that AWS Global Accelerator uses to check the health of endpoints in this endpoint group. Takes a [`endpoint_group::EndpointGroupHealthCheckProtocol`], or any `Value`."]
         health_check_protocol = "HealthCheckProtocol",
-        #[doc = "The Amazon Resource Name (ARN) of the listener Required."]
+        #[doc = "The Amazon Resource Name (ARN) of the listener. Required."]
         listener_arn = "ListenerArn",
         #[doc = "`PortOverrides`. Takes a list of [`endpoint_group::PortOverride`], or any `Value`."]
         port_overrides = "PortOverrides",
         #[doc = "The number of consecutive health checks required to set the state of the endpoint to unhealthy."]
         threshold_count = "ThresholdCount",
-        #[doc = "The percentage of traffic to sent to an AWS Region"]
+        #[doc = "The percentage of traffic to sent to an AWS Region."]
         traffic_dial_percentage = "TrafficDialPercentage",
     }
     attrs {
@@ -146,9 +146,9 @@ pub mod endpoint_group {
         EndpointConfiguration {
         #[doc = "Attachment ARN that provides access control to the cross account endpoint. Not required for resources hosted in the same account as the endpoint group."]
         attachment_arn = "AttachmentArn",
-        #[doc = "true if client ip should be preserved"]
+        #[doc = "true if client ip should be preserved."]
         client_ip_preservation_enabled = "ClientIPPreservationEnabled",
-        #[doc = "Id of the endpoint. For Network/Application Load Balancer this value is the ARN. For EIP, this value is the allocation ID. For EC2 instances, this is the EC2 instance ID Required."]
+        #[doc = "Id of the endpoint. For Network/Application Load Balancer this value is the ARN. For EIP, this value is the allocation ID. For EC2 instances, this is the EC2 instance ID. Required."]
         endpoint_id = "EndpointId",
         #[doc = "The weight for the endpoint."]
         weight = "Weight",

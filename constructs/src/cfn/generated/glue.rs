@@ -332,7 +332,7 @@ pub mod connection {
         AuthenticationConfiguration {
         #[doc = "A structure containing the authentication configuration in the CreateConnection request. Takes a [`AuthenticationConfigurationAuthenticationType`], or any `Value`. Required."]
         authentication_type = "AuthenticationType",
-        #[doc = "For supplying basic auth credentials when not providing a SecretArn value Takes a [`BasicAuthenticationCredentials`], or any `Value`."]
+        #[doc = "For supplying basic auth credentials when not providing a SecretArn value. Takes a [`BasicAuthenticationCredentials`], or any `Value`."]
         basic_authentication_credentials = "BasicAuthenticationCredentials",
         #[doc = "A structure containing the authentication credentials in the CreateConnection request."]
         custom_authentication_credentials = "CustomAuthenticationCredentials",
@@ -1623,11 +1623,11 @@ cfn_resource! {
     #[doc = "`AWS::Glue::IdentityCenterConfiguration`: Resource Type definition for AWS::Glue::IdentityCenterConfiguration"]
     CfnIdentityCenterConfiguration(CfnIdentityCenterConfigurationProps) = "AWS::Glue::IdentityCenterConfiguration";
     props {
-        #[doc = "The IAM identity center instance arn Required."]
+        #[doc = "The IAM identity center instance arn. Required."]
         instance_arn = "InstanceArn",
-        #[doc = "The downstream scopes that Glue identity center configuration can access"]
+        #[doc = "The downstream scopes that Glue identity center configuration can access."]
         scopes = "Scopes",
-        #[doc = "Enable or disable user background sessions for Glue Identity Center"]
+        #[doc = "Enable or disable user background sessions for Glue Identity Center."]
         user_background_sessions_enabled = "UserBackgroundSessionsEnabled",
     }
     attrs {
@@ -1654,11 +1654,11 @@ cfn_resource! {
         integration_name = "IntegrationName",
         #[doc = "An KMS key identifier for the key to use to encrypt the integration. If you don't specify an encryption key, the default AWS owned KMS key is used."]
         kms_key_id = "KmsKeyId",
-        #[doc = "The Amazon Resource Name (ARN) of the database to use as the source for replication Required."]
+        #[doc = "The Amazon Resource Name (ARN) of the database to use as the source for replication. Required."]
         source_arn = "SourceArn",
         #[doc = "An array of key-value pairs to apply to this resource. Takes a list of [`integration::Tag`], or any `Value`."]
         tags = "Tags",
-        #[doc = "The Amazon Resource Name (ARN) of the Glue data warehouse to use as the target for replication Required."]
+        #[doc = "The Amazon Resource Name (ARN) of the Glue data warehouse to use as the target for replication. Required."]
         target_arn = "TargetArn",
     }
     attrs {
@@ -1740,7 +1740,7 @@ cfn_resource! {
         allocated_capacity = "AllocatedCapacity",
         #[doc = "The code that executes a job. Takes a [`job::JobCommand`], or any `Value`. Required."]
         command = "Command",
-        #[doc = "Specifies the connections used by a job Takes a [`job::ConnectionsList`], or any `Value`."]
+        #[doc = "Specifies the connections used by a job. Takes a [`job::ConnectionsList`], or any `Value`."]
         connections = "Connections",
         #[doc = "`DefaultArguments`."]
         default_arguments = "DefaultArguments",
@@ -1752,7 +1752,7 @@ cfn_resource! {
         execution_property = "ExecutionProperty",
         #[doc = "Glue version determines the versions of Apache Spark and Python that AWS Glue supports."]
         glue_version = "GlueVersion",
-        #[doc = "Property description not available. Takes a [`job::JobJobMode`], or any `Value`."]
+        #[doc = "Property description not available. Takes a [`job::JobMode`], or any `Value`."]
         job_mode = "JobMode",
         #[doc = "Property description not available."]
         job_run_queuing_enabled = "JobRunQueuingEnabled",
@@ -1762,9 +1762,9 @@ cfn_resource! {
         maintenance_window = "MaintenanceWindow",
         #[doc = "The number of AWS Glue data processing units (DPUs) that can be allocated when this job runs."]
         max_capacity = "MaxCapacity",
-        #[doc = "The maximum number of times to retry this job after a JobRun fails"]
+        #[doc = "The maximum number of times to retry this job after a JobRun fails."]
         max_retries = "MaxRetries",
-        #[doc = "The name you assign to the job definition"]
+        #[doc = "The name you assign to the job definition."]
         name = "Name",
         #[doc = "`NonOverridableArguments`."]
         non_overridable_arguments = "NonOverridableArguments",
@@ -1820,13 +1820,13 @@ pub mod job {
     cfn_struct! {
         #[doc = "`JobCommand` of `AWS::Glue::Job`."]
         JobCommand {
-        #[doc = "The name of the job command"]
+        #[doc = "The name of the job command."]
         name = "Name",
         #[doc = "The Python version being used to execute a Python shell job."]
         python_version = "PythonVersion",
-        #[doc = "Runtime is used to specify the versions of Ray, Python and additional libraries available in your environment"]
+        #[doc = "Runtime is used to specify the versions of Ray, Python and additional libraries available in your environment."]
         runtime = "Runtime",
-        #[doc = "Specifies the Amazon Simple Storage Service (Amazon S3) path to a script that executes a job"]
+        #[doc = "Specifies the Amazon Simple Storage Service (Amazon S3) path to a script that executes a job."]
         script_location = "ScriptLocation",
         }
     }
@@ -1844,7 +1844,7 @@ pub mod job {
     cfn_struct! {
         #[doc = "`NotificationProperty` of `AWS::Glue::Job`."]
         NotificationProperty {
-        #[doc = "It is the number of minutes to wait before sending a job run delay notification after a job run starts"]
+        #[doc = "It is the number of minutes to wait before sending a job run delay notification after a job run starts."]
         notify_delay_after = "NotifyDelayAfter",
         }
     }
@@ -1859,7 +1859,7 @@ pub mod job {
 
     cfn_enum! {
         #[doc = "Property description not available."]
-        JobJobMode {
+        JobMode {
             Notebook = "NOTEBOOK",
             Script = "SCRIPT",
             Visual = "VISUAL",
@@ -1968,7 +1968,7 @@ pub mod ml_transform {
         MLUserDataEncryption {
         #[doc = "The ID for the customer-provided KMS key."]
         kms_key_id = "KmsKeyId",
-        #[doc = "The encryption mode applied to user data. Takes a [`MLUserDataEncryptionMLUserDataEncryptionMode`], or any `Value`. Required."]
+        #[doc = "The encryption mode applied to user data. Takes a [`MLUserDataEncryptionMode`], or any `Value`. Required."]
         ml_user_data_encryption_mode = "MLUserDataEncryptionMode",
         }
     }
@@ -2018,7 +2018,7 @@ pub mod ml_transform {
 
     cfn_enum! {
         #[doc = "The encryption mode applied to user data."]
-        MLUserDataEncryptionMLUserDataEncryptionMode {
+        MLUserDataEncryptionMode {
             Disabled = "DISABLED",
             SseKms = "SSE-KMS",
         }
@@ -2171,7 +2171,7 @@ cfn_resource! {
         description = "Description",
         #[doc = "Name of the registry to be created of max length of 255, and may only contain letters, numbers, hyphen, underscore, dollar sign, or hash mark. No whitespace. Required."]
         name = "Name",
-        #[doc = "List of tags to tag the Registry Takes a list of [`registry::Tag`], or any `Value`."]
+        #[doc = "List of tags to tag the Registry. Takes a list of [`registry::Tag`], or any `Value`."]
         tags = "Tags",
     }
     attrs {
@@ -2203,7 +2203,7 @@ cfn_resource! {
         checkpoint_version = "CheckpointVersion",
         #[doc = "Compatibility setting for the schema. Takes a [`schema::SchemaCompatibility`], or any `Value`. Required."]
         compatibility = "Compatibility",
-        #[doc = "Data format name to use for the schema. Accepted values: 'AVRO', 'JSON', 'PROTOBUF' Takes a [`schema::SchemaDataFormat`], or any `Value`. Required."]
+        #[doc = "Data format name to use for the schema. Accepted values: 'AVRO', 'JSON', 'PROTOBUF'. Takes a [`schema::SchemaDataFormat`], or any `Value`. Required."]
         data_format = "DataFormat",
         #[doc = "A description of the schema. If description is not provided, there will not be any default value for this."]
         description = "Description",
@@ -2213,7 +2213,7 @@ cfn_resource! {
         registry = "Registry",
         #[doc = "Definition for the initial schema version in plain-text."]
         schema_definition = "SchemaDefinition",
-        #[doc = "List of tags to tag the schema Takes a list of [`schema::Tag`], or any `Value`."]
+        #[doc = "List of tags to tag the schema. Takes a list of [`schema::Tag`], or any `Value`."]
         tags = "Tags",
     }
     attrs {
@@ -2318,11 +2318,11 @@ cfn_resource! {
     #[doc = "`AWS::Glue::SchemaVersionMetadata`: This resource adds Key-Value metadata to a Schema version of Glue Schema Registry."]
     CfnSchemaVersionMetadata(CfnSchemaVersionMetadataProps) = "AWS::Glue::SchemaVersionMetadata";
     props {
-        #[doc = "Metadata key Required."]
+        #[doc = "Metadata key. Required."]
         key = "Key",
         #[doc = "Represents the version ID associated with the schema version. Required."]
         schema_version_id = "SchemaVersionId",
-        #[doc = "Metadata value Required."]
+        #[doc = "Metadata value. Required."]
         value = "Value",
     }
     attrs {
@@ -2349,7 +2349,7 @@ pub mod security_configuration {
     cfn_struct! {
         #[doc = "The encryption configuration for Amazon CloudWatch."]
         CloudWatchEncryption {
-        #[doc = "`CloudWatchEncryptionMode`. Takes a [`CloudWatchEncryptionCloudWatchEncryptionMode`], or any `Value`."]
+        #[doc = "`CloudWatchEncryptionMode`. Takes a [`CloudWatchEncryptionMode`], or any `Value`."]
         cloud_watch_encryption_mode = "CloudWatchEncryptionMode",
         #[doc = "`KmsKeyArn`."]
         kms_key_arn = "KmsKeyArn",
@@ -2371,7 +2371,7 @@ pub mod security_configuration {
     cfn_struct! {
         #[doc = "The encryption configuration for job bookmarks."]
         JobBookmarksEncryption {
-        #[doc = "`JobBookmarksEncryptionMode`. Takes a [`JobBookmarksEncryptionJobBookmarksEncryptionMode`], or any `Value`."]
+        #[doc = "`JobBookmarksEncryptionMode`. Takes a [`JobBookmarksEncryptionMode`], or any `Value`."]
         job_bookmarks_encryption_mode = "JobBookmarksEncryptionMode",
         #[doc = "`KmsKeyArn`."]
         kms_key_arn = "KmsKeyArn",
@@ -2389,16 +2389,16 @@ pub mod security_configuration {
     }
 
     cfn_enum! {
-        #[doc = "The values of `CloudWatchEncryptionCloudWatchEncryptionMode`."]
-        CloudWatchEncryptionCloudWatchEncryptionMode {
+        #[doc = "The values of `CloudWatchEncryptionMode`."]
+        CloudWatchEncryptionMode {
             Disabled = "DISABLED",
             SseKms = "SSE-KMS",
         }
     }
 
     cfn_enum! {
-        #[doc = "The values of `JobBookmarksEncryptionJobBookmarksEncryptionMode`."]
-        JobBookmarksEncryptionJobBookmarksEncryptionMode {
+        #[doc = "The values of `JobBookmarksEncryptionMode`."]
+        JobBookmarksEncryptionMode {
             CseKms = "CSE-KMS",
             Disabled = "DISABLED",
         }
@@ -2840,7 +2840,7 @@ cfn_resource! {
     #[doc = "`AWS::Glue::TableOptimizer`: Resource Type definition for AWS::Glue::TableOptimizer"]
     CfnTableOptimizer(CfnTableOptimizerProps) = "AWS::Glue::TableOptimizer";
     props {
-        #[doc = "The catalog ID of the table Required."]
+        #[doc = "The catalog ID of the table. Required."]
         catalog_id = "CatalogId",
         #[doc = "The name of the database. For Hive compatibility, this is folded to lowercase when it is stored. Required."]
         database_name = "DatabaseName",
@@ -3042,7 +3042,7 @@ pub mod trigger {
     cfn_struct! {
         #[doc = "Specifies configuration properties of a job run notification."]
         NotificationProperty {
-        #[doc = "After a job run starts, the number of minutes to wait before sending a job run delay notification"]
+        #[doc = "After a job run starts, the number of minutes to wait before sending a job run delay notification."]
         notify_delay_after = "NotifyDelayAfter",
         }
     }
@@ -3236,11 +3236,11 @@ cfn_resource! {
     props {
         #[doc = "`DefaultRunProperties`."]
         default_run_properties = "DefaultRunProperties",
-        #[doc = "A description of the workflow"]
+        #[doc = "A description of the workflow."]
         description = "Description",
         #[doc = "You can use this parameter to prevent unwanted multiple updates to data, to control costs, or in some cases, to prevent exceeding the maximum number of concurrent runs of any of the component jobs. If you leave this parameter blank, there is no limit to the number of concurrent workflow runs."]
         max_concurrent_runs = "MaxConcurrentRuns",
-        #[doc = "The name of the workflow representing the flow"]
+        #[doc = "The name of the workflow representing the flow."]
         name = "Name",
         #[doc = "`Tags`."]
         tags = "Tags",

@@ -30,7 +30,7 @@ cfn_resource! {
         organizational_units = "OrganizationalUnits",
         #[doc = "`PermissionType`. Takes a [`workspace::PermissionType`], or any `Value`. Required."]
         permission_type = "PermissionType",
-        #[doc = "Allow workspace admins to install plugins"]
+        #[doc = "Allow workspace admins to install plugins."]
         plugin_admin_enabled = "PluginAdminEnabled",
         #[doc = "IAM Role that will be used to grant the Grafana workspace access to a customers AWS resources."]
         role_arn = "RoleArn",

@@ -173,7 +173,7 @@ pub mod fhir_datastore {
         IdentityProviderConfiguration {
         #[doc = "Type of Authorization Strategy. The two types of supported Authorization strategies are SMART_ON_FHIR_V1 and AWS_AUTH. Takes a [`IdentityProviderConfigurationAuthorizationStrategy`], or any `Value`. Required."]
         authorization_strategy = "AuthorizationStrategy",
-        #[doc = "Flag to indicate if fine-grained authorization will be enabled for the datastore"]
+        #[doc = "Flag to indicate if fine-grained authorization will be enabled for the datastore."]
         fine_grained_authorization_enabled = "FineGrainedAuthorizationEnabled",
         #[doc = "The Amazon Resource Name (ARN) of the Lambda function that will be used to decode the access token created by the authorization server."]
         idp_lambda_arn = "IdpLambdaArn",

@@ -256,15 +256,15 @@ cfn_resource! {
     #[doc = "`AWS::IAM::SAMLProvider`: Resource Type definition for AWS::IAM::SAMLProvider"]
     CfnSAMLProvider(CfnSAMLProviderProps) = "AWS::IAM::SAMLProvider";
     props {
-        #[doc = "The private key from your external identity provider"]
+        #[doc = "The private key from your external identity provider."]
         add_private_key = "AddPrivateKey",
-        #[doc = "The encryption setting for the SAML provider Takes a [`saml_provider::SAMLProviderAssertionEncryptionMode`], or any `Value`."]
+        #[doc = "The encryption setting for the SAML provider. Takes a [`saml_provider::SAMLProviderAssertionEncryptionMode`], or any `Value`."]
         assertion_encryption_mode = "AssertionEncryptionMode",
         #[doc = "`Name`."]
         name = "Name",
         #[doc = "`PrivateKeyList`. Takes a list of [`saml_provider::SAMLPrivateKey`], or any `Value`."]
         private_key_list = "PrivateKeyList",
-        #[doc = "The Key ID of the private key to remove"]
+        #[doc = "The Key ID of the private key to remove."]
         remove_private_key = "RemovePrivateKey",
         #[doc = "`SamlMetadataDocument`."]
         saml_metadata_document = "SamlMetadataDocument",

@@ -324,7 +324,7 @@ pub mod distribution_configuration {
         launch_template_configurations = "LaunchTemplateConfigurations",
         #[doc = "The License Manager Configuration to associate with the AMI in the specified Region."]
         license_configuration_arns = "LicenseConfigurationArns",
-        #[doc = "region Required."]
+        #[doc = "region. Required."]
         region = "Region",
         #[doc = "The SSM parameter configurations to use for AMI distribution. Takes a list of [`SsmParameterConfiguration`], or any `Value`."]
         ssm_parameter_configurations = "SsmParameterConfigurations",
@@ -443,7 +443,7 @@ cfn_resource! {
         distribution_configuration_arn = "DistributionConfigurationArn",
         #[doc = "Collects additional information about the image being created, including the operating system (OS) version and package list."]
         enhanced_image_metadata_enabled = "EnhancedImageMetadataEnabled",
-        #[doc = "The execution role name/ARN for the image build, if provided"]
+        #[doc = "The execution role name/ARN for the image build, if provided."]
         execution_role = "ExecutionRole",
         #[doc = "The image pipeline execution settings of the image. Takes a [`image::ImagePipelineExecutionSettings`], or any `Value`."]
         image_pipeline_execution_settings = "ImagePipelineExecutionSettings",
@@ -459,7 +459,7 @@ cfn_resource! {
         logging_configuration = "LoggingConfiguration",
         #[doc = "The tags associated with the image."]
         tags = "Tags",
-        #[doc = "Workflows to define the image build process Takes a list of [`image::WorkflowConfiguration`], or any `Value`."]
+        #[doc = "Workflows to define the image build process. Takes a list of [`image::WorkflowConfiguration`], or any `Value`."]
         workflows = "Workflows",
     }
     attrs {
@@ -537,9 +537,9 @@ pub mod image {
     cfn_struct! {
         #[doc = "The image tests configuration used when creating this image."]
         ImageTestsConfiguration {
-        #[doc = "ImageTestsEnabled"]
+        #[doc = "ImageTestsEnabled."]
         image_tests_enabled = "ImageTestsEnabled",
-        #[doc = "TimeoutMinutes"]
+        #[doc = "TimeoutMinutes."]
         timeout_minutes = "TimeoutMinutes",
         }
     }
@@ -561,13 +561,13 @@ pub mod image {
     cfn_struct! {
         #[doc = "The workflow configuration of the image"]
         WorkflowConfiguration {
-        #[doc = "Define execution decision in case of workflow failure Takes a [`WorkflowConfigurationOnFailure`], or any `Value`."]
+        #[doc = "Define execution decision in case of workflow failure. Takes a [`WorkflowConfigurationOnFailure`], or any `Value`."]
         on_failure = "OnFailure",
-        #[doc = "The parallel group name"]
+        #[doc = "The parallel group name."]
         parallel_group = "ParallelGroup",
-        #[doc = "The parameters associated with the workflow Takes a list of [`WorkflowParameter`], or any `Value`."]
+        #[doc = "The parameters associated with the workflow. Takes a list of [`WorkflowParameter`], or any `Value`."]
         parameters = "Parameters",
-        #[doc = "The Amazon Resource Name (ARN) of the workflow"]
+        #[doc = "The Amazon Resource Name (ARN) of the workflow."]
         workflow_arn = "WorkflowArn",
         }
     }
@@ -603,7 +603,7 @@ cfn_resource! {
         distribution_configuration_arn = "DistributionConfigurationArn",
         #[doc = "Collects additional information about the image being created, including the operating system (OS) version and package list."]
         enhanced_image_metadata_enabled = "EnhancedImageMetadataEnabled",
-        #[doc = "The execution role name/ARN for the image build, if provided"]
+        #[doc = "The execution role name/ARN for the image build, if provided."]
         execution_role = "ExecutionRole",
         #[doc = "The Amazon Resource Name (ARN) of the image recipe that defines how images are configured, tested, and assessed."]
         image_recipe_arn = "ImageRecipeArn",
@@ -625,7 +625,7 @@ cfn_resource! {
         status = "Status",
         #[doc = "The tags of this image pipeline."]
         tags = "Tags",
-        #[doc = "Workflows to define the image build process Takes a list of [`image_pipeline::WorkflowConfiguration`], or any `Value`."]
+        #[doc = "Workflows to define the image build process. Takes a list of [`image_pipeline::WorkflowConfiguration`], or any `Value`."]
         workflows = "Workflows",
     }
     attrs {
@@ -705,13 +705,13 @@ pub mod image_pipeline {
     cfn_struct! {
         #[doc = "The workflow configuration of the image"]
         WorkflowConfiguration {
-        #[doc = "Define execution decision in case of workflow failure Takes a [`WorkflowConfigurationOnFailure`], or any `Value`."]
+        #[doc = "Define execution decision in case of workflow failure. Takes a [`WorkflowConfigurationOnFailure`], or any `Value`."]
         on_failure = "OnFailure",
-        #[doc = "The parallel group name"]
+        #[doc = "The parallel group name."]
         parallel_group = "ParallelGroup",
-        #[doc = "The parameters associated with the workflow Takes a list of [`WorkflowParameter`], or any `Value`."]
+        #[doc = "The parameters associated with the workflow. Takes a list of [`WorkflowParameter`], or any `Value`."]
         parameters = "Parameters",
-        #[doc = "The Amazon Resource Name (ARN) of the workflow"]
+        #[doc = "The Amazon Resource Name (ARN) of the workflow."]
         workflow_arn = "WorkflowArn",
         }
     }
@@ -964,7 +964,7 @@ pub mod infrastructure_configuration {
         InstanceMetadataOptions {
         #[doc = "Limit the number of hops that an instance metadata request can traverse to reach its destination."]
         http_put_response_hop_limit = "HttpPutResponseHopLimit",
-        #[doc = "Indicates whether a signed token header is required for instance metadata retrieval requests. The values affect the response as follows: Takes a [`InstanceMetadataOptionsHttpTokens`], or any `Value`."]
+        #[doc = "Indicates whether a signed token header is required for instance metadata retrieval requests. The values affect the response as follows:. Takes a [`InstanceMetadataOptionsHttpTokens`], or any `Value`."]
         http_tokens = "HttpTokens",
         }
     }
@@ -988,13 +988,13 @@ pub mod infrastructure_configuration {
     cfn_struct! {
         #[doc = "The placement options"]
         Placement {
-        #[doc = "AvailabilityZone"]
+        #[doc = "AvailabilityZone."]
         availability_zone = "AvailabilityZone",
-        #[doc = "HostId"]
+        #[doc = "HostId."]
         host_id = "HostId",
-        #[doc = "HostResourceGroupArn"]
+        #[doc = "HostResourceGroupArn."]
         host_resource_group_arn = "HostResourceGroupArn",
-        #[doc = "Tenancy Takes a [`PlacementTenancy`], or any `Value`."]
+        #[doc = "Tenancy. Takes a [`PlacementTenancy`], or any `Value`."]
         tenancy = "Tenancy",
         }
     }
@@ -1002,9 +1002,9 @@ pub mod infrastructure_configuration {
     cfn_struct! {
         #[doc = "The S3 path in which to store the logs."]
         S3Logs {
-        #[doc = "S3BucketName"]
+        #[doc = "S3BucketName."]
         s3_bucket_name = "S3BucketName",
-        #[doc = "S3KeyPrefix"]
+        #[doc = "S3KeyPrefix."]
         s3_key_prefix = "S3KeyPrefix",
         }
     }
@@ -1012,9 +1012,9 @@ pub mod infrastructure_configuration {
     cfn_struct! {
         #[doc = "TagMap"]
         TagMap {
-        #[doc = "TagKey"]
+        #[doc = "TagKey."]
         tag_key = "TagKey",
-        #[doc = "TagValue"]
+        #[doc = "TagValue."]
         tag_value = "TagValue",
         }
     }

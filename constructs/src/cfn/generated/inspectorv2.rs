@@ -6,7 +6,7 @@ cfn_resource! {
     #[doc = "`AWS::InspectorV2::CisScanConfiguration`: CIS Scan Configuration resource schema"]
     CfnCisScanConfiguration(CfnCisScanConfigurationProps) = "AWS::InspectorV2::CisScanConfiguration";
     props {
-        #[doc = "Name of the scan Required."]
+        #[doc = "Name of the scan. Required."]
         scan_name = "ScanName",
         #[doc = "`Schedule`. Takes a [`cis_scan_configuration::Schedule`], or any `Value`. Required."]
         schedule = "Schedule",
@@ -115,15 +115,15 @@ cfn_resource! {
     #[doc = "`AWS::InspectorV2::CodeSecurityIntegration`: Inspector CodeSecurityIntegration resource schema"]
     CfnCodeSecurityIntegration(CfnCodeSecurityIntegrationProps) = "AWS::InspectorV2::CodeSecurityIntegration";
     props {
-        #[doc = "Create Integration Details Takes a [`code_security_integration::CreateDetails`], or any `Value`."]
+        #[doc = "Create Integration Details. Takes a [`code_security_integration::CreateDetails`], or any `Value`."]
         create_integration_details = "CreateIntegrationDetails",
-        #[doc = "Code Security Integration name"]
+        #[doc = "Code Security Integration name."]
         name = "Name",
         #[doc = "`Tags`."]
         tags = "Tags",
-        #[doc = "Integration Type Takes a [`code_security_integration::IntegrationType`], or any `Value`."]
+        #[doc = "Integration Type. Takes a [`code_security_integration::IntegrationType`], or any `Value`."]
         type_ = "Type",
-        #[doc = "Update Integration Details Takes a [`code_security_integration::UpdateDetails`], or any `Value`."]
+        #[doc = "Update Integration Details. Takes a [`code_security_integration::UpdateDetails`], or any `Value`."]
         update_integration_details = "UpdateIntegrationDetails",
     }
     attrs {
@@ -216,13 +216,13 @@ cfn_resource! {
     #[doc = "`AWS::InspectorV2::CodeSecurityScanConfiguration`: Inspector CodeSecurityScanConfiguration resource schema"]
     CfnCodeSecurityScanConfiguration(CfnCodeSecurityScanConfigurationProps) = "AWS::InspectorV2::CodeSecurityScanConfiguration";
     props {
-        #[doc = "Code Security Scan Configuration Takes a [`code_security_scan_configuration::CodeSecurityScanConfiguration`], or any `Value`."]
+        #[doc = "Code Security Scan Configuration. Takes a [`code_security_scan_configuration::CodeSecurityScanConfiguration`], or any `Value`."]
         configuration = "Configuration",
-        #[doc = "Configuration Level Takes a [`code_security_scan_configuration::ConfigurationLevel`], or any `Value`."]
+        #[doc = "Configuration Level. Takes a [`code_security_scan_configuration::ConfigurationLevel`], or any `Value`."]
         level = "Level",
-        #[doc = "Code Security Scan Configuration name"]
+        #[doc = "Code Security Scan Configuration name."]
         name = "Name",
-        #[doc = "Scope Settings Takes a [`code_security_scan_configuration::ScopeSettings`], or any `Value`."]
+        #[doc = "Scope Settings. Takes a [`code_security_scan_configuration::ScopeSettings`], or any `Value`."]
         scope_settings = "ScopeSettings",
         #[doc = "`Tags`."]
         tags = "Tags",

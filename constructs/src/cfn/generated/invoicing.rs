@@ -148,7 +148,7 @@ pub mod procurement_portal_preference {
         PurchaseOrderDataSource {
         #[doc = "The type of e-invoice document that requires purchase order data. Takes a [`PurchaseOrderDataSourceEinvoiceDeliveryDocumentType`], or any `Value`."]
         einvoice_delivery_document_type = "EinvoiceDeliveryDocumentType",
-        #[doc = "The type of source for purchase order data. Takes a [`PurchaseOrderDataSourcePurchaseOrderDataSourceType`], or any `Value`."]
+        #[doc = "The type of source for purchase order data. Takes a [`PurchaseOrderDataSourceType`], or any `Value`."]
         purchase_order_data_source_type = "PurchaseOrderDataSourceType",
         }
     }
@@ -250,7 +250,7 @@ pub mod procurement_portal_preference {
 
     cfn_enum! {
         #[doc = "The type of source for purchase order data."]
-        PurchaseOrderDataSourcePurchaseOrderDataSourceType {
+        PurchaseOrderDataSourceType {
             AssociatedPurchaseOrderRequired = "ASSOCIATED_PURCHASE_ORDER_REQUIRED",
             PurchaseOrderNotRequired = "PURCHASE_ORDER_NOT_REQUIRED",
         }

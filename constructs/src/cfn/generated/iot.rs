@@ -204,9 +204,9 @@ pub mod billing_group {
     cfn_struct! {
         #[doc = "A key-value pair to associate with a resource."]
         Tag {
-        #[doc = "Tag key (1-128 chars). No 'aws:' prefix. Allows: [A-Za-z0-9 _.:/=+-] Required."]
+        #[doc = "Tag key (1-128 chars). No 'aws:' prefix. Allows: [A-Za-z0-9 _.:/=+-]. Required."]
         key = "Key",
-        #[doc = "Tag value (1-256 chars). No 'aws:' prefix. Allows: [A-Za-z0-9 _.:/=+-] Required."]
+        #[doc = "Tag value (1-256 chars). No 'aws:' prefix. Allows: [A-Za-z0-9 _.:/=+-]. Required."]
         value = "Value",
         }
     }
@@ -298,7 +298,7 @@ cfn_resource! {
     props {
         #[doc = "`CACertificatePem`."]
         ca_certificate_pem = "CACertificatePem",
-        #[doc = "`CertificateMode`. Takes a [`certificate::CertificateCertificateMode`], or any `Value`."]
+        #[doc = "`CertificateMode`. Takes a [`certificate::CertificateMode`], or any `Value`."]
         certificate_mode = "CertificateMode",
         #[doc = "`CertificatePem`."]
         certificate_pem = "CertificatePem",
@@ -320,8 +320,8 @@ pub mod certificate {
     use crate::cfn::macros::*;
 
     cfn_enum! {
-        #[doc = "The values of `CertificateCertificateMode`."]
-        CertificateCertificateMode {
+        #[doc = "The values of `CertificateMode`."]
+        CertificateMode {
             Default = "DEFAULT",
             SniOnly = "SNI_ONLY",
         }
@@ -678,7 +678,7 @@ cfn_resource! {
         client_certificate_config = "ClientCertificateConfig",
         #[doc = "`DomainConfigurationName`."]
         domain_configuration_name = "DomainConfigurationName",
-        #[doc = "`DomainConfigurationStatus`. Takes a [`domain_configuration::DomainConfigurationDomainConfigurationStatus`], or any `Value`."]
+        #[doc = "`DomainConfigurationStatus`. Takes a [`domain_configuration::DomainConfigurationStatus`], or any `Value`."]
         domain_configuration_status = "DomainConfigurationStatus",
         #[doc = "`DomainName`."]
         domain_name = "DomainName",
@@ -791,8 +791,8 @@ pub mod domain_configuration {
     }
 
     cfn_enum! {
-        #[doc = "The values of `DomainConfigurationDomainConfigurationStatus`."]
-        DomainConfigurationDomainConfigurationStatus {
+        #[doc = "The values of `DomainConfigurationStatus`."]
+        DomainConfigurationStatus {
             Enabled = "ENABLED",
             Disabled = "DISABLED",
         }
@@ -854,25 +854,25 @@ cfn_resource! {
     #[doc = "`AWS::IoT::FleetMetric`: An aggregated metric of certain devices in your fleet"]
     CfnFleetMetric(CfnFleetMetricProps) = "AWS::IoT::FleetMetric";
     props {
-        #[doc = "The aggregation field to perform aggregation and metric emission"]
+        #[doc = "The aggregation field to perform aggregation and metric emission."]
         aggregation_field = "AggregationField",
         #[doc = "`AggregationType`. Takes a [`fleet_metric::AggregationType`], or any `Value`."]
         aggregation_type = "AggregationType",
-        #[doc = "The description of a fleet metric"]
+        #[doc = "The description of a fleet metric."]
         description = "Description",
-        #[doc = "The index name of a fleet metric"]
+        #[doc = "The index name of a fleet metric."]
         index_name = "IndexName",
-        #[doc = "The name of the fleet metric Required."]
+        #[doc = "The name of the fleet metric. Required."]
         metric_name = "MetricName",
-        #[doc = "The period of metric emission in seconds"]
+        #[doc = "The period of metric emission in seconds."]
         period = "Period",
-        #[doc = "The Fleet Indexing query used by a fleet metric"]
+        #[doc = "The Fleet Indexing query used by a fleet metric."]
         query_string = "QueryString",
-        #[doc = "The version of a Fleet Indexing query used by a fleet metric"]
+        #[doc = "The version of a Fleet Indexing query used by a fleet metric."]
         query_version = "QueryVersion",
-        #[doc = "An array of key-value pairs to apply to this resource Takes a list of [`fleet_metric::Tag`], or any `Value`."]
+        #[doc = "An array of key-value pairs to apply to this resource. Takes a list of [`fleet_metric::Tag`], or any `Value`."]
         tags = "Tags",
-        #[doc = "The unit of data points emitted by a fleet metric Takes a [`fleet_metric::FleetMetricUnit`], or any `Value`."]
+        #[doc = "The unit of data points emitted by a fleet metric. Takes a [`fleet_metric::FleetMetricUnit`], or any `Value`."]
         unit = "Unit",
     }
     attrs {
@@ -894,9 +894,9 @@ pub mod fleet_metric {
     cfn_struct! {
         #[doc = "Aggregation types supported by Fleet Indexing"]
         AggregationType {
-        #[doc = "Fleet Indexing aggregation type names such as Statistics, Percentiles and Cardinality Takes a [`AggregationTypeName`], or any `Value`. Required."]
+        #[doc = "Fleet Indexing aggregation type names such as Statistics, Percentiles and Cardinality. Takes a [`AggregationTypeName`], or any `Value`. Required."]
         name = "Name",
-        #[doc = "Fleet Indexing aggregation type values Required."]
+        #[doc = "Fleet Indexing aggregation type values. Required."]
         values = "Values",
         }
     }
@@ -904,9 +904,9 @@ pub mod fleet_metric {
     cfn_struct! {
         #[doc = "A key-value pair to associate with a resource"]
         Tag {
-        #[doc = "The tag's key Required."]
+        #[doc = "The tag's key. Required."]
         key = "Key",
-        #[doc = "The tag's value Required."]
+        #[doc = "The tag's value. Required."]
         value = "Value",
         }
     }
@@ -1313,7 +1313,7 @@ cfn_resource! {
         account_id = "AccountId",
         #[doc = "The log level to use. Valid values are: ERROR, WARN, INFO, DEBUG, or DISABLED. Takes a [`logging::LoggingDefaultLogLevel`], or any `Value`. Required."]
         default_log_level = "DefaultLogLevel",
-        #[doc = "Configurations for event-based logging that specifies which event types to log and their logging settings. Overrides account-level logging for the specified event Takes a list of [`logging::EventConfiguration`], or any `Value`."]
+        #[doc = "Configurations for event-based logging that specifies which event types to log and their logging settings. Overrides account-level logging for the specified event. Takes a list of [`logging::EventConfiguration`], or any `Value`."]
         event_configurations = "EventConfigurations",
         #[doc = "The ARN of the role that allows IoT to write to Cloudwatch logs. Required."]
         role_arn = "RoleArn",
@@ -1540,9 +1540,9 @@ cfn_resource! {
     #[doc = "`AWS::IoT::PolicyPrincipalAttachment`: Resource Type definition for AWS::IoT::PolicyPrincipalAttachment"]
     CfnPolicyPrincipalAttachment(CfnPolicyPrincipalAttachmentProps) = "AWS::IoT::PolicyPrincipalAttachment";
     props {
-        #[doc = "The name of the AWS IoT policy Required."]
+        #[doc = "The name of the AWS IoT policy. Required."]
         policy_name = "PolicyName",
-        #[doc = "The principal, which can be a certificate ARN (as returned from the CreateCertificate operation) or an Amazon Cognito ID Required."]
+        #[doc = "The principal, which can be a certificate ARN (as returned from the CreateCertificate operation) or an Amazon Cognito ID. Required."]
         principal = "Principal",
     }
     attrs {
@@ -1879,7 +1879,7 @@ pub mod security_profile {
     cfn_struct! {
         #[doc = "A statistical ranking (percentile) which indicates a threshold value by which a behavior is determined to be in compliance or in violation of the behavior."]
         StatisticalThreshold {
-        #[doc = "The percentile which resolves to a threshold value by which compliance with a behavior is determined Takes a [`StatisticalThresholdStatistic`], or any `Value`."]
+        #[doc = "The percentile which resolves to a threshold value by which compliance with a behavior is determined. Takes a [`StatisticalThresholdStatistic`], or any `Value`."]
         statistic = "Statistic",
         }
     }
@@ -1990,7 +1990,7 @@ cfn_resource! {
         description = "Description",
         #[doc = "`PackageName`. Required."]
         package_name = "PackageName",
-        #[doc = "The inline json job document associated with a software package version"]
+        #[doc = "The inline json job document associated with a software package version."]
         recipe = "Recipe",
         #[doc = "`Sbom`. Takes a [`software_package_version::Sbom`], or any `Value`."]
         sbom = "Sbom",
@@ -2035,11 +2035,11 @@ pub mod software_package_version {
     cfn_struct! {
         #[doc = "The Amazon S3 location"]
         S3Location {
-        #[doc = "The S3 bucket Required."]
+        #[doc = "The S3 bucket. Required."]
         bucket = "Bucket",
-        #[doc = "The S3 key Required."]
+        #[doc = "The S3 key. Required."]
         key = "Key",
-        #[doc = "The S3 version Required."]
+        #[doc = "The S3 version. Required."]
         version = "Version",
         }
     }
@@ -2205,9 +2205,9 @@ pub mod thing_group {
     cfn_struct! {
         #[doc = "A key-value pair to associate with a resource."]
         Tag {
-        #[doc = "Tag key (1-128 chars). No 'aws:' prefix. Allows: [A-Za-z0-9 _.:/=+-] Required."]
+        #[doc = "Tag key (1-128 chars). No 'aws:' prefix. Allows: [A-Za-z0-9 _.:/=+-]. Required."]
         key = "Key",
-        #[doc = "Tag value (1-256 chars). No 'aws:' prefix. Allows: [A-Za-z0-9 _.:/=+-] Required."]
+        #[doc = "Tag value (1-256 chars). No 'aws:' prefix. Allows: [A-Za-z0-9 _.:/=+-]. Required."]
         value = "Value",
         }
     }
@@ -2268,9 +2268,9 @@ pub mod thing_type {
     cfn_struct! {
         #[doc = "A key-value pair to associate with a resource."]
         Tag {
-        #[doc = "Tag key (1-128 chars). No 'aws:' prefix. Allows: [A-Za-z0-9 _.:/=+-] Required."]
+        #[doc = "Tag key (1-128 chars). No 'aws:' prefix. Allows: [A-Za-z0-9 _.:/=+-]. Required."]
         key = "Key",
-        #[doc = "Tag value (1-256 chars). No 'aws:' prefix. Allows: [A-Za-z0-9 _.:/=+-] Required."]
+        #[doc = "Tag value (1-256 chars). No 'aws:' prefix. Allows: [A-Za-z0-9 _.:/=+-]. Required."]
         value = "Value",
         }
     }

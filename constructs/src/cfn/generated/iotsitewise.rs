@@ -8,7 +8,7 @@ cfn_resource! {
     props {
         #[doc = "The identity for this access policy. Choose either a user or a group but not both. Takes a [`access_policy::AccessPolicyIdentity`], or any `Value`. Required."]
         access_policy_identity = "AccessPolicyIdentity",
-        #[doc = "The permission level for this access policy. Valid values are ADMINISTRATOR or VIEWER. Takes a [`access_policy::AccessPolicyAccessPolicyPermission`], or any `Value`. Required."]
+        #[doc = "The permission level for this access policy. Valid values are ADMINISTRATOR or VIEWER. Takes a [`access_policy::AccessPolicyPermission`], or any `Value`. Required."]
         access_policy_permission = "AccessPolicyPermission",
         #[doc = "The AWS IoT SiteWise Monitor resource for this access policy. Choose either portal or project but not both. Takes a [`access_policy::AccessPolicyResource`], or any `Value`. Required."]
         access_policy_resource = "AccessPolicyResource",
@@ -89,7 +89,7 @@ pub mod access_policy {
 
     cfn_enum! {
         #[doc = "The permission level for this access policy. Valid values are ADMINISTRATOR or VIEWER."]
-        AccessPolicyAccessPolicyPermission {
+        AccessPolicyPermission {
             Administrator = "ADMINISTRATOR",
             Viewer = "VIEWER",
         }
@@ -148,9 +148,9 @@ cfn_resource! {
     #[doc = "`AWS::IoTSiteWise::Asset`: Resource schema for AWS::IoTSiteWise::Asset"]
     CfnAsset(CfnAssetProps) = "AWS::IoTSiteWise::Asset";
     props {
-        #[doc = "A description for the asset"]
+        #[doc = "A description for the asset."]
         asset_description = "AssetDescription",
-        #[doc = "The External ID of the asset"]
+        #[doc = "The External ID of the asset."]
         asset_external_id = "AssetExternalId",
         #[doc = "`AssetHierarchies`. Takes a list of [`asset::AssetHierarchy`], or any `Value`."]
         asset_hierarchies = "AssetHierarchies",
@@ -180,9 +180,9 @@ pub mod asset {
         AssetHierarchy {
         #[doc = "The ID of the child asset to be associated. Required."]
         child_asset_id = "ChildAssetId",
-        #[doc = "String-friendly customer provided external ID"]
+        #[doc = "String-friendly customer provided external ID."]
         external_id = "ExternalId",
-        #[doc = "Customer provided actual UUID for property"]
+        #[doc = "Customer provided actual UUID for property."]
         id = "Id",
         #[doc = "The LogicalID of a hierarchy in the parent asset's model."]
         logical_id = "LogicalId",
@@ -194,9 +194,9 @@ pub mod asset {
         AssetProperty {
         #[doc = "The property alias that identifies the property."]
         alias = "Alias",
-        #[doc = "String-friendly customer provided external ID"]
+        #[doc = "String-friendly customer provided external ID."]
         external_id = "ExternalId",
-        #[doc = "Customer provided actual UUID for property"]
+        #[doc = "Customer provided actual UUID for property."]
         id = "Id",
         #[doc = "Customer provided ID for property."]
         logical_id = "LogicalId",
@@ -242,9 +242,9 @@ cfn_resource! {
         asset_model_name = "AssetModelName",
         #[doc = "The property definitions of the asset model. You can specify up to 200 properties per asset model. Takes a list of [`asset_model::AssetModelProperty`], or any `Value`."]
         asset_model_properties = "AssetModelProperties",
-        #[doc = "The type of the asset model (ASSET_MODEL OR COMPONENT_MODEL or INTERFACE) Takes a [`asset_model::AssetModelAssetModelType`], or any `Value`."]
+        #[doc = "The type of the asset model (ASSET_MODEL OR COMPONENT_MODEL or INTERFACE). Takes a [`asset_model::AssetModelType`], or any `Value`."]
         asset_model_type = "AssetModelType",
-        #[doc = "a list of asset model and interface relationships Takes a list of [`asset_model::EnforcedAssetModelInterfaceRelationship`], or any `Value`."]
+        #[doc = "a list of asset model and interface relationships. Takes a list of [`asset_model::EnforcedAssetModelInterfaceRelationship`], or any `Value`."]
         enforced_asset_model_interface_relationships = "EnforcedAssetModelInterfaceRelationships",
         #[doc = "A list of key-value pairs that contain metadata for the asset model. Takes a list of [`asset_model::Tag`], or any `Value`."]
         tags = "Tags",
@@ -264,23 +264,23 @@ pub mod asset_model {
     cfn_struct! {
         #[doc = "Contains a composite model definition in an asset model. This composite model definition is applied to all assets created from the asset model."]
         AssetModelCompositeModel {
-        #[doc = "The component model ID for which the composite model is composed of"]
+        #[doc = "The component model ID for which the composite model is composed of."]
         composed_asset_model_id = "ComposedAssetModelId",
         #[doc = "The property definitions of the asset model. You can specify up to 200 properties per asset model. Takes a list of [`AssetModelProperty`], or any `Value`."]
         composite_model_properties = "CompositeModelProperties",
         #[doc = "A description for the asset composite model."]
         description = "Description",
-        #[doc = "The External ID of the composite model"]
+        #[doc = "The External ID of the composite model."]
         external_id = "ExternalId",
-        #[doc = "The Actual ID of the composite model"]
+        #[doc = "The Actual ID of the composite model."]
         id = "Id",
         #[doc = "A unique, friendly name for the asset composite model. Required."]
         name = "Name",
-        #[doc = "The parent composite model External ID"]
+        #[doc = "The parent composite model External ID."]
         parent_asset_model_composite_model_external_id = "ParentAssetModelCompositeModelExternalId",
-        #[doc = "The path of the composite model. This is only for derived composite models"]
+        #[doc = "The path of the composite model. This is only for derived composite models."]
         path = "Path",
-        #[doc = "The type of the composite model. For alarm composite models, this type is AWS/ALARM Required."]
+        #[doc = "The type of the composite model. For alarm composite models, this type is AWS/ALARM. Required."]
         type_ = "Type",
         }
     }
@@ -290,9 +290,9 @@ pub mod asset_model {
         AssetModelHierarchy {
         #[doc = "The ID of the asset model. All assets in this hierarchy must be instances of the child AssetModelId asset model. Required."]
         child_asset_model_id = "ChildAssetModelId",
-        #[doc = "Customer provided external ID for hierarchy"]
+        #[doc = "Customer provided external ID for hierarchy."]
         external_id = "ExternalId",
-        #[doc = "Customer provided actual ID for hierarchy"]
+        #[doc = "Customer provided actual ID for hierarchy."]
         id = "Id",
         #[doc = "Customer provided logical ID for hierarchy."]
         logical_id = "LogicalId",
@@ -308,15 +308,15 @@ pub mod asset_model {
         data_type = "DataType",
         #[doc = "The data type of the structure for this property. Takes a [`DataTypeSpec`], or any `Value`."]
         data_type_spec = "DataTypeSpec",
-        #[doc = "The External ID of the Asset Model Property"]
+        #[doc = "The External ID of the Asset Model Property."]
         external_id = "ExternalId",
-        #[doc = "The ID of the Asset Model Property"]
+        #[doc = "The ID of the Asset Model Property."]
         id = "Id",
         #[doc = "Customer provided Logical ID for property."]
         logical_id = "LogicalId",
         #[doc = "The name of the asset model property. Required."]
         name = "Name",
-        #[doc = "The property type Takes a [`PropertyType`], or any `Value`. Required."]
+        #[doc = "The property type. Takes a [`PropertyType`], or any `Value`. Required."]
         type_ = "Type",
         #[doc = "The unit of the asset model property, such as Newtons or RPM."]
         unit = "Unit",
@@ -352,11 +352,11 @@ pub mod asset_model {
     cfn_struct! {
         #[doc = "Contains information about enforced interface property and asset model property"]
         EnforcedAssetModelInterfacePropertyMapping {
-        #[doc = "The external ID of the enforced asset model property"]
+        #[doc = "The external ID of the enforced asset model property."]
         asset_model_property_external_id = "AssetModelPropertyExternalId",
-        #[doc = "The logical ID of the enforced asset model property"]
+        #[doc = "The logical ID of the enforced asset model property."]
         asset_model_property_logical_id = "AssetModelPropertyLogicalId",
-        #[doc = "The external ID of the enforced interface property Required."]
+        #[doc = "The external ID of the enforced interface property. Required."]
         interface_asset_model_property_external_id = "InterfaceAssetModelPropertyExternalId",
         }
     }
@@ -364,9 +364,9 @@ pub mod asset_model {
     cfn_struct! {
         #[doc = "Contains information about enforced interface hierarchy and asset model hierarchy"]
         EnforcedAssetModelInterfaceRelationship {
-        #[doc = "The ID of the interface that is enforced to the asset model"]
+        #[doc = "The ID of the interface that is enforced to the asset model."]
         interface_asset_model_id = "InterfaceAssetModelId",
-        #[doc = "Contains information about enforced interface property and asset model property Takes a list of [`EnforcedAssetModelInterfacePropertyMapping`], or any `Value`."]
+        #[doc = "Contains information about enforced interface property and asset model property. Takes a list of [`EnforcedAssetModelInterfacePropertyMapping`], or any `Value`."]
         property_mappings = "PropertyMappings",
         }
     }
@@ -388,7 +388,7 @@ pub mod asset_model {
         expression = "Expression",
         #[doc = "The list of variables used in the expression. Takes a list of [`ExpressionVariable`], or any `Value`. Required."]
         variables = "Variables",
-        #[doc = "The window (time interval) over which AWS IoT SiteWise computes the metric's aggregation expression Takes a [`MetricWindow`], or any `Value`. Required."]
+        #[doc = "The window (time interval) over which AWS IoT SiteWise computes the metric's aggregation expression. Takes a [`MetricWindow`], or any `Value`. Required."]
         window = "Window",
         }
     }
@@ -404,7 +404,7 @@ pub mod asset_model {
     cfn_struct! {
         #[doc = "The definition for property path which is used to reference properties in transforms/metrics"]
         PropertyPathDefinition {
-        #[doc = "The name of the property Required."]
+        #[doc = "The name of the property. Required."]
         name = "Name",
         }
     }
@@ -466,26 +466,26 @@ pub mod asset_model {
     cfn_struct! {
         #[doc = "`VariableValue` of `AWS::IoTSiteWise::AssetModel`."]
         VariableValue {
-        #[doc = "The External ID of the hierarchy that is trying to be referenced"]
+        #[doc = "The External ID of the hierarchy that is trying to be referenced."]
         hierarchy_external_id = "HierarchyExternalId",
-        #[doc = "The ID of the hierarchy that is trying to be referenced"]
+        #[doc = "The ID of the hierarchy that is trying to be referenced."]
         hierarchy_id = "HierarchyId",
         #[doc = "`HierarchyLogicalId`."]
         hierarchy_logical_id = "HierarchyLogicalId",
-        #[doc = "The External ID of the property that is trying to be referenced"]
+        #[doc = "The External ID of the property that is trying to be referenced."]
         property_external_id = "PropertyExternalId",
-        #[doc = "The ID of the property that is trying to be referenced"]
+        #[doc = "The ID of the property that is trying to be referenced."]
         property_id = "PropertyId",
         #[doc = "`PropertyLogicalId`."]
         property_logical_id = "PropertyLogicalId",
-        #[doc = "The path of the property that is trying to be referenced Takes a list of [`PropertyPathDefinition`], or any `Value`."]
+        #[doc = "The path of the property that is trying to be referenced. Takes a list of [`PropertyPathDefinition`], or any `Value`."]
         property_path = "PropertyPath",
         }
     }
 
     cfn_enum! {
         #[doc = "The type of the asset model (ASSET_MODEL OR COMPONENT_MODEL or INTERFACE)"]
-        AssetModelAssetModelType {
+        AssetModelType {
             AssetModel = "ASSET_MODEL",
             ComponentModel = "COMPONENT_MODEL",
             Interface = "INTERFACE",
@@ -631,7 +631,7 @@ cfn_resource! {
         dataset_name = "DatasetName",
         #[doc = "The data source for the dataset. Takes a [`dataset::DatasetSource`], or any `Value`."]
         dataset_source = "DatasetSource",
-        #[doc = "The type of the dataset. Takes a [`dataset::DatasetDatasetType`], or any `Value`."]
+        #[doc = "The type of the dataset. Takes a [`dataset::DatasetType`], or any `Value`."]
         dataset_type = "DatasetType",
         #[doc = "An array of key-value pairs to apply to this resource. Takes a list of [`dataset::Tag`], or any `Value`."]
         tags = "Tags",
@@ -710,7 +710,7 @@ pub mod dataset {
 
     cfn_enum! {
         #[doc = "The type of the dataset."]
-        DatasetDatasetType {
+        DatasetType {
             Session = "SESSION",
             Curated = "CURATED",
             External = "EXTERNAL",
@@ -879,7 +879,7 @@ cfn_resource! {
         alarms = "Alarms",
         #[doc = "The email address that sends alarm notifications."]
         notification_sender_email = "NotificationSenderEmail",
-        #[doc = "The service to use to authenticate users to the portal. Choose from SSO or IAM. You can't change this value after you create a portal. Takes a [`portal::PortalPortalAuthMode`], or any `Value`."]
+        #[doc = "The service to use to authenticate users to the portal. Choose from SSO or IAM. You can't change this value after you create a portal. Takes a [`portal::PortalAuthMode`], or any `Value`."]
         portal_auth_mode = "PortalAuthMode",
         #[doc = "The AWS administrator's contact email address. Required."]
         portal_contact_email = "PortalContactEmail",
@@ -887,7 +887,7 @@ cfn_resource! {
         portal_description = "PortalDescription",
         #[doc = "A friendly name for the portal. Required."]
         portal_name = "PortalName",
-        #[doc = "The type of portal Takes a [`portal::PortalPortalType`], or any `Value`."]
+        #[doc = "The type of portal. Takes a [`portal::PortalType`], or any `Value`."]
         portal_type = "PortalType",
         #[doc = "`PortalTypeConfiguration`. Takes a map of names to [`portal::PortalTypeEntry`], or any `Value`."]
         portal_type_configuration = "PortalTypeConfiguration",
@@ -932,7 +932,7 @@ pub mod portal {
 
     cfn_enum! {
         #[doc = "The service to use to authenticate users to the portal. Choose from SSO or IAM. You can't change this value after you create a portal."]
-        PortalPortalAuthMode {
+        PortalAuthMode {
             Iam = "IAM",
             Sso = "SSO",
         }
@@ -940,7 +940,7 @@ pub mod portal {
 
     cfn_enum! {
         #[doc = "The type of portal"]
-        PortalPortalType {
+        PortalType {
             SitewisePortalV1 = "SITEWISE_PORTAL_V1",
             SitewisePortalV2 = "SITEWISE_PORTAL_V2",
         }

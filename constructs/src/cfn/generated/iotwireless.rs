@@ -6,15 +6,15 @@ cfn_resource! {
     #[doc = "`AWS::IoTWireless::Destination`: Destination's resource schema demonstrating some basic constructs and validation rules."]
     CfnDestination(CfnDestinationProps) = "AWS::IoTWireless::Destination";
     props {
-        #[doc = "Destination description"]
+        #[doc = "Destination description."]
         description = "Description",
-        #[doc = "Destination expression Required."]
+        #[doc = "Destination expression. Required."]
         expression = "Expression",
-        #[doc = "Must be RuleName Takes a [`destination::DestinationExpressionType`], or any `Value`. Required."]
+        #[doc = "Must be RuleName. Takes a [`destination::DestinationExpressionType`], or any `Value`. Required."]
         expression_type = "ExpressionType",
-        #[doc = "Unique name of destination Required."]
+        #[doc = "Unique name of destination. Required."]
         name = "Name",
-        #[doc = "AWS role ARN that grants access"]
+        #[doc = "AWS role ARN that grants access."]
         role_arn = "RoleArn",
         #[doc = "A list of key-value pairs that contain metadata for the destination. Takes a list of [`destination::Tag`], or any `Value`."]
         tags = "Tags",
@@ -53,9 +53,9 @@ cfn_resource! {
     #[doc = "`AWS::IoTWireless::DeviceProfile`: Device Profile's resource schema demonstrating some basic constructs and validation rules."]
     CfnDeviceProfile(CfnDeviceProfileProps) = "AWS::IoTWireless::DeviceProfile";
     props {
-        #[doc = "LoRaWANDeviceProfile supports all LoRa specific attributes for service profile for CreateDeviceProfile operation Takes a [`device_profile::LoRaWANDeviceProfile`], or any `Value`."]
+        #[doc = "LoRaWANDeviceProfile supports all LoRa specific attributes for service profile for CreateDeviceProfile operation. Takes a [`device_profile::LoRaWANDeviceProfile`], or any `Value`."]
         lo_ra_wan = "LoRaWAN",
-        #[doc = "Name of service profile"]
+        #[doc = "Name of service profile."]
         name = "Name",
         #[doc = "A list of key-value pairs that contain metadata for the device profile. Takes a list of [`device_profile::Tag`], or any `Value`."]
         tags = "Tags",
@@ -135,19 +135,19 @@ cfn_resource! {
         associate_multicast_group = "AssociateMulticastGroup",
         #[doc = "Wireless device to associate. Only for update request."]
         associate_wireless_device = "AssociateWirelessDevice",
-        #[doc = "FUOTA task description"]
+        #[doc = "FUOTA task description."]
         description = "Description",
         #[doc = "Multicast group to disassociate. Only for update request."]
         disassociate_multicast_group = "DisassociateMulticastGroup",
         #[doc = "Wireless device to disassociate. Only for update request."]
         disassociate_wireless_device = "DisassociateWirelessDevice",
-        #[doc = "FUOTA task firmware update image binary S3 link Required."]
+        #[doc = "FUOTA task firmware update image binary S3 link. Required."]
         firmware_update_image = "FirmwareUpdateImage",
-        #[doc = "FUOTA task firmware IAM role for reading S3 Required."]
+        #[doc = "FUOTA task firmware IAM role for reading S3. Required."]
         firmware_update_role = "FirmwareUpdateRole",
-        #[doc = "FUOTA task LoRaWAN Takes a [`fuota_task::LoRaWAN`], or any `Value`. Required."]
+        #[doc = "FUOTA task LoRaWAN. Takes a [`fuota_task::LoRaWAN`], or any `Value`. Required."]
         lo_ra_wan = "LoRaWAN",
-        #[doc = "Name of FUOTA task"]
+        #[doc = "Name of FUOTA task."]
         name = "Name",
         #[doc = "A list of key-value pairs that contain metadata for the FUOTA task. Takes a list of [`fuota_task::Tag`], or any `Value`."]
         tags = "Tags",
@@ -171,9 +171,9 @@ pub mod fuota_task {
     cfn_struct! {
         #[doc = "`LoRaWAN` of `AWS::IoTWireless::FuotaTask`."]
         LoRaWAN {
-        #[doc = "FUOTA task LoRaWAN RF region Takes a [`LoRaWANRfRegion`], or any `Value`. Required."]
+        #[doc = "FUOTA task LoRaWAN RF region. Takes a [`LoRaWANRfRegion`], or any `Value`. Required."]
         rf_region = "RfRegion",
-        #[doc = "FUOTA task LoRaWAN start time"]
+        #[doc = "FUOTA task LoRaWAN start time."]
         start_time = "StartTime",
         }
     }
@@ -214,13 +214,13 @@ cfn_resource! {
     props {
         #[doc = "Wireless device to associate. Only for update request."]
         associate_wireless_device = "AssociateWirelessDevice",
-        #[doc = "Multicast group description"]
+        #[doc = "Multicast group description."]
         description = "Description",
         #[doc = "Wireless device to disassociate. Only for update request."]
         disassociate_wireless_device = "DisassociateWirelessDevice",
-        #[doc = "Multicast group LoRaWAN Takes a [`multicast_group::LoRaWAN`], or any `Value`. Required."]
+        #[doc = "Multicast group LoRaWAN. Takes a [`multicast_group::LoRaWAN`], or any `Value`. Required."]
         lo_ra_wan = "LoRaWAN",
-        #[doc = "Name of Multicast group"]
+        #[doc = "Name of Multicast group."]
         name = "Name",
         #[doc = "A list of key-value pairs that contain metadata for the Multicast group. Takes a list of [`multicast_group::Tag`], or any `Value`."]
         tags = "Tags",
@@ -246,13 +246,13 @@ pub mod multicast_group {
     cfn_struct! {
         #[doc = "`LoRaWAN` of `AWS::IoTWireless::MulticastGroup`."]
         LoRaWAN {
-        #[doc = "Multicast group LoRaWAN DL Class Takes a [`LoRaWANDlClass`], or any `Value`. Required."]
+        #[doc = "Multicast group LoRaWAN DL Class. Takes a [`LoRaWANDlClass`], or any `Value`. Required."]
         dl_class = "DlClass",
         #[doc = "Multicast group number of devices in group. Returned after successful read."]
         number_of_devices_in_group = "NumberOfDevicesInGroup",
         #[doc = "Multicast group number of devices requested. Returned after successful read."]
         number_of_devices_requested = "NumberOfDevicesRequested",
-        #[doc = "Multicast group LoRaWAN RF region Takes a [`LoRaWANRfRegion`], or any `Value`. Required."]
+        #[doc = "Multicast group LoRaWAN RF region. Takes a [`LoRaWANRfRegion`], or any `Value`. Required."]
         rf_region = "RfRegion",
         }
     }
@@ -299,17 +299,17 @@ cfn_resource! {
     #[doc = "`AWS::IoTWireless::NetworkAnalyzerConfiguration`: Create and manage NetworkAnalyzerConfiguration resource."]
     CfnNetworkAnalyzerConfiguration(CfnNetworkAnalyzerConfigurationProps) = "AWS::IoTWireless::NetworkAnalyzerConfiguration";
     props {
-        #[doc = "The description of the new resource"]
+        #[doc = "The description of the new resource."]
         description = "Description",
-        #[doc = "Name of the network analyzer configuration Required."]
+        #[doc = "Name of the network analyzer configuration. Required."]
         name = "Name",
         #[doc = "An array of key-value pairs to apply to this resource. Takes a list of [`network_analyzer_configuration::Tag`], or any `Value`."]
         tags = "Tags",
-        #[doc = "Trace content for your wireless gateway and wireless device resources"]
+        #[doc = "Trace content for your wireless gateway and wireless device resources."]
         trace_content = "TraceContent",
-        #[doc = "List of wireless gateway resources that have been added to the network analyzer configuration"]
+        #[doc = "List of wireless gateway resources that have been added to the network analyzer configuration."]
         wireless_devices = "WirelessDevices",
-        #[doc = "List of wireless gateway resources that have been added to the network analyzer configuration"]
+        #[doc = "List of wireless gateway resources that have been added to the network analyzer configuration."]
         wireless_gateways = "WirelessGateways",
     }
     attrs {
@@ -356,9 +356,9 @@ cfn_resource! {
     props {
         #[doc = "Whether the partner account is linked to the AWS account."]
         account_linked = "AccountLinked",
-        #[doc = "The partner account ID to disassociate from the AWS account"]
+        #[doc = "The partner account ID to disassociate from the AWS account."]
         partner_account_id = "PartnerAccountId",
-        #[doc = "The partner type Takes a [`partner_account::PartnerAccountPartnerType`], or any `Value`."]
+        #[doc = "The partner type. Takes a [`partner_account::PartnerAccountPartnerType`], or any `Value`."]
         partner_type = "PartnerType",
         #[doc = "The Sidewalk account credentials. Takes a [`partner_account::SidewalkAccountInfo`], or any `Value`."]
         sidewalk = "Sidewalk",
@@ -431,9 +431,9 @@ cfn_resource! {
     #[doc = "`AWS::IoTWireless::ServiceProfile`: An example resource schema demonstrating some basic constructs and validation rules."]
     CfnServiceProfile(CfnServiceProfileProps) = "AWS::IoTWireless::ServiceProfile";
     props {
-        #[doc = "LoRaWAN supports all LoRa specific attributes for service profile for CreateServiceProfile operation Takes a [`service_profile::LoRaWANServiceProfile`], or any `Value`."]
+        #[doc = "LoRaWAN supports all LoRa specific attributes for service profile for CreateServiceProfile operation. Takes a [`service_profile::LoRaWANServiceProfile`], or any `Value`."]
         lo_ra_wan = "LoRaWAN",
-        #[doc = "Name of service profile"]
+        #[doc = "Name of service profile."]
         name = "Name",
         #[doc = "A list of key-value pairs that contain metadata for the service profile. Takes a list of [`service_profile::Tag`], or any `Value`."]
         tags = "Tags",
@@ -549,7 +549,7 @@ cfn_resource! {
         name = "Name",
         #[doc = "A list of key-value pairs that contain metadata for the destination. Takes a list of [`task_definition::Tag`], or any `Value`."]
         tags = "Tags",
-        #[doc = "A filter to list only the wireless gateway task definitions that use this task definition type Takes a [`task_definition::TaskDefinitionTaskDefinitionType`], or any `Value`."]
+        #[doc = "A filter to list only the wireless gateway task definitions that use this task definition type. Takes a [`task_definition::TaskDefinitionType`], or any `Value`."]
         task_definition_type = "TaskDefinitionType",
         #[doc = "Information about the gateways to update. Takes a [`task_definition::UpdateWirelessGatewayTaskCreate`], or any `Value`."]
         update = "Update",
@@ -626,7 +626,7 @@ pub mod task_definition {
 
     cfn_enum! {
         #[doc = "A filter to list only the wireless gateway task definitions that use this task definition type"]
-        TaskDefinitionTaskDefinitionType {
+        TaskDefinitionType {
             Update = "UPDATE",
         }
     }
@@ -636,15 +636,15 @@ cfn_resource! {
     #[doc = "`AWS::IoTWireless::WirelessDevice`: Create and manage wireless gateways, including LoRa gateways."]
     CfnWirelessDevice(CfnWirelessDeviceProps) = "AWS::IoTWireless::WirelessDevice";
     props {
-        #[doc = "Wireless device description"]
+        #[doc = "Wireless device description."]
         description = "Description",
-        #[doc = "Wireless device destination name Required."]
+        #[doc = "Wireless device destination name. Required."]
         destination_name = "DestinationName",
         #[doc = "The date and time when the most recent uplink was received."]
         last_uplink_received_at = "LastUplinkReceivedAt",
         #[doc = "The combination of Package, Station and Model which represents the version of the LoRaWAN Wireless Device. Takes a [`wireless_device::LoRaWANDevice`], or any `Value`."]
         lo_ra_wan = "LoRaWAN",
-        #[doc = "Wireless device name"]
+        #[doc = "Wireless device name."]
         name = "Name",
         #[doc = "FPort values for the GNSS, stream, and ClockSync functions of the positioning information. Takes a [`wireless_device::WirelessDevicePositioning`], or any `Value`."]
         positioning = "Positioning",
@@ -652,7 +652,7 @@ cfn_resource! {
         tags = "Tags",
         #[doc = "Thing arn. Passed into update to associate Thing with Wireless device."]
         thing_arn = "ThingArn",
-        #[doc = "Wireless device type, currently only Sidewalk and LoRa Takes a [`wireless_device::WirelessDeviceType`], or any `Value`. Required."]
+        #[doc = "Wireless device type, currently only Sidewalk and LoRa. Takes a [`wireless_device::WirelessDeviceType`], or any `Value`. Required."]
         type_ = "Type",
     }
     attrs {
@@ -818,9 +818,9 @@ cfn_resource! {
     #[doc = "`AWS::IoTWireless::WirelessDeviceImportTask`: Wireless Device Import Tasks"]
     CfnWirelessDeviceImportTask(CfnWirelessDeviceImportTaskProps) = "AWS::IoTWireless::WirelessDeviceImportTask";
     props {
-        #[doc = "Destination Name for import task Required."]
+        #[doc = "Destination Name for import task. Required."]
         destination_name = "DestinationName",
-        #[doc = "sidewalk contain file for created device and role Required."]
+        #[doc = "sidewalk contain file for created device and role. Required."]
         sidewalk = "Sidewalk",
         #[doc = "An array of key-value pairs to apply to this resource. Takes a list of [`wireless_device_import_task::Tag`], or any `Value`."]
         tags = "Tags",

@@ -68,7 +68,7 @@ cfn_resource! {
         latency_mode = "LatencyMode",
         #[doc = "`MultitrackInputConfiguration`. Takes a [`channel::MultitrackInputConfiguration`], or any `Value`."]
         multitrack_input_configuration = "MultitrackInputConfiguration",
-        #[doc = "Channel"]
+        #[doc = "Channel."]
         name = "Name",
         #[doc = "Optional transcode preset for the channel. This is selectable only for ADVANCED_HD and ADVANCED_SD channel types. For those channel types, the default preset is HIGHER_BANDWIDTH_DELIVERY. For other channel types (BASIC and STANDARD), preset is the empty string (\"\"). Takes a [`channel::ChannelPreset`], or any `Value`."]
         preset = "Preset",
@@ -176,7 +176,7 @@ cfn_resource! {
         name = "Name",
         #[doc = "An array of key-value pairs to apply to this resource. Takes a list of [`encoder_configuration::Tag`], or any `Value`."]
         tags = "Tags",
-        #[doc = "Video configuration. Default: video resolution 1280x720, bitrate 2500 kbps, 30 fps"]
+        #[doc = "Video configuration. Default: video resolution 1280x720, bitrate 2500 kbps, 30 fps."]
         video = "Video",
     }
     attrs {
@@ -208,7 +208,7 @@ cfn_resource! {
         ingest_protocol = "IngestProtocol",
         #[doc = "Whether ingest configuration allows insecure ingest."]
         insecure_ingest = "InsecureIngest",
-        #[doc = "IngestConfiguration"]
+        #[doc = "IngestConfiguration."]
         name = "Name",
         #[doc = "Stage ARN. A value other than an empty string indicates that stage is linked to IngestConfiguration. Default: \"\" (recording is disabled)."]
         stage_arn = "StageArn",
@@ -292,7 +292,7 @@ cfn_resource! {
     props {
         #[doc = "A list of country codes that control geoblocking restriction. Allowed values are the officially assigned ISO 3166-1 alpha-2 codes. Default: All countries (an empty array)."]
         allowed_countries = "AllowedCountries",
-        #[doc = "A list of origin sites that control CORS restriction. Allowed values are the same as valid values of the Origin header defined at https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Origin"]
+        #[doc = "A list of origin sites that control CORS restriction. Allowed values are the same as valid values of the Origin header defined at https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Origin."]
         allowed_origins = "AllowedOrigins",
         #[doc = "Whether channel playback is constrained by origin site."]
         enable_strict_origin_enforcement = "EnableStrictOriginEnforcement",
@@ -364,7 +364,7 @@ cfn_resource! {
         destination_configuration = "DestinationConfiguration",
         #[doc = "Recording Configuration Name."]
         name = "Name",
-        #[doc = "Recording Reconnect Window Seconds. (0 means disabled)"]
+        #[doc = "Recording Reconnect Window Seconds. (0 means disabled)."]
         recording_reconnect_window_seconds = "RecordingReconnectWindowSeconds",
         #[doc = "`RenditionConfiguration`. Takes a [`recording_configuration::RenditionConfiguration`], or any `Value`."]
         rendition_configuration = "RenditionConfiguration",
@@ -487,7 +487,7 @@ cfn_resource! {
     props {
         #[doc = "`AutoParticipantRecordingConfiguration`. Takes a [`stage::AutoParticipantRecordingConfiguration`], or any `Value`."]
         auto_participant_recording_configuration = "AutoParticipantRecordingConfiguration",
-        #[doc = "Stage name"]
+        #[doc = "Stage name."]
         name = "Name",
         #[doc = "An array of key-value pairs to apply to this resource. Takes a list of [`stage::Tag`], or any `Value`."]
         tags = "Tags",

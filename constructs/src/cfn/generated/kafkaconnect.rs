@@ -30,7 +30,7 @@ cfn_resource! {
         plugins = "Plugins",
         #[doc = "The Amazon Resource Name (ARN) of the IAM role used by the connector to access Amazon S3 objects and other external resources. Required."]
         service_execution_role_arn = "ServiceExecutionRoleArn",
-        #[doc = "A collection of tags associated with a resource Takes a list of [`connector::Tag`], or any `Value`."]
+        #[doc = "A collection of tags associated with a resource. Takes a list of [`connector::Tag`], or any `Value`."]
         tags = "Tags",
         #[doc = "`WorkerConfiguration`. Takes a [`connector::WorkerConfiguration`], or any `Value`."]
         worker_configuration = "WorkerConfiguration",
@@ -346,7 +346,7 @@ cfn_resource! {
         name = "Name",
         #[doc = "Base64 encoded contents of connect-distributed.properties file. Required."]
         properties_file_content = "PropertiesFileContent",
-        #[doc = "A collection of tags associated with a resource Takes a list of [`worker_configuration::Tag`], or any `Value`."]
+        #[doc = "A collection of tags associated with a resource. Takes a list of [`worker_configuration::Tag`], or any `Value`."]
         tags = "Tags",
     }
     attrs {

@@ -22,7 +22,7 @@ cfn_resource! {
         role_arn = "RoleArn",
         #[doc = "`Schedule`."]
         schedule = "Schedule",
-        #[doc = "Tags for labeling the data source Takes a list of [`data_source::Tag`], or any `Value`."]
+        #[doc = "Tags for labeling the data source. Takes a list of [`data_source::Tag`], or any `Value`."]
         tags = "Tags",
         #[doc = "`Type`. Takes a [`data_source::Type`], or any `Value`. Required."]
         type_ = "Type",
@@ -801,9 +801,9 @@ pub mod data_source {
     cfn_struct! {
         #[doc = "A label for tagging Kendra resources"]
         Tag {
-        #[doc = "A string used to identify this tag Required."]
+        #[doc = "A string used to identify this tag. Required."]
         key = "Key",
-        #[doc = "A string containing the value for the tag Required."]
+        #[doc = "A string containing the value for the tag. Required."]
         value = "Value",
         }
     }
@@ -947,21 +947,21 @@ cfn_resource! {
     #[doc = "`AWS::Kendra::Faq`: A Kendra FAQ resource"]
     CfnFaq(CfnFaqProps) = "AWS::Kendra::Faq";
     props {
-        #[doc = "FAQ description"]
+        #[doc = "FAQ description."]
         description = "Description",
-        #[doc = "FAQ file format Takes a [`faq::FileFormat`], or any `Value`."]
+        #[doc = "FAQ file format. Takes a [`faq::FileFormat`], or any `Value`."]
         file_format = "FileFormat",
-        #[doc = "Index ID Required."]
+        #[doc = "Index ID. Required."]
         index_id = "IndexId",
         #[doc = "`LanguageCode`."]
         language_code = "LanguageCode",
-        #[doc = "FAQ name Required."]
+        #[doc = "FAQ name. Required."]
         name = "Name",
-        #[doc = "FAQ role ARN Required."]
+        #[doc = "FAQ role ARN. Required."]
         role_arn = "RoleArn",
-        #[doc = "FAQ S3 path Takes a [`faq::S3Path`], or any `Value`. Required."]
+        #[doc = "FAQ S3 path. Takes a [`faq::S3Path`], or any `Value`. Required."]
         s3_path = "S3Path",
-        #[doc = "Tags for labeling the FAQ Takes a list of [`faq::Tag`], or any `Value`."]
+        #[doc = "Tags for labeling the FAQ. Takes a list of [`faq::Tag`], or any `Value`."]
         tags = "Tags",
     }
     attrs {
@@ -998,9 +998,9 @@ pub mod faq {
     cfn_struct! {
         #[doc = "A label for tagging Kendra resources"]
         Tag {
-        #[doc = "A string used to identify this tag Required."]
+        #[doc = "A string used to identify this tag. Required."]
         key = "Key",
-        #[doc = "A string containing the value for the tag Required."]
+        #[doc = "A string containing the value for the tag. Required."]
         value = "Value",
         }
     }
@@ -1068,11 +1068,11 @@ cfn_resource! {
     #[doc = "`AWS::Kendra::Index`: A Kendra index"]
     CfnIndex(CfnIndexProps) = "AWS::Kendra::Index";
     props {
-        #[doc = "Capacity units Takes a [`index::CapacityUnitsConfiguration`], or any `Value`."]
+        #[doc = "Capacity units. Takes a [`index::CapacityUnitsConfiguration`], or any `Value`."]
         capacity_units = "CapacityUnits",
-        #[doc = "A description for the index"]
+        #[doc = "A description for the index."]
         description = "Description",
-        #[doc = "Document metadata configurations Takes a list of [`index::DocumentMetadataConfiguration`], or any `Value`."]
+        #[doc = "Document metadata configurations. Takes a list of [`index::DocumentMetadataConfiguration`], or any `Value`."]
         document_metadata_configurations = "DocumentMetadataConfigurations",
         #[doc = "`Edition`. Takes a [`index::Edition`], or any `Value`. Required."]
         edition = "Edition",
@@ -1080,9 +1080,9 @@ cfn_resource! {
         name = "Name",
         #[doc = "`RoleArn`. Required."]
         role_arn = "RoleArn",
-        #[doc = "Server side encryption configuration Takes a [`index::ServerSideEncryptionConfiguration`], or any `Value`."]
+        #[doc = "Server side encryption configuration. Takes a [`index::ServerSideEncryptionConfiguration`], or any `Value`."]
         server_side_encryption_configuration = "ServerSideEncryptionConfiguration",
-        #[doc = "Tags for labeling the index Takes a list of [`index::Tag`], or any `Value`."]
+        #[doc = "Tags for labeling the index. Takes a list of [`index::Tag`], or any `Value`."]
         tags = "Tags",
         #[doc = "`UserContextPolicy`. Takes a [`index::UserContextPolicy`], or any `Value`."]
         user_context_policy = "UserContextPolicy",
@@ -1231,9 +1231,9 @@ pub mod index {
     cfn_struct! {
         #[doc = "A label for tagging Kendra resources"]
         Tag {
-        #[doc = "A string used to identify this tag Required."]
+        #[doc = "A string used to identify this tag. Required."]
         key = "Key",
-        #[doc = "A string containing the value for the tag Required."]
+        #[doc = "A string containing the value for the tag. Required."]
         value = "Value",
         }
     }

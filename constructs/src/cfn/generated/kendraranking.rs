@@ -6,13 +6,13 @@ cfn_resource! {
     #[doc = "`AWS::KendraRanking::ExecutionPlan`: A KendraRanking Rescore execution plan"]
     CfnExecutionPlan(CfnExecutionPlanProps) = "AWS::KendraRanking::ExecutionPlan";
     props {
-        #[doc = "Capacity units Takes a [`execution_plan::CapacityUnitsConfiguration`], or any `Value`."]
+        #[doc = "Capacity units. Takes a [`execution_plan::CapacityUnitsConfiguration`], or any `Value`."]
         capacity_units = "CapacityUnits",
-        #[doc = "A description for the execution plan"]
+        #[doc = "A description for the execution plan."]
         description = "Description",
         #[doc = "`Name`. Required."]
         name = "Name",
-        #[doc = "Tags for labeling the execution plan Takes a list of [`execution_plan::Tag`], or any `Value`."]
+        #[doc = "Tags for labeling the execution plan. Takes a list of [`execution_plan::Tag`], or any `Value`."]
         tags = "Tags",
     }
     attrs {
@@ -38,9 +38,9 @@ pub mod execution_plan {
     cfn_struct! {
         #[doc = "A label for tagging KendraRanking resources"]
         Tag {
-        #[doc = "A string used to identify this tag Required."]
+        #[doc = "A string used to identify this tag. Required."]
         key = "Key",
-        #[doc = "A string containing the value for the tag Required."]
+        #[doc = "A string containing the value for the tag. Required."]
         value = "Value",
         }
     }

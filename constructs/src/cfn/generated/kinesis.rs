@@ -254,13 +254,13 @@ cfn_resource! {
     #[doc = "`AWS::Kinesis::Stream`: Resource Type definition for AWS::Kinesis::Stream"]
     CfnStream(CfnStreamProps) = "AWS::Kinesis::Stream";
     props {
-        #[doc = "The final list of shard-level metrics Takes a list of [`stream::EnhancedMetric`], or any `Value`."]
+        #[doc = "The final list of shard-level metrics. Takes a list of [`stream::EnhancedMetric`], or any `Value`."]
         desired_shard_level_metrics = "DesiredShardLevelMetrics",
         #[doc = "Maximum size of a data record in KiB allowed to be put into Kinesis stream."]
         max_record_size_in_ki_b = "MaxRecordSizeInKiB",
         #[doc = "The name of the Kinesis stream."]
         name = "Name",
-        #[doc = "The record distribution strategy for the stream. This property can ONLY be set when StreamMode is ON_DEMAND Takes a [`stream::StreamRecordDistributionStrategy`], or any `Value`."]
+        #[doc = "The record distribution strategy for the stream. This property can ONLY be set when StreamMode is ON_DEMAND. Takes a [`stream::StreamRecordDistributionStrategy`], or any `Value`."]
         record_distribution_strategy = "RecordDistributionStrategy",
         #[doc = "The number of hours for the data records that are stored in shards to remain accessible."]
         retention_period_hours = "RetentionPeriodHours",
@@ -314,7 +314,7 @@ pub mod stream {
     cfn_struct! {
         #[doc = "When specified, enables or updates the mode of stream. Default is PROVISIONED."]
         StreamModeDetails {
-        #[doc = "The mode of the stream Takes a [`StreamModeDetailsStreamMode`], or any `Value`. Required."]
+        #[doc = "The mode of the stream. Takes a [`StreamModeDetailsStreamMode`], or any `Value`. Required."]
         stream_mode = "StreamMode",
         }
     }
@@ -332,9 +332,9 @@ pub mod stream {
     cfn_struct! {
         #[doc = "Warm throughput configuration details for the stream. Only present for ON_DEMAND streams."]
         WarmThroughputObject {
-        #[doc = "Current warm throughput in MiB/s"]
+        #[doc = "Current warm throughput in MiB/s."]
         current_mi_bps = "CurrentMiBps",
-        #[doc = "Target warm throughput in MiB/s that a customer can write to a stream at any given time"]
+        #[doc = "Target warm throughput in MiB/s that a customer can write to a stream at any given time."]
         target_mi_bps = "TargetMiBps",
         }
     }

@@ -12,7 +12,7 @@ cfn_resource! {
         application_description = "ApplicationDescription",
         #[doc = "Used to configure start of maintenance window. Takes a [`application::ApplicationMaintenanceConfiguration`], or any `Value`."]
         application_maintenance_configuration = "ApplicationMaintenanceConfiguration",
-        #[doc = "To create a Kinesis Data Analytics Studio notebook, you must set the mode to `INTERACTIVE`. However, for a Kinesis Data Analytics for Apache Flink application, the mode is optional. Takes a [`application::ApplicationApplicationMode`], or any `Value`."]
+        #[doc = "To create a Kinesis Data Analytics Studio notebook, you must set the mode to `INTERACTIVE`. However, for a Kinesis Data Analytics for Apache Flink application, the mode is optional. Takes a [`application::ApplicationMode`], or any `Value`."]
         application_mode = "ApplicationMode",
         #[doc = "The name of the application."]
         application_name = "ApplicationName",
@@ -48,7 +48,7 @@ pub mod application {
         ApplicationConfiguration {
         #[doc = "The code location and type parameters for a Flink-based Kinesis Data Analytics application. Takes a [`ApplicationCodeConfiguration`], or any `Value`."]
         application_code_configuration = "ApplicationCodeConfiguration",
-        #[doc = "Describes whether customer managed key is enabled and key details for customer data encryption Takes a [`ApplicationEncryptionConfiguration`], or any `Value`."]
+        #[doc = "Describes whether customer managed key is enabled and key details for customer data encryption. Takes a [`ApplicationEncryptionConfiguration`], or any `Value`."]
         application_encryption_configuration = "ApplicationEncryptionConfiguration",
         #[doc = "Describes whether snapshots are enabled for a Flink-based Kinesis Data Analytics application. Takes a [`ApplicationSnapshotConfiguration`], or any `Value`."]
         application_snapshot_configuration = "ApplicationSnapshotConfiguration",
@@ -70,9 +70,9 @@ pub mod application {
     cfn_struct! {
         #[doc = "Describes whether customer managed key is enabled and key details for customer data encryption"]
         ApplicationEncryptionConfiguration {
-        #[doc = "KMS KeyId. Can be either key uuid or full key arn or key alias arn or short key alias"]
+        #[doc = "KMS KeyId. Can be either key uuid or full key arn or key alias arn or short key alias."]
         key_id = "KeyId",
-        #[doc = "Specifies whether application data is encrypted using service key: AWS_OWNED_KEY or customer key: CUSTOMER_MANAGED_KEY Takes a [`ApplicationEncryptionConfigurationKeyType`], or any `Value`. Required."]
+        #[doc = "Specifies whether application data is encrypted using service key: AWS_OWNED_KEY or customer key: CUSTOMER_MANAGED_KEY. Takes a [`ApplicationEncryptionConfigurationKeyType`], or any `Value`. Required."]
         key_type = "KeyType",
         }
     }
@@ -364,7 +364,7 @@ pub mod application {
         RecordFormat {
         #[doc = "When you configure application input at the time of creating or updating an application, provides additional mapping information specific to the record format (such as JSON, CSV, or record fields delimited by some delimiter) on the streaming source. Takes a [`MappingParameters`], or any `Value`."]
         mapping_parameters = "MappingParameters",
-        #[doc = "The type of record format. Takes a [`RecordFormatRecordFormatType`], or any `Value`. Required."]
+        #[doc = "The type of record format. Takes a [`RecordFormatType`], or any `Value`. Required."]
         record_format_type = "RecordFormatType",
         }
     }
@@ -453,7 +453,7 @@ pub mod application {
 
     cfn_enum! {
         #[doc = "To create a Kinesis Data Analytics Studio notebook, you must set the mode to `INTERACTIVE`. However, for a Kinesis Data Analytics for Apache Flink application, the mode is optional."]
-        ApplicationApplicationMode {
+        ApplicationMode {
             Interactive = "INTERACTIVE",
             Streaming = "STREAMING",
         }
@@ -565,7 +565,7 @@ pub mod application {
 
     cfn_enum! {
         #[doc = "The type of record format."]
-        RecordFormatRecordFormatType {
+        RecordFormatType {
             Csv = "CSV",
             Json = "JSON",
         }

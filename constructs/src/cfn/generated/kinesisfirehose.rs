@@ -16,7 +16,7 @@ cfn_resource! {
         delivery_stream_encryption_configuration_input = "DeliveryStreamEncryptionConfigurationInput",
         #[doc = "`DeliveryStreamName`."]
         delivery_stream_name = "DeliveryStreamName",
-        #[doc = "`DeliveryStreamType`. Takes a [`delivery_stream::DeliveryStreamDeliveryStreamType`], or any `Value`."]
+        #[doc = "`DeliveryStreamType`. Takes a [`delivery_stream::DeliveryStreamType`], or any `Value`."]
         delivery_stream_type = "DeliveryStreamType",
         #[doc = "`DirectPutSourceConfiguration`. Takes a [`delivery_stream::DirectPutSourceConfiguration`], or any `Value`."]
         direct_put_source_configuration = "DirectPutSourceConfiguration",
@@ -968,8 +968,8 @@ pub mod delivery_stream {
     }
 
     cfn_enum! {
-        #[doc = "The values of `DeliveryStreamDeliveryStreamType`."]
-        DeliveryStreamDeliveryStreamType {
+        #[doc = "The values of `DeliveryStreamType`."]
+        DeliveryStreamType {
             DatabaseAsSource = "DatabaseAsSource",
             DirectPut = "DirectPut",
             KinesisStreamAsSource = "KinesisStreamAsSource",

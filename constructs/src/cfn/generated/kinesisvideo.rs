@@ -47,7 +47,7 @@ cfn_resource! {
     #[doc = "`AWS::KinesisVideo::Stream`: Resource Type Definition for AWS::KinesisVideo::Stream"]
     CfnStream(CfnStreamProps) = "AWS::KinesisVideo::Stream";
     props {
-        #[doc = "The number of hours till which Kinesis Video will retain the data in the stream"]
+        #[doc = "The number of hours till which Kinesis Video will retain the data in the stream."]
         data_retention_in_hours = "DataRetentionInHours",
         #[doc = "The name of the device that is writing to the stream."]
         device_name = "DeviceName",

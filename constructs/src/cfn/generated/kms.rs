@@ -29,9 +29,9 @@ cfn_resource! {
         enabled = "Enabled",
         #[doc = "The key policy to attach to the KMS key. If you provide a key policy, it must meet the following criteria: + The key policy must allow the caller to make a subsequent [PutKeyPolicy](https://docs.aws.amazon.com/kms/latest/APIReference/API_PutKeyPolicy.html) request on the KMS key. This reduces the …"]
         key_policy = "KeyPolicy",
-        #[doc = "Specifies the type of KMS key to create. The default value, ``SYMMETRIC_DEFAULT``, creates a KMS key with a 256-bit symmetric key for encryption and decryption. In China Regions, ``SYMMETRIC_DEFAULT`` creates a 128-bit symmetric key that uses SM4 encryption. You can't change the ``KeySpec`` value … Takes a [`key::KeyKeySpec`], or any `Value`."]
+        #[doc = "Specifies the type of KMS key to create. The default value, ``SYMMETRIC_DEFAULT``, creates a KMS key with a 256-bit symmetric key for encryption and decryption. In China Regions, ``SYMMETRIC_DEFAULT`` creates a 128-bit symmetric key that uses SM4 encryption. You can't change the ``KeySpec`` value … Takes a [`key::KeySpec`], or any `Value`."]
         key_spec = "KeySpec",
-        #[doc = "Determines the [cryptographic operations](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#cryptographic-operations) for which you can use the KMS key. The default value is ``ENCRYPT_DECRYPT``. This property is required for asymmetric KMS keys and HMAC KMS keys. You can't change … Takes a [`key::KeyKeyUsage`], or any `Value`."]
+        #[doc = "Determines the [cryptographic operations](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#cryptographic-operations) for which you can use the KMS key. The default value is ``ENCRYPT_DECRYPT``. This property is required for asymmetric KMS keys and HMAC KMS keys. You can't change … Takes a [`key::KeyUsage`], or any `Value`."]
         key_usage = "KeyUsage",
         #[doc = "Creates a multi-Region primary key that you can replicate in other AWS-Regions. You can't change the ``MultiRegion`` value after the KMS key is created. For a list of AWS-Regions in which multi-Region keys are supported, see [Multi-Region keys …"]
         multi_region = "MultiRegion",
@@ -68,7 +68,7 @@ pub mod key {
 
     cfn_enum! {
         #[doc = "Specifies the type of KMS key to create. The default value, ``SYMMETRIC_DEFAULT``, creates a KMS key with a 256-bit symmetric key for encryption and decryption. In China Regions, ``SYMMETRIC_DEFAULT`` creates a 128-bit symmetric key that uses SM4 encryption. You can't change the ``KeySpec`` value …"]
-        KeyKeySpec {
+        KeySpec {
             SymmetricDefault = "SYMMETRIC_DEFAULT",
             Rsa2048 = "RSA_2048",
             Rsa3072 = "RSA_3072",
@@ -91,7 +91,7 @@ pub mod key {
 
     cfn_enum! {
         #[doc = "Determines the [cryptographic operations](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#cryptographic-operations) for which you can use the KMS key. The default value is ``ENCRYPT_DECRYPT``. This property is required for asymmetric KMS keys and HMAC KMS keys. You can't change …"]
-        KeyKeyUsage {
+        KeyUsage {
             EncryptDecrypt = "ENCRYPT_DECRYPT",
             SignVerify = "SIGN_VERIFY",
             GenerateVerifyMac = "GENERATE_VERIFY_MAC",

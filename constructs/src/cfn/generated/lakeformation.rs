@@ -8,13 +8,13 @@ cfn_resource! {
     props {
         #[doc = "A list of columns to be included in this Data Cells Filter."]
         column_names = "ColumnNames",
-        #[doc = "An object representing the Data Cells Filter's Columns. Either Column Names or a Wildcard is required Takes a [`data_cells_filter::ColumnWildcard`], or any `Value`."]
+        #[doc = "An object representing the Data Cells Filter's Columns. Either Column Names or a Wildcard is required. Takes a [`data_cells_filter::ColumnWildcard`], or any `Value`."]
         column_wildcard = "ColumnWildcard",
         #[doc = "The name of the Database that the Table resides in. Required."]
         database_name = "DatabaseName",
         #[doc = "The desired name of the Data Cells Filter. Required."]
         name = "Name",
-        #[doc = "An object representing the Data Cells Filter's Row Filter. Either a Filter Expression or a Wildcard is required Takes a [`data_cells_filter::RowFilter`], or any `Value`."]
+        #[doc = "An object representing the Data Cells Filter's Row Filter. Either a Filter Expression or a Wildcard is required. Takes a [`data_cells_filter::RowFilter`], or any `Value`."]
         row_filter = "RowFilter",
         #[doc = "The Catalog Id of the Table on which to create a Data Cells Filter. Required."]
         table_catalog_id = "TableCatalogId",
@@ -471,9 +471,9 @@ cfn_resource! {
     #[doc = "`AWS::LakeFormation::TagAssociation`: A resource schema representing a Lake Formation Tag Association. While tag associations are not explicit Lake Formation resources, this CloudFormation resource can be used to associate tags with Lake Formation entities."]
     CfnTagAssociation(CfnTagAssociationProps) = "AWS::LakeFormation::TagAssociation";
     props {
-        #[doc = "List of Lake Formation Tags to associate with the Lake Formation Resource Takes a list of [`tag_association::LFTagPair`], or any `Value`. Required."]
+        #[doc = "List of Lake Formation Tags to associate with the Lake Formation Resource. Takes a list of [`tag_association::LFTagPair`], or any `Value`. Required."]
         lf_tags = "LFTags",
-        #[doc = "Resource to tag with the Lake Formation Tags Takes a [`tag_association::Resource`], or any `Value`. Required."]
+        #[doc = "Resource to tag with the Lake Formation Tags. Takes a [`tag_association::Resource`], or any `Value`. Required."]
         resource = "Resource",
     }
     attrs {

@@ -237,13 +237,13 @@ cfn_resource! {
     #[doc = "`AWS::Lambda::CodeSigningConfig`: Resource Type definition for AWS::Lambda::CodeSigningConfig."]
     CfnCodeSigningConfig(CfnCodeSigningConfigProps) = "AWS::Lambda::CodeSigningConfig";
     props {
-        #[doc = "When the CodeSigningConfig is later on attached to a function, the function code will be expected to be signed by profiles from this list Takes a [`code_signing_config::AllowedPublishers`], or any `Value`. Required."]
+        #[doc = "When the CodeSigningConfig is later on attached to a function, the function code will be expected to be signed by profiles from this list. Takes a [`code_signing_config::AllowedPublishers`], or any `Value`. Required."]
         allowed_publishers = "AllowedPublishers",
-        #[doc = "Policies to control how to act if a signature is invalid Takes a [`code_signing_config::CodeSigningPolicies`], or any `Value`."]
+        #[doc = "Policies to control how to act if a signature is invalid. Takes a [`code_signing_config::CodeSigningPolicies`], or any `Value`."]
         code_signing_policies = "CodeSigningPolicies",
-        #[doc = "A description of the CodeSigningConfig"]
+        #[doc = "A description of the CodeSigningConfig."]
         description = "Description",
-        #[doc = "A list of tags to apply to CodeSigningConfig resource Takes a list of [`code_signing_config::Tag`], or any `Value`."]
+        #[doc = "A list of tags to apply to CodeSigningConfig resource. Takes a list of [`code_signing_config::Tag`], or any `Value`."]
         tags = "Tags",
     }
     attrs {
@@ -261,7 +261,7 @@ pub mod code_signing_config {
     cfn_struct! {
         #[doc = "When the CodeSigningConfig is later on attached to a function, the function code will be expected to be signed by profiles from this list"]
         AllowedPublishers {
-        #[doc = "List of Signing profile version Arns Required."]
+        #[doc = "List of Signing profile version Arns. Required."]
         signing_profile_version_arns = "SigningProfileVersionArns",
         }
     }
@@ -269,7 +269,7 @@ pub mod code_signing_config {
     cfn_struct! {
         #[doc = "Policies to control how to act if a signature is invalid"]
         CodeSigningPolicies {
-        #[doc = "Indicates how Lambda operations involve updating the code artifact will operate. Default to Warn if not provided Takes a [`CodeSigningPoliciesUntrustedArtifactOnDeployment`], or any `Value`. Required."]
+        #[doc = "Indicates how Lambda operations involve updating the code artifact will operate. Default to Warn if not provided. Takes a [`CodeSigningPoliciesUntrustedArtifactOnDeployment`], or any `Value`. Required."]
         untrusted_artifact_on_deployment = "UntrustedArtifactOnDeployment",
         }
     }
@@ -357,7 +357,7 @@ cfn_resource! {
         destination_config = "DestinationConfig",
         #[doc = "Specific configuration settings for a DocumentDB event source. Takes a [`event_source_mapping::DocumentDBEventSourceConfig`], or any `Value`."]
         document_db_event_source_config = "DocumentDBEventSourceConfig",
-        #[doc = "When true, the event source mapping is active. When false, Lambda pauses polling and invocation. Default: True"]
+        #[doc = "When true, the event source mapping is active. When false, Lambda pauses polling and invocation. Default: True."]
         enabled = "Enabled",
         #[doc = "The Amazon Resource Name (ARN) of the event source. + *Amazon Kinesis* – The ARN of the data stream or a stream consumer. + *Amazon DynamoDB Streams* – The ARN of the stream. + *Amazon Simple Queue Service* – The ARN of the queue. + *Amazon Managed Streaming for Apache Kafka* – The ARN of the …"]
         event_source_arn = "EventSourceArn",
@@ -365,7 +365,7 @@ cfn_resource! {
         filter_criteria = "FilterCriteria",
         #[doc = "The name or ARN of the Lambda function. **Name formats** + *Function name* – ``MyFunction``. + *Function ARN* – ``arn:aws:lambda:us-west-2:123456789012:function:MyFunction``. + *Version or Alias ARN* – ``arn:aws:lambda:us-west-2:123456789012:function:MyFunction:PROD``. + *Partial ARN* – … Required."]
         function_name = "FunctionName",
-        #[doc = "(Kinesis, DynamoDB Streams, and SQS) A list of current response type enums applied to the event source mapping. Valid Values: ``ReportBatchItemFailures`` Takes a list of [`event_source_mapping::EventSourceMappingFunctionResponseTypes`], or any `Value`."]
+        #[doc = "(Kinesis, DynamoDB Streams, and SQS) A list of current response type enums applied to the event source mapping. Valid Values: ``ReportBatchItemFailures``. Takes a list of [`event_source_mapping::EventSourceMappingFunctionResponseTypes`], or any `Value`."]
         function_response_types = "FunctionResponseTypes",
         #[doc = "The ARN of the KMSlong (KMS) customer managed key that Lambda uses to encrypt your function's [filter criteria](https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html#filtering-basics)."]
         kms_key_arn = "KmsKeyArn",

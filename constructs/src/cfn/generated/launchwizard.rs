@@ -6,15 +6,15 @@ cfn_resource! {
     #[doc = "`AWS::LaunchWizard::Deployment`: Definition of AWS::LaunchWizard::Deployment Resource Type"]
     CfnDeployment(CfnDeploymentProps) = "AWS::LaunchWizard::Deployment";
     props {
-        #[doc = "Workload deployment pattern name Required."]
+        #[doc = "Workload deployment pattern name. Required."]
         deployment_pattern_name = "DeploymentPatternName",
-        #[doc = "Name of LaunchWizard deployment Required."]
+        #[doc = "Name of LaunchWizard deployment. Required."]
         name = "Name",
-        #[doc = "LaunchWizard deployment specifications"]
+        #[doc = "LaunchWizard deployment specifications."]
         specifications = "Specifications",
-        #[doc = "Tags for LaunchWizard deployment Takes a list of [`deployment::Tags`], or any `Value`."]
+        #[doc = "Tags for LaunchWizard deployment. Takes a list of [`deployment::Tags`], or any `Value`."]
         tags = "Tags",
-        #[doc = "Workload Name for LaunchWizard deployment Required."]
+        #[doc = "Workload Name for LaunchWizard deployment. Required."]
         workload_name = "WorkloadName",
     }
     attrs {

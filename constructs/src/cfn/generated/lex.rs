@@ -16,7 +16,7 @@ cfn_resource! {
         bot_members = "BotMembers",
         #[doc = "`BotTags`. Takes a list of [`bot::Tag`], or any `Value`."]
         bot_tags = "BotTags",
-        #[doc = "The type of a bot to create. Takes a [`bot::BotBotType`], or any `Value`."]
+        #[doc = "The type of a bot to create. Takes a [`bot::BotType`], or any `Value`."]
         bot_type = "BotType",
         #[doc = "`DataPrivacy`. Required."]
         data_privacy = "DataPrivacy",
@@ -454,7 +454,7 @@ pub mod bot {
     cfn_struct! {
         #[doc = "Error logs configuration for this bot. This is used by Amazon Lex to emit any errors that occur during Lex Runtime API invocations."]
         ErrorLogSettings {
-        #[doc = "Specify whether error log feature has been enabled Required."]
+        #[doc = "Specify whether error log feature has been enabled. Required."]
         enabled = "Enabled",
         }
     }
@@ -760,7 +760,7 @@ pub mod bot {
     cfn_struct! {
         #[doc = "`ObfuscationSetting` of `AWS::Lex::Bot`."]
         ObfuscationSetting {
-        #[doc = "`ObfuscationSettingType`. Takes a [`ObfuscationSettingObfuscationSettingType`], or any `Value`. Required."]
+        #[doc = "`ObfuscationSettingType`. Takes a [`ObfuscationSettingType`], or any `Value`. Required."]
         obfuscation_setting_type = "ObfuscationSettingType",
         }
     }
@@ -1345,7 +1345,7 @@ pub mod bot {
 
     cfn_enum! {
         #[doc = "The type of a bot to create."]
-        BotBotType {
+        BotType {
             Bot = "Bot",
             BotNetwork = "BotNetwork",
         }
@@ -1373,8 +1373,8 @@ pub mod bot {
     }
 
     cfn_enum! {
-        #[doc = "The values of `ObfuscationSettingObfuscationSettingType`."]
-        ObfuscationSettingObfuscationSettingType {
+        #[doc = "The values of `ObfuscationSettingType`."]
+        ObfuscationSettingType {
             None = "None",
             DefaultObfuscation = "DefaultObfuscation",
         }
@@ -1449,7 +1449,7 @@ pub mod bot_alias {
         BotAliasLocaleSettings {
         #[doc = "`CodeHookSpecification`. Takes a [`CodeHookSpecification`], or any `Value`."]
         code_hook_specification = "CodeHookSpecification",
-        #[doc = "Whether the Lambda code hook is enabled Required."]
+        #[doc = "Whether the Lambda code hook is enabled. Required."]
         enabled = "Enabled",
         }
     }
@@ -1459,7 +1459,7 @@ pub mod bot_alias {
         BotAliasLocaleSettingsItem {
         #[doc = "`BotAliasLocaleSetting`. Takes a [`BotAliasLocaleSettings`], or any `Value`. Required."]
         bot_alias_locale_setting = "BotAliasLocaleSetting",
-        #[doc = "A string used to identify the locale Required."]
+        #[doc = "A string used to identify the locale. Required."]
         locale_id = "LocaleId",
         }
     }
@@ -1477,9 +1477,9 @@ pub mod bot_alias {
     cfn_struct! {
         #[doc = "`CloudWatchLogGroupLogDestination` of `AWS::Lex::BotAlias`."]
         CloudWatchLogGroupLogDestination {
-        #[doc = "A string used to identify the groupArn for the Cloudwatch Log Group Required."]
+        #[doc = "A string used to identify the groupArn for the Cloudwatch Log Group. Required."]
         cloud_watch_log_group_arn = "CloudWatchLogGroupArn",
-        #[doc = "A string containing the value for the Log Prefix Required."]
+        #[doc = "A string containing the value for the Log Prefix. Required."]
         log_prefix = "LogPrefix",
         }
     }
@@ -1527,9 +1527,9 @@ pub mod bot_alias {
     cfn_struct! {
         #[doc = "A label for tagging Lex resources"]
         Tag {
-        #[doc = "A string used to identify this tag Required."]
+        #[doc = "A string used to identify this tag. Required."]
         key = "Key",
-        #[doc = "A string containing the value for the tag Required."]
+        #[doc = "A string containing the value for the tag. Required."]
         value = "Value",
         }
     }

@@ -8,7 +8,7 @@ cfn_resource! {
     props {
         #[doc = "The Amazon Resource Name (ARN) of the Secrets Manager secret that contains the access token for the third-party Linux subscription provider. Required."]
         secret_arn = "SecretArn",
-        #[doc = "The Linux subscription provider that the registration is for. Takes a [`subscription_provider::SubscriptionProviderSubscriptionProviderSource`], or any `Value`. Required."]
+        #[doc = "The Linux subscription provider that the registration is for. Takes a [`subscription_provider::SubscriptionProviderSource`], or any `Value`. Required."]
         subscription_provider_source = "SubscriptionProviderSource",
         #[doc = "The metadata tags assigned to the registered subscription provider. Takes a list of [`subscription_provider::Tag`], or any `Value`."]
         tags = "Tags",
@@ -41,7 +41,7 @@ pub mod subscription_provider {
 
     cfn_enum! {
         #[doc = "The Linux subscription provider that the registration is for."]
-        SubscriptionProviderSubscriptionProviderSource {
+        SubscriptionProviderSource {
             RedHat = "RedHat",
         }
     }

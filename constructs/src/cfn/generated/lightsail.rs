@@ -542,7 +542,7 @@ cfn_resource! {
         disk_name = "DiskName",
         #[doc = "`Location`. Takes a [`disk::Location`], or any `Value`."]
         location = "Location",
-        #[doc = "Size of the Lightsail disk Required."]
+        #[doc = "Size of the Lightsail disk. Required."]
         size_in_gb = "SizeInGb",
         #[doc = "An array of key-value pairs to apply to this resource. Takes a list of [`disk::Tag`], or any `Value`."]
         tags = "Tags",
@@ -580,11 +580,11 @@ pub mod disk {
     cfn_struct! {
         #[doc = "A addon associate with a resource."]
         AddOn {
-        #[doc = "The add-on type Takes a [`AddOnAddOnType`], or any `Value`. Required."]
+        #[doc = "The add-on type. Takes a [`AddOnType`], or any `Value`. Required."]
         add_on_type = "AddOnType",
         #[doc = "`AutoSnapshotAddOnRequest`. Takes a [`AutoSnapshotAddOn`], or any `Value`."]
         auto_snapshot_add_on_request = "AutoSnapshotAddOnRequest",
-        #[doc = "Status of the Addon Takes a [`AddOnStatus`], or any `Value`."]
+        #[doc = "Status of the Addon. Takes a [`AddOnStatus`], or any `Value`."]
         status = "Status",
         }
     }
@@ -619,7 +619,7 @@ pub mod disk {
 
     cfn_enum! {
         #[doc = "The add-on type"]
-        AddOnAddOnType {
+        AddOnType {
             AutoSnapshot = "AutoSnapshot",
             StopInstanceOnIdle = "StopInstanceOnIdle",
         }
@@ -1040,11 +1040,11 @@ pub mod instance {
     cfn_struct! {
         #[doc = "A addon associate with a resource."]
         AddOn {
-        #[doc = "The add-on type Takes a [`AddOnAddOnType`], or any `Value`. Required."]
+        #[doc = "The add-on type. Takes a [`AddOnType`], or any `Value`. Required."]
         add_on_type = "AddOnType",
         #[doc = "`AutoSnapshotAddOnRequest`. Takes a [`AutoSnapshotAddOn`], or any `Value`."]
         auto_snapshot_add_on_request = "AutoSnapshotAddOnRequest",
-        #[doc = "Status of the Addon Takes a [`AddOnStatus`], or any `Value`."]
+        #[doc = "Status of the Addon. Takes a [`AddOnStatus`], or any `Value`."]
         status = "Status",
         }
     }
@@ -1165,7 +1165,7 @@ pub mod instance {
 
     cfn_enum! {
         #[doc = "The add-on type"]
-        AddOnAddOnType {
+        AddOnType {
             AutoSnapshot = "AutoSnapshot",
             StopInstanceOnIdle = "StopInstanceOnIdle",
         }

@@ -8,13 +8,13 @@ cfn_resource! {
     props {
         #[doc = "The body of the policy document you want to use for this topic. Required."]
         policy_document = "PolicyDocument",
-        #[doc = "The name of the account policy Required."]
+        #[doc = "The name of the account policy. Required."]
         policy_name = "PolicyName",
         #[doc = "Type of the policy. Takes a [`account_policy::AccountPolicyPolicyType`], or any `Value`. Required."]
         policy_type = "PolicyType",
-        #[doc = "Scope for policy application Takes a [`account_policy::AccountPolicyScope`], or any `Value`."]
+        #[doc = "Scope for policy application. Takes a [`account_policy::AccountPolicyScope`], or any `Value`."]
         scope = "Scope",
-        #[doc = "Log group selection criteria to apply policy only to a subset of log groups. SelectionCriteria string can be up to 25KB and cloudwatchlogs determines the length of selectionCriteria by using its UTF-8 bytes"]
+        #[doc = "Log group selection criteria to apply policy only to a subset of log groups. SelectionCriteria string can be up to 25KB and cloudwatchlogs determines the length of selectionCriteria by using its UTF-8 bytes."]
         selection_criteria = "SelectionCriteria",
     }
     attrs {
@@ -82,9 +82,9 @@ pub mod delivery {
     cfn_struct! {
         #[doc = "A key-value pair to associate with a resource."]
         Tag {
-        #[doc = "The key name of the tag. You can specify a value that is 1 to 128 Unicode Required."]
+        #[doc = "The key name of the tag. You can specify a value that is 1 to 128 Unicode. Required."]
         key = "Key",
-        #[doc = "The value for the tag. You can specify a value that is 0 to 256 Unicode Required."]
+        #[doc = "The value for the tag. You can specify a value that is 0 to 256 Unicode. Required."]
         value = "Value",
         }
     }
@@ -120,9 +120,9 @@ pub mod delivery_destination {
     cfn_struct! {
         #[doc = "`DestinationPolicy` of `AWS::Logs::DeliveryDestination`."]
         DestinationPolicy {
-        #[doc = "The name of the delivery destination to assign this policy to"]
+        #[doc = "The name of the delivery destination to assign this policy to."]
         delivery_destination_name = "DeliveryDestinationName",
-        #[doc = "The contents of the policy attached to the delivery destination"]
+        #[doc = "The contents of the policy attached to the delivery destination."]
         delivery_destination_policy = "DeliveryDestinationPolicy",
         }
     }
@@ -174,9 +174,9 @@ pub mod delivery_source {
     cfn_struct! {
         #[doc = "A key-value pair to associate with a resource."]
         Tag {
-        #[doc = "The key name of the tag. You can specify a value that is 1 to 128 Unicode Required."]
+        #[doc = "The key name of the tag. You can specify a value that is 1 to 128 Unicode. Required."]
         key = "Key",
-        #[doc = "The value for the tag. You can specify a value that is 0 to 256 Unicode Required."]
+        #[doc = "The value for the tag. You can specify a value that is 0 to 256 Unicode. Required."]
         value = "Value",
         }
     }
@@ -186,15 +186,15 @@ cfn_resource! {
     #[doc = "`AWS::Logs::Destination`: The AWS::Logs::Destination resource specifies a CloudWatch Logs destination. A destination encapsulates a physical resource (such as an Amazon Kinesis data stream) and enables you to subscribe that resource to a stream of log events."]
     CfnDestination(CfnDestinationProps) = "AWS::Logs::Destination";
     props {
-        #[doc = "The name of the destination resource Required."]
+        #[doc = "The name of the destination resource. Required."]
         destination_name = "DestinationName",
         #[doc = "An IAM policy document that governs which AWS accounts can create subscription filters against this destination."]
         destination_policy = "DestinationPolicy",
-        #[doc = "The ARN of an IAM role that permits CloudWatch Logs to send data to the specified AWS resource Required."]
+        #[doc = "The ARN of an IAM role that permits CloudWatch Logs to send data to the specified AWS resource. Required."]
         role_arn = "RoleArn",
         #[doc = "An array of key-value pairs to apply to this resource. Takes a list of [`destination::Tag`], or any `Value`."]
         tags = "Tags",
-        #[doc = "The ARN of the physical target where the log events are delivered (for example, a Kinesis stream) Required."]
+        #[doc = "The ARN of the physical target where the log events are delivered (for example, a Kinesis stream). Required."]
         target_arn = "TargetArn",
     }
     attrs {
@@ -224,9 +224,9 @@ cfn_resource! {
     props {
         #[doc = "User provided identifier for integration, unique to the user account. Required."]
         integration_name = "IntegrationName",
-        #[doc = "The type of the Integration. Takes a [`integration::IntegrationIntegrationType`], or any `Value`. Required."]
+        #[doc = "The type of the Integration. Takes a [`integration::IntegrationType`], or any `Value`. Required."]
         integration_type = "IntegrationType",
-        #[doc = "OpenSearchResourceConfig for the given Integration Required."]
+        #[doc = "OpenSearchResourceConfig for the given Integration. Required."]
         resource_config = "ResourceConfig",
     }
     attrs {
@@ -257,7 +257,7 @@ pub mod integration {
 
     cfn_enum! {
         #[doc = "The type of the Integration."]
-        IntegrationIntegrationType {
+        IntegrationType {
             Opensearch = "OPENSEARCH",
         }
     }
@@ -267,19 +267,19 @@ cfn_resource! {
     #[doc = "`AWS::Logs::LogAnomalyDetector`: The AWS::Logs::LogAnomalyDetector resource specifies a CloudWatch Logs LogAnomalyDetector."]
     CfnLogAnomalyDetector(CfnLogAnomalyDetectorProps) = "AWS::Logs::LogAnomalyDetector";
     props {
-        #[doc = "Account ID for owner of detector"]
+        #[doc = "Account ID for owner of detector."]
         account_id = "AccountId",
         #[doc = "`AnomalyVisibilityTime`."]
         anomaly_visibility_time = "AnomalyVisibilityTime",
-        #[doc = "Name of detector"]
+        #[doc = "Name of detector."]
         detector_name = "DetectorName",
-        #[doc = "How often log group is evaluated Takes a [`log_anomaly_detector::LogAnomalyDetectorEvaluationFrequency`], or any `Value`."]
+        #[doc = "How often log group is evaluated. Takes a [`log_anomaly_detector::LogAnomalyDetectorEvaluationFrequency`], or any `Value`."]
         evaluation_frequency = "EvaluationFrequency",
         #[doc = "`FilterPattern`."]
         filter_pattern = "FilterPattern",
         #[doc = "The Amazon Resource Name (ARN) of the CMK to use when encrypting log data."]
         kms_key_id = "KmsKeyId",
-        #[doc = "List of Arns for the given log group"]
+        #[doc = "List of Arns for the given log group."]
         log_group_arn_list = "LogGroupArnList",
     }
     attrs {
@@ -324,7 +324,7 @@ cfn_resource! {
         field_index_policies = "FieldIndexPolicies",
         #[doc = "The Amazon Resource Name (ARN) of the KMS key to use when encrypting log data. To associate an KMS key with the log group, specify the ARN of that KMS key here. If you do so, ingested data is encrypted using this key. This association is stored as long as the data encrypted with the KMS key is …"]
         kms_key_id = "KmsKeyId",
-        #[doc = "Specifies the log group class for this log group. There are two classes: + The ``Standard`` log class supports all CWL features. + The ``Infrequent Access`` log class supports a subset of CWL features and incurs lower costs. For details about the features supported by each class, see [Log … Takes a [`log_group::LogGroupLogGroupClass`], or any `Value`."]
+        #[doc = "Specifies the log group class for this log group. There are two classes: + The ``Standard`` log class supports all CWL features. + The ``Infrequent Access`` log class supports a subset of CWL features and incurs lower costs. For details about the features supported by each class, see [Log … Takes a [`log_group::LogGroupClass`], or any `Value`."]
         log_group_class = "LogGroupClass",
         #[doc = "The name of the log group. If you don't specify a name, CFNlong generates a unique ID for the log group."]
         log_group_name = "LogGroupName",
@@ -357,7 +357,7 @@ pub mod log_group {
 
     cfn_enum! {
         #[doc = "Specifies the log group class for this log group. There are two classes: + The ``Standard`` log class supports all CWL features. + The ``Infrequent Access`` log class supports a subset of CWL features and incurs lower costs. For details about the features supported by each class, see [Log …"]
-        LogGroupLogGroupClass {
+        LogGroupClass {
             Standard = "STANDARD",
             InfrequentAccess = "INFREQUENT_ACCESS",
             Delivery = "DELIVERY",
@@ -471,15 +471,15 @@ cfn_resource! {
     #[doc = "`AWS::Logs::QueryDefinition`: The resource schema for AWSLogs QueryDefinition"]
     CfnQueryDefinition(CfnQueryDefinitionProps) = "AWS::Logs::QueryDefinition";
     props {
-        #[doc = "Optionally define specific log groups as part of your query definition"]
+        #[doc = "Optionally define specific log groups as part of your query definition."]
         log_group_names = "LogGroupNames",
-        #[doc = "A name for the saved query definition Required."]
+        #[doc = "A name for the saved query definition. Required."]
         name = "Name",
         #[doc = "Use this parameter to include specific query parameters as part of your query definition. Query parameters are supported only for Logs Insights QL queries. Query parameters allow you to use placeholder variables in your query string that are substituted with values at execution time. Use the … Takes a list of [`query_definition::QueryParameter`], or any `Value`."]
         parameters = "Parameters",
         #[doc = "Query language of the query string. Possible values are CWLI, SQL, PPL, with CWLI being the default. Takes a [`query_definition::QueryDefinitionQueryLanguage`], or any `Value`."]
         query_language = "QueryLanguage",
-        #[doc = "The query string to use for this definition Required."]
+        #[doc = "The query string to use for this definition. Required."]
         query_string = "QueryString",
     }
     attrs {
@@ -518,9 +518,9 @@ cfn_resource! {
     #[doc = "`AWS::Logs::ResourcePolicy`: The resource schema for AWSLogs ResourcePolicy"]
     CfnResourcePolicy(CfnResourcePolicyProps) = "AWS::Logs::ResourcePolicy";
     props {
-        #[doc = "The policy document Required."]
+        #[doc = "The policy document. Required."]
         policy_document = "PolicyDocument",
-        #[doc = "A name for resource policy Required."]
+        #[doc = "A name for resource policy. Required."]
         policy_name = "PolicyName",
     }
     attrs {
@@ -687,7 +687,7 @@ cfn_resource! {
     props {
         #[doc = "Existing log group that you want to associate with this transformer. Required."]
         log_group_identifier = "LogGroupIdentifier",
-        #[doc = "List of processors in a transformer Takes a list of [`transformer::Processor`], or any `Value`. Required."]
+        #[doc = "List of processors in a transformer. Takes a list of [`transformer::Processor`], or any `Value`. Required."]
         transformer_config = "TransformerConfig",
     }
     attrs {

@@ -48,7 +48,7 @@ cfn_resource! {
     props {
         #[doc = "The application ID. Required."]
         application_id = "ApplicationId",
-        #[doc = "The version number of the application to deploy Required."]
+        #[doc = "The version number of the application to deploy. Required."]
         application_version = "ApplicationVersion",
         #[doc = "The environment ID. Required."]
         environment_id = "EnvironmentId",

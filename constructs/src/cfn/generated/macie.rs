@@ -12,7 +12,7 @@ cfn_resource! {
         description = "Description",
         #[doc = "Name of AllowList. Required."]
         name = "Name",
-        #[doc = "A collection of tags associated with a resource Takes a list of [`allow_list::Tag`], or any `Value`."]
+        #[doc = "A collection of tags associated with a resource. Takes a list of [`allow_list::Tag`], or any `Value`."]
         tags = "Tags",
     }
     attrs {
@@ -80,7 +80,7 @@ cfn_resource! {
         name = "Name",
         #[doc = "Regular expression for custom data identifier. Required."]
         regex = "Regex",
-        #[doc = "A collection of tags associated with a resource Takes a list of [`custom_data_identifier::Tag`], or any `Value`."]
+        #[doc = "A collection of tags associated with a resource. Takes a list of [`custom_data_identifier::Tag`], or any `Value`."]
         tags = "Tags",
     }
     attrs {
@@ -112,15 +112,15 @@ cfn_resource! {
     props {
         #[doc = "Findings filter action. Takes a [`findings_filter::FindingFilterAction`], or any `Value`."]
         action = "Action",
-        #[doc = "Findings filter description"]
+        #[doc = "Findings filter description."]
         description = "Description",
         #[doc = "Findings filter criteria. Takes a [`findings_filter::FindingCriteria`], or any `Value`. Required."]
         finding_criteria = "FindingCriteria",
-        #[doc = "Findings filter name Required."]
+        #[doc = "Findings filter name. Required."]
         name = "Name",
         #[doc = "Findings filter position."]
         position = "Position",
-        #[doc = "A collection of tags associated with a resource Takes a list of [`findings_filter::Tag`], or any `Value`."]
+        #[doc = "A collection of tags associated with a resource. Takes a list of [`findings_filter::Tag`], or any `Value`."]
         tags = "Tags",
     }
     attrs {

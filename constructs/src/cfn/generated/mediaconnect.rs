@@ -321,7 +321,7 @@ cfn_resource! {
         availability_zone = "AvailabilityZone",
         #[doc = "The encoding configuration to apply to the NDI source content when transcoding it to a transport stream (TS) for downstream distribution. You can choose between several predefined encoding profiles based on common use cases. Takes a [`flow::EncodingConfig`], or any `Value`."]
         encoding_config = "EncodingConfig",
-        #[doc = "Determines the processing capacity and feature set of the flow. Set this optional parameter to LARGE if you want to enable NDI sources or outputs on the flow. Takes a [`flow::FlowFlowSize`], or any `Value`."]
+        #[doc = "Determines the processing capacity and feature set of the flow. Set this optional parameter to LARGE if you want to enable NDI sources or outputs on the flow. Takes a [`flow::FlowSize`], or any `Value`."]
         flow_size = "FlowSize",
         #[doc = "The maintenance settings you want to use for the flow. Takes a [`flow::Maintenance`], or any `Value`."]
         maintenance = "Maintenance",
@@ -429,7 +429,7 @@ pub mod flow {
         FailoverConfig {
         #[doc = "The type of failover you choose for this flow. MERGE combines the source streams into a single stream, allowing graceful recovery from any single-source loss. FAILOVER allows switching between different streams. Takes a [`FailoverConfigFailoverMode`], or any `Value`."]
         failover_mode = "FailoverMode",
-        #[doc = "Search window time to look for dash-7 packets"]
+        #[doc = "Search window time to look for dash-7 packets."]
         recovery_window = "RecoveryWindow",
         #[doc = "The priority you want to assign to a source. You can have a primary stream and a backup stream or two equally prioritized streams."]
         source_priority = "SourcePriority",
@@ -517,7 +517,7 @@ pub mod flow {
     cfn_struct! {
         #[doc = "The maintenance setting of a flow."]
         Maintenance {
-        #[doc = "A day of a week when the maintenance will happen. Use Monday/Tuesday/Wednesday/Thursday/Friday/Saturday/Sunday. Takes a [`MaintenanceMaintenanceDay`], or any `Value`. Required."]
+        #[doc = "A day of a week when the maintenance will happen. Use Monday/Tuesday/Wednesday/Thursday/Friday/Saturday/Sunday. Takes a [`MaintenanceDay`], or any `Value`. Required."]
         maintenance_day = "MaintenanceDay",
         #[doc = "UTC time when the maintenance will happen. Use 24-hour HH:MM format. Minutes must be 00. Example: 13:00. The default value is 02:00. Required."]
         maintenance_start_hour = "MaintenanceStartHour",
@@ -539,7 +539,7 @@ pub mod flow {
         media_stream_id = "MediaStreamId",
         #[doc = "A name that helps you distinguish one media stream from another. Required."]
         media_stream_name = "MediaStreamName",
-        #[doc = "The type of media stream. Takes a [`MediaStreamMediaStreamType`], or any `Value`. Required."]
+        #[doc = "The type of media stream. Takes a [`MediaStreamType`], or any `Value`. Required."]
         media_stream_type = "MediaStreamType",
         #[doc = "Key-value pairs that can be used to tag this media stream. Takes a list of [`Tag`], or any `Value`."]
         tags = "Tags",
@@ -673,7 +673,7 @@ pub mod flow {
         sender_ip_address = "SenderIpAddress",
         #[doc = "The ARN of the source."]
         source_arn = "SourceArn",
-        #[doc = "The port that the flow will be listening on for incoming content.(ReadOnly)"]
+        #[doc = "The port that the flow will be listening on for incoming content.(ReadOnly)."]
         source_ingest_port = "SourceIngestPort",
         #[doc = "Source IP or domain name for SRT-caller protocol."]
         source_listener_address = "SourceListenerAddress",
@@ -737,7 +737,7 @@ pub mod flow {
         role_arn = "RoleArn",
         #[doc = "Security Group IDs to be used on ENI. Required."]
         security_group_ids = "SecurityGroupIds",
-        #[doc = "Subnet must be in the AZ of the Flow Required."]
+        #[doc = "Subnet must be in the AZ of the Flow. Required."]
         subnet_id = "SubnetId",
         #[doc = "Key-value pairs that can be used to tag this VPC interface. Takes a list of [`Tag`], or any `Value`."]
         tags = "Tags",
@@ -754,7 +754,7 @@ pub mod flow {
 
     cfn_enum! {
         #[doc = "Determines the processing capacity and feature set of the flow. Set this optional parameter to LARGE if you want to enable NDI sources or outputs on the flow."]
-        FlowFlowSize {
+        FlowSize {
             Medium = "MEDIUM",
             Large = "LARGE",
             Large4x = "LARGE_4X",
@@ -859,7 +859,7 @@ pub mod flow {
 
     cfn_enum! {
         #[doc = "A day of a week when the maintenance will happen. Use Monday/Tuesday/Wednesday/Thursday/Friday/Saturday/Sunday."]
-        MaintenanceMaintenanceDay {
+        MaintenanceDay {
             Monday = "Monday",
             Tuesday = "Tuesday",
             Wednesday = "Wednesday",
@@ -872,7 +872,7 @@ pub mod flow {
 
     cfn_enum! {
         #[doc = "The type of media stream."]
-        MediaStreamMediaStreamType {
+        MediaStreamType {
             Video = "video",
             Audio = "audio",
             AncillaryData = "ancillary-data",
@@ -1571,7 +1571,7 @@ cfn_resource! {
         role_arn = "RoleArn",
         #[doc = "Security Group IDs to be used on ENI. Required."]
         security_group_ids = "SecurityGroupIds",
-        #[doc = "Subnet must be in the AZ of the Flow Required."]
+        #[doc = "Subnet must be in the AZ of the Flow. Required."]
         subnet_id = "SubnetId",
         #[doc = "Key-value pairs that can be used to tag and organize this VPC network interface. Takes a list of [`flow_vpc_interface::Tag`], or any `Value`."]
         tags = "Tags",
@@ -1742,7 +1742,7 @@ pub mod router_input {
         FailoverRouterInputConfiguration {
         #[doc = "The ARN of the network interface to use for this failover router input. Required."]
         network_interface_arn = "NetworkInterfaceArn",
-        #[doc = "The index (0 or 1) that specifies which source in the protocol configurations list is currently active. Used to control which of the two failover sources is currently selected. This field is ignored when sourcePriorityMode is set to NO_PRIORITY"]
+        #[doc = "The index (0 or 1) that specifies which source in the protocol configurations list is currently active. Used to control which of the two failover sources is currently selected. This field is ignored when sourcePriorityMode is set to NO_PRIORITY."]
         primary_source_index = "PrimarySourceIndex",
         #[doc = "A list of exactly two protocol configurations for the failover input sources. Both must use the same protocol type. Required."]
         protocol_configurations = "ProtocolConfigurations",

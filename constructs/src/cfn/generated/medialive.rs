@@ -2846,7 +2846,7 @@ cfn_resource! {
         cluster_id = "ClusterId",
         #[doc = "The name of the channel placement group."]
         name = "Name",
-        #[doc = "List of nodes added to the channel placement group"]
+        #[doc = "List of nodes added to the channel placement group."]
         nodes = "Nodes",
         #[doc = "A collection of key-value pairs. Takes a list of [`channel_placement_group::Tags`], or any `Value`."]
         tags = "Tags",
@@ -3047,9 +3047,9 @@ pub mod cluster {
     cfn_struct! {
         #[doc = "On premises settings which will have the interface network mappings and default Output logical interface"]
         ClusterNetworkSettings {
-        #[doc = "Default value if the customer does not define it in channel Output API"]
+        #[doc = "Default value if the customer does not define it in channel Output API."]
         default_route = "DefaultRoute",
-        #[doc = "Network mappings for the cluster Takes a list of [`InterfaceMapping`], or any `Value`."]
+        #[doc = "Network mappings for the cluster. Takes a list of [`InterfaceMapping`], or any `Value`."]
         interface_mappings = "InterfaceMappings",
         }
     }
@@ -3078,9 +3078,9 @@ pub mod cluster {
     cfn_struct! {
         #[doc = "Network mappings for the cluster"]
         InterfaceMapping {
-        #[doc = "logical interface name, unique in the list"]
+        #[doc = "logical interface name, unique in the list."]
         logical_interface_name = "LogicalInterfaceName",
-        #[doc = "Network Id to be associated with the logical interface name, can be duplicated in list"]
+        #[doc = "Network Id to be associated with the logical interface name, can be duplicated in list."]
         network_id = "NetworkId",
         }
     }
@@ -3088,9 +3088,9 @@ pub mod cluster {
     cfn_struct! {
         #[doc = "Network mappings for the cluster"]
         InterfaceNetworkMapping {
-        #[doc = "logical interface name, unique in the list"]
+        #[doc = "logical interface name, unique in the list."]
         logical_interface_name = "LogicalInterfaceName",
-        #[doc = "Network Id to be associated with the logical interface name, can be duplicated in list"]
+        #[doc = "Network Id to be associated with the logical interface name, can be duplicated in list."]
         network_id = "NetworkId",
         }
     }
@@ -3112,7 +3112,7 @@ cfn_resource! {
     props {
         #[doc = "A resource's optional description."]
         description = "Description",
-        #[doc = "Placeholder documentation for __listOfEventBridgeRuleTemplateTarget Takes a list of [`event_bridge_rule_template::EventBridgeRuleTemplateTarget`], or any `Value`."]
+        #[doc = "Placeholder documentation for __listOfEventBridgeRuleTemplateTarget. Takes a list of [`event_bridge_rule_template::EventBridgeRuleTemplateTarget`], or any `Value`."]
         event_targets = "EventTargets",
         #[doc = "`EventType`. Takes a [`event_bridge_rule_template::EventBridgeRuleTemplateEventType`], or any `Value`. Required."]
         event_type = "EventType",
@@ -3430,7 +3430,7 @@ pub mod input {
     cfn_struct! {
         #[doc = "Settings for a Multicast input. Contains a list of multicast Urls and optional source ip addresses."]
         MulticastSettings {
-        #[doc = "Placeholder documentation for __listOfMulticastSource Takes a list of [`MulticastSource`], or any `Value`."]
+        #[doc = "Placeholder documentation for __listOfMulticastSource. Takes a list of [`MulticastSource`], or any `Value`."]
         sources = "Sources",
         }
     }
@@ -3510,7 +3510,7 @@ pub mod input {
     cfn_struct! {
         #[doc = "Configures the sources for the SMPTE 2110 Receiver Group input."]
         Smpte2110ReceiverGroupSettings {
-        #[doc = "Placeholder documentation for __listOfSmpte2110ReceiverGroup Takes a list of [`Smpte2110ReceiverGroup`], or any `Value`."]
+        #[doc = "Placeholder documentation for __listOfSmpte2110ReceiverGroup. Takes a list of [`Smpte2110ReceiverGroup`], or any `Value`."]
         smpte2110_receiver_groups = "Smpte2110ReceiverGroups",
         }
     }
@@ -3614,7 +3614,7 @@ pub mod input {
     cfn_struct! {
         #[doc = "The configured sources for this SRT input."]
         SrtSettings {
-        #[doc = "Placeholder documentation for __listOfSrtCallerSource Takes a list of [`SrtCallerSource`], or any `Value`."]
+        #[doc = "Placeholder documentation for __listOfSrtCallerSource. Takes a list of [`SrtCallerSource`], or any `Value`."]
         srt_caller_sources = "SrtCallerSources",
         #[doc = "Settings for an SRT listener input. Configured only when the input uses the SRT_LISTENER input type. Takes a [`SrtListenerSettings`], or any `Value`."]
         srt_listener_settings = "SrtListenerSettings",
@@ -3636,7 +3636,7 @@ cfn_resource! {
     props {
         #[doc = "`Tags`."]
         tags = "Tags",
-        #[doc = "Whitelist rules and their sync status Takes a list of [`input_security_group::InputWhitelistRule`], or any `Value`."]
+        #[doc = "Whitelist rules and their sync status. Takes a list of [`input_security_group::InputWhitelistRule`], or any `Value`."]
         whitelist_rules = "WhitelistRules",
     }
     attrs {
@@ -3847,11 +3847,11 @@ cfn_resource! {
     #[doc = "`AWS::MediaLive::Network`: Resource schema for AWS::MediaLive::Network."]
     CfnNetwork(CfnNetworkProps) = "AWS::MediaLive::Network";
     props {
-        #[doc = "The list of IP address cidr pools for the network Takes a list of [`network::IpPool`], or any `Value`. Required."]
+        #[doc = "The list of IP address cidr pools for the network. Takes a list of [`network::IpPool`], or any `Value`. Required."]
         ip_pools = "IpPools",
         #[doc = "The user-specified name of the Network to be created. Required."]
         name = "Name",
-        #[doc = "The routes for the network Takes a list of [`network::Route`], or any `Value`."]
+        #[doc = "The routes for the network. Takes a list of [`network::Route`], or any `Value`."]
         routes = "Routes",
         #[doc = "A collection of key-value pairs. Takes a list of [`network::Tags`], or any `Value`."]
         tags = "Tags",
@@ -3875,7 +3875,7 @@ pub mod network {
     cfn_struct! {
         #[doc = "IP address cidr pool"]
         IpPool {
-        #[doc = "IP address cidr pool"]
+        #[doc = "IP address cidr pool."]
         cidr = "Cidr",
         }
     }
@@ -3898,9 +3898,9 @@ pub mod network {
     cfn_struct! {
         #[doc = "`Route` of `AWS::MediaLive::Network`."]
         Route {
-        #[doc = "Ip address cidr"]
+        #[doc = "Ip address cidr."]
         cidr = "Cidr",
-        #[doc = "IP address for the route packet paths"]
+        #[doc = "IP address for the route packet paths."]
         gateway = "Gateway",
         }
     }

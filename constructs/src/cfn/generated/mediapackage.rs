@@ -18,7 +18,7 @@ cfn_resource! {
         source_arn = "SourceArn",
         #[doc = "The IAM role_arn used to access the source S3 bucket. Required."]
         source_role_arn = "SourceRoleArn",
-        #[doc = "A collection of tags associated with a resource Takes a list of [`asset::Tag`], or any `Value`."]
+        #[doc = "A collection of tags associated with a resource. Takes a list of [`asset::Tag`], or any `Value`."]
         tags = "Tags",
     }
     attrs {
@@ -68,7 +68,7 @@ cfn_resource! {
         id = "Id",
         #[doc = "The configuration parameters for egress access logging. Takes a [`channel::LogConfiguration`], or any `Value`."]
         ingress_access_logs = "IngressAccessLogs",
-        #[doc = "A collection of tags associated with a resource Takes a list of [`channel::Tag`], or any `Value`."]
+        #[doc = "A collection of tags associated with a resource. Takes a list of [`channel::Tag`], or any `Value`."]
         tags = "Tags",
     }
     attrs {
@@ -92,7 +92,7 @@ pub mod channel {
     cfn_struct! {
         #[doc = "An endpoint for ingesting source content for a Channel."]
         IngestEndpoint {
-        #[doc = "The system generated unique identifier for the IngestEndpoint"]
+        #[doc = "The system generated unique identifier for the IngestEndpoint."]
         id = "Id",
         #[doc = "The system generated password for ingest authentication."]
         password = "Password",
@@ -148,7 +148,7 @@ cfn_resource! {
         origination = "Origination",
         #[doc = "Maximum duration (seconds) of content to retain for startover playback. If not specified, startover playback will be disabled for the OriginEndpoint."]
         startover_window_seconds = "StartoverWindowSeconds",
-        #[doc = "A collection of tags associated with a resource Takes a list of [`origin_endpoint::Tag`], or any `Value`."]
+        #[doc = "A collection of tags associated with a resource. Takes a list of [`origin_endpoint::Tag`], or any `Value`."]
         tags = "Tags",
         #[doc = "Amount of delay (seconds) to enforce on the playback of live content. If not specified, there will be no time delay in effect for the OriginEndpoint."]
         time_delay_seconds = "TimeDelaySeconds",
@@ -192,7 +192,7 @@ pub mod origin_endpoint {
         CmafEncryption {
         #[doc = "An optional 128-bit, 16-byte hex value represented by a 32-character string, used in conjunction with the key for encrypting blocks. If you don't specify a value, then MediaPackage creates the constant initialization vector (IV)."]
         constant_initialization_vector = "ConstantInitializationVector",
-        #[doc = "The encryption method used Takes a [`CmafEncryptionEncryptionMethod`], or any `Value`."]
+        #[doc = "The encryption method used. Takes a [`CmafEncryptionEncryptionMethod`], or any `Value`."]
         encryption_method = "EncryptionMethod",
         #[doc = "Time (in seconds) between each encryption key rotation."]
         key_rotation_interval_seconds = "KeyRotationIntervalSeconds",
@@ -206,7 +206,7 @@ pub mod origin_endpoint {
         CmafPackage {
         #[doc = "`Encryption`. Takes a [`CmafEncryption`], or any `Value`."]
         encryption = "Encryption",
-        #[doc = "A list of HLS manifest configurations Takes a list of [`HlsManifest`], or any `Value`."]
+        #[doc = "A list of HLS manifest configurations. Takes a list of [`HlsManifest`], or any `Value`."]
         hls_manifests = "HlsManifests",
         #[doc = "Duration (in seconds) of each segment. Actual segments will be rounded to the nearest multiple of the source segment duration."]
         segment_duration_seconds = "SegmentDurationSeconds",
@@ -258,9 +258,9 @@ pub mod origin_endpoint {
         stream_selection = "StreamSelection",
         #[doc = "Duration (in seconds) to delay live content before presentation."]
         suggested_presentation_delay_seconds = "SuggestedPresentationDelaySeconds",
-        #[doc = "Determines the type of UTCTiming included in the Media Presentation Description (MPD) Takes a [`DashPackageUtcTiming`], or any `Value`."]
+        #[doc = "Determines the type of UTCTiming included in the Media Presentation Description (MPD). Takes a [`DashPackageUtcTiming`], or any `Value`."]
         utc_timing = "UtcTiming",
-        #[doc = "Specifies the value attribute of the UTCTiming field when utcTiming is set to HTTP-ISO, HTTP-HEAD or HTTP-XSDATE"]
+        #[doc = "Specifies the value attribute of the UTCTiming field when utcTiming is set to HTTP-ISO, HTTP-HEAD or HTTP-XSDATE."]
         utc_timing_uri = "UtcTimingUri",
         }
     }
@@ -611,7 +611,7 @@ cfn_resource! {
         mss_package = "MssPackage",
         #[doc = "The ID of a PackagingGroup. Required."]
         packaging_group_id = "PackagingGroupId",
-        #[doc = "A collection of tags associated with a resource Takes a list of [`packaging_configuration::Tag`], or any `Value`."]
+        #[doc = "A collection of tags associated with a resource. Takes a list of [`packaging_configuration::Tag`], or any `Value`."]
         tags = "Tags",
     }
     attrs {
@@ -912,13 +912,13 @@ cfn_resource! {
     #[doc = "`AWS::MediaPackage::PackagingGroup`: Resource schema for AWS::MediaPackage::PackagingGroup"]
     CfnPackagingGroup(CfnPackagingGroupProps) = "AWS::MediaPackage::PackagingGroup";
     props {
-        #[doc = "CDN Authorization Takes a [`packaging_group::Authorization`], or any `Value`."]
+        #[doc = "CDN Authorization. Takes a [`packaging_group::Authorization`], or any `Value`."]
         authorization = "Authorization",
         #[doc = "The configuration parameters for egress access logging. Takes a [`packaging_group::LogConfiguration`], or any `Value`."]
         egress_access_logs = "EgressAccessLogs",
         #[doc = "The ID of the PackagingGroup. Required."]
         id = "Id",
-        #[doc = "A collection of tags associated with a resource Takes a list of [`packaging_group::Tag`], or any `Value`."]
+        #[doc = "A collection of tags associated with a resource. Takes a list of [`packaging_group::Tag`], or any `Value`."]
         tags = "Tags",
     }
     attrs {

@@ -10,7 +10,7 @@ cfn_resource! {
         channel_group_name = "ChannelGroupName",
         #[doc = "`ChannelName`. Required."]
         channel_name = "ChannelName",
-        #[doc = "<p>Enter any descriptive text that helps you to identify the channel.</p>"]
+        #[doc = "<p>Enter any descriptive text that helps you to identify the channel.</p>."]
         description = "Description",
         #[doc = "`InputSwitchConfiguration`. Takes a [`channel::InputSwitchConfiguration`], or any `Value`."]
         input_switch_configuration = "InputSwitchConfiguration",
@@ -48,9 +48,9 @@ pub mod channel {
     cfn_struct! {
         #[doc = "<p>The ingest domain URL where the source stream should be sent.</p>"]
         IngestEndpoint {
-        #[doc = "<p>The system-generated unique identifier for the IngestEndpoint.</p>"]
+        #[doc = "<p>The system-generated unique identifier for the IngestEndpoint.</p>."]
         id = "Id",
-        #[doc = "<p>The ingest domain URL where the source stream should be sent.</p>"]
+        #[doc = "<p>The ingest domain URL where the source stream should be sent.</p>."]
         url = "Url",
         }
     }
@@ -58,7 +58,7 @@ pub mod channel {
     cfn_struct! {
         #[doc = "<p>The configuration for input switching based on the media quality confidence score (MQCS) as provided from AWS Elemental MediaLive.</p>"]
         InputSwitchConfiguration {
-        #[doc = "<p>When true, AWS Elemental MediaPackage performs input switching based on the MQCS. Default is false. This setting is valid only when <code>InputType</code> is <code>CMAF</code>.</p>"]
+        #[doc = "<p>When true, AWS Elemental MediaPackage performs input switching based on the MQCS. Default is false. This setting is valid only when <code>InputType</code> is <code>CMAF</code>.</p>."]
         mqcs_input_switching = "MQCSInputSwitching",
         #[doc = "<p>For CMAF inputs, indicates which input MediaPackage should prefer when both inputs have equal MQCS scores. Select <code>1</code> to prefer the first ingest endpoint, or <code>2</code> to prefer the second ingest endpoint. If you don't specify a preferred input, MediaPackage uses its default …"]
         preferred_input = "PreferredInput",
@@ -77,9 +77,9 @@ pub mod channel {
     cfn_struct! {
         #[doc = "<p>The multiview configuration for a channel. A multiview channel composites video from several source channels into a single tiled output stream. Players receive one standard HLS or DASH stream instead of several separate streams. This setting is required when <code>InputType</code> is …"]
         MultiviewConfiguration {
-        #[doc = "<p>The tile layouts that players can request from this multiview channel's origin endpoints. Only the layouts that you list here are available. Each layout must appear at most once.</p> Takes a list of [`MultiviewLayoutType`], or any `Value`. Required."]
+        #[doc = "<p>The tile layouts that players can request from this multiview channel's origin endpoints. Only the layouts that you list here are available. Each layout must appear at most once.</p>. Takes a list of [`MultiviewLayoutType`], or any `Value`. Required."]
         available_layouts = "AvailableLayouts",
-        #[doc = "<p>The channels that players can use as tiles in this multiview channel's output. Each source channel must be in the same channel group as the multiview channel, and must have an <code>InputType</code> of <code>CMAF</code>. Only the channels that you list here are available as tiles.</p> Required."]
+        #[doc = "<p>The channels that players can use as tiles in this multiview channel's output. Each source channel must be in the same channel group as the multiview channel, and must have an <code>InputType</code> of <code>CMAF</code>. Only the channels that you list here are available as tiles.</p>. Required."]
         available_sources = "AvailableSources",
         }
     }
@@ -99,7 +99,7 @@ pub mod channel {
     cfn_struct! {
         #[doc = "<p>The settings for what common media server data (CMSD) headers AWS Elemental MediaPackage includes in responses to the CDN.</p>"]
         OutputHeaderConfiguration {
-        #[doc = "<p>When true, AWS Elemental MediaPackage includes the MQCS in responses to the CDN. This setting is valid only when <code>InputType</code> is <code>CMAF</code>.</p>"]
+        #[doc = "<p>When true, AWS Elemental MediaPackage includes the MQCS in responses to the CDN. This setting is valid only when <code>InputType</code> is <code>CMAF</code>.</p>."]
         publish_mqcs = "PublishMQCS",
         }
     }
@@ -129,7 +129,7 @@ cfn_resource! {
     props {
         #[doc = "`ChannelGroupName`. Required."]
         channel_group_name = "ChannelGroupName",
-        #[doc = "<p>Enter any descriptive text that helps you to identify the channel group.</p>"]
+        #[doc = "<p>Enter any descriptive text that helps you to identify the channel group.</p>."]
         description = "Description",
         #[doc = "`Tags`. Takes a list of [`channel_group::Tag`], or any `Value`."]
         tags = "Tags",
@@ -186,23 +186,23 @@ cfn_resource! {
         channel_name = "ChannelName",
         #[doc = "`ContainerType`. Takes a [`origin_endpoint::ContainerType`], or any `Value`. Required."]
         container_type = "ContainerType",
-        #[doc = "<p>A DASH manifest configuration.</p> Takes a list of [`origin_endpoint::DashManifestConfiguration`], or any `Value`."]
+        #[doc = "<p>A DASH manifest configuration.</p>. Takes a list of [`origin_endpoint::DashManifestConfiguration`], or any `Value`."]
         dash_manifests = "DashManifests",
-        #[doc = "<p>Enter any descriptive text that helps you to identify the origin endpoint.</p>"]
+        #[doc = "<p>Enter any descriptive text that helps you to identify the origin endpoint.</p>."]
         description = "Description",
         #[doc = "`ForceEndpointErrorConfiguration`. Takes a [`origin_endpoint::ForceEndpointErrorConfiguration`], or any `Value`."]
         force_endpoint_error_configuration = "ForceEndpointErrorConfiguration",
-        #[doc = "<p>An HTTP live streaming (HLS) manifest configuration.</p> Takes a list of [`origin_endpoint::HlsManifestConfiguration`], or any `Value`."]
+        #[doc = "<p>An HTTP live streaming (HLS) manifest configuration.</p>. Takes a list of [`origin_endpoint::HlsManifestConfiguration`], or any `Value`."]
         hls_manifests = "HlsManifests",
-        #[doc = "<p>A low-latency HLS manifest configuration.</p> Takes a list of [`origin_endpoint::LowLatencyHlsManifestConfiguration`], or any `Value`."]
+        #[doc = "<p>A low-latency HLS manifest configuration.</p>. Takes a list of [`origin_endpoint::LowLatencyHlsManifestConfiguration`], or any `Value`."]
         low_latency_hls_manifests = "LowLatencyHlsManifests",
-        #[doc = "<p>The Microsoft Smooth Streaming (MSS) manifest configurations associated with this origin endpoint.</p> Takes a list of [`origin_endpoint::MssManifestConfiguration`], or any `Value`."]
+        #[doc = "<p>The Microsoft Smooth Streaming (MSS) manifest configurations associated with this origin endpoint.</p>. Takes a list of [`origin_endpoint::MssManifestConfiguration`], or any `Value`."]
         mss_manifests = "MssManifests",
         #[doc = "`OriginEndpointName`. Required."]
         origin_endpoint_name = "OriginEndpointName",
         #[doc = "`Segment`. Takes a [`origin_endpoint::Segment`], or any `Value`."]
         segment = "Segment",
-        #[doc = "<p>The size of the window (in seconds) to create a window of the live stream that's available for on-demand viewing. Viewers can start-over or catch-up on content that falls within the window. The maximum startover window is 1,209,600 seconds (14 days).</p>"]
+        #[doc = "<p>The size of the window (in seconds) to create a window of the live stream that's available for on-demand viewing. Viewers can start-over or catch-up on content that falls within the window. The maximum startover window is 1,209,600 seconds (14 days).</p>."]
         startover_window_seconds = "StartoverWindowSeconds",
         #[doc = "`StreamNameOutputMode`. Takes a [`origin_endpoint::StreamNameOutputMode`], or any `Value`."]
         stream_name_output_mode = "StreamNameOutputMode",
@@ -305,13 +305,13 @@ pub mod origin_endpoint {
     cfn_struct! {
         #[doc = "<p>The base URLs to use for retrieving segments. You can specify multiple locations and indicate the priority and weight for when each should be used, for use in mutli-CDN workflows.</p>"]
         DashBaseUrl {
-        #[doc = "<p>For use with DVB-DASH profiles only. The priority of this location for servings segments. The lower the number, the higher the priority.</p>"]
+        #[doc = "<p>For use with DVB-DASH profiles only. The priority of this location for servings segments. The lower the number, the higher the priority.</p>."]
         dvb_priority = "DvbPriority",
-        #[doc = "<p>For use with DVB-DASH profiles only. The weighting for source locations that have the same priority. </p>"]
+        #[doc = "<p>For use with DVB-DASH profiles only. The weighting for source locations that have the same priority. </p>."]
         dvb_weight = "DvbWeight",
-        #[doc = "<p>The name of the source location.</p>"]
+        #[doc = "<p>The name of the source location.</p>."]
         service_location = "ServiceLocation",
-        #[doc = "<p>A source location for segments.</p> Required."]
+        #[doc = "<p>A source location for segments.</p>. Required."]
         url = "Url",
         }
     }
@@ -335,11 +335,11 @@ pub mod origin_endpoint {
     cfn_struct! {
         #[doc = "<p>For use with DVB-DASH profiles only. The settings for font downloads that you want Elemental MediaPackage to pass through to the manifest.</p>"]
         DashDvbFontDownload {
-        #[doc = "<p>The <code>fontFamily</code> name for subtitles, as described in <a href=\"https://tech.ebu.ch/publications/tech3380\">EBU-TT-D Subtitling Distribution Format</a>. </p>"]
+        #[doc = "<p>The <code>fontFamily</code> name for subtitles, as described in <a href=\"https://tech.ebu.ch/publications/tech3380\">EBU-TT-D Subtitling Distribution Format</a>. </p>."]
         font_family = "FontFamily",
         #[doc = "<p>The <code>mimeType</code> of the resource that's at the font download URL.</p> <p>For information about font MIME types, see the <a …"]
         mime_type = "MimeType",
-        #[doc = "<p>The URL for downloading fonts for subtitles.</p>"]
+        #[doc = "<p>The URL for downloading fonts for subtitles.</p>."]
         url = "Url",
         }
     }
@@ -347,9 +347,9 @@ pub mod origin_endpoint {
     cfn_struct! {
         #[doc = "<p>For use with DVB-DASH profiles only. The settings for error reporting from the playback device that you want Elemental MediaPackage to pass through to the manifest.</p>"]
         DashDvbMetricsReporting {
-        #[doc = "<p>The number of playback devices per 1000 that will send error reports to the reporting URL. This represents the probability that a playback device will be a reporting player for this session.</p>"]
+        #[doc = "<p>The number of playback devices per 1000 that will send error reports to the reporting URL. This represents the probability that a playback device will be a reporting player for this session.</p>."]
         probability = "Probability",
-        #[doc = "<p>The URL where playback devices send error reports.</p> Required."]
+        #[doc = "<p>The URL where playback devices send error reports.</p>. Required."]
         reporting_url = "ReportingUrl",
         }
     }
@@ -357,7 +357,7 @@ pub mod origin_endpoint {
     cfn_struct! {
         #[doc = "<p>For endpoints that use the DVB-DASH profile only. The font download and error reporting information that you want MediaPackage to pass through to the manifest.</p>"]
         DashDvbSettings {
-        #[doc = "<p>Playback device error reporting settings.</p> Takes a list of [`DashDvbMetricsReporting`], or any `Value`."]
+        #[doc = "<p>Playback device error reporting settings.</p>. Takes a list of [`DashDvbMetricsReporting`], or any `Value`."]
         error_metrics = "ErrorMetrics",
         #[doc = "`FontDownload`. Takes a [`DashDvbFontDownload`], or any `Value`."]
         font_download = "FontDownload",
@@ -371,7 +371,7 @@ pub mod origin_endpoint {
         audio_timeline_pattern = "AudioTimelinePattern",
         #[doc = "`AvailabilityStartTimeConfiguration`."]
         availability_start_time_configuration = "AvailabilityStartTimeConfiguration",
-        #[doc = "<p>The base URL to use for retrieving segments.</p> Takes a list of [`DashBaseUrl`], or any `Value`."]
+        #[doc = "<p>The base URL to use for retrieving segments.</p>. Takes a list of [`DashBaseUrl`], or any `Value`."]
         base_urls = "BaseUrls",
         #[doc = "`Compactness`. Takes a [`DashCompactness`], or any `Value`."]
         compactness = "Compactness",
@@ -381,17 +381,17 @@ pub mod origin_endpoint {
         dvb_settings = "DvbSettings",
         #[doc = "`FilterConfiguration`. Takes a [`FilterConfiguration`], or any `Value`."]
         filter_configuration = "FilterConfiguration",
-        #[doc = "<p>A short string that's appended to the endpoint URL. The manifest name creates a unique path to this endpoint. If you don't enter a value, MediaPackage uses the default manifest name, index. </p> Required."]
+        #[doc = "<p>A short string that's appended to the endpoint URL. The manifest name creates a unique path to this endpoint. If you don't enter a value, MediaPackage uses the default manifest name, index. </p>. Required."]
         manifest_name = "ManifestName",
-        #[doc = "<p>The total duration (in seconds) of the manifest's content.</p>"]
+        #[doc = "<p>The total duration (in seconds) of the manifest's content.</p>."]
         manifest_window_seconds = "ManifestWindowSeconds",
-        #[doc = "<p>Minimum amount of content (in seconds) that a player must keep available in the buffer.</p>"]
+        #[doc = "<p>Minimum amount of content (in seconds) that a player must keep available in the buffer.</p>."]
         min_buffer_time_seconds = "MinBufferTimeSeconds",
-        #[doc = "<p>Minimum amount of time (in seconds) that the player should wait before requesting updates to the manifest.</p>"]
+        #[doc = "<p>Minimum amount of time (in seconds) that the player should wait before requesting updates to the manifest.</p>."]
         min_update_period_seconds = "MinUpdatePeriodSeconds",
         #[doc = "<p>A list of triggers that controls when AWS Elemental MediaPackage separates the MPEG-DASH manifest into multiple periods. Leave this value empty to indicate that the manifest is contained all in one period. For more information about periods in the DASH manifest, see <a … Takes a list of [`DashPeriodTrigger`], or any `Value`."]
         period_triggers = "PeriodTriggers",
-        #[doc = "<p>The profile that the output is compliant with.</p> Takes a list of [`DashProfile`], or any `Value`."]
+        #[doc = "<p>The profile that the output is compliant with.</p>. Takes a list of [`DashProfile`], or any `Value`."]
         profiles = "Profiles",
         #[doc = "`ProgramInformation`. Takes a [`DashProgramInformation`], or any `Value`."]
         program_information = "ProgramInformation",
@@ -401,7 +401,7 @@ pub mod origin_endpoint {
         segment_template_format = "SegmentTemplateFormat",
         #[doc = "`SubtitleConfiguration`. Takes a [`DashSubtitleConfiguration`], or any `Value`."]
         subtitle_configuration = "SubtitleConfiguration",
-        #[doc = "<p>The amount of time (in seconds) that the player should be from the end of the manifest.</p>"]
+        #[doc = "<p>The amount of time (in seconds) that the player should be from the end of the manifest.</p>."]
         suggested_presentation_delay_seconds = "SuggestedPresentationDelaySeconds",
         #[doc = "`UriPathType`. Takes a [`UriPathType`], or any `Value`."]
         uri_path_type = "UriPathType",
@@ -431,15 +431,15 @@ pub mod origin_endpoint {
     cfn_struct! {
         #[doc = "<p>Details about the content that you want MediaPackage to pass through in the manifest to the playback device.</p>"]
         DashProgramInformation {
-        #[doc = "<p>A copyright statement about the content.</p>"]
+        #[doc = "<p>A copyright statement about the content.</p>."]
         copyright = "Copyright",
-        #[doc = "<p>The language code for this manifest.</p>"]
+        #[doc = "<p>The language code for this manifest.</p>."]
         language_code = "LanguageCode",
-        #[doc = "<p>An absolute URL that contains more information about this content.</p>"]
+        #[doc = "<p>An absolute URL that contains more information about this content.</p>."]
         more_information_url = "MoreInformationUrl",
-        #[doc = "<p>Information about the content provider.</p>"]
+        #[doc = "<p>Information about the content provider.</p>."]
         source = "Source",
-        #[doc = "<p>The title for the manifest.</p>"]
+        #[doc = "<p>The title for the manifest.</p>."]
         title = "Title",
         }
     }
@@ -480,7 +480,7 @@ pub mod origin_endpoint {
         DashUtcTiming {
         #[doc = "`TimingMode`. Takes a [`DashUtcTimingMode`], or any `Value`."]
         timing_mode = "TimingMode",
-        #[doc = "<p>The the method that the player uses to synchronize to coordinated universal time (UTC) wall clock time.</p>"]
+        #[doc = "<p>The the method that the player uses to synchronize to coordinated universal time (UTC) wall clock time.</p>."]
         timing_source = "TimingSource",
         }
     }
@@ -511,7 +511,7 @@ pub mod origin_endpoint {
         Encryption {
         #[doc = "<p>Excludes SEIG and SGPD boxes from segment metadata in CMAF containers.</p> <p>When set to <code>true</code>, MediaPackage omits these DRM metadata boxes from CMAF segments, which can improve compatibility with certain devices and players that don't support these boxes.</p> <p>Important …"]
         cmaf_exclude_segment_drm_metadata = "CmafExcludeSegmentDrmMetadata",
-        #[doc = "<p>A 128-bit, 16-byte hex value represented by a 32-character string, used in conjunction with the key for encrypting content. If you don't specify a value, then MediaPackage creates the constant initialization vector (IV).</p>"]
+        #[doc = "<p>A 128-bit, 16-byte hex value represented by a 32-character string, used in conjunction with the key for encrypting content. If you don't specify a value, then MediaPackage creates the constant initialization vector (IV).</p>."]
         constant_initialization_vector = "ConstantInitializationVector",
         #[doc = "`EncryptionMethod`. Takes a [`EncryptionMethod`], or any `Value`. Required."]
         encryption_method = "EncryptionMethod",
@@ -557,19 +557,19 @@ pub mod origin_endpoint {
     cfn_struct! {
         #[doc = "<p>Filter configuration includes settings for manifest filtering, start and end times, and time delay that apply to all of your egress requests for this manifest. </p>"]
         FilterConfiguration {
-        #[doc = "<p>Optionally specify the clip start time for all of your manifest egress requests. When you include clip start time, note that you cannot use clip start time query parameters for this manifest's endpoint URL.</p>"]
+        #[doc = "<p>Optionally specify the clip start time for all of your manifest egress requests. When you include clip start time, note that you cannot use clip start time query parameters for this manifest's endpoint URL.</p>."]
         clip_start_time = "ClipStartTime",
-        #[doc = "<p>Optionally specify one or more DRM settings for all of your manifest egress requests. When you include a DRM setting, note that you cannot use an identical DRM setting query parameter for this manifest's endpoint URL.</p>"]
+        #[doc = "<p>Optionally specify one or more DRM settings for all of your manifest egress requests. When you include a DRM setting, note that you cannot use an identical DRM setting query parameter for this manifest's endpoint URL.</p>."]
         drm_settings = "DrmSettings",
-        #[doc = "<p>Optionally specify the end time for all of your manifest egress requests. When you include end time, note that you cannot use end time query parameters for this manifest's endpoint URL.</p>"]
+        #[doc = "<p>Optionally specify the end time for all of your manifest egress requests. When you include end time, note that you cannot use end time query parameters for this manifest's endpoint URL.</p>."]
         end = "End",
-        #[doc = "<p>Optionally specify one or more manifest filters for all of your manifest egress requests. When you include a manifest filter, note that you cannot use an identical manifest filter query parameter for this manifest's endpoint URL.</p>"]
+        #[doc = "<p>Optionally specify one or more manifest filters for all of your manifest egress requests. When you include a manifest filter, note that you cannot use an identical manifest filter query parameter for this manifest's endpoint URL.</p>."]
         manifest_filter = "ManifestFilter",
         #[doc = "`Multiview`. Takes a [`MultiviewFilterConfiguration`], or any `Value`."]
         multiview = "Multiview",
-        #[doc = "<p>Optionally specify the start time for all of your manifest egress requests. When you include start time, note that you cannot use start time query parameters for this manifest's endpoint URL.</p>"]
+        #[doc = "<p>Optionally specify the start time for all of your manifest egress requests. When you include start time, note that you cannot use start time query parameters for this manifest's endpoint URL.</p>."]
         start = "Start",
-        #[doc = "<p>Optionally specify the time delay for all of your manifest egress requests. Enter a value that is smaller than your endpoint's startover window. When you include time delay, note that you cannot use time delay query parameters for this manifest's endpoint URL.</p>"]
+        #[doc = "<p>Optionally specify the time delay for all of your manifest egress requests. Enter a value that is smaller than your endpoint's startover window. When you include time delay, note that you cannot use time delay query parameters for this manifest's endpoint URL.</p>."]
         time_delay_seconds = "TimeDelaySeconds",
         }
     }
@@ -591,7 +591,7 @@ pub mod origin_endpoint {
         filter_configuration = "FilterConfiguration",
         #[doc = "<p>A short short string that's appended to the endpoint URL. The manifest name creates a unique path to this endpoint. If you don't enter a value, MediaPackage uses the default manifest name, index. MediaPackage automatically inserts the format extension, such as .m3u8. You can't use the same … Required."]
         manifest_name = "ManifestName",
-        #[doc = "<p>The total duration (in seconds) of the manifest's content.</p>"]
+        #[doc = "<p>The total duration (in seconds) of the manifest's content.</p>."]
         manifest_window_seconds = "ManifestWindowSeconds",
         #[doc = "<p>Inserts EXT-X-PROGRAM-DATE-TIME tags in the output manifest at the interval that you specify. If you don't enter an interval, EXT-X-PROGRAM-DATE-TIME tags aren't included in the manifest. The tags sync the stream to the wall clock so that viewers can seek to a specific time in the playback …"]
         program_date_time_interval_seconds = "ProgramDateTimeIntervalSeconds",
@@ -601,7 +601,7 @@ pub mod origin_endpoint {
         start_tag = "StartTag",
         #[doc = "`UriPathType`. Takes a [`UriPathType`], or any `Value`."]
         uri_path_type = "UriPathType",
-        #[doc = "<p>The egress domain URL for stream delivery from MediaPackage.</p>"]
+        #[doc = "<p>The egress domain URL for stream delivery from MediaPackage.</p>."]
         url = "Url",
         #[doc = "<p>When enabled, MediaPackage URL-encodes the query string for API requests for HLS child manifests to comply with Amazon Web Services Signature Version 4 (SigV4) signature signing protocol. For more information, see <a …"]
         url_encode_child_manifest = "UrlEncodeChildManifest",
@@ -618,17 +618,17 @@ pub mod origin_endpoint {
     cfn_struct! {
         #[doc = "<p>Filter configuration includes settings for manifest filtering, start and end times, and time delay that apply to all of your egress requests for this manifest. </p>"]
         LowLatencyHlsFilterConfiguration {
-        #[doc = "<p>Optionally specify the clip start time for all of your manifest egress requests. When you include clip start time, note that you cannot use clip start time query parameters for this manifest's endpoint URL.</p>"]
+        #[doc = "<p>Optionally specify the clip start time for all of your manifest egress requests. When you include clip start time, note that you cannot use clip start time query parameters for this manifest's endpoint URL.</p>."]
         clip_start_time = "ClipStartTime",
-        #[doc = "<p>Optionally specify one or more DRM settings for all of your manifest egress requests. When you include a DRM setting, note that you cannot use an identical DRM setting query parameter for this manifest's endpoint URL.</p>"]
+        #[doc = "<p>Optionally specify one or more DRM settings for all of your manifest egress requests. When you include a DRM setting, note that you cannot use an identical DRM setting query parameter for this manifest's endpoint URL.</p>."]
         drm_settings = "DrmSettings",
-        #[doc = "<p>Optionally specify the end time for all of your manifest egress requests. When you include end time, note that you cannot use end time query parameters for this manifest's endpoint URL.</p>"]
+        #[doc = "<p>Optionally specify the end time for all of your manifest egress requests. When you include end time, note that you cannot use end time query parameters for this manifest's endpoint URL.</p>."]
         end = "End",
-        #[doc = "<p>Optionally specify one or more manifest filters for all of your manifest egress requests. When you include a manifest filter, note that you cannot use an identical manifest filter query parameter for this manifest's endpoint URL.</p>"]
+        #[doc = "<p>Optionally specify one or more manifest filters for all of your manifest egress requests. When you include a manifest filter, note that you cannot use an identical manifest filter query parameter for this manifest's endpoint URL.</p>."]
         manifest_filter = "ManifestFilter",
-        #[doc = "<p>Optionally specify the start time for all of your manifest egress requests. When you include start time, note that you cannot use start time query parameters for this manifest's endpoint URL.</p>"]
+        #[doc = "<p>Optionally specify the start time for all of your manifest egress requests. When you include start time, note that you cannot use start time query parameters for this manifest's endpoint URL.</p>."]
         start = "Start",
-        #[doc = "<p>Optionally specify the time delay for all of your manifest egress requests. Enter a value that is smaller than your endpoint's startover window. When you include time delay, note that you cannot use time delay query parameters for this manifest's endpoint URL.</p>"]
+        #[doc = "<p>Optionally specify the time delay for all of your manifest egress requests. Enter a value that is smaller than your endpoint's startover window. When you include time delay, note that you cannot use time delay query parameters for this manifest's endpoint URL.</p>."]
         time_delay_seconds = "TimeDelaySeconds",
         }
     }
@@ -642,7 +642,7 @@ pub mod origin_endpoint {
         filter_configuration = "FilterConfiguration",
         #[doc = "<p>A short short string that's appended to the endpoint URL. The manifest name creates a unique path to this endpoint. If you don't enter a value, MediaPackage uses the default manifest name, index. MediaPackage automatically inserts the format extension, such as .m3u8. You can't use the same … Required."]
         manifest_name = "ManifestName",
-        #[doc = "<p>The total duration (in seconds) of the manifest's content.</p>"]
+        #[doc = "<p>The total duration (in seconds) of the manifest's content.</p>."]
         manifest_window_seconds = "ManifestWindowSeconds",
         #[doc = "<p>Inserts EXT-X-PROGRAM-DATE-TIME tags in the output manifest at the interval that you specify. If you don't enter an interval, EXT-X-PROGRAM-DATE-TIME tags aren't included in the manifest. The tags sync the stream to the wall clock so that viewers can seek to a specific time in the playback …"]
         program_date_time_interval_seconds = "ProgramDateTimeIntervalSeconds",
@@ -652,7 +652,7 @@ pub mod origin_endpoint {
         start_tag = "StartTag",
         #[doc = "`UriPathType`. Takes a [`UriPathType`], or any `Value`."]
         uri_path_type = "UriPathType",
-        #[doc = "<p>The egress domain URL for stream delivery from MediaPackage.</p>"]
+        #[doc = "<p>The egress domain URL for stream delivery from MediaPackage.</p>."]
         url = "Url",
         #[doc = "<p>When enabled, MediaPackage URL-encodes the query string for API requests for LL-HLS child manifests to comply with Amazon Web Services Signature Version 4 (SigV4) signature signing protocol. For more information, see <a …"]
         url_encode_child_manifest = "UrlEncodeChildManifest",
@@ -662,17 +662,17 @@ pub mod origin_endpoint {
     cfn_struct! {
         #[doc = "<p>Filter configuration includes settings for manifest filtering, start and end times, and time delay that apply to all of your egress requests for this manifest. </p>"]
         MssFilterConfiguration {
-        #[doc = "<p>Optionally specify the clip start time for all of your manifest egress requests. When you include clip start time, note that you cannot use clip start time query parameters for this manifest's endpoint URL.</p>"]
+        #[doc = "<p>Optionally specify the clip start time for all of your manifest egress requests. When you include clip start time, note that you cannot use clip start time query parameters for this manifest's endpoint URL.</p>."]
         clip_start_time = "ClipStartTime",
-        #[doc = "<p>Optionally specify one or more DRM settings for all of your manifest egress requests. When you include a DRM setting, note that you cannot use an identical DRM setting query parameter for this manifest's endpoint URL.</p>"]
+        #[doc = "<p>Optionally specify one or more DRM settings for all of your manifest egress requests. When you include a DRM setting, note that you cannot use an identical DRM setting query parameter for this manifest's endpoint URL.</p>."]
         drm_settings = "DrmSettings",
-        #[doc = "<p>Optionally specify the end time for all of your manifest egress requests. When you include end time, note that you cannot use end time query parameters for this manifest's endpoint URL.</p>"]
+        #[doc = "<p>Optionally specify the end time for all of your manifest egress requests. When you include end time, note that you cannot use end time query parameters for this manifest's endpoint URL.</p>."]
         end = "End",
-        #[doc = "<p>Optionally specify one or more manifest filters for all of your manifest egress requests. When you include a manifest filter, note that you cannot use an identical manifest filter query parameter for this manifest's endpoint URL.</p>"]
+        #[doc = "<p>Optionally specify one or more manifest filters for all of your manifest egress requests. When you include a manifest filter, note that you cannot use an identical manifest filter query parameter for this manifest's endpoint URL.</p>."]
         manifest_filter = "ManifestFilter",
-        #[doc = "<p>Optionally specify the start time for all of your manifest egress requests. When you include start time, note that you cannot use start time query parameters for this manifest's endpoint URL.</p>"]
+        #[doc = "<p>Optionally specify the start time for all of your manifest egress requests. When you include start time, note that you cannot use start time query parameters for this manifest's endpoint URL.</p>."]
         start = "Start",
-        #[doc = "<p>Optionally specify the time delay for all of your manifest egress requests. Enter a value that is smaller than your endpoint's startover window. When you include time delay, note that you cannot use time delay query parameters for this manifest's endpoint URL.</p>"]
+        #[doc = "<p>Optionally specify the time delay for all of your manifest egress requests. Enter a value that is smaller than your endpoint's startover window. When you include time delay, note that you cannot use time delay query parameters for this manifest's endpoint URL.</p>."]
         time_delay_seconds = "TimeDelaySeconds",
         }
     }
@@ -684,9 +684,9 @@ pub mod origin_endpoint {
         filter_configuration = "FilterConfiguration",
         #[doc = "`ManifestLayout`. Takes a [`MssManifestLayout`], or any `Value`."]
         manifest_layout = "ManifestLayout",
-        #[doc = "<p>The name of the MSS manifest. This name is appended to the origin endpoint URL to create the unique path for accessing this specific MSS manifest.</p> Required."]
+        #[doc = "<p>The name of the MSS manifest. This name is appended to the origin endpoint URL to create the unique path for accessing this specific MSS manifest.</p>. Required."]
         manifest_name = "ManifestName",
-        #[doc = "<p>The duration (in seconds) of the manifest window. This represents the total amount of content available in the manifest at any given time.</p>"]
+        #[doc = "<p>The duration (in seconds) of the manifest window. This represents the total amount of content available in the manifest at any given time.</p>."]
         manifest_window_seconds = "ManifestWindowSeconds",
         }
     }
@@ -704,7 +704,7 @@ pub mod origin_endpoint {
         MultiviewFilterConfiguration {
         #[doc = "`Layout`. Takes a [`MultiviewLayoutType`], or any `Value`. Required."]
         layout = "Layout",
-        #[doc = "<p>The source channels to composite, in tile order. Each channel must be one of the <code>AvailableSources</code> of the channel that this origin endpoint is on, and the number of channels must equal the number of tiles in <code>Layout</code>.</p> Required."]
+        #[doc = "<p>The source channels to composite, in tile order. Each channel must be one of the <code>AvailableSources</code> of the channel that this origin endpoint is on, and the number of channels must equal the number of tiles in <code>Layout</code>.</p>. Required."]
         sources = "Sources",
         }
     }
@@ -761,7 +761,7 @@ pub mod origin_endpoint {
         Scte {
         #[doc = "<p>A list of additional non-Ad SCTE-35 event types to treat as advertisements. When configured, events matching these types produce ad markers (such as <code>SCTE35-OUT</code> and <code>SCTE35-IN</code> in HLS DATERANGE tags) in manifests.</p> <p>Valid values: <code>PROGRAM</code> | … Takes a list of [`CustomAdType`], or any `Value`."]
         custom_ad_types = "CustomAdTypes",
-        #[doc = "<p>The SCTE-35 message types that you want to be treated as ad markers in the output.</p> Takes a list of [`ScteFilter`], or any `Value`."]
+        #[doc = "<p>The SCTE-35 message types that you want to be treated as ad markers in the output.</p>. Takes a list of [`ScteFilter`], or any `Value`."]
         scte_filter = "ScteFilter",
         #[doc = "`ScteInSegments`. Takes a [`ScteInSegments`], or any `Value`."]
         scte_in_segments = "ScteInSegments",
@@ -841,13 +841,13 @@ pub mod origin_endpoint {
         output_timestamp_mode = "OutputTimestampMode",
         #[doc = "`Scte`. Takes a [`Scte`], or any `Value`."]
         scte = "Scte",
-        #[doc = "<p>The duration (in seconds) of each segment. Enter a value equal to, or a multiple of, the input segment duration. If the value that you enter is different from the input segment duration, MediaPackage rounds segments to the nearest multiple of the input segment duration.</p>"]
+        #[doc = "<p>The duration (in seconds) of each segment. Enter a value equal to, or a multiple of, the input segment duration. If the value that you enter is different from the input segment duration, MediaPackage rounds segments to the nearest multiple of the input segment duration.</p>."]
         segment_duration_seconds = "SegmentDurationSeconds",
-        #[doc = "<p>The name that describes the segment. The name is the base name of the segment used in all content manifests inside of the endpoint. You can't use spaces in the name.</p>"]
+        #[doc = "<p>The name that describes the segment. The name is the base name of the segment used in all content manifests inside of the endpoint. You can't use spaces in the name.</p>."]
         segment_name = "SegmentName",
-        #[doc = "<p>By default, MediaPackage excludes all digital video broadcasting (DVB) subtitles from the output. When selected, MediaPackage passes through DVB subtitles into the output.</p>"]
+        #[doc = "<p>By default, MediaPackage excludes all digital video broadcasting (DVB) subtitles from the output. When selected, MediaPackage passes through DVB subtitles into the output.</p>."]
         ts_include_dvb_subtitles = "TsIncludeDvbSubtitles",
-        #[doc = "<p>When selected, MediaPackage bundles all audio tracks in a rendition group. All other tracks in the stream can be used with any audio rendition from the group.</p>"]
+        #[doc = "<p>When selected, MediaPackage bundles all audio tracks in a rendition group. All other tracks in the stream can be used with any audio rendition from the group.</p>."]
         ts_use_audio_rendition_group = "TsUseAudioRenditionGroup",
         }
     }
@@ -855,11 +855,11 @@ pub mod origin_endpoint {
     cfn_struct! {
         #[doc = "<p>The parameters for the SPEKE key provider.</p>"]
         SpekeKeyProvider {
-        #[doc = "<p>The ARN for the certificate that you imported to Amazon Web Services Certificate Manager to add content key encryption to this endpoint. For this feature to work, your DRM key provider must support content key encryption.</p>"]
+        #[doc = "<p>The ARN for the certificate that you imported to Amazon Web Services Certificate Manager to add content key encryption to this endpoint. For this feature to work, your DRM key provider must support content key encryption.</p>."]
         certificate_arn = "CertificateArn",
         #[doc = "`ContentKeyPeriodConfiguration`. Takes a [`ContentKeyPeriodConfiguration`], or any `Value`."]
         content_key_period_configuration = "ContentKeyPeriodConfiguration",
-        #[doc = "<p>The DRM solution provider you're using to protect your content during distribution.</p> Takes a list of [`DrmSystem`], or any `Value`. Required."]
+        #[doc = "<p>The DRM solution provider you're using to protect your content during distribution.</p>. Takes a list of [`DrmSystem`], or any `Value`. Required."]
         drm_systems = "DrmSystems",
         #[doc = "`EncryptionContractConfiguration`. Takes a [`EncryptionContractConfiguration`], or any `Value`. Required."]
         encryption_contract_configuration = "EncryptionContractConfiguration",
@@ -885,7 +885,7 @@ pub mod origin_endpoint {
     cfn_struct! {
         #[doc = "<p>To insert an EXT-X-START tag in your HLS playlist, specify a StartTag configuration object with a valid TimeOffset. When you do, you can also optionally specify whether to include a PRECISE value in the EXT-X-START tag.</p>"]
         StartTag {
-        #[doc = "<p>Specify the value for PRECISE within your EXT-X-START tag. Leave blank, or choose false, to use the default value NO. Choose yes to use the value YES.</p>"]
+        #[doc = "<p>Specify the value for PRECISE within your EXT-X-START tag. Leave blank, or choose false, to use the default value NO. Choose yes to use the value YES.</p>."]
         precise = "Precise",
         #[doc = "<p>Specify the value for TIME-OFFSET within your EXT-X-START tag. Enter a signed floating point value which, if positive, must be less than the configured manifest duration minus three times the configured segment target duration. If negative, the absolute value must be larger than three times the … Required."]
         time_offset = "TimeOffset",
@@ -961,9 +961,9 @@ pub mod origin_endpoint_policy {
     cfn_struct! {
         #[doc = "<p>The settings to enable CDN authorization headers in MediaPackage.</p>"]
         CdnAuthConfiguration {
-        #[doc = "<p>The ARN for the secret in Secrets Manager that your CDN uses for authorization to access the endpoint.</p> Required."]
+        #[doc = "<p>The ARN for the secret in Secrets Manager that your CDN uses for authorization to access the endpoint.</p>. Required."]
         cdn_identifier_secret_arns = "CdnIdentifierSecretArns",
-        #[doc = "<p>The ARN for the IAM role that gives MediaPackage read access to Secrets Manager and KMS for CDN authorization.</p> Required."]
+        #[doc = "<p>The ARN for the IAM role that gives MediaPackage read access to Secrets Manager and KMS for CDN authorization.</p>. Required."]
         secrets_role_arn = "SecretsRoleArn",
         }
     }

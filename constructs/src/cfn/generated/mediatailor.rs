@@ -6,7 +6,7 @@ cfn_resource! {
     #[doc = "`AWS::MediaTailor::Channel`: Definition of AWS::MediaTailor::Channel Resource Type"]
     CfnChannel(CfnChannelProps) = "AWS::MediaTailor::Channel";
     props {
-        #[doc = "<p>The list of audiences defined in channel.</p>"]
+        #[doc = "<p>The list of audiences defined in channel.</p>."]
         audiences = "Audiences",
         #[doc = "`ChannelName`. Required."]
         channel_name = "ChannelName",
@@ -14,7 +14,7 @@ cfn_resource! {
         filler_slate = "FillerSlate",
         #[doc = "`LogConfiguration`. Takes a [`channel::LogConfigurationForChannel`], or any `Value`."]
         log_configuration = "LogConfiguration",
-        #[doc = "<p>The channel's output properties.</p> Takes a list of [`channel::RequestOutputItem`], or any `Value`. Required."]
+        #[doc = "<p>The channel's output properties.</p>. Takes a list of [`channel::RequestOutputItem`], or any `Value`. Required."]
         outputs = "Outputs",
         #[doc = "`PlaybackMode`. Takes a [`channel::PlaybackMode`], or any `Value`. Required."]
         playback_mode = "PlaybackMode",
@@ -46,13 +46,13 @@ pub mod channel {
     cfn_struct! {
         #[doc = "<p>Dash manifest configuration parameters.</p>"]
         DashPlaylistSettings {
-        #[doc = "<p>The total duration (in seconds) of each manifest. Minimum value: <code>30</code> seconds. Maximum value: <code>3600</code> seconds.</p>"]
+        #[doc = "<p>The total duration (in seconds) of each manifest. Minimum value: <code>30</code> seconds. Maximum value: <code>3600</code> seconds.</p>."]
         manifest_window_seconds = "ManifestWindowSeconds",
-        #[doc = "<p>Minimum amount of content (measured in seconds) that a player must keep available in the buffer. Minimum value: <code>2</code> seconds. Maximum value: <code>60</code> seconds.</p>"]
+        #[doc = "<p>Minimum amount of content (measured in seconds) that a player must keep available in the buffer. Minimum value: <code>2</code> seconds. Maximum value: <code>60</code> seconds.</p>."]
         min_buffer_time_seconds = "MinBufferTimeSeconds",
-        #[doc = "<p>Minimum amount of time (in seconds) that the player should wait before requesting updates to the manifest. Minimum value: <code>2</code> seconds. Maximum value: <code>60</code> seconds.</p>"]
+        #[doc = "<p>Minimum amount of time (in seconds) that the player should wait before requesting updates to the manifest. Minimum value: <code>2</code> seconds. Maximum value: <code>60</code> seconds.</p>."]
         min_update_period_seconds = "MinUpdatePeriodSeconds",
-        #[doc = "<p>Amount of time (in seconds) that the player should be from the live point at the end of the manifest. Minimum value: <code>2</code> seconds. Maximum value: <code>60</code> seconds.</p>"]
+        #[doc = "<p>Amount of time (in seconds) that the player should be from the live point at the end of the manifest. Minimum value: <code>2</code> seconds. Maximum value: <code>60</code> seconds.</p>."]
         suggested_presentation_delay_seconds = "SuggestedPresentationDelaySeconds",
         }
     }
@@ -60,9 +60,9 @@ pub mod channel {
     cfn_struct! {
         #[doc = "<p>HLS playlist configuration parameters.</p>"]
         HlsPlaylistSettings {
-        #[doc = "<p>Determines the type of SCTE 35 tags to use in ad markup. Specify <code>DATERANGE</code> to use <code>DATERANGE</code> tags (for live or VOD content). Specify <code>SCTE35_ENHANCED</code> to use <code>EXT-X-CUE-OUT</code> and <code>EXT-X-CUE-IN</code> tags (for VOD content only).</p> Takes a list of [`AdMarkupType`], or any `Value`."]
+        #[doc = "<p>Determines the type of SCTE 35 tags to use in ad markup. Specify <code>DATERANGE</code> to use <code>DATERANGE</code> tags (for live or VOD content). Specify <code>SCTE35_ENHANCED</code> to use <code>EXT-X-CUE-OUT</code> and <code>EXT-X-CUE-IN</code> tags (for VOD content only).</p>. Takes a list of [`AdMarkupType`], or any `Value`."]
         ad_markup_type = "AdMarkupType",
-        #[doc = "<p>The total duration (in seconds) of each manifest. Minimum value: <code>30</code> seconds. Maximum value: <code>3600</code> seconds.</p>"]
+        #[doc = "<p>The total duration (in seconds) of each manifest. Minimum value: <code>30</code> seconds. Maximum value: <code>3600</code> seconds.</p>."]
         manifest_window_seconds = "ManifestWindowSeconds",
         }
     }
@@ -70,7 +70,7 @@ pub mod channel {
     cfn_struct! {
         #[doc = "<p>The log configuration for the channel.</p>"]
         LogConfigurationForChannel {
-        #[doc = "<p>The log types.</p> Takes a list of [`LogType`], or any `Value`."]
+        #[doc = "<p>The log types.</p>. Takes a list of [`LogType`], or any `Value`."]
         log_types = "LogTypes",
         }
     }
@@ -97,9 +97,9 @@ pub mod channel {
         dash_playlist_settings = "DashPlaylistSettings",
         #[doc = "`HlsPlaylistSettings`. Takes a [`HlsPlaylistSettings`], or any `Value`."]
         hls_playlist_settings = "HlsPlaylistSettings",
-        #[doc = "<p>The name of the manifest for the channel. The name appears in the <code>PlaybackUrl</code>.</p> Required."]
+        #[doc = "<p>The name of the manifest for the channel. The name appears in the <code>PlaybackUrl</code>.</p>. Required."]
         manifest_name = "ManifestName",
-        #[doc = "<p>A string used to match which <code>HttpPackageConfiguration</code> is used for each <code>VodSource</code>.</p> Required."]
+        #[doc = "<p>A string used to match which <code>HttpPackageConfiguration</code> is used for each <code>VodSource</code>.</p>. Required."]
         source_group = "SourceGroup",
         }
     }
@@ -107,9 +107,9 @@ pub mod channel {
     cfn_struct! {
         #[doc = "<p>Slate VOD source configuration.</p>"]
         SlateSource {
-        #[doc = "<p>The name of the source location where the slate VOD source is stored.</p>"]
+        #[doc = "<p>The name of the source location where the slate VOD source is stored.</p>."]
         source_location_name = "SourceLocationName",
-        #[doc = "<p>The slate VOD source name. The VOD source must already exist in a source location before it can be used for slate.</p>"]
+        #[doc = "<p>The slate VOD source name. The VOD source must already exist in a source location before it can be used for slate.</p>."]
         vod_source_name = "VodSourceName",
         }
     }
@@ -135,7 +135,7 @@ pub mod channel {
     cfn_struct! {
         #[doc = "<p>The configuration for time-shifted viewing.</p>"]
         TimeShiftConfiguration {
-        #[doc = "<p>The maximum time delay for time-shifted viewing. The minimum allowed maximum time delay is 0 seconds, and the maximum allowed maximum time delay is 21600 seconds (6 hours).</p> Required."]
+        #[doc = "<p>The maximum time delay for time-shifted viewing. The minimum allowed maximum time delay is 0 seconds, and the maximum allowed maximum time delay is 21600 seconds (6 hours).</p>. Required."]
         max_time_delay_seconds = "MaxTimeDelaySeconds",
         }
     }
@@ -147,7 +147,7 @@ cfn_resource! {
     props {
         #[doc = "`ChannelName`. Required."]
         channel_name = "ChannelName",
-        #[doc = "<p>The IAM policy for the channel. IAM policies are used to control access to your channel.</p> Required."]
+        #[doc = "<p>The IAM policy for the channel. IAM policies are used to control access to your channel.</p>. Required."]
         policy = "Policy",
     }
     attrs {
@@ -347,7 +347,7 @@ cfn_resource! {
     #[doc = "`AWS::MediaTailor::LiveSource`: Definition of AWS::MediaTailor::LiveSource Resource Type"]
     CfnLiveSource(CfnLiveSourceProps) = "AWS::MediaTailor::LiveSource";
     props {
-        #[doc = "<p>A list of HTTP package configuration parameters for this live source.</p> Takes a list of [`live_source::HttpPackageConfiguration`], or any `Value`. Required."]
+        #[doc = "<p>A list of HTTP package configuration parameters for this live source.</p>. Takes a list of [`live_source::HttpPackageConfiguration`], or any `Value`. Required."]
         http_package_configurations = "HttpPackageConfigurations",
         #[doc = "`LiveSourceName`. Required."]
         live_source_name = "LiveSourceName",
@@ -369,9 +369,9 @@ pub mod live_source {
     cfn_struct! {
         #[doc = "<p>The HTTP package configuration properties for the requested VOD source.</p>"]
         HttpPackageConfiguration {
-        #[doc = "<p>The relative path to the URL for this VOD source. This is combined with <code>SourceLocation::HttpConfiguration::BaseUrl</code> to form a valid URL.</p> Required."]
+        #[doc = "<p>The relative path to the URL for this VOD source. This is combined with <code>SourceLocation::HttpConfiguration::BaseUrl</code> to form a valid URL.</p>. Required."]
         path = "Path",
-        #[doc = "<p>The name of the source group. This has to match one of the <code>Channel::Outputs::SourceGroup</code>.</p> Required."]
+        #[doc = "<p>The name of the source group. This has to match one of the <code>Channel::Outputs::SourceGroup</code>.</p>. Required."]
         source_group = "SourceGroup",
         #[doc = "`Type`. Takes a [`Type`], or any `Value`. Required."]
         type_ = "Type",
@@ -531,7 +531,7 @@ pub mod playback_configuration {
     cfn_struct! {
         #[doc = "The configuration for avail suppression, also known as ad suppression. For more information about ad suppression, see Ad Suppression (https://docs.aws.amazon.com/mediatailor/latest/ug/ad-behavior.html)."]
         AvailSuppression {
-        #[doc = "Defines the policy to apply to the avail suppression mode. BEHIND_LIVE_EDGE will always use the full avail suppression policy. AFTER_LIVE_EDGE mode can be used to invoke partial ad break fills when a session starts mid-break. Valid values are FULL_AVAIL_ONLY and PARTIAL_AVAIL Takes a [`AvailSuppressionFillPolicy`], or any `Value`."]
+        #[doc = "Defines the policy to apply to the avail suppression mode. BEHIND_LIVE_EDGE will always use the full avail suppression policy. AFTER_LIVE_EDGE mode can be used to invoke partial ad break fills when a session starts mid-break. Valid values are FULL_AVAIL_ONLY and PARTIAL_AVAIL. Takes a [`AvailSuppressionFillPolicy`], or any `Value`."]
         fill_policy = "FillPolicy",
         #[doc = "Sets the ad suppression mode. By default, ad suppression is off and all ad breaks are filled with ads or slate. When Mode is set to BEHIND_LIVE_EDGE, ad suppression is active and MediaTailor won't fill ad breaks on or behind the ad suppression Value time in the manifest lookback window. When Mode … Takes a [`AvailSuppressionMode`], or any `Value`."]
         mode = "Mode",
@@ -1167,7 +1167,7 @@ cfn_resource! {
         default_segment_delivery_configuration = "DefaultSegmentDeliveryConfiguration",
         #[doc = "`HttpConfiguration`. Takes a [`source_location::HttpConfiguration`], or any `Value`. Required."]
         http_configuration = "HttpConfiguration",
-        #[doc = "<p>A list of the segment delivery configurations associated with this resource.</p> Takes a list of [`source_location::SegmentDeliveryConfiguration`], or any `Value`."]
+        #[doc = "<p>A list of the segment delivery configurations associated with this resource.</p>. Takes a list of [`source_location::SegmentDeliveryConfiguration`], or any `Value`."]
         segment_delivery_configurations = "SegmentDeliveryConfigurations",
         #[doc = "`SourceLocationName`. Required."]
         source_location_name = "SourceLocationName",
@@ -1206,7 +1206,7 @@ pub mod source_location {
     cfn_struct! {
         #[doc = "<p>The optional configuration for a server that serves segments. Use this if you want the segment delivery server to be different from the source location server. For example, you can configure your source location server to be an origination server, such as MediaPackage, and the segment delivery …"]
         DefaultSegmentDeliveryConfiguration {
-        #[doc = "<p>The hostname of the server that will be used to serve segments. This string must include the protocol, such as <b>https://</b>.</p>"]
+        #[doc = "<p>The hostname of the server that will be used to serve segments. This string must include the protocol, such as <b>https://</b>.</p>."]
         base_url = "BaseUrl",
         }
     }
@@ -1214,7 +1214,7 @@ pub mod source_location {
     cfn_struct! {
         #[doc = "<p>The HTTP configuration for the source location.</p>"]
         HttpConfiguration {
-        #[doc = "<p>The base URL for the source location host server. This string must include the protocol, such as <b>https://</b>.</p> Required."]
+        #[doc = "<p>The base URL for the source location host server. This string must include the protocol, such as <b>https://</b>.</p>. Required."]
         base_url = "BaseUrl",
         }
     }
@@ -1222,9 +1222,9 @@ pub mod source_location {
     cfn_struct! {
         #[doc = "<p>AWS Secrets Manager access token configuration parameters. For information about Secrets Manager access token authentication, see <a href=\"https://docs.aws.amazon.com/mediatailor/latest/ug/channel-assembly-access-configuration-access-token.html\">Working with AWS Secrets Manager access token …"]
         SecretsManagerAccessTokenConfiguration {
-        #[doc = "<p>The name of the HTTP header used to supply the access token in requests to the source location.</p>"]
+        #[doc = "<p>The name of the HTTP header used to supply the access token in requests to the source location.</p>."]
         header_name = "HeaderName",
-        #[doc = "<p>The Amazon Resource Name (ARN) of the AWS Secrets Manager secret that contains the access token.</p>"]
+        #[doc = "<p>The Amazon Resource Name (ARN) of the AWS Secrets Manager secret that contains the access token.</p>."]
         secret_arn = "SecretArn",
         #[doc = "<p>The AWS Secrets Manager <a href=\"https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html#SecretsManager-CreateSecret-request-SecretString.html\">SecretString</a> key associated with the access token. MediaTailor uses the key to look up SecretString key and value pair …"]
         secret_string_key = "SecretStringKey",
@@ -1236,7 +1236,7 @@ pub mod source_location {
         SegmentDeliveryConfiguration {
         #[doc = "<p>The base URL of the host or path of the segment delivery server that you're using to serve segments. This is typically a content delivery network (CDN). The URL can be absolute or relative. To use an absolute URL include the protocol, such as <code>https://example.com/some/path</code>. To use a …"]
         base_url = "BaseUrl",
-        #[doc = "<p>A unique identifier used to distinguish between multiple segment delivery configurations in a source location.</p>"]
+        #[doc = "<p>A unique identifier used to distinguish between multiple segment delivery configurations in a source location.</p>."]
         name = "Name",
         }
     }
@@ -1256,7 +1256,7 @@ cfn_resource! {
     #[doc = "`AWS::MediaTailor::VodSource`: Definition of AWS::MediaTailor::VodSource Resource Type"]
     CfnVodSource(CfnVodSourceProps) = "AWS::MediaTailor::VodSource";
     props {
-        #[doc = "<p>A list of HTTP package configuration parameters for this VOD source.</p> Takes a list of [`vod_source::HttpPackageConfiguration`], or any `Value`. Required."]
+        #[doc = "<p>A list of HTTP package configuration parameters for this VOD source.</p>. Takes a list of [`vod_source::HttpPackageConfiguration`], or any `Value`. Required."]
         http_package_configurations = "HttpPackageConfigurations",
         #[doc = "`SourceLocationName`. Required."]
         source_location_name = "SourceLocationName",
@@ -1278,9 +1278,9 @@ pub mod vod_source {
     cfn_struct! {
         #[doc = "<p>The HTTP package configuration properties for the requested VOD source.</p>"]
         HttpPackageConfiguration {
-        #[doc = "<p>The relative path to the URL for this VOD source. This is combined with <code>SourceLocation::HttpConfiguration::BaseUrl</code> to form a valid URL.</p> Required."]
+        #[doc = "<p>The relative path to the URL for this VOD source. This is combined with <code>SourceLocation::HttpConfiguration::BaseUrl</code> to form a valid URL.</p>. Required."]
         path = "Path",
-        #[doc = "<p>The name of the source group. This has to match one of the <code>Channel::Outputs::SourceGroup</code>.</p> Required."]
+        #[doc = "<p>The name of the source group. This has to match one of the <code>Channel::Outputs::SourceGroup</code>.</p>. Required."]
         source_group = "SourceGroup",
         #[doc = "`Type`. Takes a [`Type`], or any `Value`. Required."]
         type_ = "Type",

@@ -21,7 +21,7 @@ cfn_resource! {
     props {
         #[doc = "`ChannelName`. Required."]
         channel_name = "ChannelName",
-        #[doc = "The Amazon Resource Name (ARN) of the cluster"]
+        #[doc = "The Amazon Resource Name (ARN) of the cluster."]
         cluster_arn = "ClusterArn",
         #[doc = "`EncryptionConfiguration`. Takes a [`channel::EncryptionConfiguration`], or any `Value`."]
         encryption_configuration = "EncryptionConfiguration",
@@ -33,7 +33,7 @@ cfn_resource! {
         s3_destination_configuration = "S3DestinationConfiguration",
         #[doc = "`Tags`."]
         tags = "Tags",
-        #[doc = "Topic configuration Takes a list of [`channel::TopicConfiguration`], or any `Value`. Required."]
+        #[doc = "Topic configuration. Takes a list of [`channel::TopicConfiguration`], or any `Value`. Required."]
         topic_configuration_list = "TopicConfigurationList",
     }
     attrs {
@@ -53,9 +53,9 @@ pub mod channel {
     cfn_struct! {
         #[doc = "Catalog configuration of the destination"]
         Catalog {
-        #[doc = "The ARN of the catalog"]
+        #[doc = "The ARN of the catalog."]
         catalog_arn = "CatalogArn",
-        #[doc = "The warehouse location"]
+        #[doc = "The warehouse location."]
         warehouse_location = "WarehouseLocation",
         }
     }
@@ -75,9 +75,9 @@ pub mod channel {
     cfn_struct! {
         #[doc = "Includes information about the channel state"]
         ChannelStateInfo {
-        #[doc = "Code for channel state"]
+        #[doc = "Code for channel state."]
         code = "Code",
-        #[doc = "Message for channel state"]
+        #[doc = "Message for channel state."]
         message = "Message",
         }
     }
@@ -98,9 +98,9 @@ pub mod channel {
     cfn_struct! {
         #[doc = "CloudWatch Logs log destination details"]
         CloudWatchLogsLogDestination {
-        #[doc = "Whether CloudWatch Logs logging is enabled Required."]
+        #[doc = "Whether CloudWatch Logs logging is enabled. Required."]
         enabled = "Enabled",
-        #[doc = "The CloudWatch log group for log delivery"]
+        #[doc = "The CloudWatch log group for log delivery."]
         log_group = "LogGroup",
         }
     }
@@ -108,11 +108,11 @@ pub mod channel {
     cfn_struct! {
         #[doc = "Dead letter queue S3 configuration of the destination"]
         DeadLetterQueueS3 {
-        #[doc = "The ARN of the S3 bucket Required."]
+        #[doc = "The ARN of the S3 bucket. Required."]
         bucket_arn = "BucketArn",
-        #[doc = "The error output prefix Required."]
+        #[doc = "The error output prefix. Required."]
         error_output_prefix = "ErrorOutputPrefix",
-        #[doc = "Optional 12-digit AWS account ID expected to own the dead-letter S3 bucket"]
+        #[doc = "Optional 12-digit AWS account ID expected to own the dead-letter S3 bucket."]
         expected_bucket_owner = "ExpectedBucketOwner",
         }
     }
@@ -120,9 +120,9 @@ pub mod channel {
     cfn_struct! {
         #[doc = "Destination table configuration"]
         DestinationTable {
-        #[doc = "The destination database name Required."]
+        #[doc = "The destination database name. Required."]
         destination_database_name = "DestinationDatabaseName",
-        #[doc = "The destination table name Required."]
+        #[doc = "The destination table name. Required."]
         destination_table_name = "DestinationTableName",
         #[doc = "`PartitionSpec`. Takes a [`PartitionSpec`], or any `Value`."]
         partition_spec = "PartitionSpec",
@@ -132,7 +132,7 @@ pub mod channel {
     cfn_struct! {
         #[doc = "Encryption configuration"]
         EncryptionConfiguration {
-        #[doc = "The ARN of the KMS key for encryption Required."]
+        #[doc = "The ARN of the KMS key for encryption. Required."]
         kms_key_arn = "KmsKeyArn",
         }
     }
@@ -140,9 +140,9 @@ pub mod channel {
     cfn_struct! {
         #[doc = "Firehose log destination details"]
         FirehoseLogDestination {
-        #[doc = "The Firehose delivery stream for log delivery"]
+        #[doc = "The Firehose delivery stream for log delivery."]
         delivery_stream = "DeliveryStream",
-        #[doc = "Whether Firehose logging is enabled Required."]
+        #[doc = "Whether Firehose logging is enabled. Required."]
         enabled = "Enabled",
         }
     }
@@ -158,21 +158,21 @@ pub mod channel {
     cfn_struct! {
         #[doc = "Iceberg destination configuration"]
         IcebergDestinationConfiguration {
-        #[doc = "Append only mode Required."]
+        #[doc = "Append only mode. Required."]
         append_only = "AppendOnly",
         #[doc = "`Catalog`. Takes a [`Catalog`], or any `Value`."]
         catalog = "Catalog",
         #[doc = "`CompressionType`. Takes a [`IcebergCompressionType`], or any `Value`."]
         compression_type = "CompressionType",
-        #[doc = "Data freshness in seconds"]
+        #[doc = "Data freshness in seconds."]
         data_freshness_in_seconds = "DataFreshnessInSeconds",
         #[doc = "`DeadLetterQueueS3`. Takes a [`DeadLetterQueueS3`], or any `Value`. Required."]
         dead_letter_queue_s3 = "DeadLetterQueueS3",
-        #[doc = "List of destination tables Takes a list of [`DestinationTable`], or any `Value`. Required."]
+        #[doc = "List of destination tables. Takes a list of [`DestinationTable`], or any `Value`. Required."]
         destination_table_list = "DestinationTableList",
         #[doc = "`SchemaEvolution`. Takes a [`SchemaEvolution`], or any `Value`. Required."]
         schema_evolution = "SchemaEvolution",
-        #[doc = "The Amazon Resource Name (ARN) of an IAM role used by MSK to access the table Required."]
+        #[doc = "The Amazon Resource Name (ARN) of an IAM role used by MSK to access the table. Required."]
         service_execution_role_arn = "ServiceExecutionRoleArn",
         #[doc = "`TableCreation`. Takes a [`TableCreation`], or any `Value`. Required."]
         table_creation = "TableCreation",
@@ -182,7 +182,7 @@ pub mod channel {
     cfn_struct! {
         #[doc = "Partition source configuration"]
         PartitionSource {
-        #[doc = "Source name"]
+        #[doc = "Source name."]
         source_name = "SourceName",
         }
     }
@@ -192,7 +192,7 @@ pub mod channel {
         PartitionSpec {
         #[doc = "`PartitionStrategy`. Takes a [`PartitionStrategy`], or any `Value`. Required."]
         partition_strategy = "PartitionStrategy",
-        #[doc = "Source list Takes a list of [`PartitionSource`], or any `Value`."]
+        #[doc = "Source list. Takes a list of [`PartitionSource`], or any `Value`."]
         source_list = "SourceList",
         }
     }
@@ -215,7 +215,7 @@ pub mod channel {
     cfn_struct! {
         #[doc = "Record schema configuration for a topic"]
         RecordSchema {
-        #[doc = "ARN of Glue Schema Registry resource used for table schema Required."]
+        #[doc = "ARN of Glue Schema Registry resource used for table schema. Required."]
         gsr_arn = "GsrArn",
         }
     }
@@ -232,11 +232,11 @@ pub mod channel {
     cfn_struct! {
         #[doc = "S3 destination configuration"]
         S3DestinationConfiguration {
-        #[doc = "Data freshness in seconds"]
+        #[doc = "Data freshness in seconds."]
         data_freshness_in_seconds = "DataFreshnessInSeconds",
         #[doc = "`DeadLetterQueueS3`. Takes a [`DeadLetterQueueS3`], or any `Value`. Required."]
         dead_letter_queue_s3 = "DeadLetterQueueS3",
-        #[doc = "The Amazon Resource Name (ARN) of an IAM role used by MSK to access S3 Required."]
+        #[doc = "The Amazon Resource Name (ARN) of an IAM role used by MSK to access S3. Required."]
         service_execution_role_arn = "ServiceExecutionRoleArn",
         #[doc = "`Storage`. Takes a [`S3Storage`], or any `Value`. Required."]
         storage = "Storage",
@@ -246,11 +246,11 @@ pub mod channel {
     cfn_struct! {
         #[doc = "S3 log destination details"]
         S3LogDestination {
-        #[doc = "The name of the S3 bucket for log delivery"]
+        #[doc = "The name of the S3 bucket for log delivery."]
         bucket = "Bucket",
-        #[doc = "Whether S3 logging is enabled Required."]
+        #[doc = "Whether S3 logging is enabled. Required."]
         enabled = "Enabled",
-        #[doc = "The S3 prefix for log delivery"]
+        #[doc = "The S3 prefix for log delivery."]
         prefix = "Prefix",
         }
     }
@@ -258,15 +258,15 @@ pub mod channel {
     cfn_struct! {
         #[doc = "S3 storage configuration"]
         S3Storage {
-        #[doc = "ARN of the S3 bucket Required."]
+        #[doc = "ARN of the S3 bucket. Required."]
         bucket_arn = "BucketArn",
         #[doc = "`CompressionType`. Takes a [`S3CompressionType`], or any `Value`. Required."]
         compression_type = "CompressionType",
-        #[doc = "Optional 12-digit AWS account ID expected to own the S3 bucket"]
+        #[doc = "Optional 12-digit AWS account ID expected to own the S3 bucket."]
         expected_bucket_owner = "ExpectedBucketOwner",
-        #[doc = "Template for S3 key for output objects, used for partitioning"]
+        #[doc = "Template for S3 key for output objects, used for partitioning."]
         output_key_template = "OutputKeyTemplate",
-        #[doc = "Optional prefix for output objects"]
+        #[doc = "Optional prefix for output objects."]
         output_prefix = "OutputPrefix",
         #[doc = "`StorageClass`. Takes a [`S3StorageClass`], or any `Value`. Required."]
         storage_class = "StorageClass",
@@ -285,7 +285,7 @@ pub mod channel {
     cfn_struct! {
         #[doc = "Schema evolution configuration of the destination"]
         SchemaEvolution {
-        #[doc = "Whether schema evolution is enabled Required."]
+        #[doc = "Whether schema evolution is enabled. Required."]
         enable_schema_evolution = "EnableSchemaEvolution",
         }
     }
@@ -293,7 +293,7 @@ pub mod channel {
     cfn_struct! {
         #[doc = "Table creation configuration of the destination"]
         TableCreation {
-        #[doc = "Whether table creation is enabled Required."]
+        #[doc = "Whether table creation is enabled. Required."]
         enable_table_creation = "EnableTableCreation",
         }
     }
@@ -305,7 +305,7 @@ pub mod channel {
         record_converter = "RecordConverter",
         #[doc = "`RecordSchema`. Takes a [`RecordSchema`], or any `Value`."]
         record_schema = "RecordSchema",
-        #[doc = "The Amazon Resource Name (ARN) that uniquely identifies the topic Required."]
+        #[doc = "The Amazon Resource Name (ARN) that uniquely identifies the topic. Required."]
         topic_arn = "TopicArn",
         }
     }
@@ -820,7 +820,7 @@ cfn_resource! {
         replicator_name = "ReplicatorName",
         #[doc = "The Amazon Resource Name (ARN) of the IAM role used by the replicator to access external resources. Required."]
         service_execution_role_arn = "ServiceExecutionRoleArn",
-        #[doc = "A collection of tags associated with a resource Takes a list of [`replicator::Tag`], or any `Value`."]
+        #[doc = "A collection of tags associated with a resource. Takes a list of [`replicator::Tag`], or any `Value`."]
         tags = "Tags",
     }
     attrs {
@@ -1235,15 +1235,15 @@ cfn_resource! {
     #[doc = "`AWS::MSK::Topic`: Resource Type definition for AWS::MSK::Topic"]
     CfnTopic(CfnTopicProps) = "AWS::MSK::Topic";
     props {
-        #[doc = "The Amazon Resource Name (ARN) of the MSK cluster Required."]
+        #[doc = "The Amazon Resource Name (ARN) of the MSK cluster. Required."]
         cluster_arn = "ClusterArn",
-        #[doc = "Base64 encoded configuration properties of the topic"]
+        #[doc = "Base64 encoded configuration properties of the topic."]
         configs = "Configs",
-        #[doc = "The number of partitions for the topic Required."]
+        #[doc = "The number of partitions for the topic. Required."]
         partition_count = "PartitionCount",
-        #[doc = "The replication factor for the topic Required."]
+        #[doc = "The replication factor for the topic. Required."]
         replication_factor = "ReplicationFactor",
-        #[doc = "The name of the topic Required."]
+        #[doc = "The name of the topic. Required."]
         topic_name = "TopicName",
     }
     attrs {
@@ -1264,7 +1264,7 @@ cfn_resource! {
         security_groups = "SecurityGroups",
         #[doc = "`Tags`."]
         tags = "Tags",
-        #[doc = "The Amazon Resource Name (ARN) of the target cluster Required."]
+        #[doc = "The Amazon Resource Name (ARN) of the target cluster. Required."]
         target_cluster_arn = "TargetClusterArn",
         #[doc = "`VpcId`. Required."]
         vpc_id = "VpcId",

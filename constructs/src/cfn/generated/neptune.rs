@@ -174,7 +174,7 @@ cfn_resource! {
         db_subnet_group_name = "DBSubnetGroupName",
         #[doc = "Specifies the weekly time range during which system maintenance can occur, in Universal Coordinated Time (UTC)."]
         preferred_maintenance_window = "PreferredMaintenanceWindow",
-        #[doc = "Indicates that public accessibility is enabled. This should be enabled in combination with IAM Auth enabled on the DBCluster"]
+        #[doc = "Indicates that public accessibility is enabled. This should be enabled in combination with IAM Auth enabled on the DBCluster."]
         publicly_accessible = "PubliclyAccessible",
         #[doc = "An arbitrary set of tags (key-value pairs) for this DB instance. Takes a list of [`db_instance::Tag`], or any `Value`."]
         tags = "Tags",

@@ -22,7 +22,7 @@ cfn_resource! {
         replica_count = "ReplicaCount",
         #[doc = "The tags associated with this graph. Takes a list of [`graph::Tag`], or any `Value`."]
         tags = "Tags",
-        #[doc = "Vector Search Configuration Takes a [`graph::VectorSearchConfiguration`], or any `Value`."]
+        #[doc = "Vector Search Configuration. Takes a [`graph::VectorSearchConfiguration`], or any `Value`."]
         vector_search_configuration = "VectorSearchConfiguration",
     }
     attrs {
@@ -50,7 +50,7 @@ pub mod graph {
     cfn_struct! {
         #[doc = "The import task details to import data into the graph at creation time."]
         ImportTask {
-        #[doc = "The method to handle blank nodes in the dataset. Currently, only convertToIri is supported, meaning blank nodes are converted to unique IRIs at load time. Must be provided when format is NTRIPLES Takes a [`ImportTaskBlankNodeHandling`], or any `Value`."]
+        #[doc = "The method to handle blank nodes in the dataset. Currently, only convertToIri is supported, meaning blank nodes are converted to unique IRIs at load time. Must be provided when format is NTRIPLES. Takes a [`ImportTaskBlankNodeHandling`], or any `Value`."]
         blank_node_handling = "BlankNodeHandling",
         #[doc = "If set to true, the task halts when an import error is encountered. If set to false, the task skips the data that caused the error and continues if possible."]
         fail_on_error = "FailOnError",
@@ -60,7 +60,7 @@ pub mod graph {
         import_options = "ImportOptions",
         #[doc = "The maximum provisioned memory-optimized Neptune Capacity Units (m-NCUs) to use for the graph. Default: 1024, or the approved upper limit for your account. If both the minimum and maximum values are specified, the final provisioned-memory will be chosen per the actual size of your imported data. If …"]
         max_provisioned_memory = "MaxProvisionedMemory",
-        #[doc = "The minimum provisioned memory-optimized Neptune Capacity Units (m-NCUs) to use for the graph. Default: 16"]
+        #[doc = "The minimum provisioned memory-optimized Neptune Capacity Units (m-NCUs) to use for the graph. Default: 16."]
         min_provisioned_memory = "MinProvisionedMemory",
         #[doc = "The parquet type of the import task. Required when Format is PARQUET. Takes a [`ImportTaskParquetType`], or any `Value`."]
         parquet_type = "ParquetType",
@@ -98,7 +98,7 @@ pub mod graph {
     cfn_struct! {
         #[doc = "The vector search configuration."]
         VectorSearchConfiguration {
-        #[doc = "The vector search dimension Required."]
+        #[doc = "The vector search dimension. Required."]
         vector_search_dimension = "VectorSearchDimension",
         }
     }

@@ -130,7 +130,7 @@ pub mod firewall {
     cfn_struct! {
         #[doc = "`AvailabilityZoneMapping` of `AWS::NetworkFirewall::Firewall`."]
         AvailabilityZoneMapping {
-        #[doc = "A AvailabilityZone Required."]
+        #[doc = "A AvailabilityZone. Required."]
         availability_zone = "AvailabilityZone",
         }
     }
@@ -172,7 +172,7 @@ pub mod firewall {
     cfn_struct! {
         #[doc = "`SubnetMapping` of `AWS::NetworkFirewall::Firewall`."]
         SubnetMapping {
-        #[doc = "A IPAddressType Takes a [`SubnetMappingIPAddressType`], or any `Value`."]
+        #[doc = "A IPAddressType. Takes a [`SubnetMappingIPAddressType`], or any `Value`."]
         ip_address_type = "IPAddressType",
         #[doc = "A SubnetId. Required."]
         subnet_id = "SubnetId",
@@ -981,7 +981,7 @@ pub mod vpc_endpoint_association {
     cfn_struct! {
         #[doc = "`SubnetMapping` of `AWS::NetworkFirewall::VpcEndpointAssociation`."]
         SubnetMapping {
-        #[doc = "A IPAddressType Takes a [`SubnetMappingIPAddressType`], or any `Value`."]
+        #[doc = "A IPAddressType. Takes a [`SubnetMappingIPAddressType`], or any `Value`."]
         ip_address_type = "IPAddressType",
         #[doc = "A SubnetId. Required."]
         subnet_id = "SubnetId",

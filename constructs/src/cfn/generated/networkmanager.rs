@@ -12,13 +12,13 @@ cfn_resource! {
         edge_location = "EdgeLocation",
         #[doc = "The name of the network function group attachment."]
         network_function_group_name = "NetworkFunctionGroupName",
-        #[doc = "Protocol options for connect attachment Takes a [`connect_attachment::ConnectAttachmentOptions`], or any `Value`. Required."]
+        #[doc = "Protocol options for connect attachment. Takes a [`connect_attachment::ConnectAttachmentOptions`], or any `Value`. Required."]
         options = "Options",
-        #[doc = "Routing policy label"]
+        #[doc = "Routing policy label."]
         routing_policy_label = "RoutingPolicyLabel",
         #[doc = "Tags for the attachment. Takes a list of [`connect_attachment::Tag`], or any `Value`."]
         tags = "Tags",
-        #[doc = "Id of transport attachment Required."]
+        #[doc = "Id of transport attachment. Required."]
         transport_attachment_id = "TransportAttachmentId",
     }
     attrs {
@@ -58,7 +58,7 @@ pub mod connect_attachment {
     cfn_struct! {
         #[doc = "Connect attachment options for protocol"]
         ConnectAttachmentOptions {
-        #[doc = "Tunnel protocol for connect attachment Takes a [`ConnectAttachmentOptionsProtocol`], or any `Value`."]
+        #[doc = "Tunnel protocol for connect attachment. Takes a [`ConnectAttachmentOptionsProtocol`], or any `Value`."]
         protocol = "Protocol",
         }
     }
@@ -200,7 +200,7 @@ cfn_resource! {
     #[doc = "`AWS::NetworkManager::CoreNetwork`: AWS::NetworkManager::CoreNetwork Resource Type Definition."]
     CfnCoreNetwork(CfnCoreNetworkProps) = "AWS::NetworkManager::CoreNetwork";
     props {
-        #[doc = "The description of core network"]
+        #[doc = "The description of core network."]
         description = "Description",
         #[doc = "The ID of the global network that your core network is a part of. Required."]
         global_network_id = "GlobalNetworkId",
@@ -250,7 +250,7 @@ pub mod core_network {
         CoreNetworkNetworkFunctionGroup {
         #[doc = "`EdgeLocations`."]
         edge_locations = "EdgeLocations",
-        #[doc = "Name of network function group"]
+        #[doc = "Name of network function group."]
         name = "Name",
         #[doc = "`Segments`."]
         segments = "Segments",
@@ -262,7 +262,7 @@ pub mod core_network {
         CoreNetworkSegment {
         #[doc = "`EdgeLocations`."]
         edge_locations = "EdgeLocations",
-        #[doc = "Name of segment"]
+        #[doc = "Name of segment."]
         name = "Name",
         #[doc = "`SharedSegments`."]
         shared_segments = "SharedSegments",
@@ -286,7 +286,7 @@ cfn_resource! {
     props {
         #[doc = "The ID of the core network. Required."]
         core_network_id = "CoreNetworkId",
-        #[doc = "The alias of the prefix list Required."]
+        #[doc = "The alias of the prefix list. Required."]
         prefix_list_alias = "PrefixListAlias",
         #[doc = "The Amazon Resource Name (ARN) of the prefix list. Required."]
         prefix_list_arn = "PrefixListArn",
@@ -301,11 +301,11 @@ cfn_resource! {
     props {
         #[doc = "The Amazon Resource Name (ARN) of the customer gateway. Required."]
         customer_gateway_arn = "CustomerGatewayArn",
-        #[doc = "The ID of the device Required."]
+        #[doc = "The ID of the device. Required."]
         device_id = "DeviceId",
         #[doc = "The ID of the global network. Required."]
         global_network_id = "GlobalNetworkId",
-        #[doc = "The ID of the link"]
+        #[doc = "The ID of the link."]
         link_id = "LinkId",
     }
     attrs {
@@ -324,7 +324,7 @@ cfn_resource! {
         global_network_id = "GlobalNetworkId",
         #[doc = "The site location. Takes a [`device::Location`], or any `Value`."]
         location = "Location",
-        #[doc = "The device model"]
+        #[doc = "The device model."]
         model = "Model",
         #[doc = "The device serial number."]
         serial_number = "SerialNumber",
@@ -396,7 +396,7 @@ cfn_resource! {
         direct_connect_gateway_arn = "DirectConnectGatewayArn",
         #[doc = "The Regions where the edges are located. Required."]
         edge_locations = "EdgeLocations",
-        #[doc = "Routing policy label"]
+        #[doc = "Routing policy label."]
         routing_policy_label = "RoutingPolicyLabel",
         #[doc = "Tags for the attachment. Takes a list of [`direct_connect_gateway_attachment::Tag`], or any `Value`."]
         tags = "Tags",
@@ -520,7 +520,7 @@ cfn_resource! {
         global_network_id = "GlobalNetworkId",
         #[doc = "The provider of the link."]
         provider = "Provider",
-        #[doc = "The ID of the site Required."]
+        #[doc = "The ID of the site. Required."]
         site_id = "SiteId",
         #[doc = "The tags for the link. Takes a list of [`link::Tag`], or any `Value`."]
         tags = "Tags",
@@ -568,11 +568,11 @@ cfn_resource! {
     #[doc = "`AWS::NetworkManager::LinkAssociation`: The AWS::NetworkManager::LinkAssociation type associates a link to a device. The device and link must be in the same global network and the same site."]
     CfnLinkAssociation(CfnLinkAssociationProps) = "AWS::NetworkManager::LinkAssociation";
     props {
-        #[doc = "The ID of the device Required."]
+        #[doc = "The ID of the device. Required."]
         device_id = "DeviceId",
         #[doc = "The ID of the global network. Required."]
         global_network_id = "GlobalNetworkId",
-        #[doc = "The ID of the link Required."]
+        #[doc = "The ID of the link. Required."]
         link_id = "LinkId",
     }
     attrs {
@@ -639,7 +639,7 @@ cfn_resource! {
         core_network_id = "CoreNetworkId",
         #[doc = "The name of the network function group attachment."]
         network_function_group_name = "NetworkFunctionGroupName",
-        #[doc = "Routing policy label"]
+        #[doc = "Routing policy label."]
         routing_policy_label = "RoutingPolicyLabel",
         #[doc = "Tags for the attachment. Takes a list of [`site_to_site_vpn_attachment::Tag`], or any `Value`."]
         tags = "Tags",
@@ -725,7 +725,7 @@ cfn_resource! {
         core_network_id = "CoreNetworkId",
         #[doc = "An array of key-value pairs to apply to this resource. Takes a list of [`transit_gateway_peering::Tag`], or any `Value`."]
         tags = "Tags",
-        #[doc = "The ARN (Amazon Resource Name) of the transit gateway that you will peer to a core network Required."]
+        #[doc = "The ARN (Amazon Resource Name) of the transit gateway that you will peer to a core network. Required."]
         transit_gateway_arn = "TransitGatewayArn",
     }
     attrs {
@@ -788,7 +788,7 @@ cfn_resource! {
         network_function_group_name = "NetworkFunctionGroupName",
         #[doc = "The Id of peering between transit gateway and core network. Required."]
         peering_id = "PeeringId",
-        #[doc = "Routing policy label"]
+        #[doc = "Routing policy label."]
         routing_policy_label = "RoutingPolicyLabel",
         #[doc = "An array of key-value pairs to apply to this resource. Takes a list of [`transit_gateway_route_table_attachment::Tag`], or any `Value`."]
         tags = "Tags",
@@ -876,9 +876,9 @@ cfn_resource! {
         core_network_id = "CoreNetworkId",
         #[doc = "Vpc options of the attachment. Takes a [`vpc_attachment::VpcOptions`], or any `Value`."]
         options = "Options",
-        #[doc = "Routing policy label"]
+        #[doc = "Routing policy label."]
         routing_policy_label = "RoutingPolicyLabel",
-        #[doc = "Subnet Arn list Required."]
+        #[doc = "Subnet Arn list. Required."]
         subnet_arns = "SubnetArns",
         #[doc = "Tags for the attachment. Takes a list of [`vpc_attachment::Tag`], or any `Value`."]
         tags = "Tags",
@@ -960,13 +960,13 @@ pub mod vpc_attachment {
     cfn_struct! {
         #[doc = "Vpc options of the attachment."]
         VpcOptions {
-        #[doc = "Indicates whether to enable ApplianceModeSupport Support for Vpc Attachment. Valid Values: true | false"]
+        #[doc = "Indicates whether to enable ApplianceModeSupport Support for Vpc Attachment. Valid Values: true | false."]
         appliance_mode_support = "ApplianceModeSupport",
-        #[doc = "Indicates whether to enable private DNS Support for Vpc Attachment. Valid Values: true | false"]
+        #[doc = "Indicates whether to enable private DNS Support for Vpc Attachment. Valid Values: true | false."]
         dns_support = "DnsSupport",
-        #[doc = "Indicates whether to enable Ipv6 Support for Vpc Attachment. Valid Values: enable | disable"]
+        #[doc = "Indicates whether to enable Ipv6 Support for Vpc Attachment. Valid Values: enable | disable."]
         ipv6_support = "Ipv6Support",
-        #[doc = "Indicates whether to enable Security Group Referencing Support for Vpc Attachment. Valid Values: true | false"]
+        #[doc = "Indicates whether to enable Security Group Referencing Support for Vpc Attachment. Valid Values: true | false."]
         security_group_referencing_support = "SecurityGroupReferencingSupport",
         }
     }

@@ -188,7 +188,7 @@ cfn_resource! {
         rule_description = "RuleDescription",
         #[doc = "The name of the rule. Required."]
         rule_name = "RuleName",
-        #[doc = "The type of rule. Takes a [`rule::RuleRuleType`], or any `Value`."]
+        #[doc = "The type of rule. Takes a [`rule::RuleType`], or any `Value`."]
         rule_type = "RuleType",
         #[doc = "The tags associated with the rule. Takes a list of [`rule::Tag`], or any `Value`."]
         tags = "Tags",
@@ -230,7 +230,7 @@ pub mod rule {
 
     cfn_enum! {
         #[doc = "The type of rule."]
-        RuleRuleType {
+        RuleType {
             Configuration = "CONFIGURATION",
             Inspection = "INSPECTION",
         }

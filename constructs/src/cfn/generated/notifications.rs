@@ -6,9 +6,9 @@ cfn_resource! {
     #[doc = "`AWS::Notifications::ChannelAssociation`: Resource Type definition for AWS::Notifications::ChannelAssociation"]
     CfnChannelAssociation(CfnChannelAssociationProps) = "AWS::Notifications::ChannelAssociation";
     props {
-        #[doc = "ARN identifier of the channel. Example: arn:aws:chatbot::123456789012:chat-configuration/slack-channel/security-ops Required."]
+        #[doc = "ARN identifier of the channel. Example: arn:aws:chatbot::123456789012:chat-configuration/slack-channel/security-ops. Required."]
         arn = "Arn",
-        #[doc = "ARN identifier of the NotificationConfiguration. Example: arn:aws:notifications::123456789012:configuration/a01jes88qxwkbj05xv9c967pgm1 Required."]
+        #[doc = "ARN identifier of the NotificationConfiguration. Example: arn:aws:notifications::123456789012:configuration/a01jes88qxwkbj05xv9c967pgm1. Required."]
         notification_configuration_arn = "NotificationConfigurationArn",
     }
     attrs {
@@ -102,11 +102,11 @@ cfn_resource! {
     #[doc = "`AWS::Notifications::ManagedNotificationAdditionalChannelAssociation`: Resource Type definition for AWS::Notifications::ManagedNotificationAdditionalChannelAssociation"]
     CfnManagedNotificationAdditionalChannelAssociation(CfnManagedNotificationAdditionalChannelAssociationProps) = "AWS::Notifications::ManagedNotificationAdditionalChannelAssociation";
     props {
-        #[doc = "ARN identifier of the channel. Example: arn:aws:chatbot::123456789012:chat-configuration/slack-channel/security-ops Required."]
+        #[doc = "ARN identifier of the channel. Example: arn:aws:chatbot::123456789012:chat-configuration/slack-channel/security-ops. Required."]
         channel_arn = "ChannelArn",
         #[doc = "Whether the channel association is subscribed to sensitive events. Access to sensitive events is gated by the SubscribeSensitiveEvents virtual IAM action."]
         is_sensitive_events_subscribed = "IsSensitiveEventsSubscribed",
-        #[doc = "ARN identifier of the Managed Notification. Example: arn:aws:notifications::381491923782:managed-notification-configuration/category/AWS-Health/sub-category/Billing Required."]
+        #[doc = "ARN identifier of the Managed Notification. Example: arn:aws:notifications::381491923782:managed-notification-configuration/category/AWS-Health/sub-category/Billing. Required."]
         managed_notification_configuration_arn = "ManagedNotificationConfigurationArn",
     }
     attrs {
@@ -214,7 +214,7 @@ cfn_resource! {
     #[doc = "`AWS::Notifications::OrganizationalUnitAssociation`: Resource Type definition for AWS::Notifications::OrganizationalUnitAssociation"]
     CfnOrganizationalUnitAssociation(CfnOrganizationalUnitAssociationProps) = "AWS::Notifications::OrganizationalUnitAssociation";
     props {
-        #[doc = "ARN identifier of the NotificationConfiguration. Example: arn:aws:notifications::123456789012:configuration/a01jes88qxwkbj05xv9c967pgm1 Required."]
+        #[doc = "ARN identifier of the NotificationConfiguration. Example: arn:aws:notifications::123456789012:configuration/a01jes88qxwkbj05xv9c967pgm1. Required."]
         notification_configuration_arn = "NotificationConfigurationArn",
         #[doc = "The ID of the organizational unit. Required."]
         organizational_unit_id = "OrganizationalUnitId",

@@ -14,7 +14,7 @@ cfn_resource! {
         resource_types = "ResourceTypes",
         #[doc = "`SinkIdentifier`. Required."]
         sink_identifier = "SinkIdentifier",
-        #[doc = "Tags to apply to the link"]
+        #[doc = "Tags to apply to the link."]
         tags = "Tags",
     }
     attrs {
@@ -69,7 +69,7 @@ cfn_resource! {
         name = "Name",
         #[doc = "`Policy`."]
         policy = "Policy",
-        #[doc = "Tags to apply to the sink"]
+        #[doc = "Tags to apply to the sink."]
         tags = "Tags",
     }
     attrs {

@@ -245,9 +245,9 @@ cfn_resource! {
     props {
         #[doc = "`Rule`. Takes a [`organization_telemetry_rule::TelemetryRule`], or any `Value`. Required."]
         rule = "Rule",
-        #[doc = "The name of the organization telemetry rule Required."]
+        #[doc = "The name of the organization telemetry rule. Required."]
         rule_name = "RuleName",
-        #[doc = "An array of key-value pairs to apply to this resource Takes a list of [`organization_telemetry_rule::Tag`], or any `Value`."]
+        #[doc = "An array of key-value pairs to apply to this resource. Takes a list of [`organization_telemetry_rule::Tag`], or any `Value`."]
         tags = "Tags",
     }
     attrs {
@@ -287,7 +287,7 @@ pub mod organization_telemetry_rule {
         AdvancedEventSelector {
         #[doc = "Contains all selector statements in an advanced event selector. Takes a list of [`AdvancedFieldSelector`], or any `Value`. Required."]
         field_selectors = "FieldSelectors",
-        #[doc = "An optional descriptive name for the advanced event selector"]
+        #[doc = "An optional descriptive name for the advanced event selector."]
         name = "Name",
         }
     }
@@ -299,7 +299,7 @@ pub mod organization_telemetry_rule {
         ends_with = "EndsWith",
         #[doc = "An operator that includes events that match the exact value of the event record field specified as the value of Field."]
         equals = "Equals",
-        #[doc = "A field in a CloudTrail event record on which to filter events to be logged"]
+        #[doc = "A field in a CloudTrail event record on which to filter events to be logged."]
         field = "Field",
         #[doc = "An operator that excludes events that match the last few characters of the event record field specified as the value of Field."]
         not_ends_with = "NotEndsWith",
@@ -340,7 +340,7 @@ pub mod organization_telemetry_rule {
     cfn_struct! {
         #[doc = "Telemetry parameters for ELB/NLB Load Balancer Logs"]
         ELBLoadBalancerLoggingParameters {
-        #[doc = "A delimiter to delineate log fields"]
+        #[doc = "A delimiter to delineate log fields."]
         field_delimiter = "FieldDelimiter",
         #[doc = "`OutputFormat`. Takes a [`ELBLoadBalancerLoggingParametersOutputFormat`], or any `Value`."]
         output_format = "OutputFormat",
@@ -418,11 +418,11 @@ pub mod organization_telemetry_rule {
     cfn_struct! {
         #[doc = "Status of a telemetry rule in a specific region"]
         RegionStatus {
-        #[doc = "The AWS region code"]
+        #[doc = "The AWS region code."]
         region = "Region",
-        #[doc = "The ARN of the rule in this region"]
+        #[doc = "The ARN of the rule in this region."]
         rule_arn = "RuleArn",
-        #[doc = "The replication status of the rule in this region"]
+        #[doc = "The replication status of the rule in this region."]
         status = "Status",
         }
     }
@@ -448,7 +448,7 @@ pub mod organization_telemetry_rule {
     cfn_struct! {
         #[doc = "Header for the field to match."]
         SingleHeader {
-        #[doc = "The name of the header Required."]
+        #[doc = "The name of the header. Required."]
         name = "Name",
         }
     }
@@ -476,7 +476,7 @@ pub mod organization_telemetry_rule {
         elb_load_balancer_logging_parameters = "ELBLoadBalancerLoggingParameters",
         #[doc = "`KmsKeyArn`."]
         kms_key_arn = "KmsKeyArn",
-        #[doc = "Parameters for log delivery configuration"]
+        #[doc = "Parameters for log delivery configuration."]
         log_delivery_parameters = "LogDeliveryParameters",
         #[doc = "`MskMonitoringParameters`. Takes a [`MskMonitoringParameters`], or any `Value`."]
         msk_monitoring_parameters = "MskMonitoringParameters",
@@ -492,13 +492,13 @@ pub mod organization_telemetry_rule {
     cfn_struct! {
         #[doc = "The telemetry rule"]
         TelemetryRule {
-        #[doc = "When true, the rule is replicated to all supported regions"]
+        #[doc = "When true, the rule is replicated to all supported regions."]
         all_regions = "AllRegions",
         #[doc = "`AllowFieldUpdates`."]
         allow_field_updates = "AllowFieldUpdates",
         #[doc = "`DestinationConfiguration`. Takes a [`TelemetryDestinationConfiguration`], or any `Value`."]
         destination_configuration = "DestinationConfiguration",
-        #[doc = "List of AWS region codes where the rule should be replicated"]
+        #[doc = "List of AWS region codes where the rule should be replicated."]
         regions = "Regions",
         #[doc = "`ResourceType`. Takes a [`ResourceType`], or any `Value`. Required."]
         resource_type = "ResourceType",
@@ -541,7 +541,7 @@ pub mod organization_telemetry_rule {
         log_format = "LogFormat",
         #[doc = "The maximum interval of time, in seconds, during which a flow of packets is captured and aggregated into a flow log record. Default is 600s."]
         max_aggregation_interval = "MaxAggregationInterval",
-        #[doc = "The type of traffic captured for the flow log. Default is ALL"]
+        #[doc = "The type of traffic captured for the flow log. Default is ALL."]
         traffic_type = "TrafficType",
         }
     }
@@ -590,11 +590,11 @@ cfn_resource! {
     props {
         #[doc = "`Encryption`. Takes a [`s3_table_integration::EncryptionConfig`], or any `Value`. Required."]
         encryption = "Encryption",
-        #[doc = "The CloudWatch Logs data sources to associate with the S3 Table Integration Takes a list of [`s3_table_integration::LogSource`], or any `Value`."]
+        #[doc = "The CloudWatch Logs data sources to associate with the S3 Table Integration. Takes a list of [`s3_table_integration::LogSource`], or any `Value`."]
         log_sources = "LogSources",
-        #[doc = "The ARN of the role used to access the S3 Table Integration Required."]
+        #[doc = "The ARN of the role used to access the S3 Table Integration. Required."]
         role_arn = "RoleArn",
-        #[doc = "An array of key-value pairs to apply to this resource Takes a list of [`s3_table_integration::Tag`], or any `Value`."]
+        #[doc = "An array of key-value pairs to apply to this resource. Takes a list of [`s3_table_integration::Tag`], or any `Value`."]
         tags = "Tags",
     }
     attrs {
@@ -610,9 +610,9 @@ pub mod s3_table_integration {
     cfn_struct! {
         #[doc = "Encryption configuration for the S3 Table Integration"]
         EncryptionConfig {
-        #[doc = "The ARN of the KMS key used to encrypt the S3 Table Integration"]
+        #[doc = "The ARN of the KMS key used to encrypt the S3 Table Integration."]
         kms_key_arn = "KmsKeyArn",
-        #[doc = "The server-side encryption algorithm used to encrypt the S3 Table(s) data Takes a [`EncryptionConfigSseAlgorithm`], or any `Value`. Required."]
+        #[doc = "The server-side encryption algorithm used to encrypt the S3 Table(s) data. Takes a [`EncryptionConfigSseAlgorithm`], or any `Value`. Required."]
         sse_algorithm = "SseAlgorithm",
         }
     }
@@ -620,11 +620,11 @@ pub mod s3_table_integration {
     cfn_struct! {
         #[doc = "CloudWatch Logs data source to associate with the S3 Table Integration"]
         LogSource {
-        #[doc = "The ID of the CloudWatch Logs data source association"]
+        #[doc = "The ID of the CloudWatch Logs data source association."]
         identifier = "Identifier",
-        #[doc = "The name of the CloudWatch Logs data source Required."]
+        #[doc = "The name of the CloudWatch Logs data source. Required."]
         name = "Name",
-        #[doc = "The type of the CloudWatch Logs data source Required."]
+        #[doc = "The type of the CloudWatch Logs data source. Required."]
         type_ = "Type",
         }
     }
@@ -690,7 +690,7 @@ cfn_resource! {
         configuration = "Configuration",
         #[doc = "`Name`."]
         name = "Name",
-        #[doc = "An array of key-value pairs to apply to this resource Takes a list of [`telemetry_pipelines::Tag`], or any `Value`."]
+        #[doc = "An array of key-value pairs to apply to this resource. Takes a list of [`telemetry_pipelines::Tag`], or any `Value`."]
         tags = "Tags",
     }
     attrs {
@@ -738,7 +738,7 @@ pub mod telemetry_pipelines {
         status = "Status",
         #[doc = "`StatusReason`. Takes a [`TelemetryPipelineStatusReason`], or any `Value`."]
         status_reason = "StatusReason",
-        #[doc = "An array of key-value pairs to apply to this resource Takes a list of [`Tag`], or any `Value`."]
+        #[doc = "An array of key-value pairs to apply to this resource. Takes a list of [`Tag`], or any `Value`."]
         tags = "Tags",
         }
     }
@@ -778,9 +778,9 @@ cfn_resource! {
     props {
         #[doc = "`Rule`. Takes a [`telemetry_rule::TelemetryRule`], or any `Value`. Required."]
         rule = "Rule",
-        #[doc = "The name of the telemetry rule Required."]
+        #[doc = "The name of the telemetry rule. Required."]
         rule_name = "RuleName",
-        #[doc = "An array of key-value pairs to apply to this resource Takes a list of [`telemetry_rule::Tag`], or any `Value`."]
+        #[doc = "An array of key-value pairs to apply to this resource. Takes a list of [`telemetry_rule::Tag`], or any `Value`."]
         tags = "Tags",
     }
     attrs {
@@ -820,7 +820,7 @@ pub mod telemetry_rule {
         AdvancedEventSelector {
         #[doc = "Contains all selector statements in an advanced event selector. Takes a list of [`AdvancedFieldSelector`], or any `Value`. Required."]
         field_selectors = "FieldSelectors",
-        #[doc = "An optional descriptive name for the advanced event selector"]
+        #[doc = "An optional descriptive name for the advanced event selector."]
         name = "Name",
         }
     }
@@ -832,7 +832,7 @@ pub mod telemetry_rule {
         ends_with = "EndsWith",
         #[doc = "An operator that includes events that match the exact value of the event record field specified as the value of Field."]
         equals = "Equals",
-        #[doc = "A field in a CloudTrail event record on which to filter events to be logged"]
+        #[doc = "A field in a CloudTrail event record on which to filter events to be logged."]
         field = "Field",
         #[doc = "An operator that excludes events that match the last few characters of the event record field specified as the value of Field."]
         not_ends_with = "NotEndsWith",
@@ -873,7 +873,7 @@ pub mod telemetry_rule {
     cfn_struct! {
         #[doc = "Telemetry parameters for ELB/NLB Load Balancer Logs"]
         ELBLoadBalancerLoggingParameters {
-        #[doc = "A delimiter to delineate log fields"]
+        #[doc = "A delimiter to delineate log fields."]
         field_delimiter = "FieldDelimiter",
         #[doc = "`OutputFormat`. Takes a [`ELBLoadBalancerLoggingParametersOutputFormat`], or any `Value`."]
         output_format = "OutputFormat",
@@ -951,11 +951,11 @@ pub mod telemetry_rule {
     cfn_struct! {
         #[doc = "Status of a telemetry rule in a specific region"]
         RegionStatus {
-        #[doc = "The AWS region code"]
+        #[doc = "The AWS region code."]
         region = "Region",
-        #[doc = "The ARN of the rule in this region"]
+        #[doc = "The ARN of the rule in this region."]
         rule_arn = "RuleArn",
-        #[doc = "The replication status of the rule in this region"]
+        #[doc = "The replication status of the rule in this region."]
         status = "Status",
         }
     }
@@ -988,7 +988,7 @@ pub mod telemetry_rule {
     cfn_struct! {
         #[doc = "Header for the field to match."]
         SingleHeader {
-        #[doc = "The name of the header Required."]
+        #[doc = "The name of the header. Required."]
         name = "Name",
         }
     }
@@ -1016,7 +1016,7 @@ pub mod telemetry_rule {
         elb_load_balancer_logging_parameters = "ELBLoadBalancerLoggingParameters",
         #[doc = "`KmsKeyArn`."]
         kms_key_arn = "KmsKeyArn",
-        #[doc = "Parameters for log delivery configuration"]
+        #[doc = "Parameters for log delivery configuration."]
         log_delivery_parameters = "LogDeliveryParameters",
         #[doc = "`MskMonitoringParameters`. Takes a [`MskMonitoringParameters`], or any `Value`."]
         msk_monitoring_parameters = "MskMonitoringParameters",
@@ -1032,13 +1032,13 @@ pub mod telemetry_rule {
     cfn_struct! {
         #[doc = "The telemetry rule"]
         TelemetryRule {
-        #[doc = "When true, the rule is replicated to all supported regions"]
+        #[doc = "When true, the rule is replicated to all supported regions."]
         all_regions = "AllRegions",
         #[doc = "`AllowFieldUpdates`."]
         allow_field_updates = "AllowFieldUpdates",
         #[doc = "`DestinationConfiguration`. Takes a [`TelemetryDestinationConfiguration`], or any `Value`."]
         destination_configuration = "DestinationConfiguration",
-        #[doc = "List of AWS region codes where the rule should be replicated"]
+        #[doc = "List of AWS region codes where the rule should be replicated."]
         regions = "Regions",
         #[doc = "`ResourceType`. Takes a [`ResourceType`], or any `Value`. Required."]
         resource_type = "ResourceType",
@@ -1080,7 +1080,7 @@ pub mod telemetry_rule {
         log_format = "LogFormat",
         #[doc = "The maximum interval of time, in seconds, during which a flow of packets is captured and aggregated into a flow log record. Default is 600s."]
         max_aggregation_interval = "MaxAggregationInterval",
-        #[doc = "The type of traffic captured for the flow log. Default is ALL"]
+        #[doc = "The type of traffic captured for the flow log. Default is ALL."]
         traffic_type = "TrafficType",
         }
     }

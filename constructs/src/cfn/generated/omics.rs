@@ -326,7 +326,7 @@ cfn_resource! {
         name = "Name",
         #[doc = "The tags keys to propagate to the S3 objects associated with read sets in the sequence store."]
         propagated_set_level_tags = "PropagatedSetLevelTags",
-        #[doc = "The resource policy that controls S3 access on the store"]
+        #[doc = "The resource policy that controls S3 access on the store."]
         s3_access_policy = "S3AccessPolicy",
         #[doc = "`SseConfig`. Takes a [`sequence_store::SseConfig`], or any `Value`."]
         sse_config = "SseConfig",
@@ -493,7 +493,7 @@ cfn_resource! {
         name = "Name",
         #[doc = "`ParameterTemplate`. Takes a map of names to [`workflow::WorkflowParameter`], or any `Value`."]
         parameter_template = "ParameterTemplate",
-        #[doc = "Path to the primary workflow parameter template JSON file inside the repository"]
+        #[doc = "Path to the primary workflow parameter template JSON file inside the repository."]
         parameter_template_path = "ParameterTemplatePath",
         #[doc = "`StorageCapacity`."]
         storage_capacity = "StorageCapacity",
@@ -501,7 +501,7 @@ cfn_resource! {
         storage_type = "StorageType",
         #[doc = "`Tags`."]
         tags = "Tags",
-        #[doc = "Optional workflow bucket owner ID to verify the workflow bucket"]
+        #[doc = "Optional workflow bucket owner ID to verify the workflow bucket."]
         workflow_bucket_owner_id = "WorkflowBucketOwnerId",
         #[doc = "The markdown content for the workflow's README file. This provides documentation and usage information for users of the workflow."]
         readme_markdown = "readmeMarkdown",
@@ -672,7 +672,7 @@ cfn_resource! {
         main = "Main",
         #[doc = "`ParameterTemplate`. Takes a map of names to [`workflow_version::WorkflowParameter`], or any `Value`."]
         parameter_template = "ParameterTemplate",
-        #[doc = "Path to the primary workflow parameter template JSON file inside the repository"]
+        #[doc = "Path to the primary workflow parameter template JSON file inside the repository."]
         parameter_template_path = "ParameterTemplatePath",
         #[doc = "`StorageCapacity`."]
         storage_capacity = "StorageCapacity",

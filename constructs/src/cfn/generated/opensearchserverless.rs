@@ -6,11 +6,11 @@ cfn_resource! {
     #[doc = "`AWS::OpenSearchServerless::AccessPolicy`: Resource Type definition for AWS::OpenSearchServerless::AccessPolicy"]
     CfnAccessPolicy(CfnAccessPolicyProps) = "AWS::OpenSearchServerless::AccessPolicy";
     props {
-        #[doc = "The description of the policy"]
+        #[doc = "The description of the policy."]
         description = "Description",
-        #[doc = "The name of the policy Required."]
+        #[doc = "The name of the policy. Required."]
         name = "Name",
-        #[doc = "The JSON policy document that is the content for the policy Required."]
+        #[doc = "The JSON policy document that is the content for the policy. Required."]
         policy = "Policy",
         #[doc = "`Type`. Takes a [`access_policy::AccessPolicyType`], or any `Value`. Required."]
         type_ = "Type",
@@ -39,7 +39,7 @@ cfn_resource! {
         collection_group_name = "CollectionGroupName",
         #[doc = "`DeletionProtection`. Takes a [`collection::DeletionProtection`], or any `Value`."]
         deletion_protection = "DeletionProtection",
-        #[doc = "The description of the collection"]
+        #[doc = "The description of the collection."]
         description = "Description",
         #[doc = "`EncryptionConfig`. Takes a [`collection::EncryptionConfig`], or any `Value`."]
         encryption_config = "EncryptionConfig",
@@ -47,7 +47,7 @@ cfn_resource! {
         name = "Name",
         #[doc = "`StandbyReplicas`. Takes a [`collection::StandbyReplicas`], or any `Value`."]
         standby_replicas = "StandbyReplicas",
-        #[doc = "List of tags to be added to the resource Takes a list of [`collection::Tag`], or any `Value`."]
+        #[doc = "List of tags to be added to the resource. Takes a list of [`collection::Tag`], or any `Value`."]
         tags = "Tags",
         #[doc = "`Type`. Takes a [`collection::CollectionType`], or any `Value`."]
         type_ = "Type",
@@ -131,9 +131,9 @@ pub mod collection {
     cfn_struct! {
         #[doc = "A key-value pair metadata associated with resource"]
         Tag {
-        #[doc = "The key in the key-value pair Required."]
+        #[doc = "The key in the key-value pair. Required."]
         key = "Key",
-        #[doc = "The value in the key-value pair Required."]
+        #[doc = "The value in the key-value pair. Required."]
         value = "Value",
         }
     }
@@ -193,9 +193,9 @@ pub mod collection_group {
     cfn_struct! {
         #[doc = "A map of key-value pairs associated with the collection group."]
         Tag {
-        #[doc = "The key in the key-value pair Required."]
+        #[doc = "The key in the key-value pair. Required."]
         key = "Key",
-        #[doc = "The value in the key-value pair Required."]
+        #[doc = "The value in the key-value pair. Required."]
         value = "Value",
         }
     }
@@ -221,11 +221,11 @@ cfn_resource! {
     #[doc = "`AWS::OpenSearchServerless::CollectionIndex`: Resource Type definition for AWS::OpenSearchServerless::CollectionIndex"]
     CfnCollectionIndex(CfnCollectionIndexProps) = "AWS::OpenSearchServerless::CollectionIndex";
     props {
-        #[doc = "The identifier of the collection Required."]
+        #[doc = "The identifier of the collection. Required."]
         id = "Id",
-        #[doc = "The name of the collection index Required."]
+        #[doc = "The name of the collection index. Required."]
         index_name = "IndexName",
-        #[doc = "The Mappings for the collection index"]
+        #[doc = "The Mappings for the collection index."]
         index_schema = "IndexSchema",
     }
     attrs {
@@ -240,9 +240,9 @@ cfn_resource! {
         collection_endpoint = "CollectionEndpoint",
         #[doc = "The name of the OpenSearch Serverless index. Required."]
         index_name = "IndexName",
-        #[doc = "Index Mappings"]
+        #[doc = "Index Mappings."]
         mappings = "Mappings",
-        #[doc = "Index settings Takes a [`index::IndexSettings`], or any `Value`."]
+        #[doc = "Index settings. Takes a [`index::IndexSettings`], or any `Value`."]
         settings = "Settings",
     }
     attrs {
@@ -258,7 +258,7 @@ pub mod index {
     cfn_struct! {
         #[doc = "`IndexSettings` of `AWS::OpenSearchServerless::Index`."]
         IndexSettings {
-        #[doc = "Custom analysis configuration including analyzers, tokenizers, and filters"]
+        #[doc = "Custom analysis configuration including analyzers, tokenizers, and filters."]
         analysis = "Analysis",
         #[doc = "`Index`."]
         index = "Index",
@@ -268,25 +268,25 @@ pub mod index {
     cfn_struct! {
         #[doc = "`PropertyMapping` of `AWS::OpenSearchServerless::Index`."]
         PropertyMapping {
-        #[doc = "The analyzer to use for this field (for text and keyword fields)"]
+        #[doc = "The analyzer to use for this field (for text and keyword fields)."]
         analyzer = "Analyzer",
-        #[doc = "The compression level for knn_vector fields Takes a [`PropertyMappingCompressionLevel`], or any `Value`."]
+        #[doc = "The compression level for knn_vector fields. Takes a [`PropertyMappingCompressionLevel`], or any `Value`."]
         compression_level = "CompressionLevel",
         #[doc = "The data type for knn_vector fields (e.g. float, byte). Controls how vector values are stored. Takes a [`PropertyMappingDataType`], or any `Value`."]
         data_type = "DataType",
-        #[doc = "Dimension size for vector fields, defines the number of dimensions in the vector"]
+        #[doc = "Dimension size for vector fields, defines the number of dimensions in the vector."]
         dimension = "Dimension",
-        #[doc = "Whether a field should be indexed"]
+        #[doc = "Whether a field should be indexed."]
         index = "Index",
-        #[doc = "Configuration for k-NN search method"]
+        #[doc = "Configuration for k-NN search method."]
         method = "Method",
-        #[doc = "Nested fields within an object or nested field type Takes a map of names to [`PropertyMapping`], or any `Value`."]
+        #[doc = "Nested fields within an object or nested field type. Takes a map of names to [`PropertyMapping`], or any `Value`."]
         properties = "Properties",
-        #[doc = "The distance function used for k-NN search (field-level, outside Method) Takes a [`PropertyMappingSpaceType`], or any `Value`."]
+        #[doc = "The distance function used for k-NN search (field-level, outside Method). Takes a [`PropertyMappingSpaceType`], or any `Value`."]
         space_type = "SpaceType",
         #[doc = "The field data type. Must be a valid OpenSearch field type. Takes a [`PropertyMappingType`], or any `Value`. Required."]
         type_ = "Type",
-        #[doc = "Default value for the field when not specified in a document"]
+        #[doc = "Default value for the field when not specified in a document."]
         value = "Value",
         }
     }
@@ -338,11 +338,11 @@ cfn_resource! {
     #[doc = "`AWS::OpenSearchServerless::LifecyclePolicy`: Resource Type definition for AWS::OpenSearchServerless::LifecyclePolicy"]
     CfnLifecyclePolicy(CfnLifecyclePolicyProps) = "AWS::OpenSearchServerless::LifecyclePolicy";
     props {
-        #[doc = "The description of the policy"]
+        #[doc = "The description of the policy."]
         description = "Description",
-        #[doc = "The name of the policy Required."]
+        #[doc = "The name of the policy. Required."]
         name = "Name",
-        #[doc = "The JSON policy document that is the content for the policy Required."]
+        #[doc = "The JSON policy document that is the content for the policy. Required."]
         policy = "Policy",
         #[doc = "`Type`. Takes a [`lifecycle_policy::LifecyclePolicyType`], or any `Value`. Required."]
         type_ = "Type",
@@ -367,13 +367,13 @@ cfn_resource! {
     #[doc = "`AWS::OpenSearchServerless::SecurityConfig`: Resource Type definition for AWS::OpenSearchServerless::SecurityConfig"]
     CfnSecurityConfig(CfnSecurityConfigProps) = "AWS::OpenSearchServerless::SecurityConfig";
     props {
-        #[doc = "Security config description"]
+        #[doc = "Security config description."]
         description = "Description",
         #[doc = "`IamFederationOptions`. Takes a [`security_config::IamFederationConfigOptions`], or any `Value`."]
         iam_federation_options = "IamFederationOptions",
         #[doc = "`IamIdentityCenterOptions`. Takes a [`security_config::IamIdentityCenterConfigOptions`], or any `Value`."]
         iam_identity_center_options = "IamIdentityCenterOptions",
-        #[doc = "The friendly name of the security config"]
+        #[doc = "The friendly name of the security config."]
         name = "Name",
         #[doc = "`SamlOptions`. Takes a [`security_config::SamlConfigOptions`], or any `Value`."]
         saml_options = "SamlOptions",
@@ -399,9 +399,9 @@ pub mod security_config {
     cfn_struct! {
         #[doc = "Describe IAM federation options in form of key value map"]
         IamFederationConfigOptions {
-        #[doc = "Group attribute for this IAM federation integration"]
+        #[doc = "Group attribute for this IAM federation integration."]
         group_attribute = "GroupAttribute",
-        #[doc = "User attribute for this IAM federation integration"]
+        #[doc = "User attribute for this IAM federation integration."]
         user_attribute = "UserAttribute",
         }
     }
@@ -411,9 +411,9 @@ pub mod security_config {
         IamIdentityCenterConfigOptions {
         #[doc = "`ApplicationArn`."]
         application_arn = "ApplicationArn",
-        #[doc = "The description of the IAM Identity Center application used to integrate with OpenSearch Serverless"]
+        #[doc = "The description of the IAM Identity Center application used to integrate with OpenSearch Serverless."]
         application_description = "ApplicationDescription",
-        #[doc = "The name of the IAM Identity Center application used to integrate with OpenSearch Serverless"]
+        #[doc = "The name of the IAM Identity Center application used to integrate with OpenSearch Serverless."]
         application_name = "ApplicationName",
         #[doc = "`GroupAttribute`."]
         group_attribute = "GroupAttribute",
@@ -427,15 +427,15 @@ pub mod security_config {
     cfn_struct! {
         #[doc = "Describes saml options in form of key value map"]
         SamlConfigOptions {
-        #[doc = "Group attribute for this saml integration"]
+        #[doc = "Group attribute for this saml integration."]
         group_attribute = "GroupAttribute",
-        #[doc = "The XML saml provider metadata document that you want to use Required."]
+        #[doc = "The XML saml provider metadata document that you want to use. Required."]
         metadata = "Metadata",
-        #[doc = "Custom entity id attribute to override default entity id for this saml integration"]
+        #[doc = "Custom entity id attribute to override default entity id for this saml integration."]
         open_search_serverless_entity_id = "OpenSearchServerlessEntityId",
-        #[doc = "Defines the session timeout in minutes"]
+        #[doc = "Defines the session timeout in minutes."]
         session_timeout = "SessionTimeout",
-        #[doc = "Custom attribute for this saml integration"]
+        #[doc = "Custom attribute for this saml integration."]
         user_attribute = "UserAttribute",
         }
     }
@@ -454,11 +454,11 @@ cfn_resource! {
     #[doc = "`AWS::OpenSearchServerless::SecurityPolicy`: Resource Type definition for AWS::OpenSearchServerless::SecurityPolicy"]
     CfnSecurityPolicy(CfnSecurityPolicyProps) = "AWS::OpenSearchServerless::SecurityPolicy";
     props {
-        #[doc = "The description of the policy"]
+        #[doc = "The description of the policy."]
         description = "Description",
-        #[doc = "The name of the policy Required."]
+        #[doc = "The name of the policy. Required."]
         name = "Name",
-        #[doc = "The JSON policy document that is the content for the policy Required."]
+        #[doc = "The JSON policy document that is the content for the policy. Required."]
         policy = "Policy",
         #[doc = "`Type`. Takes a [`security_policy::SecurityPolicyType`], or any `Value`. Required."]
         type_ = "Type",
@@ -484,11 +484,11 @@ cfn_resource! {
     #[doc = "`AWS::OpenSearchServerless::VpcEndpoint`: Resource Type definition for AWS::OpenSearchServerless::VpcEndpoint"]
     CfnVpcEndpoint(CfnVpcEndpointProps) = "AWS::OpenSearchServerless::VpcEndpoint";
     props {
-        #[doc = "The name of the VPC Endpoint Required."]
+        #[doc = "The name of the VPC Endpoint. Required."]
         name = "Name",
-        #[doc = "The ID of one or more security groups to associate with the endpoint network interface"]
+        #[doc = "The ID of one or more security groups to associate with the endpoint network interface."]
         security_group_ids = "SecurityGroupIds",
-        #[doc = "The ID of one or more subnets in which to create an endpoint network interface Required."]
+        #[doc = "The ID of one or more subnets in which to create an endpoint network interface. Required."]
         subnet_ids = "SubnetIds",
         #[doc = "The ID of the VPC in which the endpoint will be used. Required."]
         vpc_id = "VpcId",

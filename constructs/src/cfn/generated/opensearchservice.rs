@@ -12,7 +12,7 @@ cfn_resource! {
         data_sources = "DataSources",
         #[doc = "The endpoint for the application."]
         endpoint = "Endpoint",
-        #[doc = "Options for configuring IAM Identity Center"]
+        #[doc = "Options for configuring IAM Identity Center."]
         iam_identity_center_options = "IamIdentityCenterOptions",
         #[doc = "The ARN of the KMS key used to encrypt the application."]
         kms_key_arn = "KmsKeyArn",
@@ -36,7 +36,7 @@ pub mod application {
     cfn_struct! {
         #[doc = "A key-value pair of AppConfig"]
         AppConfig {
-        #[doc = "The configuration key Takes a [`AppConfigType`], or any `Value`. Required."]
+        #[doc = "The configuration key. Takes a [`AppConfigType`], or any `Value`. Required."]
         key = "Key",
         #[doc = "The configuration value. Required."]
         value = "Value",
@@ -64,9 +64,9 @@ pub mod application {
     cfn_struct! {
         #[doc = "A key-value pair metadata associated with resource"]
         Tag {
-        #[doc = "The key in the key-value pair Required."]
+        #[doc = "The key in the key-value pair. Required."]
         key = "Key",
-        #[doc = "The value in the key-value pair Required."]
+        #[doc = "The value in the key-value pair. Required."]
         value = "Value",
         }
     }

@@ -128,13 +128,13 @@ cfn_resource! {
     props {
         #[doc = "The Policy text content. For AWS CloudFormation templates formatted in YAML, you can provide the policy in JSON or YAML format. AWS CloudFormation always converts a YAML policy to JSON format before submitting it. Required."]
         content = "Content",
-        #[doc = "Human readable description of the policy"]
+        #[doc = "Human readable description of the policy."]
         description = "Description",
-        #[doc = "Name of the Policy Required."]
+        #[doc = "Name of the Policy. Required."]
         name = "Name",
         #[doc = "A list of tags that you want to attach to the newly created policy. For each tag in the list, you must specify both a tag key and a value. You can set the value to an empty string, but you can't set it to null. Takes a list of [`policy::Tag`], or any `Value`."]
         tags = "Tags",
-        #[doc = "List of unique identifiers (IDs) of the root, OU, or account that you want to attach the policy to"]
+        #[doc = "List of unique identifiers (IDs) of the root, OU, or account that you want to attach the policy to."]
         target_ids = "TargetIds",
         #[doc = "The type of policy to create. You can specify one of the following values: AISERVICES_OPT_OUT_POLICY, BACKUP_POLICY, BEDROCK_POLICY, CHATBOT_POLICY, DECLARATIVE_POLICY_EC2, GUARDDUTY_POLICY, INSPECTOR_POLICY, NETWORK_SECURITY_DIRECTOR_POLICY, RESOURCE_CONTROL_POLICY, S3_POLICY, SECURITYHUB_POLICY, … Takes a [`policy::PolicyType`], or any `Value`. Required."]
         type_ = "Type",
@@ -190,7 +190,7 @@ cfn_resource! {
     props {
         #[doc = "The policy document. For AWS CloudFormation templates formatted in YAML, you can provide the policy in JSON or YAML format. AWS CloudFormation always converts a YAML policy to JSON format before submitting it. Required."]
         content = "Content",
-        #[doc = "A list of tags that you want to attach to the resource policy Takes a list of [`resource_policy::Tag`], or any `Value`."]
+        #[doc = "A list of tags that you want to attach to the resource policy. Takes a list of [`resource_policy::Tag`], or any `Value`."]
         tags = "Tags",
     }
     attrs {

@@ -56,7 +56,7 @@ pub mod pipeline {
     cfn_struct! {
         #[doc = "Key-value pairs to configure encryption at rest."]
         EncryptionAtRestOptions {
-        #[doc = "The KMS key to use for encrypting data. By default an AWS owned key is used Required."]
+        #[doc = "The KMS key to use for encrypting data. By default an AWS owned key is used. Required."]
         kms_key_arn = "KmsKeyArn",
         }
     }

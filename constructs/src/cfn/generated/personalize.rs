@@ -62,13 +62,13 @@ cfn_resource! {
     #[doc = "`AWS::Personalize::Dataset`: Resource schema for AWS::Personalize::Dataset."]
     CfnDataset(CfnDatasetProps) = "AWS::Personalize::Dataset";
     props {
-        #[doc = "The Amazon Resource Name (ARN) of the dataset group to add the dataset to Required."]
+        #[doc = "The Amazon Resource Name (ARN) of the dataset group to add the dataset to. Required."]
         dataset_group_arn = "DatasetGroupArn",
         #[doc = "`DatasetImportJob`. Takes a [`dataset::DatasetImportJob`], or any `Value`."]
         dataset_import_job = "DatasetImportJob",
-        #[doc = "The type of dataset Takes a [`dataset::DatasetDatasetType`], or any `Value`. Required."]
+        #[doc = "The type of dataset. Takes a [`dataset::DatasetType`], or any `Value`. Required."]
         dataset_type = "DatasetType",
-        #[doc = "The name for the dataset Required."]
+        #[doc = "The name for the dataset. Required."]
         name = "Name",
         #[doc = "The ARN of the schema to associate with the dataset. The schema defines the dataset fields. Required."]
         schema_arn = "SchemaArn",
@@ -90,9 +90,9 @@ pub mod dataset {
         DatasetImportJob {
         #[doc = "The Amazon S3 bucket that contains the training data to import."]
         data_source = "DataSource",
-        #[doc = "The ARN of the dataset that receives the imported data"]
+        #[doc = "The ARN of the dataset that receives the imported data."]
         dataset_arn = "DatasetArn",
-        #[doc = "The ARN of the dataset import job"]
+        #[doc = "The ARN of the dataset import job."]
         dataset_import_job_arn = "DatasetImportJobArn",
         #[doc = "The name for the dataset import job."]
         job_name = "JobName",
@@ -113,7 +113,7 @@ pub mod dataset {
 
     cfn_enum! {
         #[doc = "The type of dataset"]
-        DatasetDatasetType {
+        DatasetType {
             Interactions = "Interactions",
             Items = "Items",
             Users = "Users",
@@ -347,7 +347,7 @@ cfn_resource! {
         dataset_group_arn = "DatasetGroupArn",
         #[doc = "When your have multiple event types (using an EVENT_TYPE schema field), this parameter specifies which event type (for example, 'click' or 'like') is used for training the model. If you do not provide an eventType, Amazon Personalize will use all interactions for training with equal weight …"]
         event_type = "EventType",
-        #[doc = "The name for the solution Required."]
+        #[doc = "The name for the solution. Required."]
         name = "Name",
         #[doc = "Whether to perform automated machine learning (AutoML). The default is false. For this case, you must specify recipeArn."]
         perform_auto_ml = "PerformAutoML",
@@ -415,7 +415,7 @@ pub mod solution {
         event_value_threshold = "EventValueThreshold",
         #[doc = "Lists the feature transformation parameters."]
         feature_transformation_parameters = "FeatureTransformationParameters",
-        #[doc = "Describes the properties for hyperparameter optimization (HPO)"]
+        #[doc = "Describes the properties for hyperparameter optimization (HPO)."]
         hpo_config = "HpoConfig",
         }
     }

@@ -600,7 +600,7 @@ pub mod pipe {
         credentials = "Credentials",
         #[doc = "`MaximumBatchingWindowInSeconds`."]
         maximum_batching_window_in_seconds = "MaximumBatchingWindowInSeconds",
-        #[doc = "Optional SecretManager ARN which stores the database credentials"]
+        #[doc = "Optional SecretManager ARN which stores the database credentials."]
         server_root_ca_certificate = "ServerRootCaCertificate",
         #[doc = "`StartingPosition`. Takes a [`SelfManagedKafkaStartPosition`], or any `Value`."]
         starting_position = "StartingPosition",
@@ -795,11 +795,11 @@ pub mod pipe {
     cfn_struct! {
         #[doc = "`PipeTargetRedshiftDataParameters` of `AWS::Pipes::Pipe`."]
         PipeTargetRedshiftDataParameters {
-        #[doc = "Redshift Database Required."]
+        #[doc = "Redshift Database. Required."]
         database = "Database",
-        #[doc = "Database user name"]
+        #[doc = "Database user name."]
         db_user = "DbUser",
-        #[doc = "Optional SecretManager ARN which stores the database credentials"]
+        #[doc = "Optional SecretManager ARN which stores the database credentials."]
         secret_manager_arn = "SecretManagerArn",
         #[doc = "A list of SQLs. Required."]
         sqls = "Sqls",

@@ -47,9 +47,9 @@ pub mod environment_account_connection {
     cfn_struct! {
         #[doc = "<p>A description of a resource tag.</p>"]
         Tag {
-        #[doc = "<p>The key of the resource tag.</p> Required."]
+        #[doc = "<p>The key of the resource tag.</p>. Required."]
         key = "Key",
-        #[doc = "<p>The value of the resource tag.</p> Required."]
+        #[doc = "<p>The value of the resource tag.</p>. Required."]
         value = "Value",
         }
     }
@@ -59,11 +59,11 @@ cfn_resource! {
     #[doc = "`AWS::Proton::EnvironmentTemplate`: Definition of AWS::Proton::EnvironmentTemplate Resource Type"]
     CfnEnvironmentTemplate(CfnEnvironmentTemplateProps) = "AWS::Proton::EnvironmentTemplate";
     props {
-        #[doc = "<p>A description of the environment template.</p>"]
+        #[doc = "<p>A description of the environment template.</p>."]
         description = "Description",
-        #[doc = "<p>The environment template name as displayed in the developer interface.</p>"]
+        #[doc = "<p>The environment template name as displayed in the developer interface.</p>."]
         display_name = "DisplayName",
-        #[doc = "<p>A customer provided encryption key that Proton uses to encrypt data.</p>"]
+        #[doc = "<p>A customer provided encryption key that Proton uses to encrypt data.</p>."]
         encryption_key = "EncryptionKey",
         #[doc = "`Name`."]
         name = "Name",
@@ -92,9 +92,9 @@ pub mod environment_template {
     cfn_struct! {
         #[doc = "<p>A description of a resource tag.</p>"]
         Tag {
-        #[doc = "<p>The key of the resource tag.</p> Required."]
+        #[doc = "<p>The key of the resource tag.</p>. Required."]
         key = "Key",
-        #[doc = "<p>The value of the resource tag.</p> Required."]
+        #[doc = "<p>The value of the resource tag.</p>. Required."]
         value = "Value",
         }
     }
@@ -104,11 +104,11 @@ cfn_resource! {
     #[doc = "`AWS::Proton::ServiceTemplate`: Definition of AWS::Proton::ServiceTemplate Resource Type"]
     CfnServiceTemplate(CfnServiceTemplateProps) = "AWS::Proton::ServiceTemplate";
     props {
-        #[doc = "<p>A description of the service template.</p>"]
+        #[doc = "<p>A description of the service template.</p>."]
         description = "Description",
-        #[doc = "<p>The name of the service template as displayed in the developer interface.</p>"]
+        #[doc = "<p>The name of the service template as displayed in the developer interface.</p>."]
         display_name = "DisplayName",
-        #[doc = "<p>A customer provided encryption key that's used to encrypt data.</p>"]
+        #[doc = "<p>A customer provided encryption key that's used to encrypt data.</p>."]
         encryption_key = "EncryptionKey",
         #[doc = "`Name`."]
         name = "Name",
@@ -137,9 +137,9 @@ pub mod service_template {
     cfn_struct! {
         #[doc = "<p>A description of a resource tag.</p>"]
         Tag {
-        #[doc = "<p>The key of the resource tag.</p> Required."]
+        #[doc = "<p>The key of the resource tag.</p>. Required."]
         key = "Key",
-        #[doc = "<p>The value of the resource tag.</p> Required."]
+        #[doc = "<p>The value of the resource tag.</p>. Required."]
         value = "Value",
         }
     }

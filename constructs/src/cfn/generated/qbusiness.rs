@@ -692,7 +692,7 @@ pub mod permission {
         Condition {
         #[doc = "`ConditionKey`. Required."]
         condition_key = "ConditionKey",
-        #[doc = "`ConditionOperator`. Takes a [`ConditionConditionOperator`], or any `Value`. Required."]
+        #[doc = "`ConditionOperator`. Takes a [`ConditionOperator`], or any `Value`. Required."]
         condition_operator = "ConditionOperator",
         #[doc = "`ConditionValues`. Required."]
         condition_values = "ConditionValues",
@@ -700,8 +700,8 @@ pub mod permission {
     }
 
     cfn_enum! {
-        #[doc = "The values of `ConditionConditionOperator`."]
-        ConditionConditionOperator {
+        #[doc = "The values of `ConditionOperator`."]
+        ConditionOperator {
             StringEquals = "StringEquals",
         }
     }

@@ -207,7 +207,7 @@ pub mod action_connector {
     cfn_struct! {
         #[doc = "<p>Permission for the resource.</p>"]
         ResourcePermission {
-        #[doc = "<p>The IAM action to grant or revoke permissions on.</p> Required."]
+        #[doc = "<p>The IAM action to grant or revoke permissions on.</p>. Required."]
         actions = "Actions",
         #[doc = "<p>The Amazon Resource Name (ARN) of the principal. This can be one of the following:</p> <ul> <li> <p>The ARN of an Amazon QuickSight user or group associated with a data source or dataset. (This is common.)</p> </li> <li> <p>The ARN of an Amazon QuickSight user, group, or namespace associated … Required."]
         principal = "Principal",
@@ -231,9 +231,9 @@ pub mod action_connector {
     cfn_struct! {
         #[doc = "<p>The key or keys of the key-value pairs for the resource tag or tags assigned to the resource.</p>"]
         Tag {
-        #[doc = "<p>Tag key.</p> Required."]
+        #[doc = "<p>Tag key.</p>. Required."]
         key = "Key",
-        #[doc = "<p>Tag value.</p> Required."]
+        #[doc = "<p>Tag value.</p>. Required."]
         value = "Value",
         }
     }
@@ -247,7 +247,7 @@ cfn_resource! {
         action_connectors = "ActionConnectors",
         #[doc = "The unique identifier for the agent. Required."]
         agent_id = "AgentId",
-        #[doc = "The lifecycle stage of the agent. PREVIEW or PUBLISHED. Takes a [`agent::AgentAgentLifecycle`], or any `Value`."]
+        #[doc = "The lifecycle stage of the agent. PREVIEW or PUBLISHED. Takes a [`agent::AgentLifecycle`], or any `Value`."]
         agent_lifecycle = "AgentLifecycle",
         #[doc = "The ID of the Amazon Web Services account where the agent is being created. Required."]
         aws_account_id = "AwsAccountId",
@@ -364,7 +364,7 @@ pub mod agent {
 
     cfn_enum! {
         #[doc = "The lifecycle stage of the agent. PREVIEW or PUBLISHED."]
-        AgentAgentLifecycle {
+        AgentLifecycle {
             Preview = "PREVIEW",
             Published = "PUBLISHED",
         }
@@ -381,17 +381,17 @@ cfn_resource! {
         aws_account_id = "AwsAccountId",
         #[doc = "`Definition`. Takes a [`analysis::AnalysisDefinition`], or any `Value`."]
         definition = "Definition",
-        #[doc = "<p>Errors associated with the analysis.</p> Takes a list of [`analysis::AnalysisError`], or any `Value`."]
+        #[doc = "<p>Errors associated with the analysis.</p>. Takes a list of [`analysis::AnalysisError`], or any `Value`."]
         errors = "Errors",
         #[doc = "`FolderArns`."]
         folder_arns = "FolderArns",
-        #[doc = "<p>The descriptive name of the analysis.</p> Required."]
+        #[doc = "<p>The descriptive name of the analysis.</p>. Required."]
         name = "Name",
         #[doc = "`Parameters`. Takes a [`analysis::Parameters`], or any `Value`."]
         parameters = "Parameters",
         #[doc = "`Permissions`. Takes a list of [`analysis::ResourcePermission`], or any `Value`."]
         permissions = "Permissions",
-        #[doc = "<p>A list of the associated sheets with the unique identifier and name of each sheet.</p> Takes a list of [`analysis::Sheet`], or any `Value`."]
+        #[doc = "<p>A list of the associated sheets with the unique identifier and name of each sheet.</p>. Takes a list of [`analysis::Sheet`], or any `Value`."]
         sheets = "Sheets",
         #[doc = "`SourceEntity`. Takes a [`analysis::AnalysisSourceEntity`], or any `Value`."]
         source_entity = "SourceEntity",
@@ -399,7 +399,7 @@ cfn_resource! {
         status = "Status",
         #[doc = "`Tags`. Takes a list of [`analysis::Tag`], or any `Value`."]
         tags = "Tags",
-        #[doc = "<p>The ARN of the theme of the analysis.</p>"]
+        #[doc = "<p>The ARN of the theme of the analysis.</p>."]
         theme_arn = "ThemeArn",
         #[doc = "`ValidationStrategy`. Takes a [`analysis::ValidationStrategy`], or any `Value`."]
         validation_strategy = "ValidationStrategy",
@@ -475,7 +475,7 @@ pub mod analysis {
         query_execution_options = "QueryExecutionOptions",
         #[doc = "`Sheets`. Takes a list of [`SheetDefinition`], or any `Value`."]
         sheets = "Sheets",
-        #[doc = "<p>The static files for the definition.</p> Takes a list of [`StaticFile`], or any `Value`."]
+        #[doc = "<p>The static files for the definition.</p>. Takes a list of [`StaticFile`], or any `Value`."]
         static_files = "StaticFiles",
         #[doc = "`TopicIdentifierDeclarations`. Takes a list of [`TopicIdentifierDeclaration`], or any `Value`."]
         topic_identifier_declarations = "TopicIdentifierDeclarations",
@@ -485,11 +485,11 @@ pub mod analysis {
     cfn_struct! {
         #[doc = "<p>Analysis error.</p>"]
         AnalysisError {
-        #[doc = "<p>The message associated with the analysis error.</p>"]
+        #[doc = "<p>The message associated with the analysis error.</p>."]
         message = "Message",
         #[doc = "`Type`. Takes a [`AnalysisErrorType`], or any `Value`."]
         type_ = "Type",
-        #[doc = "<p>Lists the violated entities that caused the analysis error</p> Takes a list of [`Entity`], or any `Value`."]
+        #[doc = "<p>Lists the violated entities that caused the analysis error</p>. Takes a list of [`Entity`], or any `Value`."]
         violated_entities = "ViolatedEntities",
         }
     }
@@ -521,9 +521,9 @@ pub mod analysis {
     cfn_struct! {
         #[doc = "<p>The source template of an analysis.</p>"]
         AnalysisSourceTemplate {
-        #[doc = "<p>The Amazon Resource Name (ARN) of the source template of an analysis.</p> Required."]
+        #[doc = "<p>The Amazon Resource Name (ARN) of the source template of an analysis.</p>. Required."]
         arn = "Arn",
-        #[doc = "<p>The dataset references of the source template of an analysis.</p> Takes a list of [`DataSetReference`], or any `Value`. Required."]
+        #[doc = "<p>The dataset references of the source template of an analysis.</p>. Takes a list of [`DataSetReference`], or any `Value`. Required."]
         data_set_references = "DataSetReferences",
         #[doc = "`TopicReferences`. Takes a list of [`TopicReference`], or any `Value`."]
         topic_references = "TopicReferences",
@@ -657,7 +657,7 @@ pub mod analysis {
         AxisDisplayOptions {
         #[doc = "`AxisLineVisibility`. Takes a [`Visibility`], or any `Value`."]
         axis_line_visibility = "AxisLineVisibility",
-        #[doc = "String based length that is composed of value and unit in px"]
+        #[doc = "String based length that is composed of value and unit in px."]
         axis_offset = "AxisOffset",
         #[doc = "`DataOptions`. Takes a [`AxisDataOptions`], or any `Value`."]
         data_options = "DataOptions",
@@ -1004,7 +1004,7 @@ pub mod analysis {
         border_color = "BorderColor",
         #[doc = "`BorderVisibility`. Takes a [`Visibility`], or any `Value`."]
         border_visibility = "BorderVisibility",
-        #[doc = "String based length that is composed of value and unit in px"]
+        #[doc = "String based length that is composed of value and unit in px."]
         border_width = "BorderWidth",
         }
     }
@@ -2119,9 +2119,9 @@ pub mod analysis {
     cfn_struct! {
         #[doc = "<p>Dataset reference.</p>"]
         DataSetReference {
-        #[doc = "<p>Dataset Amazon Resource Name (ARN).</p> Required."]
+        #[doc = "<p>Dataset Amazon Resource Name (ARN).</p>. Required."]
         data_set_arn = "DataSetArn",
-        #[doc = "<p>Dataset placeholder.</p> Required."]
+        #[doc = "<p>Dataset placeholder.</p>. Required."]
         data_set_placeholder = "DataSetPlaceholder",
         }
     }
@@ -2211,9 +2211,9 @@ pub mod analysis {
     cfn_struct! {
         #[doc = "<p>A date-time parameter.</p>"]
         DateTimeParameter {
-        #[doc = "<p>A display name for the date-time parameter.</p> Required."]
+        #[doc = "<p>A display name for the date-time parameter.</p>. Required."]
         name = "Name",
-        #[doc = "<p>The values for the date-time parameter.</p> Required."]
+        #[doc = "<p>The values for the date-time parameter.</p>. Required."]
         values = "Values",
         }
     }
@@ -2346,9 +2346,9 @@ pub mod analysis {
     cfn_struct! {
         #[doc = "<p>A decimal parameter.</p>"]
         DecimalParameter {
-        #[doc = "<p>A display name for the decimal parameter.</p> Required."]
+        #[doc = "<p>A display name for the decimal parameter.</p>. Required."]
         name = "Name",
-        #[doc = "<p>The values for the decimal parameter.</p> Required."]
+        #[doc = "<p>The values for the decimal parameter.</p>. Required."]
         values = "Values",
         }
     }
@@ -3029,7 +3029,7 @@ pub mod analysis {
     cfn_struct! {
         #[doc = "`FilterOperationSelectedFieldsConfiguration` of `AWS::QuickSight::Analysis`."]
         FilterOperationSelectedFieldsConfiguration {
-        #[doc = "<p>The selected columns of a dataset.</p> Takes a list of [`ColumnIdentifier`], or any `Value`."]
+        #[doc = "<p>The selected columns of a dataset.</p>. Takes a list of [`ColumnIdentifier`], or any `Value`."]
         selected_columns = "SelectedColumns",
         #[doc = "`SelectedFieldOptions`. Takes a [`SelectedFieldOptions`], or any `Value`."]
         selected_field_options = "SelectedFieldOptions",
@@ -3147,7 +3147,7 @@ pub mod analysis {
         font_color = "FontColor",
         #[doc = "`FontDecoration`. Takes a [`FontDecoration`], or any `Value`."]
         font_decoration = "FontDecoration",
-        #[doc = "<p>The font family that you want to use.</p>"]
+        #[doc = "<p>The font family that you want to use.</p>."]
         font_family = "FontFamily",
         #[doc = "`FontSize`. Takes a [`FontSize`], or any `Value`."]
         font_size = "FontSize",
@@ -3169,7 +3169,7 @@ pub mod analysis {
     cfn_struct! {
         #[doc = "`FontSize` of `AWS::QuickSight::Analysis`."]
         FontSize {
-        #[doc = "<p>The font size that you want to use in px.</p>"]
+        #[doc = "<p>The font size that you want to use in px.</p>."]
         absolute = "Absolute",
         #[doc = "`Relative`. Takes a [`RelativeFontSize`], or any `Value`."]
         relative = "Relative",
@@ -3301,7 +3301,7 @@ pub mod analysis {
         element_id = "ElementId",
         #[doc = "`ElementType`. Takes a [`LayoutElementType`], or any `Value`. Required."]
         element_type = "ElementType",
-        #[doc = "String based length that is composed of value and unit in px Required."]
+        #[doc = "String based length that is composed of value and unit in px. Required."]
         height = "Height",
         #[doc = "`LoadingAnimation`. Takes a [`LoadingAnimation`], or any `Value`."]
         loading_animation = "LoadingAnimation",
@@ -3313,11 +3313,11 @@ pub mod analysis {
         selected_border_style = "SelectedBorderStyle",
         #[doc = "`Visibility`. Takes a [`Visibility`], or any `Value`."]
         visibility = "Visibility",
-        #[doc = "String based length that is composed of value and unit in px Required."]
+        #[doc = "String based length that is composed of value and unit in px. Required."]
         width = "Width",
-        #[doc = "String based length that is composed of value and unit in px Required."]
+        #[doc = "String based length that is composed of value and unit in px. Required."]
         x_axis_location = "XAxisLocation",
-        #[doc = "String based length that is composed of value and unit in px with Integer.MAX_VALUE as maximum value Required."]
+        #[doc = "String based length that is composed of value and unit in px with Integer.MAX_VALUE as maximum value. Required."]
         y_axis_location = "YAxisLocation",
         }
     }
@@ -3339,7 +3339,7 @@ pub mod analysis {
         color = "Color",
         #[doc = "`Visibility`. Takes a [`Visibility`], or any `Value`."]
         visibility = "Visibility",
-        #[doc = "String to encapsulate the most generic way Width can be formatted with whatever units (px, em etc)"]
+        #[doc = "String to encapsulate the most generic way Width can be formatted with whatever units (px, em etc)."]
         width = "Width",
         }
     }
@@ -3347,7 +3347,7 @@ pub mod analysis {
     cfn_struct! {
         #[doc = "`FreeFormLayoutScreenCanvasSizeOptions` of `AWS::QuickSight::Analysis`."]
         FreeFormLayoutScreenCanvasSizeOptions {
-        #[doc = "String based length that is composed of value and unit in px Required."]
+        #[doc = "String based length that is composed of value and unit in px. Required."]
         optimized_view_port_width = "OptimizedViewPortWidth",
         }
     }
@@ -4134,7 +4134,7 @@ pub mod analysis {
         color = "Color",
         #[doc = "`Visibility`. Takes a [`Visibility`], or any `Value`."]
         visibility = "Visibility",
-        #[doc = "String to encapsulate the most generic way Width can be formatted with whatever units (px, em etc)"]
+        #[doc = "String to encapsulate the most generic way Width can be formatted with whatever units (px, em etc)."]
         width = "Width",
         }
     }
@@ -4142,7 +4142,7 @@ pub mod analysis {
     cfn_struct! {
         #[doc = "`GridLayoutScreenCanvasSizeOptions` of `AWS::QuickSight::Analysis`."]
         GridLayoutScreenCanvasSizeOptions {
-        #[doc = "String based length that is composed of value and unit in px"]
+        #[doc = "String based length that is composed of value and unit in px."]
         optimized_view_port_width = "OptimizedViewPortWidth",
         #[doc = "`ResizeOption`. Takes a [`ResizeOption`], or any `Value`. Required."]
         resize_option = "ResizeOption",
@@ -4494,9 +4494,9 @@ pub mod analysis {
     cfn_struct! {
         #[doc = "<p>An integer parameter.</p>"]
         IntegerParameter {
-        #[doc = "<p>The name of the integer parameter.</p> Required."]
+        #[doc = "<p>The name of the integer parameter.</p>. Required."]
         name = "Name",
-        #[doc = "<p>The values for the integer parameter.</p> Required."]
+        #[doc = "<p>The values for the integer parameter.</p>. Required."]
         values = "Values",
         }
     }
@@ -4827,7 +4827,7 @@ pub mod analysis {
     cfn_struct! {
         #[doc = "`LegendOptions` of `AWS::QuickSight::Analysis`."]
         LegendOptions {
-        #[doc = "String based length that is composed of value and unit in px"]
+        #[doc = "String based length that is composed of value and unit in px."]
         height = "Height",
         #[doc = "`Position`. Takes a [`LegendPosition`], or any `Value`."]
         position = "Position",
@@ -4837,7 +4837,7 @@ pub mod analysis {
         value_font_configuration = "ValueFontConfiguration",
         #[doc = "`Visibility`. Takes a [`Visibility`], or any `Value`."]
         visibility = "Visibility",
-        #[doc = "String based length that is composed of value and unit in px"]
+        #[doc = "String based length that is composed of value and unit in px."]
         width = "Width",
         }
     }
@@ -4954,7 +4954,7 @@ pub mod analysis {
         line_style = "LineStyle",
         #[doc = "`LineVisibility`. Takes a [`Visibility`], or any `Value`."]
         line_visibility = "LineVisibility",
-        #[doc = "String based length that is composed of value and unit in px"]
+        #[doc = "String based length that is composed of value and unit in px."]
         line_width = "LineWidth",
         }
     }
@@ -4977,7 +4977,7 @@ pub mod analysis {
         marker_color = "MarkerColor",
         #[doc = "`MarkerShape`. Takes a [`LineChartMarkerShape`], or any `Value`."]
         marker_shape = "MarkerShape",
-        #[doc = "String based length that is composed of value and unit in px"]
+        #[doc = "String based length that is composed of value and unit in px."]
         marker_size = "MarkerSize",
         #[doc = "`MarkerVisibility`. Takes a [`Visibility`], or any `Value`."]
         marker_visibility = "MarkerVisibility",
@@ -5503,11 +5503,11 @@ pub mod analysis {
         border_color = "BorderColor",
         #[doc = "`BorderStyle`. Takes a [`PanelBorderStyle`], or any `Value`."]
         border_style = "BorderStyle",
-        #[doc = "String based length that is composed of value and unit in px"]
+        #[doc = "String based length that is composed of value and unit in px."]
         border_thickness = "BorderThickness",
         #[doc = "`BorderVisibility`. Takes a [`Visibility`], or any `Value`."]
         border_visibility = "BorderVisibility",
-        #[doc = "String based length that is composed of value and unit in px"]
+        #[doc = "String based length that is composed of value and unit in px."]
         gutter_spacing = "GutterSpacing",
         #[doc = "`GutterVisibility`. Takes a [`Visibility`], or any `Value`."]
         gutter_visibility = "GutterVisibility",
@@ -5712,13 +5712,13 @@ pub mod analysis {
     cfn_struct! {
         #[doc = "<p>A list of Quick parameters and the list's override values.</p>"]
         Parameters {
-        #[doc = "<p>The parameters that have a data type of date-time.</p> Takes a list of [`DateTimeParameter`], or any `Value`."]
+        #[doc = "<p>The parameters that have a data type of date-time.</p>. Takes a list of [`DateTimeParameter`], or any `Value`."]
         date_time_parameters = "DateTimeParameters",
-        #[doc = "<p>The parameters that have a data type of decimal.</p> Takes a list of [`DecimalParameter`], or any `Value`."]
+        #[doc = "<p>The parameters that have a data type of decimal.</p>. Takes a list of [`DecimalParameter`], or any `Value`."]
         decimal_parameters = "DecimalParameters",
-        #[doc = "<p>The parameters that have a data type of integer.</p> Takes a list of [`IntegerParameter`], or any `Value`."]
+        #[doc = "<p>The parameters that have a data type of integer.</p>. Takes a list of [`IntegerParameter`], or any `Value`."]
         integer_parameters = "IntegerParameters",
-        #[doc = "<p>The parameters that have a data type of string.</p> Takes a list of [`StringParameter`], or any `Value`."]
+        #[doc = "<p>The parameters that have a data type of string.</p>. Takes a list of [`StringParameter`], or any `Value`."]
         string_parameters = "StringParameters",
         }
     }
@@ -5967,7 +5967,7 @@ pub mod analysis {
         PivotTableDataPathOption {
         #[doc = "`DataPathList`. Takes a list of [`DataPathValue`], or any `Value`. Required."]
         data_path_list = "DataPathList",
-        #[doc = "String based length that is composed of value and unit in px"]
+        #[doc = "String based length that is composed of value and unit in px."]
         width = "Width",
         }
     }
@@ -6069,7 +6069,7 @@ pub mod analysis {
         column_header_style = "ColumnHeaderStyle",
         #[doc = "`ColumnNamesVisibility`. Takes a [`Visibility`], or any `Value`."]
         column_names_visibility = "ColumnNamesVisibility",
-        #[doc = "String based length that is composed of value and unit in px"]
+        #[doc = "String based length that is composed of value and unit in px."]
         default_cell_width = "DefaultCellWidth",
         #[doc = "`MetricPlacement`. Takes a [`PivotTableMetricPlacement`], or any `Value`."]
         metric_placement = "MetricPlacement",
@@ -6686,7 +6686,7 @@ pub mod analysis {
     cfn_struct! {
         #[doc = "<p>Permission for the resource.</p>"]
         ResourcePermission {
-        #[doc = "<p>The IAM action to grant or revoke permissions on.</p> Required."]
+        #[doc = "<p>The IAM action to grant or revoke permissions on.</p>. Required."]
         actions = "Actions",
         #[doc = "<p>The Amazon Resource Name (ARN) of the principal. This can be one of the following:</p> <ul> <li> <p>The ARN of an Amazon Quick user or group associated with a data source or dataset. (This is common.)</p> </li> <li> <p>The ARN of an Amazon Quick user, group, or namespace associated with an … Required."]
         principal = "Principal",
@@ -6988,7 +6988,7 @@ pub mod analysis {
     cfn_struct! {
         #[doc = "`SectionStyle` of `AWS::QuickSight::Analysis`."]
         SectionStyle {
-        #[doc = "String based length that is composed of value and unit in px"]
+        #[doc = "String based length that is composed of value and unit in px."]
         height = "Height",
         #[doc = "`Padding`. Takes a [`Spacing`], or any `Value`."]
         padding = "Padding",
@@ -7057,9 +7057,9 @@ pub mod analysis {
     cfn_struct! {
         #[doc = "<p>A <i>sheet</i>, which is an object that contains a set of visuals that are viewed together on one page in Amazon Quick. Every analysis and dashboard contains at least one sheet. Each sheet contains at least one visualization widget, for example a chart, pivot table, or narrative insight. Sheets …"]
         Sheet {
-        #[doc = "<p>The name of a sheet. This name is displayed on the sheet's tab in the Quick console.</p>"]
+        #[doc = "<p>The name of a sheet. This name is displayed on the sheet's tab in the Quick console.</p>."]
         name = "Name",
-        #[doc = "<p>The unique identifier associated with a sheet.</p>"]
+        #[doc = "<p>The unique identifier associated with a sheet.</p>."]
         sheet_id = "SheetId",
         }
     }
@@ -7424,13 +7424,13 @@ pub mod analysis {
     cfn_struct! {
         #[doc = "`Spacing` of `AWS::QuickSight::Analysis`."]
         Spacing {
-        #[doc = "String based length that is composed of value and unit"]
+        #[doc = "String based length that is composed of value and unit."]
         bottom = "Bottom",
-        #[doc = "String based length that is composed of value and unit"]
+        #[doc = "String based length that is composed of value and unit."]
         left = "Left",
-        #[doc = "String based length that is composed of value and unit"]
+        #[doc = "String based length that is composed of value and unit."]
         right = "Right",
-        #[doc = "String based length that is composed of value and unit"]
+        #[doc = "String based length that is composed of value and unit."]
         top = "Top",
         }
     }
@@ -7548,9 +7548,9 @@ pub mod analysis {
     cfn_struct! {
         #[doc = "<p>A string parameter.</p>"]
         StringParameter {
-        #[doc = "<p>A display name for a string parameter.</p> Required."]
+        #[doc = "<p>A display name for a string parameter.</p>. Required."]
         name = "Name",
-        #[doc = "<p>The values of a string parameter.</p> Required."]
+        #[doc = "<p>The values of a string parameter.</p>. Required."]
         values = "Values",
         }
     }
@@ -7795,7 +7795,7 @@ pub mod analysis {
         url_styling = "URLStyling",
         #[doc = "`Visibility`. Takes a [`Visibility`], or any `Value`."]
         visibility = "Visibility",
-        #[doc = "String based length that is composed of value and unit in px"]
+        #[doc = "String based length that is composed of value and unit in px."]
         width = "Width",
         }
     }
@@ -7978,9 +7978,9 @@ pub mod analysis {
     cfn_struct! {
         #[doc = "<p>The key or keys of the key-value pairs for the resource tag or tags assigned to the resource.</p>"]
         Tag {
-        #[doc = "<p>Tag key.</p> Required."]
+        #[doc = "<p>Tag key.</p>. Required."]
         key = "Key",
-        #[doc = "<p>Tag value.</p> Required."]
+        #[doc = "<p>Tag value.</p>. Required."]
         value = "Value",
         }
     }
@@ -8359,7 +8359,7 @@ pub mod analysis {
         column_index = "ColumnIndex",
         #[doc = "`ColumnType`. Takes a [`TransposedColumnType`], or any `Value`. Required."]
         column_type = "ColumnType",
-        #[doc = "String based length that is composed of value and unit in px"]
+        #[doc = "String based length that is composed of value and unit in px."]
         column_width = "ColumnWidth",
         }
     }
@@ -8994,7 +8994,7 @@ cfn_resource! {
     props {
         #[doc = "The name of the assignment, also called a rule. The name must be unique within the AWS account. Required."]
         assignment_name = "AssignmentName",
-        #[doc = "The status of the assignment. Takes a [`assignment::AssignmentAssignmentStatus`], or any `Value`. Required."]
+        #[doc = "The status of the assignment. Takes a [`assignment::AssignmentStatus`], or any `Value`. Required."]
         assignment_status = "AssignmentStatus",
         #[doc = "The QuickSight users, groups, or both that you want to assign the policy to. This maps identity type to a list of identity names."]
         identities = "Identities",
@@ -9017,7 +9017,7 @@ pub mod assignment {
 
     cfn_enum! {
         #[doc = "The status of the assignment."]
-        AssignmentAssignmentStatus {
+        AssignmentStatus {
             Enabled = "ENABLED",
             Draft = "DRAFT",
             Disabled = "DISABLED",
@@ -9634,9 +9634,9 @@ pub mod custom_permissions {
     cfn_struct! {
         #[doc = "<p>The key or keys of the key-value pairs for the resource tag or tags assigned to the resource.</p>"]
         Tag {
-        #[doc = "<p>Tag key.</p> Required."]
+        #[doc = "<p>Tag key.</p>. Required."]
         key = "Key",
-        #[doc = "<p>Tag value.</p> Required."]
+        #[doc = "<p>Tag value.</p>. Required."]
         value = "Value",
         }
     }
@@ -9772,9 +9772,9 @@ pub mod dlp_setting {
     cfn_struct! {
         #[doc = "<p>The key or keys of the key-value pairs for the resource tag or tags assigned to the resource.</p>"]
         Tag {
-        #[doc = "<p>Tag key.</p> Required."]
+        #[doc = "<p>Tag key.</p>. Required."]
         key = "Key",
-        #[doc = "<p>Tag value.</p> Required."]
+        #[doc = "<p>Tag value.</p>. Required."]
         value = "Value",
         }
     }
@@ -10006,7 +10006,7 @@ pub mod dashboard {
         AxisDisplayOptions {
         #[doc = "`AxisLineVisibility`. Takes a [`Visibility`], or any `Value`."]
         axis_line_visibility = "AxisLineVisibility",
-        #[doc = "String based length that is composed of value and unit in px"]
+        #[doc = "String based length that is composed of value and unit in px."]
         axis_offset = "AxisOffset",
         #[doc = "`DataOptions`. Takes a [`AxisDataOptions`], or any `Value`."]
         data_options = "DataOptions",
@@ -10353,7 +10353,7 @@ pub mod dashboard {
         border_color = "BorderColor",
         #[doc = "`BorderVisibility`. Takes a [`Visibility`], or any `Value`."]
         border_visibility = "BorderVisibility",
-        #[doc = "String based length that is composed of value and unit in px"]
+        #[doc = "String based length that is composed of value and unit in px."]
         border_width = "BorderWidth",
         }
     }
@@ -11273,11 +11273,11 @@ pub mod dashboard {
     cfn_struct! {
         #[doc = "<p>Dashboard error.</p>"]
         DashboardError {
-        #[doc = "<p>Message.</p>"]
+        #[doc = "<p>Message.</p>."]
         message = "Message",
         #[doc = "`Type`. Takes a [`DashboardErrorType`], or any `Value`."]
         type_ = "Type",
-        #[doc = "<p>Lists the violated entities that caused the dashboard error.</p> Takes a list of [`Entity`], or any `Value`."]
+        #[doc = "<p>Lists the violated entities that caused the dashboard error.</p>. Takes a list of [`Entity`], or any `Value`."]
         violated_entities = "ViolatedEntities",
         }
     }
@@ -11345,9 +11345,9 @@ pub mod dashboard {
     cfn_struct! {
         #[doc = "<p>Dashboard source template.</p>"]
         DashboardSourceTemplate {
-        #[doc = "<p>The Amazon Resource Name (ARN) of the resource.</p> Required."]
+        #[doc = "<p>The Amazon Resource Name (ARN) of the resource.</p>. Required."]
         arn = "Arn",
-        #[doc = "<p>Dataset references.</p> Takes a list of [`DataSetReference`], or any `Value`. Required."]
+        #[doc = "<p>Dataset references.</p>. Takes a list of [`DataSetReference`], or any `Value`. Required."]
         data_set_references = "DataSetReferences",
         #[doc = "`TopicReferences`. Takes a list of [`TopicReference`], or any `Value`."]
         topic_references = "TopicReferences",
@@ -11365,25 +11365,25 @@ pub mod dashboard {
     cfn_struct! {
         #[doc = "<p>Dashboard version.</p>"]
         DashboardVersion {
-        #[doc = "<p>The Amazon Resource Name (ARN) of the resource.</p>"]
+        #[doc = "<p>The Amazon Resource Name (ARN) of the resource.</p>."]
         arn = "Arn",
-        #[doc = "<p>The time that this dashboard version was created.</p>"]
+        #[doc = "<p>The time that this dashboard version was created.</p>."]
         created_time = "CreatedTime",
-        #[doc = "<p>The Amazon Resource Numbers (ARNs) for the datasets that are associated with this version of the dashboard.</p>"]
+        #[doc = "<p>The Amazon Resource Numbers (ARNs) for the datasets that are associated with this version of the dashboard.</p>."]
         data_set_arns = "DataSetArns",
-        #[doc = "<p>Description.</p>"]
+        #[doc = "<p>Description.</p>."]
         description = "Description",
-        #[doc = "<p>Errors associated with this dashboard version.</p> Takes a list of [`DashboardError`], or any `Value`."]
+        #[doc = "<p>Errors associated with this dashboard version.</p>. Takes a list of [`DashboardError`], or any `Value`."]
         errors = "Errors",
-        #[doc = "<p>A list of the associated sheets with the unique identifier and name of each sheet.</p> Takes a list of [`Sheet`], or any `Value`."]
+        #[doc = "<p>A list of the associated sheets with the unique identifier and name of each sheet.</p>. Takes a list of [`Sheet`], or any `Value`."]
         sheets = "Sheets",
-        #[doc = "<p>Source entity ARN.</p>"]
+        #[doc = "<p>Source entity ARN.</p>."]
         source_entity_arn = "SourceEntityArn",
         #[doc = "`Status`. Takes a [`ResourceStatus`], or any `Value`."]
         status = "Status",
-        #[doc = "<p>The ARN of the theme associated with a version of the dashboard.</p>"]
+        #[doc = "<p>The ARN of the theme associated with a version of the dashboard.</p>."]
         theme_arn = "ThemeArn",
-        #[doc = "<p>Version number for this version of the dashboard.</p>"]
+        #[doc = "<p>Version number for this version of the dashboard.</p>."]
         version_number = "VersionNumber",
         }
     }
@@ -11407,7 +11407,7 @@ pub mod dashboard {
         parameter_declarations = "ParameterDeclarations",
         #[doc = "`Sheets`. Takes a list of [`SheetDefinition`], or any `Value`."]
         sheets = "Sheets",
-        #[doc = "<p>The static files for the definition.</p> Takes a list of [`StaticFile`], or any `Value`."]
+        #[doc = "<p>The static files for the definition.</p>. Takes a list of [`StaticFile`], or any `Value`."]
         static_files = "StaticFiles",
         #[doc = "`TopicIdentifierDeclarations`. Takes a list of [`TopicIdentifierDeclaration`], or any `Value`."]
         topic_identifier_declarations = "TopicIdentifierDeclarations",
@@ -11652,9 +11652,9 @@ pub mod dashboard {
     cfn_struct! {
         #[doc = "<p>Dataset reference.</p>"]
         DataSetReference {
-        #[doc = "<p>Dataset Amazon Resource Name (ARN).</p> Required."]
+        #[doc = "<p>Dataset Amazon Resource Name (ARN).</p>. Required."]
         data_set_arn = "DataSetArn",
-        #[doc = "<p>Dataset placeholder.</p> Required."]
+        #[doc = "<p>Dataset placeholder.</p>. Required."]
         data_set_placeholder = "DataSetPlaceholder",
         }
     }
@@ -11752,9 +11752,9 @@ pub mod dashboard {
     cfn_struct! {
         #[doc = "<p>A date-time parameter.</p>"]
         DateTimeParameter {
-        #[doc = "<p>A display name for the date-time parameter.</p> Required."]
+        #[doc = "<p>A display name for the date-time parameter.</p>. Required."]
         name = "Name",
-        #[doc = "<p>The values for the date-time parameter.</p> Required."]
+        #[doc = "<p>The values for the date-time parameter.</p>. Required."]
         values = "Values",
         }
     }
@@ -11887,9 +11887,9 @@ pub mod dashboard {
     cfn_struct! {
         #[doc = "<p>A decimal parameter.</p>"]
         DecimalParameter {
-        #[doc = "<p>A display name for the decimal parameter.</p> Required."]
+        #[doc = "<p>A display name for the decimal parameter.</p>. Required."]
         name = "Name",
-        #[doc = "<p>The values for the decimal parameter.</p> Required."]
+        #[doc = "<p>The values for the decimal parameter.</p>. Required."]
         values = "Values",
         }
     }
@@ -12602,7 +12602,7 @@ pub mod dashboard {
     cfn_struct! {
         #[doc = "`FilterOperationSelectedFieldsConfiguration` of `AWS::QuickSight::Dashboard`."]
         FilterOperationSelectedFieldsConfiguration {
-        #[doc = "<p>The selected columns of a dataset.</p> Takes a list of [`ColumnIdentifier`], or any `Value`."]
+        #[doc = "<p>The selected columns of a dataset.</p>. Takes a list of [`ColumnIdentifier`], or any `Value`."]
         selected_columns = "SelectedColumns",
         #[doc = "`SelectedFieldOptions`. Takes a [`SelectedFieldOptions`], or any `Value`."]
         selected_field_options = "SelectedFieldOptions",
@@ -12720,7 +12720,7 @@ pub mod dashboard {
         font_color = "FontColor",
         #[doc = "`FontDecoration`. Takes a [`FontDecoration`], or any `Value`."]
         font_decoration = "FontDecoration",
-        #[doc = "<p>The font family that you want to use.</p>"]
+        #[doc = "<p>The font family that you want to use.</p>."]
         font_family = "FontFamily",
         #[doc = "`FontSize`. Takes a [`FontSize`], or any `Value`."]
         font_size = "FontSize",
@@ -12742,7 +12742,7 @@ pub mod dashboard {
     cfn_struct! {
         #[doc = "`FontSize` of `AWS::QuickSight::Dashboard`."]
         FontSize {
-        #[doc = "<p>The font size that you want to use in px.</p>"]
+        #[doc = "<p>The font size that you want to use in px.</p>."]
         absolute = "Absolute",
         #[doc = "`Relative`. Takes a [`RelativeFontSize`], or any `Value`."]
         relative = "Relative",
@@ -12874,7 +12874,7 @@ pub mod dashboard {
         element_id = "ElementId",
         #[doc = "`ElementType`. Takes a [`LayoutElementType`], or any `Value`. Required."]
         element_type = "ElementType",
-        #[doc = "String based length that is composed of value and unit in px Required."]
+        #[doc = "String based length that is composed of value and unit in px. Required."]
         height = "Height",
         #[doc = "`LoadingAnimation`. Takes a [`LoadingAnimation`], or any `Value`."]
         loading_animation = "LoadingAnimation",
@@ -12886,11 +12886,11 @@ pub mod dashboard {
         selected_border_style = "SelectedBorderStyle",
         #[doc = "`Visibility`. Takes a [`Visibility`], or any `Value`."]
         visibility = "Visibility",
-        #[doc = "String based length that is composed of value and unit in px Required."]
+        #[doc = "String based length that is composed of value and unit in px. Required."]
         width = "Width",
-        #[doc = "String based length that is composed of value and unit in px Required."]
+        #[doc = "String based length that is composed of value and unit in px. Required."]
         x_axis_location = "XAxisLocation",
-        #[doc = "String based length that is composed of value and unit in px with Integer.MAX_VALUE as maximum value Required."]
+        #[doc = "String based length that is composed of value and unit in px with Integer.MAX_VALUE as maximum value. Required."]
         y_axis_location = "YAxisLocation",
         }
     }
@@ -12912,7 +12912,7 @@ pub mod dashboard {
         color = "Color",
         #[doc = "`Visibility`. Takes a [`Visibility`], or any `Value`."]
         visibility = "Visibility",
-        #[doc = "String to encapsulate the most generic way Width can be formatted with whatever units (px, em etc)"]
+        #[doc = "String to encapsulate the most generic way Width can be formatted with whatever units (px, em etc)."]
         width = "Width",
         }
     }
@@ -12920,7 +12920,7 @@ pub mod dashboard {
     cfn_struct! {
         #[doc = "`FreeFormLayoutScreenCanvasSizeOptions` of `AWS::QuickSight::Dashboard`."]
         FreeFormLayoutScreenCanvasSizeOptions {
-        #[doc = "String based length that is composed of value and unit in px Required."]
+        #[doc = "String based length that is composed of value and unit in px. Required."]
         optimized_view_port_width = "OptimizedViewPortWidth",
         }
     }
@@ -13707,7 +13707,7 @@ pub mod dashboard {
         color = "Color",
         #[doc = "`Visibility`. Takes a [`Visibility`], or any `Value`."]
         visibility = "Visibility",
-        #[doc = "String to encapsulate the most generic way Width can be formatted with whatever units (px, em etc)"]
+        #[doc = "String to encapsulate the most generic way Width can be formatted with whatever units (px, em etc)."]
         width = "Width",
         }
     }
@@ -13715,7 +13715,7 @@ pub mod dashboard {
     cfn_struct! {
         #[doc = "`GridLayoutScreenCanvasSizeOptions` of `AWS::QuickSight::Dashboard`."]
         GridLayoutScreenCanvasSizeOptions {
-        #[doc = "String based length that is composed of value and unit in px"]
+        #[doc = "String based length that is composed of value and unit in px."]
         optimized_view_port_width = "OptimizedViewPortWidth",
         #[doc = "`ResizeOption`. Takes a [`ResizeOption`], or any `Value`. Required."]
         resize_option = "ResizeOption",
@@ -14067,9 +14067,9 @@ pub mod dashboard {
     cfn_struct! {
         #[doc = "<p>An integer parameter.</p>"]
         IntegerParameter {
-        #[doc = "<p>The name of the integer parameter.</p> Required."]
+        #[doc = "<p>The name of the integer parameter.</p>. Required."]
         name = "Name",
-        #[doc = "<p>The values for the integer parameter.</p> Required."]
+        #[doc = "<p>The values for the integer parameter.</p>. Required."]
         values = "Values",
         }
     }
@@ -14400,7 +14400,7 @@ pub mod dashboard {
     cfn_struct! {
         #[doc = "`LegendOptions` of `AWS::QuickSight::Dashboard`."]
         LegendOptions {
-        #[doc = "String based length that is composed of value and unit in px"]
+        #[doc = "String based length that is composed of value and unit in px."]
         height = "Height",
         #[doc = "`Position`. Takes a [`LegendPosition`], or any `Value`."]
         position = "Position",
@@ -14410,7 +14410,7 @@ pub mod dashboard {
         value_font_configuration = "ValueFontConfiguration",
         #[doc = "`Visibility`. Takes a [`Visibility`], or any `Value`."]
         visibility = "Visibility",
-        #[doc = "String based length that is composed of value and unit in px"]
+        #[doc = "String based length that is composed of value and unit in px."]
         width = "Width",
         }
     }
@@ -14527,7 +14527,7 @@ pub mod dashboard {
         line_style = "LineStyle",
         #[doc = "`LineVisibility`. Takes a [`Visibility`], or any `Value`."]
         line_visibility = "LineVisibility",
-        #[doc = "String based length that is composed of value and unit in px"]
+        #[doc = "String based length that is composed of value and unit in px."]
         line_width = "LineWidth",
         }
     }
@@ -14550,7 +14550,7 @@ pub mod dashboard {
         marker_color = "MarkerColor",
         #[doc = "`MarkerShape`. Takes a [`LineChartMarkerShape`], or any `Value`."]
         marker_shape = "MarkerShape",
-        #[doc = "String based length that is composed of value and unit in px"]
+        #[doc = "String based length that is composed of value and unit in px."]
         marker_size = "MarkerSize",
         #[doc = "`MarkerVisibility`. Takes a [`Visibility`], or any `Value`."]
         marker_visibility = "MarkerVisibility",
@@ -15084,11 +15084,11 @@ pub mod dashboard {
         border_color = "BorderColor",
         #[doc = "`BorderStyle`. Takes a [`PanelBorderStyle`], or any `Value`."]
         border_style = "BorderStyle",
-        #[doc = "String based length that is composed of value and unit in px"]
+        #[doc = "String based length that is composed of value and unit in px."]
         border_thickness = "BorderThickness",
         #[doc = "`BorderVisibility`. Takes a [`Visibility`], or any `Value`."]
         border_visibility = "BorderVisibility",
-        #[doc = "String based length that is composed of value and unit in px"]
+        #[doc = "String based length that is composed of value and unit in px."]
         gutter_spacing = "GutterSpacing",
         #[doc = "`GutterVisibility`. Takes a [`Visibility`], or any `Value`."]
         gutter_visibility = "GutterVisibility",
@@ -15293,13 +15293,13 @@ pub mod dashboard {
     cfn_struct! {
         #[doc = "<p>A list of Quick parameters and the list's override values.</p>"]
         Parameters {
-        #[doc = "<p>The parameters that have a data type of date-time.</p> Takes a list of [`DateTimeParameter`], or any `Value`."]
+        #[doc = "<p>The parameters that have a data type of date-time.</p>. Takes a list of [`DateTimeParameter`], or any `Value`."]
         date_time_parameters = "DateTimeParameters",
-        #[doc = "<p>The parameters that have a data type of decimal.</p> Takes a list of [`DecimalParameter`], or any `Value`."]
+        #[doc = "<p>The parameters that have a data type of decimal.</p>. Takes a list of [`DecimalParameter`], or any `Value`."]
         decimal_parameters = "DecimalParameters",
-        #[doc = "<p>The parameters that have a data type of integer.</p> Takes a list of [`IntegerParameter`], or any `Value`."]
+        #[doc = "<p>The parameters that have a data type of integer.</p>. Takes a list of [`IntegerParameter`], or any `Value`."]
         integer_parameters = "IntegerParameters",
-        #[doc = "<p>The parameters that have a data type of string.</p> Takes a list of [`StringParameter`], or any `Value`."]
+        #[doc = "<p>The parameters that have a data type of string.</p>. Takes a list of [`StringParameter`], or any `Value`."]
         string_parameters = "StringParameters",
         }
     }
@@ -15548,7 +15548,7 @@ pub mod dashboard {
         PivotTableDataPathOption {
         #[doc = "`DataPathList`. Takes a list of [`DataPathValue`], or any `Value`. Required."]
         data_path_list = "DataPathList",
-        #[doc = "String based length that is composed of value and unit in px"]
+        #[doc = "String based length that is composed of value and unit in px."]
         width = "Width",
         }
     }
@@ -15650,7 +15650,7 @@ pub mod dashboard {
         column_header_style = "ColumnHeaderStyle",
         #[doc = "`ColumnNamesVisibility`. Takes a [`Visibility`], or any `Value`."]
         column_names_visibility = "ColumnNamesVisibility",
-        #[doc = "String based length that is composed of value and unit in px"]
+        #[doc = "String based length that is composed of value and unit in px."]
         default_cell_width = "DefaultCellWidth",
         #[doc = "`MetricPlacement`. Takes a [`PivotTableMetricPlacement`], or any `Value`."]
         metric_placement = "MetricPlacement",
@@ -16267,7 +16267,7 @@ pub mod dashboard {
     cfn_struct! {
         #[doc = "<p>Permission for the resource.</p>"]
         ResourcePermission {
-        #[doc = "<p>The IAM action to grant or revoke permissions on.</p> Required."]
+        #[doc = "<p>The IAM action to grant or revoke permissions on.</p>. Required."]
         actions = "Actions",
         #[doc = "<p>The Amazon Resource Name (ARN) of the principal. This can be one of the following:</p> <ul> <li> <p>The ARN of an Amazon Quick user or group associated with a data source or dataset. (This is common.)</p> </li> <li> <p>The ARN of an Amazon Quick user, group, or namespace associated with an … Required."]
         principal = "Principal",
@@ -16569,7 +16569,7 @@ pub mod dashboard {
     cfn_struct! {
         #[doc = "`SectionStyle` of `AWS::QuickSight::Dashboard`."]
         SectionStyle {
-        #[doc = "String based length that is composed of value and unit in px"]
+        #[doc = "String based length that is composed of value and unit in px."]
         height = "Height",
         #[doc = "`Padding`. Takes a [`Spacing`], or any `Value`."]
         padding = "Padding",
@@ -16638,9 +16638,9 @@ pub mod dashboard {
     cfn_struct! {
         #[doc = "<p>A <i>sheet</i>, which is an object that contains a set of visuals that are viewed together on one page in Amazon Quick. Every analysis and dashboard contains at least one sheet. Each sheet contains at least one visualization widget, for example a chart, pivot table, or narrative insight. Sheets …"]
         Sheet {
-        #[doc = "<p>The name of a sheet. This name is displayed on the sheet's tab in the Quick console.</p>"]
+        #[doc = "<p>The name of a sheet. This name is displayed on the sheet's tab in the Quick console.</p>."]
         name = "Name",
-        #[doc = "<p>The unique identifier associated with a sheet.</p>"]
+        #[doc = "<p>The unique identifier associated with a sheet.</p>."]
         sheet_id = "SheetId",
         }
     }
@@ -17021,13 +17021,13 @@ pub mod dashboard {
     cfn_struct! {
         #[doc = "`Spacing` of `AWS::QuickSight::Dashboard`."]
         Spacing {
-        #[doc = "String based length that is composed of value and unit"]
+        #[doc = "String based length that is composed of value and unit."]
         bottom = "Bottom",
-        #[doc = "String based length that is composed of value and unit"]
+        #[doc = "String based length that is composed of value and unit."]
         left = "Left",
-        #[doc = "String based length that is composed of value and unit"]
+        #[doc = "String based length that is composed of value and unit."]
         right = "Right",
-        #[doc = "String based length that is composed of value and unit"]
+        #[doc = "String based length that is composed of value and unit."]
         top = "Top",
         }
     }
@@ -17145,9 +17145,9 @@ pub mod dashboard {
     cfn_struct! {
         #[doc = "<p>A string parameter.</p>"]
         StringParameter {
-        #[doc = "<p>A display name for a string parameter.</p> Required."]
+        #[doc = "<p>A display name for a string parameter.</p>. Required."]
         name = "Name",
-        #[doc = "<p>The values of a string parameter.</p> Required."]
+        #[doc = "<p>The values of a string parameter.</p>. Required."]
         values = "Values",
         }
     }
@@ -17392,7 +17392,7 @@ pub mod dashboard {
         url_styling = "URLStyling",
         #[doc = "`Visibility`. Takes a [`Visibility`], or any `Value`."]
         visibility = "Visibility",
-        #[doc = "String based length that is composed of value and unit in px"]
+        #[doc = "String based length that is composed of value and unit in px."]
         width = "Width",
         }
     }
@@ -17575,9 +17575,9 @@ pub mod dashboard {
     cfn_struct! {
         #[doc = "<p>The key or keys of the key-value pairs for the resource tag or tags assigned to the resource.</p>"]
         Tag {
-        #[doc = "<p>Tag key.</p> Required."]
+        #[doc = "<p>Tag key.</p>. Required."]
         key = "Key",
-        #[doc = "<p>Tag value.</p> Required."]
+        #[doc = "<p>Tag value.</p>. Required."]
         value = "Value",
         }
     }
@@ -17956,7 +17956,7 @@ pub mod dashboard {
         column_index = "ColumnIndex",
         #[doc = "`ColumnType`. Takes a [`TransposedColumnType`], or any `Value`. Required."]
         column_type = "ColumnType",
-        #[doc = "String based length that is composed of value and unit in px"]
+        #[doc = "String based length that is composed of value and unit in px."]
         column_width = "ColumnWidth",
         }
     }
@@ -18555,9 +18555,9 @@ cfn_resource! {
     props {
         #[doc = "`AwsAccountId`."]
         aws_account_id = "AwsAccountId",
-        #[doc = "<p>Groupings of columns that work together in certain Amazon QuickSight features. Currently, only geospatial hierarchy is supported.</p> Takes a list of [`data_set::ColumnGroup`], or any `Value`."]
+        #[doc = "<p>Groupings of columns that work together in certain Amazon QuickSight features. Currently, only geospatial hierarchy is supported.</p>. Takes a list of [`data_set::ColumnGroup`], or any `Value`."]
         column_groups = "ColumnGroups",
-        #[doc = "<p>A set of one or more definitions of a <code> <a href=\"https://docs.aws.amazon.com/quicksight/latest/APIReference/API_ColumnLevelPermissionRule.html\">ColumnLevelPermissionRule</a> </code>.</p> Takes a list of [`data_set::ColumnLevelPermissionRule`], or any `Value`."]
+        #[doc = "<p>A set of one or more definitions of a <code> <a href=\"https://docs.aws.amazon.com/quicksight/latest/APIReference/API_ColumnLevelPermissionRule.html\">ColumnLevelPermissionRule</a> </code>.</p>. Takes a list of [`data_set::ColumnLevelPermissionRule`], or any `Value`."]
         column_level_permission_rules = "ColumnLevelPermissionRules",
         #[doc = "`DataPrepConfiguration`. Takes a [`data_set::DataPrepConfiguration`], or any `Value`."]
         data_prep_configuration = "DataPrepConfiguration",
@@ -18567,11 +18567,11 @@ cfn_resource! {
         data_set_refresh_properties = "DataSetRefreshProperties",
         #[doc = "`DataSetUsageConfiguration`. Takes a [`data_set::DataSetUsageConfiguration`], or any `Value`."]
         data_set_usage_configuration = "DataSetUsageConfiguration",
-        #[doc = "<p>The parameter declarations of the dataset.</p> Takes a list of [`data_set::DatasetParameter`], or any `Value`."]
+        #[doc = "<p>The parameter declarations of the dataset.</p>. Takes a list of [`data_set::DatasetParameter`], or any `Value`."]
         dataset_parameters = "DatasetParameters",
         #[doc = "`FieldFolders`. Takes a map of names to [`data_set::FieldFolder`], or any `Value`."]
         field_folders = "FieldFolders",
-        #[doc = "<p>When you create the dataset, Amazon QuickSight adds the dataset to these folders.</p>"]
+        #[doc = "<p>When you create the dataset, Amazon QuickSight adds the dataset to these folders.</p>."]
         folder_arns = "FolderArns",
         #[doc = "`ImportMode`. Takes a [`data_set::DataSetImportMode`], or any `Value`."]
         import_mode = "ImportMode",
@@ -18579,11 +18579,11 @@ cfn_resource! {
         ingestion_wait_policy = "IngestionWaitPolicy",
         #[doc = "`LogicalTableMap`. Takes a map of names to [`data_set::LogicalTable`], or any `Value`."]
         logical_table_map = "LogicalTableMap",
-        #[doc = "<p>The display name for the dataset.</p>"]
+        #[doc = "<p>The display name for the dataset.</p>."]
         name = "Name",
         #[doc = "`PerformanceConfiguration`. Takes a [`data_set::PerformanceConfiguration`], or any `Value`."]
         performance_configuration = "PerformanceConfiguration",
-        #[doc = "<p>A list of resource permissions on the dataset.</p> Takes a list of [`data_set::ResourcePermission`], or any `Value`."]
+        #[doc = "<p>A list of resource permissions on the dataset.</p>. Takes a list of [`data_set::ResourcePermission`], or any `Value`."]
         permissions = "Permissions",
         #[doc = "`PhysicalTableMap`. Takes a map of names to [`data_set::PhysicalTable`], or any `Value`."]
         physical_table_map = "PhysicalTableMap",
@@ -18593,7 +18593,7 @@ cfn_resource! {
         row_level_permission_tag_configuration = "RowLevelPermissionTagConfiguration",
         #[doc = "`SemanticModelConfiguration`. Takes a [`data_set::SemanticModelConfiguration`], or any `Value`."]
         semantic_model_configuration = "SemanticModelConfiguration",
-        #[doc = "<p>Contains a map of the key-value pairs for the resource tag or tags assigned to the dataset.</p> Takes a list of [`data_set::Tag`], or any `Value`."]
+        #[doc = "<p>Contains a map of the key-value pairs for the resource tag or tags assigned to the dataset.</p>. Takes a list of [`data_set::Tag`], or any `Value`."]
         tags = "Tags",
         #[doc = "`UseAs`. Takes a [`data_set::DataSetUseAs`], or any `Value`."]
         use_as = "UseAs",
@@ -18677,11 +18677,11 @@ pub mod data_set {
     cfn_struct! {
         #[doc = "<p>A calculated column for a dataset.</p>"]
         CalculatedColumn {
-        #[doc = "<p>A unique ID to identify a calculated column. During a dataset update, if the column ID of a calculated column matches that of an existing calculated column, Amazon QuickSight preserves the existing calculated column.</p> Required."]
+        #[doc = "<p>A unique ID to identify a calculated column. During a dataset update, if the column ID of a calculated column matches that of an existing calculated column, Amazon QuickSight preserves the existing calculated column.</p>. Required."]
         column_id = "ColumnId",
-        #[doc = "<p>Column name.</p> Required."]
+        #[doc = "<p>Column name.</p>. Required."]
         column_name = "ColumnName",
-        #[doc = "<p>An expression that defines the calculated column.</p> Required."]
+        #[doc = "<p>An expression that defines the calculated column.</p>. Required."]
         expression = "Expression",
         }
     }
@@ -18689,9 +18689,9 @@ pub mod data_set {
     cfn_struct! {
         #[doc = "<p>A transform operation that casts a column to a different type.</p>"]
         CastColumnTypeOperation {
-        #[doc = "<p>Column name.</p> Required."]
+        #[doc = "<p>Column name.</p>. Required."]
         column_name = "ColumnName",
-        #[doc = "<p>When casting a column from string to datetime type, you can supply a string in a format supported by Amazon QuickSight to denote the source data format.</p>"]
+        #[doc = "<p>When casting a column from string to datetime type, you can supply a string in a format supported by Amazon QuickSight to denote the source data format.</p>."]
         format = "Format",
         #[doc = "`NewColumnType`. Takes a [`ColumnDataType`], or any `Value`. Required."]
         new_column_type = "NewColumnType",
@@ -18733,7 +18733,7 @@ pub mod data_set {
     cfn_struct! {
         #[doc = "<p>Metadata that contains a description for a column.</p>"]
         ColumnDescription {
-        #[doc = "<p>The text of a description for a column.</p>"]
+        #[doc = "<p>The text of a description for a column.</p>."]
         text = "Text",
         }
     }
@@ -18749,9 +18749,9 @@ pub mod data_set {
     cfn_struct! {
         #[doc = "<p>A rule defined to grant access on one or more restricted columns. Each dataset can have multiple rules. To create a restricted column, you add it to one or more rules. Each rule must contain at least one column and at least one user or group. To be able to see a restricted column, a user or …"]
         ColumnLevelPermissionRule {
-        #[doc = "<p>An array of column names.</p>"]
+        #[doc = "<p>An array of column names.</p>."]
         column_names = "ColumnNames",
-        #[doc = "<p>An array of Amazon Resource Names (ARNs) for Amazon QuickSight users or groups.</p>"]
+        #[doc = "<p>An array of Amazon Resource Names (ARNs) for Amazon QuickSight users or groups.</p>."]
         principals = "Principals",
         }
     }
@@ -18809,7 +18809,7 @@ pub mod data_set {
         CreateColumnsOperation {
         #[doc = "`Alias`."]
         alias = "Alias",
-        #[doc = "<p>Calculated columns to create.</p> Takes a list of [`CalculatedColumn`], or any `Value`. Required."]
+        #[doc = "<p>Calculated columns to create.</p>. Takes a list of [`CalculatedColumn`], or any `Value`. Required."]
         columns = "Columns",
         #[doc = "`Source`. Takes a [`TransformOperationSource`], or any `Value`."]
         source = "Source",
@@ -18827,13 +18827,13 @@ pub mod data_set {
     cfn_struct! {
         #[doc = "<p>A physical table type built from the results of the custom SQL query.</p>"]
         CustomSql {
-        #[doc = "<p>The column schema from the SQL query result set.</p> Takes a list of [`InputColumn`], or any `Value`. Required."]
+        #[doc = "<p>The column schema from the SQL query result set.</p>. Takes a list of [`InputColumn`], or any `Value`. Required."]
         columns = "Columns",
-        #[doc = "<p>The Amazon Resource Name (ARN) of the data source.</p> Required."]
+        #[doc = "<p>The Amazon Resource Name (ARN) of the data source.</p>. Required."]
         data_source_arn = "DataSourceArn",
-        #[doc = "<p>A display name for the SQL query result.</p> Required."]
+        #[doc = "<p>A display name for the SQL query result.</p>. Required."]
         name = "Name",
-        #[doc = "<p>The SQL query.</p> Required."]
+        #[doc = "<p>The SQL query.</p>. Required."]
         sql_query = "SqlQuery",
         }
     }
@@ -19136,9 +19136,9 @@ pub mod data_set {
     cfn_struct! {
         #[doc = "<p>The usage configuration to apply to child datasets that reference this dataset as a source.</p>"]
         DataSetUsageConfiguration {
-        #[doc = "<p>An option that controls whether a child dataset of a direct query can use this dataset as a source.</p>"]
+        #[doc = "<p>An option that controls whether a child dataset of a direct query can use this dataset as a source.</p>."]
         disable_use_as_direct_query_source = "DisableUseAsDirectQuerySource",
-        #[doc = "<p>An option that controls whether a child dataset that's stored in QuickSight can use this dataset as a source.</p>"]
+        #[doc = "<p>An option that controls whether a child dataset that's stored in QuickSight can use this dataset as a source.</p>."]
         disable_use_as_imported_source = "DisableUseAsImportedSource",
         }
     }
@@ -19177,9 +19177,9 @@ pub mod data_set {
         DateTimeDatasetParameter {
         #[doc = "`DefaultValues`. Takes a [`DateTimeDatasetParameterDefaultValues`], or any `Value`."]
         default_values = "DefaultValues",
-        #[doc = "<p>An identifier for the parameter that is created in the dataset.</p> Required."]
+        #[doc = "<p>An identifier for the parameter that is created in the dataset.</p>. Required."]
         id = "Id",
-        #[doc = "<p>The name of the date time parameter that is created in the dataset.</p> Required."]
+        #[doc = "<p>The name of the date time parameter that is created in the dataset.</p>. Required."]
         name = "Name",
         #[doc = "`TimeGranularity`. Takes a [`TimeGranularity`], or any `Value`."]
         time_granularity = "TimeGranularity",
@@ -19191,7 +19191,7 @@ pub mod data_set {
     cfn_struct! {
         #[doc = "<p>The default values of a date time parameter.</p>"]
         DateTimeDatasetParameterDefaultValues {
-        #[doc = "<p>A list of static default values for a given date time parameter.</p>"]
+        #[doc = "<p>A list of static default values for a given date time parameter.</p>."]
         static_values = "StaticValues",
         }
     }
@@ -19201,9 +19201,9 @@ pub mod data_set {
         DecimalDatasetParameter {
         #[doc = "`DefaultValues`. Takes a [`DecimalDatasetParameterDefaultValues`], or any `Value`."]
         default_values = "DefaultValues",
-        #[doc = "<p>An identifier for the decimal parameter created in the dataset.</p> Required."]
+        #[doc = "<p>An identifier for the decimal parameter created in the dataset.</p>. Required."]
         id = "Id",
-        #[doc = "<p>The name of the decimal parameter that is created in the dataset.</p> Required."]
+        #[doc = "<p>The name of the decimal parameter that is created in the dataset.</p>. Required."]
         name = "Name",
         #[doc = "`ValueType`. Takes a [`DatasetParameterValueType`], or any `Value`. Required."]
         value_type = "ValueType",
@@ -19213,7 +19213,7 @@ pub mod data_set {
     cfn_struct! {
         #[doc = "<p>The default values of a decimal parameter.</p>"]
         DecimalDatasetParameterDefaultValues {
-        #[doc = "<p>A list of static default values for a given decimal parameter.</p>"]
+        #[doc = "<p>A list of static default values for a given decimal parameter.</p>."]
         static_values = "StaticValues",
         }
     }
@@ -19239,9 +19239,9 @@ pub mod data_set {
     cfn_struct! {
         #[doc = "<p>A FieldFolder element is a folder that contains fields and nested subfolders.</p>"]
         FieldFolder {
-        #[doc = "<p>A folder has a list of columns. A column can only be in one folder.</p>"]
+        #[doc = "<p>A folder has a list of columns. A column can only be in one folder.</p>."]
         columns = "Columns",
-        #[doc = "<p>The description for a field folder.</p>"]
+        #[doc = "<p>The description for a field folder.</p>."]
         description = "Description",
         }
     }
@@ -19261,7 +19261,7 @@ pub mod data_set {
     cfn_struct! {
         #[doc = "<p>A transform operation that filters rows based on a condition.</p>"]
         FilterOperation {
-        #[doc = "<p>An expression that must evaluate to a Boolean value. Rows for which the expression evaluates to true are kept in the dataset.</p>"]
+        #[doc = "<p>An expression that must evaluate to a Boolean value. Rows for which the expression evaluates to true are kept in the dataset.</p>."]
         condition_expression = "ConditionExpression",
         #[doc = "`DateFilterCondition`. Takes a [`DataSetDateFilterCondition`], or any `Value`."]
         date_filter_condition = "DateFilterCondition",
@@ -19287,11 +19287,11 @@ pub mod data_set {
     cfn_struct! {
         #[doc = "<p>Geospatial column group that denotes a hierarchy.</p>"]
         GeoSpatialColumnGroup {
-        #[doc = "<p>Columns in this hierarchy.</p> Required."]
+        #[doc = "<p>Columns in this hierarchy.</p>. Required."]
         columns = "Columns",
         #[doc = "`CountryCode`. Takes a [`GeoSpatialCountryCode`], or any `Value`."]
         country_code = "CountryCode",
-        #[doc = "<p>A display name for the hierarchy.</p> Required."]
+        #[doc = "<p>A display name for the hierarchy.</p>. Required."]
         name = "Name",
         }
     }
@@ -19351,9 +19351,9 @@ pub mod data_set {
     cfn_struct! {
         #[doc = "<p>Wait policy to use when creating/updating dataset. Default is to wait for SPICE ingestion to finish with timeout of 36 hours.</p>"]
         IngestionWaitPolicy {
-        #[doc = "<p>The maximum time (in hours) to wait for Ingestion to complete. Default timeout is 36 hours. Applicable only when DataSetImportMode mode is set to SPICE and WaitForSpiceIngestion is set to true.</p>"]
+        #[doc = "<p>The maximum time (in hours) to wait for Ingestion to complete. Default timeout is 36 hours. Applicable only when DataSetImportMode mode is set to SPICE and WaitForSpiceIngestion is set to true.</p>."]
         ingestion_wait_time_in_hours = "IngestionWaitTimeInHours",
-        #[doc = "<p>Wait for SPICE ingestion to finish to mark dataset creation/update successful. Default (true). Applicable only when DataSetImportMode mode is set to SPICE.</p>"]
+        #[doc = "<p>Wait for SPICE ingestion to finish to mark dataset creation/update successful. Default (true). Applicable only when DataSetImportMode mode is set to SPICE.</p>."]
         wait_for_spice_ingestion = "WaitForSpiceIngestion",
         }
     }
@@ -19373,7 +19373,7 @@ pub mod data_set {
         InputColumn {
         #[doc = "`Id`."]
         id = "Id",
-        #[doc = "<p>The name of this column in the underlying data source.</p> Required."]
+        #[doc = "<p>The name of this column in the underlying data source.</p>. Required."]
         name = "Name",
         #[doc = "`SubType`. Takes a [`ColumnDataSubType`], or any `Value`."]
         sub_type = "SubType",
@@ -19401,9 +19401,9 @@ pub mod data_set {
         IntegerDatasetParameter {
         #[doc = "`DefaultValues`. Takes a [`IntegerDatasetParameterDefaultValues`], or any `Value`."]
         default_values = "DefaultValues",
-        #[doc = "<p>An identifier for the integer parameter created in the dataset.</p> Required."]
+        #[doc = "<p>An identifier for the integer parameter created in the dataset.</p>. Required."]
         id = "Id",
-        #[doc = "<p>The name of the integer parameter that is created in the dataset.</p> Required."]
+        #[doc = "<p>The name of the integer parameter that is created in the dataset.</p>. Required."]
         name = "Name",
         #[doc = "`ValueType`. Takes a [`DatasetParameterValueType`], or any `Value`. Required."]
         value_type = "ValueType",
@@ -19413,7 +19413,7 @@ pub mod data_set {
     cfn_struct! {
         #[doc = "<p>The default values of an integer parameter.</p>"]
         IntegerDatasetParameterDefaultValues {
-        #[doc = "<p>A list of static default values for a given integer parameter.</p>"]
+        #[doc = "<p>A list of static default values for a given integer parameter.</p>."]
         static_values = "StaticValues",
         }
     }
@@ -19423,13 +19423,13 @@ pub mod data_set {
         JoinInstruction {
         #[doc = "`LeftJoinKeyProperties`. Takes a [`JoinKeyProperties`], or any `Value`."]
         left_join_key_properties = "LeftJoinKeyProperties",
-        #[doc = "<p>The operand on the left side of a join.</p> Required."]
+        #[doc = "<p>The operand on the left side of a join.</p>. Required."]
         left_operand = "LeftOperand",
-        #[doc = "<p>The join instructions provided in the <code>ON</code> clause of a join.</p> Required."]
+        #[doc = "<p>The join instructions provided in the <code>ON</code> clause of a join.</p>. Required."]
         on_clause = "OnClause",
         #[doc = "`RightJoinKeyProperties`. Takes a [`JoinKeyProperties`], or any `Value`."]
         right_join_key_properties = "RightJoinKeyProperties",
-        #[doc = "<p>The operand on the right side of a join.</p> Required."]
+        #[doc = "<p>The operand on the right side of a join.</p>. Required."]
         right_operand = "RightOperand",
         #[doc = "`Type`. Takes a [`JoinType`], or any `Value`. Required."]
         type_ = "Type",
@@ -19439,7 +19439,7 @@ pub mod data_set {
     cfn_struct! {
         #[doc = "<p>Properties associated with the columns participating in a join.</p>"]
         JoinKeyProperties {
-        #[doc = "<p>A value that indicates that a row in a table is uniquely identified by the columns in a join key. This is used by Amazon QuickSight to optimize query performance.</p>"]
+        #[doc = "<p>A value that indicates that a row in a table is uniquely identified by the columns in a join key. This is used by Amazon QuickSight to optimize query performance.</p>."]
         unique_key = "UniqueKey",
         }
     }
@@ -19495,9 +19495,9 @@ pub mod data_set {
     cfn_struct! {
         #[doc = "<p>A <i>logical table</i> is a unit that joins and that data transformations operate on. A logical table has a source, which can be either a physical table or result of a join. When a logical table points to a physical table, the logical table acts as a mutable copy of that physical table through …"]
         LogicalTable {
-        #[doc = "<p>A display name for the logical table.</p> Required."]
+        #[doc = "<p>A display name for the logical table.</p>. Required."]
         alias = "Alias",
-        #[doc = "<p>Transform operations that act on this logical table. For this structure to be valid, only one of the attributes can be non-null. </p> Takes a list of [`TransformOperation`], or any `Value`."]
+        #[doc = "<p>Transform operations that act on this logical table. For this structure to be valid, only one of the attributes can be non-null. </p>. Takes a list of [`TransformOperation`], or any `Value`."]
         data_transforms = "DataTransforms",
         #[doc = "`Source`. Takes a [`LogicalTableSource`], or any `Value`. Required."]
         source = "Source",
@@ -19507,11 +19507,11 @@ pub mod data_set {
     cfn_struct! {
         #[doc = "<p>Information about the source of a logical table. This is a variant type structure. For this structure to be valid, only one of the attributes can be non-null.</p>"]
         LogicalTableSource {
-        #[doc = "<p>The Amazon Resource Number (ARN) of the parent dataset.</p>"]
+        #[doc = "<p>The Amazon Resource Number (ARN) of the parent dataset.</p>."]
         data_set_arn = "DataSetArn",
         #[doc = "`JoinInstruction`. Takes a [`JoinInstruction`], or any `Value`."]
         join_instruction = "JoinInstruction",
-        #[doc = "<p>Physical table ID.</p>"]
+        #[doc = "<p>Physical table ID.</p>."]
         physical_table_id = "PhysicalTableId",
         }
     }
@@ -19519,9 +19519,9 @@ pub mod data_set {
     cfn_struct! {
         #[doc = "<p>The lookback window setup of an incremental refresh configuration.</p>"]
         LookbackWindow {
-        #[doc = "<p>The name of the lookback window column.</p> Required."]
+        #[doc = "<p>The name of the lookback window column.</p>. Required."]
         column_name = "ColumnName",
-        #[doc = "<p>The lookback window column size.</p> Required."]
+        #[doc = "<p>The lookback window column size.</p>. Required."]
         size = "Size",
         #[doc = "`SizeUnit`. Takes a [`LookbackWindowSizeUnit`], or any `Value`. Required."]
         size_unit = "SizeUnit",
@@ -19540,13 +19540,13 @@ pub mod data_set {
     cfn_struct! {
         #[doc = "<p>The configuration that overrides the existing default values for a dataset parameter that is inherited from another dataset.</p>"]
         NewDefaultValues {
-        #[doc = "<p>A list of static default values for a given date time parameter.</p>"]
+        #[doc = "<p>A list of static default values for a given date time parameter.</p>."]
         date_time_static_values = "DateTimeStaticValues",
-        #[doc = "<p>A list of static default values for a given decimal parameter.</p>"]
+        #[doc = "<p>A list of static default values for a given decimal parameter.</p>."]
         decimal_static_values = "DecimalStaticValues",
-        #[doc = "<p>A list of static default values for a given integer parameter.</p>"]
+        #[doc = "<p>A list of static default values for a given integer parameter.</p>."]
         integer_static_values = "IntegerStaticValues",
-        #[doc = "<p>A list of static default values for a given string parameter.</p>"]
+        #[doc = "<p>A list of static default values for a given string parameter.</p>."]
         string_static_values = "StringStaticValues",
         }
     }
@@ -19554,11 +19554,11 @@ pub mod data_set {
     cfn_struct! {
         #[doc = "<p>Output column.</p>"]
         OutputColumn {
-        #[doc = "<p>A description for a column.</p>"]
+        #[doc = "<p>A description for a column.</p>."]
         description = "Description",
         #[doc = "`Id`."]
         id = "Id",
-        #[doc = "<p>The display name of the column..</p>"]
+        #[doc = "<p>The display name of the column..</p>."]
         name = "Name",
         #[doc = "`SubType`. Takes a [`ColumnDataSubType`], or any `Value`."]
         sub_type = "SubType",
@@ -19582,9 +19582,9 @@ pub mod data_set {
         OverrideDatasetParameterOperation {
         #[doc = "`NewDefaultValues`. Takes a [`NewDefaultValues`], or any `Value`."]
         new_default_values = "NewDefaultValues",
-        #[doc = "<p>The new name for the parameter.</p>"]
+        #[doc = "<p>The new name for the parameter.</p>."]
         new_parameter_name = "NewParameterName",
-        #[doc = "<p>The name of the parameter to be overridden with different values.</p> Required."]
+        #[doc = "<p>The name of the parameter to be overridden with different values.</p>. Required."]
         parameter_name = "ParameterName",
         }
     }
@@ -19664,7 +19664,7 @@ pub mod data_set {
         ProjectOperation {
         #[doc = "`Alias`."]
         alias = "Alias",
-        #[doc = "<p>Projected columns.</p>"]
+        #[doc = "<p>Projected columns.</p>."]
         projected_columns = "ProjectedColumns",
         #[doc = "`Source`. Takes a [`TransformOperationSource`], or any `Value`."]
         source = "Source",
@@ -19706,15 +19706,15 @@ pub mod data_set {
     cfn_struct! {
         #[doc = "<p>A physical table type for relational data sources.</p>"]
         RelationalTable {
-        #[doc = "<p>The catalog associated with a table.</p>"]
+        #[doc = "<p>The catalog associated with a table.</p>."]
         catalog = "Catalog",
-        #[doc = "<p>The Amazon Resource Name (ARN) for the data source.</p> Required."]
+        #[doc = "<p>The Amazon Resource Name (ARN) for the data source.</p>. Required."]
         data_source_arn = "DataSourceArn",
-        #[doc = "<p>The column schema of the table.</p> Takes a list of [`InputColumn`], or any `Value`. Required."]
+        #[doc = "<p>The column schema of the table.</p>. Takes a list of [`InputColumn`], or any `Value`. Required."]
         input_columns = "InputColumns",
-        #[doc = "<p>The name of the relational table.</p> Required."]
+        #[doc = "<p>The name of the relational table.</p>. Required."]
         name = "Name",
-        #[doc = "<p>The schema name. This name applies to certain relational database engines.</p>"]
+        #[doc = "<p>The schema name. This name applies to certain relational database engines.</p>."]
         schema = "Schema",
         }
     }
@@ -19722,9 +19722,9 @@ pub mod data_set {
     cfn_struct! {
         #[doc = "<p>A transform operation that renames a column.</p>"]
         RenameColumnOperation {
-        #[doc = "<p>The name of the column to be renamed.</p> Required."]
+        #[doc = "<p>The name of the column to be renamed.</p>. Required."]
         column_name = "ColumnName",
-        #[doc = "<p>The new name for the column.</p> Required."]
+        #[doc = "<p>The new name for the column.</p>. Required."]
         new_column_name = "NewColumnName",
         }
     }
@@ -19744,7 +19744,7 @@ pub mod data_set {
     cfn_struct! {
         #[doc = "<p>Permission for the resource.</p>"]
         ResourcePermission {
-        #[doc = "<p>The IAM action to grant or revoke permissions on.</p> Required."]
+        #[doc = "<p>The IAM action to grant or revoke permissions on.</p>. Required."]
         actions = "Actions",
         #[doc = "<p>The Amazon Resource Name (ARN) of the principal. This can be one of the following:</p> <ul> <li> <p>The ARN of an Amazon QuickSight user or group associated with a data source or dataset. (This is common.)</p> </li> <li> <p>The ARN of an Amazon QuickSight user, group, or namespace associated … Required."]
         principal = "Principal",
@@ -19764,11 +19764,11 @@ pub mod data_set {
     cfn_struct! {
         #[doc = "<p>Information about a dataset that contains permissions for row-level security (RLS). The permissions dataset maps fields to users or groups. For more information, see <a href=\"https://docs.aws.amazon.com/quicksight/latest/user/restrict-access-to-a-data-set-using-row-level-security.html\">Using …"]
         RowLevelPermissionDataSet {
-        #[doc = "<p>The Amazon Resource Name (ARN) of the dataset that contains permissions for RLS.</p> Required."]
+        #[doc = "<p>The Amazon Resource Name (ARN) of the dataset that contains permissions for RLS.</p>. Required."]
         arn = "Arn",
         #[doc = "`FormatVersion`. Takes a [`RowLevelPermissionFormatVersion`], or any `Value`."]
         format_version = "FormatVersion",
-        #[doc = "<p>The namespace associated with the dataset that contains permissions for RLS.</p>"]
+        #[doc = "<p>The namespace associated with the dataset that contains permissions for RLS.</p>."]
         namespace = "Namespace",
         #[doc = "`PermissionPolicy`. Takes a [`RowLevelPermissionPolicy`], or any `Value`. Required."]
         permission_policy = "PermissionPolicy",
@@ -19798,9 +19798,9 @@ pub mod data_set {
         RowLevelPermissionTagConfiguration {
         #[doc = "`Status`. Takes a [`Status`], or any `Value`."]
         status = "Status",
-        #[doc = "<p>A list of tag configuration rules to apply to a dataset. All tag configurations have the OR condition. Tags within each tile will be joined (AND). At least one rule in this structure must have all tag values assigned to it to apply Row-level security (RLS) to the dataset.</p>"]
+        #[doc = "<p>A list of tag configuration rules to apply to a dataset. All tag configurations have the OR condition. Tags within each tile will be joined (AND). At least one rule in this structure must have all tag values assigned to it to apply Row-level security (RLS) to the dataset.</p>."]
         tag_rule_configurations = "TagRuleConfigurations",
-        #[doc = "<p>A set of rules associated with row-level security, such as the tag names and columns that they are assigned to.</p> Takes a list of [`RowLevelPermissionTagRule`], or any `Value`. Required."]
+        #[doc = "<p>A set of rules associated with row-level security, such as the tag names and columns that they are assigned to.</p>. Takes a list of [`RowLevelPermissionTagRule`], or any `Value`. Required."]
         tag_rules = "TagRules",
         }
     }
@@ -19808,13 +19808,13 @@ pub mod data_set {
     cfn_struct! {
         #[doc = "<p>A set of rules associated with a tag.</p>"]
         RowLevelPermissionTagRule {
-        #[doc = "<p>The column name that a tag key is assigned to.</p> Required."]
+        #[doc = "<p>The column name that a tag key is assigned to.</p>. Required."]
         column_name = "ColumnName",
-        #[doc = "<p>A string that you want to use to filter by all the values in a column in the dataset and don’t want to list the values one by one. For example, you can use an asterisk as your match all value.</p>"]
+        #[doc = "<p>A string that you want to use to filter by all the values in a column in the dataset and don’t want to list the values one by one. For example, you can use an asterisk as your match all value.</p>."]
         match_all_value = "MatchAllValue",
-        #[doc = "<p>The unique key for a tag.</p> Required."]
+        #[doc = "<p>The unique key for a tag.</p>. Required."]
         tag_key = "TagKey",
-        #[doc = "<p>A string that you want to use to delimit the values when you pass the values at run time. For example, you can delimit the values with a comma.</p>"]
+        #[doc = "<p>A string that you want to use to delimit the values when you pass the values at run time. For example, you can delimit the values with a comma.</p>."]
         tag_multi_value_delimiter = "TagMultiValueDelimiter",
         }
     }
@@ -19822,9 +19822,9 @@ pub mod data_set {
     cfn_struct! {
         #[doc = "<p>A physical table type for an S3 data source.</p>"]
         S3Source {
-        #[doc = "<p>The Amazon Resource Name (ARN) for the data source.</p> Required."]
+        #[doc = "<p>The Amazon Resource Name (ARN) for the data source.</p>. Required."]
         data_source_arn = "DataSourceArn",
-        #[doc = "<p>A physical table type for an S3 data source.</p> <note> <p>For files that aren't JSON, only <code>STRING</code> data types are supported in input columns.</p> </note> Takes a list of [`InputColumn`], or any `Value`. Required."]
+        #[doc = "<p>A physical table type for an S3 data source.</p> <note> <p>For files that aren't JSON, only <code>STRING</code> data types are supported in input columns.</p> </note>. Takes a list of [`InputColumn`], or any `Value`. Required."]
         input_columns = "InputColumns",
         #[doc = "`UploadSettings`. Takes a [`UploadSettings`], or any `Value`."]
         upload_settings = "UploadSettings",
@@ -19900,9 +19900,9 @@ pub mod data_set {
         StringDatasetParameter {
         #[doc = "`DefaultValues`. Takes a [`StringDatasetParameterDefaultValues`], or any `Value`."]
         default_values = "DefaultValues",
-        #[doc = "<p>An identifier for the string parameter that is created in the dataset.</p> Required."]
+        #[doc = "<p>An identifier for the string parameter that is created in the dataset.</p>. Required."]
         id = "Id",
-        #[doc = "<p>The name of the string parameter that is created in the dataset.</p> Required."]
+        #[doc = "<p>The name of the string parameter that is created in the dataset.</p>. Required."]
         name = "Name",
         #[doc = "`ValueType`. Takes a [`DatasetParameterValueType`], or any `Value`. Required."]
         value_type = "ValueType",
@@ -19912,7 +19912,7 @@ pub mod data_set {
     cfn_struct! {
         #[doc = "<p>The default values of a string parameter.</p>"]
         StringDatasetParameterDefaultValues {
-        #[doc = "<p>A list of static default values for a given string parameter.</p>"]
+        #[doc = "<p>A list of static default values for a given string parameter.</p>."]
         static_values = "StaticValues",
         }
     }
@@ -19938,9 +19938,9 @@ pub mod data_set {
     cfn_struct! {
         #[doc = "<p>The key or keys of the key-value pairs for the resource tag or tags assigned to the resource.</p>"]
         Tag {
-        #[doc = "<p>Tag key.</p> Required."]
+        #[doc = "<p>Tag key.</p>. Required."]
         key = "Key",
-        #[doc = "<p>Tag value.</p> Required."]
+        #[doc = "<p>Tag value.</p>. Required."]
         value = "Value",
         }
     }
@@ -19948,9 +19948,9 @@ pub mod data_set {
     cfn_struct! {
         #[doc = "<p>A transform operation that tags a column with additional information.</p>"]
         TagColumnOperation {
-        #[doc = "<p>The column that this operation acts on.</p> Required."]
+        #[doc = "<p>The column that this operation acts on.</p>. Required."]
         column_name = "ColumnName",
-        #[doc = "<p>The dataset column tag, currently only used for geospatial type tagging.</p> <note> <p>This is not tags for the Amazon Web Services tagging feature.</p> </note> Takes a list of [`ColumnTag`], or any `Value`. Required."]
+        #[doc = "<p>The dataset column tag, currently only used for geospatial type tagging.</p> <note> <p>This is not tags for the Amazon Web Services tagging feature.</p> </note>. Takes a list of [`ColumnTag`], or any `Value`. Required."]
         tags = "Tags",
         }
     }
@@ -20069,9 +20069,9 @@ pub mod data_set {
     cfn_struct! {
         #[doc = "<p>A transform operation that removes tags associated with a column.</p>"]
         UntagColumnOperation {
-        #[doc = "<p>The column that this operation acts on.</p> Required."]
+        #[doc = "<p>The column that this operation acts on.</p>. Required."]
         column_name = "ColumnName",
-        #[doc = "<p>The column tags to remove from this column.</p> Takes a list of [`ColumnTagName`], or any `Value`. Required."]
+        #[doc = "<p>The column tags to remove from this column.</p>. Takes a list of [`ColumnTagName`], or any `Value`. Required."]
         tag_names = "TagNames",
         }
     }
@@ -20079,13 +20079,13 @@ pub mod data_set {
     cfn_struct! {
         #[doc = "<p>Information about the format for a source file or files.</p>"]
         UploadSettings {
-        #[doc = "<p>Whether the file has a header row, or the files each have a header row.</p>"]
+        #[doc = "<p>Whether the file has a header row, or the files each have a header row.</p>."]
         contains_header = "ContainsHeader",
-        #[doc = "<p>The delimiter between values in the file.</p>"]
+        #[doc = "<p>The delimiter between values in the file.</p>."]
         delimiter = "Delimiter",
         #[doc = "`Format`. Takes a [`FileFormat`], or any `Value`."]
         format = "Format",
-        #[doc = "<p>A row number to start reading data from.</p>"]
+        #[doc = "<p>A row number to start reading data from.</p>."]
         start_from_row = "StartFromRow",
         #[doc = "`TextQualifier`. Takes a [`TextQualifier`], or any `Value`."]
         text_qualifier = "TextQualifier",
@@ -20159,7 +20159,7 @@ pub mod data_source {
     cfn_struct! {
         #[doc = "<p>The parameters for OpenSearch.</p>"]
         AmazonElasticsearchParameters {
-        #[doc = "<p>The OpenSearch domain.</p> Required."]
+        #[doc = "<p>The OpenSearch domain.</p>. Required."]
         domain = "Domain",
         }
     }
@@ -20167,7 +20167,7 @@ pub mod data_source {
     cfn_struct! {
         #[doc = "<p>The parameters for OpenSearch.</p>"]
         AmazonOpenSearchParameters {
-        #[doc = "<p>The OpenSearch domain.</p> Required."]
+        #[doc = "<p>The OpenSearch domain.</p>. Required."]
         domain = "Domain",
         }
     }
@@ -20181,7 +20181,7 @@ pub mod data_source {
         identity_center_configuration = "IdentityCenterConfiguration",
         #[doc = "<p>Use the <code>RoleArn</code> structure to override an account-wide role for a specific Athena data source. For example, say an account administrator has turned off all Athena access with an account-wide role. The administrator can then use <code>RoleArn</code> to bypass the account-wide role and …"]
         role_arn = "RoleArn",
-        #[doc = "<p>The workgroup that Amazon Athena uses.</p>"]
+        #[doc = "<p>The workgroup that Amazon Athena uses.</p>."]
         work_group = "WorkGroup",
         }
     }
@@ -20189,11 +20189,11 @@ pub mod data_source {
     cfn_struct! {
         #[doc = "<p>Parameters for Amazon Aurora.</p>"]
         AuroraParameters {
-        #[doc = "<p>Database.</p> Required."]
+        #[doc = "<p>Database.</p>. Required."]
         database = "Database",
-        #[doc = "<p>Host.</p> Required."]
+        #[doc = "<p>Host.</p>. Required."]
         host = "Host",
-        #[doc = "<p>Port.</p> Required."]
+        #[doc = "<p>Port.</p>. Required."]
         port = "Port",
         }
     }
@@ -20201,11 +20201,11 @@ pub mod data_source {
     cfn_struct! {
         #[doc = "<p>Parameters for Amazon Aurora PostgreSQL-Compatible Edition.</p>"]
         AuroraPostgreSqlParameters {
-        #[doc = "<p>The Amazon Aurora PostgreSQL database to connect to.</p> Required."]
+        #[doc = "<p>The Amazon Aurora PostgreSQL database to connect to.</p>. Required."]
         database = "Database",
-        #[doc = "<p>The Amazon Aurora PostgreSQL-Compatible host to connect to.</p> Required."]
+        #[doc = "<p>The Amazon Aurora PostgreSQL-Compatible host to connect to.</p>. Required."]
         host = "Host",
-        #[doc = "<p>The port that Amazon Aurora PostgreSQL is listening on.</p> Required."]
+        #[doc = "<p>The port that Amazon Aurora PostgreSQL is listening on.</p>. Required."]
         port = "Port",
         }
     }
@@ -20223,7 +20223,7 @@ pub mod data_source {
     cfn_struct! {
         #[doc = "<p>The parameters for IoT Analytics.</p>"]
         AwsIotAnalyticsParameters {
-        #[doc = "<p>Dataset name.</p> Required."]
+        #[doc = "<p>Dataset name.</p>. Required."]
         data_set_name = "DataSetName",
         }
     }
@@ -20233,9 +20233,9 @@ pub mod data_source {
         CredentialPair {
         #[doc = "<p>A set of alternate data source parameters that you want to share for these credentials. The credentials are applied in tandem with the data source parameters when you copy a data source by using a create or update request. The API operation compares the <code>DataSourceParameters</code> … Takes a list of [`DataSourceParameters`], or any `Value`."]
         alternate_data_source_parameters = "AlternateDataSourceParameters",
-        #[doc = "<p>Password.</p> Required."]
+        #[doc = "<p>Password.</p>. Required."]
         password = "Password",
-        #[doc = "<p>User name.</p> Required."]
+        #[doc = "<p>User name.</p>. Required."]
         username = "Username",
         }
     }
@@ -20243,7 +20243,7 @@ pub mod data_source {
     cfn_struct! {
         #[doc = "<p>Data source credentials. This is a variant type structure. For this structure to be valid, only one of the attributes can be non-null.</p>"]
         DataSourceCredentials {
-        #[doc = "<p>The Amazon Resource Name (ARN) of a data source that has the credential pair that you want to use. When <code>CopySourceArn</code> is not null, the credential pair from the data source in the ARN is used as the credentials for the <code>DataSourceCredentials</code> structure.</p>"]
+        #[doc = "<p>The Amazon Resource Name (ARN) of a data source that has the credential pair that you want to use. When <code>CopySourceArn</code> is not null, the credential pair from the data source in the ARN is used as the credentials for the <code>DataSourceCredentials</code> structure.</p>."]
         copy_source_arn = "CopySourceArn",
         #[doc = "`CredentialPair`. Takes a [`CredentialPair`], or any `Value`."]
         credential_pair = "CredentialPair",
@@ -20251,7 +20251,7 @@ pub mod data_source {
         key_pair_credentials = "KeyPairCredentials",
         #[doc = "`OAuthClientCredentials`. Takes a [`OAuthClientCredentials`], or any `Value`."]
         o_auth_client_credentials = "OAuthClientCredentials",
-        #[doc = "<p>The Amazon Resource Name (ARN) of the secret associated with the data source in Amazon Secrets Manager.</p>"]
+        #[doc = "<p>The Amazon Resource Name (ARN) of the secret associated with the data source in Amazon Secrets Manager.</p>."]
         secret_arn = "SecretArn",
         }
     }
@@ -20259,7 +20259,7 @@ pub mod data_source {
     cfn_struct! {
         #[doc = "<p>Error information for the data source creation or update.</p>"]
         DataSourceErrorInfo {
-        #[doc = "<p>Error message.</p>"]
+        #[doc = "<p>Error message.</p>."]
         message = "Message",
         #[doc = "`Type`. Takes a [`DataSourceErrorInfoType`], or any `Value`."]
         type_ = "Type",
@@ -20396,13 +20396,13 @@ pub mod data_source {
         DatabricksParameters {
         #[doc = "`AuthenticationType`. Takes a [`AuthenticationType`], or any `Value`."]
         authentication_type = "AuthenticationType",
-        #[doc = "<p>The host name of the Databricks data source.</p> Required."]
+        #[doc = "<p>The host name of the Databricks data source.</p>. Required."]
         host = "Host",
         #[doc = "`OAuthParameters`. Takes a [`OAuthParameters`], or any `Value`."]
         o_auth_parameters = "OAuthParameters",
-        #[doc = "<p>The port for the Databricks data source.</p> Required."]
+        #[doc = "<p>The port for the Databricks data source.</p>. Required."]
         port = "Port",
-        #[doc = "<p>The HTTP path of the Databricks data source.</p> Required."]
+        #[doc = "<p>The HTTP path of the Databricks data source.</p>. Required."]
         sql_endpoint_path = "SqlEndpointPath",
         }
     }
@@ -20410,7 +20410,7 @@ pub mod data_source {
     cfn_struct! {
         #[doc = "<p>The parameters for an IAM Identity Center configuration.</p>"]
         IdentityCenterConfiguration {
-        #[doc = "<p>A Boolean option that controls whether Trusted Identity Propagation should be used.</p>"]
+        #[doc = "<p>A Boolean option that controls whether Trusted Identity Propagation should be used.</p>."]
         enable_identity_propagation = "EnableIdentityPropagation",
         }
     }
@@ -20442,9 +20442,9 @@ pub mod data_source {
     cfn_struct! {
         #[doc = "<p>Amazon S3 manifest file location.</p>"]
         ManifestFileLocation {
-        #[doc = "<p>Amazon S3 bucket.</p> Required."]
+        #[doc = "<p>Amazon S3 bucket.</p>. Required."]
         bucket = "Bucket",
-        #[doc = "<p>Amazon S3 key that identifies an object.</p> Required."]
+        #[doc = "<p>Amazon S3 key that identifies an object.</p>. Required."]
         key = "Key",
         }
     }
@@ -20452,11 +20452,11 @@ pub mod data_source {
     cfn_struct! {
         #[doc = "<p>The parameters for MariaDB.</p>"]
         MariaDbParameters {
-        #[doc = "<p>Database.</p> Required."]
+        #[doc = "<p>Database.</p>. Required."]
         database = "Database",
-        #[doc = "<p>Host.</p> Required."]
+        #[doc = "<p>Host.</p>. Required."]
         host = "Host",
-        #[doc = "<p>Port.</p> Required."]
+        #[doc = "<p>Port.</p>. Required."]
         port = "Port",
         }
     }
@@ -20464,11 +20464,11 @@ pub mod data_source {
     cfn_struct! {
         #[doc = "<p>The parameters for MySQL.</p>"]
         MySqlParameters {
-        #[doc = "<p>Database.</p> Required."]
+        #[doc = "<p>Database.</p>. Required."]
         database = "Database",
-        #[doc = "<p>Host.</p> Required."]
+        #[doc = "<p>Host.</p>. Required."]
         host = "Host",
-        #[doc = "<p>Port.</p> Required."]
+        #[doc = "<p>Port.</p>. Required."]
         port = "Port",
         }
     }
@@ -20502,11 +20502,11 @@ pub mod data_source {
     cfn_struct! {
         #[doc = "<p>The parameters for Oracle.</p>"]
         OracleParameters {
-        #[doc = "<p>The database.</p> Required."]
+        #[doc = "<p>The database.</p>. Required."]
         database = "Database",
-        #[doc = "<p>An Oracle host.</p> Required."]
+        #[doc = "<p>An Oracle host.</p>. Required."]
         host = "Host",
-        #[doc = "<p>The port.</p> Required."]
+        #[doc = "<p>The port.</p>. Required."]
         port = "Port",
         #[doc = "`UseServiceName`."]
         use_service_name = "UseServiceName",
@@ -20516,11 +20516,11 @@ pub mod data_source {
     cfn_struct! {
         #[doc = "<p>The parameters for PostgreSQL.</p>"]
         PostgreSqlParameters {
-        #[doc = "<p>Database.</p> Required."]
+        #[doc = "<p>Database.</p>. Required."]
         database = "Database",
-        #[doc = "<p>Host.</p> Required."]
+        #[doc = "<p>Host.</p>. Required."]
         host = "Host",
-        #[doc = "<p>Port.</p> Required."]
+        #[doc = "<p>Port.</p>. Required."]
         port = "Port",
         }
     }
@@ -20528,11 +20528,11 @@ pub mod data_source {
     cfn_struct! {
         #[doc = "<p>The parameters for Presto.</p>"]
         PrestoParameters {
-        #[doc = "<p>Catalog.</p> Required."]
+        #[doc = "<p>Catalog.</p>. Required."]
         catalog = "Catalog",
-        #[doc = "<p>Host.</p> Required."]
+        #[doc = "<p>Host.</p>. Required."]
         host = "Host",
-        #[doc = "<p>Port.</p> Required."]
+        #[doc = "<p>Port.</p>. Required."]
         port = "Port",
         }
     }
@@ -20540,9 +20540,9 @@ pub mod data_source {
     cfn_struct! {
         #[doc = "<p>The parameters for Amazon RDS.</p>"]
         RdsParameters {
-        #[doc = "<p>Database.</p> Required."]
+        #[doc = "<p>Database.</p>. Required."]
         database = "Database",
-        #[doc = "<p>Instance ID.</p> Required."]
+        #[doc = "<p>Instance ID.</p>. Required."]
         instance_id = "InstanceId",
         }
     }
@@ -20564,17 +20564,17 @@ pub mod data_source {
     cfn_struct! {
         #[doc = "<p>The parameters for Amazon Redshift. The <code>ClusterId</code> field can be blank if <code>Host</code> and <code>Port</code> are both set. The <code>Host</code> and <code>Port</code> fields can be blank if the <code>ClusterId</code> field is set.</p>"]
         RedshiftParameters {
-        #[doc = "<p>Cluster ID. This field can be blank if the <code>Host</code> and <code>Port</code> are provided.</p>"]
+        #[doc = "<p>Cluster ID. This field can be blank if the <code>Host</code> and <code>Port</code> are provided.</p>."]
         cluster_id = "ClusterId",
-        #[doc = "<p>Database.</p> Required."]
+        #[doc = "<p>Database.</p>. Required."]
         database = "Database",
-        #[doc = "<p>Host. This field can be blank if <code>ClusterId</code> is provided.</p>"]
+        #[doc = "<p>Host. This field can be blank if <code>ClusterId</code> is provided.</p>."]
         host = "Host",
         #[doc = "`IAMParameters`. Takes a [`RedshiftIAMParameters`], or any `Value`."]
         iam_parameters = "IAMParameters",
         #[doc = "`IdentityCenterConfiguration`. Takes a [`IdentityCenterConfiguration`], or any `Value`."]
         identity_center_configuration = "IdentityCenterConfiguration",
-        #[doc = "<p>Port. This field can be blank if the <code>ClusterId</code> is provided.</p>"]
+        #[doc = "<p>Port. This field can be blank if the <code>ClusterId</code> is provided.</p>."]
         port = "Port",
         }
     }
@@ -20582,7 +20582,7 @@ pub mod data_source {
     cfn_struct! {
         #[doc = "<p>Permission for the resource.</p>"]
         ResourcePermission {
-        #[doc = "<p>The IAM action to grant or revoke permissions on.</p> Required."]
+        #[doc = "<p>The IAM action to grant or revoke permissions on.</p>. Required."]
         actions = "Actions",
         #[doc = "<p>The Amazon Resource Name (ARN) of the principal. This can be one of the following:</p> <ul> <li> <p>The ARN of an Amazon QuickSight user or group associated with a data source or dataset. (This is common.)</p> </li> <li> <p>The ARN of an Amazon QuickSight user, group, or namespace associated … Required."]
         principal = "Principal",
@@ -20628,15 +20628,15 @@ pub mod data_source {
         SnowflakeParameters {
         #[doc = "`AuthenticationType`. Takes a [`AuthenticationType`], or any `Value`."]
         authentication_type = "AuthenticationType",
-        #[doc = "<p>Database.</p> Required."]
+        #[doc = "<p>Database.</p>. Required."]
         database = "Database",
         #[doc = "`DatabaseAccessControlRole`."]
         database_access_control_role = "DatabaseAccessControlRole",
-        #[doc = "<p>Host.</p> Required."]
+        #[doc = "<p>Host.</p>. Required."]
         host = "Host",
         #[doc = "`OAuthParameters`. Takes a [`OAuthParameters`], or any `Value`."]
         o_auth_parameters = "OAuthParameters",
-        #[doc = "<p>Warehouse.</p> Required."]
+        #[doc = "<p>Warehouse.</p>. Required."]
         warehouse = "Warehouse",
         }
     }
@@ -20644,9 +20644,9 @@ pub mod data_source {
     cfn_struct! {
         #[doc = "<p>The parameters for Spark.</p>"]
         SparkParameters {
-        #[doc = "<p>Host.</p> Required."]
+        #[doc = "<p>Host.</p>. Required."]
         host = "Host",
-        #[doc = "<p>Port.</p> Required."]
+        #[doc = "<p>Port.</p>. Required."]
         port = "Port",
         }
     }
@@ -20654,11 +20654,11 @@ pub mod data_source {
     cfn_struct! {
         #[doc = "<p>The parameters for SQL Server.</p>"]
         SqlServerParameters {
-        #[doc = "<p>Database.</p> Required."]
+        #[doc = "<p>Database.</p>. Required."]
         database = "Database",
-        #[doc = "<p>Host.</p> Required."]
+        #[doc = "<p>Host.</p>. Required."]
         host = "Host",
-        #[doc = "<p>Port.</p> Required."]
+        #[doc = "<p>Port.</p>. Required."]
         port = "Port",
         }
     }
@@ -20666,7 +20666,7 @@ pub mod data_source {
     cfn_struct! {
         #[doc = "<p>Secure Socket Layer (SSL) properties that apply when Amazon QuickSight connects to your underlying data source.</p>"]
         SslProperties {
-        #[doc = "<p>A Boolean option to control whether SSL should be disabled.</p>"]
+        #[doc = "<p>A Boolean option to control whether SSL should be disabled.</p>."]
         disable_ssl = "DisableSsl",
         }
     }
@@ -20676,15 +20676,15 @@ pub mod data_source {
         StarburstParameters {
         #[doc = "`AuthenticationType`. Takes a [`AuthenticationType`], or any `Value`."]
         authentication_type = "AuthenticationType",
-        #[doc = "<p>The catalog name for the Starburst data source.</p> Required."]
+        #[doc = "<p>The catalog name for the Starburst data source.</p>. Required."]
         catalog = "Catalog",
         #[doc = "`DatabaseAccessControlRole`."]
         database_access_control_role = "DatabaseAccessControlRole",
-        #[doc = "<p>The host name of the Starburst data source.</p> Required."]
+        #[doc = "<p>The host name of the Starburst data source.</p>. Required."]
         host = "Host",
         #[doc = "`OAuthParameters`. Takes a [`OAuthParameters`], or any `Value`."]
         o_auth_parameters = "OAuthParameters",
-        #[doc = "<p>The port for the Starburst data source.</p> Required."]
+        #[doc = "<p>The port for the Starburst data source.</p>. Required."]
         port = "Port",
         #[doc = "`ProductType`. Takes a [`StarburstProductType`], or any `Value`."]
         product_type = "ProductType",
@@ -20702,9 +20702,9 @@ pub mod data_source {
     cfn_struct! {
         #[doc = "<p>The key or keys of the key-value pairs for the resource tag or tags assigned to the resource.</p>"]
         Tag {
-        #[doc = "<p>Tag key.</p> Required."]
+        #[doc = "<p>Tag key.</p>. Required."]
         key = "Key",
-        #[doc = "<p>Tag value.</p> Required."]
+        #[doc = "<p>Tag value.</p>. Required."]
         value = "Value",
         }
     }
@@ -20712,11 +20712,11 @@ pub mod data_source {
     cfn_struct! {
         #[doc = "<p>The parameters for Teradata.</p>"]
         TeradataParameters {
-        #[doc = "<p>Database.</p> Required."]
+        #[doc = "<p>Database.</p>. Required."]
         database = "Database",
-        #[doc = "<p>Host.</p> Required."]
+        #[doc = "<p>Host.</p>. Required."]
         host = "Host",
-        #[doc = "<p>Port.</p> Required."]
+        #[doc = "<p>Port.</p>. Required."]
         port = "Port",
         }
     }
@@ -20724,11 +20724,11 @@ pub mod data_source {
     cfn_struct! {
         #[doc = "<p>The parameters that are required to connect to a Trino data source.</p>"]
         TrinoParameters {
-        #[doc = "<p>The catalog name for the Trino data source.</p> Required."]
+        #[doc = "<p>The catalog name for the Trino data source.</p>. Required."]
         catalog = "Catalog",
-        #[doc = "<p>The host name of the Trino data source.</p> Required."]
+        #[doc = "<p>The host name of the Trino data source.</p>. Required."]
         host = "Host",
-        #[doc = "<p>The port for the Trino data source.</p> Required."]
+        #[doc = "<p>The port for the Trino data source.</p>. Required."]
         port = "Port",
         }
     }
@@ -20736,7 +20736,7 @@ pub mod data_source {
     cfn_struct! {
         #[doc = "<p>VPC connection properties.</p>"]
         VpcConnectionProperties {
-        #[doc = "<p>The Amazon Resource Name (ARN) for the VPC connection.</p> Required."]
+        #[doc = "<p>The Amazon Resource Name (ARN) for the VPC connection.</p>. Required."]
         vpc_connection_arn = "VpcConnectionArn",
         }
     }
@@ -20853,7 +20853,7 @@ pub mod folder {
     cfn_struct! {
         #[doc = "<p>Permission for the resource.</p>"]
         ResourcePermission {
-        #[doc = "<p>The IAM action to grant or revoke permissions on.</p> Required."]
+        #[doc = "<p>The IAM action to grant or revoke permissions on.</p>. Required."]
         actions = "Actions",
         #[doc = "<p>The Amazon Resource Name (ARN) of the principal. This can be one of the following:</p> <ul> <li> <p>The ARN of an Amazon QuickSight user or group associated with a data source or dataset. (This is common.)</p> </li> <li> <p>The ARN of an Amazon QuickSight user, group, or namespace associated … Required."]
         principal = "Principal",
@@ -20871,9 +20871,9 @@ pub mod folder {
     cfn_struct! {
         #[doc = "<p>The key or keys of the key-value pairs for the resource tag or tags assigned to the resource.</p>"]
         Tag {
-        #[doc = "<p>Tag key.</p> Required."]
+        #[doc = "<p>Tag key.</p>. Required."]
         key = "Key",
-        #[doc = "<p>Tag value.</p> Required."]
+        #[doc = "<p>Tag value.</p>. Required."]
         value = "Value",
         }
     }
@@ -21033,7 +21033,7 @@ pub mod knowledge_base {
     cfn_struct! {
         #[doc = "<p>Permission for the resource.</p>"]
         ResourcePermission {
-        #[doc = "<p>The IAM action to grant or revoke permissions on.</p> Required."]
+        #[doc = "<p>The IAM action to grant or revoke permissions on.</p>. Required."]
         actions = "Actions",
         #[doc = "<p>The Amazon Resource Name (ARN) of the principal. This can be one of the following:</p> <ul> <li> <p>The ARN of an Amazon Quick user or group associated with a data source or dataset. (This is common.)</p> </li> <li> <p>The ARN of an Amazon Quick user, group, or namespace associated with an … Required."]
         principal = "Principal",
@@ -21045,9 +21045,9 @@ pub mod knowledge_base {
     cfn_struct! {
         #[doc = "<p>The key or keys of the key-value pairs for the resource tag or tags assigned to the resource.</p>"]
         Tag {
-        #[doc = "<p>Tag key.</p> Required."]
+        #[doc = "<p>Tag key.</p>. Required."]
         key = "Key",
-        #[doc = "<p>Tag value.</p> Required."]
+        #[doc = "<p>Tag value.</p>. Required."]
         value = "Value",
         }
     }
@@ -21274,11 +21274,11 @@ pub mod refresh_schedule {
         RefreshScheduleMap {
         #[doc = "`RefreshType`. Takes a [`RefreshScheduleMapRefreshType`], or any `Value`."]
         refresh_type = "RefreshType",
-        #[doc = "<p>Information about the schedule frequency.</p>"]
+        #[doc = "<p>Information about the schedule frequency.</p>."]
         schedule_frequency = "ScheduleFrequency",
-        #[doc = "<p>An unique identifier for the refresh schedule.</p>"]
+        #[doc = "<p>An unique identifier for the refresh schedule.</p>."]
         schedule_id = "ScheduleId",
-        #[doc = "<p>The date time after which refresh is to be scheduled</p>"]
+        #[doc = "<p>The date time after which refresh is to be scheduled</p>."]
         start_after_date_time = "StartAfterDateTime",
         }
     }
@@ -21569,7 +21569,7 @@ pub mod template {
         AxisDisplayOptions {
         #[doc = "`AxisLineVisibility`. Takes a [`Visibility`], or any `Value`."]
         axis_line_visibility = "AxisLineVisibility",
-        #[doc = "String based length that is composed of value and unit in px"]
+        #[doc = "String based length that is composed of value and unit in px."]
         axis_offset = "AxisOffset",
         #[doc = "`DataOptions`. Takes a [`AxisDataOptions`], or any `Value`."]
         data_options = "DataOptions",
@@ -21916,7 +21916,7 @@ pub mod template {
         border_color = "BorderColor",
         #[doc = "`BorderVisibility`. Takes a [`Visibility`], or any `Value`."]
         border_visibility = "BorderVisibility",
-        #[doc = "String based length that is composed of value and unit in px"]
+        #[doc = "String based length that is composed of value and unit in px."]
         border_width = "BorderWidth",
         }
     }
@@ -22247,7 +22247,7 @@ pub mod template {
     cfn_struct! {
         #[doc = "<p>A structure describing the name, data type, and geographic role of the columns.</p>"]
         ColumnGroupColumnSchema {
-        #[doc = "<p>The name of the column group's column schema.</p>"]
+        #[doc = "<p>The name of the column group's column schema.</p>."]
         name = "Name",
         }
     }
@@ -22255,9 +22255,9 @@ pub mod template {
     cfn_struct! {
         #[doc = "<p>The column group schema.</p>"]
         ColumnGroupSchema {
-        #[doc = "<p>A structure containing the list of schemas for column group columns.</p> Takes a list of [`ColumnGroupColumnSchema`], or any `Value`."]
+        #[doc = "<p>A structure containing the list of schemas for column group columns.</p>. Takes a list of [`ColumnGroupColumnSchema`], or any `Value`."]
         column_group_column_schema_list = "ColumnGroupColumnSchemaList",
-        #[doc = "<p>The name of the column group schema.</p>"]
+        #[doc = "<p>The name of the column group schema.</p>."]
         name = "Name",
         }
     }
@@ -22297,11 +22297,11 @@ pub mod template {
     cfn_struct! {
         #[doc = "<p>The column schema.</p>"]
         ColumnSchema {
-        #[doc = "<p>The data type of the column schema.</p>"]
+        #[doc = "<p>The data type of the column schema.</p>."]
         data_type = "DataType",
-        #[doc = "<p>The geographic role of the column schema.</p>"]
+        #[doc = "<p>The geographic role of the column schema.</p>."]
         geographic_role = "GeographicRole",
-        #[doc = "<p>The name of the column schema.</p>"]
+        #[doc = "<p>The name of the column schema.</p>."]
         name = "Name",
         }
     }
@@ -23051,11 +23051,11 @@ pub mod template {
     cfn_struct! {
         #[doc = "<p>Dataset configuration.</p>"]
         DataSetConfiguration {
-        #[doc = "<p>A structure containing the list of column group schemas.</p> Takes a list of [`ColumnGroupSchema`], or any `Value`."]
+        #[doc = "<p>A structure containing the list of column group schemas.</p>. Takes a list of [`ColumnGroupSchema`], or any `Value`."]
         column_group_schema_list = "ColumnGroupSchemaList",
         #[doc = "`DataSetSchema`. Takes a [`DataSetSchema`], or any `Value`."]
         data_set_schema = "DataSetSchema",
-        #[doc = "<p>Placeholder.</p>"]
+        #[doc = "<p>Placeholder.</p>."]
         placeholder = "Placeholder",
         }
     }
@@ -23063,9 +23063,9 @@ pub mod template {
     cfn_struct! {
         #[doc = "<p>Dataset reference.</p>"]
         DataSetReference {
-        #[doc = "<p>Dataset Amazon Resource Name (ARN).</p> Required."]
+        #[doc = "<p>Dataset Amazon Resource Name (ARN).</p>. Required."]
         data_set_arn = "DataSetArn",
-        #[doc = "<p>Dataset placeholder.</p> Required."]
+        #[doc = "<p>Dataset placeholder.</p>. Required."]
         data_set_placeholder = "DataSetPlaceholder",
         }
     }
@@ -23073,7 +23073,7 @@ pub mod template {
     cfn_struct! {
         #[doc = "<p>Dataset schema.</p>"]
         DataSetSchema {
-        #[doc = "<p>A structure containing the list of column schemas.</p> Takes a list of [`ColumnSchema`], or any `Value`."]
+        #[doc = "<p>A structure containing the list of column schemas.</p>. Takes a list of [`ColumnSchema`], or any `Value`."]
         column_schema_list = "ColumnSchemaList",
         }
     }
@@ -23961,7 +23961,7 @@ pub mod template {
     cfn_struct! {
         #[doc = "`FilterOperationSelectedFieldsConfiguration` of `AWS::QuickSight::Template`."]
         FilterOperationSelectedFieldsConfiguration {
-        #[doc = "<p>The selected columns of a dataset.</p> Takes a list of [`ColumnIdentifier`], or any `Value`."]
+        #[doc = "<p>The selected columns of a dataset.</p>. Takes a list of [`ColumnIdentifier`], or any `Value`."]
         selected_columns = "SelectedColumns",
         #[doc = "`SelectedFieldOptions`. Takes a [`SelectedFieldOptions`], or any `Value`."]
         selected_field_options = "SelectedFieldOptions",
@@ -24079,7 +24079,7 @@ pub mod template {
         font_color = "FontColor",
         #[doc = "`FontDecoration`. Takes a [`FontDecoration`], or any `Value`."]
         font_decoration = "FontDecoration",
-        #[doc = "<p>The font family that you want to use.</p>"]
+        #[doc = "<p>The font family that you want to use.</p>."]
         font_family = "FontFamily",
         #[doc = "`FontSize`. Takes a [`FontSize`], or any `Value`."]
         font_size = "FontSize",
@@ -24101,7 +24101,7 @@ pub mod template {
     cfn_struct! {
         #[doc = "`FontSize` of `AWS::QuickSight::Template`."]
         FontSize {
-        #[doc = "<p>The font size that you want to use in px.</p>"]
+        #[doc = "<p>The font size that you want to use in px.</p>."]
         absolute = "Absolute",
         #[doc = "`Relative`. Takes a [`RelativeFontSize`], or any `Value`."]
         relative = "Relative",
@@ -24231,7 +24231,7 @@ pub mod template {
         element_id = "ElementId",
         #[doc = "`ElementType`. Takes a [`LayoutElementType`], or any `Value`. Required."]
         element_type = "ElementType",
-        #[doc = "String based length that is composed of value and unit in px Required."]
+        #[doc = "String based length that is composed of value and unit in px. Required."]
         height = "Height",
         #[doc = "`LoadingAnimation`. Takes a [`LoadingAnimation`], or any `Value`."]
         loading_animation = "LoadingAnimation",
@@ -24241,11 +24241,11 @@ pub mod template {
         selected_border_style = "SelectedBorderStyle",
         #[doc = "`Visibility`. Takes a [`Visibility`], or any `Value`."]
         visibility = "Visibility",
-        #[doc = "String based length that is composed of value and unit in px Required."]
+        #[doc = "String based length that is composed of value and unit in px. Required."]
         width = "Width",
-        #[doc = "String based length that is composed of value and unit in px Required."]
+        #[doc = "String based length that is composed of value and unit in px. Required."]
         x_axis_location = "XAxisLocation",
-        #[doc = "String based length that is composed of value and unit in px with Integer.MAX_VALUE as maximum value Required."]
+        #[doc = "String based length that is composed of value and unit in px with Integer.MAX_VALUE as maximum value. Required."]
         y_axis_location = "YAxisLocation",
         }
     }
@@ -24273,7 +24273,7 @@ pub mod template {
     cfn_struct! {
         #[doc = "`FreeFormLayoutScreenCanvasSizeOptions` of `AWS::QuickSight::Template`."]
         FreeFormLayoutScreenCanvasSizeOptions {
-        #[doc = "String based length that is composed of value and unit in px Required."]
+        #[doc = "String based length that is composed of value and unit in px. Required."]
         optimized_view_port_width = "OptimizedViewPortWidth",
         }
     }
@@ -25060,7 +25060,7 @@ pub mod template {
         color = "Color",
         #[doc = "`Visibility`. Takes a [`Visibility`], or any `Value`."]
         visibility = "Visibility",
-        #[doc = "String to encapsulate the most generic way Width can be formatted with whatever units (px, em etc)"]
+        #[doc = "String to encapsulate the most generic way Width can be formatted with whatever units (px, em etc)."]
         width = "Width",
         }
     }
@@ -25068,7 +25068,7 @@ pub mod template {
     cfn_struct! {
         #[doc = "`GridLayoutScreenCanvasSizeOptions` of `AWS::QuickSight::Template`."]
         GridLayoutScreenCanvasSizeOptions {
-        #[doc = "String based length that is composed of value and unit in px"]
+        #[doc = "String based length that is composed of value and unit in px."]
         optimized_view_port_width = "OptimizedViewPortWidth",
         #[doc = "`ResizeOption`. Takes a [`ResizeOption`], or any `Value`. Required."]
         resize_option = "ResizeOption",
@@ -25743,7 +25743,7 @@ pub mod template {
     cfn_struct! {
         #[doc = "`LegendOptions` of `AWS::QuickSight::Template`."]
         LegendOptions {
-        #[doc = "String based length that is composed of value and unit in px"]
+        #[doc = "String based length that is composed of value and unit in px."]
         height = "Height",
         #[doc = "`Position`. Takes a [`LegendPosition`], or any `Value`."]
         position = "Position",
@@ -25753,7 +25753,7 @@ pub mod template {
         value_font_configuration = "ValueFontConfiguration",
         #[doc = "`Visibility`. Takes a [`Visibility`], or any `Value`."]
         visibility = "Visibility",
-        #[doc = "String based length that is composed of value and unit in px"]
+        #[doc = "String based length that is composed of value and unit in px."]
         width = "Width",
         }
     }
@@ -25870,7 +25870,7 @@ pub mod template {
         line_style = "LineStyle",
         #[doc = "`LineVisibility`. Takes a [`Visibility`], or any `Value`."]
         line_visibility = "LineVisibility",
-        #[doc = "String based length that is composed of value and unit in px"]
+        #[doc = "String based length that is composed of value and unit in px."]
         line_width = "LineWidth",
         }
     }
@@ -25893,7 +25893,7 @@ pub mod template {
         marker_color = "MarkerColor",
         #[doc = "`MarkerShape`. Takes a [`LineChartMarkerShape`], or any `Value`."]
         marker_shape = "MarkerShape",
-        #[doc = "String based length that is composed of value and unit in px"]
+        #[doc = "String based length that is composed of value and unit in px."]
         marker_size = "MarkerSize",
         #[doc = "`MarkerVisibility`. Takes a [`Visibility`], or any `Value`."]
         marker_visibility = "MarkerVisibility",
@@ -26419,11 +26419,11 @@ pub mod template {
         border_color = "BorderColor",
         #[doc = "`BorderStyle`. Takes a [`PanelBorderStyle`], or any `Value`."]
         border_style = "BorderStyle",
-        #[doc = "String based length that is composed of value and unit in px"]
+        #[doc = "String based length that is composed of value and unit in px."]
         border_thickness = "BorderThickness",
         #[doc = "`BorderVisibility`. Takes a [`Visibility`], or any `Value`."]
         border_visibility = "BorderVisibility",
-        #[doc = "String based length that is composed of value and unit in px"]
+        #[doc = "String based length that is composed of value and unit in px."]
         gutter_spacing = "GutterSpacing",
         #[doc = "`GutterVisibility`. Takes a [`Visibility`], or any `Value`."]
         gutter_visibility = "GutterVisibility",
@@ -26869,7 +26869,7 @@ pub mod template {
         PivotTableDataPathOption {
         #[doc = "`DataPathList`. Takes a list of [`DataPathValue`], or any `Value`. Required."]
         data_path_list = "DataPathList",
-        #[doc = "String based length that is composed of value and unit in px"]
+        #[doc = "String based length that is composed of value and unit in px."]
         width = "Width",
         }
     }
@@ -26971,7 +26971,7 @@ pub mod template {
         column_header_style = "ColumnHeaderStyle",
         #[doc = "`ColumnNamesVisibility`. Takes a [`Visibility`], or any `Value`."]
         column_names_visibility = "ColumnNamesVisibility",
-        #[doc = "String based length that is composed of value and unit in px"]
+        #[doc = "String based length that is composed of value and unit in px."]
         default_cell_width = "DefaultCellWidth",
         #[doc = "`MetricPlacement`. Takes a [`PivotTableMetricPlacement`], or any `Value`."]
         metric_placement = "MetricPlacement",
@@ -27588,7 +27588,7 @@ pub mod template {
     cfn_struct! {
         #[doc = "<p>Permission for the resource.</p>"]
         ResourcePermission {
-        #[doc = "<p>The IAM action to grant or revoke permissions on.</p> Required."]
+        #[doc = "<p>The IAM action to grant or revoke permissions on.</p>. Required."]
         actions = "Actions",
         #[doc = "<p>The Amazon Resource Name (ARN) of the principal. This can be one of the following:</p> <ul> <li> <p>The ARN of an Amazon Quick user or group associated with a data source or dataset. (This is common.)</p> </li> <li> <p>The ARN of an Amazon Quick user, group, or namespace associated with an … Required."]
         principal = "Principal",
@@ -27890,7 +27890,7 @@ pub mod template {
     cfn_struct! {
         #[doc = "`SectionStyle` of `AWS::QuickSight::Template`."]
         SectionStyle {
-        #[doc = "String based length that is composed of value and unit in px"]
+        #[doc = "String based length that is composed of value and unit in px."]
         height = "Height",
         #[doc = "`Padding`. Takes a [`Spacing`], or any `Value`."]
         padding = "Padding",
@@ -27959,9 +27959,9 @@ pub mod template {
     cfn_struct! {
         #[doc = "<p>A <i>sheet</i>, which is an object that contains a set of visuals that are viewed together on one page in Amazon Quick. Every analysis and dashboard contains at least one sheet. Each sheet contains at least one visualization widget, for example a chart, pivot table, or narrative insight. Sheets …"]
         Sheet {
-        #[doc = "<p>The name of a sheet. This name is displayed on the sheet's tab in the Quick console.</p>"]
+        #[doc = "<p>The name of a sheet. This name is displayed on the sheet's tab in the Quick console.</p>."]
         name = "Name",
-        #[doc = "<p>The unique identifier associated with a sheet.</p>"]
+        #[doc = "<p>The unique identifier associated with a sheet.</p>."]
         sheet_id = "SheetId",
         }
     }
@@ -28326,13 +28326,13 @@ pub mod template {
     cfn_struct! {
         #[doc = "`Spacing` of `AWS::QuickSight::Template`."]
         Spacing {
-        #[doc = "String based length that is composed of value and unit"]
+        #[doc = "String based length that is composed of value and unit."]
         bottom = "Bottom",
-        #[doc = "String based length that is composed of value and unit"]
+        #[doc = "String based length that is composed of value and unit."]
         left = "Left",
-        #[doc = "String based length that is composed of value and unit"]
+        #[doc = "String based length that is composed of value and unit."]
         right = "Right",
-        #[doc = "String based length that is composed of value and unit"]
+        #[doc = "String based length that is composed of value and unit."]
         top = "Top",
         }
     }
@@ -28687,7 +28687,7 @@ pub mod template {
         url_styling = "URLStyling",
         #[doc = "`Visibility`. Takes a [`Visibility`], or any `Value`."]
         visibility = "Visibility",
-        #[doc = "String based length that is composed of value and unit in px"]
+        #[doc = "String based length that is composed of value and unit in px."]
         width = "Width",
         }
     }
@@ -28870,9 +28870,9 @@ pub mod template {
     cfn_struct! {
         #[doc = "<p>The key or keys of the key-value pairs for the resource tag or tags assigned to the resource.</p>"]
         Tag {
-        #[doc = "<p>Tag key.</p> Required."]
+        #[doc = "<p>Tag key.</p>. Required."]
         key = "Key",
-        #[doc = "<p>Tag value.</p> Required."]
+        #[doc = "<p>Tag value.</p>. Required."]
         value = "Value",
         }
     }
@@ -28887,11 +28887,11 @@ pub mod template {
     cfn_struct! {
         #[doc = "<p>List of errors that occurred when the template version creation failed.</p>"]
         TemplateError {
-        #[doc = "<p>Description of the error type.</p>"]
+        #[doc = "<p>Description of the error type.</p>."]
         message = "Message",
         #[doc = "`Type`. Takes a [`TemplateErrorType`], or any `Value`."]
         type_ = "Type",
-        #[doc = "<p>An error path that shows which entities caused the template error.</p> Takes a list of [`Entity`], or any `Value`."]
+        #[doc = "<p>An error path that shows which entities caused the template error.</p>. Takes a list of [`Entity`], or any `Value`."]
         violated_entities = "ViolatedEntities",
         }
     }
@@ -28909,9 +28909,9 @@ pub mod template {
     cfn_struct! {
         #[doc = "<p>The source analysis of the template.</p>"]
         TemplateSourceAnalysis {
-        #[doc = "<p>The Amazon Resource Name (ARN) of the resource.</p> Required."]
+        #[doc = "<p>The Amazon Resource Name (ARN) of the resource.</p>. Required."]
         arn = "Arn",
-        #[doc = "<p>A structure containing information about the dataset references used as placeholders in the template.</p> Takes a list of [`DataSetReference`], or any `Value`. Required."]
+        #[doc = "<p>A structure containing information about the dataset references used as placeholders in the template.</p>. Takes a list of [`DataSetReference`], or any `Value`. Required."]
         data_set_references = "DataSetReferences",
         #[doc = "`TopicReferences`. Takes a list of [`TopicReference`], or any `Value`."]
         topic_references = "TopicReferences",
@@ -28931,7 +28931,7 @@ pub mod template {
     cfn_struct! {
         #[doc = "<p>The source template of the template.</p>"]
         TemplateSourceTemplate {
-        #[doc = "<p>The Amazon Resource Name (ARN) of the resource.</p> Required."]
+        #[doc = "<p>The Amazon Resource Name (ARN) of the resource.</p>. Required."]
         arn = "Arn",
         }
     }
@@ -28939,23 +28939,23 @@ pub mod template {
     cfn_struct! {
         #[doc = "<p>A version of a template.</p>"]
         TemplateVersion {
-        #[doc = "<p>The time that this template version was created.</p>"]
+        #[doc = "<p>The time that this template version was created.</p>."]
         created_time = "CreatedTime",
-        #[doc = "<p>Schema of the dataset identified by the placeholder. Any dashboard created from this template should be bound to new datasets matching the same schema described through this API operation.</p> Takes a list of [`DataSetConfiguration`], or any `Value`."]
+        #[doc = "<p>Schema of the dataset identified by the placeholder. Any dashboard created from this template should be bound to new datasets matching the same schema described through this API operation.</p>. Takes a list of [`DataSetConfiguration`], or any `Value`."]
         data_set_configurations = "DataSetConfigurations",
-        #[doc = "<p>The description of the template.</p>"]
+        #[doc = "<p>The description of the template.</p>."]
         description = "Description",
-        #[doc = "<p>Errors associated with this template version.</p> Takes a list of [`TemplateError`], or any `Value`."]
+        #[doc = "<p>Errors associated with this template version.</p>. Takes a list of [`TemplateError`], or any `Value`."]
         errors = "Errors",
-        #[doc = "<p>A list of the associated sheets with the unique identifier and name of each sheet.</p> Takes a list of [`Sheet`], or any `Value`."]
+        #[doc = "<p>A list of the associated sheets with the unique identifier and name of each sheet.</p>. Takes a list of [`Sheet`], or any `Value`."]
         sheets = "Sheets",
-        #[doc = "<p>The Amazon Resource Name (ARN) of an analysis or template that was used to create this template.</p>"]
+        #[doc = "<p>The Amazon Resource Name (ARN) of an analysis or template that was used to create this template.</p>."]
         source_entity_arn = "SourceEntityArn",
         #[doc = "`Status`. Takes a [`ResourceStatus`], or any `Value`."]
         status = "Status",
-        #[doc = "<p>The ARN of the theme associated with this version of the template.</p>"]
+        #[doc = "<p>The ARN of the theme associated with this version of the template.</p>."]
         theme_arn = "ThemeArn",
-        #[doc = "<p>The version number of the template version.</p>"]
+        #[doc = "<p>The version number of the template version.</p>."]
         version_number = "VersionNumber",
         }
     }
@@ -28981,7 +28981,7 @@ pub mod template {
         query_execution_options = "QueryExecutionOptions",
         #[doc = "`Sheets`. Takes a list of [`SheetDefinition`], or any `Value`."]
         sheets = "Sheets",
-        #[doc = "<p>The static files for the definition.</p> Takes a list of [`StaticFile`], or any `Value`."]
+        #[doc = "<p>The static files for the definition.</p>. Takes a list of [`StaticFile`], or any `Value`."]
         static_files = "StaticFiles",
         #[doc = "`TopicConfigurations`. Takes a list of [`TopicConfiguration`], or any `Value`."]
         topic_configurations = "TopicConfigurations",
@@ -29357,7 +29357,7 @@ pub mod template {
         column_index = "ColumnIndex",
         #[doc = "`ColumnType`. Takes a [`TransposedColumnType`], or any `Value`. Required."]
         column_type = "ColumnType",
-        #[doc = "String based length that is composed of value and unit in px"]
+        #[doc = "String based length that is composed of value and unit in px."]
         column_width = "ColumnWidth",
         }
     }
@@ -29984,11 +29984,11 @@ pub mod theme {
     cfn_struct! {
         #[doc = "<p>The display options for tile borders for visuals.</p>"]
         BorderStyle {
-        #[doc = "String to encapsulate the most generic way Color can be formatted (words, hexStrings etc)"]
+        #[doc = "String to encapsulate the most generic way Color can be formatted (words, hexStrings etc)."]
         color = "Color",
-        #[doc = "<p>The option to enable display of borders for visuals.</p>"]
+        #[doc = "<p>The option to enable display of borders for visuals.</p>."]
         show = "Show",
-        #[doc = "String to encapsulate the most generic way Width can be formatted with whatever units (px, em etc)"]
+        #[doc = "String to encapsulate the most generic way Width can be formatted with whatever units (px, em etc)."]
         width = "Width",
         }
     }
@@ -29996,11 +29996,11 @@ pub mod theme {
     cfn_struct! {
         #[doc = "<p>The theme colors that are used for data colors in charts. The colors description is a hexadecimal color code that consists of six alphanumerical characters, prefixed with <code>#</code>, for example #37BFF5. </p>"]
         DataColorPalette {
-        #[doc = "<p>The hexadecimal codes for the colors.</p>"]
+        #[doc = "<p>The hexadecimal codes for the colors.</p>."]
         colors = "Colors",
-        #[doc = "<p>The hexadecimal code of a color that applies to charts where a lack of data is highlighted.</p>"]
+        #[doc = "<p>The hexadecimal code of a color that applies to charts where a lack of data is highlighted.</p>."]
         empty_fill_color = "EmptyFillColor",
-        #[doc = "<p>The minimum and maximum hexadecimal codes that describe a color gradient. </p>"]
+        #[doc = "<p>The minimum and maximum hexadecimal codes that describe a color gradient. </p>."]
         min_max_gradient = "MinMaxGradient",
         }
     }
@@ -30020,7 +30020,7 @@ pub mod theme {
         font_color = "FontColor",
         #[doc = "`FontDecoration`. Takes a [`FontDecoration`], or any `Value`."]
         font_decoration = "FontDecoration",
-        #[doc = "<p>The font family that you want to use.</p>"]
+        #[doc = "<p>The font family that you want to use.</p>."]
         font_family = "FontFamily",
         #[doc = "`FontSize`. Takes a [`FontSize`], or any `Value`."]
         font_size = "FontSize",
@@ -30042,7 +30042,7 @@ pub mod theme {
     cfn_struct! {
         #[doc = "`FontSize` of `AWS::QuickSight::Theme`."]
         FontSize {
-        #[doc = "<p>The font size that you want to use in px.</p>"]
+        #[doc = "<p>The font size that you want to use in px.</p>."]
         absolute = "Absolute",
         }
     }
@@ -30074,7 +30074,7 @@ pub mod theme {
     cfn_struct! {
         #[doc = "<p>The display options for gutter spacing between tiles on a sheet.</p>"]
         GutterStyle {
-        #[doc = "<p>This Boolean value controls whether to display a gutter space between sheet tiles. </p>"]
+        #[doc = "<p>This Boolean value controls whether to display a gutter space between sheet tiles. </p>."]
         show = "Show",
         }
     }
@@ -30092,7 +30092,7 @@ pub mod theme {
     cfn_struct! {
         #[doc = "<p>The display options for margins around the outside edge of sheets.</p>"]
         MarginStyle {
-        #[doc = "<p>This Boolean value controls whether to display sheet margins.</p>"]
+        #[doc = "<p>This Boolean value controls whether to display sheet margins.</p>."]
         show = "Show",
         }
     }
@@ -30100,7 +30100,7 @@ pub mod theme {
     cfn_struct! {
         #[doc = "<p>Permission for the resource.</p>"]
         ResourcePermission {
-        #[doc = "<p>The IAM action to grant or revoke permissions on.</p> Required."]
+        #[doc = "<p>The IAM action to grant or revoke permissions on.</p>. Required."]
         actions = "Actions",
         #[doc = "<p>The Amazon Resource Name (ARN) of the principal. This can be one of the following:</p> <ul> <li> <p>The ARN of an Amazon Quick user or group associated with a data source or dataset. (This is common.)</p> </li> <li> <p>The ARN of an Amazon Quick user, group, or namespace associated with an … Required."]
         principal = "Principal",
@@ -30124,7 +30124,7 @@ pub mod theme {
     cfn_struct! {
         #[doc = "`SheetBackgroundStyle` of `AWS::QuickSight::Theme`."]
         SheetBackgroundStyle {
-        #[doc = "String to encapsulate the most generic way Color can be formatted (words, hexStrings etc)"]
+        #[doc = "String to encapsulate the most generic way Color can be formatted (words, hexStrings etc)."]
         color = "Color",
         #[doc = "`Gradient`."]
         gradient = "Gradient",
@@ -30146,9 +30146,9 @@ pub mod theme {
     cfn_struct! {
         #[doc = "<p>The key or keys of the key-value pairs for the resource tag or tags assigned to the resource.</p>"]
         Tag {
-        #[doc = "<p>Tag key.</p> Required."]
+        #[doc = "<p>Tag key.</p>. Required."]
         key = "Key",
-        #[doc = "<p>Tag value.</p> Required."]
+        #[doc = "<p>Tag value.</p>. Required."]
         value = "Value",
         }
     }
@@ -30177,7 +30177,7 @@ pub mod theme {
     cfn_struct! {
         #[doc = "<p>Theme error.</p>"]
         ThemeError {
-        #[doc = "<p>The error message.</p>"]
+        #[doc = "<p>The error message.</p>."]
         message = "Message",
         #[doc = "`Type`. Takes a [`ThemeErrorType`], or any `Value`."]
         type_ = "Type",
@@ -30203,21 +30203,21 @@ pub mod theme {
     cfn_struct! {
         #[doc = "<p>A version of a theme.</p>"]
         ThemeVersion {
-        #[doc = "<p>The Amazon Resource Name (ARN) of the resource.</p>"]
+        #[doc = "<p>The Amazon Resource Name (ARN) of the resource.</p>."]
         arn = "Arn",
-        #[doc = "<p>The Amazon Quick-defined ID of the theme that a custom theme inherits from. All themes initially inherit from a default Quick theme.</p>"]
+        #[doc = "<p>The Amazon Quick-defined ID of the theme that a custom theme inherits from. All themes initially inherit from a default Quick theme.</p>."]
         base_theme_id = "BaseThemeId",
         #[doc = "`Configuration`. Takes a [`ThemeConfiguration`], or any `Value`."]
         configuration = "Configuration",
-        #[doc = "<p>The date and time that this theme version was created.</p>"]
+        #[doc = "<p>The date and time that this theme version was created.</p>."]
         created_time = "CreatedTime",
-        #[doc = "<p>The description of the theme.</p>"]
+        #[doc = "<p>The description of the theme.</p>."]
         description = "Description",
-        #[doc = "<p>Errors associated with the theme.</p> Takes a list of [`ThemeError`], or any `Value`."]
+        #[doc = "<p>Errors associated with the theme.</p>. Takes a list of [`ThemeError`], or any `Value`."]
         errors = "Errors",
         #[doc = "`Status`. Takes a [`ResourceStatus`], or any `Value`."]
         status = "Status",
-        #[doc = "<p>The version number of the theme.</p>"]
+        #[doc = "<p>The version number of the theme.</p>."]
         version_number = "VersionNumber",
         }
     }
@@ -30235,7 +30235,7 @@ pub mod theme {
     cfn_struct! {
         #[doc = "<p>Display options related to tiles on a sheet.</p>"]
         TileStyle {
-        #[doc = "String to encapsulate the most generic way Color can be formatted (words, hexStrings etc)"]
+        #[doc = "String to encapsulate the most generic way Color can be formatted (words, hexStrings etc)."]
         background_color = "BackgroundColor",
         #[doc = "`Border`. Takes a [`BorderStyle`], or any `Value`."]
         border = "Border",
@@ -30271,37 +30271,37 @@ pub mod theme {
     cfn_struct! {
         #[doc = "<p>The theme colors that apply to UI and to charts, excluding data colors. The colors description is a hexadecimal color code that consists of six alphanumerical characters, prefixed with <code>#</code>, for example #37BFF5. For more information, see <a …"]
         UIColorPalette {
-        #[doc = "<p>This color is that applies to selected states and buttons.</p>"]
+        #[doc = "<p>This color is that applies to selected states and buttons.</p>."]
         accent = "Accent",
-        #[doc = "<p>The foreground color that applies to any text or other elements that appear over the accent color.</p>"]
+        #[doc = "<p>The foreground color that applies to any text or other elements that appear over the accent color.</p>."]
         accent_foreground = "AccentForeground",
-        #[doc = "<p>The color that applies to error messages.</p>"]
+        #[doc = "<p>The color that applies to error messages.</p>."]
         danger = "Danger",
-        #[doc = "<p>The foreground color that applies to any text or other elements that appear over the error color.</p>"]
+        #[doc = "<p>The foreground color that applies to any text or other elements that appear over the error color.</p>."]
         danger_foreground = "DangerForeground",
-        #[doc = "<p>The color that applies to the names of fields that are identified as dimensions.</p>"]
+        #[doc = "<p>The color that applies to the names of fields that are identified as dimensions.</p>."]
         dimension = "Dimension",
-        #[doc = "<p>The foreground color that applies to any text or other elements that appear over the dimension color.</p>"]
+        #[doc = "<p>The foreground color that applies to any text or other elements that appear over the dimension color.</p>."]
         dimension_foreground = "DimensionForeground",
-        #[doc = "<p>The color that applies to the names of fields that are identified as measures.</p>"]
+        #[doc = "<p>The color that applies to the names of fields that are identified as measures.</p>."]
         measure = "Measure",
-        #[doc = "<p>The foreground color that applies to any text or other elements that appear over the measure color.</p>"]
+        #[doc = "<p>The foreground color that applies to any text or other elements that appear over the measure color.</p>."]
         measure_foreground = "MeasureForeground",
-        #[doc = "<p>The background color that applies to visuals and other high emphasis UI.</p>"]
+        #[doc = "<p>The background color that applies to visuals and other high emphasis UI.</p>."]
         primary_background = "PrimaryBackground",
-        #[doc = "<p>The color of text and other foreground elements that appear over the primary background regions, such as grid lines, borders, table banding, icons, and so on.</p>"]
+        #[doc = "<p>The color of text and other foreground elements that appear over the primary background regions, such as grid lines, borders, table banding, icons, and so on.</p>."]
         primary_foreground = "PrimaryForeground",
-        #[doc = "<p>The background color that applies to the sheet background and sheet controls.</p>"]
+        #[doc = "<p>The background color that applies to the sheet background and sheet controls.</p>."]
         secondary_background = "SecondaryBackground",
-        #[doc = "<p>The foreground color that applies to any sheet title, sheet control text, or UI that appears over the secondary background.</p>"]
+        #[doc = "<p>The foreground color that applies to any sheet title, sheet control text, or UI that appears over the secondary background.</p>."]
         secondary_foreground = "SecondaryForeground",
-        #[doc = "<p>The color that applies to success messages, for example the check mark for a successful download.</p>"]
+        #[doc = "<p>The color that applies to success messages, for example the check mark for a successful download.</p>."]
         success = "Success",
-        #[doc = "<p>The foreground color that applies to any text or other elements that appear over the success color.</p>"]
+        #[doc = "<p>The foreground color that applies to any text or other elements that appear over the success color.</p>."]
         success_foreground = "SuccessForeground",
-        #[doc = "<p>This color that applies to warning and informational messages.</p>"]
+        #[doc = "<p>This color that applies to warning and informational messages.</p>."]
         warning = "Warning",
-        #[doc = "<p>The foreground color that applies to any text or other elements that appear over the warning color.</p>"]
+        #[doc = "<p>The foreground color that applies to any text or other elements that appear over the warning color.</p>."]
         warning_foreground = "WarningForeground",
         }
     }
@@ -30460,7 +30460,7 @@ pub mod topic {
     cfn_struct! {
         #[doc = "<p>Instructions that provide additional guidance and context for response generation.</p>"]
         CustomInstructions {
-        #[doc = "<p>A text field for providing additional guidance or context for response generation.</p> Required."]
+        #[doc = "<p>A text field for providing additional guidance or context for response generation.</p>. Required."]
         custom_instructions_string = "CustomInstructionsString",
         }
     }
@@ -30737,9 +30737,9 @@ pub mod topic {
     cfn_struct! {
         #[doc = "<p>The key or keys of the key-value pairs for the resource tag or tags assigned to the resource.</p>"]
         Tag {
-        #[doc = "<p>Tag key.</p> Required."]
+        #[doc = "<p>Tag key.</p>. Required."]
         key = "Key",
-        #[doc = "<p>Tag value.</p> Required."]
+        #[doc = "<p>Tag value.</p>. Required."]
         value = "Value",
         }
     }
@@ -31118,9 +31118,9 @@ pub mod topic_v2 {
     cfn_struct! {
         #[doc = "<p>The key or keys of the key-value pairs for the resource tag or tags assigned to the resource.</p>"]
         Tag {
-        #[doc = "<p>Tag key.</p> Required."]
+        #[doc = "<p>Tag key.</p>. Required."]
         key = "Key",
-        #[doc = "<p>Tag value.</p> Required."]
+        #[doc = "<p>Tag value.</p>. Required."]
         value = "Value",
         }
     }
@@ -31186,15 +31186,15 @@ pub mod vpc_connection {
     cfn_struct! {
         #[doc = "<p>The structure that contains information about a network interface.</p>"]
         NetworkInterface {
-        #[doc = "<p>The availability zone that the network interface resides in.</p>"]
+        #[doc = "<p>The availability zone that the network interface resides in.</p>."]
         availability_zone = "AvailabilityZone",
-        #[doc = "<p>An error message.</p>"]
+        #[doc = "<p>An error message.</p>."]
         error_message = "ErrorMessage",
-        #[doc = "<p>The network interface ID.</p>"]
+        #[doc = "<p>The network interface ID.</p>."]
         network_interface_id = "NetworkInterfaceId",
         #[doc = "`Status`. Takes a [`NetworkInterfaceStatus`], or any `Value`."]
         status = "Status",
-        #[doc = "<p>The subnet ID associated with the network interface.</p>"]
+        #[doc = "<p>The subnet ID associated with the network interface.</p>."]
         subnet_id = "SubnetId",
         }
     }
@@ -31218,9 +31218,9 @@ pub mod vpc_connection {
     cfn_struct! {
         #[doc = "<p>The key or keys of the key-value pairs for the resource tag or tags assigned to the resource.</p>"]
         Tag {
-        #[doc = "<p>Tag key.</p> Required."]
+        #[doc = "<p>Tag key.</p>. Required."]
         key = "Key",
-        #[doc = "<p>Tag value.</p> Required."]
+        #[doc = "<p>Tag value.</p>. Required."]
         value = "Value",
         }
     }

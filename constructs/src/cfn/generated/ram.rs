@@ -108,7 +108,7 @@ cfn_resource! {
     #[doc = "`AWS::RAM::PrincipalAssociation`: Associates a specified principal with a resource share."]
     CfnPrincipalAssociation(CfnPrincipalAssociationProps) = "AWS::RAM::PrincipalAssociation";
     props {
-        #[doc = "Specifies the principal to associate with the resource share. The possible values are: Required."]
+        #[doc = "Specifies the principal to associate with the resource share. The possible values are:. Required."]
         principal = "Principal",
         #[doc = "Specifies the [Amazon Resource Name (ARN)](https://docs.aws.amazon.com/general/latest/gr/aws-arns-and-namespaces.html) of the resource share. Required."]
         resource_share_arn = "ResourceShareArn",
@@ -160,11 +160,11 @@ cfn_resource! {
         name = "Name",
         #[doc = "Specifies the [Amazon Resource Names (ARNs)](https://docs.aws.amazon.com/general/latest/gr/aws-arns-and-namespaces.html) of the AWS RAM permission to associate with the resource share. If you do not specify an ARN for the permission, AWS RAM automatically attaches the default version of the …"]
         permission_arns = "PermissionArns",
-        #[doc = "Specifies the principals to associate with the resource share. The possible values are:"]
+        #[doc = "Specifies the principals to associate with the resource share. The possible values are:."]
         principals = "Principals",
         #[doc = "Specifies a list of one or more ARNs of the resources to associate with the resource share."]
         resource_arns = "ResourceArns",
-        #[doc = "Specifies the configuration for the resource share Takes a [`resource_share::ResourceShareConfiguration`], or any `Value`."]
+        #[doc = "Specifies the configuration for the resource share. Takes a [`resource_share::ResourceShareConfiguration`], or any `Value`."]
         resource_share_configuration = "ResourceShareConfiguration",
         #[doc = "Specifies from which source accounts the service principal has access to the resources in this resource share."]
         sources = "Sources",
@@ -214,7 +214,7 @@ pub mod resource_share {
     cfn_struct! {
         #[doc = "The configuration for a resource share."]
         ResourceShareConfiguration {
-        #[doc = "The resource share restricts access to an account"]
+        #[doc = "The resource share restricts access to an account."]
         exclusive_account_access = "ExclusiveAccountAccess",
         #[doc = "Specifies whether the consumer account retains access to the resource share after leaving the organization."]
         retain_sharing_on_account_leave_organization = "RetainSharingOnAccountLeaveOrganization",

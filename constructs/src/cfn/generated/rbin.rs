@@ -42,7 +42,7 @@ pub mod rule {
         ResourceTag {
         #[doc = "The tag key of the resource. Required."]
         resource_tag_key = "ResourceTagKey",
-        #[doc = "The tag value of the resource Required."]
+        #[doc = "The tag value of the resource. Required."]
         resource_tag_value = "ResourceTagValue",
         }
     }
@@ -50,7 +50,7 @@ pub mod rule {
     cfn_struct! {
         #[doc = "The retention period of the rule."]
         RetentionPeriod {
-        #[doc = "The retention period unit of the rule Takes a [`RetentionPeriodRetentionPeriodUnit`], or any `Value`. Required."]
+        #[doc = "The retention period unit of the rule. Takes a [`RetentionPeriodUnit`], or any `Value`. Required."]
         retention_period_unit = "RetentionPeriodUnit",
         #[doc = "The retention period value of the rule. Required."]
         retention_period_value = "RetentionPeriodValue",
@@ -70,7 +70,7 @@ pub mod rule {
     cfn_struct! {
         #[doc = "`UnlockDelay` of `AWS::Rbin::Rule`."]
         UnlockDelay {
-        #[doc = "The unit of time in which to measure the unlock delay. Currently, the unlock delay can be measure only in days. Takes a [`UnlockDelayUnlockDelayUnit`], or any `Value`."]
+        #[doc = "The unit of time in which to measure the unlock delay. Currently, the unlock delay can be measure only in days. Takes a [`UnlockDelayUnit`], or any `Value`."]
         unlock_delay_unit = "UnlockDelayUnit",
         #[doc = "The unlock delay period, measured in the unit specified for UnlockDelayUnit."]
         unlock_delay_value = "UnlockDelayValue",
@@ -88,14 +88,14 @@ pub mod rule {
 
     cfn_enum! {
         #[doc = "The retention period unit of the rule"]
-        RetentionPeriodRetentionPeriodUnit {
+        RetentionPeriodUnit {
             Days = "DAYS",
         }
     }
 
     cfn_enum! {
         #[doc = "The unit of time in which to measure the unlock delay. Currently, the unlock delay can be measure only in days."]
-        UnlockDelayUnlockDelayUnit {
+        UnlockDelayUnit {
             Days = "DAYS",
         }
     }

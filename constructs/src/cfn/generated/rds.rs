@@ -80,7 +80,7 @@ cfn_resource! {
         database_installation_files_s3_prefix = "DatabaseInstallationFilesS3Prefix",
         #[doc = "An optional description of your CEV."]
         description = "Description",
-        #[doc = "The database engine to use for your custom engine version (CEV). Valid values: + ``custom-oracle-ee`` + ``custom-oracle-ee-cdb`` + ``sqlserver-dev-ee`` + ``sqlserver-ee`` + ``sqlserver-se`` Required."]
+        #[doc = "The database engine to use for your custom engine version (CEV). Valid values: + ``custom-oracle-ee`` + ``custom-oracle-ee-cdb`` + ``sqlserver-dev-ee`` + ``sqlserver-ee`` + ``sqlserver-se``. Required."]
         engine = "Engine",
         #[doc = "The name of your CEV. The name format is ``major version.customized_string``. For example, a valid CEV name is ``19.my_cev1``. This setting is required for RDS Custom for Oracle, but optional for Amazon RDS. The combination of ``Engine`` and ``EngineVersion`` is unique per customer per Region. … Required."]
         engine_version = "EngineVersion",
@@ -94,7 +94,7 @@ cfn_resource! {
         source_custom_db_engine_version_identifier = "SourceCustomDbEngineVersionIdentifier",
         #[doc = "A value that indicates the status of a custom engine version (CEV). Takes a [`custom_db_engine_version::CustomDBEngineVersionStatus`], or any `Value`."]
         status = "Status",
-        #[doc = "A list of tags. For more information, see [Tagging Amazon RDS Resources](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Tagging.html) in the *Amazon RDS User Guide.* Takes a list of [`custom_db_engine_version::Tag`], or any `Value`."]
+        #[doc = "A list of tags. For more information, see [Tagging Amazon RDS Resources](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Tagging.html) in the *Amazon RDS User Guide.*. Takes a list of [`custom_db_engine_version::Tag`], or any `Value`."]
         tags = "Tags",
         #[doc = "Specifies whether to use the latest service-provided Amazon Machine Image (AMI) for the CEV. If you specify ``UseAwsProvidedLatestImage``, you can't also specify ``ImageId``."]
         use_aws_provided_latest_image = "UseAwsProvidedLatestImage",
@@ -144,11 +144,11 @@ cfn_resource! {
         availability_zones = "AvailabilityZones",
         #[doc = "The target backtrack window, in seconds. To disable backtracking, set this value to ``0``. Valid for Cluster Type: Aurora MySQL DB clusters only Default: ``0`` Constraints: + If specified, this value must be set to a number from 0 to 259,200 (72 hours)."]
         backtrack_window = "BacktrackWindow",
-        #[doc = "The number of days for which automated backups are retained. Default: 1 Constraints: + Must be a value from 1 to 35 Valid for: Aurora DB clusters and Multi-AZ DB clusters"]
+        #[doc = "The number of days for which automated backups are retained. Default: 1 Constraints: + Must be a value from 1 to 35 Valid for: Aurora DB clusters and Multi-AZ DB clusters."]
         backup_retention_period = "BackupRetentionPeriod",
         #[doc = "Specifies the scalability mode of the Aurora DB cluster. When set to ``limitless``, the cluster operates as an Aurora Limitless Database, allowing you to create a DB shard group for horizontal scaling (sharding) capabilities. When set to ``standard`` (the default), the cluster uses normal DB … Takes a [`db_cluster::DBClusterClusterScalabilityType`], or any `Value`."]
         cluster_scalability_type = "ClusterScalabilityType",
-        #[doc = "A value that indicates whether to copy all tags from the DB cluster to snapshots of the DB cluster. The default is not to copy them. Valid for: Aurora DB clusters and Multi-AZ DB clusters"]
+        #[doc = "A value that indicates whether to copy all tags from the DB cluster to snapshots of the DB cluster. The default is not to copy them. Valid for: Aurora DB clusters and Multi-AZ DB clusters."]
         copy_tags_to_snapshot = "CopyTagsToSnapshot",
         #[doc = "The DB cluster identifier. This parameter is stored as a lowercase string. Constraints: + Must contain from 1 to 63 letters, numbers, or hyphens. + First character must be a letter. + Can't end with a hyphen or contain two consecutive hyphens. Example: ``my-cluster1`` Valid for: Aurora DB clusters …"]
         db_cluster_identifier = "DBClusterIdentifier",
@@ -168,11 +168,11 @@ cfn_resource! {
         database_name = "DatabaseName",
         #[doc = "Specifies whether to remove automated backups immediately after the DB cluster is deleted. This parameter isn't case-sensitive. The default is to remove automated backups immediately after the DB cluster is deleted, unless the AWS Backup policy specifies a point-in-time restore rule."]
         delete_automated_backups = "DeleteAutomatedBackups",
-        #[doc = "A value that indicates whether the DB cluster has deletion protection enabled. The database can't be deleted when deletion protection is enabled. By default, deletion protection is disabled. Valid for: Aurora DB clusters and Multi-AZ DB clusters"]
+        #[doc = "A value that indicates whether the DB cluster has deletion protection enabled. The database can't be deleted when deletion protection is enabled. By default, deletion protection is disabled. Valid for: Aurora DB clusters and Multi-AZ DB clusters."]
         deletion_protection = "DeletionProtection",
         #[doc = "Indicates the directory ID of the Active Directory to create the DB cluster. For Amazon Aurora DB clusters, Amazon RDS can use Kerberos authentication to authenticate users that connect to the DB cluster. For more information, see [Kerberos …"]
         domain = "Domain",
-        #[doc = "Specifies the name of the IAM role to use when making API calls to the Directory Service. Valid for: Aurora DB clusters only"]
+        #[doc = "Specifies the name of the IAM role to use when making API calls to the Directory Service. Valid for: Aurora DB clusters only."]
         domain_iam_role_name = "DomainIAMRoleName",
         #[doc = "The list of log types that need to be enabled for exporting to CloudWatch Logs. The values in the list depend on the DB engine being used. For more information, see [Publishing Database Logs to Amazon CloudWatch …"]
         enable_cloudwatch_logs_exports = "EnableCloudwatchLogsExports",
@@ -182,9 +182,9 @@ cfn_resource! {
         enable_http_endpoint = "EnableHttpEndpoint",
         #[doc = "A value that indicates whether to enable mapping of AWS Identity and Access Management (IAM) accounts to database accounts. By default, mapping is disabled. For more information, see [IAM Database …"]
         enable_iam_database_authentication = "EnableIAMDatabaseAuthentication",
-        #[doc = "Specifies whether read replicas can forward write operations to the writer DB instance in the DB cluster. By default, write operations aren't allowed on reader DB instances. Valid for: Aurora DB clusters only"]
+        #[doc = "Specifies whether read replicas can forward write operations to the writer DB instance in the DB cluster. By default, write operations aren't allowed on reader DB instances. Valid for: Aurora DB clusters only."]
         enable_local_write_forwarding = "EnableLocalWriteForwarding",
-        #[doc = "The name of the database engine to be used for this DB cluster. Valid Values: + ``aurora-mysql`` + ``aurora-postgresql`` + ``mysql`` + ``postgres`` Valid for: Aurora DB clusters and Multi-AZ DB clusters"]
+        #[doc = "The name of the database engine to be used for this DB cluster. Valid Values: + ``aurora-mysql`` + ``aurora-postgresql`` + ``mysql`` + ``postgres`` Valid for: Aurora DB clusters and Multi-AZ DB clusters."]
         engine = "Engine",
         #[doc = "The lifecycle type for this DB cluster. By default, this value is set to ``open-source-rds-extended-support``, which enrolls your DB cluster into Amazon RDS Extended Support. At the end of standard support, you can avoid charges for Extended Support by setting the value to …"]
         engine_lifecycle_support = "EngineLifecycleSupport",
@@ -228,15 +228,15 @@ cfn_resource! {
         preferred_maintenance_window = "PreferredMaintenanceWindow",
         #[doc = "Specifies whether the DB cluster is publicly accessible. Valid for Cluster Type: Multi-AZ DB clusters only When the DB cluster is publicly accessible and you connect from outside of the DB cluster's virtual private cloud (VPC), its domain name system (DNS) endpoint resolves to the public IP …"]
         publicly_accessible = "PubliclyAccessible",
-        #[doc = "The Amazon Resource Name (ARN) of the source DB instance or DB cluster if this DB cluster is created as a read replica. Valid for: Aurora DB clusters only"]
+        #[doc = "The Amazon Resource Name (ARN) of the source DB instance or DB cluster if this DB cluster is created as a read replica. Valid for: Aurora DB clusters only."]
         replication_source_identifier = "ReplicationSourceIdentifier",
         #[doc = "The date and time to restore the DB cluster to. Valid Values: Value must be a time in Universal Coordinated Time (UTC) format Constraints: + Must be before the latest restorable time for the DB instance + Must be specified if ``UseLatestRestorableTime`` parameter isn't provided + Can't be specified …"]
         restore_to_time = "RestoreToTime",
         #[doc = "The type of restore to be performed. You can specify one of the following values: + ``full-copy`` - The new DB cluster is restored as a full copy of the source DB cluster. + ``copy-on-write`` - The new DB cluster is restored as a clone of the source DB cluster. If you don't specify a …"]
         restore_type = "RestoreType",
-        #[doc = "The scaling configuration of an Aurora Serverless v1 DB cluster. This property is only supported for Aurora Serverless v1. For Aurora Serverless v2, Use the ``ServerlessV2ScalingConfiguration`` property. Valid for: Aurora Serverless v1 DB clusters only Takes a [`db_cluster::ScalingConfiguration`], or any `Value`."]
+        #[doc = "The scaling configuration of an Aurora Serverless v1 DB cluster. This property is only supported for Aurora Serverless v1. For Aurora Serverless v2, Use the ``ServerlessV2ScalingConfiguration`` property. Valid for: Aurora Serverless v1 DB clusters only. Takes a [`db_cluster::ScalingConfiguration`], or any `Value`."]
         scaling_configuration = "ScalingConfiguration",
-        #[doc = "The scaling configuration of an Aurora Serverless V2 DB cluster. This property is only supported for Aurora Serverless v2. For Aurora Serverless v1, Use the ``ScalingConfiguration`` property. Valid for: Aurora Serverless v2 DB clusters only Takes a [`db_cluster::ServerlessV2ScalingConfiguration`], or any `Value`."]
+        #[doc = "The scaling configuration of an Aurora Serverless V2 DB cluster. This property is only supported for Aurora Serverless v2. For Aurora Serverless v1, Use the ``ScalingConfiguration`` property. Valid for: Aurora Serverless v2 DB clusters only. Takes a [`db_cluster::ServerlessV2ScalingConfiguration`], or any `Value`."]
         serverless_v2_scaling_configuration = "ServerlessV2ScalingConfiguration",
         #[doc = "The identifier for the DB snapshot or DB cluster snapshot to restore from. You can use either the name or the Amazon Resource Name (ARN) to specify a DB cluster snapshot. However, you can use only the ARN to specify a DB snapshot. After you restore a DB cluster with a ``SnapshotIdentifier`` …"]
         snapshot_identifier = "SnapshotIdentifier",
@@ -244,17 +244,17 @@ cfn_resource! {
         source_db_cluster_identifier = "SourceDBClusterIdentifier",
         #[doc = "The resource ID of the source DB cluster from which to restore."]
         source_db_cluster_resource_id = "SourceDbClusterResourceId",
-        #[doc = "The AWS Region which contains the source DB cluster when replicating a DB cluster. For example, ``us-east-1``. Valid for: Aurora DB clusters only"]
+        #[doc = "The AWS Region which contains the source DB cluster when replicating a DB cluster. For example, ``us-east-1``. Valid for: Aurora DB clusters only."]
         source_region = "SourceRegion",
         #[doc = "Indicates whether the DB cluster is encrypted. If you specify the ``KmsKeyId`` property, then you must enable encryption. If you specify the ``SourceDBClusterIdentifier`` property, don't specify this property. The value is inherited from the source DB cluster, and if the DB cluster is encrypted, …"]
         storage_encrypted = "StorageEncrypted",
         #[doc = "The storage type to associate with the DB cluster. For information on storage types for Aurora DB clusters, see [Storage configurations for Amazon Aurora DB clusters](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.Overview.StorageReliability.html#aurora-storage-type). For …"]
         storage_type = "StorageType",
-        #[doc = "Tags to assign to the DB cluster. Valid for Cluster Type: Aurora DB clusters and Multi-AZ DB clusters Takes a list of [`db_cluster::Tag`], or any `Value`."]
+        #[doc = "Tags to assign to the DB cluster. Valid for Cluster Type: Aurora DB clusters and Multi-AZ DB clusters. Takes a list of [`db_cluster::Tag`], or any `Value`."]
         tags = "Tags",
-        #[doc = "A value that indicates whether to restore the DB cluster to the latest restorable backup time. By default, the DB cluster is not restored to the latest restorable backup time. Valid for: Aurora DB clusters and Multi-AZ DB clusters"]
+        #[doc = "A value that indicates whether to restore the DB cluster to the latest restorable backup time. By default, the DB cluster is not restored to the latest restorable backup time. Valid for: Aurora DB clusters and Multi-AZ DB clusters."]
         use_latest_restorable_time = "UseLatestRestorableTime",
-        #[doc = "A list of EC2 VPC security groups to associate with this DB cluster. If you plan to update the resource, don't specify VPC security groups in a shared VPC. Valid for: Aurora DB clusters and Multi-AZ DB clusters"]
+        #[doc = "A list of EC2 VPC security groups to associate with this DB cluster. If you plan to update the resource, don't specify VPC security groups in a shared VPC. Valid for: Aurora DB clusters and Multi-AZ DB clusters."]
         vpc_security_group_ids = "VpcSecurityGroupIds",
     }
     attrs {
@@ -545,15 +545,15 @@ cfn_resource! {
         deletion_protection = "DeletionProtection",
         #[doc = "The Active Directory directory ID to create the DB instance in. Currently, only Db2, MySQL, Microsoft SQL Server, Oracle, and PostgreSQL DB instances can be created in an Active Directory Domain. For more information, see [Kerberos …"]
         domain = "Domain",
-        #[doc = "The ARN for the Secrets Manager secret with the credentials for the user joining the domain. Example: ``arn:aws:secretsmanager:region:account-number:secret:myselfmanagedADtestsecret-123456``"]
+        #[doc = "The ARN for the Secrets Manager secret with the credentials for the user joining the domain. Example: ``arn:aws:secretsmanager:region:account-number:secret:myselfmanagedADtestsecret-123456``."]
         domain_auth_secret_arn = "DomainAuthSecretArn",
         #[doc = "The IPv4 DNS IP addresses of your primary and secondary Active Directory domain controllers. Constraints: + Two IP addresses must be provided. If there isn't a secondary domain controller, use the IP address of the primary domain controller for both entries in the list. Example: …"]
         domain_dns_ips = "DomainDnsIps",
-        #[doc = "The fully qualified domain name (FQDN) of an Active Directory domain. Constraints: + Can't be longer than 64 characters. Example: ``mymanagedADtest.mymanagedAD.mydomain``"]
+        #[doc = "The fully qualified domain name (FQDN) of an Active Directory domain. Constraints: + Can't be longer than 64 characters. Example: ``mymanagedADtest.mymanagedAD.mydomain``."]
         domain_fqdn = "DomainFqdn",
-        #[doc = "The name of the IAM role to use when making API calls to the Directory Service. This setting doesn't apply to the following DB instances: + Amazon Aurora (The domain is managed by the DB cluster.) + RDS Custom"]
+        #[doc = "The name of the IAM role to use when making API calls to the Directory Service. This setting doesn't apply to the following DB instances: + Amazon Aurora (The domain is managed by the DB cluster.) + RDS Custom."]
         domain_iam_role_name = "DomainIAMRoleName",
-        #[doc = "The Active Directory organizational unit for your DB instance to join. Constraints: + Must be in the distinguished name format. + Can't be longer than 64 characters. Example: ``OU=mymanagedADtestOU,DC=mymanagedADtest,DC=mymanagedAD,DC=mydomain``"]
+        #[doc = "The Active Directory organizational unit for your DB instance to join. Constraints: + Must be in the distinguished name format. + Can't be longer than 64 characters. Example: ``OU=mymanagedADtestOU,DC=mymanagedADtest,DC=mymanagedAD,DC=mydomain``."]
         domain_ou = "DomainOu",
         #[doc = "The list of log types that need to be enabled for exporting to CloudWatch Logs. The values in the list depend on the DB engine being used. For more information, see [Publishing Database Logs to Amazon CloudWatch …"]
         enable_cloudwatch_logs_exports = "EnableCloudwatchLogsExports",
@@ -579,7 +579,7 @@ cfn_resource! {
         master_user_authentication_type = "MasterUserAuthenticationType",
         #[doc = "The password for the master user. The password can include any printable ASCII character except \"/\", \"\"\", or \"@\". *Amazon Aurora* Not applicable. The password for the master user is managed by the DB cluster. *RDS for Db2* Must contain from 8 to 255 characters. *RDS for MariaDB* Constraints: Must …"]
         master_user_password = "MasterUserPassword",
-        #[doc = "The secret managed by RDS in AWS Secrets Manager for the master user password. For more information, see [Password management with Secrets Manager](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-secrets-manager.html) in the *Amazon RDS User Guide.* Takes a [`db_instance::MasterUserSecret`], or any `Value`."]
+        #[doc = "The secret managed by RDS in AWS Secrets Manager for the master user password. For more information, see [Password management with Secrets Manager](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-secrets-manager.html) in the *Amazon RDS User Guide.*. Takes a [`db_instance::MasterUserSecret`], or any `Value`."]
         master_user_secret = "MasterUserSecret",
         #[doc = "The master user name for the DB instance. If you specify the ``SourceDBInstanceIdentifier`` or ``DBSnapshotIdentifier`` property, don't specify this property. The value is inherited from the source DB instance or snapshot. When migrating a self-managed Db2 database, we recommend that you use the …"]
         master_username = "MasterUsername",
@@ -725,9 +725,9 @@ pub mod db_instance {
         storage_operation_status = "StorageOperationStatus",
         #[doc = "The storage throughput value for the additional storage volume, in mebibytes per second (MiBps). This setting applies only to the General Purpose SSD (``gp3``) storage type."]
         storage_throughput = "StorageThroughput",
-        #[doc = "The storage type for the additional storage volume. Valid Values: ``GP3 | IO2``"]
+        #[doc = "The storage type for the additional storage volume. Valid Values: ``GP3 | IO2``."]
         storage_type = "StorageType",
-        #[doc = "The name of the additional storage volume. Valid Values: ``RDSDBDATA2 | RDSDBDATA3 | RDSDBDATA4``"]
+        #[doc = "The name of the additional storage volume. Valid Values: ``RDSDBDATA2 | RDSDBDATA3 | RDSDBDATA4``."]
         volume_name = "VolumeName",
         }
     }
@@ -761,7 +761,7 @@ pub mod db_instance {
         normal = "Normal",
         #[doc = "The status of the DB instance. For a StatusType of read replica, the values can be replicating, replication stop point set, replication stop point reached, error, stopped, or terminated."]
         status = "Status",
-        #[doc = "This value is currently \"read replication.\""]
+        #[doc = "This value is currently \"read replication.\"."]
         status_type = "StatusType",
         }
     }
@@ -1079,7 +1079,7 @@ cfn_resource! {
         db_proxy_name = "DBProxyName",
         #[doc = "An array of key-value pairs to apply to this resource. Takes a list of [`db_proxy_target_group::Tag`], or any `Value`."]
         tags = "Tags",
-        #[doc = "The identifier for the DBProxyTargetGroup Takes a [`db_proxy_target_group::DBProxyTargetGroupTargetGroupName`], or any `Value`. Required."]
+        #[doc = "The identifier for the DBProxyTargetGroup. Takes a [`db_proxy_target_group::DBProxyTargetGroupTargetGroupName`], or any `Value`. Required."]
         target_group_name = "TargetGroupName",
     }
     attrs {
@@ -1317,7 +1317,7 @@ cfn_resource! {
     props {
         #[doc = "The description for the DB subnet group. Required."]
         db_subnet_group_description = "DBSubnetGroupDescription",
-        #[doc = "The name for the DB subnet group. This value is stored as a lowercase string. Constraints: + Must contain no more than 255 letters, numbers, periods, underscores, spaces, or hyphens. + Must not be default. + First character must be a letter. Example: ``mydbsubnetgroup``"]
+        #[doc = "The name for the DB subnet group. This value is stored as a lowercase string. Constraints: + Must contain no more than 255 letters, numbers, periods, underscores, spaces, or hyphens. + Must not be default. + First character must be a letter. Example: ``mydbsubnetgroup``."]
         db_subnet_group_name = "DBSubnetGroupName",
         #[doc = "The EC2 Subnet IDs for the DB subnet group. Required."]
         subnet_ids = "SubnetIds",
@@ -1574,7 +1574,7 @@ cfn_resource! {
     #[doc = "`AWS::RDS::OptionGroup`: The ``AWS::RDS::OptionGroup`` resource creates or updates an option group, to enable and configure features that are specific to a particular DB engine."]
     CfnOptionGroup(CfnOptionGroupProps) = "AWS::RDS::OptionGroup";
     props {
-        #[doc = "Specifies the name of the engine that this option group should be associated with. Valid Values: + ``mariadb`` + ``mysql`` + ``oracle-ee`` + ``oracle-ee-cdb`` + ``oracle-se2`` + ``oracle-se2-cdb`` + ``postgres`` + ``sqlserver-ee`` + ``sqlserver-se`` + ``sqlserver-ex`` + ``sqlserver-web`` Required."]
+        #[doc = "Specifies the name of the engine that this option group should be associated with. Valid Values: + ``mariadb`` + ``mysql`` + ``oracle-ee`` + ``oracle-ee-cdb`` + ``oracle-se2`` + ``oracle-se2-cdb`` + ``postgres`` + ``sqlserver-ee`` + ``sqlserver-se`` + ``sqlserver-ex`` + ``sqlserver-web``. Required."]
         engine_name = "EngineName",
         #[doc = "Specifies the major version of the engine that this option group should be associated with. Required."]
         major_engine_version = "MajorEngineVersion",

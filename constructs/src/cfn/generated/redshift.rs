@@ -6,17 +6,17 @@ cfn_resource! {
     #[doc = "`AWS::Redshift::Cluster`: An example resource schema demonstrating some basic constructs and validation rules."]
     CfnCluster(CfnClusterProps) = "AWS::Redshift::Cluster";
     props {
-        #[doc = "Major version upgrades can be applied during the maintenance window to the Amazon Redshift engine that is running on the cluster. Default value is True"]
+        #[doc = "Major version upgrades can be applied during the maintenance window to the Amazon Redshift engine that is running on the cluster. Default value is True."]
         allow_version_upgrade = "AllowVersionUpgrade",
         #[doc = "The value represents how the cluster is configured to use AQUA (Advanced Query Accelerator) after the cluster is restored. Possible values include the following. Takes a [`cluster::ClusterAquaConfigurationStatus`], or any `Value`."]
         aqua_configuration_status = "AquaConfigurationStatus",
-        #[doc = "The number of days that automated snapshots are retained. If the value is 0, automated snapshots are disabled. Default value is 1"]
+        #[doc = "The number of days that automated snapshots are retained. If the value is 0, automated snapshots are disabled. Default value is 1."]
         automated_snapshot_retention_period = "AutomatedSnapshotRetentionPeriod",
-        #[doc = "The EC2 Availability Zone (AZ) in which you want Amazon Redshift to provision the cluster. Default: A random, system-chosen Availability Zone in the region that is specified by the endpoint"]
+        #[doc = "The EC2 Availability Zone (AZ) in which you want Amazon Redshift to provision the cluster. Default: A random, system-chosen Availability Zone in the region that is specified by the endpoint."]
         availability_zone = "AvailabilityZone",
         #[doc = "The option to enable relocation for an Amazon Redshift cluster between Availability Zones after the cluster modification is complete."]
         availability_zone_relocation = "AvailabilityZoneRelocation",
-        #[doc = "The availability zone relocation status of the cluster"]
+        #[doc = "The availability zone relocation status of the cluster."]
         availability_zone_relocation_status = "AvailabilityZoneRelocationStatus",
         #[doc = "A boolean value indicating whether the resize operation is using the classic resize process. If you don't provide this parameter or set the value to false , the resize type is elastic."]
         classic = "Classic",
@@ -28,7 +28,7 @@ cfn_resource! {
         cluster_security_groups = "ClusterSecurityGroups",
         #[doc = "The name of a cluster subnet group to be associated with this cluster."]
         cluster_subnet_group_name = "ClusterSubnetGroupName",
-        #[doc = "The type of the cluster. When cluster type is specified as single-node, the NumberOfNodes parameter is not required and if multi-node, the NumberOfNodes parameter is required Required."]
+        #[doc = "The type of the cluster. When cluster type is specified as single-node, the NumberOfNodes parameter is not required and if multi-node, the NumberOfNodes parameter is required. Required."]
         cluster_type = "ClusterType",
         #[doc = "The version of the Amazon Redshift engine software that you want to deploy on the cluster.The version selected runs on all the nodes in the cluster."]
         cluster_version = "ClusterVersion",
@@ -42,7 +42,7 @@ cfn_resource! {
         defer_maintenance_end_time = "DeferMaintenanceEndTime",
         #[doc = "A timestamp indicating the start time for the deferred maintenance window."]
         defer_maintenance_start_time = "DeferMaintenanceStartTime",
-        #[doc = "The destination AWS Region that you want to copy snapshots to. Constraints: Must be the name of a valid AWS Region. For more information, see Regions and Endpoints in the Amazon Web Services [https://docs.aws.amazon.com/general/latest/gr/rande.html#redshift_region] General Reference"]
+        #[doc = "The destination AWS Region that you want to copy snapshots to. Constraints: Must be the name of a valid AWS Region. For more information, see Regions and Endpoints in the Amazon Web Services [https://docs.aws.amazon.com/general/latest/gr/rande.html#redshift_region] General Reference."]
         destination_region = "DestinationRegion",
         #[doc = "The Elastic IP (EIP) address for the cluster."]
         elastic_ip = "ElasticIp",
@@ -52,11 +52,11 @@ cfn_resource! {
         endpoint = "Endpoint",
         #[doc = "An option that specifies whether to create the cluster with enhanced VPC routing enabled. To create a cluster that uses enhanced VPC routing, the cluster must be in a VPC. For more information, see Enhanced VPC Routing in the Amazon Redshift Cluster Management Guide."]
         enhanced_vpc_routing = "EnhancedVpcRouting",
-        #[doc = "Specifies the name of the HSM client certificate the Amazon Redshift cluster uses to retrieve the data encryption keys stored in an HSM"]
+        #[doc = "Specifies the name of the HSM client certificate the Amazon Redshift cluster uses to retrieve the data encryption keys stored in an HSM."]
         hsm_client_certificate_identifier = "HsmClientCertificateIdentifier",
         #[doc = "Specifies the name of the HSM configuration that contains the information the Amazon Redshift cluster can use to retrieve and store keys in an HSM."]
         hsm_configuration_identifier = "HsmConfigurationIdentifier",
-        #[doc = "A list of AWS Identity and Access Management (IAM) roles that can be used by the cluster to access other AWS services. You must supply the IAM roles in their Amazon Resource Name (ARN) format. You can supply up to 50 IAM roles in a single request"]
+        #[doc = "A list of AWS Identity and Access Management (IAM) roles that can be used by the cluster to access other AWS services. You must supply the IAM roles in their Amazon Resource Name (ARN) format. You can supply up to 50 IAM roles in a single request."]
         iam_roles = "IamRoles",
         #[doc = "The AWS Key Management Service (KMS) key ID of the encryption key that you want to use to encrypt data in the cluster."]
         kms_key_id = "KmsKeyId",
@@ -78,19 +78,19 @@ cfn_resource! {
         multi_az = "MultiAZ",
         #[doc = "`NamespaceResourcePolicy`."]
         namespace_resource_policy = "NamespaceResourcePolicy",
-        #[doc = "The node type to be provisioned for the cluster.Valid Values: ds2.xlarge | ds2.8xlarge | dc1.large | dc1.8xlarge | dc2.large | dc2.8xlarge | ra3.large | ra3.4xlarge | ra3.16xlarge | rg.large | rg.xlarge | rg.4xlarge | rg.12xlarge Required."]
+        #[doc = "The node type to be provisioned for the cluster.Valid Values: ds2.xlarge | ds2.8xlarge | dc1.large | dc1.8xlarge | dc2.large | dc2.8xlarge | ra3.large | ra3.4xlarge | ra3.16xlarge | rg.large | rg.xlarge | rg.4xlarge | rg.12xlarge. Required."]
         node_type = "NodeType",
         #[doc = "The number of compute nodes in the cluster. This parameter is required when the ClusterType parameter is specified as multi-node."]
         number_of_nodes = "NumberOfNodes",
         #[doc = "`OwnerAccount`."]
         owner_account = "OwnerAccount",
-        #[doc = "The port number on which the cluster accepts incoming connections. The cluster is accessible only via the JDBC and ODBC connection strings"]
+        #[doc = "The port number on which the cluster accepts incoming connections. The cluster is accessible only via the JDBC and ODBC connection strings."]
         port = "Port",
         #[doc = "The weekly time range (in UTC) during which automated cluster maintenance can occur."]
         preferred_maintenance_window = "PreferredMaintenanceWindow",
         #[doc = "If true, the cluster can be accessed from a public network."]
         publicly_accessible = "PubliclyAccessible",
-        #[doc = "The Redshift operation to be performed. Resource Action supports pause-cluster, resume-cluster, failover-primary-compute APIs"]
+        #[doc = "The Redshift operation to be performed. Resource Action supports pause-cluster, resume-cluster, failover-primary-compute APIs."]
         resource_action = "ResourceAction",
         #[doc = "The identifier of the database revision. You can retrieve this value from the response to the DescribeClusterDbRevisions request."]
         revision_target = "RevisionTarget",
@@ -272,7 +272,7 @@ cfn_resource! {
     props {
         #[doc = "The description of the parameter group. Required."]
         description = "Description",
-        #[doc = "The list of VPC subnet IDs Required."]
+        #[doc = "The list of VPC subnet IDs. Required."]
         subnet_ids = "SubnetIds",
         #[doc = "The list of tags for the cluster parameter group. Takes a list of [`cluster_subnet_group::Tag`], or any `Value`."]
         tags = "Tags",
@@ -411,7 +411,7 @@ cfn_resource! {
         source_ids = "SourceIds",
         #[doc = "The type of source that will be generating the events. Takes a [`event_subscription::EventSubscriptionSourceType`], or any `Value`."]
         source_type = "SourceType",
-        #[doc = "The name of the Amazon Redshift event notification subscription Required."]
+        #[doc = "The name of the Amazon Redshift event notification subscription. Required."]
         subscription_name = "SubscriptionName",
         #[doc = "An array of key-value pairs to apply to this resource. Takes a list of [`event_subscription::Tag`], or any `Value`."]
         tags = "Tags",
@@ -487,11 +487,11 @@ cfn_resource! {
         integration_name = "IntegrationName",
         #[doc = "An KMS key identifier for the key to use to encrypt the integration. If you don't specify an encryption key, the default AWS owned KMS key is used."]
         kms_key_id = "KMSKeyId",
-        #[doc = "The Amazon Resource Name (ARN) of the database to use as the source for replication Required."]
+        #[doc = "The Amazon Resource Name (ARN) of the database to use as the source for replication. Required."]
         source_arn = "SourceArn",
         #[doc = "An array of key-value pairs to apply to this resource. Takes a list of [`integration::Tag`], or any `Value`."]
         tags = "Tags",
-        #[doc = "The Amazon Resource Name (ARN) of the Redshift data warehouse to use as the target for replication Required."]
+        #[doc = "The Amazon Resource Name (ARN) of the Redshift data warehouse to use as the target for replication. Required."]
         target_arn = "TargetArn",
     }
     attrs {

@@ -16,7 +16,7 @@ cfn_resource! {
         db_name = "DbName",
         #[doc = "The default IAM role ARN for the namespace that is being created."]
         default_iam_role_arn = "DefaultIamRoleArn",
-        #[doc = "The name of the namespace the source snapshot was created from. Please specify the name if needed before deleting namespace"]
+        #[doc = "The name of the namespace the source snapshot was created from. Please specify the name if needed before deleting namespace."]
         final_snapshot_name = "FinalSnapshotName",
         #[doc = "The number of days to retain automated snapshot in the destination region after they are copied from the source region. If the value is -1, the manual snapshot is retained indefinitely. The value must be either -1 or an integer between 1 and 3,653."]
         final_snapshot_retention_period = "FinalSnapshotRetentionPeriod",
@@ -24,7 +24,7 @@ cfn_resource! {
         iam_roles = "IamRoles",
         #[doc = "The AWS Key Management Service (KMS) key ID of the encryption key that you want to use to encrypt data in the namespace."]
         kms_key_id = "KmsKeyId",
-        #[doc = "The collection of log types to be exported provided by the customer. Should only be one of the three supported log types: userlog, useractivitylog and connectionlog Takes a list of [`namespace::LogExport`], or any `Value`."]
+        #[doc = "The collection of log types to be exported provided by the customer. Should only be one of the three supported log types: userlog, useractivitylog and connectionlog. Takes a list of [`namespace::LogExport`], or any `Value`."]
         log_exports = "LogExports",
         #[doc = "If true, Amazon Redshift uses AWS Secrets Manager to manage the namespace's admin credentials. You can't use adminUserPassword if manageAdminPassword is true. If manageAdminPassword is false or not set, Amazon Redshift uses adminUserPassword for the admin user account's password."]
         manage_admin_password = "ManageAdminPassword",
@@ -274,7 +274,7 @@ cfn_resource! {
         tags = "Tags",
         #[doc = "`TrackName`."]
         track_name = "TrackName",
-        #[doc = "Definition for workgroup resource Takes a [`workgroup::Workgroup`], or any `Value`."]
+        #[doc = "Definition for workgroup resource. Takes a [`workgroup::Workgroup`], or any `Value`."]
         workgroup = "Workgroup",
         #[doc = "The name of the workgroup. Required."]
         workgroup_name = "WorkgroupName",

@@ -71,9 +71,9 @@ pub mod application {
     cfn_struct! {
         #[doc = "A label for tagging Environment resource"]
         Tag {
-        #[doc = "A string used to identify this tag Required."]
+        #[doc = "A string used to identify this tag. Required."]
         key = "Key",
-        #[doc = "A string containing the value for the tag Required."]
+        #[doc = "A string containing the value for the tag. Required."]
         value = "Value",
         }
     }
@@ -117,9 +117,9 @@ pub mod environment {
     cfn_struct! {
         #[doc = "A label for tagging Environment resource"]
         Tag {
-        #[doc = "A string used to identify this tag Required."]
+        #[doc = "A string used to identify this tag. Required."]
         key = "Key",
-        #[doc = "A string containing the value for the tag Required."]
+        #[doc = "A string containing the value for the tag. Required."]
         value = "Value",
         }
     }
@@ -198,9 +198,9 @@ pub mod route {
     cfn_struct! {
         #[doc = "A label for tagging Environment resource"]
         Tag {
-        #[doc = "A string used to identify this tag Required."]
+        #[doc = "A string used to identify this tag. Required."]
         key = "Key",
-        #[doc = "A string containing the value for the tag Required."]
+        #[doc = "A string containing the value for the tag. Required."]
         value = "Value",
         }
     }
@@ -276,9 +276,9 @@ pub mod service {
     cfn_struct! {
         #[doc = "A label for tagging Environment resource"]
         Tag {
-        #[doc = "A string used to identify this tag Required."]
+        #[doc = "A string used to identify this tag. Required."]
         key = "Key",
-        #[doc = "A string containing the value for the tag Required."]
+        #[doc = "A string containing the value for the tag. Required."]
         value = "Value",
         }
     }

@@ -36,7 +36,7 @@ cfn_resource! {
     #[doc = "`AWS::Rekognition::Dataset`: The AWS::Rekognition::Dataset type creates an Amazon Rekognition Custom Labels dataset."]
     CfnDataset(CfnDatasetProps) = "AWS::Rekognition::Dataset";
     props {
-        #[doc = "The type of the dataset. Specify TRAIN to create a training dataset. Specify TEST to create a test dataset. Takes a [`dataset::DatasetDatasetType`], or any `Value`. Required."]
+        #[doc = "The type of the dataset. Specify TRAIN to create a training dataset. Specify TEST to create a test dataset. Takes a [`dataset::DatasetType`], or any `Value`. Required."]
         dataset_type = "DatasetType",
         #[doc = "The ARN of the project to which the dataset belongs."]
         project_arn = "ProjectArn",
@@ -65,7 +65,7 @@ pub mod dataset {
 
     cfn_enum! {
         #[doc = "The type of the dataset. Specify TRAIN to create a training dataset. Specify TEST to create a test dataset."]
-        DatasetDatasetType {
+        DatasetType {
             Train = "TRAIN",
             Test = "TEST",
         }
@@ -124,7 +124,7 @@ cfn_resource! {
         name = "Name",
         #[doc = "`NotificationChannel`. Takes a [`stream_processor::NotificationChannel`], or any `Value`."]
         notification_channel = "NotificationChannel",
-        #[doc = "The PolygonRegionsOfInterest specifies a set of polygon areas of interest in the video frames to analyze, as part of connected home feature. Each polygon is in turn, an ordered list of Point Takes a list of list of [`stream_processor::Point`], or any `Value`."]
+        #[doc = "The PolygonRegionsOfInterest specifies a set of polygon areas of interest in the video frames to analyze, as part of connected home feature. Each polygon is in turn, an ordered list of Point. Takes a list of list of [`stream_processor::Point`], or any `Value`."]
         polygon_regions_of_interest = "PolygonRegionsOfInterest",
         #[doc = "ARN of the IAM role that allows access to the stream processor, and provides Rekognition read permissions for KVS stream and write permissions to S3 bucket and SNS topic. Required."]
         role_arn = "RoleArn",
@@ -174,7 +174,7 @@ pub mod stream_processor {
     cfn_struct! {
         #[doc = "Indicates whether Rekognition is allowed to store the video stream data for model-training."]
         DataSharingPreference {
-        #[doc = "Flag to enable data-sharing Required."]
+        #[doc = "Flag to enable data-sharing. Required."]
         opt_in = "OptIn",
         }
     }
@@ -228,7 +228,7 @@ pub mod stream_processor {
         S3Destination {
         #[doc = "Name of the S3 bucket. Required."]
         bucket_name = "BucketName",
-        #[doc = "The object key prefix path where the results will be stored. Default is no prefix path"]
+        #[doc = "The object key prefix path where the results will be stored. Default is no prefix path."]
         object_key_prefix = "ObjectKeyPrefix",
         }
     }

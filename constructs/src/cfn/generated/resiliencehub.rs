@@ -6,7 +6,7 @@ cfn_resource! {
     #[doc = "`AWS::ResilienceHub::App`: Resource Type Definition for AWS::ResilienceHub::App."]
     CfnApp(CfnAppProps) = "AWS::ResilienceHub::App";
     props {
-        #[doc = "Assessment execution schedule. Takes a [`app::AppAppAssessmentSchedule`], or any `Value`."]
+        #[doc = "Assessment execution schedule. Takes a [`app::AppAssessmentSchedule`], or any `Value`."]
         app_assessment_schedule = "AppAssessmentSchedule",
         #[doc = "A string containing full ResilienceHub app template body. Required."]
         app_template_body = "AppTemplateBody",
@@ -95,7 +95,7 @@ pub mod app {
 
     cfn_enum! {
         #[doc = "Assessment execution schedule."]
-        AppAppAssessmentSchedule {
+        AppAssessmentSchedule {
             Disabled = "Disabled",
             Daily = "Daily",
         }

@@ -8,9 +8,9 @@ cfn_resource! {
     props {
         #[doc = "`Configuration`. Takes a list of [`group::ConfigurationItem`], or any `Value`."]
         configuration = "Configuration",
-        #[doc = "The description of the resource group"]
+        #[doc = "The description of the resource group."]
         description = "Description",
-        #[doc = "The name of the resource group Required."]
+        #[doc = "The name of the resource group. Required."]
         name = "Name",
         #[doc = "`ResourceQuery`. Takes a [`group::ResourceQuery`], or any `Value`."]
         resource_query = "ResourceQuery",
@@ -104,7 +104,7 @@ cfn_resource! {
     #[doc = "`AWS::ResourceGroups::TagSyncTask`: Schema for ResourceGroups::TagSyncTask"]
     CfnTagSyncTask(CfnTagSyncTaskProps) = "AWS::ResourceGroups::TagSyncTask";
     props {
-        #[doc = "The Amazon resource name (ARN) or name of the application group for which you want to create a tag-sync task Required."]
+        #[doc = "The Amazon resource name (ARN) or name of the application group for which you want to create a tag-sync task. Required."]
         group = "Group",
         #[doc = "The Amazon resource name (ARN) of the role assumed by the service to tag and untag resources on your behalf. Required."]
         role_arn = "RoleArn",

@@ -6,11 +6,11 @@ cfn_resource! {
     #[doc = "`AWS::Route53RecoveryControl::Cluster`: AWS Route53 Recovery Control Cluster resource schema"]
     CfnCluster(CfnClusterProps) = "AWS::Route53RecoveryControl::Cluster";
     props {
-        #[doc = "Name of a Cluster. You can use any non-white space character in the name Required."]
+        #[doc = "Name of a Cluster. You can use any non-white space character in the name. Required."]
         name = "Name",
         #[doc = "Cluster supports IPv4 endpoints and Dual-stack IPv4 and IPv6 endpoints. NetworkType can be IPV4 or DUALSTACK. Takes a [`cluster::ClusterNetworkType`], or any `Value`."]
         network_type = "NetworkType",
-        #[doc = "A collection of tags associated with a resource Takes a list of [`cluster::Tag`], or any `Value`."]
+        #[doc = "A collection of tags associated with a resource. Takes a list of [`cluster::Tag`], or any `Value`."]
         tags = "Tags",
     }
     attrs {
@@ -60,11 +60,11 @@ cfn_resource! {
     #[doc = "`AWS::Route53RecoveryControl::ControlPanel`: AWS Route53 Recovery Control Control Panel resource schema ."]
     CfnControlPanel(CfnControlPanelProps) = "AWS::Route53RecoveryControl::ControlPanel";
     props {
-        #[doc = "Cluster to associate with the Control Panel"]
+        #[doc = "Cluster to associate with the Control Panel."]
         cluster_arn = "ClusterArn",
         #[doc = "The name of the control panel. You can use any non-white space character in the name. Required."]
         name = "Name",
-        #[doc = "A collection of tags associated with a resource Takes a list of [`control_panel::Tag`], or any `Value`."]
+        #[doc = "A collection of tags associated with a resource. Takes a list of [`control_panel::Tag`], or any `Value`."]
         tags = "Tags",
     }
     attrs {
@@ -98,7 +98,7 @@ cfn_resource! {
     #[doc = "`AWS::Route53RecoveryControl::RoutingControl`: AWS Route53 Recovery Control Routing Control resource schema ."]
     CfnRoutingControl(CfnRoutingControlProps) = "AWS::Route53RecoveryControl::RoutingControl";
     props {
-        #[doc = "Arn associated with Control Panel"]
+        #[doc = "Arn associated with Control Panel."]
         cluster_arn = "ClusterArn",
         #[doc = "The Amazon Resource Name (ARN) of the control panel."]
         control_panel_arn = "ControlPanelArn",
@@ -127,7 +127,7 @@ cfn_resource! {
         name = "Name",
         #[doc = "`RuleConfig`. Takes a [`safety_rule::RuleConfig`], or any `Value`."]
         rule_config = "RuleConfig",
-        #[doc = "A collection of tags associated with a resource Takes a list of [`safety_rule::Tag`], or any `Value`."]
+        #[doc = "A collection of tags associated with a resource. Takes a list of [`safety_rule::Tag`], or any `Value`."]
         tags = "Tags",
     }
     attrs {

@@ -10,7 +10,7 @@ cfn_resource! {
         cell_name = "CellName",
         #[doc = "A list of cell Amazon Resource Names (ARNs) contained within this cell, for use in nested cells. For example, Availability Zones within specific Regions."]
         cells = "Cells",
-        #[doc = "A collection of tags associated with a resource Takes a list of [`cell::Tag`], or any `Value`."]
+        #[doc = "A collection of tags associated with a resource. Takes a list of [`cell::Tag`], or any `Value`."]
         tags = "Tags",
     }
     attrs {
@@ -106,7 +106,7 @@ cfn_resource! {
     props {
         #[doc = "The name of the resource set to create."]
         resource_set_name = "ResourceSetName",
-        #[doc = "The resource type of the resources in the resource set. Enter one of the following values for resource type: Required."]
+        #[doc = "The resource type of the resources in the resource set. Enter one of the following values for resource type:. Required."]
         resource_set_type = "ResourceSetType",
         #[doc = "A list of resource objects in the resource set. Takes a list of [`resource_set::Resource`], or any `Value`. Required."]
         resources = "Resources",

@@ -10,9 +10,9 @@ cfn_resource! {
         domain_file_url = "DomainFileUrl",
         #[doc = "`Domains`."]
         domains = "Domains",
-        #[doc = "FirewallDomainListName"]
+        #[doc = "FirewallDomainListName."]
         name = "Name",
-        #[doc = "Tags Takes a list of [`firewall_domain_list::Tag`], or any `Value`."]
+        #[doc = "Tags. Takes a list of [`firewall_domain_list::Tag`], or any `Value`."]
         tags = "Tags",
     }
     attrs {
@@ -56,11 +56,11 @@ cfn_resource! {
     #[doc = "`AWS::Route53Resolver::FirewallRuleGroup`: Resource schema for AWS::Route53Resolver::FirewallRuleGroup."]
     CfnFirewallRuleGroup(CfnFirewallRuleGroupProps) = "AWS::Route53Resolver::FirewallRuleGroup";
     props {
-        #[doc = "FirewallRules Takes a list of [`firewall_rule_group::FirewallRule`], or any `Value`."]
+        #[doc = "FirewallRules. Takes a list of [`firewall_rule_group::FirewallRule`], or any `Value`."]
         firewall_rules = "FirewallRules",
-        #[doc = "FirewallRuleGroupName"]
+        #[doc = "FirewallRuleGroupName."]
         name = "Name",
-        #[doc = "Tags Takes a list of [`firewall_rule_group::Tag`], or any `Value`."]
+        #[doc = "Tags. Takes a list of [`firewall_rule_group::Tag`], or any `Value`."]
         tags = "Tags",
     }
     attrs {
@@ -110,31 +110,31 @@ pub mod firewall_rule_group {
     cfn_struct! {
         #[doc = "Firewall Rule associating the Rule Group to a Domain List or advanced rule type"]
         FirewallRule {
-        #[doc = "Rule Action Takes a [`FirewallRuleAction`], or any `Value`. Required."]
+        #[doc = "Rule Action. Takes a [`FirewallRuleAction`], or any `Value`. Required."]
         action = "Action",
-        #[doc = "BlockOverrideDnsType Takes a [`FirewallRuleBlockOverrideDnsType`], or any `Value`."]
+        #[doc = "BlockOverrideDnsType. Takes a [`FirewallRuleBlockOverrideDnsType`], or any `Value`."]
         block_override_dns_type = "BlockOverrideDnsType",
-        #[doc = "BlockOverrideDomain"]
+        #[doc = "BlockOverrideDomain."]
         block_override_domain = "BlockOverrideDomain",
-        #[doc = "BlockOverrideTtl"]
+        #[doc = "BlockOverrideTtl."]
         block_override_ttl = "BlockOverrideTtl",
-        #[doc = "BlockResponse Takes a [`FirewallRuleBlockResponse`], or any `Value`."]
+        #[doc = "BlockResponse. Takes a [`FirewallRuleBlockResponse`], or any `Value`."]
         block_response = "BlockResponse",
-        #[doc = "ConfidenceThreshold Takes a [`FirewallRuleConfidenceThreshold`], or any `Value`."]
+        #[doc = "ConfidenceThreshold. Takes a [`FirewallRuleConfidenceThreshold`], or any `Value`."]
         confidence_threshold = "ConfidenceThreshold",
-        #[doc = "DnsThreatProtection Takes a [`FirewallRuleDnsThreatProtection`], or any `Value`."]
+        #[doc = "DnsThreatProtection. Takes a [`FirewallRuleDnsThreatProtection`], or any `Value`."]
         dns_threat_protection = "DnsThreatProtection",
-        #[doc = "ResourceId"]
+        #[doc = "ResourceId."]
         firewall_domain_list_id = "FirewallDomainListId",
-        #[doc = "FirewallDomainRedirectionAction Takes a [`FirewallRuleFirewallDomainRedirectionAction`], or any `Value`."]
+        #[doc = "FirewallDomainRedirectionAction. Takes a [`FirewallRuleFirewallDomainRedirectionAction`], or any `Value`."]
         firewall_domain_redirection_action = "FirewallDomainRedirectionAction",
         #[doc = "Advanced firewall rule type. Mutually exclusive with FirewallDomainListId and DnsThreatProtection/ConfidenceThreshold. Takes a [`FirewallRuleType`], or any `Value`."]
         firewall_rule_type = "FirewallRuleType",
-        #[doc = "ResourceId"]
+        #[doc = "ResourceId."]
         firewall_threat_protection_id = "FirewallThreatProtectionId",
-        #[doc = "Rule Priority Required."]
+        #[doc = "Rule Priority. Required."]
         priority = "Priority",
-        #[doc = "Qtype"]
+        #[doc = "Qtype."]
         qtype = "Qtype",
         #[doc = "The status of the firewall rule. Takes a [`FirewallRuleStatus`], or any `Value`."]
         status = "Status",
@@ -236,17 +236,17 @@ cfn_resource! {
     #[doc = "`AWS::Route53Resolver::FirewallRuleGroupAssociation`: Resource schema for AWS::Route53Resolver::FirewallRuleGroupAssociation."]
     CfnFirewallRuleGroupAssociation(CfnFirewallRuleGroupAssociationProps) = "AWS::Route53Resolver::FirewallRuleGroupAssociation";
     props {
-        #[doc = "FirewallRuleGroupId Required."]
+        #[doc = "FirewallRuleGroupId. Required."]
         firewall_rule_group_id = "FirewallRuleGroupId",
-        #[doc = "MutationProtectionStatus Takes a [`firewall_rule_group_association::FirewallRuleGroupAssociationMutationProtection`], or any `Value`."]
+        #[doc = "MutationProtectionStatus. Takes a [`firewall_rule_group_association::FirewallRuleGroupAssociationMutationProtection`], or any `Value`."]
         mutation_protection = "MutationProtection",
-        #[doc = "FirewallRuleGroupAssociationName"]
+        #[doc = "FirewallRuleGroupAssociationName."]
         name = "Name",
-        #[doc = "Priority Required."]
+        #[doc = "Priority. Required."]
         priority = "Priority",
-        #[doc = "Tags Takes a list of [`firewall_rule_group_association::Tag`], or any `Value`."]
+        #[doc = "Tags. Takes a list of [`firewall_rule_group_association::Tag`], or any `Value`."]
         tags = "Tags",
-        #[doc = "VpcId Required."]
+        #[doc = "VpcId. Required."]
         vpc_id = "VpcId",
     }
     attrs {
@@ -346,7 +346,7 @@ cfn_resource! {
     props {
         #[doc = "Represents the desired status of AutodefinedReverse. The only supported value on creation is DISABLE. Deletion of this resource will return AutodefinedReverse to its default value (ENABLED). Takes a [`resolver_config::ResolverConfigAutodefinedReverseFlag`], or any `Value`. Required."]
         autodefined_reverse_flag = "AutodefinedReverseFlag",
-        #[doc = "ResourceId Required."]
+        #[doc = "ResourceId. Required."]
         resource_id = "ResourceId",
     }
     attrs {
@@ -375,7 +375,7 @@ cfn_resource! {
     #[doc = "`AWS::Route53Resolver::ResolverDNSSECConfig`: Resource schema for AWS::Route53Resolver::ResolverDNSSECConfig."]
     CfnResolverDNSSECConfig(CfnResolverDNSSECConfigProps) = "AWS::Route53Resolver::ResolverDNSSECConfig";
     props {
-        #[doc = "ResourceId"]
+        #[doc = "ResourceId."]
         resource_id = "ResourceId",
     }
     attrs {
@@ -462,9 +462,9 @@ cfn_resource! {
     #[doc = "`AWS::Route53Resolver::ResolverQueryLoggingConfig`: Resource schema for AWS::Route53Resolver::ResolverQueryLoggingConfig."]
     CfnResolverQueryLoggingConfig(CfnResolverQueryLoggingConfigProps) = "AWS::Route53Resolver::ResolverQueryLoggingConfig";
     props {
-        #[doc = "destination arn"]
+        #[doc = "destination arn."]
         destination_arn = "DestinationArn",
-        #[doc = "ResolverQueryLogConfigName"]
+        #[doc = "ResolverQueryLogConfigName."]
         name = "Name",
         #[doc = "An array of key-value pairs to apply to this resource. Takes a list of [`resolver_query_logging_config::Tag`], or any `Value`."]
         tags = "Tags",
@@ -508,9 +508,9 @@ cfn_resource! {
     #[doc = "`AWS::Route53Resolver::ResolverQueryLoggingConfigAssociation`: Resource schema for AWS::Route53Resolver::ResolverQueryLoggingConfigAssociation."]
     CfnResolverQueryLoggingConfigAssociation(CfnResolverQueryLoggingConfigAssociationProps) = "AWS::Route53Resolver::ResolverQueryLoggingConfigAssociation";
     props {
-        #[doc = "ResolverQueryLogConfigId"]
+        #[doc = "ResolverQueryLogConfigId."]
         resolver_query_log_config_id = "ResolverQueryLogConfigId",
-        #[doc = "ResourceId"]
+        #[doc = "ResourceId."]
         resource_id = "ResourceId",
     }
     attrs {
@@ -533,9 +533,9 @@ cfn_resource! {
     props {
         #[doc = "The name server domain for queries to be delegated to if a query matches the delegation record."]
         delegation_record = "DelegationRecord",
-        #[doc = "DNS queries for this domain name are forwarded to the IP addresses that are specified in TargetIps"]
+        #[doc = "DNS queries for this domain name are forwarded to the IP addresses that are specified in TargetIps."]
         domain_name = "DomainName",
-        #[doc = "The name for the Resolver rule"]
+        #[doc = "The name for the Resolver rule."]
         name = "Name",
         #[doc = "The ID of the endpoint that the rule is associated with."]
         resolver_endpoint_id = "ResolverEndpointId",
@@ -579,7 +579,7 @@ pub mod resolver_rule {
         port = "Port",
         #[doc = "The protocol that you want to use to forward DNS queries."]
         protocol = "Protocol",
-        #[doc = "The SNI of the target name servers for DoH/DoH-FIPS outbound endpoints"]
+        #[doc = "The SNI of the target name servers for DoH/DoH-FIPS outbound endpoints."]
         server_name_indication = "ServerNameIndication",
         }
     }

@@ -18,7 +18,7 @@ cfn_resource! {
         domain = "Domain",
         #[doc = "The top-level internet domain names for which your application has administrative authority. The CreateAppMonitor requires either the domain or the domain list."]
         domain_list = "DomainList",
-        #[doc = "A name for the app monitor Required."]
+        #[doc = "A name for the app monitor. Required."]
         name = "Name",
         #[doc = "`Platform`. Takes a [`app_monitor::AppMonitorPlatform`], or any `Value`."]
         platform = "Platform",
@@ -94,9 +94,9 @@ pub mod app_monitor {
         dimension_keys = "DimensionKeys",
         #[doc = "The pattern that defines the metric, specified as a JSON object. RUM checks events that happen in a user's session against the pattern, and events that match the pattern are sent to the metric destination."]
         event_pattern = "EventPattern",
-        #[doc = "The name for the metric that is defined in this structure. For extended metrics, valid values are the following: Required."]
+        #[doc = "The name for the metric that is defined in this structure. For extended metrics, valid values are the following:. Required."]
         name = "Name",
-        #[doc = "The namespace used by CloudWatch Metrics for the metric that is defined in this structure"]
+        #[doc = "The namespace used by CloudWatch Metrics for the metric that is defined in this structure."]
         namespace = "Namespace",
         #[doc = "The CloudWatch metric unit to use for this metric. If you omit this field, the metric is recorded with no unit."]
         unit_label = "UnitLabel",

@@ -8,13 +8,13 @@ cfn_resource! {
     props {
         #[doc = "The configuration options of the grant location, which is the S3 path to the data to which you are granting access. Takes a [`access_grant::AccessGrantsLocationConfiguration`], or any `Value`."]
         access_grants_location_configuration = "AccessGrantsLocationConfiguration",
-        #[doc = "The custom S3 location to be accessed by the grantee Required."]
+        #[doc = "The custom S3 location to be accessed by the grantee. Required."]
         access_grants_location_id = "AccessGrantsLocationId",
-        #[doc = "The ARN of the application grantees will use to access the location"]
+        #[doc = "The ARN of the application grantees will use to access the location."]
         application_arn = "ApplicationArn",
         #[doc = "The principal who will be granted permission to access S3. Takes a [`access_grant::Grantee`], or any `Value`. Required."]
         grantee = "Grantee",
-        #[doc = "The level of access to be afforded to the grantee Takes a [`access_grant::AccessGrantPermission`], or any `Value`. Required."]
+        #[doc = "The level of access to be afforded to the grantee. Takes a [`access_grant::AccessGrantPermission`], or any `Value`. Required."]
         permission = "Permission",
         #[doc = "The type of S3SubPrefix. Takes a [`access_grant::AccessGrantS3PrefixType`], or any `Value`."]
         s3_prefix_type = "S3PrefixType",
@@ -38,7 +38,7 @@ pub mod access_grant {
     cfn_struct! {
         #[doc = "`AccessGrantsLocationConfiguration` of `AWS::S3::AccessGrant`."]
         AccessGrantsLocationConfiguration {
-        #[doc = "The S3 sub prefix of a registered location in your S3 Access Grants instance Required."]
+        #[doc = "The S3 sub prefix of a registered location in your S3 Access Grants instance. Required."]
         s3_sub_prefix = "S3SubPrefix",
         }
     }
@@ -46,9 +46,9 @@ pub mod access_grant {
     cfn_struct! {
         #[doc = "`Grantee` of `AWS::S3::AccessGrant`."]
         Grantee {
-        #[doc = "The unique identifier of the Grantee Required."]
+        #[doc = "The unique identifier of the Grantee. Required."]
         grantee_identifier = "GranteeIdentifier",
-        #[doc = "Configures the transfer acceleration state for an Amazon S3 bucket. Takes a [`GranteeGranteeType`], or any `Value`. Required."]
+        #[doc = "Configures the transfer acceleration state for an Amazon S3 bucket. Takes a [`GranteeType`], or any `Value`. Required."]
         grantee_type = "GranteeType",
         }
     }
@@ -81,7 +81,7 @@ pub mod access_grant {
 
     cfn_enum! {
         #[doc = "Configures the transfer acceleration state for an Amazon S3 bucket."]
-        GranteeGranteeType {
+        GranteeType {
             Iam = "IAM",
             DirectoryUser = "DIRECTORY_USER",
             DirectoryGroup = "DIRECTORY_GROUP",
@@ -127,7 +127,7 @@ cfn_resource! {
     props {
         #[doc = "The Amazon Resource Name (ARN) of the access grant location's associated IAM role. Required."]
         iam_role_arn = "IamRoleArn",
-        #[doc = "Descriptor for where the location actually points Required."]
+        #[doc = "Descriptor for where the location actually points. Required."]
         location_scope = "LocationScope",
         #[doc = "`Tags`. Takes a list of [`access_grants_location::Tag`], or any `Value`."]
         tags = "Tags",
@@ -239,7 +239,7 @@ cfn_resource! {
         bucket_name = "BucketName",
         #[doc = "`BucketNamePrefix`."]
         bucket_name_prefix = "BucketNamePrefix",
-        #[doc = "`BucketNamespace`. Takes a [`bucket::BucketBucketNamespace`], or any `Value`."]
+        #[doc = "`BucketNamespace`. Takes a [`bucket::BucketNamespace`], or any `Value`."]
         bucket_namespace = "BucketNamespace",
         #[doc = "Describes the cross-origin access configuration for objects in an Amazon S3 bucket. For more information, see [Enabling Cross-Origin Resource Sharing](https://docs.aws.amazon.com/AmazonS3/latest/dev/cors.html) in the *Amazon S3 User Guide*. Takes a [`bucket::CorsConfiguration`], or any `Value`."]
         cors_configuration = "CorsConfiguration",
@@ -395,7 +395,7 @@ pub mod bucket {
         CorsRule {
         #[doc = "Headers that are specified in the ``Access-Control-Request-Headers`` header. These headers are allowed in a preflight OPTIONS request. In response to any preflight OPTIONS request, Amazon S3 returns any requested headers that are allowed."]
         allowed_headers = "AllowedHeaders",
-        #[doc = "An HTTP method that you allow the origin to run. *Allowed values*: ``GET`` | ``PUT`` | ``HEAD`` | ``POST`` | ``DELETE`` Takes a list of [`CorsRuleAllowedMethods`], or any `Value`. Required."]
+        #[doc = "An HTTP method that you allow the origin to run. *Allowed values*: ``GET`` | ``PUT`` | ``HEAD`` | ``POST`` | ``DELETE``. Takes a list of [`CorsRuleAllowedMethods`], or any `Value`. Required."]
         allowed_methods = "AllowedMethods",
         #[doc = "One or more origins you want customers to be able to access the bucket from. Required."]
         allowed_origins = "AllowedOrigins",
@@ -457,7 +457,7 @@ pub mod bucket {
         bucket_account_id = "BucketAccountId",
         #[doc = "The Amazon Resource Name (ARN) of the bucket to which data is exported. Required."]
         bucket_arn = "BucketArn",
-        #[doc = "Specifies the file format used when exporting data to Amazon S3. *Allowed values*: ``CSV`` | ``ORC`` | ``Parquet`` Takes a [`DestinationFormat`], or any `Value`. Required."]
+        #[doc = "Specifies the file format used when exporting data to Amazon S3. *Allowed values*: ``CSV`` | ``ORC`` | ``Parquet``. Takes a [`DestinationFormat`], or any `Value`. Required."]
         format = "Format",
         #[doc = "The prefix to use when exporting data. The prefix is prepended to all results."]
         prefix = "Prefix",
@@ -807,7 +807,7 @@ pub mod bucket {
     cfn_struct! {
         #[doc = "A filter that you can specify for selection for modifications on replicas."]
         ReplicaModifications {
-        #[doc = "Specifies whether Amazon S3 replicates modifications on replicas. *Allowed values*: ``Enabled`` | ``Disabled`` Takes a [`ReplicaModificationsStatus`], or any `Value`. Required."]
+        #[doc = "Specifies whether Amazon S3 replicates modifications on replicas. *Allowed values*: ``Enabled`` | ``Disabled``. Takes a [`ReplicaModificationsStatus`], or any `Value`. Required."]
         status = "Status",
         }
     }
@@ -899,7 +899,7 @@ pub mod bucket {
     cfn_struct! {
         #[doc = "A container specifying the time value for S3 Replication Time Control (S3 RTC) and replication metrics ``EventThreshold``."]
         ReplicationTimeValue {
-        #[doc = "Contains an integer specifying time in minutes. Valid value: 15 Required."]
+        #[doc = "Contains an integer specifying time in minutes. Valid value: 15. Required."]
         minutes = "Minutes",
         }
     }
@@ -1131,8 +1131,8 @@ pub mod bucket {
     }
 
     cfn_enum! {
-        #[doc = "The values of `BucketBucketNamespace`."]
-        BucketBucketNamespace {
+        #[doc = "The values of `BucketNamespace`."]
+        BucketNamespace {
             Global = "global",
             AccountRegional = "account-regional",
         }
@@ -1487,7 +1487,7 @@ cfn_resource! {
     #[doc = "`AWS::S3::MultiRegionAccessPointPolicy`: The policy to be attached to a Multi Region Access Point"]
     CfnMultiRegionAccessPointPolicy(CfnMultiRegionAccessPointPolicyProps) = "AWS::S3::MultiRegionAccessPointPolicy";
     props {
-        #[doc = "The name of the Multi Region Access Point to apply policy Required."]
+        #[doc = "The name of the Multi Region Access Point to apply policy. Required."]
         mrap_name = "MrapName",
         #[doc = "`Policy`. Required."]
         policy = "Policy",

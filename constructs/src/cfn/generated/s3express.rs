@@ -52,7 +52,7 @@ pub mod access_point {
     cfn_struct! {
         #[doc = "`Scope` of `AWS::S3Express::AccessPoint`."]
         ScopeType {
-        #[doc = "You can include one or more API operations as permissions Takes a list of [`ScopeTypePermissions`], or any `Value`."]
+        #[doc = "You can include one or more API operations as permissions. Takes a list of [`ScopeTypePermissions`], or any `Value`."]
         permissions = "Permissions",
         #[doc = "You can specify any amount of preﬁxes, but the total length of characters of all preﬁxes must be less than 256 bytes in size."]
         prefixes = "Prefixes",
@@ -231,7 +231,7 @@ pub mod directory_bucket {
     cfn_struct! {
         #[doc = "Specifies the default server-side encryption to apply to new objects in the bucket. If a PUT Object request doesn't specify any server-side encryption, this default encryption will be applied."]
         ServerSideEncryptionByDefault {
-        #[doc = "AWS Key Management Service (KMS) customer managed key ID to use for the default encryption. This parameter is allowed only if SSEAlgorithm is set to aws:kms. You can specify this parameter with the key ID or the Amazon Resource Name (ARN) of the KMS key"]
+        #[doc = "AWS Key Management Service (KMS) customer managed key ID to use for the default encryption. This parameter is allowed only if SSEAlgorithm is set to aws:kms. You can specify this parameter with the key ID or the Amazon Resource Name (ARN) of the KMS key."]
         kms_master_key_id = "KMSMasterKeyID",
         #[doc = "`SSEAlgorithm`. Takes a [`ServerSideEncryptionByDefaultSSEAlgorithm`], or any `Value`. Required."]
         sse_algorithm = "SSEAlgorithm",

@@ -8,7 +8,7 @@ cfn_resource! {
     props {
         #[doc = "The name you want to assign to this Object lambda Access Point."]
         name = "Name",
-        #[doc = "The Object lambda Access Point Configuration that configures transformations to be applied on the objects on specified S3 Actions Takes a [`access_point::ObjectLambdaConfiguration`], or any `Value`. Required."]
+        #[doc = "The Object lambda Access Point Configuration that configures transformations to be applied on the objects on specified S3 Actions. Takes a [`access_point::ObjectLambdaConfiguration`], or any `Value`. Required."]
         object_lambda_configuration = "ObjectLambdaConfiguration",
     }
     attrs {

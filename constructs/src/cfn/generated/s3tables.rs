@@ -83,13 +83,13 @@ pub mod table {
     cfn_struct! {
         #[doc = "A partition field specification for an Iceberg table"]
         IcebergPartitionField {
-        #[doc = "The partition field ID (auto-assigned starting from 1000 if not specified)"]
+        #[doc = "The partition field ID (auto-assigned starting from 1000 if not specified)."]
         field_id = "FieldId",
-        #[doc = "The name of the partition field Required."]
+        #[doc = "The name of the partition field. Required."]
         name = "Name",
-        #[doc = "The source column ID to partition on Required."]
+        #[doc = "The source column ID to partition on. Required."]
         source_id = "SourceId",
-        #[doc = "The partition transform function (identity, bucket[N], truncate[N], year, month, day, hour) Required."]
+        #[doc = "The partition transform function (identity, bucket[N], truncate[N], year, month, day, hour). Required."]
         transform = "Transform",
         }
     }
@@ -97,9 +97,9 @@ pub mod table {
     cfn_struct! {
         #[doc = "Partition specification for an Iceberg table"]
         IcebergPartitionSpec {
-        #[doc = "List of partition fields Takes a list of [`IcebergPartitionField`], or any `Value`. Required."]
+        #[doc = "List of partition fields. Takes a list of [`IcebergPartitionField`], or any `Value`. Required."]
         fields = "Fields",
-        #[doc = "The partition spec ID (defaults to 0 if not specified)"]
+        #[doc = "The partition spec ID (defaults to 0 if not specified)."]
         spec_id = "SpecId",
         }
     }
@@ -117,11 +117,11 @@ pub mod table {
         IcebergSchemaV2 {
         #[doc = "A list of field IDs that are used as the identifier fields for the table. Identifier fields uniquely identify a row in the table."]
         identifier_field_ids = "IdentifierFieldIds",
-        #[doc = "An optional unique identifier for the schema"]
+        #[doc = "An optional unique identifier for the schema."]
         schema_id = "SchemaId",
-        #[doc = "The schema fields for the table Takes a list of [`SchemaV2Field`], or any `Value`. Required."]
+        #[doc = "The schema fields for the table. Takes a list of [`SchemaV2Field`], or any `Value`. Required."]
         schema_v2_field_list = "SchemaV2FieldList",
-        #[doc = "The type of the top-level schema, which is always 'struct' Takes a [`IcebergSchemaV2SchemaV2FieldType`], or any `Value`. Required."]
+        #[doc = "The type of the top-level schema, which is always 'struct'. Takes a [`IcebergSchemaV2SchemaV2FieldType`], or any `Value`. Required."]
         schema_v2_field_type = "SchemaV2FieldType",
         }
     }
@@ -129,13 +129,13 @@ pub mod table {
     cfn_struct! {
         #[doc = "A sort field specification for an Iceberg table"]
         IcebergSortField {
-        #[doc = "Sort direction (asc or desc) Takes a [`IcebergSortFieldDirection`], or any `Value`. Required."]
+        #[doc = "Sort direction (asc or desc). Takes a [`IcebergSortFieldDirection`], or any `Value`. Required."]
         direction = "Direction",
-        #[doc = "Null value ordering (nulls-first or nulls-last) Takes a [`IcebergSortFieldNullOrder`], or any `Value`. Required."]
+        #[doc = "Null value ordering (nulls-first or nulls-last). Takes a [`IcebergSortFieldNullOrder`], or any `Value`. Required."]
         null_order = "NullOrder",
-        #[doc = "The source column ID to sort on Required."]
+        #[doc = "The source column ID to sort on. Required."]
         source_id = "SourceId",
-        #[doc = "The sort transform function Required."]
+        #[doc = "The sort transform function. Required."]
         transform = "Transform",
         }
     }
@@ -143,9 +143,9 @@ pub mod table {
     cfn_struct! {
         #[doc = "Sort order specification for an Iceberg table"]
         IcebergSortOrder {
-        #[doc = "List of sort fields Takes a list of [`IcebergSortField`], or any `Value`. Required."]
+        #[doc = "List of sort fields. Takes a list of [`IcebergSortField`], or any `Value`. Required."]
         fields = "Fields",
-        #[doc = "The sort order ID (defaults to 1 if not specified, 0 is reserved for unsorted)"]
+        #[doc = "The sort order ID (defaults to 1 if not specified, 0 is reserved for unsorted)."]
         order_id = "OrderId",
         }
     }
@@ -160,13 +160,13 @@ pub mod table {
     cfn_struct! {
         #[doc = "Contains details about the schema for an Iceberg table"]
         SchemaField {
-        #[doc = "The unique identifier for the field"]
+        #[doc = "The unique identifier for the field."]
         id = "Id",
-        #[doc = "The name of the field Required."]
+        #[doc = "The name of the field. Required."]
         name = "Name",
-        #[doc = "A Boolean value that specifies whether values are required for each row in this field"]
+        #[doc = "A Boolean value that specifies whether values are required for each row in this field."]
         required = "Required",
-        #[doc = "The field type Required."]
+        #[doc = "The field type. Required."]
         type_ = "Type",
         }
     }
@@ -174,13 +174,13 @@ pub mod table {
     cfn_struct! {
         #[doc = "Contains details about a schema field for an Iceberg table that supports nested types (struct, list, map)"]
         SchemaV2Field {
-        #[doc = "Optional documentation for the field"]
+        #[doc = "Optional documentation for the field."]
         doc = "Doc",
-        #[doc = "The unique identifier for the field Required."]
+        #[doc = "The unique identifier for the field. Required."]
         id = "Id",
-        #[doc = "The name of the field Required."]
+        #[doc = "The name of the field. Required."]
         name = "Name",
-        #[doc = "A Boolean value that specifies whether values are required for each row in this field Required."]
+        #[doc = "A Boolean value that specifies whether values are required for each row in this field. Required."]
         required = "Required",
         #[doc = "The field type. For primitive types, use a string (e.g., 'int', 'string', 'long'). For nested types, use an object (e.g., {'type': 'struct', 'fields': [...]} for struct, {'type': 'list', 'element-id': N, 'element': 'type'} for list, {'type': 'map', 'key-id': N, 'key': 'type', 'value-id': N, … Required."]
         type_ = "Type",
@@ -202,7 +202,7 @@ pub mod table {
     cfn_struct! {
         #[doc = "Specifies storage class settings for the table"]
         StorageClassConfiguration {
-        #[doc = "The storage class for the table Takes a [`StorageClassConfigurationStorageClass`], or any `Value`."]
+        #[doc = "The storage class for the table. Takes a [`StorageClassConfigurationStorageClass`], or any `Value`."]
         storage_class = "StorageClass",
         }
     }
@@ -304,9 +304,9 @@ pub mod table_bucket {
     cfn_struct! {
         #[doc = "Specifies encryption settings for the table bucket"]
         EncryptionConfiguration {
-        #[doc = "ARN of the KMS key to use for encryption"]
+        #[doc = "ARN of the KMS key to use for encryption."]
         kms_key_arn = "KMSKeyArn",
-        #[doc = "Server-side encryption algorithm Takes a [`EncryptionConfigurationSSEAlgorithm`], or any `Value`."]
+        #[doc = "Server-side encryption algorithm. Takes a [`EncryptionConfigurationSSEAlgorithm`], or any `Value`."]
         sse_algorithm = "SSEAlgorithm",
         }
     }
@@ -322,9 +322,9 @@ pub mod table_bucket {
     cfn_struct! {
         #[doc = "Specifies replication configuration for the table bucket"]
         ReplicationConfiguration {
-        #[doc = "The ARN of the IAM role to use for replication Required."]
+        #[doc = "The ARN of the IAM role to use for replication. Required."]
         role = "Role",
-        #[doc = "List of replication rules Takes a list of [`ReplicationRule`], or any `Value`. Required."]
+        #[doc = "List of replication rules. Takes a list of [`ReplicationRule`], or any `Value`. Required."]
         rules = "Rules",
         }
     }
@@ -332,7 +332,7 @@ pub mod table_bucket {
     cfn_struct! {
         #[doc = "A replication destination"]
         ReplicationDestination {
-        #[doc = "The ARN of the destination table bucket Required."]
+        #[doc = "The ARN of the destination table bucket. Required."]
         destination_table_bucket_arn = "DestinationTableBucketARN",
         }
     }
@@ -340,7 +340,7 @@ pub mod table_bucket {
     cfn_struct! {
         #[doc = "A replication rule for the table bucket"]
         ReplicationRule {
-        #[doc = "List of replication destinations Takes a list of [`ReplicationDestination`], or any `Value`. Required."]
+        #[doc = "List of replication destinations. Takes a list of [`ReplicationDestination`], or any `Value`. Required."]
         destinations = "Destinations",
         }
     }
@@ -348,7 +348,7 @@ pub mod table_bucket {
     cfn_struct! {
         #[doc = "Specifies storage class settings for the table bucket"]
         StorageClassConfiguration {
-        #[doc = "The storage class for the table bucket Takes a [`StorageClassConfigurationStorageClass`], or any `Value`."]
+        #[doc = "The storage class for the table bucket. Takes a [`StorageClassConfigurationStorageClass`], or any `Value`."]
         storage_class = "StorageClass",
         }
     }

@@ -55,7 +55,7 @@ pub mod index {
     cfn_struct! {
         #[doc = "The encryption configuration for the index."]
         EncryptionConfiguration {
-        #[doc = "AWS Key Management Service (KMS) customer managed key ID to use for the encryption configuration. This parameter is allowed if and only if sseType is set to aws:kms"]
+        #[doc = "AWS Key Management Service (KMS) customer managed key ID to use for the encryption configuration. This parameter is allowed if and only if sseType is set to aws:kms."]
         kms_key_arn = "KmsKeyArn",
         #[doc = "Defines the server-side encryption type for index encryption configuration. Defaults to the parent vector bucket's encryption settings when unspecified. Takes a [`EncryptionConfigurationSseType`], or any `Value`."]
         sse_type = "SseType",
@@ -115,7 +115,7 @@ pub mod vector_bucket {
     cfn_struct! {
         #[doc = "The encryption configuration for the vector bucket."]
         EncryptionConfiguration {
-        #[doc = "AWS Key Management Service (KMS) customer managed key ID to use for the encryption configuration. This parameter is allowed if and only if sseType is set to aws:kms"]
+        #[doc = "AWS Key Management Service (KMS) customer managed key ID to use for the encryption configuration. This parameter is allowed if and only if sseType is set to aws:kms."]
         kms_key_arn = "KmsKeyArn",
         #[doc = "The server-side encryption type to use for the encryption configuration of the vector bucket. By default, if you don't specify, all new vectors in Amazon S3 vector buckets use server-side encryption with Amazon S3 managed keys (SSE-S3), specifically AES256. Takes a [`EncryptionConfigurationSseType`], or any `Value`."]
         sse_type = "SseType",

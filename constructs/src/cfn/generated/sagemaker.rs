@@ -1057,7 +1057,7 @@ cfn_resource! {
     props {
         #[doc = "The name of the app. Required."]
         app_name = "AppName",
-        #[doc = "The type of app. Takes a [`app::AppAppType`], or any `Value`. Required."]
+        #[doc = "The type of app. Takes a [`app::AppType`], or any `Value`. Required."]
         app_type = "AppType",
         #[doc = "The domain ID. Required."]
         domain_id = "DomainId",
@@ -1108,7 +1108,7 @@ pub mod app {
 
     cfn_enum! {
         #[doc = "The type of app."]
-        AppAppType {
+        AppType {
             JupyterServer = "JupyterServer",
             KernelGateway = "KernelGateway",
             RStudioServerPro = "RStudioServerPro",
@@ -1571,9 +1571,9 @@ pub mod cluster {
     cfn_struct! {
         #[doc = "Configuration for cluster auto-scaling"]
         ClusterAutoScalingConfig {
-        #[doc = "The type of auto-scaler to use Takes a [`ClusterAutoScalingConfigAutoScalerType`], or any `Value`."]
+        #[doc = "The type of auto-scaler to use. Takes a [`ClusterAutoScalingConfigAutoScalerType`], or any `Value`."]
         auto_scaler_type = "AutoScalerType",
-        #[doc = "The auto-scaling mode for the cluster Takes a [`ClusterAutoScalingConfigMode`], or any `Value`. Required."]
+        #[doc = "The auto-scaling mode for the cluster. Takes a [`ClusterAutoScalingConfigMode`], or any `Value`. Required."]
         mode = "Mode",
         }
     }
@@ -1715,7 +1715,7 @@ pub mod cluster {
     cfn_struct! {
         #[doc = "Specifies parameter(s) related to EKS as orchestrator, e.g. the EKS cluster nodes will attach to,"]
         ClusterOrchestratorEksConfig {
-        #[doc = "The ARN of the EKS cluster, such as arn:aws:eks:us-west-2:123456789012:cluster/my-eks-cluster Required."]
+        #[doc = "The ARN of the EKS cluster, such as arn:aws:eks:us-west-2:123456789012:cluster/my-eks-cluster. Required."]
         cluster_arn = "ClusterArn",
         }
     }
@@ -2565,11 +2565,11 @@ pub mod data_quality_job_definition {
         data_captured_destination_s3_uri = "DataCapturedDestinationS3Uri",
         #[doc = "`DatasetFormat`. Takes a [`DatasetFormat`], or any `Value`. Required."]
         dataset_format = "DatasetFormat",
-        #[doc = "Indexes or names of the features to be excluded from analysis"]
+        #[doc = "Indexes or names of the features to be excluded from analysis."]
         exclude_features_attribute = "ExcludeFeaturesAttribute",
         #[doc = "Path to the filesystem where the endpoint data is available to the container. Required."]
         local_path = "LocalPath",
-        #[doc = "Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated Takes a [`BatchTransformInputS3DataDistributionType`], or any `Value`."]
+        #[doc = "Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated. Takes a [`BatchTransformInputS3DataDistributionType`], or any `Value`."]
         s3_data_distribution_type = "S3DataDistributionType",
         #[doc = "Whether the Pipe or File is used as the input mode for transfering data for the monitoring job. Pipe mode is recommended for large datasets. File mode is useful for small files that fit in memory. Defaults to File. Takes a [`BatchTransformInputS3InputMode`], or any `Value`."]
         s3_input_mode = "S3InputMode",
@@ -2601,7 +2601,7 @@ pub mod data_quality_job_definition {
     cfn_struct! {
         #[doc = "The CSV format"]
         Csv {
-        #[doc = "A boolean flag indicating if given CSV has header"]
+        #[doc = "A boolean flag indicating if given CSV has header."]
         header = "Header",
         }
     }
@@ -2613,13 +2613,13 @@ pub mod data_quality_job_definition {
         container_arguments = "ContainerArguments",
         #[doc = "Specifies the entrypoint for a container used to run the monitoring job."]
         container_entrypoint = "ContainerEntrypoint",
-        #[doc = "Sets the environment variables in the Docker container"]
+        #[doc = "Sets the environment variables in the Docker container."]
         environment = "Environment",
         #[doc = "The container image to be run by the monitoring job. Required."]
         image_uri = "ImageUri",
         #[doc = "An Amazon S3 URI to a script that is called after analysis has been performed. Applicable only for the built-in (first party) containers."]
         post_analytics_processor_source_uri = "PostAnalyticsProcessorSourceUri",
-        #[doc = "An Amazon S3 URI to a script that is called per row prior to running analysis. It can base64 decode the payload and convert it into a flatted json so that the built-in container can use the converted data. Applicable only for the built-in (first party) containers"]
+        #[doc = "An Amazon S3 URI to a script that is called per row prior to running analysis. It can base64 decode the payload and convert it into a flatted json so that the built-in container can use the converted data. Applicable only for the built-in (first party) containers."]
         record_preprocessor_source_uri = "RecordPreprocessorSourceUri",
         }
     }
@@ -2663,11 +2663,11 @@ pub mod data_quality_job_definition {
         EndpointInput {
         #[doc = "`EndpointName`. Required."]
         endpoint_name = "EndpointName",
-        #[doc = "Indexes or names of the features to be excluded from analysis"]
+        #[doc = "Indexes or names of the features to be excluded from analysis."]
         exclude_features_attribute = "ExcludeFeaturesAttribute",
         #[doc = "Path to the filesystem where the endpoint data is available to the container. Required."]
         local_path = "LocalPath",
-        #[doc = "Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated Takes a [`EndpointInputS3DataDistributionType`], or any `Value`."]
+        #[doc = "Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated. Takes a [`EndpointInputS3DataDistributionType`], or any `Value`."]
         s3_data_distribution_type = "S3DataDistributionType",
         #[doc = "Whether the Pipe or File is used as the input mode for transfering data for the monitoring job. Pipe mode is recommended for large datasets. File mode is useful for small files that fit in memory. Defaults to File. Takes a [`EndpointInputS3InputMode`], or any `Value`."]
         s3_input_mode = "S3InputMode",
@@ -2677,7 +2677,7 @@ pub mod data_quality_job_definition {
     cfn_struct! {
         #[doc = "The Json format"]
         Json {
-        #[doc = "A boolean flag indicating if it is JSON line format"]
+        #[doc = "A boolean flag indicating if it is JSON line format."]
         line = "Line",
         }
     }
@@ -2813,11 +2813,11 @@ cfn_resource! {
     #[doc = "`AWS::SageMaker::Device`: Resource schema for AWS::SageMaker::Device"]
     CfnDevice(CfnDeviceProps) = "AWS::SageMaker::Device";
     props {
-        #[doc = "The Edge Device you want to register against a device fleet Takes a [`device::Device`], or any `Value`."]
+        #[doc = "The Edge Device you want to register against a device fleet. Takes a [`device::Device`], or any `Value`."]
         device = "Device",
-        #[doc = "The name of the edge device fleet Required."]
+        #[doc = "The name of the edge device fleet. Required."]
         device_fleet_name = "DeviceFleetName",
-        #[doc = "Associate tags with the resource Takes a list of [`device::Tag`], or any `Value`."]
+        #[doc = "Associate tags with the resource. Takes a list of [`device::Tag`], or any `Value`."]
         tags = "Tags",
     }
     attrs {
@@ -2831,9 +2831,9 @@ pub mod device {
     cfn_struct! {
         #[doc = "Edge device you want to create"]
         Device {
-        #[doc = "Description of the device"]
+        #[doc = "Description of the device."]
         description = "Description",
-        #[doc = "The name of the device Required."]
+        #[doc = "The name of the device. Required."]
         device_name = "DeviceName",
         #[doc = "AWS Internet of Things (IoT) object name."]
         iot_thing_name = "IotThingName",
@@ -2855,15 +2855,15 @@ cfn_resource! {
     #[doc = "`AWS::SageMaker::DeviceFleet`: Resource schema for AWS::SageMaker::DeviceFleet"]
     CfnDeviceFleet(CfnDeviceFleetProps) = "AWS::SageMaker::DeviceFleet";
     props {
-        #[doc = "Description for the edge device fleet"]
+        #[doc = "Description for the edge device fleet."]
         description = "Description",
-        #[doc = "The name of the edge device fleet Required."]
+        #[doc = "The name of the edge device fleet. Required."]
         device_fleet_name = "DeviceFleetName",
-        #[doc = "S3 bucket and an ecryption key id (if available) to store outputs for the fleet Takes a [`device_fleet::EdgeOutputConfig`], or any `Value`. Required."]
+        #[doc = "S3 bucket and an ecryption key id (if available) to store outputs for the fleet. Takes a [`device_fleet::EdgeOutputConfig`], or any `Value`. Required."]
         output_config = "OutputConfig",
-        #[doc = "Role associated with the device fleet Required."]
+        #[doc = "Role associated with the device fleet. Required."]
         role_arn = "RoleArn",
-        #[doc = "Associate tags with the resource Takes a list of [`device_fleet::Tag`], or any `Value`."]
+        #[doc = "Associate tags with the resource. Takes a list of [`device_fleet::Tag`], or any `Value`."]
         tags = "Tags",
     }
     attrs {
@@ -2877,9 +2877,9 @@ pub mod device_fleet {
     cfn_struct! {
         #[doc = "`EdgeOutputConfig` of `AWS::SageMaker::DeviceFleet`."]
         EdgeOutputConfig {
-        #[doc = "The KMS key id used for encryption on the S3 bucket"]
+        #[doc = "The KMS key id used for encryption on the S3 bucket."]
         kms_key_id = "KmsKeyId",
-        #[doc = "The Amazon Simple Storage (S3) bucket URI Required."]
+        #[doc = "The Amazon Simple Storage (S3) bucket URI. Required."]
         s3_output_location = "S3OutputLocation",
         }
     }
@@ -3207,7 +3207,7 @@ pub mod domain {
     cfn_struct! {
         #[doc = "Properties related to the Amazon Elastic Block Store volume. Must be provided if storage type is Amazon EBS and must not be provided if storage type is not Amazon EBS"]
         DefaultEbsStorageSettings {
-        #[doc = "Default size of the Amazon EBS volume in Gb Required."]
+        #[doc = "Default size of the Amazon EBS volume in Gb. Required."]
         default_ebs_volume_size_in_gb = "DefaultEbsVolumeSizeInGb",
         #[doc = "Maximum size of the Amazon EBS volume in Gb. Must be greater than or equal to the DefaultEbsVolumeSizeInGb. Required."]
         maximum_ebs_volume_size_in_gb = "MaximumEbsVolumeSizeInGb",
@@ -3247,9 +3247,9 @@ pub mod domain {
     cfn_struct! {
         #[doc = "A collection of settings that are required to start docker-proxy server."]
         DockerSettings {
-        #[doc = "The flag to enable/disable docker-proxy server Takes a [`DockerSettingsEnableDockerAccess`], or any `Value`."]
+        #[doc = "The flag to enable/disable docker-proxy server. Takes a [`DockerSettingsEnableDockerAccess`], or any `Value`."]
         enable_docker_access = "EnableDockerAccess",
-        #[doc = "A list of account id's that would be used to pull images from in VpcOnly mode"]
+        #[doc = "A list of account id's that would be used to pull images from in VpcOnly mode."]
         vpc_only_trusted_accounts = "VpcOnlyTrustedAccounts",
         }
     }
@@ -3509,7 +3509,7 @@ pub mod domain {
         project_id = "ProjectId",
         #[doc = "The location where Amazon S3 stores temporary execution data and other artifacts for the project that corresponds to the domain."]
         project_s3_path = "ProjectS3Path",
-        #[doc = "Sets whether you can access the domain in Amazon SageMaker Studio: Takes a [`UnifiedStudioSettingsStudioWebPortalAccess`], or any `Value`."]
+        #[doc = "Sets whether you can access the domain in Amazon SageMaker Studio:. Takes a [`UnifiedStudioSettingsStudioWebPortalAccess`], or any `Value`."]
         studio_web_portal_access = "StudioWebPortalAccess",
         }
     }
@@ -4898,7 +4898,7 @@ cfn_resource! {
         description = "Description",
         #[doc = "The Event Time Feature Name. Required."]
         event_time_feature_name = "EventTimeFeatureName",
-        #[doc = "An Array of Feature Definition Takes a list of [`feature_group::FeatureDefinition`], or any `Value`. Required."]
+        #[doc = "An Array of Feature Definition. Takes a list of [`feature_group::FeatureDefinition`], or any `Value`. Required."]
         feature_definitions = "FeatureDefinitions",
         #[doc = "The Name of the FeatureGroup. Required."]
         feature_group_name = "FeatureGroupName",
@@ -4908,7 +4908,7 @@ cfn_resource! {
         online_store_config = "OnlineStoreConfig",
         #[doc = "The Record Identifier Feature Name. Required."]
         record_identifier_feature_name = "RecordIdentifierFeatureName",
-        #[doc = "Role Arn"]
+        #[doc = "Role Arn."]
         role_arn = "RoleArn",
         #[doc = "An array of key-value pair to apply to this resource. Takes a list of [`feature_group::Tag`], or any `Value`."]
         tags = "Tags",
@@ -5336,7 +5336,7 @@ pub mod inference_component {
         InferenceComponentAvailabilityZoneBalance {
         #[doc = "`EnforcementMode`. Takes a [`AvailabilityZoneBalanceEnforcementMode`], or any `Value`. Required."]
         enforcement_mode = "EnforcementMode",
-        #[doc = "The maximum allowed difference in the number of inference component copies between any two Availability Zones"]
+        #[doc = "The maximum allowed difference in the number of inference component copies between any two Availability Zones."]
         max_imbalance = "MaxImbalance",
         }
     }
@@ -5406,7 +5406,7 @@ pub mod inference_component {
     cfn_struct! {
         #[doc = "Settings that affect how the inference component caches data"]
         InferenceComponentDataCacheConfig {
-        #[doc = "Whether the endpoint caches the model artifacts and container image on each instance it provisions for the inference component Required."]
+        #[doc = "Whether the endpoint caches the model artifacts and container image on each instance it provisions for the inference component. Required."]
         enable_caching = "EnableCaching",
         }
     }
@@ -5462,7 +5462,7 @@ pub mod inference_component {
         current_copy_count = "CurrentCopyCount",
         #[doc = "`DesiredCopyCount`."]
         desired_copy_count = "DesiredCopyCount",
-        #[doc = "The placement status of the inference component across instance types Takes a list of [`InferenceComponentPlacementStatus`], or any `Value`."]
+        #[doc = "The placement status of the inference component across instance types. Takes a list of [`InferenceComponentPlacementStatus`], or any `Value`."]
         placement_status = "PlacementStatus",
         }
     }
@@ -5547,7 +5547,7 @@ pub mod inference_component {
         MetricsEndpoint {
         #[doc = "The interval, in seconds, at which container metrics scraped from the endpoint are published to Amazon CloudWatch. Valid values per the SageMaker API Reference are 10, 30, 60, 120, 180, 240 and 300; the service validates the value."]
         metric_publish_frequency_in_seconds = "MetricPublishFrequencyInSeconds",
-        #[doc = "The path to the Prometheus formatted metrics endpoint exposed by the container Required."]
+        #[doc = "The path to the Prometheus formatted metrics endpoint exposed by the container. Required."]
         metrics_endpoint_path = "MetricsEndpointPath",
         }
     }
@@ -5555,9 +5555,9 @@ pub mod inference_component {
     cfn_struct! {
         #[doc = "A tag in the form of a key-value pair to associate with the resource"]
         Tag {
-        #[doc = "The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and - Required."]
+        #[doc = "The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required."]
         key = "Key",
-        #[doc = "The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and - Required."]
+        #[doc = "The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required."]
         value = "Value",
         }
     }
@@ -6109,23 +6109,23 @@ pub mod model_bias_job_definition {
         data_captured_destination_s3_uri = "DataCapturedDestinationS3Uri",
         #[doc = "`DatasetFormat`. Takes a [`DatasetFormat`], or any `Value`. Required."]
         dataset_format = "DatasetFormat",
-        #[doc = "Monitoring end time offset, e.g. PT0H"]
+        #[doc = "Monitoring end time offset, e.g. PT0H."]
         end_time_offset = "EndTimeOffset",
-        #[doc = "JSONpath to locate features in JSONlines dataset"]
+        #[doc = "JSONpath to locate features in JSONlines dataset."]
         features_attribute = "FeaturesAttribute",
-        #[doc = "Index or JSONpath to locate predicted label(s)"]
+        #[doc = "Index or JSONpath to locate predicted label(s)."]
         inference_attribute = "InferenceAttribute",
         #[doc = "Path to the filesystem where the endpoint data is available to the container. Required."]
         local_path = "LocalPath",
-        #[doc = "Index or JSONpath to locate probabilities"]
+        #[doc = "Index or JSONpath to locate probabilities."]
         probability_attribute = "ProbabilityAttribute",
         #[doc = "`ProbabilityThresholdAttribute`."]
         probability_threshold_attribute = "ProbabilityThresholdAttribute",
-        #[doc = "Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated Takes a [`BatchTransformInputS3DataDistributionType`], or any `Value`."]
+        #[doc = "Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated. Takes a [`BatchTransformInputS3DataDistributionType`], or any `Value`."]
         s3_data_distribution_type = "S3DataDistributionType",
         #[doc = "Whether the Pipe or File is used as the input mode for transfering data for the monitoring job. Pipe mode is recommended for large datasets. File mode is useful for small files that fit in memory. Defaults to File. Takes a [`BatchTransformInputS3InputMode`], or any `Value`."]
         s3_input_mode = "S3InputMode",
-        #[doc = "Monitoring start time offset, e.g. -PT1H"]
+        #[doc = "Monitoring start time offset, e.g. -PT1H."]
         start_time_offset = "StartTimeOffset",
         }
     }
@@ -6155,7 +6155,7 @@ pub mod model_bias_job_definition {
     cfn_struct! {
         #[doc = "The CSV format"]
         Csv {
-        #[doc = "A boolean flag indicating if given CSV has header"]
+        #[doc = "A boolean flag indicating if given CSV has header."]
         header = "Header",
         }
     }
@@ -6175,25 +6175,25 @@ pub mod model_bias_job_definition {
     cfn_struct! {
         #[doc = "The endpoint for a monitoring job."]
         EndpointInput {
-        #[doc = "Monitoring end time offset, e.g. PT0H"]
+        #[doc = "Monitoring end time offset, e.g. PT0H."]
         end_time_offset = "EndTimeOffset",
         #[doc = "`EndpointName`. Required."]
         endpoint_name = "EndpointName",
-        #[doc = "JSONpath to locate features in JSONlines dataset"]
+        #[doc = "JSONpath to locate features in JSONlines dataset."]
         features_attribute = "FeaturesAttribute",
-        #[doc = "Index or JSONpath to locate predicted label(s)"]
+        #[doc = "Index or JSONpath to locate predicted label(s)."]
         inference_attribute = "InferenceAttribute",
         #[doc = "Path to the filesystem where the endpoint data is available to the container. Required."]
         local_path = "LocalPath",
-        #[doc = "Index or JSONpath to locate probabilities"]
+        #[doc = "Index or JSONpath to locate probabilities."]
         probability_attribute = "ProbabilityAttribute",
         #[doc = "`ProbabilityThresholdAttribute`."]
         probability_threshold_attribute = "ProbabilityThresholdAttribute",
-        #[doc = "Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated Takes a [`EndpointInputS3DataDistributionType`], or any `Value`."]
+        #[doc = "Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated. Takes a [`EndpointInputS3DataDistributionType`], or any `Value`."]
         s3_data_distribution_type = "S3DataDistributionType",
         #[doc = "Whether the Pipe or File is used as the input mode for transfering data for the monitoring job. Pipe mode is recommended for large datasets. File mode is useful for small files that fit in memory. Defaults to File. Takes a [`EndpointInputS3InputMode`], or any `Value`."]
         s3_input_mode = "S3InputMode",
-        #[doc = "Monitoring start time offset, e.g. -PT1H"]
+        #[doc = "Monitoring start time offset, e.g. -PT1H."]
         start_time_offset = "StartTimeOffset",
         }
     }
@@ -6201,7 +6201,7 @@ pub mod model_bias_job_definition {
     cfn_struct! {
         #[doc = "The Json format"]
         Json {
-        #[doc = "A boolean flag indicating if it is JSON line format"]
+        #[doc = "A boolean flag indicating if it is JSON line format."]
         line = "Line",
         }
     }
@@ -6209,9 +6209,9 @@ pub mod model_bias_job_definition {
     cfn_struct! {
         #[doc = "Container image configuration object for the monitoring job."]
         ModelBiasAppSpecification {
-        #[doc = "The S3 URI to an analysis configuration file Required."]
+        #[doc = "The S3 URI to an analysis configuration file. Required."]
         config_uri = "ConfigUri",
-        #[doc = "Sets the environment variables in the Docker container"]
+        #[doc = "Sets the environment variables in the Docker container."]
         environment = "Environment",
         #[doc = "The container image to be run by the monitoring job. Required."]
         image_uri = "ImageUri",
@@ -6379,7 +6379,7 @@ cfn_resource! {
         last_modified_by = "LastModifiedBy",
         #[doc = "The unique name of the model card. Required."]
         model_card_name = "ModelCardName",
-        #[doc = "The approval status of the model card within your organization. Different organizations might have different criteria for model card review and approval. Takes a [`model_card::ModelCardModelCardStatus`], or any `Value`. Required."]
+        #[doc = "The approval status of the model card within your organization. Different organizations might have different criteria for model card review and approval. Takes a [`model_card::ModelCardStatus`], or any `Value`. Required."]
         model_card_status = "ModelCardStatus",
         #[doc = "`SecurityConfig`. Takes a [`model_card::SecurityConfig`], or any `Value`."]
         security_config = "SecurityConfig",
@@ -6607,7 +6607,7 @@ pub mod model_card {
     cfn_struct! {
         #[doc = "`ModelPackageCreator` of `AWS::SageMaker::ModelCard`."]
         ModelPackageCreator {
-        #[doc = "The name of the user's profile in Studio"]
+        #[doc = "The name of the user's profile in Studio."]
         user_profile_name = "UserProfileName",
         }
     }
@@ -6615,7 +6615,7 @@ pub mod model_card {
     cfn_struct! {
         #[doc = "Metadata information related to model package version"]
         ModelPackageDetails {
-        #[doc = "A description provided for the model approval"]
+        #[doc = "A description provided for the model approval."]
         approval_description = "ApprovalDescription",
         #[doc = "Information about the user who created model package. Takes a [`ModelPackageCreator`], or any `Value`."]
         created_by = "CreatedBy",
@@ -6623,19 +6623,19 @@ pub mod model_card {
         domain = "Domain",
         #[doc = "Details about inference jobs that can be run with models based on this model package. Takes a [`InferenceSpecification`], or any `Value`."]
         inference_specification = "InferenceSpecification",
-        #[doc = "Current approval status of model package Takes a [`ModelPackageDetailsModelApprovalStatus`], or any `Value`."]
+        #[doc = "Current approval status of model package. Takes a [`ModelPackageDetailsModelApprovalStatus`], or any `Value`."]
         model_approval_status = "ModelApprovalStatus",
-        #[doc = "The Amazon Resource Name (ARN) of the model package"]
+        #[doc = "The Amazon Resource Name (ARN) of the model package."]
         model_package_arn = "ModelPackageArn",
-        #[doc = "A brief summary of the model package"]
+        #[doc = "A brief summary of the model package."]
         model_package_description = "ModelPackageDescription",
         #[doc = "If the model is a versioned model, the name of the model group that the versioned model belongs to."]
         model_package_group_name = "ModelPackageGroupName",
-        #[doc = "Name of the model package"]
+        #[doc = "Name of the model package."]
         model_package_name = "ModelPackageName",
-        #[doc = "Current status of model package Takes a [`ModelPackageDetailsModelPackageStatus`], or any `Value`."]
+        #[doc = "Current status of model package. Takes a [`ModelPackageDetailsModelPackageStatus`], or any `Value`."]
         model_package_status = "ModelPackageStatus",
-        #[doc = "Version of the model package"]
+        #[doc = "Version of the model package."]
         model_package_version = "ModelPackageVersion",
         #[doc = "A list of algorithms that were used to create a model package. Takes a list of [`SourceAlgorithm`], or any `Value`."]
         source_algorithms = "SourceAlgorithms",
@@ -6758,7 +6758,7 @@ pub mod model_card {
 
     cfn_enum! {
         #[doc = "The approval status of the model card within your organization. Different organizations might have different criteria for model card review and approval."]
-        ModelCardModelCardStatus {
+        ModelCardStatus {
             Draft = "Draft",
             PendingReview = "PendingReview",
             Approved = "Approved",
@@ -6863,15 +6863,15 @@ pub mod model_explainability_job_definition {
         data_captured_destination_s3_uri = "DataCapturedDestinationS3Uri",
         #[doc = "`DatasetFormat`. Takes a [`DatasetFormat`], or any `Value`. Required."]
         dataset_format = "DatasetFormat",
-        #[doc = "JSONpath to locate features in JSONlines dataset"]
+        #[doc = "JSONpath to locate features in JSONlines dataset."]
         features_attribute = "FeaturesAttribute",
-        #[doc = "Index or JSONpath to locate predicted label(s)"]
+        #[doc = "Index or JSONpath to locate predicted label(s)."]
         inference_attribute = "InferenceAttribute",
         #[doc = "Path to the filesystem where the endpoint data is available to the container. Required."]
         local_path = "LocalPath",
-        #[doc = "Index or JSONpath to locate probabilities"]
+        #[doc = "Index or JSONpath to locate probabilities."]
         probability_attribute = "ProbabilityAttribute",
-        #[doc = "Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated Takes a [`BatchTransformInputS3DataDistributionType`], or any `Value`."]
+        #[doc = "Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated. Takes a [`BatchTransformInputS3DataDistributionType`], or any `Value`."]
         s3_data_distribution_type = "S3DataDistributionType",
         #[doc = "Whether the Pipe or File is used as the input mode for transfering data for the monitoring job. Pipe mode is recommended for large datasets. File mode is useful for small files that fit in memory. Defaults to File. Takes a [`BatchTransformInputS3InputMode`], or any `Value`."]
         s3_input_mode = "S3InputMode",
@@ -6903,7 +6903,7 @@ pub mod model_explainability_job_definition {
     cfn_struct! {
         #[doc = "The CSV format"]
         Csv {
-        #[doc = "A boolean flag indicating if given CSV has header"]
+        #[doc = "A boolean flag indicating if given CSV has header."]
         header = "Header",
         }
     }
@@ -6925,15 +6925,15 @@ pub mod model_explainability_job_definition {
         EndpointInput {
         #[doc = "`EndpointName`. Required."]
         endpoint_name = "EndpointName",
-        #[doc = "JSONpath to locate features in JSONlines dataset"]
+        #[doc = "JSONpath to locate features in JSONlines dataset."]
         features_attribute = "FeaturesAttribute",
-        #[doc = "Index or JSONpath to locate predicted label(s)"]
+        #[doc = "Index or JSONpath to locate predicted label(s)."]
         inference_attribute = "InferenceAttribute",
         #[doc = "Path to the filesystem where the endpoint data is available to the container. Required."]
         local_path = "LocalPath",
-        #[doc = "Index or JSONpath to locate probabilities"]
+        #[doc = "Index or JSONpath to locate probabilities."]
         probability_attribute = "ProbabilityAttribute",
-        #[doc = "Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated Takes a [`EndpointInputS3DataDistributionType`], or any `Value`."]
+        #[doc = "Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated. Takes a [`EndpointInputS3DataDistributionType`], or any `Value`."]
         s3_data_distribution_type = "S3DataDistributionType",
         #[doc = "Whether the Pipe or File is used as the input mode for transfering data for the monitoring job. Pipe mode is recommended for large datasets. File mode is useful for small files that fit in memory. Defaults to File. Takes a [`EndpointInputS3InputMode`], or any `Value`."]
         s3_input_mode = "S3InputMode",
@@ -6943,7 +6943,7 @@ pub mod model_explainability_job_definition {
     cfn_struct! {
         #[doc = "The Json format"]
         Json {
-        #[doc = "A boolean flag indicating if it is JSON line format"]
+        #[doc = "A boolean flag indicating if it is JSON line format."]
         line = "Line",
         }
     }
@@ -6951,9 +6951,9 @@ pub mod model_explainability_job_definition {
     cfn_struct! {
         #[doc = "Container image configuration object for the monitoring job."]
         ModelExplainabilityAppSpecification {
-        #[doc = "The S3 URI to an analysis configuration file Required."]
+        #[doc = "The S3 URI to an analysis configuration file. Required."]
         config_uri = "ConfigUri",
-        #[doc = "Sets the environment variables in the Docker container"]
+        #[doc = "Sets the environment variables in the Docker container."]
         environment = "Environment",
         #[doc = "The container image to be run by the monitoring job. Required."]
         image_uri = "ImageUri",
@@ -7183,7 +7183,7 @@ pub mod model_package {
         name = "Name",
         #[doc = "The supported MIME types for the input data."]
         supported_content_types = "SupportedContentTypes",
-        #[doc = "A list of the instance types that are used to generate inferences in real-time"]
+        #[doc = "A list of the instance types that are used to generate inferences in real-time."]
         supported_realtime_inference_instance_types = "SupportedRealtimeInferenceInstanceTypes",
         #[doc = "The supported MIME types for the output data."]
         supported_response_mime_types = "SupportedResponseMIMETypes",
@@ -7295,7 +7295,7 @@ pub mod model_package {
         containers = "Containers",
         #[doc = "The supported MIME types for the input data. Required."]
         supported_content_types = "SupportedContentTypes",
-        #[doc = "A list of the instance types that are used to generate inferences in real-time"]
+        #[doc = "A list of the instance types that are used to generate inferences in real-time."]
         supported_realtime_inference_instance_types = "SupportedRealtimeInferenceInstanceTypes",
         #[doc = "The supported MIME types for the output data. Required."]
         supported_response_mime_types = "SupportedResponseMIMETypes",
@@ -7352,7 +7352,7 @@ pub mod model_package {
         ModelCard {
         #[doc = "The content of the model card. Required."]
         model_card_content = "ModelCardContent",
-        #[doc = "The approval status of the model card within your organization. Takes a [`ModelCardModelCardStatus`], or any `Value`. Required."]
+        #[doc = "The approval status of the model card within your organization. Takes a [`ModelCardStatus`], or any `Value`. Required."]
         model_card_status = "ModelCardStatus",
         }
     }
@@ -7459,7 +7459,7 @@ pub mod model_package {
     cfn_struct! {
         #[doc = "Describes the S3 data source."]
         S3DataSource {
-        #[doc = "The S3 Data Source Type Takes a [`S3DataSourceS3DataType`], or any `Value`. Required."]
+        #[doc = "The S3 Data Source Type. Takes a [`S3DataSourceS3DataType`], or any `Value`. Required."]
         s3_data_type = "S3DataType",
         #[doc = "Depending on the value specified for the S3DataType, identifies either a key name prefix or a manifest. Required."]
         s3_uri = "S3Uri",
@@ -7606,7 +7606,7 @@ pub mod model_package {
 
     cfn_enum! {
         #[doc = "The approval status of the model card within your organization."]
-        ModelCardModelCardStatus {
+        ModelCardStatus {
             Draft = "Draft",
             PendingReview = "PendingReview",
             Approved = "Approved",
@@ -7768,21 +7768,21 @@ pub mod model_quality_job_definition {
         data_captured_destination_s3_uri = "DataCapturedDestinationS3Uri",
         #[doc = "`DatasetFormat`. Takes a [`DatasetFormat`], or any `Value`. Required."]
         dataset_format = "DatasetFormat",
-        #[doc = "Monitoring end time offset, e.g. PT0H"]
+        #[doc = "Monitoring end time offset, e.g. PT0H."]
         end_time_offset = "EndTimeOffset",
-        #[doc = "Index or JSONpath to locate predicted label(s)"]
+        #[doc = "Index or JSONpath to locate predicted label(s)."]
         inference_attribute = "InferenceAttribute",
         #[doc = "Path to the filesystem where the endpoint data is available to the container. Required."]
         local_path = "LocalPath",
-        #[doc = "Index or JSONpath to locate probabilities"]
+        #[doc = "Index or JSONpath to locate probabilities."]
         probability_attribute = "ProbabilityAttribute",
         #[doc = "`ProbabilityThresholdAttribute`."]
         probability_threshold_attribute = "ProbabilityThresholdAttribute",
-        #[doc = "Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated Takes a [`BatchTransformInputS3DataDistributionType`], or any `Value`."]
+        #[doc = "Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated. Takes a [`BatchTransformInputS3DataDistributionType`], or any `Value`."]
         s3_data_distribution_type = "S3DataDistributionType",
         #[doc = "Whether the Pipe or File is used as the input mode for transfering data for the monitoring job. Pipe mode is recommended for large datasets. File mode is useful for small files that fit in memory. Defaults to File. Takes a [`BatchTransformInputS3InputMode`], or any `Value`."]
         s3_input_mode = "S3InputMode",
-        #[doc = "Monitoring start time offset, e.g. -PT1H"]
+        #[doc = "Monitoring start time offset, e.g. -PT1H."]
         start_time_offset = "StartTimeOffset",
         }
     }
@@ -7812,7 +7812,7 @@ pub mod model_quality_job_definition {
     cfn_struct! {
         #[doc = "The CSV format"]
         Csv {
-        #[doc = "A boolean flag indicating if given CSV has header"]
+        #[doc = "A boolean flag indicating if given CSV has header."]
         header = "Header",
         }
     }
@@ -7832,23 +7832,23 @@ pub mod model_quality_job_definition {
     cfn_struct! {
         #[doc = "The endpoint for a monitoring job."]
         EndpointInput {
-        #[doc = "Monitoring end time offset, e.g. PT0H"]
+        #[doc = "Monitoring end time offset, e.g. PT0H."]
         end_time_offset = "EndTimeOffset",
         #[doc = "`EndpointName`. Required."]
         endpoint_name = "EndpointName",
-        #[doc = "Index or JSONpath to locate predicted label(s)"]
+        #[doc = "Index or JSONpath to locate predicted label(s)."]
         inference_attribute = "InferenceAttribute",
         #[doc = "Path to the filesystem where the endpoint data is available to the container. Required."]
         local_path = "LocalPath",
-        #[doc = "Index or JSONpath to locate probabilities"]
+        #[doc = "Index or JSONpath to locate probabilities."]
         probability_attribute = "ProbabilityAttribute",
         #[doc = "`ProbabilityThresholdAttribute`."]
         probability_threshold_attribute = "ProbabilityThresholdAttribute",
-        #[doc = "Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated Takes a [`EndpointInputS3DataDistributionType`], or any `Value`."]
+        #[doc = "Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated. Takes a [`EndpointInputS3DataDistributionType`], or any `Value`."]
         s3_data_distribution_type = "S3DataDistributionType",
         #[doc = "Whether the Pipe or File is used as the input mode for transfering data for the monitoring job. Pipe mode is recommended for large datasets. File mode is useful for small files that fit in memory. Defaults to File. Takes a [`EndpointInputS3InputMode`], or any `Value`."]
         s3_input_mode = "S3InputMode",
-        #[doc = "Monitoring start time offset, e.g. -PT1H"]
+        #[doc = "Monitoring start time offset, e.g. -PT1H."]
         start_time_offset = "StartTimeOffset",
         }
     }
@@ -7856,7 +7856,7 @@ pub mod model_quality_job_definition {
     cfn_struct! {
         #[doc = "The Json format"]
         Json {
-        #[doc = "A boolean flag indicating if it is JSON line format"]
+        #[doc = "A boolean flag indicating if it is JSON line format."]
         line = "Line",
         }
     }
@@ -7868,7 +7868,7 @@ pub mod model_quality_job_definition {
         container_arguments = "ContainerArguments",
         #[doc = "Specifies the entrypoint for a container used to run the monitoring job."]
         container_entrypoint = "ContainerEntrypoint",
-        #[doc = "Sets the environment variables in the Docker container"]
+        #[doc = "Sets the environment variables in the Docker container."]
         environment = "Environment",
         #[doc = "The container image to be run by the monitoring job. Required."]
         image_uri = "ImageUri",
@@ -7876,7 +7876,7 @@ pub mod model_quality_job_definition {
         post_analytics_processor_source_uri = "PostAnalyticsProcessorSourceUri",
         #[doc = "`ProblemType`. Takes a [`ProblemType`], or any `Value`. Required."]
         problem_type = "ProblemType",
-        #[doc = "An Amazon S3 URI to a script that is called per row prior to running analysis. It can base64 decode the payload and convert it into a flatted json so that the built-in container can use the converted data. Applicable only for the built-in (first party) containers"]
+        #[doc = "An Amazon S3 URI to a script that is called per row prior to running analysis. It can base64 decode the payload and convert it into a flatted json so that the built-in container can use the converted data. Applicable only for the built-in (first party) containers."]
         record_preprocessor_source_uri = "RecordPreprocessorSourceUri",
         }
     }
@@ -8053,7 +8053,7 @@ cfn_resource! {
         monitoring_schedule_config = "MonitoringScheduleConfig",
         #[doc = "`MonitoringScheduleName`. Required."]
         monitoring_schedule_name = "MonitoringScheduleName",
-        #[doc = "The status of a schedule job. Takes a [`monitoring_schedule::MonitoringScheduleMonitoringScheduleStatus`], or any `Value`."]
+        #[doc = "The status of a schedule job. Takes a [`monitoring_schedule::MonitoringScheduleStatus`], or any `Value`."]
         monitoring_schedule_status = "MonitoringScheduleStatus",
         #[doc = "An array of key-value pairs to apply to this resource. Takes a list of [`monitoring_schedule::Tag`], or any `Value`."]
         tags = "Tags",
@@ -8089,11 +8089,11 @@ pub mod monitoring_schedule {
         data_captured_destination_s3_uri = "DataCapturedDestinationS3Uri",
         #[doc = "`DatasetFormat`. Takes a [`DatasetFormat`], or any `Value`. Required."]
         dataset_format = "DatasetFormat",
-        #[doc = "Indexes or names of the features to be excluded from analysis"]
+        #[doc = "Indexes or names of the features to be excluded from analysis."]
         exclude_features_attribute = "ExcludeFeaturesAttribute",
         #[doc = "Path to the filesystem where the endpoint data is available to the container. Required."]
         local_path = "LocalPath",
-        #[doc = "Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated Takes a [`BatchTransformInputS3DataDistributionType`], or any `Value`."]
+        #[doc = "Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated. Takes a [`BatchTransformInputS3DataDistributionType`], or any `Value`."]
         s3_data_distribution_type = "S3DataDistributionType",
         #[doc = "Whether the Pipe or File is used as the input mode for transfering data for the monitoring job. Pipe mode is recommended for large datasets. File mode is useful for small files that fit in memory. Defaults to File. Takes a [`BatchTransformInputS3InputMode`], or any `Value`."]
         s3_input_mode = "S3InputMode",
@@ -8125,7 +8125,7 @@ pub mod monitoring_schedule {
     cfn_struct! {
         #[doc = "The CSV format"]
         Csv {
-        #[doc = "A boolean flag indicating if given CSV has header"]
+        #[doc = "A boolean flag indicating if given CSV has header."]
         header = "Header",
         }
     }
@@ -8147,11 +8147,11 @@ pub mod monitoring_schedule {
         EndpointInput {
         #[doc = "`EndpointName`. Required."]
         endpoint_name = "EndpointName",
-        #[doc = "Indexes or names of the features to be excluded from analysis"]
+        #[doc = "Indexes or names of the features to be excluded from analysis."]
         exclude_features_attribute = "ExcludeFeaturesAttribute",
         #[doc = "Path to the filesystem where the endpoint data is available to the container. Required."]
         local_path = "LocalPath",
-        #[doc = "Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated Takes a [`EndpointInputS3DataDistributionType`], or any `Value`."]
+        #[doc = "Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated. Takes a [`EndpointInputS3DataDistributionType`], or any `Value`."]
         s3_data_distribution_type = "S3DataDistributionType",
         #[doc = "Whether the Pipe or File is used as the input mode for transfering data for the monitoring job. Pipe mode is recommended for large datasets. File mode is useful for small files that fit in memory. Defaults to File. Takes a [`EndpointInputS3InputMode`], or any `Value`."]
         s3_input_mode = "S3InputMode",
@@ -8161,7 +8161,7 @@ pub mod monitoring_schedule {
     cfn_struct! {
         #[doc = "The Json format"]
         Json {
-        #[doc = "A boolean flag indicating if it is JSON line format"]
+        #[doc = "A boolean flag indicating if it is JSON line format."]
         line = "Line",
         }
     }
@@ -8177,7 +8177,7 @@ pub mod monitoring_schedule {
         image_uri = "ImageUri",
         #[doc = "An Amazon S3 URI to a script that is called after analysis has been performed. Applicable only for the built-in (first party) containers."]
         post_analytics_processor_source_uri = "PostAnalyticsProcessorSourceUri",
-        #[doc = "An Amazon S3 URI to a script that is called per row prior to running analysis. It can base64 decode the payload and convert it into a flatted json so that the built-in container can use the converted data. Applicable only for the built-in (first party) containers"]
+        #[doc = "An Amazon S3 URI to a script that is called per row prior to running analysis. It can base64 decode the payload and convert it into a flatted json so that the built-in container can use the converted data. Applicable only for the built-in (first party) containers."]
         record_preprocessor_source_uri = "RecordPreprocessorSourceUri",
         }
     }
@@ -8219,7 +8219,7 @@ pub mod monitoring_schedule {
         MonitoringJobDefinition {
         #[doc = "`BaselineConfig`. Takes a [`BaselineConfig`], or any `Value`."]
         baseline_config = "BaselineConfig",
-        #[doc = "Sets the environment variables in the Docker container"]
+        #[doc = "Sets the environment variables in the Docker container."]
         environment = "Environment",
         #[doc = "`MonitoringAppSpecification`. Takes a [`MonitoringAppSpecification`], or any `Value`. Required."]
         monitoring_app_specification = "MonitoringAppSpecification",
@@ -8269,7 +8269,7 @@ pub mod monitoring_schedule {
         MonitoringScheduleConfig {
         #[doc = "`MonitoringJobDefinition`. Takes a [`MonitoringJobDefinition`], or any `Value`."]
         monitoring_job_definition = "MonitoringJobDefinition",
-        #[doc = "Name of the job definition"]
+        #[doc = "Name of the job definition."]
         monitoring_job_definition_name = "MonitoringJobDefinitionName",
         #[doc = "`MonitoringType`. Takes a [`MonitoringType`], or any `Value`."]
         monitoring_type = "MonitoringType",
@@ -8315,9 +8315,9 @@ pub mod monitoring_schedule {
     cfn_struct! {
         #[doc = "Configuration details about the monitoring schedule."]
         ScheduleConfig {
-        #[doc = "Data Analysis end time, e.g. PT0H"]
+        #[doc = "Data Analysis end time, e.g. PT0H."]
         data_analysis_end_time = "DataAnalysisEndTime",
-        #[doc = "Data Analysis start time, e.g. -PT1H"]
+        #[doc = "Data Analysis start time, e.g. -PT1H."]
         data_analysis_start_time = "DataAnalysisStartTime",
         #[doc = "A cron expression or 'NOW' that describes details about the monitoring schedule. Required."]
         schedule_expression = "ScheduleExpression",
@@ -8362,7 +8362,7 @@ pub mod monitoring_schedule {
 
     cfn_enum! {
         #[doc = "The status of a schedule job."]
-        MonitoringScheduleMonitoringScheduleStatus {
+        MonitoringScheduleStatus {
             Pending = "Pending",
             Failed = "Failed",
             Scheduled = "Scheduled",
@@ -8860,7 +8860,7 @@ cfn_resource! {
         pipeline_display_name = "PipelineDisplayName",
         #[doc = "The name of the Pipeline. Required."]
         pipeline_name = "PipelineName",
-        #[doc = "Role Arn Required."]
+        #[doc = "Role Arn. Required."]
         role_arn = "RoleArn",
         #[doc = "`Tags`. Takes a list of [`pipeline::Tag`], or any `Value`."]
         tags = "Tags",
@@ -9134,7 +9134,7 @@ pub mod processing_job {
         s3_data_distribution_type = "S3DataDistributionType",
         #[doc = "Whether you use an S3Prefix or a ManifestFile for the data type. If you choose S3Prefix, S3Uri identifies a key name prefix. Amazon SageMaker uses all objects with the specified key name prefix for the processing job. If you choose ManifestFile, S3Uri identifies an object that is a manifest file … Takes a [`S3InputS3DataType`], or any `Value`. Required."]
         s3_data_type = "S3DataType",
-        #[doc = "Whether to use File or Pipe input mode. In File mode, Amazon SageMaker copies the data from the input source onto the local ML storage volume before starting your processing container. This is the most commonly used input mode. In Pipe mode, Amazon SageMaker streams input data from the source … Takes a [`S3InputS3InputMode`], or any `Value`."]
+        #[doc = "Whether to use File or Pipe input mode. In File mode, Amazon SageMaker copies the data from the input source onto the local ML storage volume before starting your processing container. This is the most commonly used input mode. In Pipe mode, Amazon SageMaker streams input data from the source … Takes a [`S3InputMode`], or any `Value`."]
         s3_input_mode = "S3InputMode",
         #[doc = "The URI of the Amazon S3 prefix Amazon SageMaker downloads data required to run a processing job. Required."]
         s3_uri = "S3Uri",
@@ -9176,7 +9176,7 @@ pub mod processing_job {
         VpcConfig {
         #[doc = "The VPC security group IDs, in the form 'sg-xxxxxxxx'. Specify the security groups for the VPC that is specified in the 'Subnets' field. Required."]
         security_group_ids = "SecurityGroupIds",
-        #[doc = "The ID of the subnets in the VPC to which you want to connect your training job or model. For information about the availability of specific instance types, see https://docs.aws.amazon.com/sagemaker/latest/dg/regions-quotas.html Required."]
+        #[doc = "The ID of the subnets in the VPC to which you want to connect your training job or model. For information about the availability of specific instance types, see https://docs.aws.amazon.com/sagemaker/latest/dg/regions-quotas.html. Required."]
         subnets = "Subnets",
         }
     }
@@ -9382,7 +9382,7 @@ pub mod processing_job {
 
     cfn_enum! {
         #[doc = "Whether to use File or Pipe input mode. In File mode, Amazon SageMaker copies the data from the input source onto the local ML storage volume before starting your processing container. This is the most commonly used input mode. In Pipe mode, Amazon SageMaker streams input data from the source …"]
-        S3InputS3InputMode {
+        S3InputMode {
             File = "File",
             Pipe = "Pipe",
         }
@@ -9405,9 +9405,9 @@ cfn_resource! {
         project_description = "ProjectDescription",
         #[doc = "`ProjectName`. Required."]
         project_name = "ProjectName",
-        #[doc = "Provisioned ServiceCatalog Details"]
+        #[doc = "Provisioned ServiceCatalog Details."]
         service_catalog_provisioned_product_details = "ServiceCatalogProvisionedProductDetails",
-        #[doc = "Input ServiceCatalog Provisioning Details"]
+        #[doc = "Input ServiceCatalog Provisioning Details."]
         service_catalog_provisioning_details = "ServiceCatalogProvisioningDetails",
         #[doc = "An array of key-value pairs to apply to this resource. Takes a list of [`project::Tag`], or any `Value`."]
         tags = "Tags",
@@ -9570,7 +9570,7 @@ pub mod space {
     cfn_struct! {
         #[doc = "Properties related to the space's Amazon Elastic Block Store volume."]
         EbsStorageSettings {
-        #[doc = "Size of the Amazon EBS volume in Gb Required."]
+        #[doc = "Size of the Amazon EBS volume in Gb. Required."]
         ebs_volume_size_in_gb = "EbsVolumeSizeInGb",
         }
     }
@@ -9662,7 +9662,7 @@ pub mod space {
     cfn_struct! {
         #[doc = "`SpaceIdleSettings` of `AWS::SageMaker::Space`."]
         SpaceIdleSettings {
-        #[doc = "The space idle timeout value set in minutes"]
+        #[doc = "The space idle timeout value set in minutes."]
         idle_timeout_in_minutes = "IdleTimeoutInMinutes",
         }
     }
@@ -9817,7 +9817,7 @@ cfn_resource! {
     #[doc = "`AWS::SageMaker::StudioLifecycleConfig`: Resource Type definition for AWS::SageMaker::StudioLifecycleConfig"]
     CfnStudioLifecycleConfig(CfnStudioLifecycleConfigProps) = "AWS::SageMaker::StudioLifecycleConfig";
     props {
-        #[doc = "The App type that the Lifecycle Configuration is attached to. Takes a [`studio_lifecycle_config::StudioLifecycleConfigStudioLifecycleConfigAppType`], or any `Value`. Required."]
+        #[doc = "The App type that the Lifecycle Configuration is attached to. Takes a [`studio_lifecycle_config::StudioLifecycleConfigAppType`], or any `Value`. Required."]
         studio_lifecycle_config_app_type = "StudioLifecycleConfigAppType",
         #[doc = "The content of your Amazon SageMaker Studio Lifecycle Configuration script. This content must be base64 encoded. Required."]
         studio_lifecycle_config_content = "StudioLifecycleConfigContent",
@@ -9848,7 +9848,7 @@ pub mod studio_lifecycle_config {
 
     cfn_enum! {
         #[doc = "The App type that the Lifecycle Configuration is attached to."]
-        StudioLifecycleConfigStudioLifecycleConfigAppType {
+        StudioLifecycleConfigAppType {
             JupyterServer = "JupyterServer",
             KernelGateway = "KernelGateway",
             CodeEditor = "CodeEditor",
@@ -10240,7 +10240,7 @@ pub mod user_profile {
     cfn_struct! {
         #[doc = "Properties related to the Amazon Elastic Block Store volume."]
         DefaultEbsStorageSettings {
-        #[doc = "Default size of the Amazon EBS volume in Gb Required."]
+        #[doc = "Default size of the Amazon EBS volume in Gb. Required."]
         default_ebs_volume_size_in_gb = "DefaultEbsVolumeSizeInGb",
         #[doc = "Maximum size of the Amazon EBS volume in Gb. Must be greater than or equal to the DefaultEbsVolumeSizeInGb. Required."]
         maximum_ebs_volume_size_in_gb = "MaximumEbsVolumeSizeInGb",
@@ -10316,7 +10316,7 @@ pub mod user_profile {
         built_in_lifecycle_config_arn = "BuiltInLifecycleConfigArn",
         #[doc = "A list of CodeRepositories available for use with JupyterLab apps. Takes a list of [`CodeRepository`], or any `Value`."]
         code_repositories = "CodeRepositories",
-        #[doc = "A list of custom images available for use for JupyterLab apps Takes a list of [`CustomImage`], or any `Value`."]
+        #[doc = "A list of custom images available for use for JupyterLab apps. Takes a list of [`CustomImage`], or any `Value`."]
         custom_images = "CustomImages",
         #[doc = "The default instance type and the Amazon Resource Name (ARN) of the default SageMaker image used by the JupyterLab app. Takes a [`ResourceSpec`], or any `Value`."]
         default_resource_spec = "DefaultResourceSpec",
@@ -10658,7 +10658,7 @@ cfn_resource! {
         notification_configuration = "NotificationConfiguration",
         #[doc = "An array of key-value pairs. Takes a list of [`workteam::Tag`], or any `Value`."]
         tags = "Tags",
-        #[doc = "The name of the Workforce"]
+        #[doc = "The name of the Workforce."]
         workforce_name = "WorkforceName",
         #[doc = "The name of the work team."]
         workteam_name = "WorkteamName",
@@ -10688,7 +10688,7 @@ pub mod workteam {
     cfn_struct! {
         #[doc = "Defines an Amazon Cognito or your own OIDC IdP user group that is part of a work team."]
         MemberDefinition {
-        #[doc = "The Amazon Cognito user group that is part of the work team Takes a [`CognitoMemberDefinition`], or any `Value`."]
+        #[doc = "The Amazon Cognito user group that is part of the work team. Takes a [`CognitoMemberDefinition`], or any `Value`."]
         cognito_member_definition = "CognitoMemberDefinition",
         #[doc = "A list user groups that exist in your OIDC Identity Provider (IdP). Takes a [`OidcMemberDefinition`], or any `Value`."]
         oidc_member_definition = "OidcMemberDefinition",
@@ -10706,7 +10706,7 @@ pub mod workteam {
     cfn_struct! {
         #[doc = "A list of user groups that exist in your OIDC Identity Provider (IdP)."]
         OidcMemberDefinition {
-        #[doc = "A list of OIDC group names whose members will be part of this workteam Required."]
+        #[doc = "A list of OIDC group names whose members will be part of this workteam. Required."]
         oidc_groups = "OidcGroups",
         }
     }

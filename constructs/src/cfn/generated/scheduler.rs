@@ -317,9 +317,9 @@ pub mod schedule_group {
     cfn_struct! {
         #[doc = "Tag to associate with the resource."]
         Tag {
-        #[doc = "Key for the tag Required."]
+        #[doc = "Key for the tag. Required."]
         key = "Key",
-        #[doc = "Value for the tag Required."]
+        #[doc = "Value for the tag. Required."]
         value = "Value",
         }
     }

@@ -71,9 +71,9 @@ pub mod rotation_schedule {
         master_secret_kms_key_arn = "MasterSecretKmsKeyArn",
         #[doc = "The name of the Lambda rotation function."]
         rotation_lambda_name = "RotationLambdaName",
-        #[doc = "The type of rotation template to use Required."]
+        #[doc = "The type of rotation template to use. Required."]
         rotation_type = "RotationType",
-        #[doc = "The python runtime associated with the Lambda function"]
+        #[doc = "The python runtime associated with the Lambda function."]
         runtime = "Runtime",
         #[doc = "The ARN of the secret that contains superuser credentials, if you use the alternating users rotation strategy. CloudFormation grants the execution role for the Lambda rotation function GetSecretValue permission to the secret in this property."]
         superuser_secret_arn = "SuperuserSecretArn",

@@ -10,17 +10,17 @@ cfn_resource! {
         aws_resources = "AwsResources",
         #[doc = "`CodeReviewSettings`. Takes a [`agent_space::CodeReviewSettings`], or any `Value`."]
         code_review_settings = "CodeReviewSettings",
-        #[doc = "Description of the agent space"]
+        #[doc = "Description of the agent space."]
         description = "Description",
         #[doc = "`IntegratedResources`. Takes a list of [`agent_space::IntegratedResource`], or any `Value`."]
         integrated_resources = "IntegratedResources",
         #[doc = "Identifier of the KMS key used to encrypt data. Can be a key ID, key ARN, alias name, or alias ARN. If not specified, an AWS managed key is used."]
         kms_key_id = "KmsKeyId",
-        #[doc = "Name of the agent space Required."]
+        #[doc = "Name of the agent space. Required."]
         name = "Name",
-        #[doc = "Tags for the agent space Takes a list of [`agent_space::Tag`], or any `Value`."]
+        #[doc = "Tags for the agent space. Takes a list of [`agent_space::Tag`], or any `Value`."]
         tags = "Tags",
-        #[doc = "List of target domain identifiers registered with the agent space"]
+        #[doc = "List of target domain identifiers registered with the agent space."]
         target_domain_ids = "TargetDomainIds",
     }
     attrs {
@@ -40,17 +40,17 @@ pub mod agent_space {
     cfn_struct! {
         #[doc = "AWS resource configuration"]
         AWSResources {
-        #[doc = "IAM role ARNs"]
+        #[doc = "IAM role ARNs."]
         iam_roles = "IamRoles",
-        #[doc = "Lambda function ARNs used to retrieve tester credentials for pentests"]
+        #[doc = "Lambda function ARNs used to retrieve tester credentials for pentests."]
         lambda_function_arns = "LambdaFunctionArns",
-        #[doc = "CloudWatch log group ARNs"]
+        #[doc = "CloudWatch log group ARNs."]
         log_groups = "LogGroups",
-        #[doc = "S3 bucket ARNs"]
+        #[doc = "S3 bucket ARNs."]
         s3_buckets = "S3Buckets",
-        #[doc = "SecretsManager secret ARNs used to store tester credentials for pentests"]
+        #[doc = "SecretsManager secret ARNs used to store tester credentials for pentests."]
         secret_arns = "SecretArns",
-        #[doc = "VPC configurations Takes a list of [`VpcConfig`], or any `Value`."]
+        #[doc = "VPC configurations. Takes a list of [`VpcConfig`], or any `Value`."]
         vpcs = "Vpcs",
         }
     }
@@ -58,9 +58,9 @@ pub mod agent_space {
     cfn_struct! {
         #[doc = "Bitbucket repository capabilities"]
         BitbucketCapabilitiesResource {
-        #[doc = "Enables Code Review in the repository"]
+        #[doc = "Enables Code Review in the repository."]
         leave_comments = "LeaveComments",
-        #[doc = "Enables creation of pull requests with automated fixes"]
+        #[doc = "Enables creation of pull requests with automated fixes."]
         remediate_code = "RemediateCode",
         }
     }
@@ -68,9 +68,9 @@ pub mod agent_space {
     cfn_struct! {
         #[doc = "Bitbucket repository details"]
         BitbucketRepositoryResource {
-        #[doc = "Bitbucket repository name Required."]
+        #[doc = "Bitbucket repository name. Required."]
         name = "Name",
-        #[doc = "Bitbucket workspace slug owning the repository Required."]
+        #[doc = "Bitbucket workspace slug owning the repository. Required."]
         workspace = "Workspace",
         }
     }
@@ -78,9 +78,9 @@ pub mod agent_space {
     cfn_struct! {
         #[doc = "Details of code review settings"]
         CodeReviewSettings {
-        #[doc = "Whether Controls are utilized for code review analysis Required."]
+        #[doc = "Whether Controls are utilized for code review analysis. Required."]
         controls_scanning = "ControlsScanning",
-        #[doc = "Whether general purpose analysis is performed for code review Required."]
+        #[doc = "Whether general purpose analysis is performed for code review. Required."]
         general_purpose_scanning = "GeneralPurposeScanning",
         }
     }
@@ -88,11 +88,11 @@ pub mod agent_space {
     cfn_struct! {
         #[doc = "Confluence document capabilities"]
         ConfluenceCapabilitiesResource {
-        #[doc = "Enables creation of new Confluence documents in the same space"]
+        #[doc = "Enables creation of new Confluence documents in the same space."]
         create_document = "CreateDocument",
-        #[doc = "Enables read access to the document content"]
+        #[doc = "Enables read access to the document content."]
         fetch_document = "FetchDocument",
-        #[doc = "Enables updates to the document"]
+        #[doc = "Enables updates to the document."]
         update_document = "UpdateDocument",
         }
     }
@@ -100,15 +100,15 @@ pub mod agent_space {
     cfn_struct! {
         #[doc = "Confluence document details"]
         ConfluenceDocumentResource {
-        #[doc = "Customer-supplied logical name for the Confluence document Required."]
+        #[doc = "Customer-supplied logical name for the Confluence document. Required."]
         name = "Name",
-        #[doc = "Confluence page identifier Required."]
+        #[doc = "Confluence page identifier. Required."]
         page_id = "PageId",
-        #[doc = "Confluence space key containing the document Required."]
+        #[doc = "Confluence space key containing the document. Required."]
         space_key = "SpaceKey",
-        #[doc = "Read-only human-readable title of the containing space, populated from service-side metadata"]
+        #[doc = "Read-only human-readable title of the containing space, populated from service-side metadata."]
         space_title = "SpaceTitle",
-        #[doc = "Read-only human-readable title of the page, populated from service-side metadata"]
+        #[doc = "Read-only human-readable title of the page, populated from service-side metadata."]
         title = "Title",
         }
     }
@@ -116,9 +116,9 @@ pub mod agent_space {
     cfn_struct! {
         #[doc = "GitHub repository capabilities"]
         GitHubCapabilitiesResource {
-        #[doc = "Enables Code Review in the repository Required."]
+        #[doc = "Enables Code Review in the repository. Required."]
         leave_comments = "LeaveComments",
-        #[doc = "Enables creation of pull requests with automated fixes Required."]
+        #[doc = "Enables creation of pull requests with automated fixes. Required."]
         remediate_code = "RemediateCode",
         }
     }
@@ -126,9 +126,9 @@ pub mod agent_space {
     cfn_struct! {
         #[doc = "GitHub repository details"]
         GitHubRepositoryResource {
-        #[doc = "GitHub repository name Required."]
+        #[doc = "GitHub repository name. Required."]
         name = "Name",
-        #[doc = "GitHub repository owner (user or organization) Required."]
+        #[doc = "GitHub repository owner (user or organization). Required."]
         owner = "Owner",
         }
     }
@@ -136,9 +136,9 @@ pub mod agent_space {
     cfn_struct! {
         #[doc = "GitLab repository capabilities"]
         GitLabCapabilitiesResource {
-        #[doc = "Enables Code Review in the repository"]
+        #[doc = "Enables Code Review in the repository."]
         leave_comments = "LeaveComments",
-        #[doc = "Enables creation of merge requests with automated fixes"]
+        #[doc = "Enables creation of merge requests with automated fixes."]
         remediate_code = "RemediateCode",
         }
     }
@@ -146,9 +146,9 @@ pub mod agent_space {
     cfn_struct! {
         #[doc = "GitLab repository details"]
         GitLabRepositoryResource {
-        #[doc = "GitLab project name Required."]
+        #[doc = "GitLab project name. Required."]
         name = "Name",
-        #[doc = "GitLab project namespace (user, group, or subgroup path) Required."]
+        #[doc = "GitLab project namespace (user, group, or subgroup path). Required."]
         namespace = "Namespace",
         }
     }
@@ -156,9 +156,9 @@ pub mod agent_space {
     cfn_struct! {
         #[doc = "Integrated Resource details"]
         IntegratedResource {
-        #[doc = "Unique identifier of the Provider Integration Required."]
+        #[doc = "Unique identifier of the Provider Integration. Required."]
         integration = "Integration",
-        #[doc = "List of selected Resources from the Integration Takes a list of [`ProviderResource`], or any `Value`. Required."]
+        #[doc = "List of selected Resources from the Integration. Takes a list of [`ProviderResource`], or any `Value`. Required."]
         provider_resources = "ProviderResources",
         }
     }
@@ -188,9 +188,9 @@ pub mod agent_space {
     cfn_struct! {
         #[doc = "A key-value pair to associate with a resource"]
         Tag {
-        #[doc = "The key name of the tag Required."]
+        #[doc = "The key name of the tag. Required."]
         key = "Key",
-        #[doc = "The value for the tag Required."]
+        #[doc = "The value for the tag. Required."]
         value = "Value",
         }
     }
@@ -198,11 +198,11 @@ pub mod agent_space {
     cfn_struct! {
         #[doc = "Customer VPC configuration that the security testing environment accesses"]
         VpcConfig {
-        #[doc = "List of security group ARNs in the customer VPC"]
+        #[doc = "List of security group ARNs in the customer VPC."]
         security_group_arns = "SecurityGroupArns",
-        #[doc = "List of subnet ARNs in the customer VPC"]
+        #[doc = "List of subnet ARNs in the customer VPC."]
         subnet_arns = "SubnetArns",
-        #[doc = "ARN of the customer VPC"]
+        #[doc = "ARN of the customer VPC."]
         vpc_arn = "VpcArn",
         }
     }
@@ -218,7 +218,7 @@ cfn_resource! {
         id_c_configuration = "IdCConfiguration",
         #[doc = "`RoleArn`."]
         role_arn = "RoleArn",
-        #[doc = "Tags for the application Takes a list of [`application::Tag`], or any `Value`."]
+        #[doc = "Tags for the application. Takes a list of [`application::Tag`], or any `Value`."]
         tags = "Tags",
     }
     attrs {
@@ -250,9 +250,9 @@ pub mod application {
     cfn_struct! {
         #[doc = "A key-value pair to associate with a resource"]
         Tag {
-        #[doc = "The key name of the tag Required."]
+        #[doc = "The key name of the tag. Required."]
         key = "Key",
-        #[doc = "The value for the tag Required."]
+        #[doc = "The value for the tag. Required."]
         value = "Value",
         }
     }
@@ -266,7 +266,7 @@ cfn_resource! {
         agent_space_id = "AgentSpaceId",
         #[doc = "The binary content of the artifact to upload, encoded as a Base64 string."]
         artifact_content = "ArtifactContent",
-        #[doc = "The file type of the artifact. Takes a [`artifact::ArtifactArtifactType`], or any `Value`. Required."]
+        #[doc = "The file type of the artifact. Takes a [`artifact::ArtifactType`], or any `Value`. Required."]
         artifact_type = "ArtifactType",
         #[doc = "The file name of the artifact. Required."]
         file_name = "FileName",
@@ -287,7 +287,7 @@ pub mod artifact {
 
     cfn_enum! {
         #[doc = "The file type of the artifact."]
-        ArtifactArtifactType {
+        ArtifactType {
             Txt = "TXT",
             Png = "PNG",
             Jpeg = "JPEG",
@@ -441,27 +441,27 @@ cfn_resource! {
     #[doc = "`AWS::SecurityAgent::Pentest`: Resource Type definition for AWS::SecurityAgent::Pentest"]
     CfnPentest(CfnPentestProps) = "AWS::SecurityAgent::Pentest";
     props {
-        #[doc = "Identifier of agent space where the pentest should be created Required."]
+        #[doc = "Identifier of agent space where the pentest should be created. Required."]
         agent_space_id = "AgentSpaceId",
-        #[doc = "Collection of assets to be tested or used during the penetration test Takes a [`pentest::Assets`], or any `Value`. Required."]
+        #[doc = "Collection of assets to be tested or used during the penetration test. Takes a [`pentest::Assets`], or any `Value`. Required."]
         assets = "Assets",
-        #[doc = "Strategy for cleaning up resources after pentest job completion Takes a [`pentest::CleanUpStrategy`], or any `Value`."]
+        #[doc = "Strategy for cleaning up resources after pentest job completion. Takes a [`pentest::CleanUpStrategy`], or any `Value`."]
         clean_up_strategy = "CleanUpStrategy",
-        #[doc = "Strategy for code remediation on findings Takes a [`pentest::CodeRemediationStrategy`], or any `Value`."]
+        #[doc = "Strategy for code remediation on findings. Takes a [`pentest::CodeRemediationStrategy`], or any `Value`."]
         code_remediation_strategy = "CodeRemediationStrategy",
-        #[doc = "A list of managed skills to disable for this pentest Takes a list of [`pentest::SkillType`], or any `Value`."]
+        #[doc = "A list of managed skills to disable for this pentest. Takes a list of [`pentest::SkillType`], or any `Value`."]
         disable_managed_skills = "DisableManagedSkills",
-        #[doc = "A list of risk types excluded from the pentest execution"]
+        #[doc = "A list of risk types excluded from the pentest execution."]
         exclude_risk_types = "ExcludeRiskTypes",
-        #[doc = "CloudWatch logs config Takes a [`pentest::CloudWatchLog`], or any `Value`."]
+        #[doc = "CloudWatch logs config. Takes a [`pentest::CloudWatchLog`], or any `Value`."]
         log_config = "LogConfig",
-        #[doc = "Configuration for network traffic filtering Takes a [`pentest::NetworkTrafficConfig`], or any `Value`."]
+        #[doc = "Configuration for network traffic filtering. Takes a [`pentest::NetworkTrafficConfig`], or any `Value`."]
         network_traffic_config = "NetworkTrafficConfig",
-        #[doc = "Service role for accessing resources Required."]
+        #[doc = "Service role for accessing resources. Required."]
         service_role = "ServiceRole",
-        #[doc = "Title of the penetration test"]
+        #[doc = "Title of the penetration test."]
         title = "Title",
-        #[doc = "VPC configuration that the security testing environment accesses Takes a [`pentest::VpcConfig`], or any `Value`."]
+        #[doc = "VPC configuration that the security testing environment accesses. Takes a [`pentest::VpcConfig`], or any `Value`."]
         vpc_config = "VpcConfig",
     }
     attrs {
@@ -481,17 +481,17 @@ pub mod pentest {
     cfn_struct! {
         #[doc = "An authenticated actor to be used during pentest execution"]
         Actor {
-        #[doc = "Authentication credentials for this actor Takes a [`Authentication`], or any `Value`."]
+        #[doc = "Authentication credentials for this actor. Takes a [`Authentication`], or any `Value`."]
         authentication = "Authentication",
-        #[doc = "Description of the actor"]
+        #[doc = "Description of the actor."]
         description = "Description",
-        #[doc = "Whether email-based MFA is enabled for this actor"]
+        #[doc = "Whether email-based MFA is enabled for this actor."]
         enable_email_mfa = "EnableEmailMfa",
-        #[doc = "Identifier for the actor"]
+        #[doc = "Identifier for the actor."]
         identifier = "Identifier",
-        #[doc = "Server-generated email forwarding address for receiving MFA codes"]
+        #[doc = "Server-generated email forwarding address for receiving MFA codes."]
         mfa_forwarding_address = "MfaForwardingAddress",
-        #[doc = "List of URIs this actor is authorized to access"]
+        #[doc = "List of URIs this actor is authorized to access."]
         uris = "Uris",
         }
     }
@@ -499,17 +499,17 @@ pub mod pentest {
     cfn_struct! {
         #[doc = "Collection of assets to be tested during the pentest"]
         Assets {
-        #[doc = "List of actors used during testing Takes a list of [`Actor`], or any `Value`."]
+        #[doc = "List of actors used during testing. Takes a list of [`Actor`], or any `Value`."]
         actors = "Actors",
-        #[doc = "List of documents providing additional context for the pentest Takes a list of [`DocumentInfo`], or any `Value`."]
+        #[doc = "List of documents providing additional context for the pentest. Takes a list of [`DocumentInfo`], or any `Value`."]
         documents = "Documents",
-        #[doc = "List of endpoints to test Takes a list of [`Endpoint`], or any `Value`."]
+        #[doc = "List of endpoints to test. Takes a list of [`Endpoint`], or any `Value`."]
         endpoints = "Endpoints",
-        #[doc = "List of repositories connected via provider integrations Takes a list of [`IntegratedRepository`], or any `Value`."]
+        #[doc = "List of repositories connected via provider integrations. Takes a list of [`IntegratedRepository`], or any `Value`."]
         integrated_repositories = "IntegratedRepositories",
-        #[doc = "List of source code repositories to analyze Takes a list of [`SourceCodeRepository`], or any `Value`."]
+        #[doc = "List of source code repositories to analyze. Takes a list of [`SourceCodeRepository`], or any `Value`."]
         source_code = "SourceCode",
-        #[doc = "Trust anchors for validating target endpoint TLS certificates, for endpoints served by a private or internal CA, an intermediate CA, or a self-signed certificate Takes a list of [`TrustedCaCertificate`], or any `Value`."]
+        #[doc = "Trust anchors for validating target endpoint TLS certificates, for endpoints served by a private or internal CA, an intermediate CA, or a self-signed certificate. Takes a list of [`TrustedCaCertificate`], or any `Value`."]
         trusted_ca_certificates = "TrustedCaCertificates",
         }
     }
@@ -517,9 +517,9 @@ pub mod pentest {
     cfn_struct! {
         #[doc = "Authentication configuration for a pentest actor"]
         Authentication {
-        #[doc = "Type of authentication provider Takes a [`AuthenticationProviderType`], or any `Value`."]
+        #[doc = "Type of authentication provider. Takes a [`AuthenticationProviderType`], or any `Value`."]
         provider_type = "ProviderType",
-        #[doc = "Reference value for the authentication provider, such as a secret ARN or Lambda ARN"]
+        #[doc = "Reference value for the authentication provider, such as a secret ARN or Lambda ARN."]
         value = "Value",
         }
     }
@@ -527,11 +527,11 @@ pub mod pentest {
     cfn_struct! {
         #[doc = "Source of a trusted CA certificate. Exactly one member must be set."]
         CaCertificateSource {
-        #[doc = "Artifact ID of an uploaded certificate file"]
+        #[doc = "Artifact ID of an uploaded certificate file."]
         artifact_id = "ArtifactId",
-        #[doc = "PEM-encoded X.509 certificate supplied inline"]
+        #[doc = "PEM-encoded X.509 certificate supplied inline."]
         inline_pem = "InlinePem",
-        #[doc = "Amazon S3 location URI of a customer-staged certificate"]
+        #[doc = "Amazon S3 location URI of a customer-staged certificate."]
         s3_location = "S3Location",
         }
     }
@@ -547,9 +547,9 @@ pub mod pentest {
     cfn_struct! {
         #[doc = "CloudWatch Logs configuration for pentest output"]
         CloudWatchLog {
-        #[doc = "CloudWatch log group"]
+        #[doc = "CloudWatch log group."]
         log_group = "LogGroup",
-        #[doc = "CloudWatch log stream"]
+        #[doc = "CloudWatch log stream."]
         log_stream = "LogStream",
         }
     }
@@ -565,9 +565,9 @@ pub mod pentest {
     cfn_struct! {
         #[doc = "A custom header to include in outbound requests"]
         CustomHeader {
-        #[doc = "Name of the header"]
+        #[doc = "Name of the header."]
         name = "Name",
-        #[doc = "Value of the header"]
+        #[doc = "Value of the header."]
         value = "Value",
         }
     }
@@ -575,9 +575,9 @@ pub mod pentest {
     cfn_struct! {
         #[doc = "A document attached to the pentest, uploaded to S3"]
         DocumentInfo {
-        #[doc = "Artifact identifier"]
+        #[doc = "Artifact identifier."]
         artifact_id = "ArtifactId",
-        #[doc = "S3 document location"]
+        #[doc = "S3 document location."]
         s3_location = "S3Location",
         }
     }
@@ -585,7 +585,7 @@ pub mod pentest {
     cfn_struct! {
         #[doc = "An endpoint to be tested during the pentest"]
         Endpoint {
-        #[doc = "URI of the endpoint to test"]
+        #[doc = "URI of the endpoint to test."]
         uri = "Uri",
         }
     }
@@ -593,11 +593,11 @@ pub mod pentest {
     cfn_struct! {
         #[doc = "A repository connected via a provider integration"]
         IntegratedRepository {
-        #[doc = "An optional override for the repository branch"]
+        #[doc = "An optional override for the repository branch."]
         branch = "Branch",
-        #[doc = "Unique identifier of the provider integration Required."]
+        #[doc = "Unique identifier of the provider integration. Required."]
         integration_id = "IntegrationId",
-        #[doc = "Identifier of the resource within the provider integration Required."]
+        #[doc = "Identifier of the resource within the provider integration. Required."]
         provider_resource_id = "ProviderResourceId",
         }
     }
@@ -605,9 +605,9 @@ pub mod pentest {
     cfn_struct! {
         #[doc = "Network traffic configuration for the pentest"]
         NetworkTrafficConfig {
-        #[doc = "Custom headers to include in outbound requests Takes a list of [`CustomHeader`], or any `Value`."]
+        #[doc = "Custom headers to include in outbound requests. Takes a list of [`CustomHeader`], or any `Value`."]
         custom_headers = "CustomHeaders",
-        #[doc = "Ordered list of network traffic rules Takes a list of [`NetworkTrafficRule`], or any `Value`."]
+        #[doc = "Ordered list of network traffic rules. Takes a list of [`NetworkTrafficRule`], or any `Value`."]
         rules = "Rules",
         }
     }
@@ -615,11 +615,11 @@ pub mod pentest {
     cfn_struct! {
         #[doc = "Network traffic rule"]
         NetworkTrafficRule {
-        #[doc = "Whether to allow or deny traffic matching this rule Takes a [`NetworkTrafficRuleEffect`], or any `Value`."]
+        #[doc = "Whether to allow or deny traffic matching this rule. Takes a [`NetworkTrafficRuleEffect`], or any `Value`."]
         effect = "Effect",
-        #[doc = "Type of pattern matching for this rule Takes a [`NetworkTrafficRuleNetworkTrafficRuleType`], or any `Value`."]
+        #[doc = "Type of pattern matching for this rule. Takes a [`NetworkTrafficRuleType`], or any `Value`."]
         network_traffic_rule_type = "NetworkTrafficRuleType",
-        #[doc = "URL pattern this rule applies to"]
+        #[doc = "URL pattern this rule applies to."]
         pattern = "Pattern",
         }
     }
@@ -635,7 +635,7 @@ pub mod pentest {
     cfn_struct! {
         #[doc = "A source code archive stored in S3 for analysis during the pentest"]
         SourceCodeRepository {
-        #[doc = "S3 source code location"]
+        #[doc = "S3 source code location."]
         s3_location = "S3Location",
         }
     }
@@ -643,7 +643,7 @@ pub mod pentest {
     cfn_struct! {
         #[doc = "Trust anchor used when validating a target endpoint's TLS certificate"]
         TrustedCaCertificate {
-        #[doc = "Where to read the certificate from Takes a [`CaCertificateSource`], or any `Value`. Required."]
+        #[doc = "Where to read the certificate from. Takes a [`CaCertificateSource`], or any `Value`. Required."]
         source = "Source",
         }
     }
@@ -651,9 +651,9 @@ pub mod pentest {
     cfn_struct! {
         #[doc = "VPC configuration that the pentest agent accesses"]
         VpcConfig {
-        #[doc = "List of security groups in the VPC"]
+        #[doc = "List of security groups in the VPC."]
         security_group_arns = "SecurityGroupArns",
-        #[doc = "List of subnets in the VPC"]
+        #[doc = "List of subnets in the VPC."]
         subnet_arns = "SubnetArns",
         #[doc = "`VpcArn`."]
         vpc_arn = "VpcArn",
@@ -680,7 +680,7 @@ pub mod pentest {
 
     cfn_enum! {
         #[doc = "Type of pattern matching for this rule"]
-        NetworkTrafficRuleNetworkTrafficRuleType {
+        NetworkTrafficRuleType {
             Url = "URL",
         }
     }
@@ -690,17 +690,17 @@ cfn_resource! {
     #[doc = "`AWS::SecurityAgent::SecurityRequirementPack`: Resource Type definition for AWS::SecurityAgent::SecurityRequirementPack"]
     CfnSecurityRequirementPack(CfnSecurityRequirementPackProps) = "AWS::SecurityAgent::SecurityRequirementPack";
     props {
-        #[doc = "Description of the pack"]
+        #[doc = "Description of the pack."]
         description = "Description",
-        #[doc = "KMS key for client-side encryption of pack contents"]
+        #[doc = "KMS key for client-side encryption of pack contents."]
         kms_key_id = "KmsKeyId",
-        #[doc = "Name of the security requirement pack Required."]
+        #[doc = "Name of the security requirement pack. Required."]
         name = "Name",
-        #[doc = "Security requirements within this pack Takes a list of [`security_requirement_pack::SecurityRequirement`], or any `Value`."]
+        #[doc = "Security requirements within this pack. Takes a list of [`security_requirement_pack::SecurityRequirement`], or any `Value`."]
         security_requirements = "SecurityRequirements",
-        #[doc = "Whether the pack is enabled or disabled Takes a [`security_requirement_pack::SecurityRequirementPackStatus`], or any `Value`."]
+        #[doc = "Whether the pack is enabled or disabled. Takes a [`security_requirement_pack::SecurityRequirementPackStatus`], or any `Value`."]
         status = "Status",
-        #[doc = "Tags for the security requirement pack Takes a list of [`security_requirement_pack::Tag`], or any `Value`."]
+        #[doc = "Tags for the security requirement pack. Takes a list of [`security_requirement_pack::Tag`], or any `Value`."]
         tags = "Tags",
     }
     attrs {
@@ -716,15 +716,15 @@ pub mod security_requirement_pack {
     cfn_struct! {
         #[doc = "`SecurityRequirement` of `AWS::SecurityAgent::SecurityRequirementPack`."]
         SecurityRequirement {
-        #[doc = "Description of the security requirement Required."]
+        #[doc = "Description of the security requirement. Required."]
         description = "Description",
-        #[doc = "Security domain this requirement belongs to Required."]
+        #[doc = "Security domain this requirement belongs to. Required."]
         domain = "Domain",
-        #[doc = "How to evaluate compliance with this requirement Required."]
+        #[doc = "How to evaluate compliance with this requirement. Required."]
         evaluation = "Evaluation",
-        #[doc = "Name of the security requirement Required."]
+        #[doc = "Name of the security requirement. Required."]
         name = "Name",
-        #[doc = "How to remediate non-compliance"]
+        #[doc = "How to remediate non-compliance."]
         remediation = "Remediation",
         }
     }
@@ -732,9 +732,9 @@ pub mod security_requirement_pack {
     cfn_struct! {
         #[doc = "A key-value pair to associate with a resource"]
         Tag {
-        #[doc = "The key name of the tag Required."]
+        #[doc = "The key name of the tag. Required."]
         key = "Key",
-        #[doc = "The value for the tag Required."]
+        #[doc = "The value for the tag. Required."]
         value = "Value",
         }
     }
@@ -752,11 +752,11 @@ cfn_resource! {
     #[doc = "`AWS::SecurityAgent::TargetDomain`: Resource Type definition for AWS::SecurityAgent::TargetDomain"]
     CfnTargetDomain(CfnTargetDomainProps) = "AWS::SecurityAgent::TargetDomain";
     props {
-        #[doc = "Tags for the target domain Takes a list of [`target_domain::Tag`], or any `Value`."]
+        #[doc = "Tags for the target domain. Takes a list of [`target_domain::Tag`], or any `Value`."]
         tags = "Tags",
-        #[doc = "Domain name of the target domain Required."]
+        #[doc = "Domain name of the target domain. Required."]
         target_domain_name = "TargetDomainName",
-        #[doc = "Verification method for the target domain Takes a [`target_domain::TargetDomainVerificationMethod`], or any `Value`. Required."]
+        #[doc = "Verification method for the target domain. Takes a [`target_domain::TargetDomainVerificationMethod`], or any `Value`. Required."]
         verification_method = "VerificationMethod",
     }
     attrs {
@@ -782,11 +782,11 @@ pub mod target_domain {
     cfn_struct! {
         #[doc = "Represents DNS TXT verification details"]
         DnsVerification {
-        #[doc = "Record name to be added in DNS for target domain"]
+        #[doc = "Record name to be added in DNS for target domain."]
         dns_record_name = "DnsRecordName",
-        #[doc = "Type of record to be added in DNS for target domain Takes a [`DnsVerificationDnsRecordType`], or any `Value`."]
+        #[doc = "Type of record to be added in DNS for target domain. Takes a [`DnsVerificationDnsRecordType`], or any `Value`."]
         dns_record_type = "DnsRecordType",
-        #[doc = "Token used to verify domain ownership"]
+        #[doc = "Token used to verify domain ownership."]
         token = "Token",
         }
     }
@@ -794,9 +794,9 @@ pub mod target_domain {
     cfn_struct! {
         #[doc = "Represents HTTP route verification details"]
         HttpVerification {
-        #[doc = "Route path where verification token should be placed"]
+        #[doc = "Route path where verification token should be placed."]
         route_path = "RoutePath",
-        #[doc = "Token used to verify domain ownership"]
+        #[doc = "Token used to verify domain ownership."]
         token = "Token",
         }
     }
@@ -804,9 +804,9 @@ pub mod target_domain {
     cfn_struct! {
         #[doc = "A key-value pair to associate with a resource"]
         Tag {
-        #[doc = "The key name of the tag Required."]
+        #[doc = "The key name of the tag. Required."]
         key = "Key",
-        #[doc = "The value for the tag Required."]
+        #[doc = "The value for the tag. Required."]
         value = "Value",
         }
     }
@@ -818,7 +818,7 @@ pub mod target_domain {
         dns_txt = "DnsTxt",
         #[doc = "`HttpRoute`. Takes a [`HttpVerification`], or any `Value`."]
         http_route = "HttpRoute",
-        #[doc = "Type of domain ownership verification method Takes a [`VerificationDetailsMethod`], or any `Value`."]
+        #[doc = "Type of domain ownership verification method. Takes a [`VerificationDetailsMethod`], or any `Value`."]
         method = "Method",
         }
     }

@@ -23,9 +23,9 @@ cfn_resource! {
     #[doc = "`AWS::SecurityHub::AggregatorV2`: The AWS::SecurityHub::AggregatorV2 resource represents the AWS Security Hub AggregatorV2 in your account. One aggregatorv2 resource is created for each account in non opt-in region in which you configure region linking mode."]
     CfnAggregatorV2(CfnAggregatorV2Props) = "AWS::SecurityHub::AggregatorV2";
     props {
-        #[doc = "The list of included Regions Required."]
+        #[doc = "The list of included Regions. Required."]
         linked_regions = "LinkedRegions",
-        #[doc = "Indicates to link a list of included Regions Takes a [`aggregator_v2::AggregatorV2RegionLinkingMode`], or any `Value`. Required."]
+        #[doc = "Indicates to link a list of included Regions. Takes a [`aggregator_v2::AggregatorV2RegionLinkingMode`], or any `Value`. Required."]
         region_linking_mode = "RegionLinkingMode",
         #[doc = "`Tags`."]
         tags = "Tags",
@@ -381,17 +381,17 @@ cfn_resource! {
     #[doc = "`AWS::SecurityHub::AutomationRuleV2`: Resource schema for AWS::SecurityHub::AutomationRuleV2"]
     CfnAutomationRuleV2(CfnAutomationRuleV2Props) = "AWS::SecurityHub::AutomationRuleV2";
     props {
-        #[doc = "A list of actions to be performed when the rule criteria is met Takes a list of [`automation_rule_v2::AutomationRulesActionV2`], or any `Value`. Required."]
+        #[doc = "A list of actions to be performed when the rule criteria is met. Takes a list of [`automation_rule_v2::AutomationRulesActionV2`], or any `Value`. Required."]
         actions = "Actions",
         #[doc = "`Criteria`. Takes a [`automation_rule_v2::Criteria`], or any `Value`. Required."]
         criteria = "Criteria",
-        #[doc = "A description of the automation rule Required."]
+        #[doc = "A description of the automation rule. Required."]
         description = "Description",
-        #[doc = "The name of the automation rule Required."]
+        #[doc = "The name of the automation rule. Required."]
         rule_name = "RuleName",
-        #[doc = "The value for the rule priority Required."]
+        #[doc = "The value for the rule priority. Required."]
         rule_order = "RuleOrder",
-        #[doc = "The status of the automation rule Takes a [`automation_rule_v2::AutomationRuleV2RuleStatus`], or any `Value`."]
+        #[doc = "The status of the automation rule. Takes a [`automation_rule_v2::AutomationRuleV2RuleStatus`], or any `Value`."]
         rule_status = "RuleStatus",
         #[doc = "`Tags`."]
         tags = "Tags",
@@ -427,7 +427,7 @@ pub mod automation_rule_v2 {
         external_integration_configuration = "ExternalIntegrationConfiguration",
         #[doc = "`FindingFieldsUpdate`. Takes a [`AutomationRulesFindingFieldsUpdateV2`], or any `Value`."]
         finding_fields_update = "FindingFieldsUpdate",
-        #[doc = "The category of action to be executed by the automation rule Takes a [`AutomationRulesActionV2Type`], or any `Value`. Required."]
+        #[doc = "The category of action to be executed by the automation rule. Takes a [`AutomationRulesActionV2Type`], or any `Value`. Required."]
         type_ = "Type",
         }
     }
@@ -435,11 +435,11 @@ pub mod automation_rule_v2 {
     cfn_struct! {
         #[doc = "The changes to be applied to fields in a security finding when an automation rule is triggered"]
         AutomationRulesFindingFieldsUpdateV2 {
-        #[doc = "Notes or contextual information for findings that are modified by the automation rule"]
+        #[doc = "Notes or contextual information for findings that are modified by the automation rule."]
         comment = "Comment",
-        #[doc = "The severity level to be assigned to findings that match the automation rule criteria"]
+        #[doc = "The severity level to be assigned to findings that match the automation rule criteria."]
         severity_id = "SeverityId",
-        #[doc = "The status to be applied to findings that match automation rule criteria"]
+        #[doc = "The status to be applied to findings that match automation rule criteria."]
         status_id = "StatusId",
         }
     }
@@ -447,7 +447,7 @@ pub mod automation_rule_v2 {
     cfn_struct! {
         #[doc = "Boolean filter for querying findings"]
         BooleanFilter {
-        #[doc = "The value of the boolean Required."]
+        #[doc = "The value of the boolean. Required."]
         value = "Value",
         }
     }
@@ -455,17 +455,17 @@ pub mod automation_rule_v2 {
     cfn_struct! {
         #[doc = "Enables the creation of filtering criteria for security findings"]
         CompositeFilter {
-        #[doc = "Enables filtering based on boolean field values Takes a list of [`OcsfBooleanFilter`], or any `Value`."]
+        #[doc = "Enables filtering based on boolean field values. Takes a list of [`OcsfBooleanFilter`], or any `Value`."]
         boolean_filters = "BooleanFilters",
-        #[doc = "Enables filtering based on date and timestamp fields Takes a list of [`OcsfDateFilter`], or any `Value`."]
+        #[doc = "Enables filtering based on date and timestamp fields. Takes a list of [`OcsfDateFilter`], or any `Value`."]
         date_filters = "DateFilters",
-        #[doc = "Enables filtering based on map field value Takes a list of [`OcsfMapFilter`], or any `Value`."]
+        #[doc = "Enables filtering based on map field value. Takes a list of [`OcsfMapFilter`], or any `Value`."]
         map_filters = "MapFilters",
-        #[doc = "Enables filtering based on numerical field values Takes a list of [`OcsfNumberFilter`], or any `Value`."]
+        #[doc = "Enables filtering based on numerical field values. Takes a list of [`OcsfNumberFilter`], or any `Value`."]
         number_filters = "NumberFilters",
         #[doc = "`Operator`. Takes a [`AllowedOperators`], or any `Value`."]
         operator = "Operator",
-        #[doc = "Enables filtering based on string field values Takes a list of [`OcsfStringFilter`], or any `Value`."]
+        #[doc = "Enables filtering based on string field values. Takes a list of [`OcsfStringFilter`], or any `Value`."]
         string_filters = "StringFilters",
         }
     }
@@ -493,9 +493,9 @@ pub mod automation_rule_v2 {
     cfn_struct! {
         #[doc = "A date range for the date filter"]
         DateRange {
-        #[doc = "A date range unit for the date filter Takes a [`DateRangeUnit`], or any `Value`. Required."]
+        #[doc = "A date range unit for the date filter. Takes a [`DateRangeUnit`], or any `Value`. Required."]
         unit = "Unit",
-        #[doc = "A date range value for the date filter Required."]
+        #[doc = "A date range value for the date filter. Required."]
         value = "Value",
         }
     }
@@ -503,7 +503,7 @@ pub mod automation_rule_v2 {
     cfn_struct! {
         #[doc = "The settings for integrating automation rule actions with external systems or service"]
         ExternalIntegrationConfiguration {
-        #[doc = "The ARN of the connector that establishes the integration"]
+        #[doc = "The ARN of the connector that establishes the integration."]
         connector_arn = "ConnectorArn",
         }
     }
@@ -511,11 +511,11 @@ pub mod automation_rule_v2 {
     cfn_struct! {
         #[doc = "A map filter for filtering findings"]
         MapFilter {
-        #[doc = "The condition to apply to the key value when filtering findings with a map filter Takes a [`MapFilterComparison`], or any `Value`. Required."]
+        #[doc = "The condition to apply to the key value when filtering findings with a map filter. Takes a [`MapFilterComparison`], or any `Value`. Required."]
         comparison = "Comparison",
-        #[doc = "The key of the map filter Required."]
+        #[doc = "The key of the map filter. Required."]
         key = "Key",
-        #[doc = "The value for the key in the map filter Required."]
+        #[doc = "The value for the key in the map filter. Required."]
         value = "Value",
         }
     }
@@ -523,11 +523,11 @@ pub mod automation_rule_v2 {
     cfn_struct! {
         #[doc = "A number filter for querying findings"]
         NumberFilter {
-        #[doc = "The equal-to condition to be applied to a single field when querying for findings"]
+        #[doc = "The equal-to condition to be applied to a single field when querying for findings."]
         eq = "Eq",
-        #[doc = "The greater-than-equal condition to be applied to a single field when querying for findings"]
+        #[doc = "The greater-than-equal condition to be applied to a single field when querying for findings."]
         gte = "Gte",
-        #[doc = "The less-than-equal condition to be applied to a single field when querying for findings"]
+        #[doc = "The less-than-equal condition to be applied to a single field when querying for findings."]
         lte = "Lte",
         }
     }
@@ -535,7 +535,7 @@ pub mod automation_rule_v2 {
     cfn_struct! {
         #[doc = "Enables filtering of security findings based on boolean field values in OCSF"]
         OcsfBooleanFilter {
-        #[doc = "The name of the field Takes a [`OcsfBooleanFilterFieldName`], or any `Value`. Required."]
+        #[doc = "The name of the field. Takes a [`OcsfBooleanFilterFieldName`], or any `Value`. Required."]
         field_name = "FieldName",
         #[doc = "`Filter`. Takes a [`BooleanFilter`], or any `Value`. Required."]
         filter = "Filter",
@@ -545,7 +545,7 @@ pub mod automation_rule_v2 {
     cfn_struct! {
         #[doc = "Enables filtering of security findings based on date and timestamp fields in OCSF"]
         OcsfDateFilter {
-        #[doc = "The name of the field Takes a [`OcsfDateFilterFieldName`], or any `Value`. Required."]
+        #[doc = "The name of the field. Takes a [`OcsfDateFilterFieldName`], or any `Value`. Required."]
         field_name = "FieldName",
         #[doc = "`Filter`. Takes a [`DateFilter`], or any `Value`. Required."]
         filter = "Filter",
@@ -555,7 +555,7 @@ pub mod automation_rule_v2 {
     cfn_struct! {
         #[doc = "The filtering conditions that align with OCSF standards"]
         OcsfFindingFilters {
-        #[doc = "Enables the creation of complex filtering conditions by combining filter Takes a list of [`CompositeFilter`], or any `Value`."]
+        #[doc = "Enables the creation of complex filtering conditions by combining filter. Takes a list of [`CompositeFilter`], or any `Value`."]
         composite_filters = "CompositeFilters",
         #[doc = "`CompositeOperator`. Takes a [`AllowedOperators`], or any `Value`."]
         composite_operator = "CompositeOperator",
@@ -565,7 +565,7 @@ pub mod automation_rule_v2 {
     cfn_struct! {
         #[doc = "Enables filtering of security findings based on map field values in OCSF"]
         OcsfMapFilter {
-        #[doc = "The name of the field Takes a [`OcsfMapFilterFieldName`], or any `Value`. Required."]
+        #[doc = "The name of the field. Takes a [`OcsfMapFilterFieldName`], or any `Value`. Required."]
         field_name = "FieldName",
         #[doc = "`Filter`. Takes a [`MapFilter`], or any `Value`. Required."]
         filter = "Filter",
@@ -575,7 +575,7 @@ pub mod automation_rule_v2 {
     cfn_struct! {
         #[doc = "Enables filtering of security findings based on numerical field values in OCSF"]
         OcsfNumberFilter {
-        #[doc = "The name of the field Takes a [`OcsfNumberFilterFieldName`], or any `Value`. Required."]
+        #[doc = "The name of the field. Takes a [`OcsfNumberFilterFieldName`], or any `Value`. Required."]
         field_name = "FieldName",
         #[doc = "`Filter`. Takes a [`NumberFilter`], or any `Value`. Required."]
         filter = "Filter",
@@ -633,9 +633,9 @@ pub mod automation_rule_v2 {
     cfn_struct! {
         #[doc = "A string filter for filtering findings"]
         StringFilter {
-        #[doc = "The condition to apply to a string value when filtering findings Takes a [`StringFilterComparison`], or any `Value`. Required."]
+        #[doc = "The condition to apply to a string value when filtering findings. Takes a [`StringFilterComparison`], or any `Value`. Required."]
         comparison = "Comparison",
-        #[doc = "The string filter value Required."]
+        #[doc = "The string filter value. Required."]
         value = "Value",
         }
     }
@@ -804,7 +804,7 @@ pub mod configuration_policy {
     cfn_struct! {
         #[doc = "An object that defines which security controls are enabled in an AWS Security Hub configuration policy."]
         SecurityControlsConfiguration {
-        #[doc = "A list of security controls that are disabled in the configuration policy"]
+        #[doc = "A list of security controls that are disabled in the configuration policy."]
         disabled_security_control_identifiers = "DisabledSecurityControlIdentifiers",
         #[doc = "A list of security controls that are enabled in the configuration policy."]
         enabled_security_control_identifiers = "EnabledSecurityControlIdentifiers",
@@ -928,11 +928,11 @@ cfn_resource! {
     #[doc = "`AWS::SecurityHub::ConnectorV2`: Resource schema for AWS::SecurityHub::ConnectorV2"]
     CfnConnectorV2(CfnConnectorV2Props) = "AWS::SecurityHub::ConnectorV2";
     props {
-        #[doc = "A description of the connector"]
+        #[doc = "A description of the connector."]
         description = "Description",
-        #[doc = "The ARN of KMS key used for the connector"]
+        #[doc = "The ARN of KMS key used for the connector."]
         kms_key_arn = "KmsKeyArn",
-        #[doc = "The name of the connector Required."]
+        #[doc = "The name of the connector. Required."]
         name = "Name",
         #[doc = "`Provider`. Required."]
         provider = "Provider",
@@ -978,9 +978,9 @@ pub mod connector_v2 {
     cfn_struct! {
         #[doc = "The configuration settings required to establish an integration between AWS Security Hub and Azure"]
         AzureProviderConfiguration {
-        #[doc = "The ARN of the AWS Config connector used for the Azure integration Required."]
+        #[doc = "The ARN of the AWS Config connector used for the Azure integration. Required."]
         aws_config_connector_arn = "AWSConfigConnectorArn",
-        #[doc = "The list of Azure regions to include in the connector scope Required."]
+        #[doc = "The list of Azure regions to include in the connector scope. Required."]
         azure_regions = "AzureRegions",
         #[doc = "`ScopeConfiguration`. Takes a [`AzureScopeConfiguration`], or any `Value`. Required."]
         scope_configuration = "ScopeConfiguration",
@@ -990,9 +990,9 @@ pub mod connector_v2 {
     cfn_struct! {
         #[doc = "The scope configuration for an Azure connector"]
         AzureScopeConfiguration {
-        #[doc = "The scope type for the Azure connector Takes a [`AzureScopeConfigurationScopeType`], or any `Value`. Required."]
+        #[doc = "The scope type for the Azure connector. Takes a [`AzureScopeConfigurationScopeType`], or any `Value`. Required."]
         scope_type = "ScopeType",
-        #[doc = "The list of scope values for the Azure connector"]
+        #[doc = "The list of scope values for the Azure connector."]
         scope_values = "ScopeValues",
         }
     }
@@ -1000,9 +1000,9 @@ pub mod connector_v2 {
     cfn_struct! {
         #[doc = "A health issue associated with the connector"]
         HealthIssue {
-        #[doc = "The code identifying the type of health issue Required."]
+        #[doc = "The code identifying the type of health issue. Required."]
         code = "Code",
-        #[doc = "The message describing the health issue Required."]
+        #[doc = "The message describing the health issue. Required."]
         message = "Message",
         }
     }
@@ -1010,7 +1010,7 @@ pub mod connector_v2 {
     cfn_struct! {
         #[doc = "The initial configuration settings required to establish an integration between Security Hub and Jira Cloud"]
         JiraCloudProviderConfiguration {
-        #[doc = "The project key for a Jira Cloud instance Required."]
+        #[doc = "The project key for a Jira Cloud instance. Required."]
         project_key = "ProjectKey",
         }
     }
@@ -1018,9 +1018,9 @@ pub mod connector_v2 {
     cfn_struct! {
         #[doc = "The initial configuration settings required to establish an integration between Security Hub and ServiceNow ITSM"]
         ServiceNowProviderConfiguration {
-        #[doc = "The instance name of ServiceNow ITSM Required."]
+        #[doc = "The instance name of ServiceNow ITSM. Required."]
         instance_name = "InstanceName",
-        #[doc = "The Amazon Resource Name (ARN) of the AWS Secrets Manager secret that contains the ServiceNow credentials Required."]
+        #[doc = "The Amazon Resource Name (ARN) of the AWS Secrets Manager secret that contains the ServiceNow credentials. Required."]
         secret_arn = "SecretArn",
         }
     }
@@ -1084,7 +1084,7 @@ cfn_resource! {
     #[doc = "`AWS::SecurityHub::Hub`: The AWS::SecurityHub::Hub resource represents the implementation of the AWS Security Hub service in your account. One hub resource is created for each Region in which you enable Security Hub."]
     CfnHub(CfnHubProps) = "AWS::SecurityHub::Hub";
     props {
-        #[doc = "Whether to automatically enable new controls when they are added to standards that are enabled"]
+        #[doc = "Whether to automatically enable new controls when they are added to standards that are enabled."]
         auto_enable_controls = "AutoEnableControls",
         #[doc = "This field, used when enabling Security Hub, specifies whether the calling account has consolidated control findings turned on. If the value for this field is set to SECURITY_CONTROL, Security Hub generates a single finding for a control check even when the check applies to multiple enabled …"]
         control_finding_generator = "ControlFindingGenerator",
@@ -1143,11 +1143,11 @@ cfn_resource! {
     #[doc = "`AWS::SecurityHub::Insight`: The AWS::SecurityHub::Insight resource represents the AWS Security Hub Insight in your account. An AWS Security Hub insight is a collection of related findings."]
     CfnInsight(CfnInsightProps) = "AWS::SecurityHub::Insight";
     props {
-        #[doc = "One or more attributes used to filter the findings included in the insight Takes a [`insight::AwsSecurityFindingFilters`], or any `Value`. Required."]
+        #[doc = "One or more attributes used to filter the findings included in the insight. Takes a [`insight::AwsSecurityFindingFilters`], or any `Value`. Required."]
         filters = "Filters",
-        #[doc = "The grouping attribute for the insight's findings Required."]
+        #[doc = "The grouping attribute for the insight's findings. Required."]
         group_by_attribute = "GroupByAttribute",
-        #[doc = "The name of a Security Hub insight Required."]
+        #[doc = "The name of a Security Hub insight. Required."]
         name = "Name",
     }
     attrs {
@@ -1528,11 +1528,11 @@ cfn_resource! {
     #[doc = "`AWS::SecurityHub::PolicyAssociation`: The AWS::SecurityHub::PolicyAssociation resource represents the AWS Security Hub Central Configuration Policy associations in your Target. Only the AWS Security Hub delegated administrator can create the resouce from the home region."]
     CfnPolicyAssociation(CfnPolicyAssociationProps) = "AWS::SecurityHub::PolicyAssociation";
     props {
-        #[doc = "The universally unique identifier (UUID) of the configuration policy or a value of SELF_MANAGED_SECURITY_HUB for a self-managed configuration Required."]
+        #[doc = "The universally unique identifier (UUID) of the configuration policy or a value of SELF_MANAGED_SECURITY_HUB for a self-managed configuration. Required."]
         configuration_policy_id = "ConfigurationPolicyId",
-        #[doc = "The identifier of the target account, organizational unit, or the root Required."]
+        #[doc = "The identifier of the target account, organizational unit, or the root. Required."]
         target_id = "TargetId",
-        #[doc = "Indicates whether the target is an AWS account, organizational unit, or the organization root Takes a [`policy_association::PolicyAssociationTargetType`], or any `Value`. Required."]
+        #[doc = "Indicates whether the target is an AWS account, organizational unit, or the organization root. Takes a [`policy_association::PolicyAssociationTargetType`], or any `Value`. Required."]
         target_type = "TargetType",
     }
     attrs {
@@ -1567,7 +1567,7 @@ cfn_resource! {
     #[doc = "`AWS::SecurityHub::ProductSubscription`: The AWS::SecurityHub::ProductSubscription resource represents a subscription to a service that is allowed to generate findings for your Security Hub account. One product subscription resource is created for each product enabled."]
     CfnProductSubscription(CfnProductSubscriptionProps) = "AWS::SecurityHub::ProductSubscription";
     props {
-        #[doc = "The generic ARN of the product being subscribed to Required."]
+        #[doc = "The generic ARN of the product being subscribed to. Required."]
         product_arn = "ProductArn",
     }
     attrs {
@@ -1642,7 +1642,7 @@ cfn_resource! {
     #[doc = "`AWS::SecurityHub::Standard`: The ``AWS::SecurityHub::Standard`` resource specifies the enablement of a security standard. The standard is identified by the ``StandardsArn`` property. To view a list of ASH standards and their Amazon Resource Names (ARNs), use the …"]
     CfnStandard(CfnStandardProps) = "AWS::SecurityHub::Standard";
     props {
-        #[doc = "Specifies which controls are to be disabled in a standard. *Maximum*: ``100`` Takes a list of [`standard::StandardsControl`], or any `Value`."]
+        #[doc = "Specifies which controls are to be disabled in a standard. *Maximum*: ``100``. Takes a list of [`standard::StandardsControl`], or any `Value`."]
         disabled_standards_controls = "DisabledStandardsControls",
         #[doc = "The ARN of the standard that you want to enable. To view a list of available ASH standards and their ARNs, use the [DescribeStandards](https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_DescribeStandards.html) API operation. Required."]
         standards_arn = "StandardsArn",

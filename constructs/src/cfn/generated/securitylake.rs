@@ -195,7 +195,7 @@ cfn_resource! {
     props {
         #[doc = "`NotificationConfiguration`. Takes a [`subscriber_notification::NotificationConfiguration`], or any `Value`. Required."]
         notification_configuration = "NotificationConfiguration",
-        #[doc = "The ARN for the subscriber Required."]
+        #[doc = "The ARN for the subscriber. Required."]
         subscriber_arn = "SubscriberArn",
     }
     attrs {

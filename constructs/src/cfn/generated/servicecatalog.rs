@@ -71,7 +71,7 @@ pub mod cloud_formation_product {
         branch = "Branch",
         #[doc = "The CodeStar ARN, which is the connection between AWS Service Catalog and the external repository. Required."]
         connection_arn = "ConnectionArn",
-        #[doc = "The specific repository where the product's artifact-to-be-synced resides, formatted as \"Account/Repo.\" Required."]
+        #[doc = "The specific repository where the product's artifact-to-be-synced resides, formatted as \"Account/Repo.\". Required."]
         repository = "Repository",
         }
     }
@@ -95,7 +95,7 @@ pub mod cloud_formation_product {
         info = "Info",
         #[doc = "The name of the provisioning artifact (for example, v1 v2beta). No spaces are allowed."]
         name = "Name",
-        #[doc = "The type of provisioning artifact. Valid values are CLOUD_FORMATION_TEMPLATE, TERRAFORM_OPEN_SOURCE, TERRAFORM_CLOUD, EXTERNAL Takes a [`ProvisioningArtifactPropertiesType`], or any `Value`."]
+        #[doc = "The type of provisioning artifact. Valid values are CLOUD_FORMATION_TEMPLATE, TERRAFORM_OPEN_SOURCE, TERRAFORM_CLOUD, EXTERNAL. Takes a [`ProvisioningArtifactPropertiesType`], or any `Value`."]
         type_ = "Type",
         }
     }
@@ -115,7 +115,7 @@ pub mod cloud_formation_product {
         Tag {
         #[doc = "The tag key. Required."]
         key = "Key",
-        #[doc = "The tag value Required."]
+        #[doc = "The tag value. Required."]
         value = "Value",
         }
     }
@@ -312,7 +312,7 @@ cfn_resource! {
         portfolio_id = "PortfolioId",
         #[doc = "The product identifier. Required."]
         product_id = "ProductId",
-        #[doc = "A json encoded string of the template constraint rules Required."]
+        #[doc = "A json encoded string of the template constraint rules. Required."]
         rules = "Rules",
     }
     attrs {
@@ -414,15 +414,15 @@ cfn_resource! {
     #[doc = "`AWS::ServiceCatalog::ResourceUpdateConstraint`: Resource type definition for AWS::ServiceCatalog::ResourceUpdateConstraint"]
     CfnResourceUpdateConstraint(CfnResourceUpdateConstraintProps) = "AWS::ServiceCatalog::ResourceUpdateConstraint";
     props {
-        #[doc = "The language code"]
+        #[doc = "The language code."]
         accept_language = "AcceptLanguage",
-        #[doc = "The description of the constraint"]
+        #[doc = "The description of the constraint."]
         description = "Description",
-        #[doc = "The portfolio identifier Required."]
+        #[doc = "The portfolio identifier. Required."]
         portfolio_id = "PortfolioId",
-        #[doc = "The product identifier Required."]
+        #[doc = "The product identifier. Required."]
         product_id = "ProductId",
-        #[doc = "ALLOWED or NOT_ALLOWED, to permit or prevent changes to the tags on provisioned instances of the specified portfolio / product combination Required."]
+        #[doc = "ALLOWED or NOT_ALLOWED, to permit or prevent changes to the tags on provisioned instances of the specified portfolio / product combination. Required."]
         tag_update_on_provisioned_product = "TagUpdateOnProvisionedProduct",
     }
     attrs {

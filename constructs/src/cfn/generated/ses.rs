@@ -52,7 +52,7 @@ pub mod configuration_set {
     cfn_struct! {
         #[doc = "An object that defines the dedicated IP pool that is used to send emails that you send using the configuration set."]
         DeliveryOptions {
-        #[doc = "Specifies the maximum time until which SES will retry sending emails"]
+        #[doc = "Specifies the maximum time until which SES will retry sending emails."]
         max_delivery_seconds = "MaxDeliverySeconds",
         #[doc = "The name of the dedicated IP pool to associate with the configuration set."]
         sending_pool_name = "SendingPoolName",
@@ -396,7 +396,7 @@ pub mod email_identity {
     cfn_struct! {
         #[doc = "Used to enable or disable feedback forwarding for an identity."]
         FeedbackAttributes {
-        #[doc = "If the value is true, you receive email notifications when bounce or complaint events occur"]
+        #[doc = "If the value is true, you receive email notifications when bounce or complaint events occur."]
         email_forwarding_enabled = "EmailForwardingEnabled",
         }
     }
@@ -406,7 +406,7 @@ pub mod email_identity {
         MailFromAttributes {
         #[doc = "The action to take if the required MX record isn't found when you send an email. When you set this value to UseDefaultValue , the mail is sent using amazonses.com as the MAIL FROM domain. When you set this value to RejectMessage , the Amazon SES API v2 returns a MailFromDomainNotVerified error, and …"]
         behavior_on_mx_failure = "BehaviorOnMxFailure",
-        #[doc = "The custom MAIL FROM domain that you want the verified identity to use"]
+        #[doc = "The custom MAIL FROM domain that you want the verified identity to use."]
         mail_from_domain = "MailFromDomain",
         }
     }
@@ -1820,7 +1820,7 @@ pub mod tenant {
     cfn_struct! {
         #[doc = "The resource to associate with the tenant"]
         ResourceAssociation {
-        #[doc = "The ARN of the resource to associate with the tenant Required."]
+        #[doc = "The ARN of the resource to associate with the tenant. Required."]
         resource_arn = "ResourceArn",
         }
     }

@@ -23,7 +23,7 @@ cfn_resource! {
     props {
         #[doc = "A list of email addresses and phone numbers that the Shield Response Team (SRT) can use to contact you for escalations to the SRT and to initiate proactive customer support. To enable proactive engagement, the contact list must include at least one phone number. Takes a list of [`proactive_engagement::EmergencyContact`], or any `Value`. Required."]
         emergency_contact_list = "EmergencyContactList",
-        #[doc = "If `ENABLED`, the Shield Response Team (SRT) will use email and phone to notify contacts about escalations to the SRT and to initiate proactive customer support. If `DISABLED`, the SRT will not proactively notify contacts about escalations or to initiate proactive customer support. Takes a [`proactive_engagement::ProactiveEngagementProactiveEngagementStatus`], or any `Value`. Required."]
+        #[doc = "If `ENABLED`, the Shield Response Team (SRT) will use email and phone to notify contacts about escalations to the SRT and to initiate proactive customer support. If `DISABLED`, the SRT will not proactively notify contacts about escalations or to initiate proactive customer support. Takes a [`proactive_engagement::ProactiveEngagementStatus`], or any `Value`. Required."]
         proactive_engagement_status = "ProactiveEngagementStatus",
     }
     attrs {
@@ -43,14 +43,14 @@ pub mod proactive_engagement {
         contact_notes = "ContactNotes",
         #[doc = "The email address for the contact. Required."]
         email_address = "EmailAddress",
-        #[doc = "The phone number for the contact"]
+        #[doc = "The phone number for the contact."]
         phone_number = "PhoneNumber",
         }
     }
 
     cfn_enum! {
         #[doc = "If `ENABLED`, the Shield Response Team (SRT) will use email and phone to notify contacts about escalations to the SRT and to initiate proactive customer support. If `DISABLED`, the SRT will not proactively notify contacts about escalations or to initiate proactive customer support."]
-        ProactiveEngagementProactiveEngagementStatus {
+        ProactiveEngagementStatus {
             Enabled = "ENABLED",
             Disabled = "DISABLED",
         }

@@ -44,7 +44,7 @@ pub mod configuration_set {
         EventDestination {
         #[doc = "An object that contains IamRoleArn and LogGroupArn associated with an Amazon CloudWatch event destination. Takes a [`CloudWatchLogsDestination`], or any `Value`."]
         cloud_watch_logs_destination = "CloudWatchLogsDestination",
-        #[doc = "When set to true events will be logged. By default this is set to true Required."]
+        #[doc = "When set to true events will be logged. By default this is set to true. Required."]
         enabled = "Enabled",
         #[doc = "The name that identifies the event destination. Required."]
         event_destination_name = "EventDestinationName",
@@ -384,7 +384,7 @@ pub mod protect_configuration {
     cfn_struct! {
         #[doc = "`CountryRule` of `AWS::SMSVOICE::ProtectConfiguration`."]
         CountryRule {
-        #[doc = "The two-letter ISO country code Required."]
+        #[doc = "The two-letter ISO country code. Required."]
         country_code = "CountryCode",
         #[doc = "The types of protection that can be used. Takes a [`CountryRuleProtectStatus`], or any `Value`. Required."]
         protect_status = "ProtectStatus",

@@ -209,9 +209,9 @@ cfn_resource! {
         attachments = "Attachments",
         #[doc = "The content for the Systems Manager document in JSON, YAML or String format. Required."]
         content = "Content",
-        #[doc = "Specify the document format for the request. The document format can be either JSON or YAML. JSON is the default format. Takes a [`document::DocumentDocumentFormat`], or any `Value`."]
+        #[doc = "Specify the document format for the request. The document format can be either JSON or YAML. JSON is the default format. Takes a [`document::DocumentFormat`], or any `Value`."]
         document_format = "DocumentFormat",
-        #[doc = "The type of document to create. Takes a [`document::DocumentDocumentType`], or any `Value`."]
+        #[doc = "The type of document to create. Takes a [`document::DocumentType`], or any `Value`."]
         document_type = "DocumentType",
         #[doc = "A name for the Systems Manager document."]
         name = "Name",
@@ -268,7 +268,7 @@ pub mod document {
 
     cfn_enum! {
         #[doc = "Specify the document format for the request. The document format can be either JSON or YAML. JSON is the default format."]
-        DocumentDocumentFormat {
+        DocumentFormat {
             Yaml = "YAML",
             Json = "JSON",
             Text = "TEXT",
@@ -277,7 +277,7 @@ pub mod document {
 
     cfn_enum! {
         #[doc = "The type of document to create."]
-        DocumentDocumentType {
+        DocumentType {
             ApplicationConfiguration = "ApplicationConfiguration",
             ApplicationConfigurationSchema = "ApplicationConfigurationSchema",
             Automation = "Automation",
@@ -648,7 +648,7 @@ cfn_resource! {
     #[doc = "`AWS::SSM::Parameter`: The ``AWS::SSM::Parameter`` resource creates an SSM parameter in SYSlong Parameter Store. To create an SSM parameter, you must have the IAMlong (IAM) permissions ``ssm:PutParameter`` and ``ssm:AddTagsToResource``. On stack creation, CFNlong adds the following three tags to the parameter: …"]
     CfnParameter(CfnParameterProps) = "AWS::SSM::Parameter";
     props {
-        #[doc = "A regular expression used to validate the parameter value. For example, for ``String`` types with values restricted to numbers, you can specify the following: ``AllowedPattern=^\\d+$``"]
+        #[doc = "A regular expression used to validate the parameter value. For example, for ``String`` types with values restricted to numbers, you can specify the following: ``AllowedPattern=^\\d+$``."]
         allowed_pattern = "AllowedPattern",
         #[doc = "The data type of the parameter, such as ``text`` or ``aws:ec2:image``. The default is ``text``. Takes a [`parameter::ParameterDataType`], or any `Value`."]
         data_type = "DataType",
@@ -727,7 +727,7 @@ cfn_resource! {
         name = "Name",
         #[doc = "Defines the operating system the patch baseline applies to. The Default value is WINDOWS. Takes a [`patch_baseline::PatchBaselineOperatingSystem`], or any `Value`."]
         operating_system = "OperatingSystem",
-        #[doc = "PatchGroups is used to associate instances with a specific patch baseline"]
+        #[doc = "PatchGroups is used to associate instances with a specific patch baseline."]
         patch_groups = "PatchGroups",
         #[doc = "A list of explicitly rejected patches for the baseline."]
         rejected_patches = "RejectedPatches",

@@ -52,7 +52,7 @@ pub mod contact {
         Stage {
         #[doc = "The time to wait until beginning the next stage."]
         duration_in_minutes = "DurationInMinutes",
-        #[doc = "List of Rotation Ids to associate with Contact"]
+        #[doc = "List of Rotation Ids to associate with Contact."]
         rotation_ids = "RotationIds",
         #[doc = "The contacts or contact methods that the escalation plan or engagement plan is engaging. Takes a list of [`Targets`], or any `Value`."]
         targets = "Targets",
@@ -62,7 +62,7 @@ pub mod contact {
     cfn_struct! {
         #[doc = "A key-value pair to associate with a resource."]
         Tag {
-        #[doc = "The key name of the tag Required."]
+        #[doc = "The key name of the tag. Required."]
         key = "Key",
         #[doc = "The value for the tag. Required."]
         value = "Value",
@@ -99,7 +99,7 @@ cfn_resource! {
         channel_name = "ChannelName",
         #[doc = "Device type, which specify notification channel. Currently supported values: “SMS”, “VOICE”, “EMAIL”, “CHATBOT. Takes a [`contact_channel::ContactChannelChannelType`], or any `Value`."]
         channel_type = "ChannelType",
-        #[doc = "ARN of the contact resource"]
+        #[doc = "ARN of the contact resource."]
         contact_id = "ContactId",
         #[doc = "If you want to activate the channel at a later time, you can choose to defer activation. SSM Incident Manager can't engage your contact channel until it has been activated."]
         defer_activation = "DeferActivation",
@@ -190,17 +190,17 @@ cfn_resource! {
     #[doc = "`AWS::SSMContacts::Rotation`: Resource Type definition for AWS::SSMContacts::Rotation."]
     CfnRotation(CfnRotationProps) = "AWS::SSMContacts::Rotation";
     props {
-        #[doc = "Members of the rotation Required."]
+        #[doc = "Members of the rotation. Required."]
         contact_ids = "ContactIds",
-        #[doc = "Name of the Rotation Required."]
+        #[doc = "Name of the Rotation. Required."]
         name = "Name",
         #[doc = "`Recurrence`. Takes a [`rotation::RecurrenceSettings`], or any `Value`. Required."]
         recurrence = "Recurrence",
-        #[doc = "Start time of the first shift of Oncall Schedule Required."]
+        #[doc = "Start time of the first shift of Oncall Schedule. Required."]
         start_time = "StartTime",
         #[doc = "`Tags`. Takes a list of [`rotation::Tag`], or any `Value`."]
         tags = "Tags",
-        #[doc = "TimeZone Identifier for the Oncall Schedule Required."]
+        #[doc = "TimeZone Identifier for the Oncall Schedule. Required."]
         time_zone_id = "TimeZoneId",
     }
     attrs {
@@ -285,7 +285,7 @@ pub mod rotation {
     cfn_struct! {
         #[doc = "A key-value pair to associate with a resource."]
         Tag {
-        #[doc = "The key name of the tag Required."]
+        #[doc = "The key name of the tag. Required."]
         key = "Key",
         #[doc = "The value for the tag. Required."]
         value = "Value",

@@ -94,11 +94,11 @@ cfn_resource! {
     #[doc = "`AWS::SSMQuickSetup::LifecycleAutomation`: Resource Type definition for AWS::SSMQuickSetup::LifecycleAutomation that executes SSM Automation documents in response to CloudFormation lifecycle events."]
     CfnLifecycleAutomation(CfnLifecycleAutomationProps) = "AWS::SSMQuickSetup::LifecycleAutomation";
     props {
-        #[doc = "The name of the Automation document to execute Required."]
+        #[doc = "The name of the Automation document to execute. Required."]
         automation_document = "AutomationDocument",
         #[doc = "`AutomationParameters`. Required."]
         automation_parameters = "AutomationParameters",
-        #[doc = "A unique identifier used for generating a unique logical ID for the custom resource Required."]
+        #[doc = "A unique identifier used for generating a unique logical ID for the custom resource. Required."]
         resource_key = "ResourceKey",
         #[doc = "`Tags`."]
         tags = "Tags",

@@ -6,17 +6,17 @@ cfn_resource! {
     #[doc = "`AWS::SSO::Application`: Resource Type definition for Identity Center (SSO) Application"]
     CfnApplication(CfnApplicationProps) = "AWS::SSO::Application";
     props {
-        #[doc = "The ARN of the application provider under which the operation will run Required."]
+        #[doc = "The ARN of the application provider under which the operation will run. Required."]
         application_provider_arn = "ApplicationProviderArn",
-        #[doc = "The description information for the Identity Center (SSO) Application"]
+        #[doc = "The description information for the Identity Center (SSO) Application."]
         description = "Description",
-        #[doc = "The ARN of the instance of IAM Identity Center under which the operation will run Required."]
+        #[doc = "The ARN of the instance of IAM Identity Center under which the operation will run. Required."]
         instance_arn = "InstanceArn",
-        #[doc = "The name you want to assign to this Identity Center (SSO) Application Required."]
+        #[doc = "The name you want to assign to this Identity Center (SSO) Application. Required."]
         name = "Name",
-        #[doc = "A structure that describes the options for the portal associated with an application Takes a [`application::PortalOptionsConfiguration`], or any `Value`."]
+        #[doc = "A structure that describes the options for the portal associated with an application. Takes a [`application::PortalOptionsConfiguration`], or any `Value`."]
         portal_options = "PortalOptions",
-        #[doc = "Specifies whether the application is enabled or disabled Takes a [`application::ApplicationStatus`], or any `Value`."]
+        #[doc = "Specifies whether the application is enabled or disabled. Takes a [`application::ApplicationStatus`], or any `Value`."]
         status = "Status",
         #[doc = "`Tags`. Takes a list of [`application::Tag`], or any `Value`."]
         tags = "Tags",
@@ -36,9 +36,9 @@ pub mod application {
     cfn_struct! {
         #[doc = "A structure that describes the options for the access portal associated with an application"]
         PortalOptionsConfiguration {
-        #[doc = "A structure that describes the sign-in options for the access portal Takes a [`SignInOptions`], or any `Value`."]
+        #[doc = "A structure that describes the sign-in options for the access portal. Takes a [`SignInOptions`], or any `Value`."]
         sign_in_options = "SignInOptions",
-        #[doc = "Indicates whether this application is visible in the access portal Takes a [`PortalOptionsConfigurationVisibility`], or any `Value`."]
+        #[doc = "Indicates whether this application is visible in the access portal. Takes a [`PortalOptionsConfigurationVisibility`], or any `Value`."]
         visibility = "Visibility",
         }
     }
@@ -46,9 +46,9 @@ pub mod application {
     cfn_struct! {
         #[doc = "A structure that describes the sign-in options for an application portal"]
         SignInOptions {
-        #[doc = "The URL that accepts authentication requests for an application, this is a required parameter if the Origin parameter is APPLICATION"]
+        #[doc = "The URL that accepts authentication requests for an application, this is a required parameter if the Origin parameter is APPLICATION."]
         application_url = "ApplicationUrl",
-        #[doc = "This determines how IAM Identity Center navigates the user to the target application Takes a [`SignInOptionsOrigin`], or any `Value`. Required."]
+        #[doc = "This determines how IAM Identity Center navigates the user to the target application. Takes a [`SignInOptionsOrigin`], or any `Value`. Required."]
         origin = "Origin",
         }
     }
@@ -94,7 +94,7 @@ cfn_resource! {
     props {
         #[doc = "The ARN of the application. Required."]
         application_arn = "ApplicationArn",
-        #[doc = "An identifier for an object in IAM Identity Center, such as a user or group Required."]
+        #[doc = "An identifier for an object in IAM Identity Center, such as a user or group. Required."]
         principal_id = "PrincipalId",
         #[doc = "The entity type for which the assignment will be created. Takes a [`application_assignment::ApplicationAssignmentPrincipalType`], or any `Value`. Required."]
         principal_type = "PrincipalType",
@@ -122,15 +122,15 @@ cfn_resource! {
     props {
         #[doc = "The sso instance that the permission set is owned. Required."]
         instance_arn = "InstanceArn",
-        #[doc = "The permission set that the assignment will be assigned Required."]
+        #[doc = "The permission set that the assignment will be assigned. Required."]
         permission_set_arn = "PermissionSetArn",
-        #[doc = "The assignee's identifier, user id/group id Required."]
+        #[doc = "The assignee's identifier, user id/group id. Required."]
         principal_id = "PrincipalId",
-        #[doc = "The assignee's type, user/group Takes a [`assignment::AssignmentPrincipalType`], or any `Value`. Required."]
+        #[doc = "The assignee's type, user/group. Takes a [`assignment::AssignmentPrincipalType`], or any `Value`. Required."]
         principal_type = "PrincipalType",
         #[doc = "The account id to be provisioned. Required."]
         target_id = "TargetId",
-        #[doc = "The type of resource to be provisioned to, only aws account now Takes a [`assignment::AssignmentTargetType`], or any `Value`. Required."]
+        #[doc = "The type of resource to be provisioned to, only aws account now. Takes a [`assignment::AssignmentTargetType`], or any `Value`. Required."]
         target_type = "TargetType",
     }
     attrs {
@@ -161,7 +161,7 @@ cfn_resource! {
     #[doc = "`AWS::SSO::Instance`: Resource Type definition for Identity Center (SSO) Instance"]
     CfnInstance(CfnInstanceProps) = "AWS::SSO::Instance";
     props {
-        #[doc = "The name you want to assign to this Identity Center (SSO) Instance"]
+        #[doc = "The name you want to assign to this Identity Center (SSO) Instance."]
         name = "Name",
         #[doc = "`Tags`. Takes a list of [`instance::Tag`], or any `Value`."]
         tags = "Tags",

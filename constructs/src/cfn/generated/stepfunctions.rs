@@ -74,7 +74,7 @@ cfn_resource! {
         role_arn = "RoleArn",
         #[doc = "`StateMachineName`."]
         state_machine_name = "StateMachineName",
-        #[doc = "`StateMachineType`. Takes a [`state_machine::StateMachineStateMachineType`], or any `Value`."]
+        #[doc = "`StateMachineType`. Takes a [`state_machine::StateMachineType`], or any `Value`."]
         state_machine_type = "StateMachineType",
         #[doc = "`Tags`. Takes a list of [`state_machine::TagsEntry`], or any `Value`."]
         tags = "Tags",
@@ -166,8 +166,8 @@ pub mod state_machine {
     }
 
     cfn_enum! {
-        #[doc = "The values of `StateMachineStateMachineType`."]
-        StateMachineStateMachineType {
+        #[doc = "The values of `StateMachineType`."]
+        StateMachineType {
             Standard = "STANDARD",
             Express = "EXPRESS",
         }

@@ -6,21 +6,21 @@ cfn_resource! {
     #[doc = "`AWS::Synthetics::Canary`: Resource Type definition for AWS::Synthetics::Canary"]
     CfnCanary(CfnCanaryProps) = "AWS::Synthetics::Canary";
     props {
-        #[doc = "Provide artifact configuration Takes a [`canary::ArtifactConfig`], or any `Value`."]
+        #[doc = "Provide artifact configuration. Takes a [`canary::ArtifactConfig`], or any `Value`."]
         artifact_config = "ArtifactConfig",
-        #[doc = "Provide the s3 bucket output location for test results Required."]
+        #[doc = "Provide the s3 bucket output location for test results. Required."]
         artifact_s3_location = "ArtifactS3Location",
-        #[doc = "List of browser configurations for the canary Takes a list of [`canary::BrowserConfig`], or any `Value`."]
+        #[doc = "List of browser configurations for the canary. Takes a list of [`canary::BrowserConfig`], or any `Value`."]
         browser_configs = "BrowserConfigs",
-        #[doc = "Provide the canary script source Takes a [`canary::Code`], or any `Value`. Required."]
+        #[doc = "Provide the canary script source. Takes a [`canary::Code`], or any `Value`. Required."]
         code = "Code",
-        #[doc = "Deletes associated lambda resources created by Synthetics if set to True. Default is False"]
+        #[doc = "Deletes associated lambda resources created by Synthetics if set to True. Default is False."]
         delete_lambda_resources_on_canary_deletion = "DeleteLambdaResourcesOnCanaryDeletion",
         #[doc = "Setting to control if UpdateCanary will perform a DryRun and validate it is PASSING before performing the Update. Default is FALSE."]
         dry_run_and_update = "DryRunAndUpdate",
-        #[doc = "Lambda Execution role used to run your canaries Required."]
+        #[doc = "Lambda Execution role used to run your canaries. Required."]
         execution_role_arn = "ExecutionRoleArn",
-        #[doc = "Retention period of failed canary runs represented in number of days"]
+        #[doc = "Retention period of failed canary runs represented in number of days."]
         failure_retention_period = "FailureRetentionPeriod",
         #[doc = "KMS key ARN for encrypting the canary's Lambda function environment variables at rest. If omitted, Lambda uses an AWS-managed key."]
         kms_key_arn = "KmsKeyArn",
@@ -28,27 +28,27 @@ cfn_resource! {
         name = "Name",
         #[doc = "Setting to control if provisioned resources created by Synthetics are deleted alongside the canary. Default is AUTOMATIC. Takes a [`canary::CanaryProvisionedResourceCleanup`], or any `Value`."]
         provisioned_resource_cleanup = "ProvisionedResourceCleanup",
-        #[doc = "List of replica locations for multi-location canary execution Takes a list of [`canary::Replica`], or any `Value`."]
+        #[doc = "List of replica locations for multi-location canary execution. Takes a list of [`canary::Replica`], or any `Value`."]
         replicas = "Replicas",
         #[doc = "List of resources which canary tags should be replicated to. Takes a list of [`canary::ResourceToTag`], or any `Value`."]
         resources_to_replicate_tags = "ResourcesToReplicateTags",
-        #[doc = "Provide canary run configuration Takes a [`canary::RunConfig`], or any `Value`."]
+        #[doc = "Provide canary run configuration. Takes a [`canary::RunConfig`], or any `Value`."]
         run_config = "RunConfig",
-        #[doc = "Runtime version of Synthetics Library Required."]
+        #[doc = "Runtime version of Synthetics Library. Required."]
         runtime_version = "RuntimeVersion",
-        #[doc = "Frequency to run your canaries Takes a [`canary::Schedule`], or any `Value`. Required."]
+        #[doc = "Frequency to run your canaries. Takes a [`canary::Schedule`], or any `Value`. Required."]
         schedule = "Schedule",
-        #[doc = "Runs canary if set to True. Default is False"]
+        #[doc = "Runs canary if set to True. Default is False."]
         start_canary_after_creation = "StartCanaryAfterCreation",
-        #[doc = "Retention period of successful canary runs represented in number of days"]
+        #[doc = "Retention period of successful canary runs represented in number of days."]
         success_retention_period = "SuccessRetentionPeriod",
         #[doc = "`Tags`. Takes a list of [`canary::Tag`], or any `Value`."]
         tags = "Tags",
         #[doc = "Provide VPC Configuration if enabled. Takes a [`canary::VPCConfig`], or any `Value`."]
         vpc_config = "VPCConfig",
-        #[doc = "Visual reference configuration for visual testing Takes a [`canary::VisualReference`], or any `Value`."]
+        #[doc = "Visual reference configuration for visual testing. Takes a [`canary::VisualReference`], or any `Value`."]
         visual_reference = "VisualReference",
-        #[doc = "List of visual references for the canary Takes a list of [`canary::VisualReference`], or any `Value`."]
+        #[doc = "List of visual references for the canary. Takes a list of [`canary::VisualReference`], or any `Value`."]
         visual_references = "VisualReferences",
     }
     attrs {
@@ -68,7 +68,7 @@ pub mod canary {
     cfn_struct! {
         #[doc = "`ArtifactConfig` of `AWS::Synthetics::Canary`."]
         ArtifactConfig {
-        #[doc = "Encryption configuration for uploading artifacts to S3 Takes a [`S3Encryption`], or any `Value`."]
+        #[doc = "Encryption configuration for uploading artifacts to S3. Takes a [`S3Encryption`], or any `Value`."]
         s3_encryption = "S3Encryption",
         }
     }
@@ -76,9 +76,9 @@ pub mod canary {
     cfn_struct! {
         #[doc = "`BaseScreenshot` of `AWS::Synthetics::Canary`."]
         BaseScreenshot {
-        #[doc = "List of coordinates of rectangles to be ignored during visual testing"]
+        #[doc = "List of coordinates of rectangles to be ignored during visual testing."]
         ignore_coordinates = "IgnoreCoordinates",
-        #[doc = "Name of the screenshot to be used as base reference for visual testing Required."]
+        #[doc = "Name of the screenshot to be used as base reference for visual testing. Required."]
         screenshot_name = "ScreenshotName",
         }
     }
@@ -104,7 +104,7 @@ pub mod canary {
         Code {
         #[doc = "`BlueprintTypes`."]
         blueprint_types = "BlueprintTypes",
-        #[doc = "List of Lambda layers to attach to the canary Takes a list of [`Dependency`], or any `Value`."]
+        #[doc = "List of Lambda layers to attach to the canary. Takes a list of [`Dependency`], or any `Value`."]
         dependencies = "Dependencies",
         #[doc = "`Handler`."]
         handler = "Handler",
@@ -124,9 +124,9 @@ pub mod canary {
     cfn_struct! {
         #[doc = "`Dependency` of `AWS::Synthetics::Canary`."]
         Dependency {
-        #[doc = "ARN of the Lambda layer Required."]
+        #[doc = "ARN of the Lambda layer. Required."]
         reference = "Reference",
-        #[doc = "Type of dependency Takes a [`DependencyType`], or any `Value`."]
+        #[doc = "Type of dependency. Takes a [`DependencyType`], or any `Value`."]
         type_ = "Type",
         }
     }
@@ -134,21 +134,21 @@ pub mod canary {
     cfn_struct! {
         #[doc = "Configuration and status for a replica location in a multi-location canary"]
         Replica {
-        #[doc = "State of the replica canary (CREATING, READY, RUNNING, etc.)"]
+        #[doc = "State of the replica canary (CREATING, READY, RUNNING, etc.)."]
         canary_state = "CanaryState",
-        #[doc = "ARN of the KMS key used to encrypt the replica canary's Lambda function environment variables"]
+        #[doc = "ARN of the KMS key used to encrypt the replica canary's Lambda function environment variables."]
         kms_key_arn = "KmsKeyArn",
-        #[doc = "Last modified timestamp of the replica"]
+        #[doc = "Last modified timestamp of the replica."]
         last_modified = "LastModified",
-        #[doc = "AWS region for the replica (e.g., us-east-1) Required."]
+        #[doc = "AWS region for the replica (e.g., us-east-1). Required."]
         location = "Location",
-        #[doc = "Replication status for this replica Takes a [`ReplicaReplicationStatus`], or any `Value`."]
+        #[doc = "Replication status for this replica. Takes a [`ReplicaReplicationStatus`], or any `Value`."]
         replication_status = "ReplicationStatus",
-        #[doc = "Resources to replicate tags to for this replica (e.g., lambda-function) Takes a list of [`ResourceToTag`], or any `Value`."]
+        #[doc = "Resources to replicate tags to for this replica (e.g., lambda-function). Takes a list of [`ResourceToTag`], or any `Value`."]
         resources_to_replicate_tags = "ResourcesToReplicateTags",
-        #[doc = "Tags to apply to this replica canary and optionally its Lambda function Takes a list of [`Tag`], or any `Value`."]
+        #[doc = "Tags to apply to this replica canary and optionally its Lambda function. Takes a list of [`Tag`], or any `Value`."]
         tags = "Tags",
-        #[doc = "VPC configuration for this replica location Takes a [`VPCConfig`], or any `Value`."]
+        #[doc = "VPC configuration for this replica location. Takes a [`VPCConfig`], or any `Value`."]
         vpc_config = "VpcConfig",
         }
     }
@@ -156,7 +156,7 @@ pub mod canary {
     cfn_struct! {
         #[doc = "Replication status details"]
         ReplicaReplicationStatus {
-        #[doc = "Replication state: InProgress, InSync, or Inconsistent"]
+        #[doc = "Replication state: InProgress, InSync, or Inconsistent."]
         state = "State",
         }
     }
@@ -171,7 +171,7 @@ pub mod canary {
     cfn_struct! {
         #[doc = "`RetryConfig` of `AWS::Synthetics::Canary`."]
         RetryConfig {
-        #[doc = "maximum times the canary will be retried upon the scheduled run failure Required."]
+        #[doc = "maximum times the canary will be retried upon the scheduled run failure. Required."]
         max_retries = "MaxRetries",
         }
     }
@@ -179,15 +179,15 @@ pub mod canary {
     cfn_struct! {
         #[doc = "`RunConfig` of `AWS::Synthetics::Canary`."]
         RunConfig {
-        #[doc = "Enable active tracing if set to true"]
+        #[doc = "Enable active tracing if set to true."]
         active_tracing = "ActiveTracing",
         #[doc = "Environment variable key-value pairs."]
         environment_variables = "EnvironmentVariables",
-        #[doc = "Provide ephemeralStorage available for canary in MB"]
+        #[doc = "Provide ephemeralStorage available for canary in MB."]
         ephemeral_storage = "EphemeralStorage",
-        #[doc = "Provide maximum memory available for canary in MB"]
+        #[doc = "Provide maximum memory available for canary in MB."]
         memory_in_mb = "MemoryInMB",
-        #[doc = "Provide maximum canary timeout per run in seconds"]
+        #[doc = "Provide maximum canary timeout per run in seconds."]
         timeout_in_seconds = "TimeoutInSeconds",
         }
     }
@@ -209,7 +209,7 @@ pub mod canary {
         duration_in_seconds = "DurationInSeconds",
         #[doc = "`Expression`. Required."]
         expression = "Expression",
-        #[doc = "Provide canary auto retry configuration Takes a [`RetryConfig`], or any `Value`."]
+        #[doc = "Provide canary auto retry configuration. Takes a [`RetryConfig`], or any `Value`."]
         retry_config = "RetryConfig",
         }
     }
@@ -227,7 +227,7 @@ pub mod canary {
     cfn_struct! {
         #[doc = "`VPCConfig` of `AWS::Synthetics::Canary`."]
         VPCConfig {
-        #[doc = "Allow outbound IPv6 traffic on VPC canaries that are connected to dual-stack subnets if set to true"]
+        #[doc = "Allow outbound IPv6 traffic on VPC canaries that are connected to dual-stack subnets if set to true."]
         ipv6_allowed_for_dual_stack = "Ipv6AllowedForDualStack",
         #[doc = "`SecurityGroupIds`. Required."]
         security_group_ids = "SecurityGroupIds",
@@ -241,9 +241,9 @@ pub mod canary {
     cfn_struct! {
         #[doc = "`VisualReference` of `AWS::Synthetics::Canary`."]
         VisualReference {
-        #[doc = "Canary run id to be used as base reference for visual testing Required."]
+        #[doc = "Canary run id to be used as base reference for visual testing. Required."]
         base_canary_run_id = "BaseCanaryRunId",
-        #[doc = "List of screenshots used as base reference for visual testing Takes a list of [`BaseScreenshot`], or any `Value`."]
+        #[doc = "List of screenshots used as base reference for visual testing. Takes a list of [`BaseScreenshot`], or any `Value`."]
         base_screenshots = "BaseScreenshots",
         #[doc = "`BrowserType`. Takes a [`BrowserType`], or any `Value`."]
         browser_type = "BrowserType",

@@ -8,13 +8,13 @@ cfn_resource! {
     props {
         #[doc = "`ApplicationId`. Required."]
         application_id = "ApplicationId",
-        #[doc = "`ApplicationType`. Takes a [`application::ApplicationApplicationType`], or any `Value`. Required."]
+        #[doc = "`ApplicationType`. Takes a [`application::ApplicationType`], or any `Value`. Required."]
         application_type = "ApplicationType",
         #[doc = "This is an optional parameter for component details to which the SAP ABAP application is attached, such as Web Dispatcher. Takes a list of [`application::ComponentInfo`], or any `Value`."]
         components_info = "ComponentsInfo",
         #[doc = "`Credentials`. Takes a list of [`application::Credential`], or any `Value`."]
         credentials = "Credentials",
-        #[doc = "The ARN of the SAP HANA database"]
+        #[doc = "The ARN of the SAP HANA database."]
         database_arn = "DatabaseArn",
         #[doc = "`Instances`."]
         instances = "Instances",
@@ -50,7 +50,7 @@ pub mod application {
     cfn_struct! {
         #[doc = "`Credential` of `AWS::SystemsManagerSAP::Application`."]
         Credential {
-        #[doc = "`CredentialType`. Takes a [`CredentialCredentialType`], or any `Value`."]
+        #[doc = "`CredentialType`. Takes a [`CredentialType`], or any `Value`."]
         credential_type = "CredentialType",
         #[doc = "`DatabaseName`."]
         database_name = "DatabaseName",
@@ -70,8 +70,8 @@ pub mod application {
     }
 
     cfn_enum! {
-        #[doc = "The values of `ApplicationApplicationType`."]
-        ApplicationApplicationType {
+        #[doc = "The values of `ApplicationType`."]
+        ApplicationType {
             Hana = "HANA",
             SapAbap = "SAP_ABAP",
         }
@@ -92,8 +92,8 @@ pub mod application {
     }
 
     cfn_enum! {
-        #[doc = "The values of `CredentialCredentialType`."]
-        CredentialCredentialType {
+        #[doc = "The values of `CredentialType`."]
+        CredentialType {
             Admin = "ADMIN",
         }
     }

@@ -12,7 +12,7 @@ cfn_resource! {
         auto_update = "AutoUpdate",
         #[doc = "`Description`."]
         description = "Description",
-        #[doc = "The type of feature that the adapter is being trained on. Currently, supported feature types are: QUERIES Takes a list of [`adapter::FeatureType`], or any `Value`. Required."]
+        #[doc = "The type of feature that the adapter is being trained on. Currently, supported feature types are: QUERIES. Takes a list of [`adapter::FeatureType`], or any `Value`. Required."]
         feature_types = "FeatureTypes",
         #[doc = "A list of tags to be added to the adapter. Takes a list of [`adapter::Tag`], or any `Value`."]
         tags = "Tags",

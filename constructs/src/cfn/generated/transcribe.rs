@@ -140,7 +140,7 @@ pub mod call_analytics_category {
         relative_time_range = "RelativeTimeRange",
         #[doc = "`Targets`. Required."]
         targets = "Targets",
-        #[doc = "`TranscriptFilterType`. Takes a [`TranscriptFilterTranscriptFilterType`], or any `Value`. Required."]
+        #[doc = "`TranscriptFilterType`. Takes a [`TranscriptFilterType`], or any `Value`. Required."]
         transcript_filter_type = "TranscriptFilterType",
         }
     }
@@ -188,8 +188,8 @@ pub mod call_analytics_category {
     }
 
     cfn_enum! {
-        #[doc = "The values of `TranscriptFilterTranscriptFilterType`."]
-        TranscriptFilterTranscriptFilterType {
+        #[doc = "The values of `TranscriptFilterType`."]
+        TranscriptFilterType {
             Exact = "EXACT",
         }
     }

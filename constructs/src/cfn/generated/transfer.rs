@@ -155,13 +155,13 @@ cfn_resource! {
         ip_address_type = "IpAddressType",
         #[doc = "Specifies the logging role for the connector."]
         logging_role = "LoggingRole",
-        #[doc = "Security policy for SFTP Connector"]
+        #[doc = "Security policy for SFTP Connector."]
         security_policy_name = "SecurityPolicyName",
         #[doc = "Configuration for an SFTP connector."]
         sftp_config = "SftpConfig",
         #[doc = "Key-value pairs that can be used to group and search for connectors. Tags are metadata attached to connectors for any purpose. Takes a list of [`connector::Tag`], or any `Value`."]
         tags = "Tags",
-        #[doc = "URL for Connector"]
+        #[doc = "URL for Connector."]
         url = "Url",
     }
     attrs {
@@ -187,7 +187,7 @@ pub mod connector {
         ConnectorAsyncMdnConfig {
         #[doc = "`ServerIds`. Required."]
         server_ids = "ServerIds",
-        #[doc = "URL of the server to receive the MDN response on Required."]
+        #[doc = "URL of the server to receive the MDN response on. Required."]
         url = "Url",
         }
     }
@@ -220,9 +220,9 @@ pub mod connector {
     cfn_struct! {
         #[doc = "`ConnectorVpcLatticeEgressConfig` of `AWS::Transfer::Connector`."]
         ConnectorVpcLatticeEgressConfig {
-        #[doc = "Port to connect to on the target VPC Lattice resource"]
+        #[doc = "Port to connect to on the target VPC Lattice resource."]
         port_number = "PortNumber",
-        #[doc = "ARN of the VPC Lattice resource configuration Required."]
+        #[doc = "ARN of the VPC Lattice resource configuration. Required."]
         resource_configuration_arn = "ResourceConfigurationArn",
         }
     }
@@ -310,7 +310,7 @@ cfn_resource! {
         as2_id = "As2Id",
         #[doc = "List of the certificate IDs associated with this profile to be used for encryption and signing of AS2 messages."]
         certificate_ids = "CertificateIds",
-        #[doc = "Enum specifying whether the profile is local or associated with a trading partner. Takes a [`profile::ProfileProfileType`], or any `Value`. Required."]
+        #[doc = "Enum specifying whether the profile is local or associated with a trading partner. Takes a [`profile::ProfileType`], or any `Value`. Required."]
         profile_type = "ProfileType",
         #[doc = "An array of key-value pairs to apply to this resource. Takes a list of [`profile::Tag`], or any `Value`."]
         tags = "Tags",
@@ -339,7 +339,7 @@ pub mod profile {
 
     cfn_enum! {
         #[doc = "Enum specifying whether the profile is local or associated with a trading partner."]
-        ProfileProfileType {
+        ProfileType {
             Local = "LOCAL",
             Partner = "PARTNER",
         }
@@ -623,7 +623,7 @@ cfn_resource! {
         role = "Role",
         #[doc = "`ServerId`. Required."]
         server_id = "ServerId",
-        #[doc = "This represents the SSH User Public Keys for CloudFormation resource"]
+        #[doc = "This represents the SSH User Public Keys for CloudFormation resource."]
         ssh_public_keys = "SshPublicKeys",
         #[doc = "`Tags`. Takes a list of [`user::Tag`], or any `Value`."]
         tags = "Tags",

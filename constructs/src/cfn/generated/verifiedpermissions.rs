@@ -187,7 +187,7 @@ cfn_resource! {
         encryption_settings = "EncryptionSettings",
         #[doc = "`Schema`. Takes a [`policy_store::SchemaDefinition`], or any `Value`."]
         schema = "Schema",
-        #[doc = "The tags to add to the policy store Takes a list of [`policy_store::Tag`], or any `Value`."]
+        #[doc = "The tags to add to the policy store. Takes a list of [`policy_store::Tag`], or any `Value`."]
         tags = "Tags",
         #[doc = "`ValidationSettings`. Takes a [`policy_store::ValidationSettings`], or any `Value`. Required."]
         validation_settings = "ValidationSettings",

@@ -218,13 +218,13 @@ cfn_resource! {
         port_ranges = "PortRanges",
         #[doc = "`ProtocolType`. Takes a [`resource_configuration::ResourceConfigurationProtocolType`], or any `Value`."]
         protocol_type = "ProtocolType",
-        #[doc = "`ResourceConfigurationAuthType`. Takes a [`resource_configuration::ResourceConfigurationResourceConfigurationAuthType`], or any `Value`."]
+        #[doc = "`ResourceConfigurationAuthType`. Takes a [`resource_configuration::ResourceConfigurationAuthType`], or any `Value`."]
         resource_configuration_auth_type = "ResourceConfigurationAuthType",
         #[doc = "`ResourceConfigurationDefinition`."]
         resource_configuration_definition = "ResourceConfigurationDefinition",
         #[doc = "`ResourceConfigurationGroupId`."]
         resource_configuration_group_id = "ResourceConfigurationGroupId",
-        #[doc = "`ResourceConfigurationType`. Takes a [`resource_configuration::ResourceConfigurationResourceConfigurationType`], or any `Value`. Required."]
+        #[doc = "`ResourceConfigurationType`. Takes a [`resource_configuration::ResourceConfigurationType`], or any `Value`. Required."]
         resource_configuration_type = "ResourceConfigurationType",
         #[doc = "`ResourceGatewayId`."]
         resource_gateway_id = "ResourceGatewayId",
@@ -279,16 +279,16 @@ pub mod resource_configuration {
     }
 
     cfn_enum! {
-        #[doc = "The values of `ResourceConfigurationResourceConfigurationAuthType`."]
-        ResourceConfigurationResourceConfigurationAuthType {
+        #[doc = "The values of `ResourceConfigurationAuthType`."]
+        ResourceConfigurationAuthType {
             None = "NONE",
             AwsIam = "AWS_IAM",
         }
     }
 
     cfn_enum! {
-        #[doc = "The values of `ResourceConfigurationResourceConfigurationType`."]
-        ResourceConfigurationResourceConfigurationType {
+        #[doc = "The values of `ResourceConfigurationType`."]
+        ResourceConfigurationType {
             Group = "GROUP",
             Child = "CHILD",
             Single = "SINGLE",
@@ -313,7 +313,7 @@ cfn_resource! {
     props {
         #[doc = "`IpAddressType`. Takes a [`resource_gateway::ResourceGatewayIpAddressType`], or any `Value`."]
         ip_address_type = "IpAddressType",
-        #[doc = "The number of IPv4 addresses to allocate per ENI for the resource gateway"]
+        #[doc = "The number of IPv4 addresses to allocate per ENI for the resource gateway."]
         ipv4_addresses_per_eni = "Ipv4AddressesPerEni",
         #[doc = "`Name`. Required."]
         name = "Name",

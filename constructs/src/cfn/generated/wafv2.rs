@@ -1908,9 +1908,9 @@ pub mod web_acl {
     cfn_struct! {
         #[doc = "Field in log to protect."]
         FieldToProtect {
-        #[doc = "List of field keys to protect"]
+        #[doc = "List of field keys to protect."]
         field_keys = "FieldKeys",
-        #[doc = "Field type to protect Takes a [`FieldToProtectFieldType`], or any `Value`. Required."]
+        #[doc = "Field type to protect. Takes a [`FieldToProtectFieldType`], or any `Value`. Required."]
         field_type = "FieldType",
         }
     }

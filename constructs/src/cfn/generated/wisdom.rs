@@ -359,15 +359,15 @@ cfn_resource! {
     props {
         #[doc = "`AssistantId`. Required."]
         assistant_id = "AssistantId",
-        #[doc = "Messaging for when violations are detected in text Required."]
+        #[doc = "Messaging for when violations are detected in text. Required."]
         blocked_input_messaging = "BlockedInputMessaging",
-        #[doc = "Messaging for when violations are detected in text Required."]
+        #[doc = "Messaging for when violations are detected in text. Required."]
         blocked_outputs_messaging = "BlockedOutputsMessaging",
         #[doc = "`ContentPolicyConfig`. Takes a [`ai_guardrail::AIGuardrailContentPolicyConfig`], or any `Value`."]
         content_policy_config = "ContentPolicyConfig",
         #[doc = "`ContextualGroundingPolicyConfig`. Takes a [`ai_guardrail::AIGuardrailContextualGroundingPolicyConfig`], or any `Value`."]
         contextual_grounding_policy_config = "ContextualGroundingPolicyConfig",
-        #[doc = "Description of the guardrail or its version"]
+        #[doc = "Description of the guardrail or its version."]
         description = "Description",
         #[doc = "`Name`."]
         name = "Name",
@@ -579,11 +579,11 @@ pub mod ai_guardrail {
     cfn_struct! {
         #[doc = "Topic config in topic policy."]
         GuardrailTopicConfig {
-        #[doc = "Definition of topic in topic policy Required."]
+        #[doc = "Definition of topic in topic policy. Required."]
         definition = "Definition",
-        #[doc = "List of text examples"]
+        #[doc = "List of text examples."]
         examples = "Examples",
-        #[doc = "Name of topic in topic policy Required."]
+        #[doc = "Name of topic in topic policy. Required."]
         name = "Name",
         #[doc = "`Type`. Takes a [`GuardrailTopicType`], or any `Value`. Required."]
         type_ = "Type",
@@ -1150,9 +1150,9 @@ cfn_resource! {
         grouping_configuration = "GroupingConfiguration",
         #[doc = "The Amazon Resource Name (ARN) of the knowledge base to which the message template belongs. Required."]
         knowledge_base_arn = "KnowledgeBaseArn",
-        #[doc = "The language code value for the language in which the message template is written. The supported language codes include de_DE, en_US, es_ES, fr_FR, id_ID, it_IT, ja_JP, ko_KR, pt_BR, zh_CN, zh_TW"]
+        #[doc = "The language code value for the language in which the message template is written. The supported language codes include de_DE, en_US, es_ES, fr_FR, id_ID, it_IT, ja_JP, ko_KR, pt_BR, zh_CN, zh_TW."]
         language = "Language",
-        #[doc = "List of message template attachments Takes a list of [`message_template::MessageTemplateAttachment`], or any `Value`."]
+        #[doc = "List of message template attachments. Takes a list of [`message_template::MessageTemplateAttachment`], or any `Value`."]
         message_template_attachments = "MessageTemplateAttachments",
         #[doc = "The name of the message template. Required."]
         name = "Name",
@@ -1276,7 +1276,7 @@ pub mod message_template {
         mailing_country = "MailingCountry",
         #[doc = "The county of a customer’s mailing address."]
         mailing_county = "MailingCounty",
-        #[doc = "The postal code of a customer’s mailing address"]
+        #[doc = "The postal code of a customer’s mailing address."]
         mailing_postal_code = "MailingPostalCode",
         #[doc = "The province of a customer’s mailing address."]
         mailing_province = "MailingProvince",
@@ -1304,7 +1304,7 @@ pub mod message_template {
         shipping_address2 = "ShippingAddress2",
         #[doc = "The third line of a customer’s shipping address."]
         shipping_address3 = "ShippingAddress3",
-        #[doc = "The fourth line of a customer’s shipping address"]
+        #[doc = "The fourth line of a customer’s shipping address."]
         shipping_address4 = "ShippingAddress4",
         #[doc = "The city of a customer’s shipping address."]
         shipping_city = "ShippingCity",
@@ -1438,9 +1438,9 @@ pub mod message_template {
     cfn_struct! {
         #[doc = "A key-value pair to associate with a resource."]
         Tag {
-        #[doc = "The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and - Required."]
+        #[doc = "The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required."]
         key = "Key",
-        #[doc = "The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and - Required."]
+        #[doc = "The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required."]
         value = "Value",
         }
     }
@@ -1481,7 +1481,7 @@ cfn_resource! {
         is_active = "IsActive",
         #[doc = "The Amazon Resource Name (ARN) of the knowledge base. Required."]
         knowledge_base_arn = "KnowledgeBaseArn",
-        #[doc = "The language code value for the language in which the quick response is written. The supported language codes include de_DE, en_US, es_ES, fr_FR, id_ID, it_IT, ja_JP, ko_KR, pt_BR, zh_CN, zh_TW"]
+        #[doc = "The language code value for the language in which the quick response is written. The supported language codes include de_DE, en_US, es_ES, fr_FR, id_ID, it_IT, ja_JP, ko_KR, pt_BR, zh_CN, zh_TW."]
         language = "Language",
         #[doc = "The name of the quick response. Required."]
         name = "Name",
@@ -1559,9 +1559,9 @@ pub mod quick_response {
     cfn_struct! {
         #[doc = "A key-value pair to associate with a resource."]
         Tag {
-        #[doc = "The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and - Required."]
+        #[doc = "The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required."]
         key = "Key",
-        #[doc = "The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and - Required."]
+        #[doc = "The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. Required."]
         value = "Value",
         }
     }

@@ -141,7 +141,7 @@ pub mod directory {
     cfn_struct! {
         #[doc = "Describes the access type and endpoint for a WorkSpace."]
         AccessEndpoint {
-        #[doc = "Indicates the type of access endpoint. Takes a [`AccessEndpointAccessEndpointType`], or any `Value`."]
+        #[doc = "Indicates the type of access endpoint. Takes a [`AccessEndpointType`], or any `Value`."]
         access_endpoint_type = "AccessEndpointType",
         #[doc = "Indicates the VPC endpoint to use for access."]
         vpc_endpoint_id = "VpcEndpointId",
@@ -361,7 +361,7 @@ pub mod directory {
 
     cfn_enum! {
         #[doc = "Indicates the type of access endpoint."]
-        AccessEndpointAccessEndpointType {
+        AccessEndpointType {
             StreamingWsp = "STREAMING_WSP",
         }
     }

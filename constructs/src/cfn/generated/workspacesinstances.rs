@@ -6,23 +6,23 @@ cfn_resource! {
     #[doc = "`AWS::WorkspacesInstances::Volume`: Resource Type definition for AWS::WorkspacesInstances::Volume - Manages WorkSpaces Volume resources"]
     CfnVolume(CfnVolumeProps) = "AWS::WorkspacesInstances::Volume";
     props {
-        #[doc = "The Availability Zone in which to create the volume Required."]
+        #[doc = "The Availability Zone in which to create the volume. Required."]
         availability_zone = "AvailabilityZone",
-        #[doc = "Indicates whether the volume should be encrypted"]
+        #[doc = "Indicates whether the volume should be encrypted."]
         encrypted = "Encrypted",
-        #[doc = "The number of I/O operations per second (IOPS)"]
+        #[doc = "The number of I/O operations per second (IOPS)."]
         iops = "Iops",
-        #[doc = "The identifier of the AWS Key Management Service (AWS KMS) customer master key (CMK) to use for Amazon EBS encryption"]
+        #[doc = "The identifier of the AWS Key Management Service (AWS KMS) customer master key (CMK) to use for Amazon EBS encryption."]
         kms_key_id = "KmsKeyId",
-        #[doc = "The size of the volume, in GiBs"]
+        #[doc = "The size of the volume, in GiBs."]
         size_in_gb = "SizeInGB",
-        #[doc = "The snapshot from which to create the volume"]
+        #[doc = "The snapshot from which to create the volume."]
         snapshot_id = "SnapshotId",
-        #[doc = "The tags passed to EBS volume Takes a list of [`volume::TagSpecification`], or any `Value`."]
+        #[doc = "The tags passed to EBS volume. Takes a list of [`volume::TagSpecification`], or any `Value`."]
         tag_specifications = "TagSpecifications",
-        #[doc = "The throughput to provision for a volume, with a maximum of 1,000 MiB/s"]
+        #[doc = "The throughput to provision for a volume, with a maximum of 1,000 MiB/s."]
         throughput = "Throughput",
-        #[doc = "The volume type Takes a [`volume::VolumeVolumeType`], or any `Value`."]
+        #[doc = "The volume type. Takes a [`volume::VolumeType`], or any `Value`."]
         volume_type = "VolumeType",
     }
     attrs {
@@ -38,9 +38,9 @@ pub mod volume {
     cfn_struct! {
         #[doc = "`Tag` of `AWS::WorkspacesInstances::Volume`."]
         Tag {
-        #[doc = "The key name of the tag Required."]
+        #[doc = "The key name of the tag. Required."]
         key = "Key",
-        #[doc = "The value for the tag Required."]
+        #[doc = "The value for the tag. Required."]
         value = "Value",
         }
     }
@@ -50,14 +50,14 @@ pub mod volume {
         TagSpecification {
         #[doc = "`ResourceType`. Takes a [`TagSpecificationResourceType`], or any `Value`."]
         resource_type = "ResourceType",
-        #[doc = "The tags to apply to the resource Takes a list of [`Tag`], or any `Value`."]
+        #[doc = "The tags to apply to the resource. Takes a list of [`Tag`], or any `Value`."]
         tags = "Tags",
         }
     }
 
     cfn_enum! {
         #[doc = "The volume type"]
-        VolumeVolumeType {
+        VolumeType {
             Standard = "standard",
             Io1 = "io1",
             Io2 = "io2",
@@ -83,13 +83,13 @@ cfn_resource! {
     #[doc = "`AWS::WorkspacesInstances::VolumeAssociation`: Resource Type definition for AWS::WorkspacesInstances::VolumeAssociation"]
     CfnVolumeAssociation(CfnVolumeAssociationProps) = "AWS::WorkspacesInstances::VolumeAssociation";
     props {
-        #[doc = "The device name for the volume attachment Required."]
+        #[doc = "The device name for the volume attachment. Required."]
         device = "Device",
-        #[doc = "Mode to use when disassociating the volume Takes a [`volume_association::VolumeAssociationDisassociateMode`], or any `Value`."]
+        #[doc = "Mode to use when disassociating the volume. Takes a [`volume_association::VolumeAssociationDisassociateMode`], or any `Value`."]
         disassociate_mode = "DisassociateMode",
-        #[doc = "ID of the volume to attach to the workspace instance Required."]
+        #[doc = "ID of the volume to attach to the workspace instance. Required."]
         volume_id = "VolumeId",
-        #[doc = "ID of the workspace instance to associate with the volume Required."]
+        #[doc = "ID of the workspace instance to associate with the volume. Required."]
         workspace_instance_id = "WorkspaceInstanceId",
     }
     attrs {

@@ -274,7 +274,7 @@ pub mod ip_access_settings {
         IpRule {
         #[doc = "`Description`."]
         description = "Description",
-        #[doc = "A single IP address or an IP address range in CIDR notation Required."]
+        #[doc = "A single IP address or an IP address range in CIDR notation. Required."]
         ip_range = "IpRange",
         }
     }

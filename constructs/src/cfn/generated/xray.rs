@@ -50,7 +50,7 @@ cfn_resource! {
     #[doc = "`AWS::XRay::ResourcePolicy`: This schema provides construct and validation rules for AWS-XRay Resource Policy resource parameters."]
     CfnResourcePolicy(CfnResourcePolicyProps) = "AWS::XRay::ResourcePolicy";
     props {
-        #[doc = "A flag to indicate whether to bypass the resource policy lockout safety check"]
+        #[doc = "A flag to indicate whether to bypass the resource policy lockout safety check."]
         bypass_policy_lockout_check = "BypassPolicyLockoutCheck",
         #[doc = "The resource policy document, which can be up to 5kb in size. Required."]
         policy_document = "PolicyDocument",
@@ -125,7 +125,7 @@ pub mod sampling_rule {
         service_type = "ServiceType",
         #[doc = "Matches the path from a request URL. Required."]
         url_path = "URLPath",
-        #[doc = "The version of the sampling rule format (1)"]
+        #[doc = "The version of the sampling rule format (1)."]
         version = "Version",
         }
     }
