@@ -3,6 +3,7 @@
 mod cli;
 mod core;
 mod deploy;
+mod l1;
 mod lambda_functions_stack;
 mod patterns;
 mod security;
