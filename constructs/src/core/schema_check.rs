@@ -79,6 +79,14 @@ mod tests {
     }
 
     #[test]
+    fn a_problem_the_construct_reported_is_not_reported_again() {
+        let e = errors(|s| {
+            crate::aws::ssm::StringParameter::new(s, "Empty", crate::aws::ssm::StringParameterProps::default());
+        });
+        assert_eq!(e, ["Shop/Empty: string_value is required"]);
+    }
+
+    #[test]
     fn unknown_and_custom_types_are_not_checked() {
         let e = errors(|s| {
             CfnResource::new(s, "Thing", "Custom::Thing").set("Anything", 1);

@@ -363,7 +363,10 @@ fn collect_errors(tree_rc: &std::rc::Rc<std::cell::RefCell<Tree>>) -> Vec<SynthE
         for e in &n.errors {
             errors.push(SynthError::construct(tree.display_path(i), e.clone()));
         }
-        if let NodeKind::Element(e) = &n.kind {
+        // A construct that already reported a problem (e.g. a missing value) is
+        // not checked again against the schema: one root cause, one error.
+        let reported = !n.errors.is_empty() || n.parent.is_some_and(|p| !tree.nodes[p].errors.is_empty());
+        if let (NodeKind::Element(e), false) = (&n.kind, reported) {
             if let ElementKind::Resource(res) = &e.kind {
                 for m in super::schema_check::check_resource(res) {
                     errors.push(SynthError::construct(tree.display_path(i), m));
