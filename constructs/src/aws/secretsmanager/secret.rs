@@ -149,7 +149,7 @@ impl Secret {
             secretsmanager::CfnSecretProps {
                 description: props.description.map(Into::into),
                 generate_secret_string: Some(generate.into()),
-                kms_key_id: props.kms_key_arn.map(Into::into),
+                kms_key_id: props.kms_key_arn,
                 name: props.secret_name.map(Into::into),
                 ..Default::default()
             },
@@ -204,7 +204,7 @@ impl Secret {
             "Resource",
             secretsmanager::CfnSecretTargetAttachmentProps {
                 secret_id: Some(self.resource.ref_()),
-                target_id: Some(id.into()),
+                target_id: Some(id),
                 target_type: Some(type_.into()),
             },
         )

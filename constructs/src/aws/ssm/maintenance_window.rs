@@ -327,7 +327,7 @@ impl MaintenanceWindowRunCommandTask {
         let run = task::MaintenanceWindowRunCommandParameters {
             notification_config: props.notification.as_ref().map(|n| {
                 task::NotificationConfig {
-                    notification_arn: Some(n.topic_arn.clone().into()),
+                    notification_arn: Some(n.topic_arn.clone()),
                     notification_events: Some(Value::list(n.events.iter().map(|e| e.as_str()))),
                     notification_type: Some("Invocation".into()),
                 }
