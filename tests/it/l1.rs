@@ -278,6 +278,16 @@ fn twenty_services_through_generated_types_pass_cfn_lint() {
 }
 
 #[test]
+fn a_raw_resource_of_the_type_has_a_typed_view() {
+    let app = App::new();
+    let stack = Stack::new(&app, "Shop", StackProps::default());
+    let queue = constructs::core::CfnResource::new(&stack, "Queue", "AWS::SQS::Queue");
+    let typed = sqs::CfnQueue::from_resource(queue.clone()).expect("a queue");
+    assert_eq!(typed.logical_id(), queue.logical_id());
+    assert!(dynamodb::CfnTable::from_resource(queue).is_none());
+}
+
+#[test]
 fn a_required_property_left_unset_in_a_generated_type_is_a_synth_error() {
     let app = App::new();
     let stack = Stack::new(&app, "Shop", StackProps::default());

@@ -547,7 +547,11 @@ fn variants(values: &[Json]) -> Option<Vec<(String, String)>> {
     let mut out = Vec::new();
     for v in values {
         let lit = v.as_str()?;
-        let name = camel(lit);
+        let name = match camel(lit) {
+            // `Self` is a keyword; every other keyword is lower case.
+            n if n == "Self" => "SelfValue".to_owned(),
+            n => n,
+        };
         if !seen.insert(name.clone()) {
             return None;
         }

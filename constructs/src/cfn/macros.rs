@@ -35,6 +35,12 @@ macro_rules! cfn_resource {
                 Self { resource }
             }
 
+            /// The typed view of a resource of this type (e.g. one found below a
+            /// construct); `None` for a resource of another type.
+            pub fn from_resource(resource: $crate::core::CfnResource) -> ::core::option::Option<Self> {
+                (resource.resource_type() == $type_).then_some(Self { resource })
+            }
+
             /// `Ref` of this resource.
             pub fn ref_(&self) -> $crate::core::Value {
                 self.resource.ref_()

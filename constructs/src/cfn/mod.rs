@@ -1,7 +1,7 @@
 //! The L1 layer: every CloudFormation resource type, typed, generated from the
 //! registry schemas.
 //!
-//! `AWS::SQS::Queue` is [`sqs::CfnQueue`](crate::cfn) with its props struct
+//! `AWS::SQS::Queue` is `cfn::sqs::CfnQueue`, with its props struct
 //! `CfnQueueProps` (every property, `Option<Value>` so intrinsics and
 //! cross-stack references fit anywhere), `ref_()`, typed attribute getters
 //! (`attr_arn()` returning `QueueArn`) and the nested property types and

@@ -834,7 +834,7 @@ pub mod stack_set {
     cfn_enum! {
         #[doc = "Specifies the AWS account that you are acting from. By default, SELF is specified. For self-managed permissions, specify SELF; for service-managed permissions, if you are signed in to the organization's management account, specify SELF. If you are signed in to a delegated administrator account, …"]
         StackSetCallAs {
-            Self = "SELF",
+            SelfValue = "SELF",
             DelegatedAdmin = "DELEGATED_ADMIN",
         }
     }
