@@ -12,6 +12,7 @@
 
 pub mod assertions;
 pub mod aws;
+pub mod cfn;
 pub mod core;
 pub mod patterns;
 

@@ -142,7 +142,11 @@ fn tags_apply_to_taggable_resources_nearest_scope_wins_sorted_by_key() {
     let inner = Construct::new(&stack, "Inner");
     let bucket = CfnResource::new(&inner, "Bucket", "AWS::S3::Bucket");
     let policy = CfnResource::new(&inner, "Policy", "AWS::S3::BucketPolicy");
+    policy.set("Bucket", bucket.ref_());
+    policy.set("PolicyDocument", json!({ "Version": "2012-10-17", "Statement": [] }));
     let param = CfnResource::new(&stack, "Param", "AWS::SSM::Parameter");
+    param.set("Type", "String");
+    param.set("Value", "v");
     bucket.set("Tags", json!([{ "Key": "own", "Value": "1" }]));
     Tags::of(&app).add("team", "platform");
     Tags::of(&stack).add("stackId", Pseudo::StackId);
@@ -158,7 +162,7 @@ fn tags_apply_to_taggable_resources_nearest_scope_wins_sorted_by_key() {
         ])
     );
     assert!(
-        r[policy.logical_id()].get("Properties").is_none(),
+        r[policy.logical_id()]["Properties"].get("Tags").is_none(),
         "BucketPolicy is not taggable"
     );
     assert_eq!(

@@ -44,6 +44,8 @@ pub(crate) struct ResourceData {
     pub creation_policy: Option<Value>,
     pub update_policy: Option<Value>,
     pub tag_format: Option<TagFormat>,
+    /// The property tags render into (`Tags` unless the schema names another).
+    pub tag_property: &'static str,
 }
 
 pub(crate) struct OutputData {
@@ -151,6 +153,7 @@ element_common!(CfnResource);
 impl CfnResource {
     /// Adds a resource of the given CloudFormation type, e.g. `AWS::S3::Bucket`.
     pub fn new(scope: &impl Scope, id: &str, type_: &str) -> CfnResource {
+        let tagging = crate::cfn::facts::resource_facts(type_).and_then(|f| f.tagging);
         let node = add_element(
             scope,
             id,
@@ -164,7 +167,8 @@ impl CfnResource {
                 metadata: IndexMap::new(),
                 creation_policy: None,
                 update_policy: None,
-                tag_format: super::tags::default_tag_format(type_),
+                tag_format: tagging.map(|t| t.format),
+                tag_property: tagging.map_or("Tags", |t| t.property),
             }),
             "constructs.CfnResource",
         );
@@ -289,7 +293,8 @@ impl CfnResource {
     }
 
     /// How `Tags::of(..)` tags render on this resource (`None`: not taggable).
-    /// Known resource types are set up by default.
+    /// Every type the registry schemas know is set up from its schema; this is
+    /// for the others (a third-party registry type renders into `Tags`).
     pub fn set_tag_format(&self, format: Option<TagFormat>) {
         with_resource(&self.node, |r| r.tag_format = format);
     }

@@ -9,6 +9,7 @@ mod construct;
 mod element;
 mod error;
 pub mod logical_id;
+mod schema_check;
 mod stack;
 mod synth;
 mod tags;

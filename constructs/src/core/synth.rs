@@ -364,6 +364,16 @@ fn collect_errors(tree_rc: &std::rc::Rc<std::cell::RefCell<Tree>>) -> Vec<SynthE
         for e in &n.errors {
             errors.push(SynthError::construct(tree.display_path(i), e.clone()));
         }
+        // A construct that already reported a problem (e.g. a missing value) is
+        // not checked again against the schema: one root cause, one error.
+        let reported = !n.errors.is_empty() || n.parent.is_some_and(|p| !tree.nodes[p].errors.is_empty());
+        if let (NodeKind::Element(e), false) = (&n.kind, reported) {
+            if let ElementKind::Resource(res) = &e.kind {
+                for m in super::schema_check::check_resource(res) {
+                    errors.push(SynthError::construct(tree.display_path(i), m));
+                }
+            }
+        }
         for (j, m) in &found {
             if *j == i {
                 errors.push(SynthError::construct(tree.display_path(i), m.clone()));
@@ -597,7 +607,7 @@ fn render_resource(r: &mut Resolver<'_>, idx: usize, res: &ResourceData) -> Json
         if !applied.is_empty() {
             let mut tags: IndexMap<String, Json> = IndexMap::new();
             // Tags the construct set itself come first; applied tags override them.
-            match props.get("Tags") {
+            match props.get(res.tag_property) {
                 Some(Json::Array(existing)) => {
                     for t in existing {
                         if let (Some(k), Some(v)) = (t.get("Key").and_then(Json::as_str), t.get("Value")) {
@@ -628,7 +638,7 @@ fn render_resource(r: &mut Resolver<'_>, idx: usize, res: &ResourceData) -> Json
                 ),
                 TagFormat::Map => Json::Object(tags.into_iter().collect()),
             };
-            props.insert("Tags".into(), rendered);
+            props.insert(res.tag_property.into(), rendered);
         }
     }
     if !props.is_empty() {

@@ -2,6 +2,7 @@
 //! and the target groups it forwards to.
 
 use super::target_group::{ApplicationProtocol, ApplicationTargetGroup};
+use crate::cfn::elasticloadbalancingv2::{self as elbv2, listener};
 use crate::core::{CfnResource, Construct, Scope, Value};
 
 crate::typed_value!(
@@ -63,7 +64,6 @@ impl ApplicationListener {
         props: &ApplicationListenerProps,
     ) -> Self {
         let node = Construct::new_typed(scope, id, "constructs.aws.elbv2.ApplicationListener");
-        let resource = CfnResource::new(&node, "Resource", "AWS::ElasticLoadBalancingV2::Listener");
         let https = props.protocol == ApplicationProtocol::Https;
         if https && props.certificate_arns.is_empty() {
             node.add_error("an HTTPS listener needs a certificate: give certificate_arns");
@@ -71,46 +71,55 @@ impl ApplicationListener {
         if !https && !props.certificate_arns.is_empty() {
             node.add_error("certificate_arns are for HTTPS listeners only");
         }
-        if !props.certificate_arns.is_empty() {
-            resource.set(
-                "Certificates",
-                Value::list(
-                    props
-                        .certificate_arns
-                        .iter()
-                        .map(|c| Value::map().with("CertificateArn", c.clone())),
-                ),
-            );
-        }
+        let forward = || Some(listener::ActionType::Forward.into());
         let action = match props.default_target_groups.as_slice() {
             [] => {
                 node.add_error("the listener has no default action: give default_target_groups");
                 Value::Null
             }
-            [one] => Value::map().with("TargetGroupArn", one.arn()).with("Type", "forward"),
-            many => Value::map()
-                .with(
-                    "ForwardConfig",
-                    Value::map().with(
-                        "TargetGroups",
-                        Value::list(
-                            many.iter()
-                                .map(|tg| Value::map().with("TargetGroupArn", tg.arn()).with("Weight", 1)),
-                        ),
-                    ),
-                )
-                .with("Type", "forward"),
+            [one] => listener::Action {
+                target_group_arn: Some(one.arn().into()),
+                type_: forward(),
+                ..Default::default()
+            }
+            .into(),
+            many => listener::Action {
+                forward_config: Some(
+                    listener::ForwardConfig {
+                        target_groups: Some(Value::list(many.iter().map(|tg| listener::TargetGroupTuple {
+                            target_group_arn: Some(tg.arn().into()),
+                            weight: Some(1.into()),
+                        }))),
+                        ..Default::default()
+                    }
+                    .into(),
+                ),
+                type_: forward(),
+                ..Default::default()
+            }
+            .into(),
         };
-        resource.set("DefaultActions", Value::list([action]));
-        resource.set("LoadBalancerArn", load_balancer_arn);
         if props.port == 0 {
             node.add_error("port 0 is out of range 1-65535");
         }
-        resource.set("Port", props.port);
-        resource.set("Protocol", props.protocol.as_str());
-        if https {
-            resource.set("SslPolicy", DEFAULT_SSL_POLICY);
-        }
+        let resource: CfnResource = elbv2::CfnListener::new(
+            &node,
+            "Resource",
+            elbv2::CfnListenerProps {
+                certificates: (!props.certificate_arns.is_empty()).then(|| {
+                    Value::list(props.certificate_arns.iter().map(|c| listener::Certificate {
+                        certificate_arn: Some(c.clone()),
+                    }))
+                }),
+                default_actions: Some(Value::list([action])),
+                load_balancer_arn: Some(load_balancer_arn),
+                port: Some(props.port.into()),
+                protocol: Some(props.protocol.as_str().into()),
+                ssl_policy: https.then(|| DEFAULT_SSL_POLICY.into()),
+                ..Default::default()
+            },
+        )
+        .into();
         ApplicationListener { node, resource }
     }
 

@@ -10,6 +10,7 @@ use super::listener::{ApplicationListener, ApplicationListenerProps};
 use crate::aws::ec2::{Peer, Port, SecurityGroup, SecurityGroupProps, SubnetSelection, SubnetType, Vpc};
 use crate::aws::iam::PolicyStatement;
 use crate::aws::s3::{Bucket, BucketEncryption};
+use crate::cfn::elasticloadbalancingv2::{self as elbv2, load_balancer};
 use crate::core::{CfnResource, Construct, Scope, Stack, Value};
 
 crate::typed_value!(
@@ -89,7 +90,6 @@ impl ApplicationLoadBalancer {
                 },
             )
         });
-        let resource = CfnResource::new(&node, "Resource", "AWS::ElasticLoadBalancingV2::LoadBalancer");
         let attributes: Rc<RefCell<IndexMap<String, Value>>> = Rc::default();
         {
             let mut a = attributes.borrow_mut();
@@ -108,34 +108,15 @@ impl ApplicationLoadBalancer {
             }
         }
         let a = Rc::clone(&attributes);
-        resource.set(
-            "LoadBalancerAttributes",
-            Value::lazy(move || {
-                Value::List(
-                    a.borrow()
-                        .iter()
-                        .map(|(k, v)| Value::map().with("Key", k.as_str()).with("Value", v.clone()))
-                        .collect(),
-                )
-            }),
-        );
-        if let Some(n) = props.load_balancer_name {
+        if let Some(n) = &props.load_balancer_name {
             if n.is_empty() || n.len() > 32 || n.starts_with("internal-") {
                 node.add_error(format!(
                     "load_balancer_name '{n}' is invalid: 1-32 characters, not starting with 'internal-'"
                 ));
             }
-            resource.set("Name", n);
         }
-        resource.set(
-            "Scheme",
-            if props.internet_facing {
-                "internet-facing"
-            } else {
-                "internal"
-            },
-        );
-        resource.set("SecurityGroups", Value::list([security_group.security_group_id()]));
+        let mut subnet_ids = None;
+        let mut connectivity = Vec::new();
         let selection = props.vpc_subnets.unwrap_or_else(|| {
             SubnetSelection::of_type(if props.internet_facing {
                 SubnetType::Public
@@ -155,17 +136,49 @@ impl ApplicationLoadBalancer {
                     if subnets.iter().any(|s| s.subnet_type() != SubnetType::Public) {
                         node.add_error("vpc_subnets: an internet-facing load balancer goes in public subnets");
                     }
-                    for s in &subnets {
-                        for c in s.internet_connectivity() {
-                            resource.add_depends_on(c);
-                        }
-                    }
+                    connectivity.extend(subnets.iter().flat_map(|s| s.internet_connectivity()).cloned());
                 }
-                resource.set("Subnets", Value::list(subnets.iter().map(|s| s.subnet_id().value())));
+                subnet_ids = Some(Value::list(subnets.iter().map(|s| s.subnet_id().value())));
             }
             Err(e) => node.add_error(format!("vpc_subnets: {e}")),
         }
-        resource.set("Type", "application");
+        let resource: CfnResource = elbv2::CfnLoadBalancer::new(
+            &node,
+            "Resource",
+            elbv2::CfnLoadBalancerProps {
+                load_balancer_attributes: Some(Value::lazy(move || {
+                    Value::List(
+                        a.borrow()
+                            .iter()
+                            .map(|(k, v)| {
+                                load_balancer::LoadBalancerAttribute {
+                                    key: Some(k.as_str().into()),
+                                    value: Some(v.clone()),
+                                }
+                                .into()
+                            })
+                            .collect(),
+                    )
+                })),
+                name: props.load_balancer_name.map(Value::from),
+                scheme: Some(
+                    if props.internet_facing {
+                        load_balancer::LoadBalancerScheme::InternetFacing
+                    } else {
+                        load_balancer::LoadBalancerScheme::Internal
+                    }
+                    .into(),
+                ),
+                security_groups: Some(Value::list([security_group.security_group_id()])),
+                subnets: subnet_ids,
+                type_: Some(load_balancer::LoadBalancerType::Application.into()),
+                ..Default::default()
+            },
+        )
+        .into();
+        for c in &connectivity {
+            resource.add_depends_on(c);
+        }
         ApplicationLoadBalancer {
             node,
             resource,

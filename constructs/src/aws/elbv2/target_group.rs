@@ -6,6 +6,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use crate::aws::ec2::{Instance, Vpc};
+use crate::cfn::elasticloadbalancingv2::{self as elbv2, target_group};
 use crate::core::{CfnResource, Construct, Scope, Value};
 
 crate::typed_value!(
@@ -96,7 +97,6 @@ impl ApplicationTargetGroup {
     /// Adds a target group in `vpc`.
     pub fn new(scope: &impl Scope, id: &str, vpc: &Vpc, props: ApplicationTargetGroupProps) -> ApplicationTargetGroup {
         let node = Construct::new_typed(scope, id, "constructs.aws.elbv2.ApplicationTargetGroup");
-        let resource = CfnResource::new(&node, "Resource", "AWS::ElasticLoadBalancingV2::TargetGroup");
         let h = props.health_check;
         let seconds = |d: Option<Duration>| d.map(|d| d.as_secs());
         let (interval, timeout) = (seconds(h.interval), seconds(h.timeout));
@@ -133,69 +133,66 @@ impl ApplicationTargetGroup {
                 ));
             }
         }
-        if let Some(i) = interval {
-            resource.set("HealthCheckIntervalSeconds", i);
-        }
-        if let Some(p) = h.path {
-            resource.set("HealthCheckPath", p);
-        }
-        if let Some(t) = timeout {
-            resource.set("HealthCheckTimeoutSeconds", t);
-        }
-        if let Some(c) = h.healthy_threshold_count {
-            resource.set("HealthyThresholdCount", c);
-        }
-        if let Some(codes) = h.healthy_http_codes {
-            resource.set("Matcher", Value::map().with("HttpCode", codes));
-        }
-        if let Some(n) = props.target_group_name {
+        if let Some(n) = &props.target_group_name {
             if n.is_empty() || n.len() > 32 || n.starts_with('-') || n.ends_with('-') {
                 node.add_error(format!(
                     "target_group_name '{n}' is invalid: 1-32 characters, not starting or ending with '-'"
                 ));
             }
-            resource.set("Name", n);
         }
         if props.port == 0 {
             node.add_error("port 0 is out of range 1-65535: give the port the targets listen on");
         }
-        resource.set("Port", props.port);
-        resource.set("Protocol", props.protocol.as_str());
-        if let Some(d) = props.deregistration_delay_seconds {
-            if d > 3600 {
-                node.add_error(format!("deregistration_delay_seconds {d} is out of range 0-3600"));
-            }
-            resource.set(
-                "TargetGroupAttributes",
-                Value::list([Value::map()
-                    .with("Key", "deregistration_delay.timeout_seconds")
-                    .with("Value", d.to_string())]),
-            );
+        if let Some(d) = props.deregistration_delay_seconds.filter(|d| *d > 3600) {
+            node.add_error(format!("deregistration_delay_seconds {d} is out of range 0-3600"));
         }
-        resource.set(
-            "TargetType",
-            match props.target_type {
-                TargetType::Instance => "instance",
-                TargetType::Ip => "ip",
-            },
-        );
         let targets: Rc<RefCell<Vec<Value>>> = Rc::default();
         let t = Rc::clone(&targets);
-        resource.set(
-            "Targets",
-            Value::lazy(move || {
-                let t = t.borrow();
-                if t.is_empty() {
-                    Value::Null
-                } else {
-                    Value::List(t.clone())
-                }
-            }),
-        );
-        if let Some(u) = h.unhealthy_threshold_count {
-            resource.set("UnhealthyThresholdCount", u);
-        }
-        resource.set("VpcId", vpc.vpc_id());
+        let resource: CfnResource = elbv2::CfnTargetGroup::new(
+            &node,
+            "Resource",
+            elbv2::CfnTargetGroupProps {
+                health_check_interval_seconds: interval.map(Value::from),
+                health_check_path: h.path.map(Value::from),
+                health_check_timeout_seconds: timeout.map(Value::from),
+                healthy_threshold_count: h.healthy_threshold_count.map(Value::from),
+                matcher: h.healthy_http_codes.map(|codes| {
+                    target_group::Matcher {
+                        http_code: Some(codes.into()),
+                        ..Default::default()
+                    }
+                    .into()
+                }),
+                name: props.target_group_name.map(Value::from),
+                port: Some(props.port.into()),
+                protocol: Some(props.protocol.as_str().into()),
+                target_group_attributes: props.deregistration_delay_seconds.map(|d| {
+                    Value::list([target_group::TargetGroupAttribute {
+                        key: Some("deregistration_delay.timeout_seconds".into()),
+                        value: Some(d.to_string().into()),
+                    }])
+                }),
+                target_type: Some(
+                    match props.target_type {
+                        TargetType::Instance => target_group::TargetGroupTargetType::Instance,
+                        TargetType::Ip => target_group::TargetGroupTargetType::Ip,
+                    }
+                    .into(),
+                ),
+                targets: Some(Value::lazy(move || {
+                    let t = t.borrow();
+                    if t.is_empty() {
+                        Value::Null
+                    } else {
+                        Value::List(t.clone())
+                    }
+                })),
+                unhealthy_threshold_count: h.unhealthy_threshold_count.map(Value::from),
+                vpc_id: Some(vpc.vpc_id().into()),
+                ..Default::default()
+            },
+        )
+        .into();
         ApplicationTargetGroup {
             node,
             resource,
@@ -231,11 +228,12 @@ impl ApplicationTargetGroup {
         if port == Some(0) {
             self.node.add_error("target port 0 is out of range 1-65535");
         }
-        let mut target = Value::map().with("Id", id);
-        if let Some(p) = port {
-            target = target.with("Port", p);
-        }
-        self.targets.borrow_mut().push(target);
+        let target = target_group::TargetDescription {
+            id: Some(id),
+            port: port.map(Value::from),
+            ..Default::default()
+        };
+        self.targets.borrow_mut().push(target.into());
     }
 
     /// The target group's ARN.

@@ -8,6 +8,8 @@ use indexmap::IndexMap;
 use crate::aws::iam::{Principal, Role, RoleProps};
 use crate::aws::sns::{Topic, TopicEncryption};
 use crate::aws::stepfunctions::StateMachine;
+use crate::cfn::events::{self, rule};
+use crate::cfn::lambda;
 use crate::core::logical_id::make_unique_id;
 use crate::core::{CfnResource, Construct, Scope, Value};
 
@@ -157,21 +159,8 @@ impl Rule {
     /// reported at synthesis.
     pub fn new(scope: &impl Scope, id: &str, props: RuleProps) -> Rule {
         let node = Construct::new_typed(scope, id, "constructs.aws.events.Rule");
-        let resource = CfnResource::new(&node, "Resource", "AWS::Events::Rule");
-        if let Some(d) = &props.description {
-            resource.set("Description", d.as_str());
-        }
-        if let Some(b) = &props.event_bus_name {
-            resource.set("EventBusName", b.clone());
-        }
-        if let Some(p) = &props.event_pattern {
-            if p.is_empty() {
-                node.add_error("the event pattern is empty: give at least one field (source, detail-type, detail ...)");
-            }
-            resource.set("EventPattern", p.to_value());
-        }
-        if let Some(n) = &props.rule_name {
-            resource.set("Name", n.as_str());
+        if props.event_pattern.as_ref().is_some_and(EventPattern::is_empty) {
+            node.add_error("the event pattern is empty: give at least one field (source, detail-type, detail ...)");
         }
         if let Some(s) = &props.schedule {
             if let Err(e) = s.validate() {
@@ -182,25 +171,41 @@ impl Rule {
                     "a scheduled rule must be on the default event bus: remove event_bus_name or the schedule",
                 );
             }
-            resource.set("ScheduleExpression", s.expression());
         }
         if props.schedule.is_none() && props.event_pattern.is_none() {
             node.add_error("a rule needs a schedule or an event pattern (or both)");
         }
-        resource.set("State", if props.enabled { "ENABLED" } else { "DISABLED" });
         let targets: Rc<RefCell<Vec<Value>>> = Rc::new(RefCell::new(Vec::new()));
         let t = Rc::clone(&targets);
-        resource.set(
-            "Targets",
-            Value::lazy(move || {
-                let t = t.borrow();
-                if t.is_empty() {
-                    Value::Null
-                } else {
-                    Value::List(t.clone())
-                }
-            }),
-        );
+        let resource: CfnResource = events::CfnRule::new(
+            &node,
+            "Resource",
+            events::CfnRuleProps {
+                description: props.description.as_deref().map(Value::from),
+                event_bus_name: props.event_bus_name.clone(),
+                event_pattern: props.event_pattern.as_ref().map(EventPattern::to_value),
+                name: props.rule_name.as_deref().map(Value::from),
+                schedule_expression: props.schedule.as_ref().map(|s| s.expression().into()),
+                state: Some(
+                    if props.enabled {
+                        rule::RuleState::Enabled
+                    } else {
+                        rule::RuleState::Disabled
+                    }
+                    .into(),
+                ),
+                targets: Some(Value::lazy(move || {
+                    let t = t.borrow();
+                    if t.is_empty() {
+                        Value::Null
+                    } else {
+                        Value::List(t.clone())
+                    }
+                })),
+                ..Default::default()
+            },
+        )
+        .into();
         let t = Rc::clone(&targets);
         node.add_validation(move || {
             let n = t.borrow().len();
@@ -257,11 +262,17 @@ impl Rule {
         let unique = make_unique_id(&components).unwrap_or_default();
         let id = format!("AllowEventRule{unique}");
         if self.node.child(&id).is_none() {
-            let permission = CfnResource::new(&self.node, &id, "AWS::Lambda::Permission");
-            permission.set("Action", "lambda:InvokeFunction");
-            permission.set("FunctionName", arn);
-            permission.set("Principal", "events.amazonaws.com");
-            permission.set("SourceArn", self.arn().value());
+            lambda::CfnPermission::new(
+                &self.node,
+                &id,
+                lambda::CfnPermissionProps {
+                    action: Some("lambda:InvokeFunction".into()),
+                    function_name: Some(arn),
+                    principal: Some("events.amazonaws.com".into()),
+                    source_arn: Some(self.arn().value()),
+                    ..Default::default()
+                },
+            );
         }
     }
 
@@ -363,6 +374,8 @@ mod tests {
     fn function(stack: &Stack, id: &str) -> FakeFunction {
         let node = Construct::new(stack, id);
         let resource = CfnResource::new(&node, "Resource", "AWS::Lambda::Function");
+        resource.set("Code", Value::map().with("ZipFile", "handler"));
+        resource.set("Role", "arn:aws:iam::123456789012:role/fake");
         FakeFunction { resource, node }
     }
 

@@ -7,6 +7,7 @@ use indexmap::IndexMap;
 
 use super::policy::{Policy, PolicyDocument, PolicyProps, PolicyStatement};
 use super::principal::Principal;
+use crate::cfn::iam::{self, role};
 use crate::core::{CfnResource, Construct, Pseudo, Scope, Value};
 
 crate::typed_value!(
@@ -113,47 +114,45 @@ impl Role {
     /// Adds a role.
     pub fn new(scope: &impl Scope, id: &str, props: RoleProps) -> Role {
         let node = Construct::new_typed(scope, id, "constructs.aws.iam.Role");
-        let resource = CfnResource::new(&node, "Resource", "AWS::IAM::Role");
         let trust = PolicyStatement {
             actions: vec!["sts:AssumeRole".into()],
             principals: vec![props.assumed_by],
             ..Default::default()
         };
-        resource.set("AssumeRolePolicyDocument", PolicyDocument::new([trust]).to_value());
-        if let Some(d) = props.description {
-            resource.set("Description", d);
-        }
         let managed = Rc::new(RefCell::new(props.managed_policies));
         let m = Rc::clone(&managed);
-        resource.set(
-            "ManagedPolicyArns",
-            Value::lazy(move || {
-                let arns: Vec<Value> = m.borrow().iter().map(ManagedPolicy::arn).collect();
-                if arns.is_empty() {
-                    Value::Null
-                } else {
-                    Value::List(arns)
+        let policies: Vec<Value> = props
+            .inline_policies
+            .iter()
+            .map(|(name, doc)| {
+                role::Policy {
+                    policy_document: Some(doc.to_value()),
+                    policy_name: Some(name.as_str().into()),
                 }
-            }),
-        );
-        if let Some(p) = props.path {
-            resource.set("Path", p);
-        }
-        if !props.inline_policies.is_empty() {
-            let policies: Vec<Value> = props
-                .inline_policies
-                .iter()
-                .map(|(name, doc)| {
-                    Value::map()
-                        .with("PolicyDocument", doc.to_value())
-                        .with("PolicyName", name.as_str())
-                })
-                .collect();
-            resource.set("Policies", Value::List(policies));
-        }
-        if let Some(n) = props.role_name {
-            resource.set("RoleName", n);
-        }
+                .into()
+            })
+            .collect();
+        let resource: CfnResource = iam::CfnRole::new(
+            &node,
+            "Resource",
+            iam::CfnRoleProps {
+                assume_role_policy_document: Some(PolicyDocument::new([trust]).to_value()),
+                description: props.description.map(Into::into),
+                managed_policy_arns: Some(Value::lazy(move || {
+                    let arns: Vec<Value> = m.borrow().iter().map(ManagedPolicy::arn).collect();
+                    if arns.is_empty() {
+                        Value::Null
+                    } else {
+                        Value::List(arns)
+                    }
+                })),
+                path: props.path.map(Into::into),
+                policies: (!policies.is_empty()).then(|| Value::List(policies)),
+                role_name: props.role_name.map(Into::into),
+                ..Default::default()
+            },
+        )
+        .into();
         Role {
             node,
             resource,

@@ -8,6 +8,7 @@ use indexmap::IndexMap;
 
 use super::code::{use_code, Code};
 use crate::aws::iam::{Grantable, ManagedPolicy, Principal, Role, RoleProps};
+use crate::cfn::lambda::{self, function};
 use crate::core::{CfnResource, Construct, Scope, Value};
 
 crate::typed_value!(
@@ -230,44 +231,46 @@ impl Function {
                 },
             )
         });
-        let resource = CfnResource::new(&node, "Resource", "AWS::Lambda::Function");
         let code = use_code(&node, &props.code, props.architecture);
-
-        resource.set("Architectures", Value::list([props.architecture.name()]));
         let slot = Rc::clone(&code);
-        resource.set(
-            "Code",
-            Value::lazy(move || match slot.staged() {
-                Some(s) => Value::map()
-                    .with("S3Bucket", s.location.bucket_name)
-                    .with("S3Key", s.location.object_key),
-                None => Value::Null,
-            }),
-        );
-        if let Some(d) = &props.description {
-            resource.set("Description", d.as_str());
-        }
         let environment = Rc::new(RefCell::new(props.environment.clone()));
         let env = Rc::clone(&environment);
-        resource.set(
-            "Environment",
-            Value::lazy(move || {
-                let vars = env.borrow();
-                if vars.is_empty() {
-                    Value::Null
-                } else {
-                    Value::map().with("Variables", Value::Map(vars.clone()))
-                }
-            }),
-        );
-        if let Some(n) = &props.function_name {
-            resource.set("FunctionName", n.as_str());
-        }
-        resource.set("Handler", props.handler.as_str());
-        resource.set("MemorySize", props.memory_size);
-        resource.set("Role", role.arn());
-        resource.set("Runtime", props.runtime.name());
-        resource.set("Timeout", props.timeout.as_secs());
+        let resource: CfnResource = lambda::CfnFunction::new(
+            &node,
+            "Resource",
+            lambda::CfnFunctionProps {
+                architectures: Some(Value::list([props.architecture.name()])),
+                code: Some(Value::lazy(move || match slot.staged() {
+                    Some(s) => function::Code {
+                        s3_bucket: Some(s.location.bucket_name),
+                        s3_key: Some(s.location.object_key.into()),
+                        ..Default::default()
+                    }
+                    .into(),
+                    None => Value::Null,
+                })),
+                description: props.description.as_deref().map(Value::from),
+                environment: Some(Value::lazy(move || {
+                    let vars = env.borrow();
+                    if vars.is_empty() {
+                        Value::Null
+                    } else {
+                        function::Environment {
+                            variables: Some(Value::Map(vars.clone())),
+                        }
+                        .into()
+                    }
+                })),
+                function_name: props.function_name.as_deref().map(Value::from),
+                handler: Some(props.handler.as_str().into()),
+                memory_size: Some(props.memory_size.into()),
+                role: Some(role.arn().into()),
+                runtime: Some(props.runtime.name().into()),
+                timeout: Some(props.timeout.as_secs().into()),
+                ..Default::default()
+            },
+        )
+        .into();
         // The role's `Fn::GetAtt` above already orders the function after the role
         // (the CDK's extra `DependsOn` on it is what cfn-lint's W3005 warns about).
         // As the CDK: the function also waits for the role's default policy, which
@@ -341,27 +344,28 @@ impl Function {
     /// the function). Returns the permission resource.
     pub fn add_permission(&self, id: &str, props: PermissionProps) -> CfnResource {
         let scope = props.scope.clone().unwrap_or_else(|| self.node.clone());
-        let permission = CfnResource::new(&scope, id, "AWS::Lambda::Permission");
-        permission.set("Action", props.action.as_str());
-        permission.set("FunctionName", self.arn());
         let principal = match &props.principal {
-            Principal::Service(s) => {
-                if s.is_empty() {
-                    permission.node().add_error(
-                        "the permission has no principal: set `principal`, e.g. Principal::service(\"events.amazonaws.com\")",
-                    );
-                }
-                Value::from(s.as_str())
-            }
+            Principal::Service(s) => Value::from(s.as_str()),
             Principal::Aws(v) => v.clone(),
             Principal::Any => Value::from("*"),
         };
-        permission.set("Principal", principal);
-        if let Some(a) = props.source_account {
-            permission.set("SourceAccount", a);
-        }
-        if let Some(a) = props.source_arn {
-            permission.set("SourceArn", a);
+        let permission: CfnResource = lambda::CfnPermission::new(
+            &scope,
+            id,
+            lambda::CfnPermissionProps {
+                action: Some(props.action.as_str().into()),
+                function_name: Some(self.arn().into()),
+                principal: Some(principal),
+                source_account: props.source_account,
+                source_arn: props.source_arn,
+                ..Default::default()
+            },
+        )
+        .into();
+        if matches!(&props.principal, Principal::Service(s) if s.is_empty()) {
+            permission.node().add_error(
+                "the permission has no principal: set `principal`, e.g. Principal::service(\"events.amazonaws.com\")",
+            );
         }
         permission
     }

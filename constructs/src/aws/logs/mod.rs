@@ -1,5 +1,6 @@
 //! Amazon CloudWatch Logs: log groups with retention.
 
+use crate::cfn::logs;
 use crate::core::{CfnResource, Construct, RemovalPolicy, Scope, Value};
 
 crate::typed_value!(
@@ -98,16 +99,17 @@ impl LogGroup {
     /// Adds a log group.
     pub fn new(scope: &impl Scope, id: &str, props: LogGroupProps) -> LogGroup {
         let node = Construct::new_typed(scope, id, "constructs.aws.logs.LogGroup");
-        let resource = CfnResource::new(&node, "Resource", "AWS::Logs::LogGroup");
-        if let Some(k) = props.kms_key_arn {
-            resource.set("KmsKeyId", k);
-        }
-        if let Some(n) = props.log_group_name {
-            resource.set("LogGroupName", n);
-        }
-        if let Some(d) = props.retention.days() {
-            resource.set("RetentionInDays", d);
-        }
+        let resource: CfnResource = logs::CfnLogGroup::new(
+            &node,
+            "Resource",
+            logs::CfnLogGroupProps {
+                kms_key_id: props.kms_key_arn,
+                log_group_name: props.log_group_name,
+                retention_in_days: props.retention.days().map(Value::from),
+                ..Default::default()
+            },
+        )
+        .into();
         resource.apply_removal_policy(props.removal_policy.unwrap_or(RemovalPolicy::Retain));
         LogGroup { node, resource }
     }

@@ -5,6 +5,7 @@ use super::engine::{ClusterEngine, LogExport};
 use super::subnet_group::{SubnetGroup, SubnetGroupProps};
 use crate::aws::ec2::{SecurityGroup, SecurityGroupProps, SubnetSelection, Vpc};
 use crate::aws::secretsmanager::{AttachmentTarget, GenerateSecretString, Secret, SecretProps};
+use crate::cfn::rds;
 use crate::core::{CfnResource, Construct, RemovalPolicy, Scope, Value};
 
 /// The characters the CDK keeps out of generated database passwords (those
@@ -171,16 +172,7 @@ impl DatabaseCluster {
             ),
         };
 
-        let resource = CfnResource::new(&node, "Resource", "AWS::RDS::DBCluster");
-        resource.set("CopyTagsToSnapshot", true);
-        if let Some(n) = props.cluster_identifier {
-            resource.set("DBClusterIdentifier", n);
-        }
-        resource.set("DBSubnetGroupName", subnet_group.name());
-        if let Some(d) = props.backup_retention_days {
-            resource.set("BackupRetentionPeriod", d);
-        }
-        if let Some(name) = props.default_database_name {
+        if let Some(name) = &props.default_database_name {
             let valid = name.len() <= 64
                 && name.starts_with(|c: char| c.is_ascii_alphabetic())
                 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
@@ -189,37 +181,40 @@ impl DatabaseCluster {
                     "default_database_name '{name}' is invalid: 1-64 letters, digits and '_', starting with a letter"
                 ));
             }
-            resource.set("DatabaseName", name);
-        }
-        if props.deletion_protection {
-            resource.set("DeletionProtection", true);
         }
         for log in &props.cloudwatch_logs_exports {
             if !engine.supports_log(*log) {
                 node.add_error(format!("{} does not export the '{}' log", engine.engine(), log.name()));
             }
         }
-        if !props.cloudwatch_logs_exports.is_empty() {
-            resource.set(
-                "EnableCloudwatchLogsExports",
-                Value::list(props.cloudwatch_logs_exports.iter().map(|l| l.name())),
-            );
+        if props.kms_key_arn.is_some() && !props.storage_encrypted {
+            node.add_error("kms_key_arn is given but storage_encrypted is false");
         }
-        resource.set("Engine", engine.engine());
-        resource.set("EngineVersion", engine.version());
-        if let Some(k) = props.kms_key_arn {
-            if !props.storage_encrypted {
-                node.add_error("kms_key_arn is given but storage_encrypted is false");
-            }
-            resource.set("KmsKeyId", k);
-        }
-        resource.set("MasterUserPassword", secret.secret_value_from_json("password"));
-        resource.set("MasterUsername", secret.secret_value_from_json("username"));
-        resource.set("StorageEncrypted", props.storage_encrypted);
-        resource.set(
-            "VpcSecurityGroupIds",
-            Value::list(security_groups.iter().map(SecurityGroup::security_group_id)),
-        );
+        let resource: CfnResource = rds::CfnDBCluster::new(
+            &node,
+            "Resource",
+            rds::CfnDBClusterProps {
+                backup_retention_period: props.backup_retention_days.map(Value::from),
+                copy_tags_to_snapshot: Some(true.into()),
+                db_cluster_identifier: props.cluster_identifier.map(Value::from),
+                db_subnet_group_name: Some(subnet_group.name()),
+                database_name: props.default_database_name.map(Value::from),
+                deletion_protection: props.deletion_protection.then_some(true.into()),
+                enable_cloudwatch_logs_exports: (!props.cloudwatch_logs_exports.is_empty())
+                    .then(|| Value::list(props.cloudwatch_logs_exports.iter().map(|l| l.name()))),
+                engine: Some(engine.engine().into()),
+                engine_version: Some(engine.version().into()),
+                kms_key_id: props.kms_key_arn,
+                master_user_password: Some(secret.secret_value_from_json("password")),
+                master_username: Some(secret.secret_value_from_json("username")),
+                storage_encrypted: Some(props.storage_encrypted.into()),
+                vpc_security_group_ids: Some(Value::list(
+                    security_groups.iter().map(SecurityGroup::security_group_id),
+                )),
+                ..Default::default()
+            },
+        )
+        .into();
         resource.apply_removal_policy(props.removal_policy);
         secret.attach(AttachmentTarget::RdsDbCluster(resource.ref_()));
 
@@ -235,12 +230,19 @@ impl DatabaseCluster {
             .unwrap_or_default();
         let instances = (1..=props.instances)
             .map(|i| {
-                let instance = CfnResource::new(&node, &format!("Instance{i}"), "AWS::RDS::DBInstance");
-                instance.set("DBClusterIdentifier", resource.ref_());
-                instance.set("DBInstanceClass", props.instance_class.as_str());
-                instance.set("DBSubnetGroupName", subnet_group.name());
-                instance.set("Engine", engine.engine());
-                instance.set("PubliclyAccessible", false);
+                let instance: CfnResource = rds::CfnDBInstance::new(
+                    &node,
+                    &format!("Instance{i}"),
+                    rds::CfnDBInstanceProps {
+                        db_cluster_identifier: Some(resource.ref_()),
+                        db_instance_class: Some(props.instance_class.as_str().into()),
+                        db_subnet_group_name: Some(subnet_group.name()),
+                        engine: Some(engine.engine().into()),
+                        publicly_accessible: Some(false.into()),
+                        ..Default::default()
+                    },
+                )
+                .into();
                 for c in &connectivity {
                     instance.add_depends_on(c);
                 }

@@ -1,6 +1,7 @@
 //! DB subnet groups: the subnets a database's instances are placed in.
 
 use crate::aws::ec2::{SubnetSelection, Vpc};
+use crate::cfn::rds;
 use crate::core::{CfnResource, Construct, Scope, Value};
 
 /// Properties of a [`SubnetGroup`].
@@ -33,14 +34,10 @@ impl SubnetGroup {
     /// Adds a subnet group of subnets of `vpc`.
     pub fn new(scope: &impl Scope, id: &str, vpc: &Vpc, props: SubnetGroupProps) -> SubnetGroup {
         let node = Construct::new_typed(scope, id, "constructs.aws.rds.SubnetGroup");
-        let resource = CfnResource::new(&node, "Default", "AWS::RDS::DBSubnetGroup");
         if props.description.is_empty() {
             node.add_error("description is required: describe what the subnet group is for");
         }
-        resource.set("DBSubnetGroupDescription", props.description);
-        if let Some(n) = props.subnet_group_name {
-            resource.set("DBSubnetGroupName", n);
-        }
+        let mut subnet_ids = None;
         match vpc.select_subnets(&props.vpc_subnets) {
             Ok(subnets) => {
                 let mut azs: Vec<usize> = subnets.iter().map(|s| s.az_index()).collect();
@@ -49,10 +46,21 @@ impl SubnetGroup {
                 if azs.len() < 2 {
                     node.add_error("vpc_subnets: a DB subnet group needs subnets in at least two AZs");
                 }
-                resource.set("SubnetIds", Value::list(subnets.iter().map(|s| s.subnet_id().value())));
+                subnet_ids = Some(Value::list(subnets.iter().map(|s| s.subnet_id().value())));
             }
             Err(e) => node.add_error(format!("vpc_subnets: {e}")),
         }
+        let resource: CfnResource = rds::CfnDBSubnetGroup::new(
+            &node,
+            "Default",
+            rds::CfnDBSubnetGroupProps {
+                db_subnet_group_description: Some(props.description.into()),
+                db_subnet_group_name: props.subnet_group_name.map(Value::from),
+                subnet_ids,
+                ..Default::default()
+            },
+        )
+        .into();
         SubnetGroup { node, resource }
     }
 

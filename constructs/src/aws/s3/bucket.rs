@@ -5,6 +5,11 @@ use std::rc::Rc;
 
 use super::bucket_policy::BucketPolicy;
 use crate::aws::iam::{Effect, PolicyStatement, Principal};
+use crate::cfn::s3;
+use crate::cfn::s3::bucket::{
+    self, PublicAccessBlockConfiguration, ServerSideEncryptionByDefault, ServerSideEncryptionByDefaultSSEAlgorithm,
+    ServerSideEncryptionRule, VersioningConfiguration, VersioningConfigurationStatus,
+};
 use crate::core::{CfnResource, Construct, RemovalPolicy, Scope, Value};
 
 crate::typed_value!(
@@ -120,41 +125,61 @@ impl Bucket {
     /// Adds a bucket.
     pub fn new(scope: &impl Scope, id: &str, props: BucketProps) -> Bucket {
         let node = Construct::new_typed(scope, id, "constructs.aws.s3.Bucket");
-        let resource = CfnResource::new(&node, "Resource", "AWS::S3::Bucket");
         let by_default = match &props.encryption {
-            BucketEncryption::S3Managed => Value::map().with("SSEAlgorithm", "AES256"),
-            BucketEncryption::KmsManaged => Value::map().with("SSEAlgorithm", "aws:kms"),
-            BucketEncryption::Kms(key) => Value::map()
-                .with("KMSMasterKeyID", key.clone())
-                .with("SSEAlgorithm", "aws:kms"),
+            BucketEncryption::S3Managed => ServerSideEncryptionByDefault {
+                sse_algorithm: Some(ServerSideEncryptionByDefaultSSEAlgorithm::Aes256.into()),
+                ..Default::default()
+            },
+            BucketEncryption::KmsManaged => ServerSideEncryptionByDefault {
+                sse_algorithm: Some(ServerSideEncryptionByDefaultSSEAlgorithm::AwsKms.into()),
+                ..Default::default()
+            },
+            BucketEncryption::Kms(key) => ServerSideEncryptionByDefault {
+                kms_master_key_id: Some(key.clone()),
+                sse_algorithm: Some(ServerSideEncryptionByDefaultSSEAlgorithm::AwsKms.into()),
+            },
         };
-        resource.set(
-            "BucketEncryption",
-            Value::map().with(
-                "ServerSideEncryptionConfiguration",
-                Value::list([Value::map().with("ServerSideEncryptionByDefault", by_default)]),
-            ),
-        );
         if let Some(name) = &props.bucket_name {
             if !is_bucket_name(name) {
                 node.add_error(format!(
                     "bucket_name '{name}' is invalid: 3-63 lowercase letters, digits, '.' and '-', starting and ending with a letter or digit"
                 ));
             }
-            resource.set("BucketName", name.as_str());
         }
         let b = props.block_public_access;
-        resource.set(
-            "PublicAccessBlockConfiguration",
-            Value::map()
-                .with("BlockPublicAcls", b.block_public_acls)
-                .with("BlockPublicPolicy", b.block_public_policy)
-                .with("IgnorePublicAcls", b.ignore_public_acls)
-                .with("RestrictPublicBuckets", b.restrict_public_buckets),
-        );
-        if props.versioned {
-            resource.set("VersioningConfiguration", Value::map().with("Status", "Enabled"));
-        }
+        let resource: CfnResource = s3::CfnBucket::new(
+            &node,
+            "Resource",
+            s3::CfnBucketProps {
+                bucket_encryption: Some(
+                    bucket::BucketEncryption {
+                        server_side_encryption_configuration: Some(Value::list([ServerSideEncryptionRule {
+                            server_side_encryption_by_default: Some(by_default.into()),
+                            ..Default::default()
+                        }])),
+                    }
+                    .into(),
+                ),
+                bucket_name: props.bucket_name.as_deref().map(Value::from),
+                public_access_block_configuration: Some(
+                    PublicAccessBlockConfiguration {
+                        block_public_acls: Some(b.block_public_acls.into()),
+                        block_public_policy: Some(b.block_public_policy.into()),
+                        ignore_public_acls: Some(b.ignore_public_acls.into()),
+                        restrict_public_buckets: Some(b.restrict_public_buckets.into()),
+                    }
+                    .into(),
+                ),
+                versioning_configuration: props.versioned.then(|| {
+                    VersioningConfiguration {
+                        status: Some(VersioningConfigurationStatus::Enabled.into()),
+                    }
+                    .into()
+                }),
+                ..Default::default()
+            },
+        )
+        .into();
         resource.apply_removal_policy(props.removal_policy);
         let bucket = Bucket {
             node,

@@ -1,6 +1,7 @@
 //! Bucket policies (`AWS::S3::BucketPolicy`).
 
 use crate::aws::iam::{PolicyDocument, PolicyStatement};
+use crate::cfn::s3;
 use crate::core::{CfnResource, Construct, Scope, Value};
 
 /// The resource policy of a bucket, with an L1 child `Resource`, as the CDK's
@@ -22,10 +23,16 @@ impl BucketPolicy {
     /// Adds a policy for the bucket named `bucket_name` (a `Ref` of the bucket).
     pub fn new(scope: &impl Scope, id: &str, bucket_name: impl Into<Value>) -> BucketPolicy {
         let node = Construct::new_typed(scope, id, "constructs.aws.s3.BucketPolicy");
-        let resource = CfnResource::new(&node, "Resource", "AWS::S3::BucketPolicy");
         let document = PolicyDocument::default();
-        resource.set("Bucket", bucket_name.into());
-        resource.set("PolicyDocument", document.to_value());
+        let resource: CfnResource = s3::CfnBucketPolicy::new(
+            &node,
+            "Resource",
+            s3::CfnBucketPolicyProps {
+                bucket: Some(bucket_name.into()),
+                policy_document: Some(document.to_value()),
+            },
+        )
+        .into();
         let d = document.clone();
         node.add_validation(move || {
             if d.is_empty() {

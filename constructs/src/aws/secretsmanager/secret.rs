@@ -4,6 +4,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use crate::cfn::secretsmanager::{self, secret};
 use crate::core::{CfnResource, Construct, RemovalPolicy, Scope, Value};
 
 crate::typed_value!(
@@ -106,10 +107,6 @@ impl Secret {
     /// Adds a secret.
     pub fn new(scope: &impl Scope, id: &str, props: SecretProps) -> Secret {
         let node = Construct::new_typed(scope, id, "constructs.aws.secretsmanager.Secret");
-        let resource = CfnResource::new(&node, "Resource", "AWS::SecretsManager::Secret");
-        if let Some(d) = props.description {
-            resource.set("Description", d);
-        }
         let g = props.generate_secret_string;
         if g.secret_string_template.is_some() != g.generate_string_key.is_some() {
             node.add_error(
@@ -133,32 +130,31 @@ impl Secret {
                 ));
             }
         }
-        let mut generate = Value::map();
-        if let Some(e) = g.exclude_characters {
-            generate = generate.with("ExcludeCharacters", e);
-        }
-        if g.exclude_punctuation {
-            generate = generate.with("ExcludePunctuation", true);
-        }
-        if let Some(k) = g.generate_string_key {
-            generate = generate.with("GenerateStringKey", k);
-        }
-        if let Some(n) = g.password_length {
-            generate = generate.with("PasswordLength", n);
-        }
-        if let Some(t) = g.secret_string_template {
-            generate = generate.with("SecretStringTemplate", t);
-        }
-        resource.set("GenerateSecretString", generate);
-        if let Some(k) = props.kms_key_arn {
-            resource.set("KmsKeyId", k);
-        }
-        if let Some(n) = props.secret_name {
+        if let Some(n) = &props.secret_name {
             if n.is_empty() || n.len() > 512 {
                 node.add_error(format!("secret_name '{n}' is invalid: 1-512 characters"));
             }
-            resource.set("Name", n);
         }
+        let generate = secret::GenerateSecretString {
+            exclude_characters: g.exclude_characters.map(Into::into),
+            exclude_punctuation: g.exclude_punctuation.then_some(true.into()),
+            generate_string_key: g.generate_string_key.map(Into::into),
+            password_length: g.password_length.map(Into::into),
+            secret_string_template: g.secret_string_template.map(Into::into),
+            ..Default::default()
+        };
+        let resource: CfnResource = secretsmanager::CfnSecret::new(
+            &node,
+            "Resource",
+            secretsmanager::CfnSecretProps {
+                description: props.description.map(Into::into),
+                generate_secret_string: Some(generate.into()),
+                kms_key_id: props.kms_key_arn,
+                name: props.secret_name.map(Into::into),
+                ..Default::default()
+            },
+        )
+        .into();
         resource.apply_removal_policy(props.removal_policy);
         Secret {
             node,
@@ -199,14 +195,20 @@ impl Secret {
             "Attachment",
             "constructs.aws.secretsmanager.SecretTargetAttachment",
         );
-        let attachment = CfnResource::new(&scope, "Resource", "AWS::SecretsManager::SecretTargetAttachment");
         let (id, type_) = match target {
             AttachmentTarget::RdsDbCluster(v) => (v, "AWS::RDS::DBCluster"),
             AttachmentTarget::RdsDbInstance(v) => (v, "AWS::RDS::DBInstance"),
         };
-        attachment.set("SecretId", self.resource.ref_());
-        attachment.set("TargetId", id);
-        attachment.set("TargetType", type_);
+        let attachment: CfnResource = secretsmanager::CfnSecretTargetAttachment::new(
+            &scope,
+            "Resource",
+            secretsmanager::CfnSecretTargetAttachmentProps {
+                secret_id: Some(self.resource.ref_()),
+                target_id: Some(id),
+                target_type: Some(type_.into()),
+            },
+        )
+        .into();
         *slot = Some(attachment.clone());
         attachment
     }

@@ -1,5 +1,6 @@
 //! Subscriptions of endpoints to topics.
 
+use crate::cfn::sns;
 use crate::core::{CfnResource, Construct, Scope, Value};
 
 use super::topic::TopicArn;
@@ -107,13 +108,6 @@ impl Subscription {
         props: SubscriptionProps,
     ) -> Subscription {
         let node = Construct::new_typed(scope, id, "constructs.aws.sns.Subscription");
-        let resource = CfnResource::new(&node, "Resource", "AWS::SNS::Subscription");
-        resource.set("Protocol", endpoint.protocol());
-        resource.set("TopicArn", topic.value());
-        resource.set("Endpoint", endpoint.endpoint());
-        if let SubscriptionEndpoint::Firehose { role_arn, .. } = &endpoint {
-            resource.set("SubscriptionRoleArn", role_arn.clone());
-        }
         if props.raw_message_delivery {
             let raw_ok = matches!(
                 endpoint,
@@ -128,14 +122,28 @@ impl Subscription {
                     endpoint.protocol()
                 ));
             }
-            resource.set("RawMessageDelivery", true);
         }
-        if let Some(f) = props.filter_policy {
-            resource.set("FilterPolicy", f);
-        }
-        if let Some(d) = props.dead_letter_queue_arn {
-            resource.set("RedrivePolicy", Value::map().with("deadLetterTargetArn", d));
-        }
+        let resource: CfnResource = sns::CfnSubscription::new(
+            &node,
+            "Resource",
+            sns::CfnSubscriptionProps {
+                endpoint: Some(endpoint.endpoint()),
+                filter_policy: props.filter_policy,
+                protocol: Some(endpoint.protocol().into()),
+                raw_message_delivery: props.raw_message_delivery.then_some(true.into()),
+                // The redrive policy is free-form JSON in the schema; `deadLetterTargetArn` is SNS's own key.
+                redrive_policy: props
+                    .dead_letter_queue_arn
+                    .map(|d| Value::map().with("deadLetterTargetArn", d)),
+                subscription_role_arn: match &endpoint {
+                    SubscriptionEndpoint::Firehose { role_arn, .. } => Some(role_arn.clone()),
+                    _ => None,
+                },
+                topic_arn: Some(topic.value()),
+                ..Default::default()
+            },
+        )
+        .into();
         Subscription { node, resource }
     }
 

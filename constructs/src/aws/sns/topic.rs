@@ -4,6 +4,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use crate::aws::iam::{Grantable, PolicyDocument, PolicyStatement};
+use crate::cfn::sns;
 use crate::core::{CfnResource, Construct, Scope, Value};
 
 crate::typed_value!(
@@ -70,24 +71,23 @@ impl Topic {
     /// Adds a topic.
     pub fn new(scope: &impl Scope, id: &str, props: TopicProps) -> Topic {
         let node = Construct::new_typed(scope, id, "constructs.aws.sns.Topic");
-        let resource = CfnResource::new(&node, "Resource", "AWS::SNS::Topic");
-        if let Some(n) = &props.display_name {
-            resource.set("DisplayName", n.as_str());
-        }
-        if props.fifo {
-            resource.set("FifoTopic", true);
-        }
-        if props.content_based_deduplication {
-            resource.set("ContentBasedDeduplication", true);
-        }
-        match &props.encryption {
-            TopicEncryption::AwsManaged => resource.set("KmsMasterKeyId", "alias/aws/sns"),
-            TopicEncryption::Kms(k) => resource.set("KmsMasterKeyId", k.clone()),
-            TopicEncryption::Unencrypted => {}
-        }
-        if let Some(n) = &props.topic_name {
-            resource.set("TopicName", n.as_str());
-        }
+        let resource: CfnResource = sns::CfnTopic::new(
+            &node,
+            "Resource",
+            sns::CfnTopicProps {
+                content_based_deduplication: props.content_based_deduplication.then_some(true.into()),
+                display_name: props.display_name.as_deref().map(Value::from),
+                fifo_topic: props.fifo.then_some(true.into()),
+                kms_master_key_id: match &props.encryption {
+                    TopicEncryption::AwsManaged => Some("alias/aws/sns".into()),
+                    TopicEncryption::Kms(k) => Some(k.clone()),
+                    TopicEncryption::Unencrypted => None,
+                },
+                topic_name: props.topic_name.as_deref().map(Value::from),
+                ..Default::default()
+            },
+        )
+        .into();
         let (fifo, name, dedup) = (props.fifo, props.topic_name.clone(), props.content_based_deduplication);
         node.add_validation(move || {
             let mut errors = Vec::new();
@@ -131,9 +131,14 @@ impl Topic {
         let mut slot = self.policy.borrow_mut();
         let doc = slot.get_or_insert_with(|| {
             let doc = PolicyDocument::default();
-            let policy = CfnResource::new(&self.node, "Policy", "AWS::SNS::TopicPolicy");
-            policy.set("PolicyDocument", doc.to_value());
-            policy.set("Topics", Value::list([self.resource.ref_()]));
+            sns::CfnTopicPolicy::new(
+                &self.node,
+                "Policy",
+                sns::CfnTopicPolicyProps {
+                    policy_document: Some(doc.to_value()),
+                    topics: Some(Value::list([self.resource.ref_()])),
+                },
+            );
             doc
         });
         doc.add_statement(statement);

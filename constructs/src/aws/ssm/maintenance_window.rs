@@ -2,6 +2,7 @@
 //! concurrency and error thresholds and SNS notification of failed invocations.
 
 use crate::aws::iam::RoleArn;
+use crate::cfn::ssm::{self, maintenance_window_target, maintenance_window_task as task};
 use crate::core::{CfnResource, Construct, Scope, Value};
 
 crate::typed_value!(
@@ -93,19 +94,22 @@ impl MaintenanceWindow {
     /// Adds a maintenance window; the schedule, duration and cutoff are validated at synth.
     pub fn new(scope: &impl Scope, id: &str, props: MaintenanceWindowProps) -> MaintenanceWindow {
         let node = Construct::new_typed(scope, id, "constructs.aws.ssm.MaintenanceWindow");
-        let resource = CfnResource::new(&node, "Resource", "AWS::SSM::MaintenanceWindow");
-        resource.set("AllowUnassociatedTargets", props.allow_unassociated_targets);
-        resource.set("Cutoff", props.cutoff_hours);
-        if let Some(d) = &props.description {
-            resource.set("Description", d.as_str());
-        }
-        resource.set("Duration", props.duration_hours);
         let name = props.name.clone().unwrap_or_else(|| node.path().replace('/', "-"));
-        resource.set("Name", name);
-        resource.set("Schedule", props.schedule.as_str());
-        if let Some(tz) = &props.schedule_timezone {
-            resource.set("ScheduleTimezone", tz.as_str());
-        }
+        let resource: CfnResource = ssm::CfnMaintenanceWindow::new(
+            &node,
+            "Resource",
+            ssm::CfnMaintenanceWindowProps {
+                allow_unassociated_targets: Some(props.allow_unassociated_targets.into()),
+                cutoff: Some(props.cutoff_hours.into()),
+                description: props.description.as_deref().map(Value::from),
+                duration: Some(props.duration_hours.into()),
+                name: Some(name.into()),
+                schedule: Some(props.schedule.as_str().into()),
+                schedule_timezone: props.schedule_timezone.as_deref().map(Value::from),
+                ..Default::default()
+            },
+        )
+        .into();
         if let Some(problem) = validate_window_schedule(&props.schedule) {
             node.add_error(problem);
         }
@@ -166,15 +170,20 @@ impl MaintenanceWindowTarget {
         props: MaintenanceWindowTargetProps,
     ) -> Self {
         let node = Construct::new_typed(scope, id, "constructs.aws.ssm.MaintenanceWindowTarget");
-        let resource = CfnResource::new(&node, "Resource", "AWS::SSM::MaintenanceWindowTarget");
-        resource.set("ResourceType", "INSTANCE");
-        resource.set(
-            "Targets",
-            Value::list([Value::map()
-                .with("Key", format!("tag:{}", props.tag_key))
-                .with("Values", Value::list(props.tag_values.iter().map(String::as_str)))]),
-        );
-        resource.set("WindowId", window);
+        let resource: CfnResource = ssm::CfnMaintenanceWindowTarget::new(
+            &node,
+            "Resource",
+            ssm::CfnMaintenanceWindowTargetProps {
+                resource_type: Some(maintenance_window_target::MaintenanceWindowTargetResourceType::Instance.into()),
+                targets: Some(Value::list([maintenance_window_target::Targets {
+                    key: Some(format!("tag:{}", props.tag_key).into()),
+                    values: Some(Value::list(props.tag_values.iter().map(String::as_str))),
+                }])),
+                window_id: Some(window.into()),
+                ..Default::default()
+            },
+        )
+        .into();
         if props.tag_key.is_empty() || props.tag_values.is_empty() {
             node.add_error("a target needs a tag key and at least one tag value: give tag_key and tag_values");
         }
@@ -315,53 +324,61 @@ impl MaintenanceWindowRunCommandTask {
         props: MaintenanceWindowRunCommandTaskProps,
     ) -> Self {
         let node = Construct::new_typed(scope, id, "constructs.aws.ssm.MaintenanceWindowRunCommandTask");
-        let resource = CfnResource::new(&node, "Resource", "AWS::SSM::MaintenanceWindowTask");
-        resource.set("MaxConcurrency", props.max_concurrency.render());
-        resource.set("MaxErrors", props.max_errors.render());
-        resource.set(
-            "Name",
-            id.chars()
-                .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-                .collect::<String>(),
-        );
-        resource.set("Priority", props.priority);
-        if let Some(r) = &props.service_role_arn {
-            resource.set("ServiceRoleArn", r);
-        }
-        resource.set(
-            "Targets",
-            Value::list([Value::map()
-                .with("Key", "WindowTargetIds")
-                .with("Values", Value::list(props.targets.iter().map(Value::from)))]),
-        );
-        resource.set("TaskArn", props.document.as_str());
-        let mut run = Value::map();
-        if let Some(n) = &props.notification {
-            run = run.with(
-                "NotificationConfig",
-                Value::map()
-                    .with("NotificationArn", n.topic_arn.clone())
-                    .with("NotificationEvents", Value::list(n.events.iter().map(|e| e.as_str())))
-                    .with("NotificationType", "Invocation"),
-            );
-        }
-        if !props.parameters.is_empty() {
-            let mut params = Value::map();
-            for (k, v) in &props.parameters {
-                params = params.with(k.as_str(), Value::List(v.clone()));
-            }
-            run = run.with("Parameters", params);
-        }
-        if let Some(n) = &props.notification {
-            run = run.with("ServiceRoleArn", &n.role_arn);
-        }
-        run = run.with("TimeoutSeconds", props.timeout_seconds);
-        resource.set(
-            "TaskInvocationParameters",
-            Value::map().with("MaintenanceWindowRunCommandParameters", run),
-        );
-        resource.set("TaskType", "RUN_COMMAND");
-        resource.set("WindowId", window);
+        let run = task::MaintenanceWindowRunCommandParameters {
+            notification_config: props.notification.as_ref().map(|n| {
+                task::NotificationConfig {
+                    notification_arn: Some(n.topic_arn.clone()),
+                    notification_events: Some(Value::list(n.events.iter().map(|e| e.as_str()))),
+                    notification_type: Some("Invocation".into()),
+                }
+                .into()
+            }),
+            // Parameters are the document's own, by name: a map the schema leaves open.
+            parameters: (!props.parameters.is_empty()).then(|| {
+                Value::Map(
+                    props
+                        .parameters
+                        .iter()
+                        .map(|(k, v)| (k.clone(), Value::List(v.clone())))
+                        .collect(),
+                )
+            }),
+            service_role_arn: props.notification.as_ref().map(|n| Value::from(&n.role_arn)),
+            timeout_seconds: Some(props.timeout_seconds.into()),
+            ..Default::default()
+        };
+        let resource: CfnResource = ssm::CfnMaintenanceWindowTask::new(
+            &node,
+            "Resource",
+            ssm::CfnMaintenanceWindowTaskProps {
+                max_concurrency: Some(props.max_concurrency.render().into()),
+                max_errors: Some(props.max_errors.render().into()),
+                name: Some(
+                    id.chars()
+                        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                        .collect::<String>()
+                        .into(),
+                ),
+                priority: Some(props.priority.into()),
+                service_role_arn: props.service_role_arn.as_ref().map(Value::from),
+                targets: Some(Value::list([task::Target {
+                    key: Some("WindowTargetIds".into()),
+                    values: Some(Value::list(props.targets.iter().map(Value::from))),
+                }])),
+                task_arn: Some(props.document.as_str().into()),
+                task_invocation_parameters: Some(
+                    task::TaskInvocationParameters {
+                        maintenance_window_run_command_parameters: Some(run.into()),
+                        ..Default::default()
+                    }
+                    .into(),
+                ),
+                task_type: Some(task::MaintenanceWindowTaskTaskType::RunCommand.into()),
+                window_id: Some(window.into()),
+                ..Default::default()
+            },
+        )
+        .into();
         for p in [
             props.max_concurrency.problem("max_concurrency"),
             props.max_errors.problem("max_errors"),

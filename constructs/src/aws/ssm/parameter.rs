@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use crate::cfn::ssm::{self, parameter};
 use crate::core::{CfnResource, Construct, Scope, Stack, Value};
 
 crate::typed_value!(
@@ -84,23 +85,16 @@ impl StringParameter {
     /// Adds a parameter.
     pub fn new(scope: &impl Scope, id: &str, props: StringParameterProps) -> StringParameter {
         let node = Construct::new_typed(scope, id, "constructs.aws.ssm.StringParameter");
-        let resource = CfnResource::new(&node, "Resource", "AWS::SSM::Parameter");
-        if let Some(d) = props.description {
+        if let Some(d) = &props.description {
             if d.len() > 1024 {
                 node.add_error("description is longer than 1024 characters");
             }
-            resource.set("Description", d);
         }
-        if let Some(n) = props.parameter_name {
-            if let Some(p) = name_problem(&n) {
+        if let Some(n) = &props.parameter_name {
+            if let Some(p) = name_problem(n) {
                 node.add_error(format!("parameter_name '{n}' is invalid: {p}"));
             }
-            resource.set("Name", n);
         }
-        if props.tier == ParameterTier::Advanced {
-            resource.set("Tier", "Advanced");
-        }
-        resource.set("Type", "String");
         let value = match props.string_value {
             StringValue::Value(Value::Null) => {
                 node.add_error("string_value is required");
@@ -131,7 +125,19 @@ impl StringParameter {
                 node.add_error("string_value is empty: SSM refuses empty values");
             }
         }
-        resource.set("Value", value);
+        let resource: CfnResource = ssm::CfnParameter::new(
+            &node,
+            "Resource",
+            ssm::CfnParameterProps {
+                description: props.description.map(Into::into),
+                name: props.parameter_name.map(Into::into),
+                tier: (props.tier == ParameterTier::Advanced).then(|| parameter::ParameterTier::Advanced.into()),
+                type_: Some(parameter::ParameterType::String.into()),
+                value: Some(value),
+                ..Default::default()
+            },
+        )
+        .into();
         StringParameter { node, resource }
     }
 

@@ -495,8 +495,13 @@ mod tests {
     #[test]
     fn role_gets_exactly_the_functions_it_invokes() {
         let (_app, s) = machine(|stack, g| {
-            let f1 = CfnResource::new(stack, "F1", "AWS::Lambda::Function");
-            let f2 = CfnResource::new(stack, "F2", "AWS::Lambda::Function");
+            let function = |id: &str| {
+                let f = CfnResource::new(stack, id, "AWS::Lambda::Function");
+                f.set("Code", crate::core::Value::map().with("ZipFile", "handler"));
+                f.set("Role", "arn:aws:iam::123456789012:role/fake");
+                f
+            };
+            let (f1, f2) = (function("F1"), function("F2"));
             let a = g.lambda_invoke("A", &FunctionArn::from_value(f1.get_att("Arn")), TaskProps::default());
             let b = g.lambda_invoke("B", &FunctionArn::from_value(f2.get_att("Arn")), TaskProps::default());
             let c = g.lambda_invoke("C", &FunctionArn::from_value(f1.get_att("Arn")), TaskProps::default());
