@@ -75,8 +75,13 @@ fn replacement_of(resource_type: &str, path: &str) -> Replacement {
         return Replacement::Never;
     };
     let property = rest.split(['.', '[']).next().unwrap_or_default();
-    if !create_only_properties(resource_type).contains(&property) {
-        return Replacement::Never;
+    let create_only = create_only_properties(resource_type);
+    if !create_only.contains(&property) {
+        // A create-only path below the property: whether this change touches it is not known here.
+        let below = create_only
+            .iter()
+            .any(|c| c.strip_prefix(property).is_some_and(|r| r.starts_with('/')));
+        return if below { Replacement::May } else { Replacement::Never };
     }
     let through_intrinsic = rest
         .split('.')

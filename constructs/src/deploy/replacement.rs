@@ -54,80 +54,14 @@ pub const STATEFUL_METADATA_KEY: &str = "constructs:stateful";
 
 /// The create-only properties of a resource type (a change replaces the resource).
 ///
-/// MINIMAL HAND-WRITTEN TABLE, for `diff` without a change set: the stateful
-/// types the seed app uses and their create-only properties as the
-/// CloudFormation registry schemas list them. To be replaced, at the merge,
-/// by the generated L1 layer's per-type facts (`createOnlyProperties`);
-/// `deploy` does not use it (it reads the change set's `Replacement`).
+/// The create-only properties of a resource type (changing one replaces the
+/// resource), as the CloudFormation registry schemas list them
+/// ([`crate::cfn::facts`]): top-level names and paths below them
+/// (`Subnet/Foo`). Empty for a type the schemas do not know. `diff` (no change
+/// set) predicts replacements from these; `deploy` reads the change set's
+/// `Replacement`.
 pub fn create_only_properties(resource_type: &str) -> &'static [&'static str] {
-    match resource_type {
-        "AWS::RDS::DBCluster" => &[
-            "ClusterScalabilityType",
-            "DBClusterIdentifier",
-            "DBSubnetGroupName",
-            "DBSystemId",
-            "DatabaseName",
-            "EngineMode",
-            "KmsKeyId",
-            "PubliclyAccessible",
-            "RestoreToTime",
-            "RestoreType",
-            "SnapshotIdentifier",
-            "SourceDBClusterIdentifier",
-            "SourceDbClusterResourceId",
-            "SourceRegion",
-            "StorageEncrypted",
-            "UseLatestRestorableTime",
-        ],
-        "AWS::RDS::DBInstance" => &[
-            "CharacterSetName",
-            "CustomIAMInstanceProfile",
-            "DBClusterIdentifier",
-            "DBInstanceIdentifier",
-            "DBName",
-            "DBSubnetGroupName",
-            "KmsKeyId",
-            "NcharCharacterSetName",
-            "SourceRegion",
-            "StorageEncrypted",
-            "Timezone",
-        ],
-        "AWS::SecretsManager::Secret" => &["Name"],
-        "AWS::Logs::LogGroup" => &["LogGroupName"],
-        "AWS::S3::Bucket" => &["BucketName", "ObjectLockEnabled"],
-        "AWS::EC2::Instance" => &[
-            "AvailabilityZone",
-            "CpuOptions",
-            "ElasticGpuSpecifications",
-            "ElasticInferenceAccelerators",
-            "EnclaveOptions",
-            "HibernationOptions",
-            "HostResourceGroupArn",
-            "ImageId",
-            "Ipv6AddressCount",
-            "Ipv6Addresses",
-            "KeyName",
-            "LaunchTemplate",
-            "LicenseSpecifications",
-            "NetworkInterfaces",
-            "PlacementGroupName",
-            "PrivateIpAddress",
-            "SecurityGroups",
-            "SubnetId",
-            "Tenancy",
-        ],
-        "AWS::EC2::Subnet" => &[
-            "AvailabilityZone",
-            "AvailabilityZoneId",
-            "CidrBlock",
-            "Ipv4IpamPoolId",
-            "Ipv4NetmaskLength",
-            "Ipv6Native",
-            "OutpostArn",
-            "VpcId",
-        ],
-        _ => &[],
-    }
+    crate::cfn::facts::resource_facts(resource_type).map_or(&[], |f| f.create_only.as_slice())
 }
 
 /// How sure a replacement is.

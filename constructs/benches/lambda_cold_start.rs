@@ -1,14 +1,16 @@
-//! Cold start of the handler binary: from `exec` of `bootstrap` until its
+//! Cold start of a Lambda handler binary built for `provided.al2023` (the
+//! seed's `lambdas` bootstrap, or any): from `exec` of `bootstrap` until its
 //! first `GET /2018-06-01/runtime/invocation/next` reaches a local Runtime API
 //! (what a Lambda init phase does before the first invocation: load the
 //! binary, start tokio, load the AWS config, build the SDK clients).
 //!
 //! ```sh
-//! cargo bench -p lambdas --bench cold_start -- target/lambda/lambda/bootstrap
+//! cargo bench -p constructs --bench lambda_cold_start -- "$PWD/target/lambda/lambda/bootstrap"
 //! ```
 //!
-//! The argument is the binary to start (e.g. a built bundle's `bootstrap`,
-//! unzipped); the figure is the median of 31 starts, and the binary's size.
+//! The argument is the binary to start, as an absolute path (cargo runs
+//! benches in the package directory), e.g. a built bundle's `bootstrap`
+//! unzipped; the figure is the median of 31 starts, and the binary's size.
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
@@ -17,7 +19,7 @@ use std::time::{Duration, Instant};
 
 fn main() {
     let Some(binary) = std::env::args().skip(1).find(|a| !a.starts_with('-')) else {
-        eprintln!("usage: cargo bench -p lambdas --bench cold_start -- PATH/TO/bootstrap");
+        eprintln!("usage: cargo bench -p constructs --bench lambda_cold_start -- PATH/TO/bootstrap");
         std::process::exit(2);
     };
     let size = std::fs::metadata(&binary).map(|m| m.len()).unwrap_or(0);
