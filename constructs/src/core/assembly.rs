@@ -144,21 +144,29 @@ pub fn write_assembly(
 }
 
 /// Serializes `value` as [`to_cdk_json`] would, straight into `dir/name`
-/// (no text in memory), and returns the sha256 (hex) of what was written.
-fn write_json_file<T: Serialize + ?Sized>(dir: &Path, name: &str, value: &T) -> Result<String, SynthError> {
-    /// Writes through to the file and hashes what passes.
-    struct Hashing<W> {
-        inner: W,
-        sha: Sha256,
+/// (no text in memory); with `hash`, returns the sha256 (hex) of what was
+/// written.
+fn write_json_file<T: Serialize + ?Sized>(
+    dir: &Path,
+    name: &str,
+    value: &T,
+    hash: bool,
+) -> Result<Option<String>, SynthError> {
+    /// Hashes what passes on to the file (below the buffer, so in large chunks).
+    struct Hashing {
+        file: fs::File,
+        sha: Option<Sha256>,
     }
-    impl<W: Write> Write for Hashing<W> {
+    impl Write for Hashing {
         fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            let n = self.inner.write(buf)?;
-            self.sha.update(&buf[..n]);
+            let n = self.file.write(buf)?;
+            if let Some(sha) = &mut self.sha {
+                sha.update(&buf[..n]);
+            }
             Ok(n)
         }
         fn flush(&mut self) -> std::io::Result<()> {
-            self.inner.flush()
+            self.file.flush()
         }
     }
     let path = dir.join(name);
@@ -167,15 +175,15 @@ fn write_json_file<T: Serialize + ?Sized>(dir: &Path, name: &str, value: &T) -> 
         source,
     };
     let file = fs::File::create(&path).map_err(io)?;
-    let mut out = Hashing {
-        inner: std::io::BufWriter::with_capacity(64 * 1024, file),
-        sha: Sha256::new(),
-    };
+    let sha = hash.then(Sha256::new);
+    let mut out = std::io::BufWriter::with_capacity(256 * 1024, Hashing { file, sha });
     let formatter = serde_json::ser::PrettyFormatter::with_indent(b" ");
     let mut ser = serde_json::Serializer::with_formatter(&mut out, formatter);
-    value.serialize(&mut ser).map_err(|e| io(std::io::Error::other(e)))?;
-    out.flush().map_err(io)?;
-    Ok(hex_digest(&out.sha.finalize()))
+    value
+        .serialize(&mut ser)
+        .map_err(|e| io(std::io::Error::other(e)))?;
+    let hashing = out.into_inner().map_err(|e| io(e.into_error()))?;
+    Ok(hashing.sha.map(|sha| hex_digest(&sha.finalize())))
 }
 
 fn write_file(dir: &Path, name: &str, content: &str) -> Result<(), SynthError> {
@@ -194,7 +202,7 @@ struct StackFiles {
 /// in the directory).
 fn write_stack_files(stack: &SynthesizedStack, dir: &Path) -> Result<StackFiles, SynthError> {
     let template_file = format!("{}.template.json", stack.artifact_id);
-    let template_hash = write_json_file(dir, &template_file, &stack.template)?;
+    let template_hash = write_json_file(dir, &template_file, &stack.template, true)?.unwrap_or_default();
 
     // Asset manifest: the template itself, then the file assets.
     let mut files = Map::new();
@@ -277,7 +285,7 @@ fn write_into(synthesis: &Synthesis, dir: &Path, extra_files: &[(String, String)
     // Templates (serialized, hashed, written) and tree.json in parallel: at
     // scale these are most of the work.
     let (written, tree) = std::thread::scope(|scope| {
-        let tree = scope.spawn(|| write_json_file(dir, "tree.json", &synthesis.tree).map(|_| ()));
+        let tree = scope.spawn(|| write_json_file(dir, "tree.json", &synthesis.tree, false).map(|_| ()));
         let written = parallel_map(&synthesis.stacks, |stack| write_stack_files(stack, dir));
         (written, tree.join())
     });

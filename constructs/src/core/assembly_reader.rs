@@ -271,7 +271,9 @@ mod tests {
                 ..Default::default()
             },
         );
-        CfnResource::new(&b, "P", "AWS::SSM::Parameter").set("Value", topic.get_att("TopicName"));
+        let p = CfnResource::new(&b, "P", "AWS::SSM::Parameter");
+        p.set("Type", "String");
+        p.set("Value", topic.get_att("TopicName"));
         let written = app.synth_to(&dir.path().join("out")).expect("synth");
         let read = CloudAssembly::read(&written.directory).expect("read");
         let ids: Vec<&str> = read.synthesis.stacks.iter().map(|s| s.artifact_id.as_str()).collect();
