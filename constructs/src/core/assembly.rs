@@ -179,9 +179,7 @@ fn write_json_file<T: Serialize + ?Sized>(
     let mut out = std::io::BufWriter::with_capacity(256 * 1024, Hashing { file, sha });
     let formatter = serde_json::ser::PrettyFormatter::with_indent(b" ");
     let mut ser = serde_json::Serializer::with_formatter(&mut out, formatter);
-    value
-        .serialize(&mut ser)
-        .map_err(|e| io(std::io::Error::other(e)))?;
+    value.serialize(&mut ser).map_err(|e| io(std::io::Error::other(e)))?;
     let hashing = out.into_inner().map_err(|e| io(e.into_error()))?;
     Ok(hashing.sha.map(|sha| hex_digest(&sha.finalize())))
 }
