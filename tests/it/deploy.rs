@@ -73,6 +73,17 @@ async fn s3(region: &str) -> aws_sdk_s3::Client {
     )
 }
 
+/// The role CloudFormation uses for a stack (the change sets' `RoleARN`).
+async fn stack_role_arn(cfn: &aws_sdk_cloudformation::Client, name: &str) -> Option<String> {
+    let out = cfn
+        .describe_stacks()
+        .stack_name(name)
+        .send()
+        .await
+        .expect("DescribeStacks");
+    out.stacks().first().and_then(|s| s.role_arn()).map(str::to_owned)
+}
+
 /// The status of a stack, `None` when it does not exist.
 async fn status(cfn: &aws_sdk_cloudformation::Client, name: &str) -> Option<String> {
     let out = cfn.describe_stacks().stack_name(name).send().await.ok()?;
@@ -349,21 +360,12 @@ async fn deploy_all_then_a_second_deploy_changes_and_uploads_nothing() {
     let cfn = cloudformation(f.region).await;
     // The deploy role was assumed (the harness refuses a role that does not exist), so the change
     // sets carry the bootstrap's execution role, as the CDK CLI's do.
-    let network = cfn
-        .describe_stacks()
-        .stack_name(f.name("Network"))
-        .send()
-        .await
-        .expect("DescribeStacks");
     assert_eq!(
-        network.stacks().first().and_then(|s| s.role_arn()),
-        Some(
-            format!(
-                "arn:aws:iam::123456789012:role/cdk-hnb659fds-cfn-exec-role-123456789012-{}",
-                f.region
-            )
-            .as_str()
-        ),
+        stack_role_arn(&cfn, &f.name("Network")).await,
+        Some(format!(
+            "arn:aws:iam::123456789012:role/cdk-hnb659fds-cfn-exec-role-123456789012-{}",
+            f.region
+        )),
     );
     let exports = cfn.list_exports().send().await.expect("ListExports");
     let ours: Vec<&str> = exports
@@ -1574,21 +1576,12 @@ async fn cdk_bootstrap_upgrades_ours_in_place_and_our_deploy_uses_its_roles() {
     }
     let report = d.deploy(&assembly, &all()).await.unwrap_or_else(|e| panic!("{e}"));
     assert!(report.is_success(), "{report}");
-    let network = cfn
-        .describe_stacks()
-        .stack_name(f.name("Network"))
-        .send()
-        .await
-        .expect("DescribeStacks");
     assert_eq!(
-        network.stacks().first().and_then(|s| s.role_arn()),
-        Some(
-            format!(
-                "arn:aws:iam::123456789012:role/cdk-hnb659fds-cfn-exec-role-123456789012-{}",
-                f.region
-            )
-            .as_str()
-        ),
+        stack_role_arn(&cfn, &f.name("Network")).await,
+        Some(format!(
+            "arn:aws:iam::123456789012:role/cdk-hnb659fds-cfn-exec-role-123456789012-{}",
+            f.region
+        )),
         "the CDK bootstrap's execution role, passed by our deploy"
     );
 }

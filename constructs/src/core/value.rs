@@ -241,6 +241,19 @@ impl Value {
         Value::Lazy(Lazy::new(f))
     }
 
+    /// A list that is filled after the construct is made (targets added
+    /// later): read when synthesized, and absent from the template while empty.
+    pub fn lazy_list(items: std::rc::Rc<std::cell::RefCell<Vec<Value>>>) -> Value {
+        Value::lazy(move || {
+            let items = items.borrow();
+            if items.is_empty() {
+                Value::Null
+            } else {
+                Value::List(items.clone())
+            }
+        })
+    }
+
     /// Builds a value from JSON (literals only).
     pub fn from_json(json: serde_json::Value) -> Value {
         match json {

@@ -147,7 +147,6 @@ impl ApplicationTargetGroup {
             node.add_error(format!("deregistration_delay_seconds {d} is out of range 0-3600"));
         }
         let targets: Rc<RefCell<Vec<Value>>> = Rc::default();
-        let t = Rc::clone(&targets);
         let resource: CfnResource = elbv2::CfnTargetGroup::new(
             &node,
             "Resource",
@@ -179,14 +178,7 @@ impl ApplicationTargetGroup {
                     }
                     .into(),
                 ),
-                targets: Some(Value::lazy(move || {
-                    let t = t.borrow();
-                    if t.is_empty() {
-                        Value::Null
-                    } else {
-                        Value::List(t.clone())
-                    }
-                })),
+                targets: Some(Value::lazy_list(Rc::clone(&targets))),
                 unhealthy_threshold_count: h.unhealthy_threshold_count.map(Value::from),
                 vpc_id: Some(vpc.vpc_id().into()),
                 ..Default::default()

@@ -176,7 +176,6 @@ impl Rule {
             node.add_error("a rule needs a schedule or an event pattern (or both)");
         }
         let targets: Rc<RefCell<Vec<Value>>> = Rc::new(RefCell::new(Vec::new()));
-        let t = Rc::clone(&targets);
         let resource: CfnResource = events::CfnRule::new(
             &node,
             "Resource",
@@ -194,14 +193,7 @@ impl Rule {
                     }
                     .into(),
                 ),
-                targets: Some(Value::lazy(move || {
-                    let t = t.borrow();
-                    if t.is_empty() {
-                        Value::Null
-                    } else {
-                        Value::List(t.clone())
-                    }
-                })),
+                targets: Some(Value::lazy_list(Rc::clone(&targets))),
                 ..Default::default()
             },
         )
