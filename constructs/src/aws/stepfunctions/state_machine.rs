@@ -403,7 +403,10 @@ impl StateMachine {
     /// # let app = App::new();
     /// # let stack = Stack::new(&app, "S", StackProps::default());
     /// # let node = Construct::new(&stack, "NoticeSlackFunction");
-    /// # let notice = Notice(CfnResource::new(&node, "Resource", "AWS::Lambda::Function"), node);
+    /// # let resource = CfnResource::new(&node, "Resource", "AWS::Lambda::Function");
+    /// # resource.set("Code", Value::from_json(serde_json::json!({ "ZipFile": "exit 0" })));
+    /// # resource.set("Role", "arn:aws:iam::123456789012:role/notice");
+    /// # let notice = Notice(resource, node);
     /// # let g = StateGraph::new();
     /// # g.succeed("Done");
     /// let machine = StateMachine::new(&stack, "Machine", StateMachineProps { definition: g, ..Default::default() });
