@@ -189,6 +189,17 @@ pub enum Lto {
     Fat,
 }
 
+impl Lto {
+    /// The value as cargo writes it (`off`, `thin`, `fat`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lto::Off => "off",
+            Lto::Thin => "thin",
+            Lto::Fat => "fat",
+        }
+    }
+}
+
 impl BundleProfile {
     /// The name of the Cargo profile the build uses.
     pub const NAME: &'static str = "lambda";
@@ -196,11 +207,7 @@ impl BundleProfile {
     /// The `--config` values that define the profile for cargo (and for
     /// cargo-lambda, which passes them on).
     pub fn cargo_config(&self) -> Vec<String> {
-        let lto = match self.lto {
-            Lto::Off => "off",
-            Lto::Thin => "thin",
-            Lto::Fat => "fat",
-        };
+        let lto = self.lto.as_str();
         let panic = if self.panic_abort { "abort" } else { "unwind" };
         let opt = |level: OptLevel| match level {
             OptLevel::S | OptLevel::Z => format!("\"{}\"", level.as_str()),
