@@ -21,6 +21,7 @@ pub use assembly::{to_cdk_json, write_assembly, CloudAssembly, MANIFEST_VERSION}
 pub use assembly_reader::{
     ArtifactManifest, AssemblyManifest, ReadAssemblyError, StackProperties, MAX_READ_MANIFEST_MAJOR,
 };
+pub(crate) use assets::hex_digest;
 pub use assets::{deterministic_zip, sha256_hex, AssetLocation, FileAsset, ZipEntry};
 pub use construct::{Construct, Scope, Validation};
 pub use element::{

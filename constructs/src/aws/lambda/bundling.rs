@@ -28,7 +28,7 @@ use sha2::{Digest, Sha256};
 use super::function::Architecture;
 use super::glibc::{glibc_versions, GlibcVersion, MAX_GLIBC};
 use super::progress::{spawn_stderr_reader, wait_with_progress, PROGRESS_ENV};
-use crate::core::{deterministic_zip, sha256_hex, ZipEntry};
+use crate::core::{deterministic_zip, hex_digest, sha256_hex, ZipEntry};
 
 /// How to install the build tool, for error messages.
 pub const INSTALL_HINT: &str = "install it with `python3 -m venv .venv-tools && .venv-tools/bin/pip install cargo-lambda ziglang` in the workspace (or `pip install cargo-lambda ziglang` onto PATH)";
@@ -440,7 +440,7 @@ impl RustBinary {
                 field(&mut h, &format!("{label}/{rel}"), &bytes);
             }
         }
-        Ok(hex(&h.finalize()))
+        Ok(hex_digest(&h.finalize()))
     }
 
     /// Where the cached zip of a fingerprint lives.
@@ -687,10 +687,6 @@ fn collect_files(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> R
         }
     }
     Ok(())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), BundlingError> {
