@@ -26,9 +26,10 @@
 //!   AWS API call or the Slack POST).
 
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::time::Duration;
 
-use constructs::aws::iam::{ManagedPolicy, Policy, PolicyProps, PolicyStatement, Principal, Role, RoleProps};
+use constructs::aws::iam::{IRole, ManagedPolicy, Policy, PolicyProps, PolicyStatement, Principal, Role, RoleProps};
 use constructs::aws::lambda::{Code, Function, FunctionProps, RustBinary};
 use constructs::core::{App, Pseudo, Scope, Stack, StackProps, Value};
 
@@ -241,7 +242,7 @@ impl LambdaFunctionsStack {
                     environment: [("ACCOUNT_ID".to_owned(), Value::Pseudo(Pseudo::AccountId))]
                         .into_iter()
                         .collect(),
-                    role: role.cloned(),
+                    role: role.map(|r| Rc::new(r.clone()) as Rc<dyn IRole>),
                     ..Default::default()
                 },
             )

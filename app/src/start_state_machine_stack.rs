@@ -23,6 +23,7 @@
 //! whichever invocation came first. State names, waits and conditions are the
 //! seed's.
 
+use constructs::aws::events_targets::StateMachineNotifications;
 use constructs::aws::lambda::Function;
 use constructs::aws::logs::{LogGroup, LogGroupProps, RetentionDays};
 use std::time::Duration;
@@ -133,7 +134,7 @@ pub(crate) fn db_failed(graph: &StateGraph, name: &str, cluster: &str, what: &st
 pub(crate) fn lambda(graph: &StateGraph, name: &str, function: &Function, input_path: &str, result_path: &str) -> Task {
     graph.lambda_invoke(
         name,
-        &function.arn(),
+        function,
         TaskProps {
             input_path: Some(input_path.into()),
             result_path: Some(result_path.into()),
@@ -338,7 +339,7 @@ pub fn definition(p: &WebAppStartStateMachineProps<'_>) -> StateGraph {
     // targets, which must be exactly ["healthy"].
     let describe_health = g.lambda_invoke(
         "DescribeHealthTargetState",
-        &p.describe_health_target_function.arn(),
+        p.describe_health_target_function,
         TaskProps {
             input_path: Some("$$.Execution.Input.Input.TargetAlb.TargetGroup".into()),
             result_selector: Some(Value::map().with("Payload.$", "$.Payload").with(

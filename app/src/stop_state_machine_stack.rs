@@ -19,6 +19,7 @@
 //! `WaitBackupJobDbCluster60Sec` and `waitStopDbCluster60Sec` wait 60 seconds
 //! as their names and comments say (the seed waited 30).
 
+use constructs::aws::events_targets::StateMachineNotifications;
 use constructs::aws::lambda::Function;
 use constructs::aws::logs::{LogGroup, LogGroupProps, RetentionDays};
 use std::time::Duration;

@@ -62,7 +62,7 @@ impl OrderedServiceStartupStack {
             &stack,
             "NoticeTopicArn",
             CfnOutputProps {
-                value: startup.notice_topic().value(),
+                value: startup.notice_topic().topic_arn().value(),
                 description: Some("Subscribe to hear of each started service".into()),
                 ..Default::default()
             },

@@ -61,7 +61,7 @@ impl RunOnOneInstanceStack {
             &stack,
             "NotificationTopicArn",
             CfnOutputProps {
-                value: task.notification_topic().value(),
+                value: task.notification_topic().topic_arn().value(),
                 description: Some("Subscribe to hear of failed, timed-out or cancelled runs".into()),
                 ..Default::default()
             },

@@ -65,7 +65,7 @@ impl ScheduledCommandStack {
             &stack,
             "CommandExecutionSucceededTopicArn",
             CfnOutputProps {
-                value: task.success_topic().value(),
+                value: task.success_topic().topic_arn().value(),
                 description: Some("Subscribe to hear of successful runs".into()),
                 ..Default::default()
             },
@@ -74,7 +74,7 @@ impl ScheduledCommandStack {
             &stack,
             "CommandExecutionFailedTopicArn",
             CfnOutputProps {
-                value: task.failure_topic().value(),
+                value: task.failure_topic().topic_arn().value(),
                 description: Some("Subscribe to hear of failed runs".into()),
                 ..Default::default()
             },

@@ -3,6 +3,7 @@
 pub mod ec2;
 pub mod elbv2;
 pub mod events;
+pub mod events_targets;
 pub mod iam;
 pub mod lambda;
 pub mod logs;

@@ -2,6 +2,7 @@
 //! logical IDs, cross-stack references, tags, assets and the Cloud Assembly.
 
 mod app;
+mod arn;
 mod assembly;
 mod assembly_reader;
 mod assets;
@@ -17,6 +18,7 @@ mod tree_json;
 mod value;
 
 pub use app::App;
+pub use arn::{Arn, ArnFormat};
 pub use assembly::{to_cdk_json, write_assembly, CloudAssembly, MANIFEST_VERSION};
 pub use assembly_reader::{
     ArtifactManifest, AssemblyManifest, ReadAssemblyError, StackProperties, MAX_READ_MANIFEST_MAJOR,

@@ -1,9 +1,10 @@
 //! What every job-net pattern's state machine shares.
 
-use crate::aws::events::{Rule, RuleProps, Schedule};
+use crate::aws::events::{Rule, RuleProps, RuleTargetInput, Schedule};
+use crate::aws::events_targets::{SfnStateMachine, SfnStateMachineProps};
 use crate::aws::logs::{LogGroup, LogGroupProps};
 use crate::aws::stepfunctions::{vended_log_group_name, LogOptions, StateMachine, StateMachineLogging};
-use crate::core::{Construct, Scope, Value};
+use crate::core::{Construct, Scope};
 
 /// Logging to a log group (child `LogGroup` of `node`) named after the
 /// pattern's path below its stack, `/aws/vendedlogs/states/<path>-<stack
@@ -57,7 +58,13 @@ pub(crate) fn schedule(
             ..Default::default()
         },
     );
-    rule.add_state_machine_target(state_machine, Some(Value::from("{}")));
+    rule.add_target(&SfnStateMachine::new(
+        state_machine,
+        SfnStateMachineProps {
+            input: Some(RuleTargetInput::from_object(serde_json::json!({}))),
+            ..Default::default()
+        },
+    ));
     rule
 }
 

@@ -31,10 +31,11 @@
 //! raised, and the start order comes from the declared dependencies.
 
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 use std::time::Duration;
 
 use crate::aws::events::{Rule, Schedule};
-use crate::aws::sns::{Topic, TopicArn, TopicProps};
+use crate::aws::sns::{ITopic, Topic, TopicProps};
 use crate::aws::stepfunctions::{
     AwsSdkCall, Chainable, Condition, FailProps, JsonPath, Parallel, ParallelProps, Recoverable, Retry, SnsPublish,
     State, StateGraph, StateMachine, StateMachineProps, StateRef, Task, TaskInput, TaskProps, WaitTime,
@@ -100,7 +101,7 @@ pub struct OrderedServiceStartupProps {
     pub services: Vec<EcsServiceStart>,
     /// The topic notified after each service has started. Default: a topic
     /// created for it (child `NoticeTopic`, see [`OrderedServiceStartup::notice_topic`]).
-    pub notice_topic: Option<TopicArn>,
+    pub notice_topic: Option<Rc<dyn ITopic>>,
     /// The longest an execution may run (`TimeoutSeconds`); when it is
     /// reached the execution ends as `TIMED_OUT`. Default: 30 minutes (the
     /// seed's 300 s leaves no room for more than a few services).
@@ -379,7 +380,7 @@ fn add_service(
     cluster: &str,
     service: &EcsServiceStart,
     service_arn: Value,
-    topic: &TopicArn,
+    topic: &dyn ITopic,
     poll_seconds: u64,
 ) -> (Task, Task) {
     let name = service.name.as_str();
@@ -505,7 +506,7 @@ pub struct OrderedServiceStartup {
     node: Construct,
     state_machine: StateMachine,
     rule: Option<Rule>,
-    notice_topic: TopicArn,
+    notice_topic: Rc<dyn ITopic>,
     waves: Vec<Vec<String>>,
 }
 
@@ -534,10 +535,10 @@ impl OrderedServiceStartup {
         for p in &problems {
             node.add_error(p.as_str());
         }
-        let notice_topic = props
+        let notice_topic: Rc<dyn ITopic> = props
             .notice_topic
             .clone()
-            .unwrap_or_else(|| Topic::new(&node, "NoticeTopic", TopicProps::default()).arn());
+            .unwrap_or_else(|| Rc::new(Topic::new(&node, "NoticeTopic", TopicProps::default())));
 
         let g = StateGraph::new();
         if waves.is_empty() || !problems.is_empty() {
@@ -563,7 +564,7 @@ impl OrderedServiceStartup {
                     .collect();
                 let (first, end): (StateRef, Tail) = if let [one] = services[..] {
                     let (first, notice) =
-                        add_service(&g, &props.cluster_name, one, arn(&one.name), &notice_topic, poll);
+                        add_service(&g, &props.cluster_name, one, arn(&one.name), notice_topic.as_ref(), poll);
                     (first.state_ref().clone(), Tail::Task(notice))
                 } else {
                     let branches: Vec<StateGraph> = services
@@ -571,7 +572,7 @@ impl OrderedServiceStartup {
                         .map(|s| {
                             let b = StateGraph::new();
                             let (_, notice) =
-                                add_service(&b, &props.cluster_name, s, arn(&s.name), &notice_topic, poll);
+                                add_service(&b, &props.cluster_name, s, arn(&s.name), notice_topic.as_ref(), poll);
                             notice.end();
                             b
                         })
@@ -636,8 +637,8 @@ impl OrderedServiceStartup {
     }
 
     /// The topic notified after each service has started (subscribe to it).
-    pub fn notice_topic(&self) -> &TopicArn {
-        &self.notice_topic
+    pub fn notice_topic(&self) -> &dyn ITopic {
+        self.notice_topic.as_ref()
     }
 
     /// The start waves, as [`start_waves`] computed them (empty when the

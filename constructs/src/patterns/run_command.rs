@@ -228,7 +228,7 @@ pub(crate) fn invoke(g: &StateGraph, name: &str, function: &Function, payload: T
         name,
         LambdaInvoke {
             payload,
-            ..LambdaInvoke::new(&function.arn())
+            ..LambdaInvoke::new(function)
         },
         TaskProps {
             output_path: Some("$.Payload".into()),

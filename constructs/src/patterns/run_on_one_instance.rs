@@ -25,6 +25,8 @@
 //! role, to Systems Manager only (`iam:PassRole` with `iam:PassedToService`)
 //! — the part the seed's author found hardest to set up by hand.
 
+use std::rc::Rc;
+
 use indexmap::IndexMap;
 
 use super::run_command::{
@@ -35,7 +37,7 @@ use super::run_command::{
 use crate::aws::events::{Rule, Schedule};
 use crate::aws::iam::{PolicyStatement, Principal, Role, RoleProps};
 use crate::aws::lambda::{Code, Function};
-use crate::aws::sns::{Topic, TopicArn, TopicProps};
+use crate::aws::sns::{ITopic, Topic, TopicProps};
 use crate::aws::stepfunctions::{
     AwsSdkCall, Catch, Chainable, Condition, Errors, FailProps, Recoverable, SnsPublish, StateGraph, StateMachine,
     StateMachineProps, TaskInput, TaskProps,
@@ -64,7 +66,7 @@ pub struct RunOnOneInstanceProps {
     /// The topic Run Command notifies of a failed, timed-out or cancelled
     /// command, and the job net of a run without a healthy instance.
     /// Default: a topic created for it (child `NotificationTopic`).
-    pub notification_topic: Option<TopicArn>,
+    pub notification_topic: Option<Rc<dyn ITopic>>,
     /// How the command is polled. Default: every 10 s, at most 360 times (seed 000's).
     pub polling: CommandPolling,
 }
@@ -140,7 +142,7 @@ pub struct RunOnOneInstance {
     send_command_function: Function,
     wait_for_command_function: Function,
     notification_role: Role,
-    notification_topic: TopicArn,
+    notification_topic: Rc<dyn ITopic>,
 }
 
 impl Scope for RunOnOneInstance {
@@ -163,10 +165,10 @@ impl RunOnOneInstance {
         ) {
             node.add_error(p);
         }
-        let topic = props
+        let topic: Rc<dyn ITopic> = props
             .notification_topic
             .clone()
-            .unwrap_or_else(|| Topic::new(&node, "NotificationTopic", TopicProps::default()).arn());
+            .unwrap_or_else(|| Rc::new(Topic::new(&node, "NotificationTopic", TopicProps::default())));
 
         // The service role Run Command publishes with: this topic only.
         let notification_role = Role::new(
@@ -178,11 +180,11 @@ impl RunOnOneInstance {
                 ..Default::default()
             },
         );
-        notification_role.add_to_policy(PolicyStatement::allow(["sns:Publish"], [topic.value()]));
+        notification_role.add_to_policy(PolicyStatement::allow(["sns:Publish"], [topic.topic_arn().value()]));
 
         let environment: IndexMap<String, Value> = [
             (COMMAND_ENV, Value::from(props.command.as_str())),
-            (NOTIFICATION_TOPIC_ARN_ENV, topic.value()),
+            (NOTIFICATION_TOPIC_ARN_ENV, topic.topic_arn().value()),
             (NOTIFICATION_ROLE_ARN_ENV, notification_role.arn().value()),
         ]
         .into_iter()
@@ -257,7 +259,7 @@ impl RunOnOneInstance {
             state_names::NOTIFY_NOT_SENT,
             SnsPublish {
                 subject: Some(TaskInput::Value(subject(&format!("{id}: command not sent")).into())),
-                ..SnsPublish::new(&topic, TaskInput::whole_input())
+                ..SnsPublish::new(topic.as_ref(), TaskInput::whole_input())
             },
             TaskProps::default(),
         );
@@ -349,8 +351,8 @@ impl RunOnOneInstance {
     }
 
     /// The topic notified of failures (subscribe to it).
-    pub fn notification_topic(&self) -> &TopicArn {
-        &self.notification_topic
+    pub fn notification_topic(&self) -> &dyn ITopic {
+        self.notification_topic.as_ref()
     }
 }
 

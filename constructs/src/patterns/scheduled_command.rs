@@ -29,6 +29,8 @@
 //! notice by a minute), and the result decides by the wait function's error
 //! rather than by a status field.
 
+use std::rc::Rc;
+
 use indexmap::IndexMap;
 
 use super::run_command::{
@@ -37,7 +39,7 @@ use super::run_command::{
 };
 use crate::aws::events::{Rule, Schedule};
 use crate::aws::lambda::{Code, Function};
-use crate::aws::sns::{Topic, TopicArn, TopicProps};
+use crate::aws::sns::{ITopic, Topic, TopicProps};
 use crate::aws::stepfunctions::{
     Catch, Chainable, Errors, FailProps, Recoverable, SnsPublish, StateGraph, StateMachine, StateMachineProps,
     TaskInput, TaskProps,
@@ -65,9 +67,9 @@ pub struct ScheduledCommandProps {
     /// and `wait-for-command`). Required.
     pub code: Code,
     /// The topic told of a success. Default: a topic created for it (child `SucceededTopic`).
-    pub success_topic: Option<TopicArn>,
+    pub success_topic: Option<Rc<dyn ITopic>>,
     /// The topic told of a failure. Default: a topic created for it (child `FailedTopic`).
-    pub failure_topic: Option<TopicArn>,
+    pub failure_topic: Option<Rc<dyn ITopic>>,
     /// How the command is polled. Default: every 10 s, at most 360 times (the seed's).
     pub polling: CommandPolling,
 }
@@ -134,8 +136,8 @@ pub struct ScheduledCommand {
     rule: Rule,
     send_command_function: Function,
     wait_for_command_function: Function,
-    success_topic: TopicArn,
-    failure_topic: TopicArn,
+    success_topic: Rc<dyn ITopic>,
+    failure_topic: Rc<dyn ITopic>,
 }
 
 impl Scope for ScheduledCommand {
@@ -157,14 +159,14 @@ impl ScheduledCommand {
         ) {
             node.add_error(p);
         }
-        let success_topic = props
+        let success_topic: Rc<dyn ITopic> = props
             .success_topic
             .clone()
-            .unwrap_or_else(|| Topic::new(&node, "SucceededTopic", TopicProps::default()).arn());
-        let failure_topic = props
+            .unwrap_or_else(|| Rc::new(Topic::new(&node, "SucceededTopic", TopicProps::default())));
+        let failure_topic: Rc<dyn ITopic> = props
             .failure_topic
             .clone()
-            .unwrap_or_else(|| Topic::new(&node, "FailedTopic", TopicProps::default()).arn());
+            .unwrap_or_else(|| Rc::new(Topic::new(&node, "FailedTopic", TopicProps::default())));
 
         let environment: IndexMap<String, Value> = [
             (COMMAND_ENV, Value::from(props.command.as_str())),
@@ -206,7 +208,7 @@ impl ScheduledCommand {
             state_names::NOTIFY_SUCCESS,
             SnsPublish {
                 subject: Some(TaskInput::Value(subject(&format!("{id} succeeded")).into())),
-                ..SnsPublish::new(&success_topic, TaskInput::whole_input())
+                ..SnsPublish::new(success_topic.as_ref(), TaskInput::whole_input())
             },
             TaskProps::default(),
         );
@@ -214,7 +216,7 @@ impl ScheduledCommand {
             state_names::NOTIFY_FAILURE,
             SnsPublish {
                 subject: Some(TaskInput::Value(subject(&format!("{id} failed")).into())),
-                ..SnsPublish::new(&failure_topic, TaskInput::whole_input())
+                ..SnsPublish::new(failure_topic.as_ref(), TaskInput::whole_input())
             },
             TaskProps::default(),
         );
@@ -284,13 +286,13 @@ impl ScheduledCommand {
     }
 
     /// The topic told of a success (subscribe to it).
-    pub fn success_topic(&self) -> &TopicArn {
-        &self.success_topic
+    pub fn success_topic(&self) -> &dyn ITopic {
+        self.success_topic.as_ref()
     }
 
     /// The topic told of a failure (subscribe to it).
-    pub fn failure_topic(&self) -> &TopicArn {
-        &self.failure_topic
+    pub fn failure_topic(&self) -> &dyn ITopic {
+        self.failure_topic.as_ref()
     }
 }
 
@@ -453,7 +455,13 @@ mod tests {
     #[test]
     fn given_topics_are_used_and_none_is_created() {
         let dir = tempfile::tempdir().expect("dir");
-        let shared = TopicArn::from_value("arn:aws:sns:ap-northeast-1:123456789012:CommandExecutionFailed".into());
+        let elsewhere = App::new();
+        let shared_stack = Stack::new(&elsewhere, "Shared", StackProps::default());
+        let shared: Rc<dyn ITopic> = Rc::new(Topic::from_topic_arn(
+            &shared_stack,
+            "Failed",
+            "arn:aws:sns:ap-northeast-1:123456789012:CommandExecutionFailed",
+        ));
         let (app, task) = task(
             dir.path(),
             ScheduledCommandProps {
@@ -464,7 +472,7 @@ mod tests {
             },
         );
         assert_eq!(
-            task.failure_topic().value().as_str(),
+            task.failure_topic().topic_arn().value().as_str(),
             Some("arn:aws:sns:ap-northeast-1:123456789012:CommandExecutionFailed")
         );
         let s = app.synth().unwrap_or_else(|e| panic!("{e}"));

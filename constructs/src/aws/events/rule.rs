@@ -6,14 +6,11 @@ use std::rc::Rc;
 use indexmap::IndexMap;
 
 use crate::aws::iam::{Principal, Role, RoleProps};
-use crate::aws::sns::{Topic, TopicEncryption};
-use crate::aws::stepfunctions::StateMachine;
 use crate::cfn::events::{self, rule};
-use crate::cfn::lambda;
-use crate::core::logical_id::make_unique_id;
 use crate::core::{CfnResource, Construct, Scope, Value};
 
 use super::schedule::Schedule;
+use super::target::IRuleTarget;
 
 crate::typed_value!(
     /// The ARN of an EventBridge rule.
@@ -122,24 +119,25 @@ impl Default for RuleProps {
     }
 }
 
-/// A Lambda function a rule can invoke: what [`Rule::add_lambda_target`] needs.
-pub trait InvocableFunction {
-    /// The function's ARN.
-    fn function_arn(&self) -> Value;
-    /// The function's construct: it names the invoke permission, as in the CDK
-    /// (`AllowEventRule<unique id of the function>`).
-    fn function_node(&self) -> &Construct;
-}
-
 /// An EventBridge rule (`AWS::Events::Rule`): a schedule or an event pattern,
 /// and up to five targets.
 ///
-/// Targets get exactly the access they need: a Lambda target adds an
-/// `AWS::Lambda::Permission` for `events.amazonaws.com` scoped to this rule's
-/// ARN (beside the rule, so the function's stack does not depend on the
-/// rule's); a state machine target adds a role that may only
-/// `states:StartExecution` that machine; an SNS target adds a statement to the
-/// topic's policy allowing `events.amazonaws.com` to publish.
+/// A target is anything that implements [`IRuleTarget`]: the targets of AWS
+/// services are in `aws::events_targets` (as the CDK's `aws-events-targets`),
+/// and each gets exactly the access it needs when added.
+///
+/// ```
+/// use constructs::aws::events::{Rule, RuleProps, RuleTargetConfig, Schedule};
+/// use constructs::core::{App, Stack, StackProps};
+/// let app = App::new();
+/// let stack = Stack::new(&app, "S", StackProps::default());
+/// let rule = Rule::new(&stack, "Nightly", RuleProps {
+///     schedule: Some(Schedule::cron("0 15 * * ? *")),
+///     ..Default::default()
+/// });
+/// rule.add_target(&RuleTargetConfig::new("arn:aws:sqs:us-east-1:123456789012:jobs".into()));
+/// assert!(app.synth().is_ok());
+/// ```
 #[derive(Clone, Debug)]
 pub struct Rule {
     node: Construct,
@@ -227,52 +225,22 @@ impl Rule {
         RuleArn(self.resource.get_att("Arn"))
     }
 
-    fn push_target(&self, target: Value) -> Value {
-        let mut t = self.targets.borrow_mut();
-        let id = format!("Target{}", t.len());
-        let target = match target {
-            Value::Map(mut m) => {
-                m.shift_insert(1, "Id".to_owned(), Value::from(id.as_str()));
-                Value::Map(m)
-            }
-            other => other,
-        };
-        t.push(target.clone());
-        target
+    /// Adds a target: binds it (the target creates the permissions or role
+    /// it needs) and adds its `Targets` entry with the next id (`Target0`, `Target1` ...).
+    pub fn add_target(&self, target: &dyn IRuleTarget) {
+        let id = format!("Target{}", self.targets.borrow().len());
+        let config = target.bind(self, &id);
+        for problem in config.problems() {
+            self.node.add_error(problem);
+        }
+        self.targets.borrow_mut().push(config.render(&id));
     }
 
-    /// Invokes a Lambda function with the matched event (or `input`), and allows
-    /// EventBridge to invoke it from this rule only.
-    pub fn add_lambda_target(&self, function: &impl InvocableFunction, input: Option<Value>) {
-        let arn = function.function_arn();
-        let mut target = Value::map().with("Arn", arn.clone());
-        if let Some(i) = input {
-            target = target.with("Input", i);
-        }
-        self.push_target(target);
-        let components: Vec<String> = function.function_node().path().split('/').map(str::to_owned).collect();
-        let unique = make_unique_id(&components).unwrap_or_default();
-        let id = format!("AllowEventRule{unique}");
-        if self.node.child(&id).is_none() {
-            lambda::CfnPermission::new(
-                &self.node,
-                &id,
-                lambda::CfnPermissionProps {
-                    action: Some("lambda:InvokeFunction".into()),
-                    function_name: Some(arn),
-                    principal: Some("events.amazonaws.com".into()),
-                    source_arn: Some(self.arn().value()),
-                    ..Default::default()
-                },
-            );
-        }
-    }
-
-    /// Starts an execution of a state machine with the matched event (or
-    /// `input`), through a role (child `EventsRole`) allowed to start that machine only.
-    pub fn add_state_machine_target(&self, machine: &StateMachine, input: Option<Value>) {
-        let role = self
-            .events_role
+    /// The role EventBridge assumes to reach targets that need one (child
+    /// `EventsRole`, assumed by `events.amazonaws.com`), created on first use;
+    /// targets grant it exactly what they need.
+    pub fn events_role(&self) -> Role {
+        self.events_role
             .borrow_mut()
             .get_or_insert_with(|| {
                 Role::new(
@@ -284,54 +252,7 @@ impl Rule {
                     },
                 )
             })
-            .clone();
-        machine.grant_start_execution(&role);
-        let mut target = Value::map()
-            .with("Arn", machine.arn().value())
-            .with("RoleArn", role.arn().value());
-        if let Some(i) = input {
-            target = target.with("Input", i);
-        }
-        self.push_target(target);
-    }
-
-    /// Publishes the matched event (or `input`) to an SNS topic, and adds a
-    /// statement to the topic's policy allowing EventBridge to publish.
-    ///
-    /// A topic encrypted with the AWS managed key `alias/aws/sns` is an error
-    /// at synthesis: EventBridge cannot use that key, so deliveries would fail.
-    pub fn add_topic_target(&self, topic: &Topic, input: Option<Value>) {
-        if matches!(topic.encryption(), TopicEncryption::AwsManaged) {
-            self.node.add_error(format!(
-                "targets topic '{}', which is encrypted with the AWS managed key alias/aws/sns; EventBridge cannot use that key, so every delivery would fail: encrypt the topic with a customer managed key (TopicEncryption::Kms) whose policy allows events.amazonaws.com",
-                topic.node().path()
-            ));
-        }
-        let same_stack = match (self.node.stack(), topic.node().stack()) {
-            (Some(a), Some(b)) => a.node().same(b.node()),
-            _ => false,
-        };
-        topic.add_to_resource_policy(crate::aws::iam::PolicyStatement {
-            actions: vec!["sns:Publish".into()],
-            resources: vec![topic.arn().value()],
-            principals: vec![Principal::service("events.amazonaws.com")],
-            // Scoped to this rule when both are in one stack (across stacks it
-            // would make the topic's stack depend on the rule's).
-            conditions: same_stack
-                .then(|| Value::map().with("ArnEquals", Value::map().with("aws:SourceArn", self.arn().value()))),
-            ..Default::default()
-        });
-        let mut target = Value::map().with("Arn", topic.arn().value());
-        if let Some(i) = input {
-            target = target.with("Input", i);
-        }
-        self.push_target(target);
-    }
-
-    /// Adds a target as the `Targets` entry is written (`Id` is assigned); the
-    /// caller grants whatever access the target needs.
-    pub fn add_target(&self, target: Value) {
-        self.push_target(target);
+            .clone()
     }
 
     /// The L1 resource (escape hatch).
@@ -343,148 +264,8 @@ impl Rule {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::aws::events::RateUnit;
-    use crate::aws::sns::TopicProps;
-    use crate::aws::stepfunctions::{StateGraph, StateMachineLogging, StateMachineProps};
+    use crate::aws::events::{RateUnit, RuleTargetConfig};
     use crate::core::{App, Stack, StackProps};
-    use serde_json::json;
-
-    struct FakeFunction {
-        resource: CfnResource,
-        node: Construct,
-    }
-
-    impl InvocableFunction for FakeFunction {
-        fn function_arn(&self) -> Value {
-            self.resource.get_att("Arn")
-        }
-        fn function_node(&self) -> &Construct {
-            &self.node
-        }
-    }
-
-    fn function(stack: &Stack, id: &str) -> FakeFunction {
-        let node = Construct::new(stack, id);
-        let resource = CfnResource::new(&node, "Resource", "AWS::Lambda::Function");
-        resource.set("Code", Value::map().with("ZipFile", "handler"));
-        resource.set("Role", "arn:aws:iam::123456789012:role/fake");
-        FakeFunction { resource, node }
-    }
-
-    fn by_type<'a>(t: &'a serde_json::Value, ty: &str) -> Vec<(&'a String, &'a serde_json::Value)> {
-        t["Resources"]
-            .as_object()
-            .map(|r| r.iter().filter(|(_, v)| v["Type"] == ty).collect())
-            .unwrap_or_default()
-    }
-
-    #[test]
-    fn lambda_target_across_stacks_has_the_cdk_permission_id() {
-        let app = App::new();
-        let functions = Stack::new(&app, "LambdaFunctionsStack", StackProps::default());
-        let f = function(&functions, "NoticeSlackFunction");
-        let stack = Stack::new(&app, "WebAppStopStateMachineStack", StackProps::default());
-        let rule = Rule::new(
-            &stack,
-            "put event rule",
-            RuleProps {
-                event_pattern: Some(EventPattern {
-                    source: vec!["aws.states".into()],
-                    ..Default::default()
-                }),
-                ..Default::default()
-            },
-        );
-        rule.add_lambda_target(&f, None);
-        let s = app.synth().unwrap_or_else(|e| panic!("{e}"));
-        let t = &s.stacks[1].template;
-        let permissions = by_type(t, "AWS::Lambda::Permission");
-        assert_eq!(
-            permissions[0].0,
-            "puteventruleAllowEventRuleLambdaFunctionsStackNoticeSlackFunction632CEA815A5A3E2D"
-        );
-        assert_eq!(
-            permissions[0].1["Properties"]["SourceArn"],
-            json!({ "Fn::GetAtt": ["puteventrule212B4170", "Arn"] })
-        );
-        assert!(permissions[0].1["Properties"]["FunctionName"]["Fn::ImportValue"].is_string());
-        let rules = by_type(t, "AWS::Events::Rule");
-        assert_eq!(rules[0].0, "puteventrule212B4170");
-        assert_eq!(rules[0].1["Properties"]["Targets"][0]["Id"], "Target0");
-        assert_eq!(rules[0].1["Properties"]["State"], "ENABLED");
-    }
-
-    #[test]
-    fn state_machine_target_gets_a_role_for_that_machine_only() {
-        let app = App::new();
-        let stack = Stack::new(&app, "S", StackProps::default());
-        let g = StateGraph::new();
-        g.succeed("Done");
-        let machine = StateMachine::new(
-            &stack,
-            "Machine",
-            StateMachineProps {
-                definition: g,
-                logging: StateMachineLogging::Disabled,
-                ..Default::default()
-            },
-        );
-        let rule = Rule::new(
-            &stack,
-            "Nightly",
-            RuleProps {
-                schedule: Some(Schedule::cron("0 12 * * ? *")),
-                ..Default::default()
-            },
-        );
-        rule.add_state_machine_target(&machine, None);
-        let s = app.synth().unwrap_or_else(|e| panic!("{e}"));
-        let t = &s.stacks[0].template;
-        let text = serde_json::to_string(t).unwrap_or_default();
-        let sm_id = machine.resource().logical_id();
-        assert!(
-            text.contains(&format!(
-                r#""Action":"states:StartExecution","Effect":"Allow","Resource":{{"Ref":"{sm_id}"}}"#
-            )),
-            "{text}"
-        );
-        let rules = by_type(t, "AWS::Events::Rule");
-        assert_eq!(rules[0].1["Properties"]["ScheduleExpression"], "cron(0 12 * * ? *)");
-        assert!(rules[0].1["Properties"]["Targets"][0]["RoleArn"]["Fn::GetAtt"].is_array());
-    }
-
-    #[test]
-    fn topic_target_adds_a_scoped_topic_policy_and_refuses_the_aws_managed_key() {
-        let app = App::new();
-        let stack = Stack::new(&app, "S", StackProps::default());
-        let good = Topic::new(
-            &stack,
-            "Good",
-            TopicProps {
-                encryption: TopicEncryption::Kms(Value::from("alias/jobs")),
-                ..Default::default()
-            },
-        );
-        let rule = Rule::new(
-            &stack,
-            "Hourly",
-            RuleProps {
-                schedule: Some(Schedule::rate(1, RateUnit::Hours)),
-                ..Default::default()
-            },
-        );
-        rule.add_topic_target(&good, None);
-        let s = app.synth().unwrap_or_else(|e| panic!("{e}"));
-        let policies = by_type(&s.stacks[0].template, "AWS::SNS::TopicPolicy");
-        let statement = &policies[0].1["Properties"]["PolicyDocument"]["Statement"][0];
-        assert_eq!(statement["Principal"]["Service"], "events.amazonaws.com");
-        assert!(statement["Condition"]["ArnEquals"]["aws:SourceArn"].is_object());
-
-        let bad = Topic::new(&stack, "Bad", TopicProps::default());
-        rule.add_topic_target(&bad, None);
-        let e = app.synth().expect_err("aws managed key").to_string();
-        assert!(e.contains("S/Hourly") && e.contains("alias/aws/sns"), "{e}");
-    }
 
     #[test]
     fn rule_errors_are_reported_together() {
@@ -524,7 +305,9 @@ mod tests {
             },
         );
         for i in 0..6 {
-            too_many.add_target(Value::map().with("Arn", format!("arn:aws:sqs:us-east-1:123456789012:q{i}")));
+            too_many.add_target(&RuleTargetConfig::new(
+                format!("arn:aws:sqs:us-east-1:123456789012:q{i}").into(),
+            ));
         }
         let e = app.synth().expect_err("invalid").to_string();
         for needle in [

@@ -6,7 +6,7 @@ use std::rc::Rc;
 use indexmap::IndexMap;
 
 use super::principal::Principal;
-use super::role::Role;
+use super::role::{IRole, Role};
 use crate::core::{CfnResource, Construct, Scope, Value};
 
 /// Whether a statement allows or denies.
@@ -167,7 +167,8 @@ impl PolicyDocument {
 pub struct PolicyProps {
     /// The statements. Default: none (add with [`Policy::add_statements`]).
     pub statements: Vec<PolicyStatement>,
-    /// Roles the policy is attached to. Default: none (attach with [`Policy::attach_to_role`]).
+    /// Roles the policy is attached to. Default: none (attach any role, owned
+    /// or imported, with [`Policy::attach_to_role`]).
     pub roles: Vec<Role>,
     /// The policy name. Default: the logical id, as the CDK does.
     pub policy_name: Option<String>,
@@ -178,7 +179,8 @@ pub struct PolicyProps {
 pub struct Policy {
     node: Construct,
     document: PolicyDocument,
-    roles: Rc<RefCell<Vec<Role>>>,
+    /// The names of the roles attached to.
+    roles: Rc<RefCell<Vec<Value>>>,
     resource: CfnResource,
 }
 
@@ -194,7 +196,9 @@ impl Policy {
         let node = Construct::new_typed(scope, id, "constructs.aws.iam.Policy");
         let resource = CfnResource::new(&node, "Resource", "AWS::IAM::Policy");
         let document = PolicyDocument::new(props.statements);
-        let roles = Rc::new(RefCell::new(props.roles));
+        let roles = Rc::new(RefCell::new(
+            props.roles.iter().map(|r| r.name().value()).collect::<Vec<_>>(),
+        ));
         resource.set("PolicyDocument", document.to_value());
         let name = match props.policy_name {
             Some(n) => Value::from(n),
@@ -210,7 +214,7 @@ impl Policy {
         let roles_for_value = Rc::clone(&roles);
         resource.set(
             "Roles",
-            Value::lazy(move || Value::List(roles_for_value.borrow().iter().map(|r| r.name().into()).collect())),
+            Value::lazy(move || Value::List(roles_for_value.borrow().clone())),
         );
         let (d, r) = (document.clone(), Rc::clone(&roles));
         node.add_validation(move || {
@@ -238,9 +242,9 @@ impl Policy {
         }
     }
 
-    /// Attaches the policy to a role.
-    pub fn attach_to_role(&self, role: &Role) {
-        self.roles.borrow_mut().push(role.clone());
+    /// Attaches the policy to a role, owned or imported (by its name).
+    pub fn attach_to_role(&self, role: &dyn IRole) {
+        self.roles.borrow_mut().push(role.role_name().value());
     }
 
     /// The policy document.

@@ -5,6 +5,7 @@ use std::rc::Rc;
 
 use indexmap::IndexMap;
 
+use super::grant::{IGrantable, IPrincipal};
 use super::policy::{Policy, PolicyDocument, PolicyProps, PolicyStatement};
 use super::principal::Principal;
 use crate::cfn::iam::{self, role};
@@ -80,10 +81,40 @@ impl Default for RoleProps {
     }
 }
 
-/// Something that can be granted permissions: a role, or a construct that owns one.
-pub trait Grantable {
-    /// The role statements are added to.
-    fn grant_principal(&self) -> Role;
+/// An IAM role, owned ([`Role`]) or imported ([`Role::from_role_arn`]): the
+/// CDK's `IRole`. Props that take a role (`FunctionProps::role`,
+/// `StateMachineProps::role`) take `Rc<dyn IRole>`.
+///
+/// ```
+/// use std::rc::Rc;
+/// use constructs::aws::iam::{FromRoleArnOptions, IRole, Role, RoleProps};
+/// use constructs::core::{App, Stack, StackProps};
+/// let app = App::new();
+/// let stack = Stack::new(&app, "S", StackProps::default());
+/// let roles: Vec<Rc<dyn IRole>> = vec![
+///     Rc::new(Role::new(&stack, "Owned", RoleProps::default())),
+///     Rc::new(Role::from_role_arn(&stack, "Shared", "arn:aws:iam::123456789012:role/shared", FromRoleArnOptions::default())),
+/// ];
+/// assert_eq!(roles[1].role_name().value().as_str(), Some("shared"));
+/// ```
+pub trait IRole: Scope + IPrincipal + IGrantable + std::fmt::Debug {
+    /// The role's ARN.
+    fn role_arn(&self) -> RoleArn;
+
+    /// The role's name.
+    fn role_name(&self) -> RoleName;
+
+    /// The policy that statements given to this role go to, once one was
+    /// given (resources that use the role wait for it with `DependsOn`).
+    /// `None` for an immutable imported role, which takes no statements.
+    fn policy(&self) -> Option<Policy>;
+
+    /// Allows `grantee` to pass this role to a service (`iam:PassRole` on the role only).
+    fn grant_pass_role(&self, grantee: &dyn IGrantable) -> bool {
+        grantee
+            .grant_principal()
+            .grant(["iam:PassRole"], [self.role_arn().value()])
+    }
 }
 
 /// An IAM role (`AWS::IAM::Role`).
@@ -104,9 +135,50 @@ impl Scope for Role {
     }
 }
 
-impl Grantable for Role {
-    fn grant_principal(&self) -> Role {
-        self.clone()
+impl dyn IRole + '_ {
+    /// Adds a statement to the role's policy (see [`IPrincipal::add_to_principal_policy`]).
+    pub fn add_to_policy(&self, statement: PolicyStatement) -> bool {
+        self.add_to_principal_policy(statement)
+    }
+
+    /// Allows `actions` on `resources` (one statement; see [`IPrincipal::add_to_principal_policy`]).
+    pub fn grant<A: Into<String>>(
+        &self,
+        actions: impl IntoIterator<Item = A>,
+        resources: impl IntoIterator<Item = Value>,
+    ) -> bool {
+        self.add_to_principal_policy(PolicyStatement::allow(actions, resources))
+    }
+}
+
+impl IPrincipal for Role {
+    fn add_to_principal_policy(&self, statement: PolicyStatement) -> bool {
+        self.add_to_policy(statement);
+        true
+    }
+
+    fn policy_fragment(&self) -> Option<Principal> {
+        Some(Principal::Aws(self.arn().value()))
+    }
+}
+
+impl IGrantable for Role {
+    fn grant_principal(&self) -> &dyn IPrincipal {
+        self
+    }
+}
+
+impl IRole for Role {
+    fn role_arn(&self) -> RoleArn {
+        self.arn()
+    }
+
+    fn role_name(&self) -> RoleName {
+        self.name()
+    }
+
+    fn policy(&self) -> Option<Policy> {
+        self.default_policy()
     }
 }
 

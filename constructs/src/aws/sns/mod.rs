@@ -4,4 +4,4 @@ mod subscription;
 mod topic;
 
 pub use subscription::{Subscription, SubscriptionEndpoint, SubscriptionProps};
-pub use topic::{Topic, TopicArn, TopicEncryption, TopicName, TopicProps};
+pub use topic::{ITopic, ImportedTopic, Topic, TopicArn, TopicEncryption, TopicName, TopicProps};

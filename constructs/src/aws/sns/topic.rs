@@ -3,9 +3,9 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use crate::aws::iam::{Grantable, PolicyDocument, PolicyStatement};
+use crate::aws::iam::{IGrantable, PolicyDocument, PolicyStatement};
 use crate::cfn::sns;
-use crate::core::{CfnResource, Construct, Scope, Value};
+use crate::core::{Arn, ArnFormat, CfnResource, Construct, Scope, Value};
 
 crate::typed_value!(
     /// The ARN of an SNS topic.
@@ -46,6 +46,42 @@ pub struct TopicProps {
     pub content_based_deduplication: bool,
     /// Encryption at rest. Default: the AWS managed key `alias/aws/sns`.
     pub encryption: TopicEncryption,
+}
+
+/// An SNS topic, owned ([`Topic`]) or imported ([`Topic::from_topic_arn`]):
+/// the CDK's `ITopic`. Step Functions tasks, rule targets and grants take `&dyn ITopic`.
+///
+/// ```
+/// use constructs::aws::sns::{ITopic, Topic, TopicProps};
+/// use constructs::core::{App, Stack, StackProps};
+/// let app = App::new();
+/// let stack = Stack::new(&app, "S", StackProps::default());
+/// let owned = Topic::new(&stack, "Alerts", TopicProps::default());
+/// let shared = Topic::from_topic_arn(&stack, "Shared", "arn:aws:sns:us-east-1:123456789012:shared");
+/// let topics: Vec<&dyn ITopic> = vec![&owned, &shared];
+/// assert_eq!(topics[1].topic_name().value().as_str(), Some("shared"));
+/// ```
+pub trait ITopic: Scope + std::fmt::Debug {
+    /// The topic's ARN.
+    fn topic_arn(&self) -> TopicArn;
+
+    /// The topic's name.
+    fn topic_name(&self) -> TopicName;
+
+    /// How the topic is encrypted, when known (`None` for an imported topic).
+    fn topic_encryption(&self) -> Option<TopicEncryption>;
+
+    /// Adds a statement to the topic's resource policy. Returns false when
+    /// the policy is not managed here (an imported topic, as in the CDK): the
+    /// statement is dropped and must be added where the topic is defined.
+    fn add_to_resource_policy(&self, statement: PolicyStatement) -> bool;
+
+    /// Allows `grantee` to publish to this topic (`sns:Publish` on it, nothing else).
+    fn grant_publish(&self, grantee: &dyn IGrantable) -> bool {
+        grantee
+            .grant_principal()
+            .grant(["sns:Publish"], [self.topic_arn().value()])
+    }
 }
 
 /// An SNS topic (`AWS::SNS::Topic`), encrypted at rest by default with the
@@ -126,8 +162,8 @@ impl Topic {
         &self.encryption
     }
 
-    /// Adds a statement to the topic's resource policy (created on first use).
-    pub fn add_to_resource_policy(&self, statement: PolicyStatement) {
+    /// Adds a statement to the topic's resource policy (created on first use); returns true.
+    pub fn add_to_resource_policy(&self, statement: PolicyStatement) -> bool {
         let mut slot = self.policy.borrow_mut();
         let doc = slot.get_or_insert_with(|| {
             let doc = PolicyDocument::default();
@@ -142,16 +178,96 @@ impl Topic {
             doc
         });
         doc.add_statement(statement);
+        true
     }
 
-    /// Allows `grantee` to publish to this topic (and nothing else).
-    pub fn grant_publish(&self, grantee: &impl Grantable) {
-        grantee.grant_principal().grant(["sns:Publish"], [self.arn().value()]);
+    /// Allows `grantee` (owned or imported) to publish to this topic (and nothing else).
+    pub fn grant_publish(&self, grantee: &dyn IGrantable) -> bool {
+        ITopic::grant_publish(self, grantee)
+    }
+
+    /// Imports a topic by ARN (a literal or a reference): a construct that
+    /// creates no resource. Its name is taken from the ARN; its resource
+    /// policy is not managed here (see [`ITopic::add_to_resource_policy`]).
+    ///
+    /// ```
+    /// use constructs::aws::iam::{Role, RoleProps};
+    /// use constructs::aws::sns::Topic;
+    /// use constructs::core::{App, Stack, StackProps};
+    /// let app = App::new();
+    /// let stack = Stack::new(&app, "S", StackProps::default());
+    /// let topic = Topic::from_topic_arn(&stack, "Alerts", "arn:aws:sns:us-east-1:123456789012:alerts");
+    /// let role = Role::new(&stack, "Publisher", RoleProps::default());
+    /// assert!(topic.grant_publish(&role));
+    /// ```
+    pub fn from_topic_arn(scope: &impl Scope, id: &str, topic_arn: impl Into<Value>) -> ImportedTopic {
+        let node = Construct::new_typed(scope, id, "constructs.aws.sns.ImportedTopic");
+        let arn = topic_arn.into();
+        if let Some(s) = arn.as_str() {
+            if !Arn::is_valid_literal(s) || !s.contains(":sns:") {
+                node.add_error(format!(
+                    "'{s}' is not a topic ARN: give arn:<partition>:sns:<region>:<account>:<name>"
+                ));
+            }
+        }
+        let name = Arn::split(&arn, ArnFormat::NoResourceName).resource;
+        ImportedTopic { node, arn, name }
     }
 
     /// The L1 resource (escape hatch).
     pub fn resource(&self) -> &CfnResource {
         &self.resource
+    }
+}
+
+impl ITopic for Topic {
+    fn topic_arn(&self) -> TopicArn {
+        self.arn()
+    }
+
+    fn topic_name(&self) -> TopicName {
+        self.name()
+    }
+
+    fn topic_encryption(&self) -> Option<TopicEncryption> {
+        Some(self.encryption.clone())
+    }
+
+    fn add_to_resource_policy(&self, statement: PolicyStatement) -> bool {
+        Topic::add_to_resource_policy(self, statement)
+    }
+}
+
+/// A topic imported by ARN ([`Topic::from_topic_arn`]): a construct in the
+/// tree that creates no resource.
+#[derive(Clone, Debug)]
+pub struct ImportedTopic {
+    node: Construct,
+    arn: Value,
+    name: Value,
+}
+
+impl Scope for ImportedTopic {
+    fn node(&self) -> &Construct {
+        &self.node
+    }
+}
+
+impl ITopic for ImportedTopic {
+    fn topic_arn(&self) -> TopicArn {
+        TopicArn(self.arn.clone())
+    }
+
+    fn topic_name(&self) -> TopicName {
+        TopicName(self.name.clone())
+    }
+
+    fn topic_encryption(&self) -> Option<TopicEncryption> {
+        None
+    }
+
+    fn add_to_resource_policy(&self, _statement: PolicyStatement) -> bool {
+        false
     }
 }
 

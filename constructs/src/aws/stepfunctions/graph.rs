@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::{json, Map as JsonMap, Value as Json};
 
-use crate::aws::lambda::FunctionArn;
+use crate::aws::lambda::IFunction;
 use crate::core::Value;
 
 use super::condition::Condition;
@@ -608,9 +608,9 @@ impl StateGraph {
         Task(self.add(name, Body::Task(Box::new(integration.into()), props)))
     }
 
-    /// Adds a Task state invoking a Lambda function with the whole state input
-    /// (a shortcut for `task(name, LambdaInvoke::new(function), props)`).
-    pub fn lambda_invoke(&self, name: &str, function: &FunctionArn, props: TaskProps) -> Task {
+    /// Adds a Task state invoking a Lambda function (owned or imported) with
+    /// the whole state input (a shortcut for `task(name, LambdaInvoke::new(function), props)`).
+    pub fn lambda_invoke(&self, name: &str, function: &dyn IFunction, props: TaskProps) -> Task {
         self.task(name, LambdaInvoke::new(function), props)
     }
 
@@ -974,6 +974,7 @@ impl StateGraph {
 mod tests {
     use super::*;
     use crate::aws::stepfunctions::TaskInput;
+    use crate::aws::lambda::FunctionArn;
     use crate::core::ElementRef;
 
     fn fake_ref(idx: usize) -> FunctionArn {
@@ -1040,7 +1041,7 @@ mod tests {
     #[test]
     fn references_become_placeholders_and_then_a_join() {
         let g = StateGraph::new();
-        g.lambda_invoke("Invoke", &fake_ref(7), TaskProps::default()).end();
+        g.task("Invoke", LambdaInvoke::with_arn(&fake_ref(7)), TaskProps::default()).end();
         let d = g.render();
         assert_eq!(d.tokens.len(), 2, "partition and function");
         let Value::Fn(f) = d.to_value() else {
@@ -1072,14 +1073,14 @@ mod tests {
         let legacy = LambdaInvoke {
             payload_response_only: true,
             retry_on_service_exceptions: false,
-            ..LambdaInvoke::new(&FunctionArn::from_value(
+            ..LambdaInvoke::with_arn(&FunctionArn::from_value(
                 "arn:aws:lambda:us-east-1:123456789012:function:f".into(),
             ))
         };
         g.task("Legacy", legacy, TaskProps::default()).end();
         let custom = LambdaInvoke {
             payload: TaskInput::Value(Value::map().with("id.$", "$.id")),
-            ..LambdaInvoke::new(&FunctionArn::from_value(
+            ..LambdaInvoke::with_arn(&FunctionArn::from_value(
                 "arn:aws:lambda:us-east-1:123456789012:function:f".into(),
             ))
         };
@@ -1198,9 +1199,9 @@ mod tests {
     #[test]
     fn integrations_are_collected_from_nested_graphs() {
         let inner = StateGraph::new();
-        inner.lambda_invoke("Inner", &fake_ref(1), TaskProps::default()).end();
+        inner.task("Inner", LambdaInvoke::with_arn(&fake_ref(1)), TaskProps::default()).end();
         let g = StateGraph::new();
-        g.lambda_invoke("Outer", &fake_ref(2), TaskProps::default())
+        g.task("Outer", LambdaInvoke::with_arn(&fake_ref(2)), TaskProps::default())
             .next(&g.map("Each", &inner, MapProps::default()))
             .end();
         assert_eq!(g.integrations().len(), 2);

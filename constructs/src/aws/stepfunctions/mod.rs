@@ -51,8 +51,8 @@ pub use mermaid::{to_mermaid, to_mermaid_with_path};
 pub use poll::{PollUntil, PollUntilProps};
 pub use retry::{Catch, Errors, JitterStrategy, Retry};
 pub use state_machine::{
-    vended_log_group_name, ExecutionStatus, LogLevel, LogOptions, StateMachine, StateMachineArn, StateMachineLogging,
-    StateMachineName, StateMachineProps, StateMachineType,
+    vended_log_group_name, ExecutionStatus, IStateMachine, ImportedStateMachine, LogLevel, LogOptions, StateMachine,
+    StateMachineArn, StateMachineLogging, StateMachineName, StateMachineProps, StateMachineType,
 };
 pub use task::{AwsSdkCall, CustomIntegration, Integration, InvocationType, LambdaInvoke, SnsPublish, TaskInput};
 pub use validate::{validate_definition, AslError};

@@ -1,12 +1,12 @@
 //! The `StateMachine` construct: definition, least-privilege execution role,
 //! logging, tracing, validation at synthesis and a diagram in the assembly.
 
+use std::rc::Rc;
 use std::time::Duration;
 
-use crate::aws::events::{EventPattern, InvocableFunction, Rule, RuleProps};
-use crate::aws::iam::{Grantable, Principal, Role, RoleProps};
+use crate::aws::iam::{IGrantable, IPrincipal, IRole, Principal, Role, RoleProps, UnknownPrincipal};
 use crate::aws::logs::{LogGroup, LogGroupProps};
-use crate::core::{CfnResource, Construct, Pseudo, Scope, Value};
+use crate::core::{Arn, ArnFormat, CfnResource, Construct, Pseudo, Scope, Value};
 
 use super::graph::StateGraph;
 use super::task::Need;
@@ -92,7 +92,8 @@ pub enum StateMachineType {
     Express,
 }
 
-/// The statuses of an execution, for [`StateMachine::notify_on_status_change`].
+/// The statuses of an execution, as EventBridge reports them in "Step Functions
+/// Execution Status Change" events (see `events_targets::StateMachineNotifications`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExecutionStatus {
     /// The execution started.
@@ -141,9 +142,11 @@ pub struct StateMachineProps {
     pub timeout: Option<Duration>,
     /// The definition's `Comment`. Default: none.
     pub comment: Option<String>,
-    /// The execution role. Default: a role created for the machine (child
+    /// The execution role, owned or imported (`Role::from_role_arn`; a
+    /// mutable import gets the definition's permissions through a policy
+    /// attached by name). Default: a role created for the machine (child
     /// `Role`) with exactly the permissions the definition uses.
-    pub role: Option<Role>,
+    pub role: Option<Rc<dyn IRole>>,
 }
 
 /// The name of a log group for Step Functions under `/aws/vendedlogs/states/`,
@@ -174,7 +177,7 @@ pub fn vended_log_group_name(prefix: &str) -> Value {
 pub struct StateMachine {
     node: Construct,
     resource: CfnResource,
-    role: Role,
+    role: Rc<dyn IRole>,
     definition: StateGraph,
 }
 
@@ -205,19 +208,19 @@ impl StateMachine {
     /// Adds a state machine running `props.definition`.
     pub fn new(scope: &impl Scope, id: &str, props: StateMachineProps) -> StateMachine {
         let node = Construct::new_typed(scope, id, "constructs.aws.stepfunctions.StateMachine");
-        let role = props.role.clone().unwrap_or_else(|| {
-            Role::new(
+        let role: Rc<dyn IRole> = props.role.clone().unwrap_or_else(|| {
+            Rc::new(Role::new(
                 &node,
                 "Role",
                 RoleProps {
                     assumed_by: Principal::service("states.amazonaws.com"),
                     ..Default::default()
                 },
-            )
+            ))
         });
         let definition = props.definition.clone();
         definition.freeze(&node.path());
-        Self::grant_definition_needs(&role, &definition);
+        Self::grant_definition_needs(role.as_ref(), &definition);
 
         let logging = match props.logging {
             StateMachineLogging::Default => {
@@ -262,7 +265,7 @@ impl StateMachine {
         }
 
         let resource = CfnResource::new(&node, "Resource", "AWS::StepFunctions::StateMachine");
-        resource.set("RoleArn", role.arn());
+        resource.set("RoleArn", role.role_arn());
         let top = (props.timeout.map(|t| t.as_secs()), props.comment.clone());
         let (g, t) = (definition.clone(), top.clone());
         resource.set(
@@ -295,7 +298,7 @@ impl StateMachine {
         }
         // The role's policy must exist before the machine: creating it checks log delivery
         // access. (`RoleArn` already orders the role itself first.)
-        if let Some(policy) = role.default_policy() {
+        if let Some(policy) = role.policy() {
             resource.add_depends_on(policy.resource());
         }
 
@@ -315,7 +318,7 @@ impl StateMachine {
         }
     }
 
-    fn grant_definition_needs(role: &Role, definition: &StateGraph) {
+    fn grant_definition_needs(role: &dyn IRole, definition: &StateGraph) {
         let mut functions: Vec<(String, Value)> = Vec::new();
         let mut topics: Vec<(String, Value)> = Vec::new();
         let mut actions: Vec<(String, Vec<(String, Value)>)> = Vec::new();
@@ -369,9 +372,9 @@ impl StateMachine {
         StateMachineName(self.resource.get_att("Name"))
     }
 
-    /// The execution role.
-    pub fn role(&self) -> &Role {
-        &self.role
+    /// The execution role (owned or imported).
+    pub fn role(&self) -> &dyn IRole {
+        self.role.as_ref()
     }
 
     /// The definition graph.
@@ -379,75 +382,133 @@ impl StateMachine {
         &self.definition
     }
 
-    /// Allows `grantee` to start executions of this state machine (and nothing else).
-    pub fn grant_start_execution(&self, grantee: &impl Grantable) {
-        grantee
-            .grant_principal()
-            .grant(["states:StartExecution"], [self.arn().value()]);
+    /// Allows `grantee` (owned or imported) to start executions of this state machine (and nothing else).
+    pub fn grant_start_execution(&self, grantee: &dyn IGrantable) -> bool {
+        IStateMachine::grant_start_execution(self, grantee)
     }
 
-    /// Adds an EventBridge rule (at `scope`/`id`) on this machine's "Step
-    /// Functions Execution Status Change" events with the given statuses,
-    /// invoking `function` with the event (e.g. to notify Slack). Change the
-    /// rule's description with [`Rule::set_description`].
+    /// Imports a state machine by ARN (a literal or a reference): a construct
+    /// that creates no resource. Its name is taken from the ARN; its role is
+    /// unknown, so grants to it are dropped (see `iam::UnknownPrincipal`).
     ///
     /// ```
-    /// # use constructs::aws::stepfunctions::*;
-    /// # use constructs::aws::events::InvocableFunction;
-    /// # use constructs::core::{App, CfnResource, Construct, Stack, StackProps, Value};
-    /// # struct Notice(CfnResource, Construct);
-    /// # impl InvocableFunction for Notice {
-    /// #     fn function_arn(&self) -> Value { self.0.get_att("Arn") }
-    /// #     fn function_node(&self) -> &Construct { &self.1 }
-    /// # }
-    /// # let app = App::new();
-    /// # let stack = Stack::new(&app, "S", StackProps::default());
-    /// # let node = Construct::new(&stack, "NoticeSlackFunction");
-    /// # let resource = CfnResource::new(&node, "Resource", "AWS::Lambda::Function");
-    /// # resource.set("Code", Value::from_json(serde_json::json!({ "ZipFile": "exit 0" })));
-    /// # resource.set("Role", "arn:aws:iam::123456789012:role/notice");
-    /// # let notice = Notice(resource, node);
-    /// # let g = StateGraph::new();
-    /// # g.succeed("Done");
-    /// let machine = StateMachine::new(&stack, "Machine", StateMachineProps { definition: g, ..Default::default() });
-    /// machine.notify_on_status_change(&stack, "put event rule", &notice, &[ExecutionStatus::Succeeded, ExecutionStatus::Failed]);
-    /// # assert!(app.synth().is_ok());
+    /// use constructs::aws::iam::{Role, RoleProps};
+    /// use constructs::aws::stepfunctions::{IStateMachine, StateMachine};
+    /// use constructs::core::{App, Stack, StackProps};
+    /// let app = App::new();
+    /// let stack = Stack::new(&app, "S", StackProps::default());
+    /// let nightly = StateMachine::from_state_machine_arn(&stack, "Nightly",
+    ///     "arn:aws:states:us-east-1:123456789012:stateMachine:nightly");
+    /// assert_eq!(nightly.state_machine_name().value().as_str(), Some("nightly"));
+    /// let starter = Role::new(&stack, "Starter", RoleProps::default());
+    /// assert!(nightly.grant_start_execution(&starter));
     /// ```
-    pub fn notify_on_status_change(
-        &self,
+    pub fn from_state_machine_arn(
         scope: &impl Scope,
         id: &str,
-        function: &impl InvocableFunction,
-        statuses: &[ExecutionStatus],
-    ) -> Rule {
-        let rule = Rule::new(
-            scope,
-            id,
-            RuleProps {
-                description: Some(format!(
-                    "Execution status changes of state machine {}",
-                    self.node.path()
-                )),
-                event_pattern: Some(EventPattern {
-                    source: vec!["aws.states".into()],
-                    detail_type: vec!["Step Functions Execution Status Change".into()],
-                    detail: Some(
-                        Value::map()
-                            .with("status", Value::list(statuses.iter().map(|s| s.as_str())))
-                            .with("stateMachineArn", Value::list([self.arn().value()])),
-                    ),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            },
-        );
-        rule.add_lambda_target(function, None);
-        rule
+        state_machine_arn: impl Into<Value>,
+    ) -> ImportedStateMachine {
+        let node = Construct::new_typed(scope, id, "constructs.aws.stepfunctions.ImportedStateMachine");
+        let arn = state_machine_arn.into();
+        if let Some(s) = arn.as_str() {
+            if !Arn::is_valid_literal(s) || !s.contains(":stateMachine:") {
+                node.add_error(format!(
+                    "'{s}' is not a state machine ARN: give arn:<partition>:states:<region>:<account>:stateMachine:<name>"
+                ));
+            }
+        }
+        let name = Arn::split(&arn, ArnFormat::ColonResourceName)
+            .resource_name
+            .unwrap_or_default();
+        ImportedStateMachine {
+            node,
+            arn,
+            name,
+            unknown: UnknownPrincipal,
+        }
     }
 
     /// The L1 resource (escape hatch).
     pub fn resource(&self) -> &CfnResource {
         &self.resource
+    }
+}
+
+/// A state machine, owned ([`StateMachine`]) or imported
+/// ([`StateMachine::from_state_machine_arn`]): the CDK's `IStateMachine`. Rule
+/// targets and grants take `&dyn IStateMachine`; its grant principal is the
+/// execution role (unknown for an import).
+///
+/// ```
+/// use constructs::aws::stepfunctions::{IStateMachine, StateMachine};
+/// use constructs::core::{App, Stack, StackProps};
+/// let app = App::new();
+/// let stack = Stack::new(&app, "S", StackProps::default());
+/// let m = StateMachine::from_state_machine_arn(&stack, "M", "arn:aws:states:us-east-1:123456789012:stateMachine:m");
+/// let machines: Vec<&dyn IStateMachine> = vec![&m];
+/// assert_eq!(machines.len(), 1);
+/// ```
+pub trait IStateMachine: Scope + IGrantable + std::fmt::Debug {
+    /// The state machine's ARN.
+    fn state_machine_arn(&self) -> StateMachineArn;
+
+    /// The state machine's name.
+    fn state_machine_name(&self) -> StateMachineName;
+
+    /// Allows `grantee` to start executions of this state machine
+    /// (`states:StartExecution` on it, nothing else).
+    fn grant_start_execution(&self, grantee: &dyn IGrantable) -> bool {
+        grantee
+            .grant_principal()
+            .grant(["states:StartExecution"], [self.state_machine_arn().value()])
+    }
+}
+
+impl IGrantable for StateMachine {
+    fn grant_principal(&self) -> &dyn IPrincipal {
+        self.role.as_ref()
+    }
+}
+
+impl IStateMachine for StateMachine {
+    fn state_machine_arn(&self) -> StateMachineArn {
+        self.arn()
+    }
+
+    fn state_machine_name(&self) -> StateMachineName {
+        self.name()
+    }
+}
+
+/// A state machine imported by ARN ([`StateMachine::from_state_machine_arn`]):
+/// a construct in the tree that creates no resource.
+#[derive(Clone, Debug)]
+pub struct ImportedStateMachine {
+    node: Construct,
+    arn: Value,
+    name: Value,
+    unknown: UnknownPrincipal,
+}
+
+impl Scope for ImportedStateMachine {
+    fn node(&self) -> &Construct {
+        &self.node
+    }
+}
+
+impl IGrantable for ImportedStateMachine {
+    fn grant_principal(&self) -> &dyn IPrincipal {
+        &self.unknown
+    }
+}
+
+impl IStateMachine for ImportedStateMachine {
+    fn state_machine_arn(&self) -> StateMachineArn {
+        StateMachineArn(self.arn.clone())
+    }
+
+    fn state_machine_name(&self) -> StateMachineName {
+        StateMachineName(self.name.clone())
     }
 }
 
@@ -474,7 +535,7 @@ fn diagram_file_name(node: &Construct) -> String {
 mod tests {
     use super::*;
     use crate::aws::lambda::FunctionArn;
-    use crate::aws::stepfunctions::{Chainable, TaskProps, WaitTime};
+    use crate::aws::stepfunctions::{Chainable, LambdaInvoke, TaskProps, WaitTime};
     use crate::core::{App, Stack, StackProps};
     use serde_json::json;
 
@@ -505,9 +566,10 @@ mod tests {
                 f
             };
             let (f1, f2) = (function("F1"), function("F2"));
-            let a = g.lambda_invoke("A", &FunctionArn::from_value(f1.get_att("Arn")), TaskProps::default());
-            let b = g.lambda_invoke("B", &FunctionArn::from_value(f2.get_att("Arn")), TaskProps::default());
-            let c = g.lambda_invoke("C", &FunctionArn::from_value(f1.get_att("Arn")), TaskProps::default());
+            let invoke = |f: &CfnResource| LambdaInvoke::with_arn(&FunctionArn::from_value(f.get_att("Arn")));
+            let a = g.task("A", invoke(&f1), TaskProps::default());
+            let b = g.task("B", invoke(&f2), TaskProps::default());
+            let c = g.task("C", invoke(&f1), TaskProps::default());
             a.next(&b).next(&c).end();
         });
         let t = &s.stacks[0].template;
@@ -569,7 +631,7 @@ mod tests {
         let (_app, s) = machine(|stack, g| {
             let topic = Topic::new(stack, "Topic", TopicProps::default());
             let call = AwsSdkCall::new("ec2", "describeInstances", ["*".into()]);
-            let publish = SnsPublish::new(&topic.arn(), TaskInput::whole_input());
+            let publish = SnsPublish::new(&topic, TaskInput::whole_input());
             g.task("Describe", call, TaskProps::default())
                 .next(&g.task("Notify", publish, TaskProps::default()))
                 .end();

@@ -1,8 +1,8 @@
 //! Task integrations: what a Task state calls, and the permissions it needs.
 
 use crate::aws::iam::PolicyStatement;
-use crate::aws::lambda::FunctionArn;
-use crate::aws::sns::TopicArn;
+use crate::aws::lambda::{FunctionArn, IFunction};
+use crate::aws::sns::{ITopic, TopicArn};
 use crate::core::{Pseudo, Value};
 
 use super::retry::{JitterStrategy, Retry};
@@ -51,8 +51,8 @@ pub enum InvocationType {
 /// `result_path` is `$.Output`), unless `payload_response_only` is set.
 #[derive(Clone, Debug)]
 pub struct LambdaInvoke {
-    /// The function's ARN (`function.arn()`); a reference to a function of
-    /// another stack becomes an import.
+    /// The function's ARN (from [`LambdaInvoke::new`]); a reference to a
+    /// function of another stack becomes an import.
     pub function: FunctionArn,
     /// The event passed to the function. Default: the whole state input.
     pub payload: TaskInput,
@@ -72,8 +72,25 @@ pub struct LambdaInvoke {
 }
 
 impl LambdaInvoke {
-    /// Invokes the function with the whole state input as the event.
-    pub fn new(function: &FunctionArn) -> LambdaInvoke {
+    /// Invokes the function (owned or imported) with the whole state input as the event.
+    ///
+    /// ```
+    /// use constructs::aws::lambda::Function;
+    /// use constructs::aws::stepfunctions::LambdaInvoke;
+    /// use constructs::core::{App, Stack, StackProps};
+    /// let app = App::new();
+    /// let stack = Stack::new(&app, "S", StackProps::default());
+    /// let report = Function::from_function_name(&stack, "Report", "report");
+    /// let invoke = LambdaInvoke::new(&report);
+    /// assert!(invoke.retry_on_service_exceptions);
+    /// ```
+    pub fn new(function: &dyn IFunction) -> LambdaInvoke {
+        LambdaInvoke::with_arn(&function.function_arn())
+    }
+
+    /// Invokes a function known only by an ARN value (an escape hatch: prefer
+    /// [`LambdaInvoke::new`] with `Function::from_function_arn`, which checks the ARN).
+    pub fn with_arn(function: &FunctionArn) -> LambdaInvoke {
         LambdaInvoke {
             function: function.clone(),
             payload: TaskInput::whole_input(),
@@ -88,7 +105,7 @@ impl LambdaInvoke {
 /// Publishes a message to an SNS topic (`arn:aws:states:::sns:publish`).
 #[derive(Clone, Debug)]
 pub struct SnsPublish {
-    /// The topic's ARN (`topic.arn()`).
+    /// The topic's ARN (from [`SnsPublish::new`]).
     pub topic: TopicArn,
     /// The message.
     pub message: TaskInput,
@@ -99,8 +116,25 @@ pub struct SnsPublish {
 }
 
 impl SnsPublish {
-    /// Publishes `message` to the topic.
-    pub fn new(topic: &TopicArn, message: TaskInput) -> SnsPublish {
+    /// Publishes `message` to the topic (owned or imported).
+    ///
+    /// ```
+    /// use constructs::aws::sns::Topic;
+    /// use constructs::aws::stepfunctions::{SnsPublish, TaskInput};
+    /// use constructs::core::{App, Stack, StackProps};
+    /// let app = App::new();
+    /// let stack = Stack::new(&app, "S", StackProps::default());
+    /// let alerts = Topic::from_topic_arn(&stack, "Alerts", "arn:aws:sns:us-east-1:123456789012:alerts");
+    /// let publish = SnsPublish::new(&alerts, TaskInput::whole_input());
+    /// assert!(publish.subject.is_none());
+    /// ```
+    pub fn new(topic: &dyn ITopic, message: TaskInput) -> SnsPublish {
+        SnsPublish::with_arn(&topic.topic_arn(), message)
+    }
+
+    /// Publishes to a topic known only by an ARN value (an escape hatch:
+    /// prefer [`SnsPublish::new`] with `Topic::from_topic_arn`).
+    pub fn with_arn(topic: &TopicArn, message: TaskInput) -> SnsPublish {
         SnsPublish {
             topic: topic.clone(),
             message,
@@ -405,7 +439,7 @@ mod tests {
     #[test]
     fn throttling_is_retried_with_jitter_by_default() {
         let arn = FunctionArn::from_value(crate::core::Value::from("arn:aws:lambda:::function:f"));
-        let lambda = Integration::from(LambdaInvoke::new(&arn)).default_retries();
+        let lambda = Integration::from(LambdaInvoke::with_arn(&arn)).default_retries();
         let throttle = lambda
             .iter()
             .find(|r| r.errors.iter().any(|e| e == "Lambda.TooManyRequestsException"))
