@@ -32,6 +32,7 @@
 //!   reached its end of life).
 
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::time::Duration;
 
 use constructs::aws::ec2::{
@@ -220,7 +221,7 @@ impl WebAppStack {
             ApplicationLoadBalancerProps {
                 internet_facing: true,
                 vpc_subnets: Some(SubnetSelection::group("Public")),
-                security_group: Some(alb_sg),
+                security_group: Some(Rc::new(alb_sg)),
                 ..Default::default()
             },
         );
@@ -272,7 +273,7 @@ impl WebAppStack {
                         instance_type: "t3.micro".into(),
                         machine_image: MachineImage::LatestAmazonLinux2,
                         vpc_subnets: SubnetSelection::group("Private").in_az(index),
-                        security_groups: vec![web_sg.clone()],
+                        security_groups: vec![Rc::new(web_sg.clone())],
                         role: Some(ssm_role.clone()),
                         key_name: key_name.clone(),
                         user_data: Some(user_data.clone()),
@@ -307,7 +308,7 @@ impl WebAppStack {
                 engine: ClusterEngine::AuroraMysql(AuroraMysqlEngineVersion::V3_10_0),
                 instance_class: "db.t3.medium".into(),
                 vpc_subnets: SubnetSelection::of_type(SubnetType::Private),
-                security_groups: vec![db_sg],
+                security_groups: vec![Rc::new(db_sg)],
                 credentials: Credentials::FromSecret(db_secret.clone()),
                 default_database_name: Some("testDB".into()),
                 storage_encrypted: true,

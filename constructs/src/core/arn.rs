@@ -150,7 +150,10 @@ mod tests {
         let role = Arn::split(&arn, ArnFormat::SlashResourceName);
         let expected = Value::select(
             1,
-            Value::split("/", Value::select(5, Value::split(":", Value::import_value("Shared:FunctionArn")))),
+            Value::split(
+                "/",
+                Value::select(5, Value::split(":", Value::import_value("Shared:FunctionArn"))),
+            ),
         );
         assert_eq!(
             format!("{:?}", role.resource_name.unwrap_or_default()),

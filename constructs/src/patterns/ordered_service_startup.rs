@@ -563,8 +563,14 @@ impl OrderedServiceStartup {
                     .filter_map(|name| by_name.get(name.as_str()).copied())
                     .collect();
                 let (first, end): (StateRef, Tail) = if let [one] = services[..] {
-                    let (first, notice) =
-                        add_service(&g, &props.cluster_name, one, arn(&one.name), notice_topic.as_ref(), poll);
+                    let (first, notice) = add_service(
+                        &g,
+                        &props.cluster_name,
+                        one,
+                        arn(&one.name),
+                        notice_topic.as_ref(),
+                        poll,
+                    );
                     (first.state_ref().clone(), Tail::Task(notice))
                 } else {
                     let branches: Vec<StateGraph> = services

@@ -1,11 +1,14 @@
 //! EC2 instances, with an instance profile for their role, placed in a
 //! subnet of a VPC, requiring IMDSv2 by default.
 
+use std::rc::Rc;
+
+use super::imported_vpc::IVpc;
 use super::machine_image::MachineImage;
-use super::security_group::{SecurityGroup, SecurityGroupProps};
+use super::security_group::{ISecurityGroup, SecurityGroup, SecurityGroupProps};
 use super::user_data::UserData;
-use super::vpc::{SubnetSelection, Vpc};
-use crate::aws::iam::{Principal, Role, RoleProps};
+use super::vpc::SubnetSelection;
+use crate::aws::iam::{IGrantable, IPrincipal, Principal, Role, RoleProps};
 use crate::core::{CfnResource, Construct, Scope, Tags, Value};
 
 crate::typed_value!(
@@ -25,7 +28,7 @@ pub struct InstanceProps {
     pub vpc_subnets: SubnetSelection,
     /// The security groups. Default: a new group (child
     /// `InstanceSecurityGroup`) that allows all outbound traffic and no inbound.
-    pub security_groups: Vec<SecurityGroup>,
+    pub security_groups: Vec<Rc<dyn ISecurityGroup>>,
     /// The role the instance's software acts as. Default: a new role (child
     /// `InstanceRole`) assumed by `ec2.amazonaws.com`, with no permissions.
     pub role: Option<Role>,
@@ -69,7 +72,7 @@ pub struct Instance {
     resource: CfnResource,
     profile: CfnResource,
     role: Role,
-    security_groups: Vec<SecurityGroup>,
+    security_groups: Vec<Rc<dyn ISecurityGroup>>,
     availability_zone: Value,
 }
 
@@ -79,17 +82,23 @@ impl Scope for Instance {
     }
 }
 
+impl IGrantable for Instance {
+    fn grant_principal(&self) -> &dyn IPrincipal {
+        &self.role
+    }
+}
+
 impl Instance {
     /// Adds an instance in a subnet of `vpc`.
-    pub fn new(scope: &impl Scope, id: &str, vpc: &Vpc, props: InstanceProps) -> Instance {
+    pub fn new(scope: &impl Scope, id: &str, vpc: &dyn IVpc, props: InstanceProps) -> Instance {
         let node = Construct::new_typed(scope, id, "constructs.aws.ec2.Instance");
         let security_groups = if props.security_groups.is_empty() {
-            vec![SecurityGroup::new(
+            vec![Rc::new(SecurityGroup::new(
                 &node,
                 "InstanceSecurityGroup",
                 vpc,
                 SecurityGroupProps::default(),
-            )]
+            )) as Rc<dyn ISecurityGroup>]
         } else {
             props.security_groups
         };
@@ -134,7 +143,7 @@ impl Instance {
         }
         resource.set(
             "SecurityGroupIds",
-            Value::list(security_groups.iter().map(SecurityGroup::security_group_id)),
+            Value::list(security_groups.iter().map(|g| g.security_group_id())),
         );
         resource.set("SubnetId", subnet.as_ref().map(|s| s.subnet_id().value()));
         if let Some(ud) = props.user_data {
@@ -183,7 +192,7 @@ impl Instance {
     }
 
     /// The instance's security groups.
-    pub fn security_groups(&self) -> &[SecurityGroup] {
+    pub fn security_groups(&self) -> &[Rc<dyn ISecurityGroup>] {
         &self.security_groups
     }
 
@@ -210,7 +219,7 @@ fn is_instance_type(t: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::aws::ec2::{SubnetConfiguration, SubnetType, VpcProps};
+    use crate::aws::ec2::{SubnetConfiguration, SubnetType, Vpc, VpcProps};
     use crate::core::{App, Stack, StackProps};
     use serde_json::json;
 

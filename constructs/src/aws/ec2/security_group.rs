@@ -8,7 +8,7 @@ use std::fmt;
 use std::rc::Rc;
 
 use super::cidr::Ipv4Cidr;
-use super::vpc::Vpc;
+use super::imported_vpc::IVpc;
 use crate::core::logical_id::make_unique_id;
 use crate::core::{CfnResource, Construct, Scope, Value};
 
@@ -94,17 +94,31 @@ pub enum Peer {
     AnyIpv4,
     /// Any IPv6 address (`::/0`).
     AnyIpv6,
-    /// The members of another security group.
-    SecurityGroup(SecurityGroup),
+    /// The members of another security group, owned or imported.
+    SecurityGroup(Rc<dyn ISecurityGroup>),
 }
 
 impl From<&SecurityGroup> for Peer {
     fn from(sg: &SecurityGroup) -> Self {
-        Peer::SecurityGroup(sg.clone())
+        Peer::SecurityGroup(Rc::new(sg.clone()))
+    }
+}
+
+impl From<&ImportedSecurityGroup> for Peer {
+    fn from(sg: &ImportedSecurityGroup) -> Self {
+        Peer::SecurityGroup(Rc::new(sg.clone()))
     }
 }
 
 impl Peer {
+    /// The peer as the id of a rule resource names it (a group's unique id, or the block).
+    fn unique_id(&self) -> String {
+        match self {
+            Peer::SecurityGroup(sg) => sg.unique_id(),
+            other => other.inline().map(|(_, c)| c).unwrap_or_default(),
+        }
+    }
+
     /// The peer part of an inline rule, or `None` for a security group peer.
     fn inline(&self) -> Option<(&'static str, String)> {
         match self {
@@ -177,7 +191,7 @@ const ALLOW_ALL_DESCRIPTION: &str = "Allow all outbound traffic by default";
 
 impl SecurityGroup {
     /// Adds a security group to a VPC.
-    pub fn new(scope: &impl Scope, id: &str, vpc: &Vpc, props: SecurityGroupProps) -> SecurityGroup {
+    pub fn new(scope: &impl Scope, id: &str, vpc: &dyn IVpc, props: SecurityGroupProps) -> SecurityGroup {
         let node = Construct::new_typed(scope, id, "constructs.aws.ec2.SecurityGroup");
         let resource = CfnResource::new(&node, "Resource", "AWS::EC2::SecurityGroup");
         let description = props.description.unwrap_or_else(|| node.path());
@@ -238,8 +252,33 @@ impl SecurityGroup {
     /// The CDK's unique id of the group (`Names.nodeUniqueId`), used in the ids
     /// of rules that refer to it, e.g. `WebAppStackAlbSg55C35BB0`.
     pub fn unique_id(&self) -> String {
-        let path = self.node.path();
-        make_unique_id(&path.split('/').collect::<Vec<_>>()).unwrap_or_default()
+        ISecurityGroup::unique_id(self)
+    }
+
+    /// Imports a security group by id: a construct that creates no resource
+    /// until a rule is added (see [`SecurityGroupImportOptions`]).
+    ///
+    /// ```
+    /// use constructs::aws::ec2::{ISecurityGroup, Peer, Port, SecurityGroup, SecurityGroupImportOptions};
+    /// use constructs::core::{App, Stack, StackProps};
+    /// let app = App::new();
+    /// let stack = Stack::new(&app, "S", StackProps::default());
+    /// let shared = SecurityGroup::from_security_group_id(&stack, "Shared", "sg-0123", SecurityGroupImportOptions::default());
+    /// shared.add_ingress_rule(Peer::Ipv4("10.0.0.0/16".into()), Port::Tcp(443), "HTTPS from the VPC");
+    /// assert!(app.synth().is_ok()); // an AWS::EC2::SecurityGroupIngress on sg-0123
+    /// ```
+    pub fn from_security_group_id(
+        scope: &impl Scope,
+        id: &str,
+        security_group_id: impl Into<Value>,
+        options: SecurityGroupImportOptions,
+    ) -> ImportedSecurityGroup {
+        let node = Construct::new_typed(scope, id, "constructs.aws.ec2.ImportedSecurityGroup");
+        ImportedSecurityGroup {
+            node,
+            id: security_group_id.into(),
+            options,
+        }
     }
 
     /// Allows inbound traffic from `peer` on `port`. A rule equal to an
@@ -310,6 +349,134 @@ impl SecurityGroup {
     }
 }
 
+/// A security group, owned ([`SecurityGroup`]) or imported
+/// ([`SecurityGroup::from_security_group_id`]): the CDK's `ISecurityGroup`.
+/// A rule's peer may be either (`Peer::from(&group)`).
+pub trait ISecurityGroup: Scope + std::fmt::Debug {
+    /// The group's id.
+    fn security_group_id(&self) -> SecurityGroupId;
+
+    /// Allows inbound traffic from `peer` on `port`.
+    fn add_ingress_rule(&self, peer: Peer, port: Port, description: &str);
+
+    /// Allows outbound traffic to `peer` on `port`.
+    fn add_egress_rule(&self, peer: Peer, port: Port, description: &str);
+
+    /// The CDK's unique id of the group (`Names.nodeUniqueId`), used in the ids
+    /// of rules that refer to it.
+    fn unique_id(&self) -> String {
+        let path = self.node().path();
+        make_unique_id(&path.split('/').collect::<Vec<_>>()).unwrap_or_default()
+    }
+}
+
+impl ISecurityGroup for SecurityGroup {
+    fn security_group_id(&self) -> SecurityGroupId {
+        SecurityGroup::security_group_id(self)
+    }
+
+    fn add_ingress_rule(&self, peer: Peer, port: Port, description: &str) {
+        SecurityGroup::add_ingress_rule(self, peer, port, description);
+    }
+
+    fn add_egress_rule(&self, peer: Peer, port: Port, description: &str) {
+        SecurityGroup::add_egress_rule(self, peer, port, description);
+    }
+}
+
+/// Options of [`SecurityGroup::from_security_group_id`] (as the CDK's `SecurityGroupImportOptions`).
+#[derive(Clone, Copy, Debug)]
+pub struct SecurityGroupImportOptions {
+    /// Whether rules may be added: each becomes an `AWS::EC2::SecurityGroupIngress`
+    /// (or `Egress`) resource in this stack. When false, rules are silently
+    /// dropped, as in the CDK. Default: true.
+    pub mutable: bool,
+    /// The group already allows all outbound traffic, so egress rules are
+    /// dropped (as in the CDK). Default: true.
+    pub allow_all_outbound: bool,
+}
+
+impl Default for SecurityGroupImportOptions {
+    fn default() -> Self {
+        SecurityGroupImportOptions {
+            mutable: true,
+            allow_all_outbound: true,
+        }
+    }
+}
+
+/// A security group imported by id ([`SecurityGroup::from_security_group_id`]):
+/// a construct in the tree; its rules are resources of their own.
+#[derive(Clone, Debug)]
+pub struct ImportedSecurityGroup {
+    node: Construct,
+    id: Value,
+    options: SecurityGroupImportOptions,
+}
+
+impl Scope for ImportedSecurityGroup {
+    fn node(&self) -> &Construct {
+        &self.node
+    }
+}
+
+impl ImportedSecurityGroup {
+    fn add_rule(&self, ingress: bool, peer: Peer, port: Port, description: &str) {
+        if !self.options.mutable || (!ingress && self.options.allow_all_outbound) {
+            return;
+        }
+        if let Some(p) = port.problem() {
+            self.node.add_error(p);
+            return;
+        }
+        if let Peer::Ipv4(c) = &peer {
+            if let Err(e) = Ipv4Cidr::parse(c) {
+                self.node.add_error(format!("rule peer: {e}"));
+                return;
+            }
+        }
+        let direction = if ingress { "from" } else { "to" };
+        // As the CDK, which turns '/' in a construct id into "--".
+        let id = format!("{direction} {}:{port}", peer.unique_id()).replace('/', "--");
+        if self.node.child(&id).is_some() {
+            return;
+        }
+        let (type_, group_key) = if ingress {
+            ("AWS::EC2::SecurityGroupIngress", "SourceSecurityGroupId")
+        } else {
+            ("AWS::EC2::SecurityGroupEgress", "DestinationSecurityGroupId")
+        };
+        let mut props = Value::map()
+            .with("Description", description)
+            .with("GroupId", self.id.clone());
+        props = match (&peer, peer.inline()) {
+            (Peer::SecurityGroup(other), _) => props.with(group_key, other.security_group_id()),
+            (_, Some((key, cidr))) => props.with(key, cidr),
+            (_, None) => props,
+        };
+        let rule = CfnResource::new(&self.node, &id, type_);
+        if let Value::Map(m) = sort_rule(port.apply(props)) {
+            for (k, v) in m {
+                rule.set(&k, v);
+            }
+        }
+    }
+}
+
+impl ISecurityGroup for ImportedSecurityGroup {
+    fn security_group_id(&self) -> SecurityGroupId {
+        SecurityGroupId(self.id.clone())
+    }
+
+    fn add_ingress_rule(&self, peer: Peer, port: Port, description: &str) {
+        self.add_rule(true, peer, port, description);
+    }
+
+    fn add_egress_rule(&self, peer: Peer, port: Port, description: &str) {
+        self.add_rule(false, peer, port, description);
+    }
+}
+
 fn port_key(port: Port) -> String {
     match port.range() {
         Some((a, b)) => format!("{} {a}-{b}", port.protocol()),
@@ -331,7 +498,7 @@ fn sort_rule(rule: Value) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::aws::ec2::VpcProps;
+    use crate::aws::ec2::{Vpc, VpcProps};
     use crate::core::{App, Stack, StackProps};
     use serde_json::json;
 

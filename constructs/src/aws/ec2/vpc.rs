@@ -170,12 +170,13 @@ impl SubnetSelection {
     }
 }
 
-/// A subnet of a [`Vpc`], with its route table.
+/// A subnet of a VPC, owned (with its route table) or imported (`Vpc::from_attributes`).
 #[derive(Clone, Debug)]
 pub struct Subnet {
     node: Construct,
-    resource: CfnResource,
-    route_table: CfnResource,
+    id: Value,
+    resource: Option<CfnResource>,
+    route_table_id: Option<Value>,
     availability_zone: Value,
     az_index: usize,
     group_name: String,
@@ -192,7 +193,7 @@ impl Scope for Subnet {
 impl Subnet {
     /// The subnet's id.
     pub fn subnet_id(&self) -> SubnetId {
-        SubnetId(self.resource.ref_())
+        SubnetId(self.id.clone())
     }
 
     /// The subnet's AZ (a name, or `Fn::Select` of `Fn::GetAZs`).
@@ -215,9 +216,9 @@ impl Subnet {
         self.subnet_type
     }
 
-    /// The id of the subnet's route table.
-    pub fn route_table_id(&self) -> Value {
-        self.route_table.ref_()
+    /// The id of the subnet's route table (`None` for an imported subnet whose table was not given).
+    pub fn route_table_id(&self) -> Option<Value> {
+        self.route_table_id.clone()
     }
 
     /// The resources that give the subnet its routes (the route table
@@ -228,9 +229,32 @@ impl Subnet {
         &self.connectivity
     }
 
-    /// The L1 subnet (escape hatch).
-    pub fn resource(&self) -> &CfnResource {
-        &self.resource
+    /// The L1 subnet (escape hatch); `None` for an imported subnet.
+    pub fn resource(&self) -> Option<&CfnResource> {
+        self.resource.as_ref()
+    }
+
+    /// An imported subnet (no resource), for `Vpc::from_attributes`.
+    pub(crate) fn imported(
+        node: Construct,
+        id: Value,
+        route_table_id: Option<Value>,
+        availability_zone: Value,
+        az_index: usize,
+        group_name: &str,
+        subnet_type: SubnetType,
+    ) -> Subnet {
+        Subnet {
+            node,
+            id,
+            resource: None,
+            route_table_id,
+            availability_zone,
+            az_index,
+            group_name: group_name.to_owned(),
+            subnet_type,
+            connectivity: Vec::new(),
+        }
     }
 }
 
@@ -277,6 +301,65 @@ impl Scope for Vpc {
     fn node(&self) -> &Construct {
         &self.node
     }
+}
+
+/// The subnets `selection` denotes among `subnets` of the VPC at `path`, or why it denotes none.
+pub(crate) fn select_subnets(
+    path: &str,
+    subnets: &[Subnet],
+    groups: &[(String, SubnetType)],
+    az_count: usize,
+    selection: &SubnetSelection,
+) -> Result<Vec<Subnet>, String> {
+    let groups: Vec<&str> = groups.iter().map(|(n, _)| n.as_str()).collect();
+    let candidates: Vec<&Subnet> = match (&selection.subnet_group_name, selection.subnet_type) {
+        (Some(_), Some(_)) => {
+            return Err("give subnet_type or subnet_group_name in a subnet selection, not both".to_owned());
+        }
+        (Some(group), None) => {
+            if !groups.contains(&group.as_str()) {
+                return Err(format!(
+                    "there is no subnet group named '{group}' in VPC '{path}' (its groups: {})",
+                    groups.join(", ")
+                ));
+            }
+            subnets.iter().filter(|s| &s.group_name == group).collect()
+        }
+        (None, Some(t)) => {
+            let found: Vec<&Subnet> = subnets.iter().filter(|s| s.subnet_type == t).collect();
+            if found.is_empty() {
+                return Err(format!(
+                    "VPC '{path}' has no {} subnets (its groups: {})",
+                    t.label(),
+                    groups.join(", ")
+                ));
+            }
+            found
+        }
+        (None, None) => {
+            let by_preference = [SubnetType::Private, SubnetType::Isolated, SubnetType::Public];
+            by_preference
+                .iter()
+                .map(|t| subnets.iter().filter(|s| s.subnet_type == *t).collect::<Vec<_>>())
+                .find(|v| !v.is_empty())
+                .unwrap_or_default()
+        }
+    };
+    if let Some(bad) = selection.availability_zones.iter().find(|i| **i >= az_count) {
+        return Err(format!(
+            "AZ index {bad} is unknown: VPC '{path}' has {az_count} AZs (indexes 0 to {})",
+            az_count.saturating_sub(1)
+        ));
+    }
+    let chosen: Vec<Subnet> = candidates
+        .into_iter()
+        .filter(|s| selection.availability_zones.is_empty() || selection.availability_zones.contains(&s.az_index))
+        .cloned()
+        .collect();
+    if chosen.is_empty() {
+        return Err(format!("no subnet of VPC '{path}' matches the selection {selection:?}"));
+    }
+    Ok(chosen)
 }
 
 struct Planned {
@@ -355,8 +438,9 @@ impl Vpc {
                 association.set("SubnetId", subnet.ref_());
                 subnets.push(Subnet {
                     node: subnet_node,
-                    resource: subnet,
-                    route_table,
+                    id: subnet.ref_(),
+                    resource: Some(subnet),
+                    route_table_id: Some(route_table.ref_()),
                     availability_zone: az.clone(),
                     az_index,
                     group_name: p.config.name.clone(),
@@ -378,7 +462,7 @@ impl Vpc {
                 let route = CfnResource::new(&s.node, "DefaultRoute", "AWS::EC2::Route");
                 route.set("DestinationCidrBlock", "0.0.0.0/0");
                 route.set("GatewayId", igw.ref_());
-                route.set("RouteTableId", s.route_table.ref_());
+                route.set("RouteTableId", s.route_table_id.clone().unwrap_or_default());
                 route.add_depends_on(&attachment);
                 s.connectivity.push(route);
             }
@@ -404,7 +488,7 @@ impl Vpc {
             eip.set("Domain", "vpc");
             let nat = CfnResource::new(&s.node, "NATGateway", "AWS::EC2::NatGateway");
             nat.set("AllocationId", eip.get_att("AllocationId"));
-            nat.set("SubnetId", s.resource.ref_());
+            nat.set("SubnetId", s.id.clone());
             for dependency in &s.connectivity {
                 nat.add_depends_on(dependency);
             }
@@ -420,7 +504,7 @@ impl Vpc {
                 let route = CfnResource::new(&s.node, "DefaultRoute", "AWS::EC2::Route");
                 route.set("DestinationCidrBlock", "0.0.0.0/0");
                 route.set("NatGatewayId", nat.ref_());
-                route.set("RouteTableId", s.route_table.ref_());
+                route.set("RouteTableId", s.route_table_id.clone().unwrap_or_default());
                 s.connectivity.push(route);
             }
         }
@@ -499,63 +583,13 @@ impl Vpc {
     /// The subnets a selection denotes, or why it denotes none (for the
     /// caller to record on its own node, so the error names the consumer).
     pub fn select_subnets(&self, selection: &SubnetSelection) -> Result<Vec<Subnet>, String> {
-        let path = self.node.path();
-        let groups: Vec<&str> = self.inner.groups.iter().map(|(n, _)| n.as_str()).collect();
-        let candidates: Vec<&Subnet> = match (&selection.subnet_group_name, selection.subnet_type) {
-            (Some(_), Some(_)) => {
-                return Err("give subnet_type or subnet_group_name in a subnet selection, not both".to_owned());
-            }
-            (Some(group), None) => {
-                if !groups.contains(&group.as_str()) {
-                    return Err(format!(
-                        "there is no subnet group named '{group}' in VPC '{path}' (its groups: {})",
-                        groups.join(", ")
-                    ));
-                }
-                self.inner.subnets.iter().filter(|s| &s.group_name == group).collect()
-            }
-            (None, Some(t)) => {
-                let found: Vec<&Subnet> = self.inner.subnets.iter().filter(|s| s.subnet_type == t).collect();
-                if found.is_empty() {
-                    return Err(format!(
-                        "VPC '{path}' has no {} subnets (its groups: {})",
-                        t.label(),
-                        groups.join(", ")
-                    ));
-                }
-                found
-            }
-            (None, None) => {
-                let by_preference = [SubnetType::Private, SubnetType::Isolated, SubnetType::Public];
-                by_preference
-                    .iter()
-                    .map(|t| {
-                        self.inner
-                            .subnets
-                            .iter()
-                            .filter(|s| s.subnet_type == *t)
-                            .collect::<Vec<_>>()
-                    })
-                    .find(|v| !v.is_empty())
-                    .unwrap_or_default()
-            }
-        };
-        let az_count = self.inner.availability_zones.len();
-        if let Some(bad) = selection.availability_zones.iter().find(|i| **i >= az_count) {
-            return Err(format!(
-                "AZ index {bad} is unknown: VPC '{path}' has {az_count} AZs (indexes 0 to {})",
-                az_count.saturating_sub(1)
-            ));
-        }
-        let chosen: Vec<Subnet> = candidates
-            .into_iter()
-            .filter(|s| selection.availability_zones.is_empty() || selection.availability_zones.contains(&s.az_index))
-            .cloned()
-            .collect();
-        if chosen.is_empty() {
-            return Err(format!("no subnet of VPC '{path}' matches the selection {selection:?}"));
-        }
-        Ok(chosen)
+        select_subnets(
+            &self.node.path(),
+            &self.inner.subnets,
+            &self.inner.groups,
+            self.inner.availability_zones.len(),
+            selection,
+        )
     }
 
     /// The L1 VPC (escape hatch).

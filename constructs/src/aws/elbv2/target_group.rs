@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use crate::aws::ec2::{Instance, Vpc};
+use crate::aws::ec2::{IVpc, Instance};
 use crate::cfn::elasticloadbalancingv2::{self as elbv2, target_group};
 use crate::core::{CfnResource, Construct, Scope, Value};
 
@@ -95,7 +95,12 @@ impl Scope for ApplicationTargetGroup {
 
 impl ApplicationTargetGroup {
     /// Adds a target group in `vpc`.
-    pub fn new(scope: &impl Scope, id: &str, vpc: &Vpc, props: ApplicationTargetGroupProps) -> ApplicationTargetGroup {
+    pub fn new(
+        scope: &impl Scope,
+        id: &str,
+        vpc: &dyn IVpc,
+        props: ApplicationTargetGroupProps,
+    ) -> ApplicationTargetGroup {
         let node = Construct::new_typed(scope, id, "constructs.aws.elbv2.ApplicationTargetGroup");
         let h = props.health_check;
         let seconds = |d: Option<Duration>| d.map(|d| d.as_secs());

@@ -211,7 +211,11 @@ fn imported_topic_targets_leave_its_policy_alone() {
 fn an_imported_function_of_an_unknown_account_cannot_be_a_target_silently() {
     let app = App::new();
     let stack = Stack::new(&app, "S", StackProps::default());
-    let f = Function::from_function_arn(&stack, "Remote", "arn:aws:lambda:us-east-1:999999999999:function:remote");
+    let f = Function::from_function_arn(
+        &stack,
+        "Remote",
+        "arn:aws:lambda:us-east-1:999999999999:function:remote",
+    );
     assert!(!f.can_create_permissions());
     hourly(&stack, "Hourly").add_target(&LambdaFunction::new(&f, LambdaFunctionProps::default()));
     let e = app.synth().expect_err("no permission").to_string();

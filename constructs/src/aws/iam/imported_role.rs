@@ -211,8 +211,12 @@ mod tests {
             "arn:aws:iam::123456789012:role/service-role/runner",
             FromRoleArnOptions::default(),
         );
-        role.grant_principal().grant(["sns:Publish"], [Value::from("arn:aws:sns:us-east-1:123456789012:t")]);
-        role.grant_principal().grant(["sqs:SendMessage"], [Value::from("arn:aws:sqs:us-east-1:123456789012:q")]);
+        role.grant_principal()
+            .grant(["sns:Publish"], [Value::from("arn:aws:sns:us-east-1:123456789012:t")]);
+        role.grant_principal().grant(
+            ["sqs:SendMessage"],
+            [Value::from("arn:aws:sqs:us-east-1:123456789012:q")],
+        );
         let t = Template::from_stack(&stack);
         t.resource_count_is("AWS::IAM::Policy", 1);
         t.has_resource_properties(

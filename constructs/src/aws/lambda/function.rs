@@ -343,7 +343,6 @@ impl Function {
         self.environment.borrow_mut().insert(key.to_owned(), value.into());
     }
 
-
     /// Allows `grantee` to invoke this function (and its versions and
     /// aliases): `lambda:InvokeFunction` on the ARN and `ARN:*`.
     pub fn grant_invoke(&self, grantee: &dyn IGrantable) -> bool {

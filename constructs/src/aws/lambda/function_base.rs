@@ -250,8 +250,13 @@ mod tests {
     fn names_and_permissions_follow_the_arn_and_the_stack_account() {
         let app = App::new();
         let stack = stack_in(&app, Some("123456789012"));
-        let same = Function::from_function_arn(&stack, "Same", "arn:aws:lambda:us-east-1:123456789012:function:same:prod");
-        let other = Function::from_function_arn(&stack, "Other", "arn:aws:lambda:us-east-1:999999999999:function:other");
+        let same = Function::from_function_arn(
+            &stack,
+            "Same",
+            "arn:aws:lambda:us-east-1:123456789012:function:same:prod",
+        );
+        let other =
+            Function::from_function_arn(&stack, "Other", "arn:aws:lambda:us-east-1:999999999999:function:other");
         let token = Function::from_function_arn(&stack, "Token", Value::import_value("X:Arn"));
         assert_eq!(same.function_name().value().as_str(), Some("same"));
         assert!(same.can_create_permissions());

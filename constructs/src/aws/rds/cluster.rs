@@ -1,9 +1,12 @@
 //! Aurora database clusters: the cluster, its instances, subnet group,
 //! security groups and credentials.
 
+use std::rc::Rc;
+
 use super::engine::{ClusterEngine, LogExport};
 use super::subnet_group::{SubnetGroup, SubnetGroupProps};
-use crate::aws::ec2::{SecurityGroup, SecurityGroupProps, SubnetSelection, Vpc};
+use crate::aws::ec2::IVpc;
+use crate::aws::ec2::{ISecurityGroup, SecurityGroup, SecurityGroupProps, SubnetSelection};
 use crate::aws::secretsmanager::{AttachmentTarget, GenerateSecretString, Secret, SecretProps};
 use crate::cfn::rds;
 use crate::core::{CfnResource, Construct, RemovalPolicy, Scope, Value};
@@ -47,7 +50,7 @@ pub struct DatabaseClusterProps {
     pub vpc_subnets: SubnetSelection,
     /// The security groups. Default: a new group (child `SecurityGroup`)
     /// with no inbound rule.
-    pub security_groups: Vec<SecurityGroup>,
+    pub security_groups: Vec<Rc<dyn ISecurityGroup>>,
     /// The master user's credentials. Default: user `admin` with a generated password.
     pub credentials: Credentials,
     /// A database created with the cluster. Default: none.
@@ -102,7 +105,7 @@ pub struct DatabaseCluster {
     resource: CfnResource,
     instances: Vec<CfnResource>,
     subnet_group: SubnetGroup,
-    security_groups: Vec<SecurityGroup>,
+    security_groups: Vec<Rc<dyn ISecurityGroup>>,
     secret: Secret,
 }
 
@@ -114,7 +117,7 @@ impl Scope for DatabaseCluster {
 
 impl DatabaseCluster {
     /// Adds a cluster in subnets of `vpc`.
-    pub fn new(scope: &impl Scope, id: &str, vpc: &Vpc, props: DatabaseClusterProps) -> DatabaseCluster {
+    pub fn new(scope: &impl Scope, id: &str, vpc: &dyn IVpc, props: DatabaseClusterProps) -> DatabaseCluster {
         let node = Construct::new_typed(scope, id, "constructs.aws.rds.DatabaseCluster");
         let engine = props.engine;
         if let Some(p) = engine.version_problem() {
@@ -141,7 +144,7 @@ impl DatabaseCluster {
             },
         );
         let security_groups = if props.security_groups.is_empty() {
-            vec![SecurityGroup::new(
+            vec![Rc::new(SecurityGroup::new(
                 &node,
                 "SecurityGroup",
                 vpc,
@@ -149,7 +152,7 @@ impl DatabaseCluster {
                     description: Some("RDS security group".into()),
                     ..Default::default()
                 },
-            )]
+            )) as Rc<dyn ISecurityGroup>]
         } else {
             props.security_groups
         };
@@ -208,9 +211,7 @@ impl DatabaseCluster {
                 master_user_password: Some(secret.secret_value_from_json("password")),
                 master_username: Some(secret.secret_value_from_json("username")),
                 storage_encrypted: Some(props.storage_encrypted.into()),
-                vpc_security_group_ids: Some(Value::list(
-                    security_groups.iter().map(SecurityGroup::security_group_id),
-                )),
+                vpc_security_group_ids: Some(Value::list(security_groups.iter().map(|g| g.security_group_id()))),
                 ..Default::default()
             },
         )
@@ -291,7 +292,7 @@ impl DatabaseCluster {
     }
 
     /// The security groups.
-    pub fn security_groups(&self) -> &[SecurityGroup] {
+    pub fn security_groups(&self) -> &[Rc<dyn ISecurityGroup>] {
         &self.security_groups
     }
 
@@ -314,7 +315,7 @@ impl DatabaseCluster {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::aws::ec2::{SubnetConfiguration, SubnetType, VpcProps};
+    use crate::aws::ec2::{SubnetConfiguration, SubnetType, Vpc, VpcProps};
     use crate::aws::rds::AuroraMysqlEngineVersion;
     use crate::core::{App, Stack, StackProps};
     use serde_json::json;

@@ -1,6 +1,6 @@
 //! DB subnet groups: the subnets a database's instances are placed in.
 
-use crate::aws::ec2::{SubnetSelection, Vpc};
+use crate::aws::ec2::{IVpc, SubnetSelection};
 use crate::cfn::rds;
 use crate::core::{CfnResource, Construct, Scope, Value};
 
@@ -32,7 +32,7 @@ impl Scope for SubnetGroup {
 
 impl SubnetGroup {
     /// Adds a subnet group of subnets of `vpc`.
-    pub fn new(scope: &impl Scope, id: &str, vpc: &Vpc, props: SubnetGroupProps) -> SubnetGroup {
+    pub fn new(scope: &impl Scope, id: &str, vpc: &dyn IVpc, props: SubnetGroupProps) -> SubnetGroup {
         let node = Construct::new_typed(scope, id, "constructs.aws.rds.SubnetGroup");
         if props.description.is_empty() {
             node.add_error("description is required: describe what the subnet group is for");

@@ -4,13 +4,13 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use super::bucket_policy::BucketPolicy;
-use crate::aws::iam::{Effect, PolicyStatement, Principal};
+use crate::aws::iam::{Effect, IGrantable, PolicyStatement, Principal};
 use crate::cfn::s3;
 use crate::cfn::s3::bucket::{
     self, PublicAccessBlockConfiguration, ServerSideEncryptionByDefault, ServerSideEncryptionByDefaultSSEAlgorithm,
     ServerSideEncryptionRule, VersioningConfiguration, VersioningConfigurationStatus,
 };
-use crate::core::{CfnResource, Construct, RemovalPolicy, Scope, Value};
+use crate::core::{Arn, ArnFormat, CfnResource, Construct, RemovalPolicy, Scope, Stack, Value};
 
 crate::typed_value!(
     /// The ARN of a bucket (`arn:aws:s3:::name`).
@@ -225,11 +225,70 @@ impl Bucket {
         &self.encryption
     }
 
-    /// Adds a statement to the bucket policy (created on first use).
-    pub fn add_to_resource_policy(&self, statement: PolicyStatement) {
+    /// Adds a statement to the bucket policy (created on first use); returns true.
+    pub fn add_to_resource_policy(&self, statement: PolicyStatement) -> bool {
         let mut slot = self.policy.borrow_mut();
         let policy = slot.get_or_insert_with(|| BucketPolicy::new(&self.node, "Policy", self.name()));
         policy.add_statement(statement);
+        true
+    }
+
+    /// Imports a bucket by name: a construct that creates no resource; its
+    /// ARN is `arn:${Partition}:s3:::<name>`, its policy is not managed here.
+    ///
+    /// ```
+    /// use constructs::aws::iam::{Role, RoleProps};
+    /// use constructs::aws::s3::{Bucket, IBucket};
+    /// use constructs::core::{App, Stack, StackProps};
+    /// let app = App::new();
+    /// let stack = Stack::new(&app, "S", StackProps::default());
+    /// let reports = Bucket::from_bucket_name(&stack, "Reports", "acme-reports");
+    /// let reader = Role::new(&stack, "Reader", RoleProps::default());
+    /// assert!(reports.grant_read(&reader));
+    /// ```
+    pub fn from_bucket_name(scope: &impl Scope, id: &str, bucket_name: &str) -> ImportedBucket {
+        let arn = match Stack::of(scope) {
+            Some(stack) => Value::concat([
+                Value::from("arn:"),
+                stack.partition(),
+                Value::from(format!(":s3:::{bucket_name}")),
+            ]),
+            None => Value::from(format!("arn:aws:s3:::{bucket_name}")),
+        };
+        let node = Construct::new_typed(scope, id, "constructs.aws.s3.ImportedBucket");
+        if !is_bucket_name(bucket_name) {
+            node.add_error(format!(
+                "'{bucket_name}' is not a bucket name: 3-63 lowercase letters, digits, '.' and '-'"
+            ));
+        }
+        ImportedBucket {
+            node,
+            arn,
+            name: Value::from(bucket_name),
+        }
+    }
+
+    /// Imports a bucket by ARN (`arn:<partition>:s3:::<name>`, a literal or a
+    /// reference); its name is taken from the ARN.
+    ///
+    /// ```
+    /// use constructs::aws::s3::{Bucket, IBucket};
+    /// use constructs::core::{App, Stack, StackProps};
+    /// let app = App::new();
+    /// let stack = Stack::new(&app, "S", StackProps::default());
+    /// let reports = Bucket::from_bucket_arn(&stack, "Reports", "arn:aws:s3:::acme-reports");
+    /// assert_eq!(reports.bucket_name().value().as_str(), Some("acme-reports"));
+    /// ```
+    pub fn from_bucket_arn(scope: &impl Scope, id: &str, bucket_arn: impl Into<Value>) -> ImportedBucket {
+        let node = Construct::new_typed(scope, id, "constructs.aws.s3.ImportedBucket");
+        let arn = bucket_arn.into();
+        if let Some(s) = arn.as_str() {
+            if !Arn::is_valid_literal(s) || !s.contains(":s3:") {
+                node.add_error(format!("'{s}' is not a bucket ARN: give arn:<partition>:s3:::<name>"));
+            }
+        }
+        let name = Arn::split(&arn, ArnFormat::NoResourceName).resource;
+        ImportedBucket { node, arn, name }
     }
 
     /// The bucket policy, once a statement was added.
@@ -240,6 +299,130 @@ impl Bucket {
     /// The L1 bucket (escape hatch).
     pub fn resource(&self) -> &CfnResource {
         &self.resource
+    }
+}
+
+/// A bucket, owned ([`Bucket`]) or imported ([`Bucket::from_bucket_name`],
+/// [`Bucket::from_bucket_arn`]): the CDK's `IBucket`.
+pub trait IBucket: Scope + std::fmt::Debug {
+    /// The bucket's ARN.
+    fn bucket_arn(&self) -> BucketArn;
+
+    /// The bucket's name.
+    fn bucket_name(&self) -> BucketName;
+
+    /// How the bucket encrypts objects, when known (`None` for an import).
+    fn bucket_encryption(&self) -> Option<BucketEncryption>;
+
+    /// Adds a statement to the bucket policy. Returns false when the policy
+    /// is not managed here (an imported bucket, as in the CDK): the statement
+    /// is dropped and must be added where the bucket is defined.
+    fn add_to_resource_policy(&self, statement: PolicyStatement) -> bool;
+
+    /// The bucket policy, once a statement was added (never for an import).
+    fn bucket_policy(&self) -> Option<BucketPolicy>;
+
+    /// The ARN of the objects matching `key_pattern`, e.g. `AWSLogs/*`.
+    fn objects_arn(&self, key_pattern: Value) -> Value {
+        Value::concat([self.bucket_arn().value(), Value::from("/"), key_pattern])
+    }
+
+    /// Allows `grantee` to read the bucket and its objects, with the CDK's
+    /// actions (`s3:GetObject*`, `s3:GetBucket*`, `s3:List*`) on the bucket
+    /// and `bucket/*`, and `kms:Decrypt` on a customer managed key.
+    fn grant_read(&self, grantee: &dyn IGrantable) -> bool {
+        let arn = self.bucket_arn().value();
+        let added = grantee.grant_principal().grant(
+            ["s3:GetObject*", "s3:GetBucket*", "s3:List*"],
+            [arn, self.objects_arn(Value::from("*"))],
+        );
+        if let Some(BucketEncryption::Kms(key)) = self.bucket_encryption() {
+            grantee.grant_principal().grant(["kms:Decrypt"], [key]);
+        }
+        added
+    }
+
+    /// Allows `grantee` to write objects, with the CDK's actions
+    /// (`s3:PutObject`, `s3:PutObjectLegalHold`, `s3:PutObjectRetention`,
+    /// `s3:PutObjectTagging`, `s3:PutObjectVersionTagging`, `s3:Abort*`) on
+    /// `bucket/*` only, and the data-key actions on a customer managed key.
+    fn grant_put(&self, grantee: &dyn IGrantable) -> bool {
+        let added = grantee.grant_principal().grant(
+            [
+                "s3:PutObject",
+                "s3:PutObjectLegalHold",
+                "s3:PutObjectRetention",
+                "s3:PutObjectTagging",
+                "s3:PutObjectVersionTagging",
+                "s3:Abort*",
+            ],
+            [self.objects_arn(Value::from("*"))],
+        );
+        if let Some(BucketEncryption::Kms(key)) = self.bucket_encryption() {
+            grantee.grant_principal().grant(
+                ["kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Decrypt"],
+                [key],
+            );
+        }
+        added
+    }
+}
+
+impl IBucket for Bucket {
+    fn bucket_arn(&self) -> BucketArn {
+        self.arn()
+    }
+
+    fn bucket_name(&self) -> BucketName {
+        self.name()
+    }
+
+    fn bucket_encryption(&self) -> Option<BucketEncryption> {
+        Some(self.encryption.clone())
+    }
+
+    fn add_to_resource_policy(&self, statement: PolicyStatement) -> bool {
+        Bucket::add_to_resource_policy(self, statement)
+    }
+
+    fn bucket_policy(&self) -> Option<BucketPolicy> {
+        self.policy()
+    }
+}
+
+/// A bucket imported by name or ARN: a construct in the tree that creates no resource.
+#[derive(Clone, Debug)]
+pub struct ImportedBucket {
+    node: Construct,
+    arn: Value,
+    name: Value,
+}
+
+impl Scope for ImportedBucket {
+    fn node(&self) -> &Construct {
+        &self.node
+    }
+}
+
+impl IBucket for ImportedBucket {
+    fn bucket_arn(&self) -> BucketArn {
+        BucketArn(self.arn.clone())
+    }
+
+    fn bucket_name(&self) -> BucketName {
+        BucketName(self.name.clone())
+    }
+
+    fn bucket_encryption(&self) -> Option<BucketEncryption> {
+        None
+    }
+
+    fn add_to_resource_policy(&self, _statement: PolicyStatement) -> bool {
+        false
+    }
+
+    fn bucket_policy(&self) -> Option<BucketPolicy> {
+        None
     }
 }
 

@@ -973,8 +973,8 @@ impl StateGraph {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::aws::stepfunctions::TaskInput;
     use crate::aws::lambda::FunctionArn;
+    use crate::aws::stepfunctions::TaskInput;
     use crate::core::ElementRef;
 
     fn fake_ref(idx: usize) -> FunctionArn {
@@ -1041,7 +1041,8 @@ mod tests {
     #[test]
     fn references_become_placeholders_and_then_a_join() {
         let g = StateGraph::new();
-        g.task("Invoke", LambdaInvoke::with_arn(&fake_ref(7)), TaskProps::default()).end();
+        g.task("Invoke", LambdaInvoke::with_arn(&fake_ref(7)), TaskProps::default())
+            .end();
         let d = g.render();
         assert_eq!(d.tokens.len(), 2, "partition and function");
         let Value::Fn(f) = d.to_value() else {
@@ -1199,7 +1200,9 @@ mod tests {
     #[test]
     fn integrations_are_collected_from_nested_graphs() {
         let inner = StateGraph::new();
-        inner.task("Inner", LambdaInvoke::with_arn(&fake_ref(1)), TaskProps::default()).end();
+        inner
+            .task("Inner", LambdaInvoke::with_arn(&fake_ref(1)), TaskProps::default())
+            .end();
         let g = StateGraph::new();
         g.task("Outer", LambdaInvoke::with_arn(&fake_ref(2)), TaskProps::default())
             .next(&g.map("Each", &inner, MapProps::default()))
