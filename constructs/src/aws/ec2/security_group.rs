@@ -596,4 +596,52 @@ mod tests {
         assert_eq!(Port::Udp(53).to_string(), "UDP 53");
         assert_eq!(Port::AllTraffic.to_string(), "ALL TRAFFIC");
     }
+
+    #[test]
+    fn imported_groups_get_rules_as_resources_unless_immutable() {
+        use crate::assertions::{Match, Template};
+        let app = App::new();
+        let stack = Stack::new(&app, "S", StackProps::default());
+        let vpc = Vpc::new(&stack, "Vpc", VpcProps::default());
+        let web = SecurityGroup::new(&stack, "WebSg", &vpc, SecurityGroupProps::default());
+        let shared =
+            SecurityGroup::from_security_group_id(&stack, "Shared", "sg-0123", SecurityGroupImportOptions::default());
+        shared.add_ingress_rule(Peer::Ipv4("10.0.0.0/16".into()), Port::Tcp(443), "HTTPS from the VPC");
+        shared.add_ingress_rule((&web).into(), Port::Tcp(3306), "MySQL from the web servers");
+        shared.add_egress_rule(Peer::AnyIpv4, Port::Tcp(80), "dropped: the group allows all outbound");
+        // An imported group as the peer of an owned group's rule.
+        web.add_ingress_rule((&shared).into(), Port::Tcp(80), "HTTP from the shared group");
+        let fixed = SecurityGroup::from_security_group_id(
+            &stack,
+            "Fixed",
+            "sg-fixed",
+            SecurityGroupImportOptions {
+                mutable: false,
+                ..Default::default()
+            },
+        );
+        fixed.add_ingress_rule(Peer::AnyIpv4, Port::Tcp(22), "dropped: immutable");
+        let t = Template::from_stack(&stack);
+        t.resource_count_is("AWS::EC2::SecurityGroupEgress", 0);
+        t.resource_count_is("AWS::EC2::SecurityGroupIngress", 3);
+        t.has_resource_properties(
+            "AWS::EC2::SecurityGroupIngress",
+            json!(Match::object_equals(json!({
+                "CidrIp": "10.0.0.0/16",
+                "Description": "HTTPS from the VPC",
+                "FromPort": 443,
+                "GroupId": "sg-0123",
+                "IpProtocol": "tcp",
+                "ToPort": 443
+            }))),
+        );
+        t.has_resource_properties(
+            "AWS::EC2::SecurityGroupIngress",
+            json!({"GroupId": "sg-0123", "SourceSecurityGroupId": {"Fn::GetAtt": [web.resource().logical_id(), "GroupId"]}}),
+        );
+        t.has_resource_properties(
+            "AWS::EC2::SecurityGroupIngress",
+            json!({"GroupId": {"Fn::GetAtt": [web.resource().logical_id(), "GroupId"]}, "SourceSecurityGroupId": "sg-0123"}),
+        );
+    }
 }

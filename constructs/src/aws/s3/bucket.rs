@@ -494,4 +494,43 @@ mod tests {
         let e = app.synth().map(|_| String::new()).unwrap_or_else(|e| e.to_string());
         assert!(e.contains("S/B: bucket_name 'Bad_Name' is invalid"), "{e}");
     }
+
+    #[test]
+    fn grants_on_owned_and_imported_buckets_name_exactly_the_bucket() {
+        use crate::assertions::Template;
+        use crate::aws::iam::{Role, RoleProps};
+        let app = App::new();
+        let stack = Stack::new(&app, "S", StackProps::default());
+        let imported = Bucket::from_bucket_arn(&stack, "Reports", "arn:aws:s3:::acme-reports");
+        let owned = Bucket::new(
+            &stack,
+            "Owned",
+            BucketProps {
+                encryption: BucketEncryption::Kms("arn:aws:kms:us-east-1:123456789012:key/k".into()),
+                ..Default::default()
+            },
+        );
+        let role = Role::new(&stack, "Reader", RoleProps::default());
+        assert!(imported.grant_read(&role));
+        assert!(owned.grant_put(&role));
+        assert!(!imported.add_to_resource_policy(PolicyStatement::allow(["s3:GetObject"], ["*".into()])));
+        assert_eq!(imported.bucket_name().value().as_str(), Some("acme-reports"));
+        Template::from_stack(&stack).has_resource_properties(
+            "AWS::IAM::Policy",
+            json!({"PolicyDocument": {"Statement": [
+                {
+                    "Action": ["s3:GetObject*", "s3:GetBucket*", "s3:List*"],
+                    "Resource": ["arn:aws:s3:::acme-reports", "arn:aws:s3:::acme-reports/*"]
+                },
+                {
+                    "Action": ["s3:PutObject", "s3:PutObjectLegalHold", "s3:PutObjectRetention", "s3:PutObjectTagging", "s3:PutObjectVersionTagging", "s3:Abort*"],
+                    "Resource": {"Fn::Join": ["", [{"Fn::GetAtt": [owned.resource().logical_id(), "Arn"]}, "/*"]]}
+                },
+                {
+                    "Action": ["kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Decrypt"],
+                    "Resource": "arn:aws:kms:us-east-1:123456789012:key/k"
+                }
+            ]}}),
+        );
+    }
 }
