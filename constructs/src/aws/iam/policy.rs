@@ -148,15 +148,25 @@ impl PolicyDocument {
         self.statements.borrow().clone()
     }
 
-    /// The document as a value resolved at synthesis (so later statements are included).
+    /// The document as a value resolved at synthesis (so later statements are
+    /// included); a statement identical to an earlier one is left out.
     pub fn to_value(&self) -> Value {
         let statements = Rc::clone(&self.statements);
         Value::lazy(move || {
+            // Identical statements (two grants of the same access) are written
+            // once, as the CDK does.
+            let mut seen: Vec<String> = Vec::new();
+            let mut rendered = Vec::new();
+            for statement in statements.borrow().iter().map(PolicyStatement::to_value) {
+                let key = format!("{statement:?}");
+                if !key.contains("Lazy(") && seen.contains(&key) {
+                    continue;
+                }
+                seen.push(key);
+                rendered.push(statement);
+            }
             Value::map()
-                .with(
-                    "Statement",
-                    Value::List(statements.borrow().iter().map(PolicyStatement::to_value).collect()),
-                )
+                .with("Statement", Value::List(rendered))
                 .with("Version", "2012-10-17")
         })
     }

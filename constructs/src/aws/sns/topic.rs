@@ -192,7 +192,7 @@ impl Topic {
     ///
     /// ```
     /// use constructs::aws::iam::{Role, RoleProps};
-    /// use constructs::aws::sns::Topic;
+    /// use constructs::aws::sns::{ITopic, Topic};
     /// use constructs::core::{App, Stack, StackProps};
     /// let app = App::new();
     /// let stack = Stack::new(&app, "S", StackProps::default());
