@@ -217,11 +217,15 @@ mod tests {
             ["sqs:SendMessage"],
             [Value::from("arn:aws:sqs:us-east-1:123456789012:q")],
         );
+        // The same access granted twice is written once.
+        role.grant_principal()
+            .grant(["sns:Publish"], [Value::from("arn:aws:sns:us-east-1:123456789012:t")]);
         let t = Template::from_stack(&stack);
         t.resource_count_is("AWS::IAM::Policy", 1);
         t.has_resource_properties(
             "AWS::IAM::Policy",
             json!({
+                // `Policy` + the CDK's unique id of Jobs/Runner (md5 of the path).
                 "PolicyName": "PolicyJobsRunner39C4FDEC",
                 "Roles": ["runner"],
                 "PolicyDocument": {"Statement": [
