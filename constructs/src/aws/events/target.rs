@@ -39,6 +39,15 @@ pub trait IRuleTarget {
 }
 
 /// What a rule passes to a target (the CDK's `RuleTargetInput`). Default: the matched event.
+///
+/// ```
+/// use constructs::aws::events::{RuleTargetConfig, RuleTargetInput};
+/// let fixed = RuleTargetConfig {
+///     input: Some(RuleTargetInput::from_object(serde_json::json!({"mode": "full"}))),
+///     ..RuleTargetConfig::new("arn:aws:sqs:us-east-1:123456789012:jobs".into())
+/// };
+/// assert!(fixed.input.is_some());
+/// ```
 #[derive(Clone, Debug)]
 pub enum RuleTargetInput {
     /// A JSON document, rendered as `Input` text (`from_object(json!({}))` is `"{}"`).
@@ -78,7 +87,21 @@ impl RuleTargetInput {
 }
 
 /// How EventBridge retries a target it could not reach (`RetryPolicy`).
-/// Unset fields keep EventBridge's defaults (185 attempts, 24 hours).
+/// Unset fields keep EventBridge's defaults (185 attempts, 24 hours); values
+/// out of range are errors at synthesis naming the rule.
+///
+/// ```
+/// use std::time::Duration;
+/// use constructs::aws::events::{RetryPolicy, RuleTargetConfig};
+/// let patient = RuleTargetConfig {
+///     retry_policy: Some(RetryPolicy {
+///         maximum_retry_attempts: Some(3),
+///         maximum_event_age: Some(Duration::from_secs(600)),
+///     }),
+///     ..RuleTargetConfig::new("arn:aws:sqs:us-east-1:123456789012:jobs".into())
+/// };
+/// assert!(patient.retry_policy.is_some());
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// At most this many retries, 0 to 185. Default: EventBridge's (185).
