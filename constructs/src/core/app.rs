@@ -47,11 +47,10 @@ impl App {
 
     /// An app with context values (what `-c key=value` and `cdk.json` give).
     pub fn with_context(context: IndexMap<String, serde_json::Value>) -> App {
+        let tree = Rc::new(RefCell::new(Tree::new(context)));
+        super::construct::register_app(&tree);
         App {
-            node: Construct {
-                tree: Rc::new(RefCell::new(Tree::new(context))),
-                idx: 0,
-            },
+            node: Construct { tree, idx: 0 },
         }
     }
 
@@ -84,7 +83,7 @@ impl App {
 
     /// Synthesizes every stack in memory (nothing is written).
     pub fn synth(&self) -> Result<Synthesis, SynthErrors> {
-        synthesize(&self.node.tree)
+        synthesize(&self.node)
     }
 
     /// Synthesizes and writes the Cloud Assembly to `outdir`, replacing what
