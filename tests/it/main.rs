@@ -4,6 +4,7 @@ mod build_graph;
 mod cli;
 mod core;
 mod deploy;
+mod extending;
 mod l1;
 mod lambda_functions_stack;
 mod patterns;

@@ -221,22 +221,6 @@ fn path_matches(pattern: &str, path: &str) -> bool {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::path_matches;
-
-    #[test]
-    fn a_star_matches_any_characters_slashes_included() {
-        assert!(path_matches("*", "Jobs/Startup"));
-        assert!(path_matches("Jobs/*", "Jobs/Startup/Schedule"));
-        assert!(path_matches("Jobs/Startup*", "Jobs/Startup"));
-        assert!(path_matches("*/Schedule", "Jobs/Nightly/Schedule"));
-        assert!(!path_matches("Jobs/*", "Jobs"));
-        assert!(!path_matches("Jobs", "Jobs/Startup"));
-        assert!(path_matches("", ""));
-    }
-}
-
 fn error_of(e: crate::core::SynthError) -> Annotation {
     match e {
         crate::core::SynthError::Construct { path, message } => Annotation {
@@ -251,5 +235,21 @@ fn error_of(e: crate::core::SynthError) -> Annotation {
             message: other.to_string(),
             id: None,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::path_matches;
+
+    #[test]
+    fn a_star_matches_any_characters_slashes_included() {
+        assert!(path_matches("*", "Jobs/Startup"));
+        assert!(path_matches("Jobs/*", "Jobs/Startup/Schedule"));
+        assert!(path_matches("Jobs/Startup*", "Jobs/Startup"));
+        assert!(path_matches("*/Schedule", "Jobs/Nightly/Schedule"));
+        assert!(!path_matches("Jobs/*", "Jobs"));
+        assert!(!path_matches("Jobs", "Jobs/Startup"));
+        assert!(path_matches("", ""));
     }
 }

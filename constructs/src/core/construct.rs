@@ -72,6 +72,8 @@ pub(crate) struct NodeData {
     /// Warning ids acknowledged at this scope (for it and everything below), with the reason.
     pub acknowledged: Vec<(String, String)>,
     pub validations: Vec<Validation>,
+    /// Checks whose findings are warnings, each with its warning id.
+    pub warning_checks: Vec<(String, Validation)>,
     /// Aspects applied to this scope and everything below it.
     pub aspects: Vec<Rc<dyn Aspect>>,
     /// Prepare-phase work.
@@ -108,6 +110,7 @@ impl Tree {
                 annotations: Vec::new(),
                 acknowledged: Vec::new(),
                 validations: Vec::new(),
+                warning_checks: Vec::new(),
                 aspects: Vec::new(),
                 prepares: Vec::new(),
                 fqn: "constructs.App",
@@ -193,6 +196,7 @@ impl Tree {
             annotations: errors.into_iter().map(NodeAnnotation::error).collect(),
             acknowledged: Vec::new(),
             validations: Vec::new(),
+            warning_checks: Vec::new(),
             aspects: Vec::new(),
             prepares: Vec::new(),
             fqn,
@@ -206,6 +210,94 @@ impl Tree {
             "<app>".to_owned()
         } else {
             self.path(idx)
+        }
+    }
+}
+
+/// A type a context value can be read as, in its JSON form (`cdk.json`) or
+/// its string form (`-c key=value`). See [`Construct::context`].
+pub trait ContextValue: Sized {
+    /// What the type is, for messages (`"a whole number ≥ 0"`).
+    const EXPECTED: &'static str;
+    /// A valid value, for messages.
+    const EXAMPLE: &'static str;
+    /// The value, or `None` when it is not of this type.
+    fn from_context(value: &serde_json::Value) -> Option<Self>;
+}
+
+/// A JSON value as the text a number or boolean may be given in (`-c`).
+fn scalar_text(value: &serde_json::Value) -> Option<&str> {
+    value.as_str().map(str::trim)
+}
+
+impl ContextValue for u64 {
+    const EXPECTED: &'static str = "a whole number ≥ 0";
+    const EXAMPLE: &'static str = "250";
+    fn from_context(value: &serde_json::Value) -> Option<Self> {
+        value.as_u64().or_else(|| scalar_text(value)?.parse().ok())
+    }
+}
+
+impl ContextValue for i64 {
+    const EXPECTED: &'static str = "a whole number";
+    const EXAMPLE: &'static str = "-5";
+    fn from_context(value: &serde_json::Value) -> Option<Self> {
+        value.as_i64().or_else(|| scalar_text(value)?.parse().ok())
+    }
+}
+
+impl ContextValue for f64 {
+    const EXPECTED: &'static str = "a number";
+    const EXAMPLE: &'static str = "0.5";
+    fn from_context(value: &serde_json::Value) -> Option<Self> {
+        value
+            .as_f64()
+            .or_else(|| scalar_text(value)?.parse::<f64>().ok().filter(|f| f.is_finite()))
+    }
+}
+
+impl ContextValue for bool {
+    const EXPECTED: &'static str = "true or false";
+    const EXAMPLE: &'static str = "true";
+    fn from_context(value: &serde_json::Value) -> Option<Self> {
+        value.as_bool().or_else(|| match scalar_text(value)? {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        })
+    }
+}
+
+impl ContextValue for String {
+    const EXPECTED: &'static str = "a string";
+    const EXAMPLE: &'static str = "value";
+    fn from_context(value: &serde_json::Value) -> Option<Self> {
+        match value {
+            serde_json::Value::String(s) => Some(s.clone()),
+            serde_json::Value::Number(n) => Some(n.to_string()),
+            serde_json::Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+}
+
+impl ContextValue for Vec<String> {
+    const EXPECTED: &'static str = "a list of strings";
+    const EXAMPLE: &'static str = "a,b";
+    fn from_context(value: &serde_json::Value) -> Option<Self> {
+        match value {
+            serde_json::Value::Array(items) => items.iter().map(|i| i.as_str().map(str::to_owned)).collect(),
+            serde_json::Value::String(s) if s.trim_start().starts_with('[') => {
+                serde_json::from_str::<Vec<String>>(s).ok()
+            }
+            serde_json::Value::String(s) => Some(
+                s.split(',')
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+            ),
+            _ => None,
         }
     }
 }
@@ -313,6 +405,15 @@ impl Construct {
             .push(NodeAnnotation::error(message.into()));
     }
 
+    /// Adds a check that runs at validation, like [`Construct::add_validation`],
+    /// whose findings are warnings with the id `id` (so they can be
+    /// acknowledged, and fail `synth --strict`).
+    pub fn add_warning_check(&self, id: impl Into<String>, check: impl Fn() -> Vec<String> + 'static) {
+        self.tree_mut().nodes[self.idx]
+            .warning_checks
+            .push((id.into(), Rc::new(check)));
+    }
+
     /// Adds work this construct finishes in the prepare phase of synthesis,
     /// after aspects ran and before validation: settling what depends on the
     /// rest of the tree (e.g. a dependency on a policy that grants may create
@@ -408,6 +509,72 @@ impl Construct {
             serde_json::Value::String(s) => s,
             other => other.to_string(),
         })
+    }
+
+    /// A typed context value: `None` when the key is not set; when it is set
+    /// but is not a `T`, an error is recorded naming the key, the type
+    /// expected and where the value came from, and `None` returned. Both the
+    /// JSON type of `cdk.json` (`250`, `true`, `["a", "b"]`) and the string
+    /// form of `-c key=value` (`-c batch-size=250`) are accepted.
+    ///
+    /// ```
+    /// use constructs::core::{App, Stack, StackProps, Scope};
+    /// let app = App::with_context(
+    ///     [("batch-size".to_owned(), serde_json::json!("250")), ("dry-run".to_owned(), serde_json::json!(true))]
+    ///         .into_iter()
+    ///         .collect(),
+    /// );
+    /// let stack = Stack::new(&app, "Jobs", StackProps::default());
+    /// assert_eq!(stack.node().context_u64("batch-size"), Some(250));
+    /// assert_eq!(stack.node().context_bool("dry-run"), Some(true));
+    /// assert_eq!(stack.node().context_u64("missing"), None);
+    /// ```
+    pub fn context<T: ContextValue>(&self, key: &str) -> Option<T> {
+        let value = self.try_get_context(key)?;
+        match T::from_context(&value) {
+            Some(v) => Some(v),
+            None => {
+                let source = self
+                    .tree()
+                    .context_sources
+                    .get(key)
+                    .cloned()
+                    .unwrap_or_else(|| "the app's context".to_owned());
+                self.add_error(format!(
+                    "context value '{key}' must be {}, but is {value} (from {source}): fix the value, e.g. `-c {key}={}`",
+                    T::EXPECTED,
+                    T::EXAMPLE
+                ));
+                None
+            }
+        }
+    }
+
+    /// A whole number ≥ 0 from the context (see [`Construct::context`]).
+    pub fn context_u64(&self, key: &str) -> Option<u64> {
+        self.context(key)
+    }
+
+    /// A whole number from the context (see [`Construct::context`]).
+    pub fn context_i64(&self, key: &str) -> Option<i64> {
+        self.context(key)
+    }
+
+    /// A number from the context (see [`Construct::context`]).
+    pub fn context_f64(&self, key: &str) -> Option<f64> {
+        self.context(key)
+    }
+
+    /// `true` or `false` from the context (see [`Construct::context`]).
+    pub fn context_bool(&self, key: &str) -> Option<bool> {
+        self.context(key)
+    }
+
+    /// A list of strings from the context: a JSON array of strings, or a
+    /// string holding one (`-c 'hosts=["a","b"]'`) or a comma-separated list
+    /// (`-c hosts=a,b`). See [`Construct::context`].
+    pub fn context_list(&self, key: &str) -> Option<Vec<String>> {
+        self.context(key)
     }
 
     /// A string context value that the construct needs: when it is missing or

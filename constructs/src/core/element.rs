@@ -58,6 +58,10 @@ pub(crate) struct OutputData {
     pub condition: Option<ElementRef>,
 }
 
+#[expect(
+    clippy::large_enum_variant,
+    reason = "nodes box their element already, and almost every element is a resource"
+)]
 pub(crate) enum ElementKind {
     Resource(ResourceData),
     Output(OutputData),

@@ -32,7 +32,7 @@ pub use assembly_reader::{
 };
 pub(crate) use assets::hex_digest;
 pub use assets::{deterministic_zip, sha256_hex, AssetLocation, FileAsset, ZipEntry};
-pub use construct::{Construct, Prepare, Scope, Validation};
+pub use construct::{Construct, ContextValue, Prepare, Scope, Validation};
 pub use element::{
     CfnCondition, CfnMapping, CfnOutput, CfnOutputProps, CfnParameter, CfnParameterProps, CfnResource, CfnRule,
     ParameterType, RemovalPolicy,

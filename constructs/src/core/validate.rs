@@ -25,6 +25,19 @@ pub(crate) fn validate(root: &Construct) -> Vec<Annotation> {
             found.entry(i).or_default().extend(problems);
         }
     }
+    let checks: Vec<(usize, String, super::construct::Validation)> = root
+        .tree()
+        .nodes
+        .iter()
+        .enumerate()
+        .flat_map(|(i, n)| n.warning_checks.iter().map(move |(id, c)| (i, id.clone(), c.clone())))
+        .collect();
+    let mut warned: HashMap<usize, Vec<(String, String)>> = HashMap::new();
+    for (i, id, check) in checks {
+        for message in check() {
+            warned.entry(i).or_default().push((id.clone(), message));
+        }
+    }
     let tree = root.tree();
     let mut out: Vec<Annotation> = Vec::new();
     for (i, n) in tree.nodes.iter().enumerate() {
@@ -57,11 +70,21 @@ pub(crate) fn validate(root: &Construct) -> Vec<Annotation> {
         let reported = has_error(i) || n.parent.is_some_and(has_error);
         if let (NodeKind::Element(e), false) = (&n.kind, reported) {
             if let ElementKind::Resource(res) = &e.kind {
-                out.extend(super::schema_check::check_resource(res).into_iter().map(error));
+                out.extend(super::schema_check::check_resource(res).into_iter().map(&error));
             }
         }
         if let Some(problems) = found.remove(&i) {
-            out.extend(problems.into_iter().map(error));
+            out.extend(problems.into_iter().map(&error));
+        }
+        for (id, message) in warned.remove(&i).unwrap_or_default() {
+            if !acknowledged(&tree, i, Some(&id)) {
+                out.push(Annotation {
+                    level: AnnotationLevel::Warning,
+                    path: path.clone(),
+                    message,
+                    id: Some(id),
+                });
+            }
         }
     }
     // The same message on the same construct twice is one problem.

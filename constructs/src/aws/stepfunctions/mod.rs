@@ -52,7 +52,7 @@ pub use poll::{PollUntil, PollUntilProps};
 pub use retry::{Catch, Errors, JitterStrategy, Retry};
 pub use state_machine::{
     vended_log_group_name, ExecutionStatus, LogLevel, LogOptions, StateMachine, StateMachineArn, StateMachineLogging,
-    StateMachineName, StateMachineProps, StateMachineType,
+    StateMachineName, StateMachineProps, StateMachineType, UNBOUNDED_LOOP_WARNING,
 };
 pub use task::{AwsSdkCall, CustomIntegration, Integration, InvocationType, LambdaInvoke, SnsPublish, TaskInput};
 pub use validate::{validate_definition, AslError};
