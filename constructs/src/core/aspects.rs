@@ -29,18 +29,18 @@ impl<F: Fn(&Construct)> Aspect for F {
 /// use constructs::core::{Aspects, App, CfnResource, Construct, RemovalPolicy, Stack, StackProps};
 /// let app = App::new();
 /// let stack = Stack::new(&app, "Data", StackProps::default());
-/// CfnResource::new(&stack, "Table", "AWS::DynamoDB::Table");
+/// CfnResource::new(&stack, "Bucket", "AWS::S3::Bucket");
 /// CfnResource::new(&stack, "Topic", "AWS::SNS::Topic");
 ///
-/// // Every table of the app is retained when its stack is deleted.
+/// // Every bucket of the app is retained when its stack is deleted.
 /// Aspects::of(&app).add(|node: &Construct| {
-///     if let Some(r) = node.as_resource().filter(|r| r.resource_type() == "AWS::DynamoDB::Table") {
+///     if let Some(r) = node.as_resource().filter(|r| r.resource_type() == "AWS::S3::Bucket") {
 ///         r.apply_removal_policy(RemovalPolicy::Retain);
 ///     }
 /// });
 /// let template = &app.synth().expect("valid").stacks[0].template;
 /// let resources = &template["Resources"];
-/// assert_eq!(resources["Table"]["DeletionPolicy"], "Retain");
+/// assert_eq!(resources["Bucket"]["DeletionPolicy"], "Retain");
 /// assert!(resources["Topic"].get("DeletionPolicy").is_none());
 /// ```
 pub struct Aspects {

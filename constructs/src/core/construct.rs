@@ -450,7 +450,7 @@ impl Construct {
     /// `"Rule/EventsRole"`), if any.
     ///
     /// ```
-    /// use constructs::core::{App, CfnResource, Construct, Stack, StackProps};
+    /// use constructs::core::{App, CfnResource, Construct, Scope, Stack, StackProps};
     /// let app = App::new();
     /// let stack = Stack::new(&app, "Demo", StackProps::default());
     /// let group = Construct::new(&stack, "Group");
