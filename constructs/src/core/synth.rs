@@ -14,7 +14,7 @@ use super::construct::{Construct, NodeKind, Tree};
 use super::element::ElementKind;
 use super::error::{SynthError, SynthErrors};
 use super::logical_id::{is_valid_logical_id, make_unique_id};
-use super::order::topo_order;
+use super::order::order_stacks;
 use super::render::{render_resource, Sections};
 use super::resolve::{foreign_reference_errors, stack_name_of, Export, Resolver};
 use super::stack::{Environment, Synthesizer};
@@ -85,19 +85,22 @@ pub(crate) fn annotations(root: &Construct) -> Result<Vec<Annotation>, SynthErro
     Ok(validate(root))
 }
 
-/// Synthesizes every stack of the tree. All problems are reported together.
-pub(crate) fn synthesize(root: &Construct) -> Result<Synthesis, SynthErrors> {
-    let (mut errors, annotations): (Vec<Annotation>, Vec<Annotation>) = annotations(root)?
-        .into_iter()
-        .partition(|a| a.level == AnnotationLevel::Error);
-    let mut errors: Vec<SynthError> = errors
-        .drain(..)
-        .map(|a| SynthError::construct(a.path, a.message))
-        .collect();
-    let tree = root.tree();
-    let n = tree.nodes.len();
+/// Where every element lives: stacks, each node's stack, logical ids.
+struct Layout {
+    /// The stacks, in creation order.
+    stacks: Vec<usize>,
+    /// Each node's stack.
+    stack_of: Vec<Option<usize>>,
+    /// Each element's logical id.
+    ids: Vec<Option<String>>,
+    /// The elements of each stack, in tree order.
+    elements_of: HashMap<usize, Vec<usize>>,
+}
 
-    // Stacks, owning stack per node, logical ids.
+/// Allocates the logical ids, reporting missing, invalid and clashing ones
+/// (a clash below a duplicate construct id is that error's consequence, not another).
+fn allocate_ids(tree: &Tree, errors: &mut Vec<SynthError>) -> Layout {
+    let n = tree.nodes.len();
     let stacks: Vec<usize> = (0..n)
         .filter(|&i| matches!(tree.nodes[i].kind, NodeKind::Stack(_)))
         .collect();
@@ -117,7 +120,7 @@ pub(crate) fn synthesize(root: &Construct) -> Result<Synthesis, SynthErrors> {
             continue;
         };
         let Some(s) = stack_of[i] else { continue };
-        let Some(id) = logical_id_of(&tree, i) else {
+        let Some(id) = logical_id_of(tree, i) else {
             errors.push(SynthError::construct(
                 tree.path(i),
                 "has no logical id: its path below the stack is only 'Default' components; give it another id",
@@ -130,10 +133,7 @@ pub(crate) fn synthesize(root: &Construct) -> Result<Synthesis, SynthErrors> {
                 format!("logical id '{id}' is invalid: it must be 1-255 letters and digits"),
             ));
         }
-        if let Some(prev) = seen
-            .insert((s, id.clone()), i)
-            .filter(|_| !below_duplicate_id(&tree, i))
-        {
+        if let Some(prev) = seen.insert((s, id.clone()), i).filter(|_| !below_duplicate_id(tree, i)) {
             errors.push(SynthError::construct(
                 tree.path(i),
                 format!(
@@ -145,124 +145,129 @@ pub(crate) fn synthesize(root: &Construct) -> Result<Synthesis, SynthErrors> {
         ids[i] = Some(id);
         elements_of.entry(s).or_default().push(i);
     }
+    Layout {
+        stacks,
+        stack_of,
+        ids,
+        elements_of,
+    }
+}
 
-    // Resolve every element of every stack.
+/// The rendered sections of every stack, the exports the references need and
+/// the dependencies between stacks (consumer, producer, reason).
+struct Rendered {
+    sections: HashMap<usize, Sections>,
+    deps: Vec<(usize, usize, String)>,
+}
+
+/// Resolves and renders every element of every stack; exports become outputs of their producers.
+fn render_stacks(tree: &Tree, layout: &Layout, errors: &mut Vec<SynthError>) -> Rendered {
     let mut exports: HashMap<usize, IndexMap<String, Export>> = HashMap::new();
     let mut deps: Vec<(usize, usize, String)> = Vec::new();
     let mut foreign: IndexMap<ElementRef, Vec<usize>> = IndexMap::new();
     let mut sections: HashMap<usize, Sections> = HashMap::new();
-    for &s in &stacks {
+    for &s in &layout.stacks {
         if let NodeKind::Stack(data) = &tree.nodes[s].kind {
             for (d, reason) in &data.dependencies {
                 deps.push((s, *d, reason.clone()));
             }
         }
         let mut sec = Sections::default();
-        for &e in elements_of.get(&s).map(Vec::as_slice).unwrap_or(&[]) {
+        for &e in layout.elements_of.get(&s).map(Vec::as_slice).unwrap_or(&[]) {
             let NodeKind::Element(data) = &tree.nodes[e].kind else {
                 continue;
             };
-            let id = ids[e].clone().unwrap_or_default();
             let mut r = Resolver {
-                tree: &tree,
-                ids: &ids,
-                stack_of: &stack_of,
+                tree,
+                ids: &layout.ids,
+                stack_of: &layout.stack_of,
                 consumer: s,
                 source: e,
                 exports: &mut exports,
                 deps: &mut deps,
-                errors: &mut errors,
+                errors,
                 foreign: &mut foreign,
             };
-            match &data.kind {
-                ElementKind::Resource(res) => {
-                    let body = render_resource(&mut r, e, res);
-                    sec.resources.insert(id, body);
-                }
-                ElementKind::Output(o) => {
-                    let mut m = Map::new();
-                    if let Some(d) = &o.description {
-                        m.insert("Description".into(), d.clone().into());
-                    }
-                    m.insert("Value".into(), r.resolve(&o.value));
-                    if let Some(name) = &o.export_name {
-                        m.insert("Export".into(), json!({ "Name": r.resolve(name) }));
-                    }
-                    if let Some(c) = o.condition {
-                        m.insert("Condition".into(), r.condition_name(&Value::Ref(c)));
-                    }
-                    sec.outputs.insert(id, Json::Object(m));
-                }
-                ElementKind::Parameter(p) => {
-                    sec.parameters.insert(id, r.resolve(&Value::Map(p.clone())));
-                }
-                ElementKind::Condition(c) => {
-                    sec.conditions.insert(id, r.resolve(c));
-                }
-                ElementKind::Mapping(m) => {
-                    let m: Map<String, Json> = m
-                        .iter()
-                        .map(|(k, inner)| (k.clone(), r.resolve(&Value::Map(inner.clone()))))
-                        .collect();
-                    sec.mappings.insert(id, Json::Object(m));
-                }
-                ElementKind::Rule(body) => {
-                    sec.rules.insert(id, r.resolve(body));
-                }
-            }
+            let id = layout.ids[e].clone().unwrap_or_default();
+            render_element(&mut r, e, id, &data.kind, &mut sec);
         }
         sections.insert(s, sec);
     }
-
-    errors.extend(foreign_reference_errors(&tree, &foreign));
-
-    // Exports become outputs of their producers.
+    errors.extend(foreign_reference_errors(tree, &foreign));
     for (producer, ex) in &exports {
         if let Some(sec) = sections.get_mut(producer) {
             for e in ex.values() {
-                if sec.outputs.contains_key(&e.output_id) {
-                    continue;
+                if !sec.outputs.contains_key(&e.output_id) {
+                    sec.outputs.insert(
+                        e.output_id.clone(),
+                        json!({ "Value": e.value, "Export": { "Name": e.export_name } }),
+                    );
                 }
-                sec.outputs.insert(
-                    e.output_id.clone(),
-                    json!({ "Value": e.value, "Export": { "Name": e.export_name } }),
-                );
             }
         }
     }
+    Rendered { sections, deps }
+}
 
-    // Stack dependencies, order, cycles.
-    let mut stack_deps: IndexMap<usize, IndexMap<usize, Vec<String>>> =
-        stacks.iter().map(|&s| (s, IndexMap::new())).collect();
-    for (c, p, reason) in deps {
-        if c == p {
-            continue;
+/// Renders one element into its section of the template.
+fn render_element(r: &mut Resolver<'_>, e: usize, id: String, kind: &ElementKind, sec: &mut Sections) {
+    match kind {
+        ElementKind::Resource(res) => {
+            let body = render_resource(r, e, res);
+            sec.resources.insert(id, body);
         }
-        if let Some(m) = stack_deps.get_mut(&c) {
-            m.entry(p).or_default().push(reason);
+        ElementKind::Output(o) => {
+            let mut m = Map::new();
+            if let Some(d) = &o.description {
+                m.insert("Description".into(), d.clone().into());
+            }
+            m.insert("Value".into(), r.resolve(&o.value));
+            if let Some(name) = &o.export_name {
+                m.insert("Export".into(), json!({ "Name": r.resolve(name) }));
+            }
+            if let Some(c) = o.condition {
+                m.insert("Condition".into(), r.condition_name(&Value::Ref(c)));
+            }
+            sec.outputs.insert(id, Json::Object(m));
+        }
+        ElementKind::Parameter(p) => {
+            sec.parameters.insert(id, r.resolve(&Value::Map(p.clone())));
+        }
+        ElementKind::Condition(c) => {
+            sec.conditions.insert(id, r.resolve(c));
+        }
+        ElementKind::Mapping(m) => {
+            let m: Map<String, Json> = m
+                .iter()
+                .map(|(k, inner)| (k.clone(), r.resolve(&Value::Map(inner.clone()))))
+                .collect();
+            sec.mappings.insert(id, Json::Object(m));
+        }
+        ElementKind::Rule(body) => {
+            sec.rules.insert(id, r.resolve(body));
         }
     }
-    let order = match topo_order(&stacks, &stack_deps) {
-        Ok(o) => o,
+}
+
+/// Synthesizes every stack of the tree. All problems are reported together.
+pub(crate) fn synthesize(root: &Construct) -> Result<Synthesis, SynthErrors> {
+    let (errors, annotations): (Vec<Annotation>, Vec<Annotation>) = annotations(root)?
+        .into_iter()
+        .partition(|a| a.level == AnnotationLevel::Error);
+    let mut errors: Vec<SynthError> = errors
+        .into_iter()
+        .map(|a| SynthError::construct(a.path, a.message))
+        .collect();
+    let tree = root.tree();
+    let layout = allocate_ids(&tree, &mut errors);
+    let Rendered { mut sections, deps } = render_stacks(&tree, &layout, &mut errors);
+    let (order, stack_deps) = match order_stacks(&tree, &layout.stacks, deps) {
+        Ok(ordered) => ordered,
         Err(cycle) => {
-            let names: Vec<String> = cycle.iter().map(|&s| tree.path(s)).collect();
-            let mut reasons = Vec::new();
-            for w in cycle.windows(2) {
-                let why = stack_deps[&w[0]].get(&w[1]).map(|r| r.join("; ")).unwrap_or_default();
-                reasons.push(format!(
-                    "'{}' depends on '{}' ({why})",
-                    tree.path(w[0]),
-                    tree.path(w[1])
-                ));
-            }
-            errors.push(SynthError::DependencyCycle {
-                cycle: names.join(" -> "),
-                reasons: reasons.join(", "),
-            });
-            stacks.clone()
+            errors.push(cycle);
+            return Err(SynthErrors(errors));
         }
     };
-
     if !errors.is_empty() {
         return Err(SynthErrors(errors));
     }
@@ -274,12 +279,14 @@ pub(crate) fn synthesize(root: &Construct) -> Result<Synthesis, SynthErrors> {
         };
         let sec = sections.remove(&s).unwrap_or_default();
         let template = sec.into_template(data.props.description.as_deref(), &data.props.synthesizer);
-        let mut logical_ids = Vec::new();
-        for &e in elements_of.get(&s).map(Vec::as_slice).unwrap_or(&[]) {
-            if let Some(id) = &ids[e] {
-                logical_ids.push((format!("/{}", tree.path(e)), id.clone()));
-            }
-        }
+        let logical_ids = layout
+            .elements_of
+            .get(&s)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|&e| Some((format!("/{}", tree.path(e)), layout.ids[e].clone()?)))
+            .collect();
         let mut dependencies = Vec::new();
         let mut dependency_reasons = Vec::new();
         for (d, reasons) in &stack_deps[&s] {
@@ -304,7 +311,7 @@ pub(crate) fn synthesize(root: &Construct) -> Result<Synthesis, SynthErrors> {
     }
     Ok(Synthesis {
         stacks: out,
-        tree: ConstructTree::of(&tree, &ids),
+        tree: ConstructTree::of(&tree, &layout.ids),
         annotations,
     })
 }
