@@ -78,6 +78,9 @@ const MAX_ROUNDS: usize = 100;
 /// aspect is left to invoke (aspects added by aspects run in a later round).
 /// Returns an error message when aspects keep adding aspects.
 pub(crate) fn invoke_aspects(root: &Construct) -> Result<(), String> {
+    if root.tree().nodes.iter().all(|n| n.aspects.is_empty()) {
+        return Ok(());
+    }
     for _ in 0..MAX_ROUNDS {
         if !invoke_round(root) {
             return Ok(());

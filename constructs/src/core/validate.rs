@@ -41,10 +41,9 @@ pub(crate) fn validate(root: &Construct) -> Vec<Annotation> {
     let tree = root.tree();
     let mut out: Vec<Annotation> = Vec::new();
     for (i, n) in tree.nodes.iter().enumerate() {
-        let path = tree.display_path(i);
         let error = |message: String| Annotation {
             level: AnnotationLevel::Error,
-            path: path.clone(),
+            path: tree.display_path(i),
             message,
             id: None,
         };
@@ -54,7 +53,7 @@ pub(crate) fn validate(root: &Construct) -> Vec<Annotation> {
             }
             out.push(Annotation {
                 level: a.level,
-                path: path.clone(),
+                path: tree.display_path(i),
                 message: a.message.clone(),
                 id: a.id.clone(),
             });
@@ -73,6 +72,9 @@ pub(crate) fn validate(root: &Construct) -> Vec<Annotation> {
                 out.extend(super::schema_check::check_resource(res).into_iter().map(&error));
             }
         }
+        if found.is_empty() && warned.is_empty() {
+            continue;
+        }
         if let Some(problems) = found.remove(&i) {
             out.extend(problems.into_iter().map(&error));
         }
@@ -80,7 +82,7 @@ pub(crate) fn validate(root: &Construct) -> Vec<Annotation> {
             if !acknowledged(&tree, i, Some(&id)) {
                 out.push(Annotation {
                     level: AnnotationLevel::Warning,
-                    path: path.clone(),
+                    path: tree.display_path(i),
                     message,
                     id: Some(id),
                 });
