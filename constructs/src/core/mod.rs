@@ -15,7 +15,7 @@ mod order;
 mod prepare;
 mod render;
 mod resolve;
-mod schema_check;
+pub(crate) mod schema_check;
 mod stack;
 mod synth;
 mod tags;
@@ -38,6 +38,7 @@ pub use element::{
     ParameterType, RemovalPolicy,
 };
 pub use error::{SynthError, SynthErrors};
+pub use schema_check::UNKNOWN_TYPE_WARNING;
 pub use stack::{Environment, Stack, StackProps, Synthesizer, BOOTSTRAP_QUALIFIER, REQUIRED_BOOTSTRAP_VERSION};
 pub(crate) use synth::annotations;
 pub use synth::{Synthesis, SynthesizedStack};

@@ -67,9 +67,22 @@ pub(crate) fn validate(root: &Construct) -> Vec<Annotation> {
                 .any(|a| a.level == AnnotationLevel::Error)
         };
         let reported = has_error(i) || n.parent.is_some_and(has_error);
-        if let (NodeKind::Element(e), false) = (&n.kind, reported) {
+        if let NodeKind::Element(e) = &n.kind {
             if let ElementKind::Resource(res) = &e.kind {
-                out.extend(super::schema_check::check_resource(res).into_iter().map(&error));
+                if !reported {
+                    out.extend(super::schema_check::check_resource(res).into_iter().map(&error));
+                }
+                let id = super::schema_check::UNKNOWN_TYPE_WARNING;
+                if let Some(message) = super::schema_check::unknown_type_warning(&res.type_) {
+                    if !acknowledged(&tree, i, Some(id)) {
+                        out.push(Annotation {
+                            level: AnnotationLevel::Warning,
+                            path: tree.display_path(i),
+                            message,
+                            id: Some(id.to_owned()),
+                        });
+                    }
+                }
             }
         }
         if found.is_empty() && warned.is_empty() {
