@@ -116,7 +116,7 @@ impl DynamoReturnValues {
 /// g.task("SaveOrder", DynamoPutItem::new(&orders, [
 ///     ("orderId", DynamoAttributeValue::string_at("$.orderId")),
 ///     ("total", DynamoAttributeValue::number_at("$.total")),
-/// ]), TaskProps::default());
+/// ]), TaskProps::default()).end();
 /// StateMachine::new(&stack, "Checkout", StateMachineProps { definition: g, ..Default::default() });
 /// assert!(app.synth().is_ok());
 /// ```

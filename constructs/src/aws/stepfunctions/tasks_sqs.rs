@@ -25,7 +25,7 @@ use super::task::TaskInput;
 /// let stack = Stack::new(&app, "Shop", StackProps::default());
 /// let exports = Queue::new(&stack, "Exports", QueueProps::default());
 /// let g = StateGraph::new();
-/// g.task("QueueExport", SqsSendMessage::new(&exports, TaskInput::Path("$.order".into())), TaskProps::default());
+/// g.task("QueueExport", SqsSendMessage::new(&exports, TaskInput::Path("$.order".into())), TaskProps::default()).end();
 /// StateMachine::new(&stack, "Checkout", StateMachineProps { definition: g, ..Default::default() });
 /// assert!(app.synth().is_ok());
 /// ```
