@@ -322,7 +322,7 @@ mod deploy {
         let Some(endpoint) = support::harness_endpoint() else {
             return;
         };
-        let region = "eu-north-1";
+        let region = "eu-central-2";
         let stack = format!("OrderExport{:x}", std::process::id());
         let d = Deployer::connect(ConnectOptions {
             region: Some(region.to_owned()),
