@@ -137,6 +137,86 @@ mod tests {
     }
 
     #[test]
+    fn a_queue_under_a_customer_key_adds_the_cdks_kms_actions_and_a_fifo_send_needs_a_group() {
+        use crate::aws::sqs::{Queue, QueueEncryption, QueueProps};
+        use crate::aws::stepfunctions::{Chainable, StateGraph, StateMachine, StateMachineProps, TaskProps};
+        use crate::core::{App, Stack, StackProps};
+        let key = "arn:aws:kms:eu-west-1:111122223333:key/k";
+        let app = App::new();
+        let stack = Stack::new(&app, "S", StackProps::default());
+        let q = Queue::new(
+            &stack,
+            "Q",
+            QueueProps {
+                encryption: QueueEncryption::Kms(key.into()),
+                ..Default::default()
+            },
+        );
+        let g = StateGraph::new();
+        g.task(
+            "Send",
+            SqsSendMessage::new(&q, TaskInput::whole_input()),
+            TaskProps::default(),
+        )
+        .end();
+        let m = StateMachine::new(
+            &stack,
+            "M",
+            StateMachineProps {
+                definition: g,
+                ..Default::default()
+            },
+        );
+        let s = app.synth().unwrap_or_else(|e| panic!("{e}"));
+        let policy = m.role().default_policy().expect("a policy");
+        let statements = &s.stacks[0].template["Resources"][policy.resource().logical_id()]["Properties"]
+            ["PolicyDocument"]["Statement"];
+        assert_eq!(
+            statements[0],
+            json!({"Action": "sqs:SendMessage", "Effect": "Allow", "Resource": {"Fn::GetAtt": [q.resource().logical_id(), "Arn"]}})
+        );
+        assert_eq!(
+            statements[1],
+            json!({"Action": "kms:Decrypt", "Effect": "Allow", "Resource": key})
+        );
+        assert_eq!(
+            statements[2],
+            json!({"Action": "kms:GenerateDataKey*", "Effect": "Allow", "Resource": key})
+        );
+
+        let app = App::new();
+        let stack = Stack::new(&app, "S", StackProps::default());
+        let fifo = Queue::new(
+            &stack,
+            "Jobs",
+            QueueProps {
+                fifo: true,
+                ..Default::default()
+            },
+        );
+        let g = StateGraph::new();
+        g.task(
+            "Send",
+            SqsSendMessage::new(&fifo, TaskInput::whole_input()),
+            TaskProps::default(),
+        )
+        .end();
+        StateMachine::new(
+            &stack,
+            "M",
+            StateMachineProps {
+                definition: g,
+                ..Default::default()
+            },
+        );
+        let e = app.synth().map(|_| String::new()).unwrap_or_else(|e| e.to_string());
+        assert!(
+            e.contains("S/M") && e.contains("FIFO queue needs a message_group_id"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn fifo_needs_a_group_and_standard_takes_none() {
         let p = SqsSendMessage::new(queue(true), TaskInput::whole_input()).problems();
         assert!(p[0].contains("needs a message_group_id"), "{p:?}");
