@@ -1,8 +1,10 @@
 //! The SQS queue: encryption, dead-letter queue, timings, FIFO, and grants.
 
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::time::Duration;
 
-use crate::aws::iam::Grantable;
+use crate::aws::iam::{Grantable, PolicyDocument, PolicyStatement};
 use crate::cfn::sqs;
 use crate::core::{CfnResource, Construct, RemovalPolicy, Scope, Value};
 
@@ -133,6 +135,9 @@ impl Default for QueueProps {
 
 /// An SQS queue (`AWS::SQS::Queue`), encrypted at rest by default with SSE-SQS.
 ///
+/// Statements added with [`Queue::add_to_resource_policy`] go to an
+/// `AWS::SQS::QueuePolicy` child `Policy`, created on first use.
+///
 /// ```
 /// use std::time::Duration;
 /// use constructs::aws::iam::{Role, RoleProps};
@@ -160,6 +165,7 @@ pub struct Queue {
     resource: CfnResource,
     encryption: QueueEncryption,
     fifo: bool,
+    policy: Rc<RefCell<Option<PolicyDocument>>>,
 }
 
 impl Scope for Queue {
@@ -212,6 +218,7 @@ impl Queue {
             resource,
             encryption: props.encryption,
             fifo: props.fifo,
+            policy: Rc::new(RefCell::new(None)),
         }
     }
 
@@ -238,6 +245,25 @@ impl Queue {
     /// How the queue is encrypted.
     pub fn encryption(&self) -> &QueueEncryption {
         &self.encryption
+    }
+
+    /// Adds a statement to the queue's resource policy (created on first use),
+    /// e.g. to let a service principal send to it.
+    pub fn add_to_resource_policy(&self, statement: PolicyStatement) {
+        let mut slot = self.policy.borrow_mut();
+        let doc = slot.get_or_insert_with(|| {
+            let doc = PolicyDocument::default();
+            sqs::CfnQueuePolicy::new(
+                &self.node,
+                "Policy",
+                sqs::CfnQueuePolicyProps {
+                    policy_document: Some(doc.to_value()),
+                    queues: Some(Value::list([self.resource.ref_()])),
+                },
+            );
+            doc
+        });
+        doc.add_statement(statement);
     }
 
     /// Allows `grantee` to send messages (the CDK's list: `sqs:SendMessage`,
@@ -426,6 +452,40 @@ mod tests {
         let props = |q: &Queue| tpl["Resources"][q.resource().logical_id()]["Properties"].clone();
         assert_eq!(props(&managed), json!({"KmsMasterKeyId": "alias/aws/sqs"}));
         assert_eq!(props(&plain), json!({"SqsManagedSseEnabled": false}));
+    }
+
+    #[test]
+    fn the_resource_policy_is_created_once_for_the_queue() {
+        use crate::aws::iam::Principal;
+        let app = App::new();
+        let stack = Stack::new(&app, "S", StackProps::default());
+        let q = Queue::new(&stack, "Q", QueueProps::default());
+        for _ in 0..2 {
+            q.add_to_resource_policy(PolicyStatement {
+                actions: vec!["sqs:SendMessage".into()],
+                resources: vec![q.arn().value()],
+                principals: vec![Principal::service("events.amazonaws.com")],
+                ..Default::default()
+            });
+        }
+        let tpl = template(&app);
+        let policies: Vec<_> = tpl["Resources"]
+            .as_object()
+            .into_iter()
+            .flat_map(|r| r.values())
+            .filter(|v| v["Type"] == "AWS::SQS::QueuePolicy")
+            .collect();
+        assert_eq!(policies.len(), 1);
+        assert_eq!(
+            policies[0]["Properties"]["Queues"],
+            json!([{ "Ref": q.resource().logical_id() }])
+        );
+        assert_eq!(
+            policies[0]["Properties"]["PolicyDocument"]["Statement"]
+                .as_array()
+                .map(Vec::len),
+            Some(2)
+        );
     }
 
     #[test]
