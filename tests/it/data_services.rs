@@ -352,7 +352,8 @@ mod deploy {
             .unwrap_or_else(|e| panic!("{e}"));
         assert!(report.is_success(), "{report}");
 
-        let machine = support::machine_arn(&endpoint, region, "ExportOrder");
+        // The harness names the machine `<stack>-<logical id>-<suffix>`: this run's machine only.
+        let machine = support::machine_arn(&endpoint, region, &format!("{stack}-ExportOrder"));
         let input = json!({"orderId": "o-1", "customerId": "c-7", "total": 42});
         let (execution, states) = support::execute(&endpoint, region, &machine, &input, Duration::from_secs(60));
         assert_eq!(execution["status"], "SUCCEEDED", "{execution}\n{states:?}");
