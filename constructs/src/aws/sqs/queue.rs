@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::aws::iam::{Grantable, PolicyDocument, PolicyStatement};
 use crate::cfn::sqs;
-use crate::core::{CfnResource, Construct, RemovalPolicy, Scope, Value};
+use crate::core::{CfnResource, Construct, Pseudo, RemovalPolicy, Scope, Value};
 
 crate::typed_value!(
     /// The ARN of an SQS queue.
@@ -68,6 +68,36 @@ pub struct QueueRef {
     pub key_arn: Option<Value>,
     /// True for a FIFO queue.
     pub fifo: bool,
+}
+
+impl QueueRef {
+    /// A queue of this stack's account and region, by name, encrypted without
+    /// a customer managed key (set `key_arn` otherwise); FIFO when the name
+    /// ends with `.fifo`.
+    pub fn from_name(name: &str) -> QueueRef {
+        QueueRef {
+            url: QueueUrl(Value::concat([
+                Value::from("https://sqs."),
+                Value::Pseudo(Pseudo::Region),
+                Value::from("."),
+                Value::Pseudo(Pseudo::UrlSuffix),
+                Value::from("/"),
+                Value::Pseudo(Pseudo::AccountId),
+                Value::from(format!("/{name}")),
+            ])),
+            arn: QueueArn(Value::concat([
+                Value::from("arn:"),
+                Value::Pseudo(Pseudo::Partition),
+                Value::from(":sqs:"),
+                Value::Pseudo(Pseudo::Region),
+                Value::from(":"),
+                Value::Pseudo(Pseudo::AccountId),
+                Value::from(format!(":{name}")),
+            ])),
+            key_arn: None,
+            fifo: name.ends_with(".fifo"),
+        }
+    }
 }
 
 impl From<&Queue> for QueueRef {
@@ -452,6 +482,40 @@ mod tests {
         let props = |q: &Queue| tpl["Resources"][q.resource().logical_id()]["Properties"].clone();
         assert_eq!(props(&managed), json!({"KmsMasterKeyId": "alias/aws/sqs"}));
         assert_eq!(props(&plain), json!({"SqsManagedSseEnabled": false}));
+    }
+
+    #[test]
+    fn a_queue_by_name_has_its_url_and_arn_in_this_account_and_region() {
+        let app = App::new();
+        let stack = Stack::new(&app, "S", StackProps::default());
+        let r = QueueRef::from_name("jobs.fifo");
+        assert!(r.fifo && r.key_arn.is_none());
+        crate::core::CfnOutput::new(
+            &stack,
+            "Url",
+            crate::core::CfnOutputProps {
+                value: r.url.value(),
+                ..Default::default()
+            },
+        );
+        crate::core::CfnOutput::new(
+            &stack,
+            "Arn",
+            crate::core::CfnOutputProps {
+                value: r.arn.value(),
+                ..Default::default()
+            },
+        );
+        let tpl = template(&app);
+        let part = |p: &str| json!({ "Ref": p });
+        assert_eq!(
+            tpl["Outputs"]["Url"]["Value"],
+            json!({"Fn::Join": ["", ["https://sqs.", part("AWS::Region"), ".", part("AWS::URLSuffix"), "/", part("AWS::AccountId"), "/jobs.fifo"]]})
+        );
+        assert_eq!(
+            tpl["Outputs"]["Arn"]["Value"],
+            json!({"Fn::Join": ["", ["arn:", part("AWS::Partition"), ":sqs:", part("AWS::Region"), ":", part("AWS::AccountId"), ":jobs.fifo"]]})
+        );
     }
 
     #[test]

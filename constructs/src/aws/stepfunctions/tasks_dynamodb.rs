@@ -155,6 +155,24 @@ impl DynamoPutItem {
 
 /// Reads an item by its key (`dynamodb:getItem`); the result holds it under `Item`
 /// (in attribute-value form), and no `Item` when there is none.
+///
+/// ```
+/// use constructs::aws::dynamodb::TableRef;
+/// use constructs::aws::stepfunctions::*;
+/// use constructs::core::Value;
+///
+/// // A table of another app, by name; a `ResultSelector` unwraps the attribute values.
+/// let g = StateGraph::new();
+/// g.task("ReadOrder", DynamoGetItem {
+///     consistent_read: true,
+///     ..DynamoGetItem::new(TableRef::from_name("orders"), [("orderId", DynamoAttributeValue::string_at("$.orderId"))])
+/// }, TaskProps {
+///     result_selector: Some(Value::map().with("status.$", "$.Item.status.S")),
+///     result_path: Some("$.Order".into()),
+///     ..Default::default()
+/// }).end();
+/// assert!(g.render().build_errors.is_empty());
+/// ```
 #[derive(Clone, Debug)]
 pub struct DynamoGetItem {
     /// The table.
@@ -186,6 +204,24 @@ impl DynamoGetItem {
 }
 
 /// Changes attributes of an item, or adds it (`dynamodb:updateItem`).
+///
+/// ```
+/// use constructs::aws::dynamodb::TableRef;
+/// use constructs::aws::stepfunctions::*;
+///
+/// let mut mark = DynamoUpdateItem::new(
+///     TableRef::from_name("orders"),
+///     [("orderId", DynamoAttributeValue::string_at("$.orderId"))],
+///     "SET #s = :s ADD attempts :one",
+/// );
+/// mark.expression_attribute_names.insert("#s".into(), "status".into());
+/// mark.expression_attribute_values.insert(":s".into(), DynamoAttributeValue::string("EXPORTED"));
+/// mark.expression_attribute_values.insert(":one".into(), DynamoAttributeValue::number(1));
+/// mark.return_values = DynamoReturnValues::AllNew;
+/// let g = StateGraph::new();
+/// g.task("MarkExported", mark, TaskProps::default()).end();
+/// assert!(g.render().build_errors.is_empty());
+/// ```
 #[derive(Clone, Debug)]
 pub struct DynamoUpdateItem {
     /// The table.
