@@ -192,7 +192,7 @@ impl Default for QueueProps {
 #[derive(Clone, Debug)]
 pub struct Queue {
     node: Construct,
-    resource: CfnResource,
+    resource: sqs::CfnQueue,
     encryption: QueueEncryption,
     fifo: bool,
     policy: Rc<RefCell<Option<PolicyDocument>>>,
@@ -212,7 +212,7 @@ impl Queue {
             node.add_error(problem);
         }
         let seconds = |d: Option<Duration>| d.map(|d| Value::from(d.as_secs()));
-        let resource: CfnResource = sqs::CfnQueue::new(
+        let resource = sqs::CfnQueue::new(
             &node,
             "Resource",
             sqs::CfnQueueProps {
@@ -240,8 +240,7 @@ impl Queue {
                 visibility_timeout: seconds(props.visibility_timeout),
                 ..Default::default()
             },
-        )
-        .into();
+        );
         resource.apply_removal_policy(props.removal_policy);
         Queue {
             node,
