@@ -3,6 +3,7 @@
 mod build_graph;
 mod cli;
 mod core;
+mod data_services;
 mod deploy;
 mod extending;
 mod l1;

@@ -38,6 +38,8 @@ mod retry;
 pub mod simulate;
 mod state_machine;
 mod task;
+mod tasks_dynamodb;
+mod tasks_sqs;
 mod validate;
 
 pub use condition::{Comparison, Condition, Operand, TypeTest};
@@ -55,4 +57,8 @@ pub use state_machine::{
     StateMachineName, StateMachineProps, StateMachineType, UNBOUNDED_LOOP_WARNING,
 };
 pub use task::{AwsSdkCall, CustomIntegration, Integration, InvocationType, LambdaInvoke, SnsPublish, TaskInput};
+pub use tasks_dynamodb::{
+    DynamoAttributeValue, DynamoGetItem, DynamoItem, DynamoPutItem, DynamoReturnValues, DynamoUpdateItem,
+};
+pub use tasks_sqs::SqsSendMessage;
 pub use validate::{validate_definition, AslError};
