@@ -3,7 +3,9 @@
 mod build_graph;
 mod cli;
 mod core;
+mod data_services;
 mod deploy;
+mod extending;
 mod imports;
 mod l1;
 mod lambda_functions_stack;

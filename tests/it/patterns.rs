@@ -271,7 +271,7 @@ fn the_maintenance_window_command_explains_an_s3_path() {
 // results (a function error cannot be produced, so the failure paths are checked statically).
 
 mod deploy {
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
 
     use constructs::core::{CfnResource, Value};
     use constructs::deploy::{
@@ -390,64 +390,10 @@ mod deploy {
         types.iter().filter(|t| *t == ty).count()
     }
 
-    /// The ARN of the one state machine whose (generated) name holds `logical_id_prefix`.
-    fn machine_arn(endpoint: &str, region: &str, logical_id_prefix: &str) -> String {
-        let machines = support::harness_post(
-            endpoint,
-            "/",
-            region,
-            "states",
-            Some("AWSStepFunctions.ListStateMachines"),
-            &json!({}),
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
-        let arns: Vec<String> = machines["stateMachines"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|m| m["name"].as_str().is_some_and(|n| n.contains(logical_id_prefix)))
-            .filter_map(|m| m["stateMachineArn"].as_str().map(str::to_owned))
-            .collect();
-        assert_eq!(arns.len(), 1, "{machines}");
-        arns[0].clone()
-    }
-
     /// Starts an execution with input `{}` (what the schedule sends) and waits until it ends;
     /// returns its description and the names of the states it went through, in order.
     fn run(endpoint: &str, region: &str, machine: &str, limit: Duration) -> (Json, Vec<String>) {
-        let call = |target: &str, body: Json| {
-            support::harness_post(endpoint, "/", region, "states", Some(target), &body)
-                .unwrap_or_else(|e| panic!("{e}"))
-        };
-        let started = call(
-            "AWSStepFunctions.StartExecution",
-            json!({ "stateMachineArn": machine, "input": "{}" }),
-        );
-        let execution = started["executionArn"].as_str().expect("an execution").to_owned();
-        let deadline = Instant::now() + limit;
-        let description = loop {
-            let d = call(
-                "AWSStepFunctions.DescribeExecution",
-                json!({ "executionArn": execution }),
-            );
-            if d["status"] != "RUNNING" {
-                break d;
-            }
-            assert!(Instant::now() < deadline, "still running after {limit:?}: {d}");
-            std::thread::sleep(Duration::from_millis(250));
-        };
-        let history = call(
-            "AWSStepFunctions.GetExecutionHistory",
-            json!({ "executionArn": execution, "maxResults": 1000 }),
-        );
-        let entered = history["events"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|e| e["type"].as_str().is_some_and(|t| t.ends_with("StateEntered")))
-            .filter_map(|e| e["stateEnteredEventDetails"]["name"].as_str().map(str::to_owned))
-            .collect();
-        (description, entered)
+        support::execute(endpoint, region, machine, &json!({}), limit)
     }
 
     /// Queues results for the next Lambda invocations of the region (the harness answers in order).
@@ -491,7 +437,7 @@ mod deploy {
             "{outputs:?}"
         );
 
-        let machine = machine_arn(&endpoint, region, "RunPeriodicTasksStateMachine");
+        let machine = support::machine_arn(&endpoint, region, "RunPeriodicTasksStateMachine");
         queue_lambda_results(
             &endpoint,
             region,
@@ -527,7 +473,7 @@ mod deploy {
 
         // The harness has no instance online (its SSM lacks DescribeInstanceInformation,
         // which the Catch takes the same way): nothing is sent, the topic hears of it.
-        let machine = machine_arn(&endpoint, region, "DailyAggregationStateMachine");
+        let machine = support::machine_arn(&endpoint, region, "DailyAggregationStateMachine");
         let (execution, states) = run(&endpoint, region, &machine, Duration::from_secs(60));
         assert_eq!(execution["status"], "FAILED", "{execution}");
         assert_eq!(
@@ -581,7 +527,7 @@ mod deploy {
         assert_eq!(count(types, "AWS::StepFunctions::StateMachine"), 1, "{types:?}");
         assert_eq!(count(types, "AWS::Lambda::Function"), 0, "{types:?}");
 
-        let machine = machine_arn(&endpoint, region, "MorningStartupStateMachine");
+        let machine = support::machine_arn(&endpoint, region, "MorningStartupStateMachine");
         // Three waves, each waiting 10 s once (the harness runs a service at once when scaled).
         let (execution, states) = run(&endpoint, region, &machine, Duration::from_secs(120));
         assert_eq!(execution["status"], "SUCCEEDED", "{execution}\n{states:?}");

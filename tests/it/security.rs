@@ -1,5 +1,5 @@
 //! checkov on every template the app synthesizes (the seed app and the pattern
-//! examples): each failed check is one we accepted in `SECURITY.md`, and each
+//! examples) and on the data-services stack of `data_services.rs`: each failed check is one we accepted in `SECURITY.md`, and each
 //! acceptance there still matches a finding.
 
 use crate::support::{self, CheckovFinding};
@@ -50,12 +50,14 @@ fn accepted() -> Vec<Accepted> {
 fn every_checkov_finding_is_an_accepted_one_and_every_acceptance_is_used() {
     let (seed_dir, seed) = support::synth(app::build);
     let (examples_dir, examples) = support::synth_with(&[("examples", serde_json::json!(true))], app::build);
+    let (data_dir, _) = support::synth(|app| crate::data_services::order_export(app, crate::data_services::STACK));
     assert_eq!(seed.synthesis.stacks.len(), 4);
     assert_eq!(examples.synthesis.stacks.len(), 4);
     let Some(mut findings) = support::checkov(&seed_dir.path().join("cdk.out")) else {
         return;
     };
     findings.extend(support::checkov(&examples_dir.path().join("cdk.out")).unwrap_or_default());
+    findings.extend(support::checkov(&data_dir.path().join("cdk.out")).unwrap_or_default());
     let accepted = accepted();
     assert!(!accepted.is_empty(), "SECURITY.md lists no accepted findings");
 

@@ -242,6 +242,74 @@ pub fn harness_post(
     serde_json::from_str(&body).map_err(|e| format!("{}: not JSON ({e}): {body}", target.unwrap_or(path)))
 }
 
+/// The ARN of the one state machine whose (generated) name holds `logical_id_prefix`.
+pub fn machine_arn(endpoint: &str, region: &str, logical_id_prefix: &str) -> String {
+    let machines = harness_post(
+        endpoint,
+        "/",
+        region,
+        "states",
+        Some("AWSStepFunctions.ListStateMachines"),
+        &serde_json::json!({}),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let arns: Vec<String> = machines["stateMachines"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|m| m["name"].as_str().is_some_and(|n| n.contains(logical_id_prefix)))
+        .filter_map(|m| m["stateMachineArn"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(arns.len(), 1, "{machines}");
+    arns[0].clone()
+}
+
+/// Starts an execution of `machine` on the local harness with `input` and waits until it ends
+/// (at most `limit`); returns its description and the names of the states it went through, in order.
+pub fn execute(
+    endpoint: &str,
+    region: &str,
+    machine: &str,
+    input: &serde_json::Value,
+    limit: std::time::Duration,
+) -> (serde_json::Value, Vec<String>) {
+    let call = |target: &str, body: serde_json::Value| {
+        harness_post(endpoint, "/", region, "states", Some(target), &body).unwrap_or_else(|e| panic!("{e}"))
+    };
+    let started = call(
+        "AWSStepFunctions.StartExecution",
+        serde_json::json!({ "stateMachineArn": machine, "input": input.to_string() }),
+    );
+    let execution = started["executionArn"].as_str().expect("an execution").to_owned();
+    let deadline = std::time::Instant::now() + limit;
+    let description = loop {
+        let d = call(
+            "AWSStepFunctions.DescribeExecution",
+            serde_json::json!({ "executionArn": execution }),
+        );
+        if d["status"] != "RUNNING" {
+            break d;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still running after {limit:?}: {d}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    };
+    let history = call(
+        "AWSStepFunctions.GetExecutionHistory",
+        serde_json::json!({ "executionArn": execution, "maxResults": 1000 }),
+    );
+    let entered = history["events"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| e["type"].as_str().is_some_and(|t| t.ends_with("StateEntered")))
+        .filter_map(|e| e["stateEnteredEventDetails"]["name"].as_str().map(str::to_owned))
+        .collect();
+    (description, entered)
+}
+
 fn dechunk(mut body: &str) -> String {
     let mut out = String::new();
     while let Some((size, rest)) = body.split_once("\r\n") {

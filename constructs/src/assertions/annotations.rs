@@ -4,34 +4,13 @@ use serde::Serialize;
 use serde_json::Value as Json;
 
 use super::matcher::{self, to_pattern};
-use crate::core::{App, Scope, Stack, SynthError};
-
-/// How serious an annotation is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AnnotationLevel {
-    /// Synthesis fails.
-    Error,
-    /// Synthesis succeeds, with a warning.
-    Warning,
-}
-
-/// One problem reported on a construct.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Annotation {
-    /// How serious it is.
-    pub level: AnnotationLevel,
-    /// The construct path (`Jobs/Startup`); empty for a problem of the whole
-    /// app (a dependency cycle between stacks).
-    pub path: String,
-    /// What is wrong and what to do.
-    pub message: String,
-}
+pub use crate::core::{Annotation, AnnotationLevel};
+use crate::core::{App, Scope, Stack};
 
 /// The annotations of a stack or an app, as the AWS CDK's `Annotations`.
 ///
-/// Today synthesis reports errors only (each with the construct's path), so
-/// [`Annotations::has_warning`] finds nothing until constructs report
-/// warnings. Path patterns are construct paths in which `*` matches any
+/// It holds every error, warning and info synthesis reports (acknowledged
+/// warnings left out), each with the construct's path. Path patterns are construct paths in which `*` matches any
 /// characters (`/` included): `"*"` is every path, `"Jobs/Startup*"` the
 /// construct and everything below it. A message pattern is a string (the
 /// whole message) or a [`Match`](super::Match) such as
@@ -69,25 +48,17 @@ impl Annotations {
     /// The annotations of the whole app, with problems of no one construct
     /// (a dependency cycle between stacks) under the empty path.
     pub fn from_app(app: &App) -> Annotations {
-        Annotations::of(super::synthesize(app).err().map(|e| e.0).unwrap_or_default())
-    }
-
-    fn of(errors: Vec<SynthError>) -> Annotations {
-        let entries = errors
-            .into_iter()
-            .map(|e| match e {
-                SynthError::Construct { path, message } => Annotation {
-                    level: AnnotationLevel::Error,
-                    path,
-                    message,
-                },
-                other => Annotation {
-                    level: AnnotationLevel::Error,
-                    path: String::new(),
-                    message: other.to_string(),
-                },
-            })
-            .collect();
+        let node = app.node();
+        let mut entries = match super::without_bundling(app, || crate::core::annotations(node)) {
+            Ok(all) => all,
+            Err(e) => vec![error_of(e)],
+        };
+        // Problems found after validation (logical ids, references, cycles).
+        if !entries.iter().any(|a| a.level == AnnotationLevel::Error) {
+            if let Err(errors) = super::synthesize(app) {
+                entries.extend(errors.0.into_iter().map(error_of));
+            }
+        }
         Annotations { entries }
     }
 
@@ -106,6 +77,18 @@ impl Annotations {
         self.find(AnnotationLevel::Warning, path_pattern, message)
     }
 
+    /// The infos at paths matching `path_pattern` whose message matches `message`.
+    pub fn find_infos(&self, path_pattern: &str, message: impl Serialize) -> Vec<Annotation> {
+        self.find(AnnotationLevel::Info, path_pattern, message)
+    }
+
+    /// Asserts there is an info at a path matching `path_pattern` whose
+    /// message matches `message`.
+    #[track_caller]
+    pub fn has_info(&self, path_pattern: &str, message: impl Serialize) {
+        self.has(AnnotationLevel::Info, path_pattern, message);
+    }
+
     /// Asserts there is an error at a path matching `path_pattern` whose
     /// message matches `message`.
     #[track_caller]
@@ -121,7 +104,7 @@ impl Annotations {
     }
 
     /// Asserts there is a warning at a path matching `path_pattern` whose
-    /// message matches `message`. No construct reports warnings yet.
+    /// message matches `message`.
     #[track_caller]
     pub fn has_warning(&self, path_pattern: &str, message: impl Serialize) {
         self.has(AnnotationLevel::Warning, path_pattern, message);
@@ -197,6 +180,7 @@ impl AnnotationLevel {
         match self {
             AnnotationLevel::Error => "error",
             AnnotationLevel::Warning => "warning",
+            AnnotationLevel::Info => "info",
         }
     }
 
@@ -204,6 +188,7 @@ impl AnnotationLevel {
         match self {
             AnnotationLevel::Error => "an error",
             AnnotationLevel::Warning => "a warning",
+            AnnotationLevel::Info => "an info",
         }
     }
 }
@@ -233,6 +218,23 @@ fn path_matches(pattern: &str, path: &str) -> bool {
                 .filter(|&i| tail.is_char_boundary(i))
                 .any(|i| path_matches(rest, &tail[i..]))
         }
+    }
+}
+
+fn error_of(e: crate::core::SynthError) -> Annotation {
+    match e {
+        crate::core::SynthError::Construct { path, message } => Annotation {
+            level: AnnotationLevel::Error,
+            path,
+            message,
+            id: None,
+        },
+        other => Annotation {
+            level: AnnotationLevel::Error,
+            path: String::new(),
+            message: other.to_string(),
+            id: None,
+        },
     }
 }
 

@@ -104,10 +104,14 @@ pub use template::Template;
 use crate::aws::lambda::BUNDLING_STACKS_CONTEXT;
 use crate::core::{App, Scope, SynthErrors, Synthesis};
 
-/// Synthesizes the app in memory, with Lambda bundling skipped unless the
-/// app's context sets `aws:cdk:bundling-stacks` itself (the context is left
-/// as it was).
+/// Synthesizes the app in memory, with Lambda bundling skipped (see [`without_bundling`]).
 fn synthesize(app: &App) -> Result<Synthesis, SynthErrors> {
+    without_bundling(app, || app.synth())
+}
+
+/// Runs `f` with Lambda bundling skipped unless the app's context sets
+/// `aws:cdk:bundling-stacks` itself (the context is left as it was).
+fn without_bundling<R>(app: &App, f: impl FnOnce() -> R) -> R {
     let node = app.node();
     let added = {
         let mut tree = node.tree_mut();
@@ -119,7 +123,7 @@ fn synthesize(app: &App) -> Result<Synthesis, SynthErrors> {
             true
         }
     };
-    let result = app.synth();
+    let result = f();
     if added {
         node.tree_mut().context.shift_remove(BUNDLING_STACKS_CONTEXT);
     }

@@ -1,5 +1,6 @@
 //! Constructs for AWS services, one module per service.
 
+pub mod dynamodb;
 pub mod ec2;
 pub mod elbv2;
 pub mod events;
@@ -11,5 +12,6 @@ pub mod rds;
 pub mod s3;
 pub mod secretsmanager;
 pub mod sns;
+pub mod sqs;
 pub mod ssm;
 pub mod stepfunctions;

@@ -41,6 +41,12 @@ macro_rules! cfn_resource {
                 (resource.resource_type() == $type_).then_some(Self { resource })
             }
 
+            /// The resource at `scope` typed as this L1: the scope itself, or its
+            /// default child (the L1 below an L2); `None` when it is not one.
+            pub fn of(scope: &impl $crate::core::Scope) -> ::core::option::Option<Self> {
+                $crate::core::CfnResource::of(scope).and_then(Self::from_resource)
+            }
+
             /// `Ref` of this resource.
             pub fn ref_(&self) -> $crate::core::Value {
                 self.resource.ref_()

@@ -29,6 +29,9 @@ pub struct Cli {
     /// The Cloud Assembly directory.
     #[arg(short = 'o', long = "output", value_name = "DIR", global = true)]
     pub output: Option<PathBuf>,
+    /// Fail when synthesis reports a warning that is not acknowledged (nothing is written).
+    #[arg(long, global = true)]
+    pub strict: bool,
     /// The command.
     #[command(subcommand)]
     pub command: Command,
@@ -73,14 +76,32 @@ fn parse_context(s: &str) -> Result<(String, String), String> {
 /// Reads the context: `cdk.json` (its `context` object) in the working
 /// directory, then `CDK_CONTEXT_JSON` (set by the official CDK CLI), then `-c`.
 pub fn load_context(dir: &Path, overrides: &[(String, String)]) -> Result<IndexMap<String, serde_json::Value>, String> {
+    load_context_with_sources(dir, overrides).map(|(context, _)| context)
+}
+
+/// Context values and, for each key, where its value came from (`cdk.json`,
+/// `CDK_CONTEXT_JSON`, `-c key=...`), for messages about a bad value.
+pub type ContextSources = IndexMap<String, String>;
+
+/// [`load_context`], with where each value came from.
+pub fn load_context_with_sources(
+    dir: &Path,
+    overrides: &[(String, String)],
+) -> Result<(IndexMap<String, serde_json::Value>, ContextSources), String> {
     let mut context = IndexMap::new();
+    let mut sources = ContextSources::new();
     let file = dir.join("cdk.json");
     if file.exists() {
         let text = std::fs::read_to_string(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
         let json: serde_json::Value =
             serde_json::from_str(&text).map_err(|e| format!("{} is not valid JSON: {e}", file.display()))?;
         match json.get("context") {
-            Some(serde_json::Value::Object(c)) => context.extend(c.iter().map(|(k, v)| (k.clone(), v.clone()))),
+            Some(serde_json::Value::Object(c)) => {
+                for (k, v) in c {
+                    context.insert(k.clone(), v.clone());
+                    sources.insert(k.clone(), format!("{} (\"context\")", file.display()));
+                }
+            }
             None => {}
             Some(other) => {
                 return Err(format!(
@@ -92,12 +113,16 @@ pub fn load_context(dir: &Path, overrides: &[(String, String)]) -> Result<IndexM
         }
     }
     if let Ok(text) = std::env::var("CDK_CONTEXT_JSON") {
-        context.extend(context_json(&text)?);
+        for (k, v) in context_json(&text)? {
+            sources.insert(k.clone(), "CDK_CONTEXT_JSON (from the CDK CLI)".to_owned());
+            context.insert(k, v);
+        }
     }
     for (k, v) in overrides {
         context.insert(k.clone(), serde_json::Value::String(v.clone()));
+        sources.insert(k.clone(), format!("`-c {k}={v}`"));
     }
-    Ok(context)
+    Ok((context, sources))
 }
 
 fn json_kind(v: &serde_json::Value) -> &'static str {
@@ -120,15 +145,45 @@ fn context_json(text: &str) -> Result<serde_json::Map<String, serde_json::Value>
     }
 }
 
-/// Builds the app with `build`, synthesizes it, and writes the assembly.
+/// Builds the app with `build`, synthesizes it, prints its warnings and
+/// infos (unless `quiet`), and writes the assembly. With `strict`, a warning
+/// fails synthesis and nothing is written.
 pub fn synth_app(
     build: &dyn Fn(&App),
     context: IndexMap<String, serde_json::Value>,
+    options: &SynthOptions,
     outdir: &Path,
 ) -> Result<CloudAssembly, String> {
     let app = App::with_context(context);
+    for (key, source) in &options.context_sources {
+        app.set_context_source(key, source);
+    }
     build(&app);
-    app.synth_into(outdir).map_err(|e| e.to_string())
+    let synthesis = app.synth().map_err(|e| e.to_string())?;
+    if !options.quiet {
+        for a in &synthesis.annotations {
+            eprintln!("{a}");
+        }
+    }
+    let warnings = synthesis.warnings().count();
+    if options.strict && warnings > 0 {
+        return Err(format!(
+            "synthesis failed: {warnings} warning{} with --strict (fix, or acknowledge with `Annotations::of(scope).acknowledge_warning(id, reason)`); nothing was written",
+            if warnings == 1 { "" } else { "s" }
+        ));
+    }
+    app.write_into(synthesis, outdir).map_err(|e| e.to_string())
+}
+
+/// How [`synth_app`] synthesizes.
+#[derive(Clone, Debug, Default)]
+pub struct SynthOptions {
+    /// Fail on warnings (`--strict`).
+    pub strict: bool,
+    /// Print no warnings or infos.
+    pub quiet: bool,
+    /// Where each context value came from (see [`load_context_with_sources`]).
+    pub context_sources: ContextSources,
 }
 
 /// Runs the CLI with the process's arguments. Returns the exit code:
@@ -151,7 +206,12 @@ pub fn run_with(cli: Cli, build: &dyn Fn(&App)) -> ExitCode {
 
 fn execute(cli: Cli, build: &dyn Fn(&App)) -> Result<ExitCode, String> {
     let cwd = std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?;
-    let context = load_context(&cwd, &cli.context)?;
+    let (context, context_sources) = load_context_with_sources(&cwd, &cli.context)?;
+    let mut options = SynthOptions {
+        strict: cli.strict,
+        quiet: false,
+        context_sources,
+    };
     let outdir = cli
         .output
         .clone()
@@ -159,7 +219,8 @@ fn execute(cli: Cli, build: &dyn Fn(&App)) -> Result<ExitCode, String> {
         .unwrap_or_else(|| PathBuf::from("cdk.out"));
     match cli.command {
         Command::Synth { stacks, quiet } => {
-            let assembly = synth_app(build, context, &outdir)?;
+            options.quiet = quiet;
+            let assembly = synth_app(build, context, &options, &outdir)?;
             let unknown: Vec<&String> = stacks.iter().filter(|s| assembly.stack(s).is_none()).collect();
             if !unknown.is_empty() {
                 return Err(format!(
@@ -187,14 +248,15 @@ fn execute(cli: Cli, build: &dyn Fn(&App)) -> Result<ExitCode, String> {
             // unless `-o` names a directory, it goes to a temporary one.
             let scratch = std::env::temp_dir().join(format!("constructs-simulate-{}", std::process::id()));
             let dir = cli.output.clone().unwrap_or_else(|| scratch.clone());
-            let result = synth_app(build, without_bundling(context), &dir).and_then(|a| simulate::execute(&args, &a));
+            let result =
+                synth_app(build, without_bundling(context), &options, &dir).and_then(|a| simulate::execute(&args, &a));
             let _ = std::fs::remove_dir_all(&scratch);
             result
         }
         Command::List { long, app } => {
             let assembly = match app {
                 Some(dir) => CloudAssembly::read(&dir).map_err(|e| e.to_string())?,
-                None => synth_app(build, without_bundling(context), &outdir)?,
+                None => synth_app(build, without_bundling(context), &options, &outdir)?,
             };
             for s in &assembly.synthesis.stacks {
                 if s.dependencies.is_empty() {
@@ -211,7 +273,9 @@ fn execute(cli: Cli, build: &dyn Fn(&App)) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         #[cfg(feature = "deploy")]
-        Command::Deploy(cmd) => crate::deploy::cli::execute(cmd, &|| synth_app(build, context.clone(), &outdir)),
+        Command::Deploy(cmd) => {
+            crate::deploy::cli::execute(cmd, &|| synth_app(build, context.clone(), &options, &outdir))
+        }
     }
 }
 

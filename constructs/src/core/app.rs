@@ -47,12 +47,20 @@ impl App {
 
     /// An app with context values (what `-c key=value` and `cdk.json` give).
     pub fn with_context(context: IndexMap<String, serde_json::Value>) -> App {
+        let tree = Rc::new(RefCell::new(Tree::new(context)));
+        super::construct::register_app(&tree);
         App {
-            node: Construct {
-                tree: Rc::new(RefCell::new(Tree::new(context))),
-                idx: 0,
-            },
+            node: Construct { tree, idx: 0 },
         }
+    }
+
+    /// Records where a context value came from (e.g. `` `-c batch-size=250` ``
+    /// or `cdk.json`), so that an error about a bad value can say so.
+    pub fn set_context_source(&self, key: &str, source: &str) {
+        self.node
+            .tree_mut()
+            .context_sources
+            .insert(key.to_owned(), source.to_owned());
     }
 
     /// The app a construct belongs to.
@@ -84,7 +92,7 @@ impl App {
 
     /// Synthesizes every stack in memory (nothing is written).
     pub fn synth(&self) -> Result<Synthesis, SynthErrors> {
-        synthesize(&self.node.tree)
+        synthesize(&self.node)
     }
 
     /// Synthesizes and writes the Cloud Assembly to `outdir`, replacing what
@@ -99,14 +107,21 @@ impl App {
     /// a large app (the CLI's `synth` does this). The tree is freed only when
     /// no construct handle of it is alive any more.
     pub fn synth_into(self, outdir: &Path) -> Result<CloudAssembly, SynthErrors> {
-        let (synthesis, files) = self.synth_with_files()?;
+        let synthesis = self.synth()?;
+        self.write_into(synthesis, outdir)
+    }
+
+    /// Writes a synthesis of this app (from [`App::synth`], e.g. after looking
+    /// at its warnings) and the app's extra files to `outdir`, as [`App::synth_into`]
+    /// does: the tree is freed first when no other handle holds it.
+    pub fn write_into(self, synthesis: Synthesis, outdir: &Path) -> Result<CloudAssembly, SynthErrors> {
+        let files = self.render_files();
         drop(self);
         Ok(write_assembly(synthesis, outdir, &files)?)
     }
 
-    /// The synthesis and the extra files of the assembly (rendered from the tree).
-    fn synth_with_files(&self) -> Result<(Synthesis, Vec<(String, String)>), SynthErrors> {
-        let synthesis = self.synth()?;
+    /// The extra files of the assembly, rendered from the tree.
+    fn render_files(&self) -> Vec<(String, String)> {
         let renders: Vec<(String, Rc<dyn Fn() -> String>)> = self
             .node
             .tree()
@@ -114,7 +129,12 @@ impl App {
             .iter()
             .map(|(k, v)| (k.clone(), Rc::clone(v)))
             .collect();
-        let files = renders.into_iter().map(|(k, f)| (k, f())).collect();
-        Ok((synthesis, files))
+        renders.into_iter().map(|(k, f)| (k, f())).collect()
+    }
+
+    /// The synthesis and the extra files of the assembly (rendered from the tree).
+    fn synth_with_files(&self) -> Result<(Synthesis, Vec<(String, String)>), SynthErrors> {
+        let synthesis = self.synth()?;
+        Ok((synthesis, self.render_files()))
     }
 }

@@ -338,6 +338,22 @@ fn write_into(synthesis: &Synthesis, dir: &Path, extra_files: &[(String, String)
         for (path, id) in &stack.logical_ids {
             metadata.insert(path.clone(), json!([{ "type": "aws:cdk:logicalId", "data": id }]));
         }
+        // Warnings and infos, as the CDK writes them (the official CLI prints them too).
+        let stack_path = format!("/{}", stack.path);
+        for a in synthesis.annotations.iter().filter(|a| {
+            let p = format!("/{}", a.path);
+            p == stack_path || p.starts_with(&format!("{stack_path}/"))
+        }) {
+            let data = match &a.id {
+                Some(id) => format!("{} [ack: {id}]", a.message),
+                None => a.message.clone(),
+            };
+            let entry = json!({ "type": a.level.metadata_type(), "data": data });
+            match metadata.entry(format!("/{}", a.path)).or_insert_with(|| json!([])) {
+                Json::Array(entries) => entries.push(entry),
+                other => *other = json!([entry]),
+            }
+        }
         artifacts.insert(
             stack.artifact_id.clone(),
             json!({

@@ -8,6 +8,9 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::Value as Json;
 
+use indexmap::IndexMap;
+
+use super::annotations::{Annotation, AnnotationLevel};
 use super::assembly::CloudAssembly;
 use super::stack::{Environment, Synthesizer};
 use super::synth::{Synthesis, SynthesizedStack};
@@ -77,6 +80,9 @@ pub struct ArtifactManifest {
     /// The type's properties (for a stack: [`StackProperties`]).
     #[serde(default)]
     pub properties: Option<Json>,
+    /// Construct path (`/Stack/...`) -> metadata entries (`{"type": "aws:cdk:warning", "data": ...}`).
+    #[serde(default)]
+    pub metadata: IndexMap<String, Vec<Json>>,
 }
 
 /// The properties of an `aws:cloudformation:stack` artifact that a deploy reads.
@@ -182,6 +188,7 @@ impl CloudAssembly {
             }
         }
         let mut stacks = Vec::new();
+        let mut annotations = Vec::new();
         for (id, artifact) in &manifest.artifacts {
             match artifact.artifact_type.as_str() {
                 "aws:cloudformation:stack" => {}
@@ -200,10 +207,12 @@ impl CloudAssembly {
                 .transpose()
                 .map_err(|e| invalid(&path, format!("artifact '{id}': {e}")))?
                 .ok_or_else(|| invalid(&path, format!("artifact '{id}' has no properties")))?;
+            annotations.extend(annotations_of(&artifact.metadata));
             let template_path = dir.join(&properties.template_file);
             let template: Json = read_json(&template_path)?;
             stacks.push(SynthesizedStack {
                 artifact_id: id.clone(),
+                path: id.clone(),
                 stack_name: properties.stack_name.clone().unwrap_or_else(|| id.clone()),
                 template,
                 dependencies: artifact.dependencies.clone(),
@@ -227,9 +236,37 @@ impl CloudAssembly {
             synthesis: Synthesis {
                 stacks,
                 tree: ConstructTree::default(),
+                annotations,
             },
         })
     }
+}
+
+/// The warnings and infos of an artifact's metadata (as `synth` wrote them, or the CDK).
+fn annotations_of(metadata: &IndexMap<String, Vec<Json>>) -> Vec<Annotation> {
+    let mut out = Vec::new();
+    for (path, entries) in metadata {
+        for e in entries {
+            let level = match e.get("type").and_then(Json::as_str) {
+                Some("aws:cdk:warning") => AnnotationLevel::Warning,
+                Some("aws:cdk:info") => AnnotationLevel::Info,
+                Some("aws:cdk:error") => AnnotationLevel::Error,
+                _ => continue,
+            };
+            let data = e.get("data").and_then(Json::as_str).unwrap_or_default();
+            let (message, id) = match data.rsplit_once(" [ack: ") {
+                Some((m, rest)) if rest.ends_with(']') => (m.to_owned(), Some(rest.trim_end_matches(']').to_owned())),
+                _ => (data.to_owned(), None),
+            };
+            out.push(Annotation {
+                level,
+                path: path.trim_start_matches('/').to_owned(),
+                message,
+                id,
+            });
+        }
+    }
+    out
 }
 
 /// The stacks with each after those it depends on, otherwise in manifest order.

@@ -46,6 +46,9 @@ pub(crate) struct ResourceData {
     pub tag_format: Option<TagFormat>,
     /// The property tags render into (`Tags` unless the schema names another).
     pub tag_property: &'static str,
+    /// Raw overrides, applied in order to the rendered resource: a path from
+    /// the resource's top level, and the value (`None`: delete).
+    pub overrides: Vec<(Vec<String>, Option<Value>)>,
 }
 
 pub(crate) struct OutputData {
@@ -55,6 +58,10 @@ pub(crate) struct OutputData {
     pub condition: Option<ElementRef>,
 }
 
+#[expect(
+    clippy::large_enum_variant,
+    reason = "nodes box their element already, and almost every element is a resource"
+)]
 pub(crate) enum ElementKind {
     Resource(ResourceData),
     Output(OutputData),
@@ -169,6 +176,7 @@ impl CfnResource {
                 update_policy: None,
                 tag_format: tagging.map(|t| t.format),
                 tag_property: tagging.map_or("Tags", |t| t.property),
+                overrides: Vec::new(),
             }),
             "constructs.CfnResource",
         );
@@ -187,6 +195,25 @@ impl CfnResource {
             r.set(k, v);
         }
         r
+    }
+
+    /// The resource at `scope`: the scope itself when it is a resource, else
+    /// its default child (`Resource`, as the CDK's `node.defaultChild`) when
+    /// that is one. This reaches the L1 below any L2, and any resource found
+    /// with [`Construct::find_child`].
+    ///
+    /// ```
+    /// use constructs::aws::sns::{Topic, TopicProps};
+    /// use constructs::core::{App, CfnResource, Stack, StackProps};
+    /// let app = App::new();
+    /// let stack = Stack::new(&app, "Demo", StackProps::default());
+    /// let topic = Topic::new(&stack, "Alerts", TopicProps::default());
+    /// let l1 = CfnResource::of(&topic).expect("a topic has a resource");
+    /// assert_eq!(l1.resource_type(), "AWS::SNS::Topic");
+    /// ```
+    pub fn of(scope: &impl Scope) -> Option<CfnResource> {
+        let node = scope.node();
+        node.as_resource().or_else(|| node.default_child()?.as_resource())
     }
 
     /// The CloudFormation type.
@@ -292,11 +319,86 @@ impl CfnResource {
         with_resource(&self.node, |r| r.update_policy = Some(policy));
     }
 
+    /// Overrides a value of the rendered resource by path, as the CDK's
+    /// `addOverride`: `"Properties.LoggingConfiguration.Level"`,
+    /// `"Metadata.Owner"`, `"DependsOn"`. Components are separated by `.`
+    /// (`\\.` for a literal dot); a number indexes into a list
+    /// (`"Properties.Targets.0.RetryPolicy"`); missing objects on the way are
+    /// created. Overrides are applied after rendering, in the order they were
+    /// added, so they reach properties an L2 computes at synthesis and survive
+    /// later changes to the L2. The value may hold references.
+    ///
+    /// ```
+    /// use constructs::core::{App, CfnResource, Stack, StackProps, Value};
+    /// let app = App::new();
+    /// let stack = Stack::new(&app, "Demo", StackProps::default());
+    /// let topic = CfnResource::new(&stack, "Topic", "AWS::SNS::Topic");
+    /// topic.set("Subscription", Value::list([Value::map().with("Protocol", "email").with("Endpoint", "ops@example.com")]));
+    /// topic.add_property_override("Subscription.0.Endpoint", "oncall@example.com");
+    /// topic.add_override("Metadata.Owner", "shop-team");
+    /// let t = &app.synth().expect("valid").stacks[0].template["Resources"]["Topic"];
+    /// assert_eq!(t["Properties"]["Subscription"][0]["Endpoint"], "oncall@example.com");
+    /// assert_eq!(t["Metadata"]["Owner"], "shop-team");
+    /// ```
+    pub fn add_override(&self, path: &str, value: impl Into<Value>) {
+        let value = value.into();
+        with_resource(&self.node, |r| {
+            r.overrides.push((split_override_path(path), Some(value)))
+        });
+    }
+
+    /// Deletes a value of the rendered resource by path (see [`CfnResource::add_override`]);
+    /// an object left empty by the deletion is removed too.
+    pub fn add_deletion_override(&self, path: &str) {
+        with_resource(&self.node, |r| r.overrides.push((split_override_path(path), None)));
+    }
+
+    /// [`CfnResource::add_override`] below `Properties`.
+    pub fn add_property_override(&self, path: &str, value: impl Into<Value>) {
+        self.add_override(&format!("Properties.{path}"), value);
+    }
+
+    /// [`CfnResource::add_deletion_override`] below `Properties`.
+    pub fn add_property_deletion_override(&self, path: &str) {
+        self.add_deletion_override(&format!("Properties.{path}"));
+    }
+
     /// How `Tags::of(..)` tags render on this resource (`None`: not taggable).
     /// Every type the registry schemas know is set up from its schema; this is
     /// for the others (a third-party registry type renders into `Tags`).
     pub fn set_tag_format(&self, format: Option<TagFormat>) {
         with_resource(&self.node, |r| r.tag_format = format);
+    }
+}
+
+/// Splits an override path on `.`, keeping `\\.` as a literal dot.
+fn split_override_path(path: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut current = String::new();
+    let mut chars = path.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.peek() == Some(&'.') => {
+                chars.next();
+                current.push('.');
+            }
+            '.' => parts.push(std::mem::take(&mut current)),
+            c => current.push(c),
+        }
+    }
+    parts.push(current);
+    parts
+}
+
+impl Construct {
+    /// This construct as a resource (an L1), when it is one. See also
+    /// [`CfnResource::of`], which also looks at the default child.
+    pub fn as_resource(&self) -> Option<CfnResource> {
+        matches!(
+            &self.tree().nodes[self.idx].kind,
+            NodeKind::Element(e) if matches!(e.kind, ElementKind::Resource(_))
+        )
+        .then(|| CfnResource { node: self.clone() })
     }
 }
 

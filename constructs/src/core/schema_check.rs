@@ -2,12 +2,37 @@
 //! the type does not have, or a required one left unset, is an error naming
 //! the construct path (and the closest property name, for a misspelling).
 //!
-//! A type the schemas do not know (`Custom::*`, a third-party registry type) is
-//! not checked: the library has no warnings yet, so it is accepted silently.
+//! A type the schemas do not know is not checked: a `Custom::*` or
+//! third-party registry type is accepted silently, an unknown `AWS::*` or
+//! `Alexa::*` type (a misspelling, or a type newer than the schemas) is a
+//! warning ([`UNKNOWN_TYPE_WARNING`]) naming the closest known type.
 //! `AWS::CloudFormation::CustomResource` takes any property and is not checked either.
 
 use super::element::ResourceData;
 use crate::cfn::facts::resource_facts;
+
+/// The id of the warning about a resource type the registry schemas do not know.
+pub const UNKNOWN_TYPE_WARNING: &str = "constructs:cfn:unknownResourceType";
+
+/// A warning for an `AWS::*`/`Alexa::*` type the schemas do not know, if it is one.
+pub(crate) fn unknown_type_warning(type_name: &str) -> Option<String> {
+    if resource_facts(type_name).is_some() || !(type_name.starts_with("AWS::") || type_name.starts_with("Alexa::")) {
+        return None;
+    }
+    let lower = type_name.to_lowercase();
+    let closest = crate::cfn::facts::all_resource_facts()
+        .map(|f| (strsim::levenshtein(&lower, &f.type_name.to_lowercase()), f.type_name))
+        .filter(|(d, _)| *d <= 4)
+        .min();
+    let hint = match closest {
+        Some((_, near)) => format!("did you mean `{near}`? "),
+        None => String::new(),
+    };
+    Some(format!(
+        "{type_name} is not a resource type of the registry schemas ({}): {hint}its properties are not checked, and CloudFormation will refuse it if it does not exist",
+        crate::cfn::facts::schema_source()
+    ))
+}
 
 /// The problems of one resource, as messages for its construct path.
 pub(crate) fn check_resource(res: &ResourceData) -> Vec<String> {
@@ -95,6 +120,26 @@ mod tests {
             c.set("Anything", 1);
         });
         assert!(e.is_empty(), "{e:?}");
+    }
+
+    #[test]
+    fn an_unknown_aws_type_is_a_warning_naming_the_closest_type_and_a_third_party_type_is_not() {
+        let app = App::new();
+        let stack = Stack::new(&app, "Shop", StackProps::default());
+        CfnResource::new(&stack, "Bucket", "AWS::S3::Buckett");
+        CfnResource::new(&stack, "Vendor", "Acme::Billing::Account");
+        let s = app.synth().unwrap_or_else(|e| panic!("{e}"));
+        let warnings: Vec<String> = s.warnings().map(ToString::to_string).collect();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0]
+                .starts_with("[warning] Shop/Bucket: AWS::S3::Buckett is not a resource type of the registry schemas")
+                && warnings[0].contains("did you mean `AWS::S3::Bucket`?")
+                && warnings[0].ends_with("[ack: constructs:cfn:unknownResourceType]"),
+            "{warnings:?}"
+        );
+        crate::core::Annotations::of(&stack).acknowledge_warning(super::UNKNOWN_TYPE_WARNING, "a private preview type");
+        assert_eq!(app.synth().unwrap_or_else(|e| panic!("{e}")).warnings().count(), 0);
     }
 
     #[test]

@@ -76,6 +76,8 @@ pub(crate) struct CodeSlot {
     /// The paths of the functions that use it.
     paths: RefCell<Vec<String>>,
     staged: RefCell<Option<StagedCode>>,
+    /// Why the last staging failed.
+    problem: RefCell<Option<String>>,
 }
 
 impl CodeSlot {
@@ -85,32 +87,32 @@ impl CodeSlot {
     }
 }
 
-thread_local! {
-    static SLOTS: RefCell<HashMap<(u64, Code, Architecture), Rc<CodeSlot>>> = RefCell::new(HashMap::new());
-}
+/// The code slots of one app (kept in the app's tree, see [`Construct::app_state`]).
+#[derive(Default)]
+struct CodeSlots(RefCell<HashMap<(Code, Architecture), Rc<CodeSlot>>>);
 
 /// Registers `function` as a user of `code` and returns the shared slot. The
-/// first user of a slot carries the validation that stages the code.
+/// first user of a slot stages the code in the prepare phase of synthesis
+/// (bundling once for all users; a failure is reported by its validation).
 pub(crate) fn use_code(function: &Construct, code: &Code, architecture: Architecture) -> Rc<CodeSlot> {
-    let app = function.tree().app;
-    let key = (app, code.clone(), architecture);
-    let (slot, first) = SLOTS.with(|slots| {
-        let mut slots = slots.borrow_mut();
-        match slots.get(&key) {
-            Some(s) => (Rc::clone(s), false),
-            None => {
-                let s = Rc::new(CodeSlot {
-                    code: code.clone(),
-                    architecture,
-                    users: RefCell::new(Vec::new()),
-                    paths: RefCell::new(Vec::new()),
-                    staged: RefCell::new(None),
-                });
-                slots.insert(key, Rc::clone(&s));
-                (s, true)
-            }
+    let slots = function.app_state::<CodeSlots>();
+    let key = (code.clone(), architecture);
+    let existing = slots.0.borrow().get(&key).map(Rc::clone);
+    let (slot, first) = match existing {
+        Some(s) => (s, false),
+        None => {
+            let s = Rc::new(CodeSlot {
+                code: code.clone(),
+                architecture,
+                users: RefCell::new(Vec::new()),
+                paths: RefCell::new(Vec::new()),
+                staged: RefCell::new(None),
+                problem: RefCell::new(None),
+            });
+            slots.0.borrow_mut().insert(key, Rc::clone(&s));
+            (s, true)
         }
-    });
+    };
     if let Some(stack) = function.stack() {
         let stack_path = stack.node().path();
         let below = function
@@ -126,9 +128,14 @@ pub(crate) fn use_code(function: &Construct, code: &Code, architecture: Architec
     slot.paths.borrow_mut().push(function.path());
     if first {
         let s = Rc::clone(&slot);
-        function.add_validation(move || match stage(&s) {
-            Ok(()) => Vec::new(),
-            Err(message) => {
+        function.add_prepare(move || {
+            let result = stage(&s);
+            *s.problem.borrow_mut() = result.err();
+        });
+        let s = Rc::clone(&slot);
+        function.add_validation(move || match s.problem.borrow().clone() {
+            None => Vec::new(),
+            Some(message) => {
                 let paths = s.paths.borrow();
                 let shared = if paths.len() > 1 {
                     let shown: Vec<&str> = paths.iter().skip(1).take(2).map(String::as_str).collect();

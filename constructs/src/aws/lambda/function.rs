@@ -290,11 +290,10 @@ impl Function {
         // As the CDK: the function also waits for the role's default policy, which
         // grants may create after the function (so this is settled at synthesis).
         let (r, fn_resource) = (Rc::clone(&role), resource.clone());
-        node.add_validation(move || {
+        node.add_prepare(move || {
             if let Some(policy) = r.policy() {
                 fn_resource.add_depends_on(policy.resource());
             }
-            Vec::new()
         });
 
         let slot = Rc::clone(&code);

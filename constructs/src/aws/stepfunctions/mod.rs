@@ -38,6 +38,8 @@ mod retry;
 pub mod simulate;
 mod state_machine;
 mod task;
+mod tasks_dynamodb;
+mod tasks_sqs;
 mod validate;
 
 pub use condition::{Comparison, Condition, Operand, TypeTest};
@@ -53,6 +55,11 @@ pub use retry::{Catch, Errors, JitterStrategy, Retry};
 pub use state_machine::{
     vended_log_group_name, ExecutionStatus, IStateMachine, ImportedStateMachine, LogLevel, LogOptions, StateMachine,
     StateMachineArn, StateMachineLogging, StateMachineName, StateMachineProps, StateMachineType,
+    UNBOUNDED_LOOP_WARNING,
 };
 pub use task::{AwsSdkCall, CustomIntegration, Integration, InvocationType, LambdaInvoke, SnsPublish, TaskInput};
+pub use tasks_dynamodb::{
+    DynamoAttributeValue, DynamoGetItem, DynamoItem, DynamoPutItem, DynamoReturnValues, DynamoUpdateItem,
+};
+pub use tasks_sqs::SqsSendMessage;
 pub use validate::{validate_definition, AslError};

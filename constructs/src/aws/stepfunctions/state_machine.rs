@@ -11,6 +11,10 @@ use crate::core::{Arn, ArnFormat, CfnResource, Construct, Pseudo, Scope, Value};
 use super::graph::StateGraph;
 use super::task::Need;
 
+/// The id of the warning about a loop with no bound (see [`loop_warnings`](super::loop_warnings)),
+/// for `Annotations::of(machine).acknowledge_warning(..)`.
+pub const UNBOUNDED_LOOP_WARNING: &str = "constructs:stepfunctions:unboundedLoop";
+
 crate::typed_value!(
     /// The ARN of a state machine.
     StateMachineArn
@@ -304,6 +308,14 @@ impl StateMachine {
 
         let (g, t) = (definition.clone(), top.clone());
         node.add_validation(move || g.render_with(Some(t.clone())).validate());
+        let (g, t) = (definition.clone(), top.clone());
+        node.add_warning_check(UNBOUNDED_LOOP_WARNING, move || {
+            let json = g.render_with(Some(t.clone())).json;
+            super::loop_warnings(&json)
+                .into_iter()
+                .map(|w| format!("{w}; bound it with `PollUntil` (a count of polls) or set the machine's `timeout`"))
+                .collect()
+        });
         let (g, t) = (definition.clone(), top);
         let title = node.path();
         node.add_assembly_file(diagram_file_name(&node), move || {

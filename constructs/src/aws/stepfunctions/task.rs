@@ -6,6 +6,8 @@ use crate::aws::sns::{ITopic, TopicArn};
 use crate::core::{Pseudo, Value};
 
 use super::retry::{JitterStrategy, Retry};
+use super::tasks_dynamodb::{DynamoGetItem, DynamoPutItem, DynamoTask, DynamoUpdateItem};
+use super::tasks_sqs::SqsSendMessage;
 
 /// The input a task passes to the service: a path into the state input, or a value.
 ///
@@ -253,6 +255,14 @@ pub enum Integration {
     SnsPublish(SnsPublish),
     /// Any AWS API through the SDK integration.
     AwsSdk(AwsSdkCall),
+    /// Writes a DynamoDB item.
+    DynamoPutItem(DynamoPutItem),
+    /// Reads a DynamoDB item.
+    DynamoGetItem(DynamoGetItem),
+    /// Updates a DynamoDB item.
+    DynamoUpdateItem(DynamoUpdateItem),
+    /// Sends an SQS message.
+    SqsSendMessage(SqsSendMessage),
     /// Anything else.
     Custom(CustomIntegration),
 }
@@ -270,6 +280,26 @@ impl From<SnsPublish> for Integration {
 impl From<AwsSdkCall> for Integration {
     fn from(v: AwsSdkCall) -> Self {
         Integration::AwsSdk(v)
+    }
+}
+impl From<DynamoPutItem> for Integration {
+    fn from(v: DynamoPutItem) -> Self {
+        Integration::DynamoPutItem(v)
+    }
+}
+impl From<DynamoGetItem> for Integration {
+    fn from(v: DynamoGetItem) -> Self {
+        Integration::DynamoGetItem(v)
+    }
+}
+impl From<DynamoUpdateItem> for Integration {
+    fn from(v: DynamoUpdateItem) -> Self {
+        Integration::DynamoUpdateItem(v)
+    }
+}
+impl From<SqsSendMessage> for Integration {
+    fn from(v: SqsSendMessage) -> Self {
+        Integration::SqsSendMessage(v)
     }
 }
 impl From<CustomIntegration> for Integration {
@@ -319,6 +349,10 @@ impl Integration {
             Integration::LambdaInvoke(_) => states_arn("lambda:invoke"),
             Integration::SnsPublish(_) => states_arn("sns:publish"),
             Integration::AwsSdk(c) => states_arn(&format!("aws-sdk:{}:{}", c.service, c.action)),
+            Integration::DynamoPutItem(_) => states_arn(&format!("dynamodb:{}", DynamoPutItem::API)),
+            Integration::DynamoGetItem(_) => states_arn(&format!("dynamodb:{}", DynamoGetItem::API)),
+            Integration::DynamoUpdateItem(_) => states_arn(&format!("dynamodb:{}", DynamoUpdateItem::API)),
+            Integration::SqsSendMessage(_) => states_arn("sqs:sendMessage"),
             Integration::Custom(c) => c.resource.clone(),
         }
     }
@@ -358,6 +392,10 @@ impl Integration {
                 Some(v)
             }
             Integration::AwsSdk(c) => Some(c.parameters.clone().unwrap_or_else(Value::map)),
+            Integration::DynamoPutItem(t) => Some(t.parameters()),
+            Integration::DynamoGetItem(t) => Some(t.parameters()),
+            Integration::DynamoUpdateItem(t) => Some(t.parameters()),
+            Integration::SqsSendMessage(t) => Some(t.parameters()),
             Integration::Custom(c) => c.parameters.clone(),
         }
     }
@@ -401,6 +439,14 @@ impl Integration {
                     .map(|e| format!("{service}.{e}")),
                 )]
             }
+            // DynamoDB's throttling errors, as Step Functions names them.
+            Integration::DynamoPutItem(_) | Integration::DynamoGetItem(_) | Integration::DynamoUpdateItem(_) => {
+                vec![throttling_retry([
+                    "DynamoDB.ProvisionedThroughputExceededException",
+                    "DynamoDB.RequestLimitExceeded",
+                    "DynamoDB.ThrottlingException",
+                ])]
+            }
             _ => Vec::new(),
         }
     }
@@ -410,6 +456,18 @@ impl Integration {
             Integration::LambdaInvoke(l) => vec![Need::Invoke(l.function.value())],
             Integration::SnsPublish(s) => vec![Need::Publish(s.topic.value())],
             Integration::AwsSdk(c) => vec![Need::Action(c.derived_iam_action(), c.iam_resources.clone())],
+            Integration::DynamoPutItem(t) => dynamo_needs(t),
+            Integration::DynamoGetItem(t) => dynamo_needs(t),
+            Integration::DynamoUpdateItem(t) => dynamo_needs(t),
+            Integration::SqsSendMessage(t) => {
+                let mut needs = vec![Need::Action("sqs:SendMessage".into(), vec![t.queue.arn.value()])];
+                if let Some(key) = &t.queue.key_arn {
+                    needs.extend(
+                        ["kms:Decrypt", "kms:GenerateDataKey*"].map(|a| Need::Action(a.into(), vec![key.clone()])),
+                    );
+                }
+                needs
+            }
             Integration::Custom(c) => c.policy_statements.iter().cloned().map(Need::Statement).collect(),
         }
     }
@@ -417,9 +475,18 @@ impl Integration {
     pub(crate) fn problems(&self) -> Vec<String> {
         match self {
             Integration::AwsSdk(c) => c.problems(),
+            Integration::DynamoPutItem(t) => t.problems(),
+            Integration::DynamoGetItem(t) => t.problems(),
+            Integration::DynamoUpdateItem(t) => t.problems(),
+            Integration::SqsSendMessage(t) => t.problems(),
             _ => Vec::new(),
         }
     }
+}
+
+/// A DynamoDB task's one action on its one table.
+fn dynamo_needs<T: DynamoTask>(task: &T) -> Vec<Need> {
+    vec![Need::Action(T::IAM_ACTION.into(), vec![task.table().arn.value()])]
 }
 
 #[cfg(test)]
