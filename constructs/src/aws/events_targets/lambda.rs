@@ -25,8 +25,8 @@ pub struct LambdaFunctionProps {
 /// `AWS::Lambda::Permission` for `events.amazonaws.com` with the rule's ARN as
 /// source, created beside the rule (so the function's stack does not depend
 /// on the rule's) with the CDK's id, `AllowEventRule<unique id of the function>`.
-/// An imported function whose account is not known to be the stack's is an
-/// error at synthesis (see `lambda::FunctionAttributes`).
+/// An imported function whose account is not known to be the stack's gets no
+/// permission, with a warning naming the fix (see `lambda::FunctionAttributes`).
 ///
 /// ```
 /// use constructs::aws::events::{Rule, RuleProps, Schedule};

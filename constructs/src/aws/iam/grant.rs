@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use super::policy::PolicyStatement;
 use super::principal::Principal;
-use crate::core::Value;
+use crate::core::{Annotations, Construct, Scope, Value};
 
 /// An identity that policy statements can be added to: a role, owned or imported
 /// (the CDK's `IPrincipal`).
@@ -86,20 +86,47 @@ impl<T: IGrantable + ?Sized> IGrantable for &T {
 }
 
 /// The principal of an imported resource whose role is not known (e.g. a
-/// function imported by ARN without its role): statements given to it are
-/// dropped, and [`IPrincipal::add_to_principal_policy`] returns false. The CDK
-/// does the same (and warns); grant the permission where the role is defined.
+/// function imported by ARN without its role): a statement given to it is
+/// dropped with a warning on that resource (`constructs:iam:unknownPrincipal`,
+/// naming the actions and resources to grant where the role is defined), and
+/// [`IPrincipal::add_to_principal_policy`] returns false. The CDK also warns.
 ///
 /// ```
 /// use constructs::aws::iam::{IGrantable, UnknownPrincipal};
-/// let unknown = UnknownPrincipal;
+/// use constructs::core::{App, Construct, Stack, StackProps};
+/// let app = App::new();
+/// let stack = Stack::new(&app, "S", StackProps::default());
+/// let imported = Construct::new(&stack, "Report");
+/// let unknown = UnknownPrincipal::new(&imported);
 /// assert!(!unknown.grant_principal().grant(["sns:Publish"], ["*".into()]));
+/// let synthesis = app.synth().expect("a warning, not an error");
+/// assert_eq!(synthesis.warnings().count(), 1);
 /// ```
-#[derive(Clone, Copy, Debug, Default)]
-pub struct UnknownPrincipal;
+#[derive(Clone, Debug)]
+pub struct UnknownPrincipal {
+    node: Construct,
+}
+
+impl UnknownPrincipal {
+    /// The unknown principal of the (imported) construct `scope`.
+    pub fn new(scope: &impl Scope) -> UnknownPrincipal {
+        UnknownPrincipal {
+            node: scope.node().clone(),
+        }
+    }
+}
 
 impl IPrincipal for UnknownPrincipal {
-    fn add_to_principal_policy(&self, _statement: PolicyStatement) -> bool {
+    fn add_to_principal_policy(&self, statement: PolicyStatement) -> bool {
+        let shown = |v: &Value| v.as_str().map_or_else(|| "(a reference)".to_owned(), str::to_owned);
+        Annotations::of(&self.node).add_warning(
+            "constructs:iam:unknownPrincipal",
+            format!(
+                "the role of this imported resource is unknown, so {} on {} was not granted: grant it where the role is defined, or import the resource with its role",
+                statement.actions.join(", "),
+                statement.resources.iter().map(shown).collect::<Vec<_>>().join(", ")
+            ),
+        );
         false
     }
 

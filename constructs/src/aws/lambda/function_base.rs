@@ -4,7 +4,7 @@ use std::rc::Rc;
 
 use super::function::{create_permission, Function, FunctionArn, FunctionName, PermissionProps};
 use crate::aws::iam::{IGrantable, IPrincipal, IRole, UnknownPrincipal};
-use crate::core::{Arn, ArnFormat, CfnResource, Construct, Scope, Stack, Value};
+use crate::core::{Annotations, Arn, ArnFormat, CfnResource, Construct, Scope, Stack, Value};
 
 /// A Lambda function, owned ([`Function`]) or imported
 /// ([`Function::from_function_arn`]): the CDK's `IFunction`. Step Functions
@@ -36,8 +36,9 @@ pub trait IFunction: Scope + IGrantable + std::fmt::Debug {
 
     /// Lets a principal invoke the function ([`Function::add_permission`]).
     /// Returns `None` when no permission is created: for an imported function
-    /// that was told the permissions exist (`skip_permissions`); one whose
-    /// account is not known to be the stack's is an error at synthesis.
+    /// that was told the permissions exist (`skip_permissions`), or whose
+    /// account is not known to be the stack's (a warning says how to import
+    /// it, as the CDK's `UnclearLambdaEnvironment`).
     fn add_permission(&self, id: &str, props: PermissionProps) -> Option<CfnResource>;
 
     /// Allows `grantee` to invoke the function (and its versions and aliases):
@@ -58,7 +59,7 @@ pub struct FunctionAttributes {
     /// The function's ARN (a literal or a reference). Required.
     pub function_arn: Value,
     /// Its execution role, so grants to the function reach it. Default:
-    /// unknown (grants to the function are dropped: see [`UnknownPrincipal`]).
+    /// unknown (grants to the function are dropped with a warning: see [`UnknownPrincipal`]).
     pub role: Option<Rc<dyn IRole>>,
     /// Whether the function is in the stack's account, so this app may add
     /// `AWS::Lambda::Permission`s to it. Default: true only when the ARN and
@@ -172,6 +173,7 @@ impl Function {
             (Some(a), Some(stack)) => a == stack,
             _ => false,
         };
+        let unknown = UnknownPrincipal::new(&node);
         ImportedFunction {
             node,
             arn,
@@ -179,7 +181,7 @@ impl Function {
             role: attributes.role,
             can_create_permissions: attributes.same_environment.unwrap_or(same_account),
             skip_permissions: attributes.skip_permissions,
-            unknown: UnknownPrincipal,
+            unknown,
         }
     }
 }
@@ -215,9 +217,12 @@ impl IFunction for ImportedFunction {
             return None;
         }
         if !self.can_create_permissions {
-            self.node.add_error(format!(
-                "cannot add the permission '{id}' to this imported function: its account is not known to be the stack's. If it is, import it with Function::from_function_attributes and same_environment: Some(true) (or give the stack an account); if the function already allows the invoker, set skip_permissions: true"
-            ));
+            Annotations::of(&self.node).add_warning(
+                "constructs:lambda:unclearLambdaEnvironment",
+                format!(
+                    "the permission '{id}' was not added to this imported function: its account is not known to be the stack's. If it is, import it with Function::from_function_attributes and same_environment: Some(true) (or give the stack an account); if the function already allows the invoker, set skip_permissions: true"
+                ),
+            );
             return None;
         }
         Some(create_permission(&self.node, self.arn.clone(), id, props))
@@ -293,8 +298,20 @@ mod tests {
                 ..Default::default()
             },
         );
-        let e = app.synth().expect_err("cross-account permission").to_string();
-        assert!(e.contains("S/Other: cannot add the permission 'AllowSns'"), "{e}");
+        let s = app.synth().unwrap_or_else(|e| panic!("{e}"));
+        let warnings: Vec<String> = s.warnings().map(ToString::to_string).collect();
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains("S/Other") && w.contains("'AllowSns' was not added")),
+            "{warnings:?}"
+        );
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains("S/Same") && w.contains("s3:GetObject on *")),
+            "the dropped grant: {warnings:?}"
+        );
     }
 
     #[test]

@@ -401,7 +401,7 @@ impl StateMachine {
 
     /// Imports a state machine by ARN (a literal or a reference): a construct
     /// that creates no resource. Its name is taken from the ARN; its role is
-    /// unknown, so grants to it are dropped (see `iam::UnknownPrincipal`).
+    /// unknown, so grants to it are dropped with a warning (see `iam::UnknownPrincipal`).
     ///
     /// ```
     /// use constructs::aws::iam::{Role, RoleProps};
@@ -432,11 +432,12 @@ impl StateMachine {
         let name = Arn::split(&arn, ArnFormat::ColonResourceName)
             .resource_name
             .unwrap_or_default();
+        let unknown = UnknownPrincipal::new(&node);
         ImportedStateMachine {
             node,
             arn,
             name,
-            unknown: UnknownPrincipal,
+            unknown,
         }
     }
 
