@@ -358,6 +358,10 @@ fn write_into(synthesis: &Synthesis, dir: &Path, extra_files: &[(String, String)
         write_file(dir, name, content)?;
     }
     write_file(dir, "cdk.out", &to_cdk_json(&json!({ "version": MANIFEST_VERSION })))?;
-    let manifest = json!({ "version": MANIFEST_VERSION, "artifacts": artifacts });
+    let mut manifest = json!({ "version": MANIFEST_VERSION, "artifacts": artifacts });
+    if !synthesis.missing.is_empty() {
+        // As the CDK: the CLI looks these up and synthesizes again.
+        manifest["missing"] = json!(synthesis.missing);
+    }
     write_file(dir, "manifest.json", &to_cdk_json(&manifest))
 }

@@ -59,6 +59,9 @@ pub struct AssemblyManifest {
     /// The artifacts by id, in the order written.
     #[serde(default)]
     pub artifacts: indexmap::IndexMap<String, ArtifactManifest>,
+    /// Context values the app needed and did not have when it was synthesized.
+    #[serde(default)]
+    pub missing: Vec<super::context::MissingContext>,
 }
 
 /// One artifact of the manifest.
@@ -227,6 +230,7 @@ impl CloudAssembly {
             synthesis: Synthesis {
                 stacks,
                 tree: ConstructTree::default(),
+                missing: manifest.missing.clone(),
             },
         })
     }

@@ -45,6 +45,8 @@ pub(crate) struct Tree {
     pub app: u64,
     pub nodes: Vec<NodeData>,
     pub context: IndexMap<String, serde_json::Value>,
+    /// Context values constructs needed and did not find, by key.
+    pub missing: IndexMap<String, super::context::MissingContext>,
     /// Extra files for the assembly (e.g. state machine diagrams), rendered at synthesis.
     pub files: IndexMap<String, Rc<dyn Fn() -> String>>,
 }
@@ -65,6 +67,7 @@ impl Tree {
                 fqn: "constructs.App",
             }],
             context,
+            missing: IndexMap::new(),
             files: IndexMap::new(),
         }
     }
@@ -265,6 +268,14 @@ impl Construct {
     /// A context value (from `cdk.json`'s `context`, or `-c key=value`).
     pub fn try_get_context(&self, key: &str) -> Option<serde_json::Value> {
         self.tree().context.get(key).cloned()
+    }
+
+    /// Records a context value this construct needs and did not find (the
+    /// manifest's `missing` list): the CLI looks it up, saves it in
+    /// `cdk.context.json` and synthesizes again. Synthesis goes on meanwhile,
+    /// with a dummy value of the construct's choice.
+    pub fn report_missing_context(&self, missing: super::context::MissingContext) {
+        self.tree_mut().missing.insert(missing.key.clone(), missing);
     }
 
     /// A context value as a string (JSON strings unquoted, other values as JSON text).

@@ -6,6 +6,7 @@ mod assembly;
 mod assembly_reader;
 mod assets;
 mod construct;
+mod context;
 mod element;
 mod error;
 pub mod logical_id;
@@ -24,6 +25,9 @@ pub use assembly_reader::{
 pub(crate) use assets::hex_digest;
 pub use assets::{deterministic_zip, sha256_hex, AssetLocation, FileAsset, ZipEntry};
 pub use construct::{Construct, Scope, Validation};
+pub use context::{
+    availability_zones_key, MissingContext, AVAILABILITY_ZONES_PROVIDER, CONTEXT_FILE, DUMMY_AVAILABILITY_ZONES,
+};
 pub use element::{
     CfnCondition, CfnMapping, CfnOutput, CfnOutputProps, CfnParameter, CfnParameterProps, CfnResource, CfnRule,
     ParameterType, RemovalPolicy,

@@ -48,6 +48,9 @@ pub struct Synthesis {
     pub stacks: Vec<SynthesizedStack>,
     /// The construct tree (`tree.json`).
     pub tree: ConstructTree,
+    /// Context values constructs needed and did not find (the manifest's
+    /// `missing`): the templates hold dummy values until they are looked up.
+    pub missing: Vec<super::context::MissingContext>,
 }
 
 /// The logical id of an element: override, or the CDK algorithm over the path below its stack.
@@ -589,6 +592,7 @@ pub(crate) fn synthesize(tree_rc: &std::rc::Rc<std::cell::RefCell<Tree>>) -> Res
     Ok(Synthesis {
         stacks: out,
         tree: ConstructTree::of(&tree, &ids),
+        missing: tree.missing.values().cloned().collect(),
     })
 }
 
