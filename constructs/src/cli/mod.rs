@@ -23,12 +23,17 @@ use crate::core::{to_cdk_json, App, CloudAssembly};
 #[derive(Debug, Parser)]
 #[command(version, about = "Synthesize and deploy the app's CloudFormation stacks")]
 pub struct Cli {
-    /// Context values, `-c key=value` (repeatable); they override cdk.json's.
+    /// Context values, `-c key=value` (repeatable); they override cdk.json's and cdk.context.json's.
+    /// A value that is a JSON list or object (`-c 'key=["a","b"]'`) is taken as JSON.
     #[arg(short = 'c', long = "context", value_name = "KEY=VALUE", global = true, value_parser = parse_context)]
     pub context: Vec<(String, String)>,
     /// The Cloud Assembly directory.
     #[arg(short = 'o', long = "output", value_name = "DIR", global = true)]
     pub output: Option<PathBuf>,
+    /// Never look up missing context values in AWS (e.g. the AZ names of a stack pinned to an account and
+    /// region): a value missing from cdk.json, cdk.context.json and `-c` is then an error naming its key.
+    #[arg(long = "no-lookups", global = true)]
+    pub no_lookups: bool,
     /// The command.
     #[command(subcommand)]
     pub command: Command,
@@ -71,7 +76,9 @@ fn parse_context(s: &str) -> Result<(String, String), String> {
 }
 
 /// Reads the context: `cdk.json` (its `context` object) in the working
-/// directory, then `CDK_CONTEXT_JSON` (set by the official CDK CLI), then `-c`.
+/// directory, then `cdk.context.json` (the values looked up earlier, as the
+/// CDK keeps them), then `CDK_CONTEXT_JSON` (set by the official CDK CLI),
+/// then `-c`; a later source wins.
 pub fn load_context(dir: &Path, overrides: &[(String, String)]) -> Result<IndexMap<String, serde_json::Value>, String> {
     let mut context = IndexMap::new();
     let file = dir.join("cdk.json");
@@ -91,11 +98,37 @@ pub fn load_context(dir: &Path, overrides: &[(String, String)]) -> Result<IndexM
             }
         }
     }
+    let file = dir.join(crate::core::CONTEXT_FILE);
+    if file.exists() {
+        let text = std::fs::read_to_string(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+        match serde_json::from_str::<serde_json::Value>(&text) {
+            Ok(serde_json::Value::Object(c)) => context.extend(c),
+            Ok(other) => {
+                return Err(format!(
+                    "{} must be a JSON object of key/value pairs, not {}: fix it or delete it (looked-up values are \
+                     looked up again)",
+                    file.display(),
+                    json_kind(&other)
+                ))
+            }
+            Err(e) => {
+                return Err(format!(
+                    "{} is not valid JSON ({e}): fix it or delete it",
+                    file.display()
+                ))
+            }
+        }
+    }
     if let Ok(text) = std::env::var("CDK_CONTEXT_JSON") {
         context.extend(context_json(&text)?);
     }
     for (k, v) in overrides {
-        context.insert(k.clone(), serde_json::Value::String(v.clone()));
+        // A JSON list or object (e.g. AZ names) is taken as JSON, anything else as a string.
+        let value = match serde_json::from_str::<serde_json::Value>(v) {
+            Ok(json @ (serde_json::Value::Array(_) | serde_json::Value::Object(_))) => json,
+            _ => serde_json::Value::String(v.clone()),
+        };
+        context.insert(k.clone(), value);
     }
     Ok(context)
 }
@@ -160,6 +193,13 @@ fn execute(cli: Cli, build: &dyn Fn(&App)) -> Result<ExitCode, String> {
     match cli.command {
         Command::Synth { stacks, quiet } => {
             let assembly = synth_app(build, context, &outdir)?;
+            if !assembly.synthesis.missing.is_empty() {
+                let message = missing_context_message(&assembly.synthesis.missing);
+                if cli.no_lookups {
+                    return Err(format!("{message}, and --no-lookups forbids looking them up"));
+                }
+                eprintln!("warning: {message}; the templates hold dummy values until `deploy` or `diff` looks them up");
+            }
             let unknown: Vec<&String> = stacks.iter().filter(|s| assembly.stack(s).is_none()).collect();
             if !unknown.is_empty() {
                 return Err(format!(
@@ -211,7 +251,16 @@ fn execute(cli: Cli, build: &dyn Fn(&App)) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         #[cfg(feature = "deploy")]
-        Command::Deploy(cmd) => crate::deploy::cli::execute(cmd, &|| synth_app(build, context.clone(), &outdir)),
+        Command::Deploy(cmd) => {
+            // Each synthesis reads the context again: a lookup saves into cdk.context.json.
+            let synth = || synth_app(build, load_context(&cwd, &cli.context)?, &outdir);
+            let lookups = crate::deploy::cli::Lookups {
+                enabled: !cli.no_lookups,
+                context_file: cwd.join(crate::core::CONTEXT_FILE),
+            };
+            drop(context);
+            crate::deploy::cli::execute(cmd, &synth, &lookups)
+        }
     }
 }
 
@@ -222,6 +271,20 @@ fn without_bundling(mut context: IndexMap<String, serde_json::Value>) -> IndexMa
         .entry(crate::aws::lambda::BUNDLING_STACKS_CONTEXT.to_owned())
         .or_insert_with(|| serde_json::json!([]));
     context
+}
+
+/// What is missing and how to give it, e.g. for `--no-lookups`.
+pub fn missing_context_message(missing: &[crate::core::MissingContext]) -> String {
+    let keys: Vec<String> = missing.iter().map(|m| format!("'{}'", m.key)).collect();
+    format!(
+        "the app needs context values it does not have: {} (add them to {} or pass `-c KEY=VALUE`, e.g. \
+         -c '{}=[\"{}a\",\"{}c\"]' for the AZ names)",
+        keys.join(", "),
+        crate::core::CONTEXT_FILE,
+        missing.first().map(|m| m.key.as_str()).unwrap_or_default(),
+        missing.first().and_then(|m| m.prop("region")).unwrap_or("REGION"),
+        missing.first().and_then(|m| m.prop("region")).unwrap_or("REGION"),
+    )
 }
 
 fn stack_names(assembly: &CloudAssembly) -> String {

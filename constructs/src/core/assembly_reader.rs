@@ -143,15 +143,7 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, ReadAssem
 }
 
 fn environment(uri: Option<&str>) -> Environment {
-    let known = |s: &str| (!s.is_empty() && !s.starts_with("unknown-")).then(|| s.to_owned());
-    let (account, region) = uri
-        .and_then(|u| u.strip_prefix("aws://"))
-        .and_then(|rest| rest.split_once('/'))
-        .unwrap_or(("", ""));
-    Environment {
-        account: known(account),
-        region: known(region),
-    }
+    uri.and_then(Environment::from_uri).unwrap_or_default()
 }
 
 impl CloudAssembly {

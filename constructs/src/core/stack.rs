@@ -20,6 +20,25 @@ pub struct Environment {
 }
 
 impl Environment {
+    /// Parses the Cloud Assembly form `aws://ACCOUNT/REGION`
+    /// (`unknown-account` and `unknown-region` leave a part unset); `None`
+    /// when `uri` is not of that form.
+    ///
+    /// ```
+    /// use constructs::core::Environment;
+    /// let env = Environment::from_uri("aws://123456789012/ap-northeast-1").expect("an environment");
+    /// assert_eq!(env.region.as_deref(), Some("ap-northeast-1"));
+    /// assert!(Environment::from_uri("123456789012/ap-northeast-1").is_none());
+    /// ```
+    pub fn from_uri(uri: &str) -> Option<Environment> {
+        let (account, region) = uri.strip_prefix("aws://")?.split_once('/')?;
+        let known = |s: &str| (!s.is_empty() && !s.starts_with("unknown-")).then(|| s.to_owned());
+        Some(Environment {
+            account: known(account),
+            region: known(region),
+        })
+    }
+
     /// The Cloud Assembly form, `aws://ACCOUNT/REGION`.
     pub fn to_uri(&self) -> String {
         format!(

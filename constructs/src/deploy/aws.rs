@@ -46,7 +46,7 @@ impl ApiCalls {
         ApiCallCounts(self.0.lock().unwrap_or_else(PoisonError::into_inner).clone())
     }
 
-    fn record(&self, operation: String) {
+    pub(crate) fn record(&self, operation: String) {
         *self
             .0
             .lock()
@@ -133,7 +133,7 @@ pub(crate) struct Clients {
     pub poll: Duration,
     /// S3 is reached over plain HTTP (a local AWS), where a TLS-only bucket policy would lock us out.
     pub plain_http_s3: bool,
-    sdk: SdkConfig,
+    pub(crate) sdk: SdkConfig,
     path_style: bool,
 }
 

@@ -408,6 +408,17 @@ impl Deployer {
         })
     }
 
+    /// Looks up the context values synthesis reported missing (the
+    /// manifest's `missing`), each in its account and region as the
+    /// bootstrap's lookup role (else the current credentials, with a warning
+    /// in the result), as the CDK CLI does before synthesizing again.
+    pub async fn look_up_context(
+        &self,
+        missing: &[crate::core::MissingContext],
+    ) -> Result<super::lookup::ContextLookup, DeployError> {
+        super::lookup::look_up(&self.clients, missing).await
+    }
+
     /// The region deployed to.
     pub fn region(&self) -> &str {
         &self.clients.region

@@ -103,6 +103,16 @@ pub enum DeployError {
         /// The error, with the service's code and message.
         message: String,
     },
+    /// A context value synthesis reported missing could not be looked up.
+    #[error(
+        "cannot look up context value '{key}': {message}; or give it yourself: add \"{key}\": [...] to          cdk.context.json (or pass -c '{key}=[...]')"
+    )]
+    ContextLookup {
+        /// The context key, e.g. `availability-zones:account=...:region=...`.
+        key: String,
+        /// Why.
+        message: String,
+    },
     /// Stacks named on the command line that the app does not have.
     #[error("no stack named {names}; the app has: {available}")]
     UnknownStacks {
