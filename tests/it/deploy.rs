@@ -1112,10 +1112,54 @@ async fn deploying_to_an_environment_without_bootstrap_is_refused_before_any_cha
     let (_dir, assembly) = f.synth(&V1);
     let err = d.deploy(&assembly, &all()).await.expect_err("not bootstrapped");
     assert!(matches!(err, DeployError::NotBootstrapped { .. }), "{err}");
-    assert!(err.to_string().contains("run `bootstrap` first"), "{err}");
+    let text = err.to_string();
+    for needed in [
+        "the environment aws://123456789012/eu-west-3",
+        "no CDKToolkit stack",
+        "needs bootstrap version 6 or later",
+        "run `bootstrap --region eu-west-3`",
+    ] {
+        assert!(text.contains(needed), "{needed:?} missing in: {text}");
+    }
     let calls = d.api_calls();
     assert_eq!(calls.get("CloudFormation.CreateChangeSet"), 0, "{calls}");
     assert_eq!(calls.get("S3.PutObject"), 0, "{calls}");
+}
+
+/// A stack requiring a newer bootstrap than its environment has (its manifest's
+/// `requiresBootstrapStackVersion`) is refused before any upload, each stack checked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bootstrap_older_than_a_stack_requires_is_refused_before_any_upload() {
+    if harness().is_none() {
+        return;
+    }
+    let f = Fixture::new("eu-south-1", "OldBootstrap");
+    let d = deployer(f.region).await;
+    d.bootstrap(true).await.unwrap_or_else(|e| panic!("{e}"));
+    let (dir, assembly) = f.synth(&V1);
+    // The last stack in dependency order wants version 99; the others are content with 6.
+    let manifest_path = assembly.directory.join("manifest.json");
+    let mut manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest_path).expect("manifest")).expect("JSON");
+    let last = assembly.synthesis.stacks.last().expect("a stack").artifact_id.clone();
+    manifest["artifacts"][&last]["properties"]["requiresBootstrapStackVersion"] = serde_json::json!(99);
+    std::fs::write(&manifest_path, manifest.to_string()).expect("write manifest");
+    let read = constructs::core::CloudAssembly::read(&assembly.directory).unwrap_or_else(|e| panic!("{e}"));
+    let before = d.api_calls();
+    let err = d.deploy(&read, &all()).await.expect_err("too old a bootstrap");
+    let text = err.to_string();
+    for needed in [
+        format!("{last}: the environment aws://123456789012/eu-south-1"),
+        "CDKToolkit has bootstrap version 8".to_owned(),
+        "needs bootstrap version 99 or later".to_owned(),
+        "run `bootstrap --region eu-south-1`".to_owned(),
+    ] {
+        assert!(text.contains(&needed), "{needed:?} missing in: {text}");
+    }
+    let calls = d.api_calls().since(&before);
+    assert_eq!(calls.get("S3.PutObject"), 0, "nothing uploaded: {calls}");
+    assert_eq!(calls.get("CloudFormation.CreateChangeSet"), 0, "{calls}");
+    drop(dir);
 }
 
 /// One stack with an Aurora cluster (removal policy Snapshot, as the CDK's default) and a topic.

@@ -291,7 +291,7 @@ pub(crate) fn template(tls_only: bool, options: &BootstrapOptions) -> Result<Jso
 }
 
 /// What the bootstrap stack of an environment says.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct ToolkitInfo {
     /// The asset bucket (output `BucketName`).
     pub bucket: Option<String>,

@@ -337,6 +337,8 @@ struct Plan {
     account: Option<String>,
     /// Clients acting as the deploy role, when it was assumed.
     clients: Option<Clients>,
+    /// The bootstrap version the stack requires (`requiresBootstrapStackVersion`).
+    required_bootstrap: u32,
 }
 
 impl Plan {
@@ -738,9 +740,15 @@ impl Deployer {
                 deploy_role: properties
                     .as_ref()
                     .and_then(|p| Some((p.assume_role_arn.clone()?, p.assume_role_external_id.clone()))),
-                execution_role: properties.and_then(|p| p.cloud_formation_execution_role_arn),
+                execution_role: properties
+                    .as_ref()
+                    .and_then(|p| p.cloud_formation_execution_role_arn.clone()),
                 account: s.environment.account.clone(),
                 clients: None,
+                required_bootstrap: properties
+                    .as_ref()
+                    .and_then(|p| p.requires_bootstrap_stack_version)
+                    .unwrap_or(REQUIRED_BOOTSTRAP_VERSION),
             });
         }
         Ok(plans)
@@ -835,6 +843,64 @@ impl Deployer {
             plan.skip = !force && can_skip(&plan.job, plan.job.deployed_template.as_ref());
         }
         Ok(())
+    }
+
+    /// Checks, before anything is uploaded, that every environment a
+    /// deploying stack goes to is bootstrapped with at least the version the
+    /// stack requires (`requiresBootstrapStackVersion`), each seen as the
+    /// stack's deploy role when it was assumed (another account's bootstrap).
+    /// Returns the bootstrap of the current credentials' environment (or the
+    /// first one found), whose bucket names the account.
+    async fn check_bootstrap(
+        &self,
+        run: &Run,
+        plans: &[Plan],
+        deploying: &[usize],
+    ) -> Result<ToolkitInfo, DeployError> {
+        let c = &self.clients;
+        let mut found: Vec<((Option<String>, bool), Option<ToolkitInfo>)> = Vec::new();
+        let mut first: Option<ToolkitInfo> = None;
+        for &i in deploying {
+            let p = &plans[i];
+            let key = (p.account.clone(), p.clients.is_some());
+            let toolkit = match found.iter().find(|(k, _)| *k == key) {
+                Some((_, t)) => t.clone(),
+                None => {
+                    let t = bootstrap::lookup(&p.run(run).clients).await?;
+                    found.push((key, t.clone()));
+                    t
+                }
+            };
+            let required = p.required_bootstrap;
+            match toolkit {
+                Some(t) if t.version.is_some_and(|v| v >= required) => {
+                    if first.is_none() || (p.account.is_none() && p.clients.is_none()) {
+                        first = Some(t);
+                    }
+                }
+                other => {
+                    let account = match (&p.account, &p.clients) {
+                        (Some(a), _) => a.clone(),
+                        (None, Some(assumed)) => caller_account(assumed).await,
+                        (None, None) => caller_account(c).await,
+                    };
+                    return Err(DeployError::NotBootstrapped {
+                        stack: p.job.display.clone(),
+                        environment: format!("aws://{account}/{}", c.region),
+                        detail: match other {
+                            None => format!("no {TOOLKIT_STACK_NAME} stack"),
+                            Some(t) => match t.version {
+                                Some(v) => format!("{TOOLKIT_STACK_NAME} has bootstrap version {v}"),
+                                None => format!("{TOOLKIT_STACK_NAME} has no BootstrapVersion output"),
+                            },
+                        },
+                        required,
+                        command_args: format!(" --region {}", c.region),
+                    });
+                }
+            }
+        }
+        Ok(first.unwrap_or_default())
     }
 
     /// Refuses the deploy when it would remove or change an export another stack imports.
@@ -965,28 +1031,11 @@ impl Deployer {
         let deploying: Vec<usize> = (0..plans.len())
             .filter(|&i| !plans[i].skip && !plans[i].assets.is_empty())
             .collect();
-        let Some(&first) = deploying.first() else {
+        if deploying.is_empty() {
             return Ok((0, 0));
-        };
+        }
         let c = &self.clients;
-        // The environment's bootstrap, seen as the deploy role when it was assumed (it may be another account's).
-        let toolkit: Option<ToolkitInfo> = bootstrap::lookup(&plans[first].run(run).clients).await?;
-        let toolkit = match toolkit {
-            Some(t) if t.version.is_some_and(|v| v >= REQUIRED_BOOTSTRAP_VERSION) => t,
-            other => {
-                return Err(DeployError::NotBootstrapped {
-                    stack: plans[first].job.display.clone(),
-                    region: c.region.clone(),
-                    detail: match other {
-                        None => format!("no {TOOLKIT_STACK_NAME} stack"),
-                        Some(t) => format!(
-                            "{TOOLKIT_STACK_NAME} has bootstrap version {:?}, {REQUIRED_BOOTSTRAP_VERSION} or later is needed",
-                            t.version
-                        ),
-                    },
-                })
-            }
-        };
+        let toolkit = self.check_bootstrap(run, plans, &deploying).await?;
         let needs_account = deploying
             .iter()
             .any(|&i| plans[i].assets.iter().any(AssetJob::needs_account));
@@ -1188,5 +1237,13 @@ mod tests {
         );
         assert!("Size".parse::<ParameterValue>().is_err());
         assert!(":Size=1".parse::<ParameterValue>().is_err());
+    }
+}
+
+/// The account of the credentials (`unknown-account` when STS does not say).
+async fn caller_account(c: &Clients) -> String {
+    match c.sts.get_caller_identity().send().await {
+        Ok(id) => id.account().unwrap_or("unknown-account").to_owned(),
+        Err(_) => "unknown-account".to_owned(),
     }
 }
