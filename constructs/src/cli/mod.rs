@@ -34,6 +34,11 @@ pub struct Cli {
     /// region): a value missing from cdk.json, cdk.context.json and `-c` is then an error naming its key.
     #[arg(long = "no-lookups", global = true)]
     pub no_lookups: bool,
+    /// The bootstrap qualifier (the CDK's `--qualifier`): `bootstrap` names the asset bucket, roles and
+    /// version parameter `cdk-QUALIFIER-...`; synthesis takes it as the context
+    /// `@aws-cdk/core:bootstrapQualifier`, so `synth`, `diff` and `deploy` use that bootstrap.
+    #[arg(long, value_name = "QUALIFIER", global = true)]
+    pub qualifier: Option<String>,
     /// The command.
     #[command(subcommand)]
     pub command: Command,
@@ -182,8 +187,11 @@ pub fn run_with(cli: Cli, build: &dyn Fn(&App)) -> ExitCode {
     }
 }
 
-fn execute(cli: Cli, build: &dyn Fn(&App)) -> Result<ExitCode, String> {
+fn execute(mut cli: Cli, build: &dyn Fn(&App)) -> Result<ExitCode, String> {
     let cwd = std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?;
+    if let Some(q) = &cli.qualifier {
+        cli.context.push((crate::core::QUALIFIER_CONTEXT.to_owned(), q.clone()));
+    }
     let context = load_context(&cwd, &cli.context)?;
     let outdir = cli
         .output
@@ -257,6 +265,7 @@ fn execute(cli: Cli, build: &dyn Fn(&App)) -> Result<ExitCode, String> {
             let lookups = crate::deploy::cli::Lookups {
                 enabled: !cli.no_lookups,
                 context_file: cwd.join(crate::core::CONTEXT_FILE),
+                qualifier: cli.qualifier.clone(),
             };
             drop(context);
             crate::deploy::cli::execute(cmd, &synth, &lookups)

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use serde_json::Value as Json;
 
 use super::assembly::CloudAssembly;
+use super::bootstrap_names::BootstrapNames;
 use super::stack::{Environment, Synthesizer};
 use super::synth::{Synthesis, SynthesizedStack};
 use super::tree_json::ConstructTree;
@@ -112,6 +113,10 @@ pub struct StackProperties {
     /// The bootstrap version the stack needs.
     #[serde(default)]
     pub requires_bootstrap_stack_version: Option<u32>,
+    /// The SSM parameter holding the environment's bootstrap version
+    /// (`/cdk-bootstrap/QUALIFIER/version`: it names the qualifier).
+    #[serde(default)]
+    pub bootstrap_stack_version_ssm_parameter: Option<String>,
 }
 
 impl AssemblyManifest {
@@ -207,6 +212,11 @@ impl CloudAssembly {
                 environment: environment(artifact.environment.as_deref()),
                 synthesizer: Synthesizer::default(),
                 termination_protection: properties.termination_protection.unwrap_or(false),
+                bootstrap: properties
+                    .bootstrap_stack_version_ssm_parameter
+                    .as_deref()
+                    .and_then(BootstrapNames::from_version_parameter)
+                    .unwrap_or_default(),
                 logical_ids: Vec::new(),
             });
         }

@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json};
 
-use super::stack::BOOTSTRAP_QUALIFIER;
+use super::bootstrap_names::BootstrapNames;
 
 /// The CDK's context provider of an environment's availability zone names.
 pub const AVAILABILITY_ZONES_PROVIDER: &str = "availability-zones";
@@ -35,17 +35,19 @@ pub struct MissingContext {
 }
 
 impl MissingContext {
-    /// The entry for the AZ names of `account`/`region`.
-    pub fn availability_zones(account: &str, region: &str) -> MissingContext {
+    /// The entry for the AZ names of `account`/`region`, looked up as the
+    /// lookup role of the bootstrap `names` describes.
+    pub fn availability_zones(account: &str, region: &str, names: &BootstrapNames) -> MissingContext {
         let mut props = Map::new();
         props.insert("account".into(), account.into());
         props.insert("region".into(), region.into());
         props.insert(
             "lookupRoleArn".into(),
-            format!(
-                "arn:${{AWS::Partition}}:iam::{account}:role/cdk-{BOOTSTRAP_QUALIFIER}-lookup-role-{account}-{region}"
-            )
-            .into(),
+            names
+                .role_arn("lookup")
+                .replace("${AWS::AccountId}", account)
+                .replace("${AWS::Region}", region)
+                .into(),
         );
         MissingContext {
             key: availability_zones_key(account, region),
@@ -72,7 +74,7 @@ mod tests {
 
     #[test]
     fn the_availability_zones_entry_has_the_cdks_key_and_query() {
-        let m = MissingContext::availability_zones("123456789012", "ap-northeast-1");
+        let m = MissingContext::availability_zones("123456789012", "ap-northeast-1", &BootstrapNames::default());
         assert_eq!(m.key, "availability-zones:account=123456789012:region=ap-northeast-1");
         let json = serde_json::to_value(&m).expect("serializes");
         assert_eq!(json["provider"], "availability-zones");

@@ -5,6 +5,7 @@ mod app;
 mod assembly;
 mod assembly_reader;
 mod assets;
+mod bootstrap_names;
 mod construct;
 mod context;
 mod element;
@@ -24,6 +25,7 @@ pub use assembly_reader::{
 };
 pub(crate) use assets::hex_digest;
 pub use assets::{deterministic_zip, sha256_hex, AssetLocation, FileAsset, ZipEntry};
+pub use bootstrap_names::{BootstrapNames, QUALIFIER_CONTEXT};
 pub use construct::{Construct, Scope, Validation};
 pub use context::{
     availability_zones_key, MissingContext, AVAILABILITY_ZONES_PROVIDER, CONTEXT_FILE, DUMMY_AVAILABILITY_ZONES,

@@ -11,7 +11,7 @@ use super::construct::{NodeKind, Tree};
 use super::element::{ElementKind, ResourceData};
 use super::error::{SynthError, SynthErrors};
 use super::logical_id::{is_valid_logical_id, make_unique_id};
-use super::stack::{Environment, Synthesizer, BOOTSTRAP_QUALIFIER, REQUIRED_BOOTSTRAP_VERSION};
+use super::stack::{Environment, Synthesizer, REQUIRED_BOOTSTRAP_VERSION};
 use super::tags::TagFormat;
 use super::tree_json::ConstructTree;
 use super::value::{ElementRef, Intrinsic, Value};
@@ -37,6 +37,8 @@ pub struct SynthesizedStack {
     pub synthesizer: Synthesizer,
     /// Termination protection.
     pub termination_protection: bool,
+    /// The bootstrap's names for the stack's qualifier.
+    pub bootstrap: super::bootstrap_names::BootstrapNames,
     /// Construct path (`/Stack/...`) -> logical id of every element, for manifest metadata.
     pub logical_ids: Vec<(String, String)>,
 }
@@ -561,7 +563,11 @@ pub(crate) fn synthesize(tree_rc: &std::rc::Rc<std::cell::RefCell<Tree>>) -> Res
             continue;
         };
         let sec = sections.remove(&s).unwrap_or_default();
-        let template = sec.into_template(data.props.description.as_deref(), &data.props.synthesizer);
+        let template = sec.into_template(
+            data.props.description.as_deref(),
+            &data.props.synthesizer,
+            &data.bootstrap,
+        );
         let mut logical_ids = Vec::new();
         for &e in elements_of.get(&s).map(Vec::as_slice).unwrap_or(&[]) {
             if let Some(id) = &ids[e] {
@@ -586,6 +592,7 @@ pub(crate) fn synthesize(tree_rc: &std::rc::Rc<std::cell::RefCell<Tree>>) -> Res
             environment: data.props.env.clone(),
             synthesizer: data.props.synthesizer.clone(),
             termination_protection: data.props.termination_protection,
+            bootstrap: data.bootstrap.clone(),
             logical_ids,
         });
     }
@@ -699,13 +706,18 @@ struct Sections {
 }
 
 impl Sections {
-    fn into_template(mut self, description: Option<&str>, synthesizer: &Synthesizer) -> Json {
+    fn into_template(
+        mut self,
+        description: Option<&str>,
+        synthesizer: &Synthesizer,
+        bootstrap: &super::bootstrap_names::BootstrapNames,
+    ) -> Json {
         if *synthesizer == Synthesizer::Default {
             self.parameters.insert(
                 "BootstrapVersion".into(),
                 json!({
                     "Type": "AWS::SSM::Parameter::Value<String>",
-                    "Default": format!("/cdk-bootstrap/{BOOTSTRAP_QUALIFIER}/version"),
+                    "Default": bootstrap.version_parameter(),
                     "Description": "Version of the CDK Bootstrap resources in this environment, automatically retrieved from SSM Parameter Store. [cdk:skip]"
                 }),
             );

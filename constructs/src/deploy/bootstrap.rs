@@ -27,7 +27,7 @@ use serde_json::{json, Value as Json};
 use super::aws::Clients;
 use super::error::DeployError;
 use super::stack::describe;
-use crate::core::BOOTSTRAP_QUALIFIER;
+use crate::core::BootstrapNames;
 
 /// The bootstrap stack's name, as the CDK's.
 pub const TOOLKIT_STACK_NAME: &str = "CDKToolkit";
@@ -57,6 +57,11 @@ pub struct BootstrapOptions {
     pub cloudformation_execution_policies: Vec<String>,
     /// Protect the bootstrap stack from deletion. Default: false.
     pub termination_protection: bool,
+    /// The qualifier of the bucket, role and parameter names (`--qualifier`):
+    /// the stacks deploying here must be synthesized with the same one
+    /// ([`crate::core::StackProps::bootstrap_qualifier`] or the context
+    /// `@aws-cdk/core:bootstrapQualifier`). Default: the CDK's, `hnb659fds`.
+    pub qualifier: BootstrapNames,
 }
 
 impl BootstrapOptions {
@@ -89,11 +94,10 @@ fn trusting(accounts: &[String]) -> Json {
     })
 }
 
-fn role(kind: &str, trust: Json, policies: Json, managed: Option<Json>) -> Json {
-    let q = BOOTSTRAP_QUALIFIER;
+fn role(names: &BootstrapNames, kind: &str, trust: Json, policies: Json, managed: Option<Json>) -> Json {
     let mut props = json!({
         "AssumeRolePolicyDocument": trust,
-        "RoleName": {"Fn::Sub": format!("cdk-{q}-{kind}-role-${{AWS::AccountId}}-${{AWS::Region}}")},
+        "RoleName": {"Fn::Sub": names.role_name(kind)},
         "Tags": [{"Key": "aws-cdk:bootstrap-role", "Value": kind}]
     });
     if !policies.is_null() {
@@ -107,7 +111,8 @@ fn role(kind: &str, trust: Json, policies: Json, managed: Option<Json>) -> Json 
 }
 
 fn roles(options: &BootstrapOptions, execution_policies: &[String]) -> Vec<(&'static str, Json)> {
-    let q = BOOTSTRAP_QUALIFIER;
+    let names = &options.qualifier;
+    let q = names.qualifier();
     let bucket = json!([
         {"Fn::GetAtt": ["StagingBucket", "Arn"]},
         {"Fn::Join": ["", [{"Fn::GetAtt": ["StagingBucket", "Arn"]}, "/*"]]}
@@ -119,6 +124,7 @@ fn roles(options: &BootstrapOptions, execution_policies: &[String]) -> Vec<(&'st
         (
             "FilePublishingRole",
             role(
+                names,
                 "file-publishing",
                 trusting(&options.trust),
                 json!([{
@@ -138,6 +144,7 @@ fn roles(options: &BootstrapOptions, execution_policies: &[String]) -> Vec<(&'st
         (
             "LookupRole",
             role(
+                names,
                 "lookup",
                 trusting(&lookup_trust),
                 json!([{"Sid": "DontReadSecrets", "Effect": "Deny", "Action": ["kms:Decrypt"], "Resource": "*"}]),
@@ -147,6 +154,7 @@ fn roles(options: &BootstrapOptions, execution_policies: &[String]) -> Vec<(&'st
         (
             "CloudFormationExecutionRole",
             role(
+                names,
                 "cfn-exec",
                 json!({
                     "Version": "2012-10-17",
@@ -159,6 +167,7 @@ fn roles(options: &BootstrapOptions, execution_policies: &[String]) -> Vec<(&'st
         (
             "DeploymentActionRole",
             role(
+                names,
                 "deploy",
                 trusting(&options.trust),
                 json!([{
@@ -207,7 +216,8 @@ pub(crate) const DESCRIPTION_MARK: &str = "constructs bootstrap";
 /// The bootstrap stack's template; `tls_only` adds the bucket policy that
 /// denies requests without TLS.
 pub(crate) fn template(tls_only: bool, options: &BootstrapOptions) -> Result<Json, String> {
-    let q = BOOTSTRAP_QUALIFIER;
+    let names = &options.qualifier;
+    let q = names.qualifier();
     let execution_policies = options.execution_policies()?;
     let mut t = json!({
         "Description": format!("{DESCRIPTION_MARK}: the asset bucket, version parameter and roles of the CDK bootstrap (qualifier {q}, version {BOOTSTRAP_VERSION})."),
@@ -215,7 +225,7 @@ pub(crate) fn template(tls_only: bool, options: &BootstrapOptions) -> Result<Jso
             "StagingBucket": {
                 "Type": "AWS::S3::Bucket",
                 "Properties": {
-                    "BucketName": {"Fn::Sub": format!("cdk-{q}-assets-${{AWS::AccountId}}-${{AWS::Region}}")},
+                    "BucketName": {"Fn::Sub": names.asset_bucket()},
                     "BucketEncryption": {"ServerSideEncryptionConfiguration": [
                         {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}}
                     ]},
@@ -259,7 +269,7 @@ pub(crate) fn template(tls_only: bool, options: &BootstrapOptions) -> Result<Jso
                 "Type": "AWS::SSM::Parameter",
                 "Properties": {
                     "Type": "String",
-                    "Name": format!("/cdk-bootstrap/{q}/version"),
+                    "Name": names.version_parameter(),
                     "Value": BOOTSTRAP_VERSION.to_string()
                 }
             }
@@ -314,9 +324,9 @@ pub(crate) async fn lookup(c: &Clients) -> Result<Option<ToolkitInfo>, DeployErr
     }))
 }
 
-/// The account in a default bootstrap bucket name, `cdk-hnb659fds-assets-ACCOUNT-REGION`.
+/// The account in a bootstrap bucket name, `cdk-QUALIFIER-assets-ACCOUNT-REGION`.
 pub(crate) fn account_from_bucket(bucket: &str, region: &str) -> Option<String> {
-    let rest = bucket.strip_prefix(&format!("cdk-{BOOTSTRAP_QUALIFIER}-assets-"))?;
+    let rest = bucket.strip_prefix("cdk-")?.split_once("-assets-")?.1;
     let account = rest.strip_suffix(&format!("-{region}"))?;
     (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())).then(|| account.to_owned())
 }

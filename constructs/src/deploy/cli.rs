@@ -155,7 +155,7 @@ impl DeployCommand {
     }
 }
 
-/// Whether and where context lookups happen (the CDK CLI's `--lookups`).
+/// Settings of the app's CLI that the commands here need.
 #[derive(Clone, Debug)]
 pub struct Lookups {
     /// Look up missing context values in AWS (false with `--no-lookups`).
@@ -163,6 +163,10 @@ pub struct Lookups {
     /// Where looked-up values are saved (`cdk.context.json` of the working
     /// directory), for the next synthesis to read.
     pub context_file: PathBuf,
+    /// The bootstrap qualifier (`--qualifier`): `bootstrap` names its bucket,
+    /// roles and parameter with it; synthesis reads it as the context
+    /// `@aws-cdk/core:bootstrapQualifier`. Default: the CDK's.
+    pub qualifier: Option<String>,
 }
 
 /// Runs a command; `synth` synthesizes the app (reading its context anew each
@@ -278,7 +282,12 @@ async fn run(
     .map_err(|e| e.to_string())?;
     let code = match cmd {
         DeployCommand::Bootstrap(a) => {
+            let qualifier = match lookups.qualifier.as_deref() {
+                Some(q) => crate::core::BootstrapNames::new(q)?,
+                None => crate::core::BootstrapNames::default(),
+            };
             let options = BootstrapOptions {
+                qualifier,
                 trust: a.trust,
                 trust_for_lookup: a.trust_for_lookup,
                 cloudformation_execution_policies: a.cloudformation_execution_policies,

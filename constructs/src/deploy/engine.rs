@@ -468,6 +468,27 @@ impl Deployer {
         }
         let mut deployed_template = None;
         if let Some(d) = deployed.as_ref().filter(|d| d.is_stable()) {
+            let bucket = d
+                .outputs
+                .iter()
+                .find(|o| o.key == "BucketName")
+                .map(|o| o.value.as_str());
+            if let Some(b) = bucket.filter(|b| !b.starts_with(&options.qualifier.asset_bucket_prefix())) {
+                let theirs = b
+                    .strip_prefix("cdk-")
+                    .and_then(|r| r.split_once("-assets-"))
+                    .map(|(q, _)| q);
+                return Err(DeployError::UnusableState {
+                    stack: TOOLKIT_STACK_NAME.to_owned(),
+                    status: format!("it holds the bootstrap of another qualifier (bucket {b})"),
+                    hint: format!(
+                        "changing the qualifier to '{}' would replace the asset bucket and the roles the stacks \
+                         deployed here use: bootstrap with --qualifier {}",
+                        options.qualifier.qualifier(),
+                        theirs.unwrap_or("THEIRS")
+                    ),
+                });
+            }
             let text = get_template(c, &d.stack_id, TOOLKIT_STACK_NAME).await?;
             let parsed = text.and_then(|t| serde_json::from_str::<Json>(&t).ok());
             let ours = parsed

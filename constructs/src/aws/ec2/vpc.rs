@@ -595,11 +595,16 @@ fn availability_zones(node: &Construct, props: &VpcProps) -> Vec<Value> {
 /// When the key is missing, it is reported as missing context (the CLI looks
 /// it up and synthesizes again) and the CDK's dummy names stand in meanwhile.
 fn context_availability_zones(node: &Construct) -> Option<Vec<String>> {
-    let env = node.stack()?.environment();
+    let stack = node.stack()?;
+    let env = stack.environment();
     let (account, region) = (env.account?, env.region?);
     let key = availability_zones_key(&account, &region);
     let Some(value) = node.try_get_context(&key) else {
-        node.report_missing_context(MissingContext::availability_zones(&account, &region));
+        node.report_missing_context(MissingContext::availability_zones(
+            &account,
+            &region,
+            &stack.bootstrap_names(),
+        ));
         return Some(DUMMY_AVAILABILITY_ZONES.map(str::to_owned).to_vec());
     };
     let names: Option<Vec<String>> = value
