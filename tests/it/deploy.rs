@@ -2010,3 +2010,62 @@ async fn a_cdk_deployment_of_the_seed_is_updated_by_ours_without_replacing_anyth
     let (_ours_dir, ours) = support::synth_with(&[("key-pair", serde_json::json!("demo-key"))], app::build);
     destroy_all(ours).await;
 }
+
+/// `bootstrap --qualifier myapp` names the bucket, roles and version parameter `cdk-myapp-...`;
+/// stacks synthesized with the same qualifier (context `@aws-cdk/core:bootstrapQualifier`)
+/// publish into that bucket and deploy through its roles; bootstrapping the environment
+/// again with another qualifier is refused (it would replace the bucket the stacks use).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_qualified_bootstrap_and_the_stacks_synthesized_with_its_qualifier() {
+    use constructs::core::{BootstrapNames, QUALIFIER_CONTEXT};
+    use constructs::deploy::BootstrapOptions;
+    if harness().is_none() {
+        return;
+    }
+    let f = Fixture::new("ap-southeast-3", "Qualified");
+    let d = deployer(f.region).await;
+    let options = BootstrapOptions {
+        qualifier: BootstrapNames::new("myapp").expect("qualifier"),
+        ..Default::default()
+    };
+    let report = d.bootstrap_with(&options, true).await.unwrap_or_else(|e| panic!("{e}"));
+    let bucket = format!("cdk-myapp-assets-123456789012-{}", f.region);
+    assert!(
+        report
+            .outputs
+            .iter()
+            .any(|o| o.key == "BucketName" && o.value == bucket),
+        "{:?}",
+        report.outputs
+    );
+    let (_dir, assembly) = support::synth_with(&[(QUALIFIER_CONTEXT, serde_json::json!("myapp"))], |app| {
+        three_stacks(app, &f.prefix, &f.zip, &V1)
+    });
+    let deployed = d.deploy(&assembly, &all()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(deployed.is_success(), "{deployed}");
+    let cfn = cloudformation(f.region).await;
+    let role = stack_role_arn(&cfn, &f.name("App")).await;
+    assert!(
+        role.as_deref()
+            .is_some_and(|r| r.ends_with(&format!("role/cdk-myapp-cfn-exec-role-123456789012-{}", f.region))),
+        "{role:?}"
+    );
+    let objects = s3(f.region)
+        .await
+        .list_objects_v2()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("ListObjectsV2");
+    assert!(
+        objects.contents().len() >= 4,
+        "the templates and the handler zip: {objects:?}"
+    );
+
+    let err = d.bootstrap(true).await.expect_err("another qualifier");
+    let text = err.to_string();
+    assert!(
+        text.contains("another qualifier") && text.contains("--qualifier myapp"),
+        "{text}"
+    );
+}
