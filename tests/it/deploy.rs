@@ -2069,3 +2069,44 @@ async fn a_qualified_bootstrap_and_the_stacks_synthesized_with_its_qualifier() {
         "{text}"
     );
 }
+
+/// `bootstrap --bootstrap-customer-key`: the asset bucket is encrypted with a new, rotated
+/// customer managed key of the bootstrap stack, and assets publish into it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bootstrap_with_a_customer_key_encrypts_the_asset_bucket_with_it() {
+    use constructs::deploy::{AssetBucketKey, BootstrapOptions};
+    if harness().is_none() {
+        return;
+    }
+    let f = Fixture::new("af-south-1", "CustomerKey");
+    let d = deployer(f.region).await;
+    let options = BootstrapOptions {
+        bucket_key: AssetBucketKey::CustomerManaged,
+        ..Default::default()
+    };
+    let report = d.bootstrap_with(&options, true).await.unwrap_or_else(|e| panic!("{e}"));
+    let output = |key: &str| report.outputs.iter().find(|o| o.key == key).map(|o| o.value.clone());
+    let key_arn = output("FileAssetKeyArn").expect("the key's ARN is an output");
+    assert!(
+        key_arn.starts_with("arn:aws:kms:af-south-1:123456789012:key/"),
+        "{key_arn}"
+    );
+    let bucket = output("BucketName").expect("bucket");
+    let encryption = s3(f.region)
+        .await
+        .get_bucket_encryption()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("GetBucketEncryption");
+    let rule = encryption
+        .server_side_encryption_configuration()
+        .and_then(|c| c.rules().first())
+        .and_then(|r| r.apply_server_side_encryption_by_default())
+        .expect("a default encryption");
+    assert_eq!(rule.kms_master_key_id(), Some(key_arn.as_str()));
+    let (_dir, assembly) = f.synth(&V1);
+    let deployed = d.deploy(&assembly, &all()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(deployed.is_success(), "{deployed}");
+    assert!(deployed.assets_uploaded >= 3, "{deployed}");
+}

@@ -62,6 +62,26 @@ pub struct BootstrapOptions {
     /// ([`crate::core::StackProps::bootstrap_qualifier`] or the context
     /// `@aws-cdk/core:bootstrapQualifier`). Default: the CDK's, `hnb659fds`.
     pub qualifier: BootstrapNames,
+    /// The KMS key that encrypts the asset bucket. Default:
+    /// [`AssetBucketKey::AwsManaged`], as the CDK.
+    pub bucket_key: AssetBucketKey,
+}
+
+/// The KMS key of the asset bucket (the CDK's `--bootstrap-kms-key-id` and
+/// `--bootstrap-customer-key`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum AssetBucketKey {
+    /// The account's AWS managed key for S3 (`aws/s3`).
+    #[default]
+    AwsManaged,
+    /// A key of the account: its id, ARN or alias (`--bootstrap-kms-key-id`).
+    /// Its key policy must let the account's IAM policies grant its use.
+    Existing(String),
+    /// A new customer managed key in the bootstrap stack, with rotation on and
+    /// the alias `alias/cdk-QUALIFIER-assets-key` (`--bootstrap-customer-key`;
+    /// a key costs money each month). Its policy lets the account's IAM
+    /// policies grant its use, as the file-publishing role's does (through S3).
+    CustomerManaged,
 }
 
 impl BootstrapOptions {
@@ -289,9 +309,58 @@ pub(crate) fn template(tls_only: bool, options: &BootstrapOptions) -> Result<Jso
             }
         }
     });
+    let key_id = match &options.bucket_key {
+        AssetBucketKey::AwsManaged => None,
+        AssetBucketKey::Existing(id) => Some(json!(id)),
+        AssetBucketKey::CustomerManaged => Some(json!({"Fn::GetAtt": ["FileAssetsBucketEncryptionKey", "Arn"]})),
+    };
+    if let Some(id) = &key_id {
+        t["Resources"]["StagingBucket"]["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+            ["ServerSideEncryptionByDefault"]["KMSMasterKeyID"] = id.clone();
+        t["Resources"]["StagingBucket"]["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+            ["BucketKeyEnabled"] = json!(true);
+        t["Outputs"]["FileAssetKeyArn"] = json!({
+            "Description": "The KMS key the asset bucket is encrypted with",
+            "Value": id
+        });
+    }
     if let Some(r) = t.get_mut("Resources").and_then(Json::as_object_mut) {
         if !tls_only {
             r.shift_remove("StagingBucketPolicy");
+        }
+        if options.bucket_key == AssetBucketKey::CustomerManaged {
+            r.insert(
+                "FileAssetsBucketEncryptionKey".to_owned(),
+                json!({
+                    "Type": "AWS::KMS::Key",
+                    "Properties": {
+                        "Description": format!("The key of the CDK bootstrap's asset bucket (qualifier {q})"),
+                        "EnableKeyRotation": true,
+                        "KeyPolicy": {
+                            "Version": "2012-10-17",
+                            "Statement": [{
+                                "Sid": "TheAccountsIamPoliciesGrantItsUse",
+                                "Effect": "Allow",
+                                "Principal": {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}},
+                                "Action": "kms:*",
+                                "Resource": "*"
+                            }]
+                        }
+                    },
+                    "UpdateReplacePolicy": "Retain",
+                    "DeletionPolicy": "Retain"
+                }),
+            );
+            r.insert(
+                "FileAssetsBucketEncryptionKeyAlias".to_owned(),
+                json!({
+                    "Type": "AWS::KMS::Alias",
+                    "Properties": {
+                        "AliasName": format!("alias/cdk-{q}-assets-key"),
+                        "TargetKeyId": {"Ref": "FileAssetsBucketEncryptionKey"}
+                    }
+                }),
+            );
         }
         for (id, role) in roles(options, &execution_policies) {
             r.insert(id.to_owned(), role);
@@ -364,6 +433,50 @@ mod tests {
         assert_eq!(
             r["LookupRole"]["Properties"]["RoleName"],
             json!({"Fn::Sub": "cdk-hnb659fds-lookup-role-${AWS::AccountId}-${AWS::Region}"})
+        );
+    }
+
+    #[test]
+    fn the_asset_bucket_key_is_the_aws_managed_one_a_given_one_or_a_new_rotated_one() {
+        let sse = |t: &Json| {
+            t["Resources"]["StagingBucket"]["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+                ["ServerSideEncryptionByDefault"]
+                .clone()
+        };
+        let managed = template(true, &BootstrapOptions::default()).expect("template");
+        assert_eq!(sse(&managed), json!({"SSEAlgorithm": "aws:kms"}));
+        assert!(managed["Resources"].get("FileAssetsBucketEncryptionKey").is_none());
+
+        let existing = template(
+            true,
+            &BootstrapOptions {
+                bucket_key: AssetBucketKey::Existing("alias/team-key".into()),
+                ..Default::default()
+            },
+        )
+        .expect("template");
+        assert_eq!(sse(&existing)["KMSMasterKeyID"], "alias/team-key");
+        assert_eq!(existing["Outputs"]["FileAssetKeyArn"]["Value"], "alias/team-key");
+
+        let custom = template(
+            true,
+            &BootstrapOptions {
+                qualifier: BootstrapNames::new("myapp").expect("qualifier"),
+                bucket_key: AssetBucketKey::CustomerManaged,
+                ..Default::default()
+            },
+        )
+        .expect("template");
+        assert_eq!(
+            sse(&custom)["KMSMasterKeyID"],
+            json!({"Fn::GetAtt": ["FileAssetsBucketEncryptionKey", "Arn"]})
+        );
+        let key = &custom["Resources"]["FileAssetsBucketEncryptionKey"];
+        assert_eq!(key["Properties"]["EnableKeyRotation"], true);
+        assert_eq!(key["DeletionPolicy"], "Retain");
+        assert_eq!(
+            custom["Resources"]["FileAssetsBucketEncryptionKeyAlias"]["Properties"]["AliasName"],
+            "alias/cdk-myapp-assets-key"
         );
     }
 

@@ -11,8 +11,8 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 
 use super::{
-    AllowReplacement, BootstrapOptions, ConnectOptions, DeployOptions, Deployer, DestroyOptions, ParameterValue,
-    RequireApproval, Selection,
+    AllowReplacement, AssetBucketKey, BootstrapOptions, ConnectOptions, DeployOptions, Deployer, DestroyOptions,
+    ParameterValue, RequireApproval, Selection,
 };
 use crate::core::CloudAssembly;
 
@@ -126,6 +126,14 @@ pub struct BootstrapArgs {
     /// Protect the bootstrap stack from deletion.
     #[arg(long)]
     pub termination_protection: bool,
+    /// Encrypt the asset bucket with this KMS key of the account (id, ARN or alias) instead of the
+    /// AWS managed key.
+    #[arg(long, value_name = "KEY", conflicts_with = "bootstrap_customer_key")]
+    pub bootstrap_kms_key_id: Option<String>,
+    /// Encrypt the asset bucket with a new customer managed KMS key (rotated yearly; a key costs
+    /// money each month) instead of the AWS managed key.
+    #[arg(long)]
+    pub bootstrap_customer_key: bool,
     /// Where and as whom.
     #[command(flatten)]
     pub aws: AwsArgs,
@@ -286,8 +294,14 @@ async fn run(
                 Some(q) => crate::core::BootstrapNames::new(q)?,
                 None => crate::core::BootstrapNames::default(),
             };
+            let bucket_key = match (a.bootstrap_kms_key_id, a.bootstrap_customer_key) {
+                (Some(id), _) => AssetBucketKey::Existing(id),
+                (None, true) => AssetBucketKey::CustomerManaged,
+                (None, false) => AssetBucketKey::AwsManaged,
+            };
             let options = BootstrapOptions {
                 qualifier,
+                bucket_key,
                 trust: a.trust,
                 trust_for_lookup: a.trust_for_lookup,
                 cloudformation_execution_policies: a.cloudformation_execution_policies,

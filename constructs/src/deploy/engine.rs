@@ -879,7 +879,9 @@ impl Deployer {
         deploying: &[usize],
     ) -> Result<ToolkitInfo, DeployError> {
         let c = &self.clients;
-        let mut found: Vec<((Option<String>, bool), Option<ToolkitInfo>)> = Vec::new();
+        // By environment: the stack's pinned account (None: the credentials') and whether a deploy role is used.
+        type Environment = (Option<String>, bool);
+        let mut found: Vec<(Environment, Option<ToolkitInfo>)> = Vec::new();
         let mut first: Option<ToolkitInfo> = None;
         for &i in deploying {
             let p = &plans[i];
@@ -1238,6 +1240,14 @@ async fn destroy_stack(run: &Run, display: &str, name: &str, resources: u64) -> 
     Ok(DestroyOutcome::Destroyed)
 }
 
+/// The account of the credentials (`unknown-account` when STS does not say).
+async fn caller_account(c: &Clients) -> String {
+    match c.sts.get_caller_identity().send().await {
+        Ok(id) => id.account().unwrap_or("unknown-account").to_owned(),
+        Err(_) => "unknown-account".to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1258,13 +1268,5 @@ mod tests {
         );
         assert!("Size".parse::<ParameterValue>().is_err());
         assert!(":Size=1".parse::<ParameterValue>().is_err());
-    }
-}
-
-/// The account of the credentials (`unknown-account` when STS does not say).
-async fn caller_account(c: &Clients) -> String {
-    match c.sts.get_caller_identity().send().await {
-        Ok(id) => id.account().unwrap_or("unknown-account").to_owned(),
-        Err(_) => "unknown-account".to_owned(),
     }
 }

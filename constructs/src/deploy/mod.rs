@@ -42,7 +42,7 @@ pub mod replacement;
 mod stack;
 
 pub use aws::{config_loader, https_client, ApiCallCounts, ConnectOptions};
-pub use bootstrap::BootstrapOptions;
+pub use bootstrap::{AssetBucketKey, BootstrapOptions};
 pub use diff::{diff_templates, ChangeKind, PropertyChange, ResourceDiff, SecurityChange, SecurityKind, StackDiff};
 pub use engine::{
     BootstrapOutcome, BootstrapReport, DeployOptions, DeployReport, Deployer, DestroyOptions, DestroyOutcome,
