@@ -4,6 +4,7 @@
 mod app;
 mod assembly;
 mod assembly_reader;
+mod asset_manifest;
 mod assets;
 mod bootstrap_names;
 mod construct;
@@ -23,6 +24,7 @@ pub use assembly::{to_cdk_json, write_assembly, CloudAssembly, MANIFEST_VERSION}
 pub use assembly_reader::{
     ArtifactManifest, AssemblyManifest, ReadAssemblyError, StackProperties, MAX_READ_MANIFEST_MAJOR,
 };
+pub use asset_manifest::{AssetManifest, FileAssetDestination, FileAssetEntry, FileAssetPackaging, FileAssetSource};
 pub(crate) use assets::hex_digest;
 pub use assets::{deterministic_zip, sha256_hex, AssetLocation, FileAsset, ZipEntry};
 pub use bootstrap_names::{BootstrapNames, QUALIFIER_CONTEXT};
