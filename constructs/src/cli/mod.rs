@@ -329,6 +329,35 @@ mod tests {
     }
 
     #[test]
+    fn cdk_context_json_comes_after_cdk_json_and_c_lists_are_json() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(
+            dir.path().join("cdk.json"),
+            r#"{"context": {"key-pair": "ops", "a": "from cdk.json"}}"#,
+        )
+        .expect("write");
+        let key = "availability-zones:account=123456789012:region=eu-west-1";
+        std::fs::write(
+            dir.path().join("cdk.context.json"),
+            format!(r#"{{"{key}": ["eu-west-1a", "eu-west-1b"], "a": "from cdk.context.json"}}"#),
+        )
+        .expect("write");
+        let c = load_context(
+            dir.path(),
+            &[("list".into(), r#"["x","y"]"#.into()), ("text".into(), "[x".into())],
+        )
+        .expect("context");
+        assert_eq!(c[key], serde_json::json!(["eu-west-1a", "eu-west-1b"]));
+        assert_eq!(c["a"], "from cdk.context.json");
+        assert_eq!(c["key-pair"], "ops");
+        assert_eq!(c["list"], serde_json::json!(["x", "y"]));
+        assert_eq!(c["text"], "[x");
+        std::fs::write(dir.path().join("cdk.context.json"), "[]").expect("write");
+        let err = load_context(dir.path(), &[]).expect_err("not an object");
+        assert!(err.contains("cdk.context.json") && err.contains("an array"), "{err}");
+    }
+
+    #[test]
     fn cdk_context_json_must_be_an_object() {
         let c = context_json(r#"{"aws:cdk:bundling-stacks": [], "key-pair": "ops"}"#).expect("an object");
         assert_eq!(c["key-pair"], "ops");
