@@ -2068,6 +2068,29 @@ async fn a_qualified_bootstrap_and_the_stacks_synthesized_with_its_qualifier() {
         text.contains("another qualifier") && text.contains("--qualifier myapp"),
         "{text}"
     );
+
+    // The default qualifier beside it, in a bootstrap stack of its own (--toolkit-stack-name),
+    // and a stack of the default qualifier deployed through it.
+    let beside = Deployer::connect(ConnectOptions {
+        region: Some(f.region.to_owned()),
+        poll_interval: Some(Duration::from_millis(50)),
+        toolkit_stack_name: Some("CDKToolkitDefault".to_owned()),
+        ..Default::default()
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    beside.bootstrap(true).await.unwrap_or_else(|e| panic!("{e}"));
+    let g = Fixture::new(f.region, "Unqualified");
+    let (_dir, plain) = g.synth(&V1);
+    let deployed = beside.deploy(&plain, &all()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(deployed.is_success(), "{deployed}");
+    let role = stack_role_arn(&cfn, &g.name("App")).await;
+    assert!(
+        role.as_deref()
+            .is_some_and(|r| r.contains("role/cdk-hnb659fds-cfn-exec-role-")),
+        "{role:?}"
+    );
+    assert_eq!(status(&cfn, "CDKToolkit").await.as_deref(), Some("CREATE_COMPLETE"));
 }
 
 /// `bootstrap --bootstrap-customer-key`: the asset bucket is encrypted with a new, rotated

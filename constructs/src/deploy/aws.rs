@@ -34,6 +34,10 @@ pub struct ConnectOptions {
     /// How often to poll CloudFormation while waiting. Default: `CONSTRUCTS_POLL_MS`
     /// milliseconds, else 1 s.
     pub poll_interval: Option<Duration>,
+    /// The bootstrap stack's name (the CDK's `--toolkit-stack-name`), e.g. for
+    /// a second bootstrap with another qualifier in one environment. Default:
+    /// `CDKToolkit`.
+    pub toolkit_stack_name: Option<String>,
 }
 
 /// A thread-safe tally of the AWS API calls made, by `Service.Operation`.

@@ -379,8 +379,8 @@ pub(crate) struct ToolkitInfo {
 }
 
 /// Looks up the bootstrap stack; `None` when the environment is not bootstrapped.
-pub(crate) async fn lookup(c: &Clients) -> Result<Option<ToolkitInfo>, DeployError> {
-    let Some(d) = describe(c, TOOLKIT_STACK_NAME, TOOLKIT_STACK_NAME).await? else {
+pub(crate) async fn lookup(c: &Clients, toolkit: &str) -> Result<Option<ToolkitInfo>, DeployError> {
+    let Some(d) = describe(c, toolkit, toolkit).await? else {
         return Ok(None);
     };
     if !d.is_stable() {

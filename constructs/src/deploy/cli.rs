@@ -28,6 +28,10 @@ pub struct AwsArgs {
     /// Also print the AWS API calls by operation.
     #[arg(short, long)]
     pub verbose: bool,
+    /// The bootstrap stack's name, e.g. for a second bootstrap with another `--qualifier` in the same
+    /// account and region. Default: CDKToolkit.
+    #[arg(long, value_name = "NAME")]
+    pub toolkit_stack_name: Option<String>,
 }
 
 /// Arguments of `deploy`.
@@ -284,6 +288,7 @@ async fn run(
     let deployer = Deployer::connect(ConnectOptions {
         profile: aws.profile.clone(),
         region: aws.region.clone(),
+        toolkit_stack_name: aws.toolkit_stack_name.clone(),
         ..Default::default()
     })
     .await

@@ -318,6 +318,8 @@ pub struct BootstrapReport {
 #[derive(Clone, Debug)]
 pub struct Deployer {
     clients: Clients,
+    /// The bootstrap stack's name.
+    toolkit: String,
 }
 
 /// A stack ready to deploy: its job, its assets and what preflight found.
@@ -407,6 +409,10 @@ impl Deployer {
     pub async fn connect(options: ConnectOptions) -> Result<Deployer, DeployError> {
         Ok(Deployer {
             clients: Clients::connect(&options).await?,
+            toolkit: options
+                .toolkit_stack_name
+                .clone()
+                .unwrap_or_else(|| TOOLKIT_STACK_NAME.to_owned()),
         })
     }
 
@@ -454,17 +460,18 @@ impl Deployer {
         let before = self.api_calls();
         let run = self.run(quiet);
         let c = &self.clients;
+        let toolkit = self.toolkit.as_str();
         let template = bootstrap::template(!c.plain_http_s3, options).map_err(DeployError::BootstrapOptions)?;
         if options.cloudformation_execution_policies.is_empty() {
             run.progress.line(format!(
-                "{TOOLKIT_STACK_NAME}: the execution role CloudFormation deploys with gets {ADMINISTRATOR_ACCESS} \
+                "{toolkit}: the execution role CloudFormation deploys with gets {ADMINISTRATOR_ACCESS} \
                  (the CDK's default; --cloudformation-execution-policies names others)"
             ));
         }
         let template_text = to_cdk_json(&template);
-        let mut deployed = describe(c, TOOLKIT_STACK_NAME, TOOLKIT_STACK_NAME).await?;
+        let mut deployed = describe(c, toolkit, toolkit).await?;
         if let Some(d) = deployed.take() {
-            deployed = wait_until_settled(&run, TOOLKIT_STACK_NAME, d).await?;
+            deployed = wait_until_settled(&run, toolkit, d).await?;
         }
         let mut deployed_template = None;
         if let Some(d) = deployed.as_ref().filter(|d| d.is_stable()) {
@@ -479,7 +486,7 @@ impl Deployer {
                     .and_then(|r| r.split_once("-assets-"))
                     .map(|(q, _)| q);
                 return Err(DeployError::UnusableState {
-                    stack: TOOLKIT_STACK_NAME.to_owned(),
+                    stack: toolkit.to_owned(),
                     status: format!("it holds the bootstrap of another qualifier (bucket {b})"),
                     hint: format!(
                         "changing the qualifier to '{}' would replace the asset bucket and the roles the stacks \
@@ -489,7 +496,7 @@ impl Deployer {
                     ),
                 });
             }
-            let text = get_template(c, &d.stack_id, TOOLKIT_STACK_NAME).await?;
+            let text = get_template(c, &d.stack_id, toolkit).await?;
             let parsed = text.and_then(|t| serde_json::from_str::<Json>(&t).ok());
             let ours = parsed
                 .as_ref()
@@ -504,7 +511,7 @@ impl Deployer {
                     .and_then(|o| o.value.parse::<u32>().ok());
                 if version.is_none_or(|v| v < REQUIRED_BOOTSTRAP_VERSION) {
                     return Err(DeployError::UnusableState {
-                        stack: TOOLKIT_STACK_NAME.to_owned(),
+                        stack: toolkit.to_owned(),
                         status: format!("bootstrapped by another tool at version {version:?}"),
                         hint: format!(
                             "version {REQUIRED_BOOTSTRAP_VERSION} or later is needed; upgrade it with the tool that made it (`cdk bootstrap`)"
@@ -512,7 +519,7 @@ impl Deployer {
                     });
                 }
                 run.progress.line(format!(
-                    "{TOOLKIT_STACK_NAME}: bootstrapped by another tool (version {}); leaving it as it is",
+                    "{toolkit}: bootstrapped by another tool (version {}); leaving it as it is",
                     version.unwrap_or_default()
                 ));
                 return Ok(BootstrapReport {
@@ -524,8 +531,8 @@ impl Deployer {
             deployed_template = parsed;
         }
         let job = StackJob {
-            display: TOOLKIT_STACK_NAME.to_owned(),
-            stack_name: TOOLKIT_STACK_NAME.to_owned(),
+            display: toolkit.to_owned(),
+            stack_name: toolkit.to_owned(),
             template_text,
             template,
             template_url: None,
@@ -539,7 +546,7 @@ impl Deployer {
         };
         let (outcome, outputs) = if can_skip(&job, job.deployed_template.as_ref()) {
             run.progress.line(format!(
-                "{TOOLKIT_STACK_NAME}: bootstrap version {BOOTSTRAP_VERSION} is already deployed"
+                "{toolkit}: bootstrap version {BOOTSTRAP_VERSION} is already deployed"
             ));
             (
                 StackOutcome::Unchanged,
@@ -879,6 +886,7 @@ impl Deployer {
         deploying: &[usize],
     ) -> Result<ToolkitInfo, DeployError> {
         let c = &self.clients;
+        let name = self.toolkit.as_str();
         // By environment: the stack's pinned account (None: the credentials') and whether a deploy role is used.
         type Environment = (Option<String>, bool);
         let mut found: Vec<(Environment, Option<ToolkitInfo>)> = Vec::new();
@@ -889,7 +897,7 @@ impl Deployer {
             let toolkit = match found.iter().find(|(k, _)| *k == key) {
                 Some((_, t)) => t.clone(),
                 None => {
-                    let t = bootstrap::lookup(&p.run(run).clients).await?;
+                    let t = bootstrap::lookup(&p.run(run).clients, name).await?;
                     found.push((key, t.clone()));
                     t
                 }
@@ -911,10 +919,10 @@ impl Deployer {
                         stack: p.job.display.clone(),
                         environment: format!("aws://{account}/{}", c.region),
                         detail: match other {
-                            None => format!("no {TOOLKIT_STACK_NAME} stack"),
+                            None => format!("no {name} stack"),
                             Some(t) => match t.version {
-                                Some(v) => format!("{TOOLKIT_STACK_NAME} has bootstrap version {v}"),
-                                None => format!("{TOOLKIT_STACK_NAME} has no BootstrapVersion output"),
+                                Some(v) => format!("{name} has bootstrap version {v}"),
+                                None => format!("{name} has no BootstrapVersion output"),
                             },
                         },
                         required,
