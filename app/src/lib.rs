@@ -10,7 +10,7 @@ pub mod start_state_machine_stack;
 pub mod stop_state_machine_stack;
 pub mod web_app_stack;
 
-use constructs::core::{App, Pseudo, Tags};
+use constructs::core::{App, Environment, Pseudo, Scope, StackProps, Tags};
 
 use lambda_functions_stack::{LambdaFunctionsStack, LambdaFunctionsStackProps};
 use start_state_machine_stack::{WebAppStartStateMachineProps, WebAppStartStateMachineStack};
@@ -57,6 +57,35 @@ pub fn build(app: &App) {
             notice_slack_function: l.notice_slack_function(),
         },
     );
-    let web_app = WebAppStack::new(app, "WebAppStack", WebAppStackProps::default());
+    let web_app = WebAppStack::new(
+        app,
+        "WebAppStack",
+        WebAppStackProps {
+            stack: StackProps {
+                env: web_app_environment(app),
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+    );
     Tags::of(web_app.stack()).add("stackId", Pseudo::StackId);
+}
+
+/// The context key pinning `WebAppStack` to an account and region,
+/// `aws://ACCOUNT/REGION` (as a CDK app's `env`): its VPC then takes the AZ
+/// names of the CDK's `availability-zones:account=...:region=...` context
+/// (looked up by `deploy` when missing), as a CDK deployment of the seed did.
+/// Default: unset, the stack deploys to any account and region.
+pub const WEB_APP_ENV_CONTEXT: &str = "web-app-env";
+
+fn web_app_environment(app: &App) -> Environment {
+    let Some(uri) = app.node().context_str(WEB_APP_ENV_CONTEXT) else {
+        return Environment::default();
+    };
+    Environment::from_uri(&uri).unwrap_or_else(|| {
+        app.node().add_error(format!(
+            "context value '{WEB_APP_ENV_CONTEXT}' is '{uri}', not aws://ACCOUNT/REGION: e.g. -c {WEB_APP_ENV_CONTEXT}=aws://123456789012/ap-northeast-1"
+        ));
+        Environment::default()
+    })
 }
