@@ -48,6 +48,7 @@ pub use graph::{
 pub use jsonpath::{check_dynamic_value, check_path, PathKind};
 pub use loops::loop_warnings;
 pub use mermaid::{to_mermaid, to_mermaid_with_path};
+pub(crate) use poll::format_literal;
 pub use poll::{PollUntil, PollUntilProps};
 pub use retry::{Catch, Errors, JitterStrategy, Retry};
 pub use state_machine::{
