@@ -178,7 +178,7 @@ enum Body {
     Pass(PassProps),
     Wait(WaitTime),
     Choice {
-        rules: Vec<(Condition, Link)>,
+        rules: Vec<(Condition, Link, Option<Value>)>,
         default: Option<Link>,
     },
     Map(StateGraph, MapProps),
@@ -213,6 +213,8 @@ struct StateData {
     end: bool,
     retry: Vec<Retry>,
     catch: Vec<(Catch, Link)>,
+    /// Workflow variables set when the state ends (`Assign`).
+    assign: Option<Value>,
 }
 
 #[derive(Debug)]
@@ -345,6 +347,39 @@ pub trait Recoverable: State + Clone {
     }
 }
 
+/// States that can set workflow variables (`Assign`): Task, Pass, Wait,
+/// Choice, Map, Parallel.
+///
+/// In JSONPath states a variable is set from a literal (`"count": 0`) or, in
+/// a `name.$` field, from a path or an intrinsic function evaluated on the
+/// state's result (after `ResultSelector`; the input for Choice and Wait).
+/// A later state reads it as `$name` in any path (`"id.$": "$cluster.Id"`).
+/// A variable is visible in the graph that assigns it and in the Map and
+/// Parallel graphs nested in it (not in a distributed Map's); reading one no
+/// state assigns first is a synthesis error.
+///
+/// ```
+/// use constructs::aws::stepfunctions::*;
+/// use constructs::core::Value;
+/// let g = StateGraph::new();
+/// let remember = g.pass("Remember", PassProps::default())
+///     .assign(Value::map().with("cluster.$", "$.ClusterId").with("tries", 0));
+/// remember.next(&g.pass("Use", PassProps {
+///     parameters: Some(Value::map().with("Id.$", "$cluster")),
+///     ..Default::default()
+/// })).end();
+/// assert!(g.render().validate().is_empty());
+/// ```
+pub trait Assignable: State + Clone {
+    /// Sets the state's `Assign`: a map of variable names (`name` or
+    /// `name.$`) to values. A second call replaces the first.
+    fn assign(&self, variables: Value) -> Self {
+        let r = self.state_ref();
+        r.graph.inner.borrow_mut().states[r.idx].assign = Some(variables);
+        self.clone()
+    }
+}
+
 macro_rules! handle {
     ($(#[$m:meta])* $name:ident $(, $tr:ident)*) => {
         $(#[$m])*
@@ -362,23 +397,23 @@ macro_rules! handle {
 
 handle!(
     /// A Task state: calls a service.
-    Task, Chainable, Recoverable
+    Task, Chainable, Recoverable, Assignable
 );
 handle!(
     /// A Pass state: passes (and can reshape) its input.
-    Pass, Chainable
+    Pass, Chainable, Assignable
 );
 handle!(
     /// A Wait state.
-    Wait, Chainable
+    Wait, Chainable, Assignable
 );
 handle!(
     /// A Map state: runs its item processor for each item of an array.
-    MapState, Chainable, Recoverable
+    MapState, Chainable, Recoverable, Assignable
 );
 handle!(
     /// A Parallel state: runs its branches at once.
-    Parallel, Chainable, Recoverable
+    Parallel, Chainable, Recoverable, Assignable
 );
 handle!(
     /// A Succeed state: ends the graph successfully.
@@ -403,12 +438,25 @@ impl State for Choice {
     }
 }
 
+/// A Choice's own `Assign` applies when no rule matches (its `Default` is taken).
+impl Assignable for Choice {}
+
 impl Choice {
     /// Adds a rule: when `condition` holds, go to `target`. Rules are tried in the order added.
     pub fn when(&self, condition: Condition, target: &impl State) -> Choice {
+        self.add_rule(condition, target, None)
+    }
+
+    /// Adds a rule that also sets workflow variables (the rule's `Assign`,
+    /// evaluated on the Choice's input) when it is taken.
+    pub fn when_assign(&self, condition: Condition, variables: Value, target: &impl State) -> Choice {
+        self.add_rule(condition, target, Some(variables))
+    }
+
+    fn add_rule(&self, condition: Condition, target: &impl State, assign: Option<Value>) -> Choice {
         let link = target.state_ref().link();
         if let Body::Choice { rules, .. } = &mut self.0.graph.inner.borrow_mut().states[self.0.idx].body {
-            rules.push((condition, link));
+            rules.push((condition, link, assign));
         }
         self.clone()
     }
@@ -581,6 +629,7 @@ impl StateGraph {
             end: false,
             retry: Vec::new(),
             catch: Vec::new(),
+            assign: None,
         });
         let idx = g.states.len() - 1;
         StateRef {
@@ -859,10 +908,12 @@ impl StateGraph {
             Body::Choice { rules, default } => {
                 let choices: Vec<Json> = rules
                     .iter()
-                    .map(|(c, link)| {
+                    .map(|(c, link, assign)| {
                         let mut rule = c.to_json();
                         let next = self.link_name(g, &s.name, link, r);
+                        let assign = assign.as_ref().map(|a| r.tok(a));
                         if let Json::Object(o) = &mut rule {
+                            put(o, "Assign", assign);
                             o.insert("Next".into(), next);
                         }
                         rule
@@ -935,6 +986,10 @@ impl StateGraph {
                 put(&mut m, "CausePath", p.cause_path.clone().map(Json::String));
             }
             Body::Custom(_) => {}
+        }
+        if let Some(a) = &s.assign {
+            let a = r.tok(a);
+            m.insert("Assign".into(), a);
         }
         retries.extend(s.retry.iter().cloned());
         if !retries.is_empty() {

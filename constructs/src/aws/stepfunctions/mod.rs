@@ -39,13 +39,14 @@ pub mod simulate;
 mod state_machine;
 mod task;
 mod validate;
+mod variables;
 
 pub use condition::{Comparison, Condition, Operand, TypeTest};
 pub use graph::{
-    Chainable, Choice, CustomState, Definition, Fail, FailProps, JsonPath, MapProps, MapState, Parallel, ParallelProps,
-    Pass, PassProps, Recoverable, State, StateGraph, StateRef, Succeed, Task, TaskProps, Wait, WaitTime,
+    Assignable, Chainable, Choice, CustomState, Definition, Fail, FailProps, JsonPath, MapProps, MapState, Parallel,
+    ParallelProps, Pass, PassProps, Recoverable, State, StateGraph, StateRef, Succeed, Task, TaskProps, Wait, WaitTime,
 };
-pub use jsonpath::{check_dynamic_value, check_path, PathKind};
+pub use jsonpath::{check_dynamic_value, check_path, valid_variable_name, variable_name, PathKind};
 pub use loops::loop_warnings;
 pub use mermaid::{to_mermaid, to_mermaid_with_path};
 pub(crate) use poll::format_literal;

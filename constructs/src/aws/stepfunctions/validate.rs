@@ -77,6 +77,7 @@ pub fn validate_definition(definition: &Json) -> Vec<AslError> {
                 }
             }
             check_scope(&mut c, top, "the state machine");
+            c.errors.extend(super::variables::check(definition));
         }
         None => c.err(None, "the definition must be a JSON object with StartAt and States"),
     }
