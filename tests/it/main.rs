@@ -6,6 +6,7 @@ mod core;
 mod deploy;
 mod l1;
 mod lambda_functions_stack;
+mod modern_asl;
 mod patterns;
 mod security;
 mod simulate;

@@ -22,6 +22,7 @@ use crate::aws::lambda::FunctionArn;
 use crate::core::Value;
 
 use super::condition::Condition;
+use super::distributed_map::DistributedMapProps;
 use super::retry::{Catch, Retry};
 use super::task::{Integration, LambdaInvoke};
 
@@ -182,6 +183,7 @@ enum Body {
         default: Option<Link>,
     },
     Map(StateGraph, MapProps),
+    DistributedMap(StateGraph, Box<DistributedMapProps>),
     Parallel(Vec<StateGraph>, ParallelProps),
     Succeed,
     Fail(FailProps),
@@ -195,7 +197,7 @@ impl Body {
             Body::Pass(_) => "Pass",
             Body::Wait(_) => "Wait",
             Body::Choice { .. } => "Choice",
-            Body::Map(..) => "Map",
+            Body::Map(..) | Body::DistributedMap(..) => "Map",
             Body::Parallel(..) => "Parallel",
             Body::Succeed => "Succeed",
             Body::Fail(_) => "Fail",
@@ -689,6 +691,71 @@ impl StateGraph {
         MapState(self.add(name, Body::Map(item_processor.clone(), props)))
     }
 
+    /// Adds a distributed Map state: `item_processor` runs as a child
+    /// execution per item (or batch), the items read from the input or from
+    /// S3, the results kept or written to S3. The state machine's role gets
+    /// the S3 and `states:StartExecution` permissions this needs.
+    ///
+    /// ```
+    /// use constructs::aws::stepfunctions::*;
+    /// use constructs::aws::s3::BucketName;
+    /// use constructs::core::Value;
+    /// let each = StateGraph::new();
+    /// each.pass("Work", PassProps::default()).end();
+    /// let g = StateGraph::new();
+    /// g.distributed_map("Each", &each, DistributedMapProps {
+    ///     item_reader: Some(ItemReader {
+    ///         bucket: BucketName::from_value(Value::from("inventory")),
+    ///         source: ItemSource::Csv { key: "items.csv".into(), headers: CsvHeaders::FirstRow },
+    ///         max_items: None,
+    ///     }),
+    ///     item_batcher: Some(ItemBatcher { max_items_per_batch: Some(100), ..Default::default() }),
+    ///     tolerated_failure_percentage: Some(5.0),
+    ///     ..Default::default()
+    /// }).end();
+    /// let d = g.render();
+    /// assert_eq!(d.json["States"]["Each"]["ItemProcessor"]["ProcessorConfig"]["Mode"], "DISTRIBUTED");
+    /// assert!(d.validate().is_empty(), "{:?}", d.validate());
+    /// ```
+    pub fn distributed_map(&self, name: &str, item_processor: &StateGraph, props: DistributedMapProps) -> MapState {
+        MapState(self.add(name, Body::DistributedMap(item_processor.clone(), Box::new(props))))
+    }
+
+    /// The properties of the distributed Map states of this graph and of the
+    /// graphs nested in it.
+    pub(crate) fn distributed_maps(&self) -> Vec<DistributedMapProps> {
+        let mut out = Vec::new();
+        self.collect_distributed(&mut out, &mut Vec::new());
+        out
+    }
+
+    fn collect_distributed(&self, out: &mut Vec<DistributedMapProps>, seen: &mut Vec<u64>) {
+        let id = self.data().id;
+        if seen.contains(&id) {
+            return;
+        }
+        seen.push(id);
+        let nested: Vec<StateGraph> = {
+            let g = self.data();
+            let mut nested = Vec::new();
+            for s in &g.states {
+                match &s.body {
+                    Body::DistributedMap(p, props) => {
+                        out.push((**props).clone());
+                        nested.push(p.clone());
+                    }
+                    Body::Map(p, _) => nested.push(p.clone()),
+                    Body::Parallel(bs, _) => nested.extend(bs.iter().cloned()),
+                    _ => {}
+                }
+            }
+            nested
+        };
+        for n in nested {
+            n.collect_distributed(out, seen);
+        }
+    }
+
     /// Adds a Parallel state running `branches` at once.
     pub fn parallel(&self, name: &str, branches: &[StateGraph], props: ParallelProps) -> Parallel {
         Parallel(self.add(name, Body::Parallel(branches.to_vec(), props)))
@@ -734,7 +801,7 @@ impl StateGraph {
             for s in &g.states {
                 match &s.body {
                     Body::Task(i, _) => out.push((**i).clone()),
-                    Body::Map(p, _) => nested.push(p.clone()),
+                    Body::Map(p, _) | Body::DistributedMap(p, _) => nested.push(p.clone()),
                     Body::Parallel(bs, _) => nested.extend(bs.iter().cloned()),
                     _ => {}
                 }
@@ -759,7 +826,7 @@ impl StateGraph {
             g.states
                 .iter()
                 .flat_map(|s| match &s.body {
-                    Body::Map(p, _) => vec![p.clone()],
+                    Body::Map(p, _) | Body::DistributedMap(p, _) => vec![p.clone()],
                     Body::Parallel(bs, _) => bs.clone(),
                     _ => Vec::new(),
                 })
@@ -946,6 +1013,38 @@ impl StateGraph {
                     *o = with_config;
                 }
                 m.insert("ItemProcessor".into(), inner);
+                if let Some(v) = &p.result_selector {
+                    let v = r.tok(v);
+                    m.insert("ResultSelector".into(), v);
+                }
+                put(&mut m, "ResultPath", path(&p.result_path));
+                put(&mut m, "OutputPath", path(&p.output_path));
+            }
+            Body::DistributedMap(processor, p) => {
+                for problem in p.problems() {
+                    r.errors.push(format!("state '{}': {problem}", s.name));
+                }
+                put(
+                    &mut m,
+                    "Comment",
+                    p.comment.clone().map(Json::String).filter(|_| s.comment.is_none()),
+                );
+                put(&mut m, "InputPath", path(&p.input_path));
+                put(&mut m, "ItemsPath", p.items_path.clone().map(Json::String));
+                put(&mut m, "MaxConcurrency", p.max_concurrency.map(|c| json!(c)));
+                if let Some(v) = &p.item_selector {
+                    let v = r.tok(v);
+                    m.insert("ItemSelector".into(), v);
+                }
+                let mut inner = processor.render_scope(r);
+                if let Json::Object(o) = &mut inner {
+                    let mut with_config = JsonMap::new();
+                    with_config.insert("ProcessorConfig".into(), p.processor_config());
+                    with_config.extend(std::mem::take(o));
+                    *o = with_config;
+                }
+                m.insert("ItemProcessor".into(), inner);
+                p.render_fields(&mut m, |v| r.tok(v));
                 if let Some(v) = &p.result_selector {
                     let v = r.tok(v);
                     m.insert("ResultSelector".into(), v);

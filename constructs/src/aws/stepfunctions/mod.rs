@@ -29,6 +29,7 @@
 //! ```
 
 mod condition;
+mod distributed_map;
 mod graph;
 mod jsonpath;
 mod loops;
@@ -42,6 +43,9 @@ mod validate;
 mod variables;
 
 pub use condition::{Comparison, Condition, Operand, TypeTest};
+pub use distributed_map::{
+    ChildExecutionType, CsvHeaders, DistributedMapProps, ItemBatcher, ItemReader, ItemSource, ResultWriter,
+};
 pub use graph::{
     Assignable, Chainable, Choice, CustomState, Definition, Fail, FailProps, JsonPath, MapProps, MapState, Parallel,
     ParallelProps, Pass, PassProps, Recoverable, State, StateGraph, StateRef, Succeed, Task, TaskProps, Wait, WaitTime,

@@ -430,6 +430,7 @@ fn check_state<'a>(
                     "a Map state needs an ItemProcessor (the states run for each item)",
                 ),
             }
+            check_distributed(c, name, s);
             if let Some(v) = s.get("MaxConcurrency") {
                 if !is_non_negative_int(v) {
                     c.err(
@@ -464,6 +465,81 @@ fn check_state<'a>(
         _ => {}
     }
     targets
+}
+
+/// The fields of a distributed Map (and their absence from an inline one).
+fn check_distributed(c: &mut Checker, name: &str, s: &Map<String, Json>) {
+    let config = s.get("ItemProcessor").and_then(|p| p.get("ProcessorConfig"));
+    let mode = config
+        .and_then(|p| p.get("Mode"))
+        .and_then(Json::as_str)
+        .unwrap_or("INLINE");
+    if !matches!(mode, "INLINE" | "DISTRIBUTED") {
+        c.err(
+            Some(name),
+            format!("ProcessorConfig Mode must be INLINE or DISTRIBUTED, not '{mode}'"),
+        );
+    }
+    let distributed = mode == "DISTRIBUTED";
+    if distributed {
+        let ty = config.and_then(|p| p.get("ExecutionType")).and_then(Json::as_str);
+        if !matches!(ty, Some("STANDARD" | "EXPRESS")) {
+            c.err(
+                Some(name),
+                "a distributed Map's ProcessorConfig needs ExecutionType STANDARD or EXPRESS",
+            );
+        }
+    }
+    for field in [
+        "ItemReader",
+        "ItemBatcher",
+        "ResultWriter",
+        "ToleratedFailurePercentage",
+        "ToleratedFailureCount",
+        "Label",
+    ] {
+        if s.contains_key(field) && !distributed {
+            c.err(
+                Some(name),
+                format!("{field} is only allowed on a distributed Map (ProcessorConfig Mode DISTRIBUTED)"),
+            );
+        }
+    }
+    for field in ["ItemReader", "ResultWriter"] {
+        if let Some(v) = s.get(field) {
+            if !v.get("Resource").is_some_and(Json::is_string) {
+                c.err(
+                    Some(name),
+                    format!("{field} needs a Resource (e.g. arn:aws:states:::s3:getObject)"),
+                );
+            }
+        }
+    }
+    if s.contains_key("ItemReader") && s.contains_key("ItemsPath") {
+        c.err(
+            Some(name),
+            "a Map reads its items with ItemReader or from ItemsPath, not both",
+        );
+    }
+    if let Some(p) = s.get("ToleratedFailurePercentage") {
+        if !p.as_f64().is_some_and(|p| (0.0..=100.0).contains(&p)) {
+            c.err(
+                Some(name),
+                format!("ToleratedFailurePercentage must be a number from 0 to 100, not {p}"),
+            );
+        }
+    }
+    if let Some(n) = s.get("ToleratedFailureCount") {
+        if !is_non_negative_int(n) {
+            c.err(
+                Some(name),
+                format!("ToleratedFailureCount must be a non-negative integer, not {n}"),
+            );
+        }
+    }
+    if let Some(b) = s.get("ItemBatcher").and_then(|b| b.get("BatchInput")) {
+        check_payload_template(c, name, "BatchInput", b);
+    }
 }
 
 fn check_path_field(c: &mut Checker, state: &str, field: &str, v: &Json, kind: PathKind, nullable: bool) {
@@ -606,6 +682,12 @@ fn check_rule(c: &mut Checker, state: &str, rule: &Json, top: bool) {
     if !top && r.contains_key("Next") {
         c.err(Some(state), "a rule nested in And/Or/Not cannot have Next");
     }
+    if !top && r.contains_key("Assign") {
+        c.err(
+            Some(state),
+            "a rule nested in And/Or/Not cannot have Assign (put it on the top-level rule)",
+        );
+    }
     for op in ["And", "Or"] {
         if let Some(v) = r.get(op) {
             match v.as_array() {
@@ -632,7 +714,7 @@ fn check_rule(c: &mut Checker, state: &str, rule: &Json, top: bool) {
     }
     let mut ops = 0;
     for (key, value) in r {
-        if matches!(key.as_str(), "Variable" | "Next" | "Comment") {
+        if matches!(key.as_str(), "Variable" | "Next" | "Comment" | "Assign") {
             continue;
         }
         let (base, is_path) = match key.strip_suffix("Path") {

@@ -147,7 +147,15 @@ fn reads(state: &Json) -> Vec<String> {
             reads_in_expression(p, &mut out);
         }
     }
-    for field in ["Parameters", "ResultSelector", "ItemSelector", "Assign"] {
+    for field in [
+        "Parameters",
+        "ResultSelector",
+        "ItemSelector",
+        "Assign",
+        "ItemBatcher",
+        "ItemReader",
+        "ResultWriter",
+    ] {
         if let Some(v) = state.get(field) {
             reads_in_template(v, &mut out);
         }
