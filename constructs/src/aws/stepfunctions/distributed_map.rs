@@ -331,3 +331,63 @@ impl DistributedMapProps {
         json!({ "Mode": "DISTRIBUTED", "ExecutionType": self.execution_type.as_str() })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bucket() -> BucketName {
+        BucketName::from_value(Value::from("b"))
+    }
+
+    #[test]
+    fn problems_explain_themselves() {
+        let p = DistributedMapProps {
+            items_path: Some("$.items".into()),
+            item_reader: Some(ItemReader {
+                bucket: bucket(),
+                source: ItemSource::Csv {
+                    key: String::new(),
+                    headers: CsvHeaders::Given(Vec::new()),
+                },
+                max_items: None,
+            }),
+            item_batcher: Some(ItemBatcher::default()),
+            label: Some("has space".into()),
+            tolerated_failure_percentage: Some(101.0),
+            ..Default::default()
+        }
+        .problems();
+        for want in [
+            "not both",
+            "between 0 and 100",
+            "label 'has space'",
+            "needs max_items_per_batch",
+            "object key is empty",
+            "at least one column name",
+        ] {
+            assert!(p.iter().any(|e| e.contains(want)), "{want}: {p:?}");
+        }
+        assert!(DistributedMapProps::default().problems().is_empty());
+    }
+
+    #[test]
+    fn listing_a_bucket_needs_list_bucket_on_the_bucket_only() {
+        let p = DistributedMapProps {
+            item_reader: Some(ItemReader {
+                bucket: bucket(),
+                source: ItemSource::Objects {
+                    prefix: Some("in/".into()),
+                },
+                max_items: Some(5),
+            }),
+            ..Default::default()
+        };
+        let s = p.policy_statements();
+        assert_eq!(s.len(), 1);
+        let mut m = JsonMap::new();
+        p.render_fields(&mut m, |v| json!(format!("{v:?}")));
+        assert_eq!(m["ItemReader"]["ReaderConfig"], json!({ "MaxItems": 5 }));
+        assert_eq!(m["ItemReader"]["Parameters"]["Prefix"], "in/");
+    }
+}

@@ -214,7 +214,7 @@ struct StateData {
     next: Option<Link>,
     end: bool,
     retry: Vec<Retry>,
-    catch: Vec<(Catch, Link)>,
+    catch: Vec<(Catch, Link, Option<Value>)>,
     /// Workflow variables set when the state ends (`Assign`).
     assign: Option<Value>,
 }
@@ -344,7 +344,18 @@ pub trait Recoverable: State + Clone {
     fn add_catch(&self, target: &impl State, catch: Catch) -> Self {
         let link = target.state_ref().link();
         let r = self.state_ref();
-        r.graph.inner.borrow_mut().states[r.idx].catch.push((catch, link));
+        r.graph.inner.borrow_mut().states[r.idx].catch.push((catch, link, None));
+        self.clone()
+    }
+
+    /// Adds a catcher that also sets workflow variables when it is taken
+    /// (the catcher's `Assign`; `$` is the error output `{"Error", "Cause"}`).
+    fn add_catch_assign(&self, target: &impl State, catch: Catch, variables: Value) -> Self {
+        let link = target.state_ref().link();
+        let r = self.state_ref();
+        r.graph.inner.borrow_mut().states[r.idx]
+            .catch
+            .push((catch, link, Some(variables)));
         self.clone()
     }
 }
@@ -1104,10 +1115,12 @@ impl StateGraph {
                 Some(Json::Array(a)) => a,
                 _ => Vec::new(),
             };
-            for (c, link) in &s.catch {
+            for (c, link, assign) in &s.catch {
                 let mut o = JsonMap::new();
                 o.insert("ErrorEquals".into(), json!(c.errors));
                 put(&mut o, "ResultPath", c.result_path.clone().map(Json::String));
+                let assign = assign.as_ref().map(|a| r.tok(a));
+                put(&mut o, "Assign", assign);
                 o.insert("Next".into(), self.link_name(g, &s.name, link, r));
                 all.push(Json::Object(o));
             }
@@ -1269,6 +1282,31 @@ mod tests {
         assert_eq!(m["ItemProcessor"]["StartAt"], "Item");
         assert_eq!(m["MaxConcurrency"], 2);
         assert!(d.validate().is_empty(), "{:?}", d.validate());
+    }
+
+    #[test]
+    fn assign_renders_on_states_rules_and_catchers() {
+        let g = StateGraph::new();
+        let task = g
+            .lambda_invoke("Look", &fake_ref(1), TaskProps::default())
+            .assign(Value::map().with("id.$", "$.Payload.Id"));
+        let wait = g
+            .wait("Pause", WaitTime::Seconds(5))
+            .assign(Value::map().with("paused", true));
+        let failed = g.fail("Failed", FailProps::default());
+        task.add_catch_assign(&failed, Catch::default(), Value::map().with("why.$", "$.Cause"));
+        let done = g.succeed("Done");
+        let c = g.choice("Again");
+        task.next(&wait).next(&c);
+        c.when_assign(Condition::is_present("$.x"), Value::map().with("x.$", "$.x"), &done)
+            .otherwise(&done);
+        let d = g.render();
+        assert!(d.validate().is_empty(), "{:?}", d.validate());
+        let s = &d.json["States"];
+        assert_eq!(s["Look"]["Assign"], json!({"id.$": "$.Payload.Id"}));
+        assert_eq!(s["Look"]["Catch"][0]["Assign"], json!({"why.$": "$.Cause"}));
+        assert_eq!(s["Pause"]["Assign"], json!({"paused": true}));
+        assert_eq!(s["Again"]["Choices"][0]["Assign"], json!({"x.$": "$.x"}));
     }
 
     #[test]

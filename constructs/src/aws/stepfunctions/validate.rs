@@ -1049,6 +1049,29 @@ mod tests {
     }
 
     #[test]
+    fn distributed_map_fields_are_checked() {
+        let processor = |mode: &str| {
+            json!({ "ProcessorConfig": { "Mode": mode },
+            "StartAt": "I", "States": { "I": { "Type": "Pass", "End": true } } })
+        };
+        let e = errors(json!({ "StartAt": "D", "States": {
+            "D": { "Type": "Map", "ItemProcessor": processor("DISTRIBUTED"), "ItemsPath": "$.x",
+                   "ItemReader": { "Parameters": {} }, "ToleratedFailurePercentage": 150, "Next": "I" },
+            "I": { "Type": "Map", "ItemProcessor": processor("INLINE"), "Label": "x", "End": true } } }));
+        assert!(has(&e, "ExecutionType STANDARD or EXPRESS"), "{e:?}");
+        assert!(has(&e, "ItemReader needs a Resource"), "{e:?}");
+        assert!(has(&e, "ItemReader or from ItemsPath, not both"), "{e:?}");
+        assert!(
+            has(&e, "ToleratedFailurePercentage must be a number from 0 to 100"),
+            "{e:?}"
+        );
+        assert!(
+            has(&e, "state 'I': Label is only allowed on a distributed Map"),
+            "{e:?}"
+        );
+    }
+
+    #[test]
     fn timestamps() {
         assert!(is_timestamp("2026-01-01T00:00:00Z"));
         assert!(is_timestamp("2026-01-01T00:00:00.123+09:00"));
