@@ -210,3 +210,65 @@ fn the_example_simulates_with_its_items_from_the_mock() {
         "{output}"
     );
 }
+
+/// A JSONata state machine: a notice sent when a list is long.
+fn build_jsonata(app: &App) {
+    let stack = Stack::new(app, "JsonataStack", StackProps::default());
+    let topic = constructs::aws::sns::Topic::new(&stack, "Notices", Default::default());
+    let g = StateGraph::new();
+    g.set_query_language(QueryLanguage::Jsonata);
+    let count = g
+        .pass("CountItems", PassProps::default())
+        .output(Value::map().with("items", "{% $states.input.items %}"))
+        .assign(Value::map().with("total", "{% $count($states.input.items) %}"));
+    let notify = g
+        .task(
+            "NotifyLong",
+            SnsPublish::new(&topic.arn(), TaskInput::whole_input()),
+            TaskProps::default(),
+        )
+        .output(Value::map().with("Notified", "{% $total %}"));
+    let long = g.choice("IsLong");
+    let done = g.succeed("Done");
+    count.next(&long);
+    long.when(Condition::jsonata("$total > 10"), &notify).otherwise(&done);
+    notify.next(&done);
+    StateMachine::new(
+        &stack,
+        "Lists",
+        StateMachineProps {
+            definition: g,
+            timeout: Some(std::time::Duration::from_secs(300)),
+            ..Default::default()
+        },
+    );
+}
+
+#[test]
+fn a_jsonata_machine_synthesizes_validates_and_the_simulator_refuses_it_by_name() {
+    let (dir, assembly) = support::synth(build_jsonata);
+    let (name, def) = definition(&assembly);
+    assert_eq!(def["QueryLanguage"], "JSONata");
+    assert!(validate_definition(&def).is_empty(), "{:?}", validate_definition(&def));
+    let notify = &def["States"]["NotifyLong"];
+    assert_eq!(notify["Arguments"]["Message"], "{% $states.input %}");
+    assert!(notify.get("Parameters").is_none(), "{notify}");
+    assert_eq!(def["States"]["IsLong"]["Choices"][0]["Condition"], "{% $total > 10 %}");
+    if let Some(rejected) = support::asl_validator_rejections(dir.path(), &[(name, def.to_string())]) {
+        assert!(rejected.is_empty(), "{}", rejected.join("\n"));
+    }
+    let file = assembly.directory.join("JsonataStack.template.json");
+    if let Some(lint) = support::cfn_lint(&[file]) {
+        lint.assert_clean();
+    }
+    let config = MockConfig::from_json(
+        json!({ "StateMachines": { "Lists": { "TestCases": { "Long": {} } } }, "MockedResponses": {} }),
+        "inline",
+    )
+    .expect("mock");
+    let case = config.test_case("Lists", "Long").expect("case");
+    let e = simulate(&def, &json!({"items": []}), &case, &SimulateOptions::default())
+        .expect_err("JSONata is refused, not guessed");
+    let text = e.to_string();
+    assert!(text.contains("CountItems") && text.contains("JSONata"), "{text}");
+}

@@ -58,6 +58,27 @@ impl JsonPath {
     }
 }
 
+/// The language of a state's expressions (`QueryLanguage`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum QueryLanguage {
+    /// JSONPath (the default): `InputPath`, `Parameters`, `ResultSelector`,
+    /// `ResultPath`, `OutputPath`, `key.$` fields.
+    #[default]
+    JsonPath,
+    /// JSONata: `Arguments` and `Output`, with `{% %}` expressions that read
+    /// `$states.input`, `$states.result` and variables.
+    Jsonata,
+}
+
+impl QueryLanguage {
+    fn as_str(self) -> &'static str {
+        match self {
+            QueryLanguage::JsonPath => "JSONPath",
+            QueryLanguage::Jsonata => "JSONata",
+        }
+    }
+}
+
 /// Common properties of a Task state.
 #[derive(Clone, Debug, Default)]
 pub struct TaskProps {
@@ -217,6 +238,12 @@ struct StateData {
     catch: Vec<(Catch, Link, Option<Value>)>,
     /// Workflow variables set when the state ends (`Assign`).
     assign: Option<Value>,
+    /// The state's own `QueryLanguage`.
+    query_language: Option<QueryLanguage>,
+    /// JSONata `Arguments` (Task, Parallel).
+    arguments: Option<Value>,
+    /// JSONata `Output`.
+    output: Option<Value>,
 }
 
 #[derive(Debug)]
@@ -226,6 +253,8 @@ struct GraphData {
     start: Option<usize>,
     errors: Vec<String>,
     frozen_by: Option<String>,
+    /// The machine's `QueryLanguage` (rendered when this graph is the machine's).
+    query_language: Option<QueryLanguage>,
 }
 
 /// A graph of states: the definition of a state machine, a Map's item
@@ -393,6 +422,54 @@ pub trait Assignable: State + Clone {
     }
 }
 
+/// States written in JSONata: set the state's `QueryLanguage` and its
+/// `Output` (and, on Task and Parallel, its `Arguments`, see
+/// [`Task::arguments`]). A graph can make JSONata the machine's default with
+/// [`StateGraph::set_query_language`]. In a JSONata state the JSONPath fields
+/// (`InputPath`, `Parameters`, `ResultSelector`, `ResultPath`, `OutputPath`)
+/// are errors; a string `{% ... %}` is an expression.
+///
+/// The simulator does not evaluate JSONata: it refuses such a state with an
+/// error naming it.
+///
+/// ```
+/// use constructs::aws::stepfunctions::*;
+/// use constructs::core::Value;
+/// let g = StateGraph::new();
+/// g.set_query_language(QueryLanguage::Jsonata);
+/// let count = g.pass("Count", PassProps::default())
+///     .output(Value::map().with("n", "{% $count($states.input.items) %}"))
+///     .assign(Value::map().with("total", "{% $count($states.input.items) %}"));
+/// let big = g.choice("Big");
+/// count.next(&big);
+/// big.when(Condition::jsonata("$total > 10"), &g.succeed("Many"))
+///     .otherwise(&g.succeed("Few"));
+/// let d = g.render();
+/// assert_eq!(d.json["QueryLanguage"], "JSONata");
+/// assert!(d.validate().is_empty(), "{:?}", d.validate());
+/// ```
+pub trait JsonataState: State + Clone {
+    /// Sets the state's own `QueryLanguage`.
+    fn query_language(&self, language: QueryLanguage) -> Self {
+        let r = self.state_ref();
+        r.graph.inner.borrow_mut().states[r.idx].query_language = Some(language);
+        self.clone()
+    }
+
+    /// Sets the state's JSONata `Output` (a value whose `{% %}` strings are
+    /// expressions); makes the state JSONata.
+    fn output(&self, output: Value) -> Self {
+        let r = self.state_ref();
+        {
+            let mut g = r.graph.inner.borrow_mut();
+            let s = &mut g.states[r.idx];
+            s.output = Some(output);
+            s.query_language.get_or_insert(QueryLanguage::Jsonata);
+        }
+        self.clone()
+    }
+}
+
 macro_rules! handle {
     ($(#[$m:meta])* $name:ident $(, $tr:ident)*) => {
         $(#[$m])*
@@ -410,27 +487,27 @@ macro_rules! handle {
 
 handle!(
     /// A Task state: calls a service.
-    Task, Chainable, Recoverable, Assignable
+    Task, Chainable, Recoverable, Assignable, JsonataState
 );
 handle!(
     /// A Pass state: passes (and can reshape) its input.
-    Pass, Chainable, Assignable
+    Pass, Chainable, Assignable, JsonataState
 );
 handle!(
     /// A Wait state.
-    Wait, Chainable, Assignable
+    Wait, Chainable, Assignable, JsonataState
 );
 handle!(
     /// A Map state: runs its item processor for each item of an array.
-    MapState, Chainable, Recoverable, Assignable
+    MapState, Chainable, Recoverable, Assignable, JsonataState
 );
 handle!(
     /// A Parallel state: runs its branches at once.
-    Parallel, Chainable, Recoverable, Assignable
+    Parallel, Chainable, Recoverable, Assignable, JsonataState
 );
 handle!(
     /// A Succeed state: ends the graph successfully.
-    Succeed
+    Succeed, JsonataState
 );
 handle!(
     /// A Fail state: ends the execution with an error.
@@ -453,6 +530,27 @@ impl State for Choice {
 
 /// A Choice's own `Assign` applies when no rule matches (its `Default` is taken).
 impl Assignable for Choice {}
+impl JsonataState for Choice {}
+
+macro_rules! arguments {
+    ($($t:ident),*) => {$(
+        impl $t {
+            /// Sets the state's JSONata `Arguments` (in place of the JSONPath
+            /// `Parameters`; a value whose `{% %}` strings are expressions);
+            /// makes the state JSONata.
+            pub fn arguments(&self, arguments: Value) -> $t {
+                {
+                    let mut g = self.0.graph.inner.borrow_mut();
+                    let s = &mut g.states[self.0.idx];
+                    s.arguments = Some(arguments);
+                    s.query_language.get_or_insert(QueryLanguage::Jsonata);
+                }
+                self.clone()
+            }
+        }
+    )*};
+}
+arguments!(Task, Parallel);
 
 impl Choice {
     /// Adds a rule: when `condition` holds, go to `target`. Rules are tried in the order added.
@@ -578,6 +676,8 @@ struct Render {
     errors: Vec<String>,
     /// Graphs being rendered (to refuse a graph nested in itself).
     stack: Vec<u64>,
+    /// The machine's query language (the default of its states).
+    language: QueryLanguage,
 }
 
 impl Render {
@@ -597,6 +697,46 @@ impl Render {
     }
 }
 
+/// A JSONPath payload template in JSONata: each `key.$` path field becomes
+/// `key` with a `{% %}` expression (`$` is `$states.input`, `$$` is
+/// `$states.context`); `Err(field)` for a field with no plain form (an
+/// intrinsic function, a filter, a bracket step).
+fn to_jsonata(v: &Json) -> Result<Json, String> {
+    match v {
+        Json::Object(o) => {
+            let mut out = JsonMap::new();
+            for (k, x) in o {
+                match (k.strip_suffix(".$"), x.as_str()) {
+                    (Some(key), Some(path)) => {
+                        let plain = |rest: &str| {
+                            rest.is_empty() || (rest.starts_with('.') && !rest.contains(['[', '*', '(', ' ']))
+                        };
+                        let expr = if let Some(rest) = path.strip_prefix("$$") {
+                            plain(rest).then(|| format!("$states.context{rest}"))
+                        } else if let Some(rest) = path.strip_prefix('$') {
+                            plain(rest).then(|| format!("$states.input{rest}"))
+                        } else {
+                            None
+                        };
+                        match expr {
+                            Some(e) => {
+                                out.insert(key.to_owned(), Json::String(format!("{{% {e} %}}")));
+                            }
+                            None => return Err(k.clone()),
+                        }
+                    }
+                    _ => {
+                        out.insert(k.clone(), to_jsonata(x)?);
+                    }
+                }
+            }
+            Ok(Json::Object(out))
+        }
+        Json::Array(a) => a.iter().map(to_jsonata).collect::<Result<_, _>>().map(Json::Array),
+        other => Ok(other.clone()),
+    }
+}
+
 fn put(m: &mut JsonMap<String, Json>, key: &str, value: Option<Json>) {
     if let Some(v) = value {
         m.insert(key.to_owned(), v);
@@ -613,6 +753,7 @@ impl StateGraph {
                 start: None,
                 errors: Vec::new(),
                 frozen_by: None,
+                query_language: None,
             })),
         }
     }
@@ -643,12 +784,21 @@ impl StateGraph {
             retry: Vec::new(),
             catch: Vec::new(),
             assign: None,
+            query_language: None,
+            arguments: None,
+            output: None,
         });
         let idx = g.states.len() - 1;
         StateRef {
             graph: self.clone(),
             idx,
         }
+    }
+
+    /// Sets the machine's `QueryLanguage` (the default of every state that
+    /// sets none); rendered when this graph is a state machine's definition.
+    pub fn set_query_language(&self, language: QueryLanguage) {
+        self.inner.borrow_mut().query_language = Some(language);
     }
 
     /// Makes `state` the first state of the graph (`StartAt`).
@@ -859,8 +1009,17 @@ impl StateGraph {
             tokens: Vec::new(),
             errors: Vec::new(),
             stack: Vec::new(),
+            language: QueryLanguage::JsonPath,
         };
+        let language = self.data().query_language;
+        r.language = language.unwrap_or_default();
         let mut json = self.render_scope(&mut r);
+        if let (Some(l), Json::Object(m)) = (language, &mut json) {
+            let mut out = JsonMap::new();
+            out.insert("QueryLanguage".into(), Json::String(l.as_str().into()));
+            out.extend(std::mem::take(m));
+            *m = out;
+        }
         if let (Some((timeout, comment)), Json::Object(m)) = (top, &mut json) {
             let mut out = JsonMap::new();
             put(&mut out, "Comment", comment.map(Json::String));
@@ -942,9 +1101,25 @@ impl StateGraph {
                 put(&mut m, "InputPath", path(&p.input_path));
                 let resource = r.tok(&integration.resource());
                 m.insert("Resource".into(), resource);
-                if let Some(params) = integration.parameters() {
+                let jsonata = s.query_language.unwrap_or(r.language) == QueryLanguage::Jsonata;
+                if let Some(args) = &s.arguments {
+                    let args = r.tok(args);
+                    m.insert("Arguments".into(), args);
+                } else if let Some(params) = integration.parameters() {
                     let params = r.tok(&params);
-                    m.insert("Parameters".into(), params);
+                    if jsonata {
+                        match to_jsonata(&params) {
+                            Ok(args) => {
+                                m.insert("Arguments".into(), args);
+                            }
+                            Err(field) => r.errors.push(format!(
+                                "state '{}': the integration's field '{field}' is JSONPath that has no plain JSONata form: give the state its Arguments",
+                                s.name
+                            )),
+                        }
+                    } else {
+                        m.insert("Parameters".into(), params);
+                    }
                 }
                 if let Some(sel) = &p.result_selector {
                     let sel = r.tok(sel);
@@ -1096,6 +1271,45 @@ impl StateGraph {
                 put(&mut m, "CausePath", p.cause_path.clone().map(Json::String));
             }
             Body::Custom(_) => {}
+        }
+        if let Some(l) = s.query_language {
+            let mut out = JsonMap::new();
+            let ty = m.shift_remove("Type");
+            put(&mut out, "Type", ty);
+            out.insert("QueryLanguage".into(), Json::String(l.as_str().into()));
+            out.extend(std::mem::take(&mut m));
+            m = out;
+        }
+        if s.arguments.is_some() && !matches!(s.body, Body::Task(..) | Body::Parallel(..)) {
+            r.errors.push(format!(
+                "state '{}': only Task and Parallel states take Arguments",
+                s.name
+            ));
+        }
+        if let (Some(a), Body::Parallel(..)) = (&s.arguments, &s.body) {
+            let a = r.tok(a);
+            m.insert("Arguments".into(), a);
+        }
+        if let Some(o) = &s.output {
+            let o = r.tok(o);
+            m.insert("Output".into(), o);
+        }
+        if s.query_language.unwrap_or(r.language) == QueryLanguage::Jsonata {
+            for field in [
+                "InputPath",
+                "Parameters",
+                "ResultSelector",
+                "ResultPath",
+                "OutputPath",
+                "ItemsPath",
+            ] {
+                if m.contains_key(field) {
+                    r.errors.push(format!(
+                        "state '{}': {field} is a JSONPath field, but the state is JSONata: use Arguments, Output and Assign instead",
+                        s.name
+                    ));
+                }
+            }
         }
         if let Some(a) = &s.assign {
             let a = r.tok(a);
@@ -1307,6 +1521,44 @@ mod tests {
         assert_eq!(s["Look"]["Catch"][0]["Assign"], json!({"why.$": "$.Cause"}));
         assert_eq!(s["Pause"]["Assign"], json!({"paused": true}));
         assert_eq!(s["Again"]["Choices"][0]["Assign"], json!({"x.$": "$.x"}));
+    }
+
+    #[test]
+    fn a_jsonata_task_takes_arguments_and_refuses_jsonpath_fields() {
+        let g = StateGraph::new();
+        let invoke = g
+            .lambda_invoke("Invoke", &fake_ref(1), TaskProps::default())
+            .query_language(QueryLanguage::Jsonata)
+            .output(Value::map().with("id", "{% $states.result.Payload.id %}"));
+        let given = g.lambda_invoke("Given", &fake_ref(1), TaskProps::default()).arguments(
+            Value::map()
+                .with("FunctionName", "f")
+                .with("Payload", "{% $states.input.x %}"),
+        );
+        let wrong = g.lambda_invoke(
+            "Wrong",
+            &fake_ref(1),
+            TaskProps {
+                result_path: Some("$.out".into()),
+                ..Default::default()
+            },
+        );
+        wrong.query_language(QueryLanguage::Jsonata);
+        invoke.next(&given).next(&wrong).end();
+        let d = g.render();
+        let s = &d.json["States"];
+        assert_eq!(s["Invoke"]["QueryLanguage"], "JSONata");
+        assert_eq!(s["Invoke"]["Arguments"]["Payload"], "{% $states.input %}");
+        assert!(s["Invoke"].get("Parameters").is_none());
+        assert_eq!(s["Invoke"]["Output"]["id"], "{% $states.result.Payload.id %}");
+        assert_eq!(s["Given"]["Arguments"]["Payload"], "{% $states.input.x %}");
+        let errors = d.validate();
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains("state 'Wrong': ResultPath is a JSONPath field, but the state is JSONata")),
+            "{errors:?}"
+        );
     }
 
     #[test]

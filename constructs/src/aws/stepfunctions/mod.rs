@@ -47,8 +47,9 @@ pub use distributed_map::{
     ChildExecutionType, CsvHeaders, DistributedMapProps, ItemBatcher, ItemReader, ItemSource, ResultWriter,
 };
 pub use graph::{
-    Assignable, Chainable, Choice, CustomState, Definition, Fail, FailProps, JsonPath, MapProps, MapState, Parallel,
-    ParallelProps, Pass, PassProps, Recoverable, State, StateGraph, StateRef, Succeed, Task, TaskProps, Wait, WaitTime,
+    Assignable, Chainable, Choice, CustomState, Definition, Fail, FailProps, JsonPath, JsonataState, MapProps,
+    MapState, Parallel, ParallelProps, Pass, PassProps, QueryLanguage, Recoverable, State, StateGraph, StateRef,
+    Succeed, Task, TaskProps, Wait, WaitTime,
 };
 pub use jsonpath::{check_dynamic_value, check_path, valid_variable_name, variable_name, PathKind};
 pub use loops::loop_warnings;

@@ -107,6 +107,83 @@ fn reads_in_expression(text: &str, out: &mut Vec<String>) {
     }
 }
 
+/// The variables a JSONata expression (`{% ... %}`) reads: `$name` that is
+/// not `$states`, not a function call (`$count(`) and not bound in the
+/// expression itself (`$x := ...`, `function($x)`).
+fn reads_in_jsonata(text: &str, out: &mut Vec<String>) {
+    let t = text.trim();
+    let Some(body) = t.strip_prefix("{%").and_then(|b| b.strip_suffix("%}")) else {
+        return;
+    };
+    let chars: Vec<char> = body.chars().collect();
+    let mut names: Vec<(String, usize)> = Vec::new();
+    let mut quote: Option<char> = None;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        match quote {
+            Some(q) => {
+                if c == '\\' {
+                    i += 1;
+                } else if c == q {
+                    quote = None;
+                }
+            }
+            None if c == '"' || c == '\'' => quote = Some(c),
+            None if c == '$' => {
+                let start = i + 1;
+                let mut end = start;
+                while end < chars.len() && (chars[end].is_alphanumeric() || chars[end] == '_') {
+                    end += 1;
+                }
+                if end > start {
+                    names.push((chars[start..end].iter().collect(), end));
+                }
+                i = end;
+                continue;
+            }
+            None => {}
+        }
+        i += 1;
+    }
+    let after = |end: usize| chars[end..].iter().collect::<String>().trim_start().to_owned();
+    let bound: Vec<&str> = names
+        .iter()
+        .filter(|(_, end)| after(*end).starts_with(":="))
+        .map(|(n, _)| n.as_str())
+        .chain(body.split("function").skip(1).flat_map(|rest| {
+            let params = rest
+                .trim_start()
+                .strip_prefix('(')
+                .and_then(|p| p.split(')').next())
+                .unwrap_or("");
+            params
+                .split(',')
+                .map(|p| p.trim().trim_start_matches('$'))
+                .collect::<Vec<_>>()
+        }))
+        .collect();
+    for (name, end) in &names {
+        if name == "states" || name.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        if after(*end).starts_with('(') || bound.contains(&name.as_str()) {
+            continue;
+        }
+        out.push(name.clone());
+    }
+}
+
+/// The variables read by every JSONata expression in a value.
+fn reads_in_jsonata_value(v: &Json, out: &mut Vec<String>) {
+    match v {
+        Json::String(s) => reads_in_jsonata(s, out),
+        Json::Object(m) => m.values().for_each(|x| reads_in_jsonata_value(x, out)),
+        Json::Array(a) => a.iter().for_each(|x| reads_in_jsonata_value(x, out)),
+        _ => {}
+    }
+}
+
 /// The variables a payload template (`Parameters`, `Assign` ...) reads in its `key.$` fields.
 fn reads_in_template(v: &Json, out: &mut Vec<String>) {
     match v {
@@ -166,6 +243,13 @@ fn reads(state: &Json) -> Vec<String> {
     for catcher in state.get("Catch").and_then(Json::as_array).into_iter().flatten() {
         if let Some(a) = catcher.get("Assign") {
             reads_in_template(a, &mut out);
+            reads_in_jsonata_value(a, &mut out);
+        }
+    }
+    // JSONata expressions, wherever they stand (not in nested graphs).
+    for (k, v) in state.as_object().into_iter().flatten() {
+        if !matches!(k.as_str(), "ItemProcessor" | "Iterator" | "Branches" | "Catch") {
+            reads_in_jsonata_value(v, &mut out);
         }
     }
     out
@@ -373,6 +457,22 @@ mod tests {
               "End": true } } });
         let m = messages(def);
         assert!(m[0].contains("a distributed Map's child workflow cannot read"), "{m:?}");
+    }
+
+    #[test]
+    fn jsonata_expressions_read_variables_too() {
+        let def = json!({ "QueryLanguage": "JSONata", "StartAt": "Set", "States": {
+            "Set": { "Type": "Pass", "Assign": { "items": "{% $states.input.items %}" }, "Next": "C" },
+            "C": { "Type": "Choice", "Choices": [
+                { "Condition": "{% $count($items) > $limit and ($x := 1; $x = 1) %}", "Next": "D" } ],
+              "Default": "D" },
+            "D": { "Type": "Pass", "Output": { "f": "{% $map($items, function($v) { $v * 2 }) %}", "s": "'$nope'" }, "End": true } } });
+        let m = messages(def);
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].starts_with("state 'C': reads the variable '$limit', which no state assigns"),
+            "{m:?}"
+        );
     }
 
     #[test]

@@ -71,6 +71,16 @@ pub(super) fn run(
     let start = OffsetDateTime::parse(&options.start_time, &Rfc3339).map_err(|e| {
         SimulateError::Definition(format!("the start time '{}' is not RFC 3339: {e}", options.start_time))
     })?;
+    if definition.get("QueryLanguage").and_then(Json::as_str) == Some("JSONata") {
+        return Err(SimulateError::Unsupported {
+            state: definition
+                .get("StartAt")
+                .and_then(Json::as_str)
+                .unwrap_or("(state machine)")
+                .to_owned(),
+            feature: "JSONata (the state machine's QueryLanguage is JSONata, so every state is)".into(),
+        });
+    }
     check_graph("(state machine)", definition)?;
     let machine = format!(
         "arn:aws:states:us-east-1:123456789012:stateMachine:{}",
@@ -1217,7 +1227,10 @@ mod tests {
         let jsonata =
             json!({"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}});
         let e = run_with(jsonata, json!({}), json!({})).expect_err("an error");
-        assert!(matches!(e, SimulateError::Unsupported { .. }), "{e}");
+        assert!(
+            matches!(&e, SimulateError::Unsupported { state, .. } if state == "P"),
+            "{e}"
+        );
     }
 
     #[test]
