@@ -378,7 +378,7 @@ fn every_poll_of_the_patterns_is_bounded_and_fails_by_name() {
             "ServiceNeverStable",
             "Describe shop-dev-serviceA",
             60,
-            "ECS service shop-dev-serviceA of cluster shop-dev-cluster (to run 1 tasks) still not as expected after 60 polls",
+            "ECS service shop-dev-serviceA of cluster shop-dev-cluster (to reach a running count of 1) still not as expected after 60 polls",
         ),
     ] {
         let r = run(file, case);

@@ -469,7 +469,7 @@ fn add_service(
             give_up_name: Some(state_names::timed_out(name)),
             error: Some(SERVICE_START_TIMED_OUT.into()),
             subject: format!(
-                "ECS service {name} of cluster {cluster} (to run {} tasks)",
+                "ECS service {name} of cluster {cluster} (to reach a running count of {})",
                 service.desired_count
             ),
             last_result_path: format!("{DESCRIBED}.Services"),
@@ -863,7 +863,7 @@ mod tests {
         assert_eq!(b["service-b start timed out"]["Error"], "ServiceStartTimedOut");
         let cause = b["service-b start timed out"]["CausePath"].as_str().unwrap_or_default();
         assert!(
-            cause.contains("ECS service service-b of cluster shop-dev-cluster (to run 3 tasks)")
+            cause.contains("ECS service service-b of cluster shop-dev-cluster (to reach a running count of 3)")
                 && cause.contains("States.JsonToString($.Describe.Services)"),
             "{cause}"
         );
