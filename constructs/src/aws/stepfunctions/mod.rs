@@ -9,6 +9,10 @@
 //! drawn as a Mermaid flowchart into the cloud assembly ([`to_mermaid`]).
 //! [`PollUntil`] builds a polling loop bounded by a count of polls, with a
 //! named failure; [`loop_warnings`] reports loops that have no bound.
+//! Workflow variables ([`Assignable::assign`], `$name` in paths, checked for
+//! scope at synthesis), the distributed Map ([`StateGraph::distributed_map`],
+//! with its IAM) and JSONata ([`QueryLanguage`], [`JsonataState`]) are built
+//! the same way.
 //!
 //! ```
 //! use constructs::aws::stepfunctions::*;
