@@ -8,6 +8,7 @@ mod deploy;
 mod extending;
 mod l1;
 mod lambda_functions_stack;
+mod modern_asl;
 mod patterns;
 mod security;
 mod simulate;
