@@ -44,7 +44,6 @@ use constructs::aws::elbv2::{
     ApplicationListener, ApplicationListenerProps, ApplicationLoadBalancer, ApplicationLoadBalancerProps,
     ApplicationProtocol, ApplicationTargetGroup, ApplicationTargetGroupProps, HealthCheck, TargetType,
 };
-use constructs::cfn::elasticloadbalancingv2::{self as elbv2, listener};
 use constructs::aws::iam::{ManagedPolicy, Policy, PolicyProps, PolicyStatement, Principal, Role, RoleProps};
 use constructs::aws::logs::{LogGroup, LogGroupProps, RetentionDays};
 use constructs::aws::rds::{
@@ -53,6 +52,7 @@ use constructs::aws::rds::{
 use constructs::aws::s3::{Bucket, BucketProps};
 use constructs::aws::secretsmanager::{GenerateSecretString, Secret, SecretProps};
 use constructs::aws::ssm::{StringParameter, StringParameterProps, StringValue};
+use constructs::cfn::elasticloadbalancingv2::{self as elbv2, listener};
 use constructs::core::{App, Scope, Stack, StackProps, Value};
 
 /// The context key of the EC2 key pair of the web servers (optional).
@@ -297,7 +297,10 @@ impl WebAppStack {
                 ..Default::default()
             },
         );
-        let certificate_arn = stack.node().context_str(CERTIFICATE_ARN_CONTEXT).filter(|c| !c.is_empty());
+        let certificate_arn = stack
+            .node()
+            .context_str(CERTIFICATE_ARN_CONTEXT)
+            .filter(|c| !c.is_empty());
         let listener = match certificate_arn {
             None => load_balancer.add_listener(
                 "Listener",

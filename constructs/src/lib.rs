@@ -11,8 +11,8 @@
 //! - [`assertions`]: testing your constructs: assertions on synthesized templates.
 //! - `deploy` (feature `deploy`): bootstrap, asset publishing, deploy, diff and destroy.
 
-pub mod assertions;
 pub mod aspects;
+pub mod assertions;
 pub mod aws;
 pub mod cfn;
 pub mod core;

@@ -122,13 +122,40 @@ fn the_hardened_seed_app_leaves_only_the_findings_its_section_accepts() {
 }
 
 #[test]
+fn the_hardened_seed_app_has_no_warning_and_without_a_certificate_one_on_its_http_listener() {
+    use constructs::assertions::{Annotations, Match};
+    let annotations = |context: &[(&str, serde_json::Value)]| {
+        let mut all = support::app_context();
+        all.extend(context.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
+        let app = constructs::core::App::with_context(all);
+        app::build(&app);
+        Annotations::from_app(&app)
+    };
+    let hardened = annotations(&hardened_context());
+    assert!(
+        hardened.find_warnings("*", Match::any_value()).is_empty(),
+        "{:?}",
+        hardened.all()
+    );
+    let without_certificate = annotations(&hardened_context()[..1]);
+    without_certificate.has_warning(
+        "WebAppStack/Alb/Listener/Resource",
+        Match::string_like_regexp("plain HTTP"),
+    );
+}
+
+#[test]
 fn the_hardened_seed_templates_pass_cfn_lint() {
     let (dir, assembly) = support::synth_with(&hardened_context(), app::build);
     let templates: Vec<_> = assembly
         .synthesis
         .stacks
         .iter()
-        .map(|s| dir.path().join("cdk.out").join(format!("{}.template.json", s.artifact_id)))
+        .map(|s| {
+            dir.path()
+                .join("cdk.out")
+                .join(format!("{}.template.json", s.artifact_id))
+        })
         .collect();
     assert_eq!(templates.len(), 4);
     if let Some(lint) = support::cfn_lint(&templates) {

@@ -19,6 +19,9 @@ mod tests;
 /// The id of the scope, below each stack, that holds what the aspect adds.
 pub const HARDENED_SCOPE_ID: &str = "Hardened";
 
+/// The id of the warning on an HTTP listener that does not redirect to HTTPS.
+const HTTP_LISTENER_WARNING: &str = "constructs:hardened:httpListener";
+
 /// The id of the warning on a function whose role is not a role of this app
 /// (the aspect cannot grant it what a dead-letter queue or a VPC needs).
 const FOREIGN_ROLE_WARNING: &str = "constructs:hardened:functionRoleNotInApp";
@@ -130,7 +133,10 @@ pub struct HardenedProps {
 /// SNS topics without a key are encrypted with the AWS managed `alias/aws/sns`
 /// (a customer managed key would need every publisher's role changed).
 /// Not fixed by a setting, and so left to you: a listener's protocol (HTTPS
-/// needs your certificate) and security group rules open to the internet.
+/// needs your certificate; an HTTP listener that does not redirect to HTTPS
+/// gets a warning, `constructs:hardened:httpListener`) and security group
+/// rules open to the internet. Add the aspect once: it is one set of parts
+/// per stack.
 ///
 /// ```
 /// use constructs::aspects::{Hardened, HardenedProps};
@@ -237,71 +243,82 @@ impl Hardened {
 
     /// The stack's key, with rotation and a policy for CloudWatch Logs.
     fn key(&self, stack: &Stack) -> CfnResource {
-        self.part(stack, |p| &mut p.key, |scope| {
-            let key = CfnResource::new(scope, "Key", "AWS::KMS::Key");
-            let account_root = Value::join(
-                "",
-                [
-                    Value::from("arn:"),
-                    Pseudo::Partition.into(),
-                    Value::from(":iam::"),
-                    Pseudo::AccountId.into(),
-                    Value::from(":root"),
-                ],
-            );
-            let account_log_groups = Value::join(
-                "",
-                [
-                    Value::from("arn:"),
-                    Pseudo::Partition.into(),
-                    Value::from(":logs:"),
-                    Pseudo::Region.into(),
-                    Value::from(":"),
-                    Pseudo::AccountId.into(),
-                    Value::from(":*"),
-                ],
-            );
-            let logs = Value::join("", [Value::from("logs."), Pseudo::Region.into(), Value::from(".amazonaws.com")]);
-            let policy = Value::map().with("Version", "2012-10-17").with(
-                "Statement",
-                Value::list([
-                    Value::map()
-                        .with("Action", "kms:*")
-                        .with("Effect", "Allow")
-                        .with("Principal", Value::map().with("AWS", account_root))
-                        .with("Resource", "*"),
-                    Value::map()
-                        .with(
-                            "Action",
-                            Value::list([
-                                "kms:Encrypt*",
-                                "kms:Decrypt*",
-                                "kms:ReEncrypt*",
-                                "kms:GenerateDataKey*",
-                                "kms:Describe*",
-                            ]),
-                        )
-                        .with(
-                            "Condition",
-                            Value::map().with(
-                                "ArnLike",
-                                Value::map().with("kms:EncryptionContext:aws:logs:arn", account_log_groups),
-                            ),
-                        )
-                        .with("Effect", "Allow")
-                        .with("Principal", Value::map().with("Service", logs))
-                        .with("Resource", "*"),
-                ]),
-            );
-            key.set(
-                "Description",
-                "Hardened: encrypts this stack's logs, Lambda environments, secrets and queues",
-            );
-            key.set("EnableKeyRotation", true);
-            key.set("KeyPolicy", policy);
-            key.apply_removal_policy(RemovalPolicy::Retain);
-            key
-        })
+        self.part(
+            stack,
+            |p| &mut p.key,
+            |scope| {
+                let key = CfnResource::new(scope, "Key", "AWS::KMS::Key");
+                let account_root = Value::join(
+                    "",
+                    [
+                        Value::from("arn:"),
+                        Pseudo::Partition.into(),
+                        Value::from(":iam::"),
+                        Pseudo::AccountId.into(),
+                        Value::from(":root"),
+                    ],
+                );
+                let account_log_groups = Value::join(
+                    "",
+                    [
+                        Value::from("arn:"),
+                        Pseudo::Partition.into(),
+                        Value::from(":logs:"),
+                        Pseudo::Region.into(),
+                        Value::from(":"),
+                        Pseudo::AccountId.into(),
+                        Value::from(":*"),
+                    ],
+                );
+                let logs = Value::join(
+                    "",
+                    [
+                        Value::from("logs."),
+                        Pseudo::Region.into(),
+                        Value::from(".amazonaws.com"),
+                    ],
+                );
+                let policy = Value::map().with("Version", "2012-10-17").with(
+                    "Statement",
+                    Value::list([
+                        Value::map()
+                            .with("Action", "kms:*")
+                            .with("Effect", "Allow")
+                            .with("Principal", Value::map().with("AWS", account_root))
+                            .with("Resource", "*"),
+                        Value::map()
+                            .with(
+                                "Action",
+                                Value::list([
+                                    "kms:Encrypt*",
+                                    "kms:Decrypt*",
+                                    "kms:ReEncrypt*",
+                                    "kms:GenerateDataKey*",
+                                    "kms:Describe*",
+                                ]),
+                            )
+                            .with(
+                                "Condition",
+                                Value::map().with(
+                                    "ArnLike",
+                                    Value::map().with("kms:EncryptionContext:aws:logs:arn", account_log_groups),
+                                ),
+                            )
+                            .with("Effect", "Allow")
+                            .with("Principal", Value::map().with("Service", logs))
+                            .with("Resource", "*"),
+                    ]),
+                );
+                key.set(
+                    "Description",
+                    "Hardened: encrypts this stack's logs, Lambda environments, secrets and queues",
+                );
+                key.set("EnableKeyRotation", true);
+                key.set("KeyPolicy", policy);
+                key.apply_removal_policy(RemovalPolicy::Retain);
+                key
+            },
+        )
     }
 
     fn key_arn(&self, stack: &Stack) -> Value {
@@ -311,101 +328,124 @@ impl Hardened {
     /// The stack's dead-letter queue for functions, encrypted with the key.
     fn dead_letter_queue(&self, stack: &Stack) -> CfnResource {
         let key = self.key_arn(stack);
-        self.part(stack, |p| &mut p.dead_letter_queue, |scope| {
-            sqs::CfnQueue::new(
-                scope,
-                "DeadLetterQueue",
-                sqs::CfnQueueProps {
-                    kms_master_key_id: Some(key),
-                    message_retention_period: Some(1_209_600.into()),
-                    ..Default::default()
-                },
-            )
-            .into()
-        })
+        self.part(
+            stack,
+            |p| &mut p.dead_letter_queue,
+            |scope| {
+                sqs::CfnQueue::new(
+                    scope,
+                    "DeadLetterQueue",
+                    sqs::CfnQueueProps {
+                        kms_master_key_id: Some(key),
+                        message_retention_period: Some(1_209_600.into()),
+                        ..Default::default()
+                    },
+                )
+                .into()
+            },
+        )
     }
 
     /// The policy of the functions' roles: send to the dead-letter queue.
     fn function_policy(&self, stack: &Stack) -> FunctionPolicy {
         let queue = self.dead_letter_queue(stack).get_att("Arn");
         let key = self.key_arn(stack);
-        self.part(stack, |p| &mut p.function_policy, |scope| {
-            let resource = CfnResource::new(scope, "FunctionPolicy", "AWS::IAM::Policy");
-            let document = PolicyDocument::new([
-                PolicyStatement::allow(["sqs:SendMessage"], [queue]),
-                PolicyStatement::allow(["kms:Decrypt", "kms:GenerateDataKey"], [key]),
-            ]);
-            resource.set("PolicyDocument", document.to_value());
-            let r = resource.clone();
-            resource.set(
-                "PolicyName",
-                Value::lazy(move || Value::from(r.logical_id().chars().take(128).collect::<String>())),
-            );
-            let roles: Rc<RefCell<Vec<ElementRef>>> = Rc::default();
-            let names = Rc::clone(&roles);
-            resource.set(
-                "Roles",
-                Value::lazy(move || Value::List(names.borrow().iter().map(|e| Value::Ref(*e)).collect())),
-            );
-            FunctionPolicy { resource, roles }
-        })
+        self.part(
+            stack,
+            |p| &mut p.function_policy,
+            |scope| {
+                let resource = CfnResource::new(scope, "FunctionPolicy", "AWS::IAM::Policy");
+                let document = PolicyDocument::new([
+                    PolicyStatement::allow(["sqs:SendMessage"], [queue]),
+                    PolicyStatement::allow(["kms:Decrypt", "kms:GenerateDataKey"], [key]),
+                ]);
+                resource.set("PolicyDocument", document.to_value());
+                let r = resource.clone();
+                resource.set(
+                    "PolicyName",
+                    Value::lazy(move || Value::from(r.logical_id().chars().take(128).collect::<String>())),
+                );
+                let roles: Rc<RefCell<Vec<ElementRef>>> = Rc::default();
+                let names = Rc::clone(&roles);
+                resource.set(
+                    "Roles",
+                    Value::lazy(move || Value::List(names.borrow().iter().map(|e| Value::Ref(*e)).collect())),
+                );
+                FunctionPolicy { resource, roles }
+            },
+        )
     }
 
     /// The stack's bucket for server access logs.
     fn access_logs_bucket(&self, stack: &Stack) -> Bucket {
-        self.part(stack, |p| &mut p.access_logs_bucket, |scope| {
-            let bucket = Bucket::new(
-                scope,
-                "AccessLogsBucket",
-                BucketProps {
-                    versioned: true,
+        self.part(
+            stack,
+            |p| &mut p.access_logs_bucket,
+            |scope| {
+                let bucket = Bucket::new(
+                    scope,
+                    "AccessLogsBucket",
+                    BucketProps {
+                        versioned: true,
+                        ..Default::default()
+                    },
+                );
+                bucket.add_to_resource_policy(PolicyStatement {
+                    actions: vec!["s3:PutObject".into()],
+                    resources: vec![bucket.arn_for_objects("*")],
+                    principals: vec![Principal::service("logging.s3.amazonaws.com")],
+                    conditions: Some(Value::map().with(
+                        "StringEquals",
+                        Value::map().with("aws:SourceAccount", Pseudo::AccountId),
+                    )),
                     ..Default::default()
-                },
-            );
-            bucket.add_to_resource_policy(PolicyStatement {
-                actions: vec!["s3:PutObject".into()],
-                resources: vec![bucket.arn_for_objects("*")],
-                principals: vec![Principal::service("logging.s3.amazonaws.com")],
-                conditions: Some(
-                    Value::map().with("StringEquals", Value::map().with("aws:SourceAccount", Pseudo::AccountId)),
-                ),
-                ..Default::default()
-            });
-            bucket
-        })
+                });
+                bucket
+            },
+        )
     }
 
     /// The stack's role for RDS enhanced monitoring.
     fn monitoring_role(&self, stack: &Stack) -> Role {
-        self.part(stack, |p| &mut p.monitoring_role, |scope| {
-            Role::new(
-                scope,
-                "RdsMonitoringRole",
-                RoleProps {
-                    assumed_by: Principal::service("monitoring.rds.amazonaws.com"),
-                    managed_policies: vec![ManagedPolicy::aws_managed("service-role/AmazonRDSEnhancedMonitoringRole")],
-                    ..Default::default()
-                },
-            )
-        })
+        self.part(
+            stack,
+            |p| &mut p.monitoring_role,
+            |scope| {
+                Role::new(
+                    scope,
+                    "RdsMonitoringRole",
+                    RoleProps {
+                        assumed_by: Principal::service("monitoring.rds.amazonaws.com"),
+                        managed_policies: vec![ManagedPolicy::aws_managed(
+                            "service-role/AmazonRDSEnhancedMonitoringRole",
+                        )],
+                        ..Default::default()
+                    },
+                )
+            },
+        )
     }
 
     /// The stack's security group for functions: HTTPS out, nothing in.
     fn lambda_security_group(&self, stack: &Stack, vpc: &Vpc) -> SecurityGroup {
-        self.part(stack, |p| &mut p.lambda_security_group, |scope| {
-            let group = SecurityGroup::new(
-                scope,
-                "LambdaSecurityGroup",
-                vpc,
-                SecurityGroupProps {
-                    description: Some("Hardened: the Lambda functions of this stack (HTTPS out only)".into()),
-                    allow_all_outbound: false,
-                    ..Default::default()
-                },
-            );
-            group.add_egress_rule(Peer::AnyIpv4, Port::Tcp(443), "HTTPS to the AWS APIs and the internet");
-            group
-        })
+        self.part(
+            stack,
+            |p| &mut p.lambda_security_group,
+            |scope| {
+                let group = SecurityGroup::new(
+                    scope,
+                    "LambdaSecurityGroup",
+                    vpc,
+                    SecurityGroupProps {
+                        description: Some("Hardened: the Lambda functions of this stack (HTTPS out only)".into()),
+                        allow_all_outbound: false,
+                        ..Default::default()
+                    },
+                );
+                group.add_egress_rule(Peer::AnyIpv4, Port::Tcp(443), "HTTPS to the AWS APIs and the internet");
+                group
+            },
+        )
     }
 
     fn harden_function(&self, node: &Construct, stack: &Stack, function: &CfnResource) {
@@ -418,7 +458,11 @@ impl Hardened {
             }
         }
         let wants_dlq = is_unset(function, "DeadLetterConfig");
-        let vpc = self.props.lambda_vpc.as_ref().filter(|_| is_unset(function, "VpcConfig"));
+        let vpc = self
+            .props
+            .lambda_vpc
+            .as_ref()
+            .filter(|_| is_unset(function, "VpcConfig"));
         if !wants_dlq && vpc.is_none() {
             return;
         }
@@ -528,6 +572,14 @@ impl Aspect for Hardened {
             "AWS::RDS::DBCluster" if is_unset(&resource, "EnableIAMDatabaseAuthentication") => {
                 resource.set("EnableIAMDatabaseAuthentication", true);
             }
+            "AWS::ElasticLoadBalancingV2::Listener" if serves_plain_http(&resource) => {
+                Annotations::of(node).add_warning(
+                    HTTP_LISTENER_WARNING,
+                    "Hardened: this listener serves plain HTTP, which no setting can fix (HTTPS needs your \
+                     certificate): serve HTTPS with a certificate and make this listener redirect to it \
+                     (checkov CKV_AWS_2, CKV_AWS_103)",
+                );
+            }
             _ => {}
         }
     }
@@ -536,6 +588,33 @@ impl Aspect for Hardened {
 /// Whether a property is missing (or `null`).
 fn is_unset(resource: &CfnResource, property: &str) -> bool {
     matches!(resource.get(property), None | Some(Value::Null))
+}
+
+/// Whether a listener takes plain HTTP and does not redirect it all to HTTPS.
+fn serves_plain_http(listener: &CfnResource) -> bool {
+    let field = |value: &Value, key: &str| match evaluate(value) {
+        Value::Map(map) => map.get(key).map(evaluate),
+        _ => None,
+    };
+    let redirects_to_https = |action: &Value| {
+        field(action, "Type").as_ref().and_then(Value::as_str) == Some("redirect")
+            && field(action, "RedirectConfig")
+                .and_then(|config| field(&config, "Protocol"))
+                .as_ref()
+                .and_then(Value::as_str)
+                == Some("HTTPS")
+    };
+    let http = listener
+        .get("Protocol")
+        .map(|p| evaluate(&p))
+        .as_ref()
+        .and_then(Value::as_str)
+        == Some("HTTP");
+    let actions = match listener.get("DefaultActions").map(|a| evaluate(&a)) {
+        Some(Value::List(actions)) => actions,
+        _ => Vec::new(),
+    };
+    http && !(!actions.is_empty() && actions.iter().all(redirects_to_https))
 }
 
 /// The role of a function, when it is a role resource of this app (`Role` is

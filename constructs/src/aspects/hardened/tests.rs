@@ -26,7 +26,11 @@ fn function(stack: &Stack, id: &str, dir: &std::path::Path) -> Function {
 
 /// The logical ids of the resources of a type.
 fn ids(template: &Template, resource_type: &str) -> Vec<String> {
-    template.find_resources(resource_type, json!({})).keys().cloned().collect()
+    template
+        .find_resources(resource_type, json!({}))
+        .keys()
+        .cloned()
+        .collect()
 }
 
 fn get_att(id: &str) -> Json {
@@ -105,7 +109,8 @@ fn what_you_set_yourself_is_kept_and_a_stack_with_nothing_to_harden_gets_nothing
         .set("KmsKeyId", "arn:aws:kms:us-east-1:111111111111:key/mine");
     let f = function(&stack, "Fn", dir.path());
     f.resource().set("ReservedConcurrentExecutions", 3);
-    f.resource().set("KmsKeyArn", "arn:aws:kms:us-east-1:111111111111:key/mine");
+    f.resource()
+        .set("KmsKeyArn", "arn:aws:kms:us-east-1:111111111111:key/mine");
     let empty = Stack::new(&app, "Empty", StackProps::default());
     CfnResource::new(&empty, "Topic", "AWS::SNS::Topic");
     Aspects::of(&app).add(Hardened::new(HardenedProps {
@@ -355,7 +360,10 @@ fn a_function_whose_role_is_not_in_the_app_is_warned_about_and_gets_no_dead_lett
     let stack = Stack::new(&app, "S", StackProps::default());
     let f = CfnResource::new(&stack, "Fn", "AWS::Lambda::Function");
     f.set("Role", "arn:aws:iam::111111111111:role/existing");
-    f.set("Code", Value::map().with("ZipFile", "exports.handler = async () => {};"));
+    f.set(
+        "Code",
+        Value::map().with("ZipFile", "exports.handler = async () => {};"),
+    );
     Aspects::of(&app).add(Hardened::new(HardenedProps::default()));
     let synthesis = app.synth().expect("a warning only");
     let resource = &synthesis.stacks[0].template["Resources"]["Fn"]["Properties"];
@@ -363,4 +371,60 @@ fn a_function_whose_role_is_not_in_the_app_is_warned_about_and_gets_no_dead_lett
     assert!(resource["KmsKeyArn"].is_object(), "the key needs no role permission");
     let warnings = crate::assertions::Annotations::from_stack(&stack);
     warnings.has_warning("S/Fn", Match::string_like_regexp("role is not a role of this app"));
+}
+
+#[test]
+fn an_http_listener_is_warned_about_unless_it_redirects_to_https() {
+    use crate::cfn::elasticloadbalancingv2::{self as elbv2, listener};
+    let app = App::new();
+    let stack = Stack::new(&app, "S", StackProps::default());
+    let listener = |id: &str, action: Value| {
+        elbv2::CfnListener::new(
+            &stack,
+            id,
+            elbv2::CfnListenerProps {
+                default_actions: Some(Value::list([action])),
+                load_balancer_arn: Some(
+                    "arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/app/a/b".into(),
+                ),
+                port: Some(80.into()),
+                protocol: Some("HTTP".into()),
+                ..Default::default()
+            },
+        )
+    };
+    listener(
+        "Plain",
+        listener::Action {
+            type_: Some(listener::ActionType::Forward.into()),
+            target_group_arn: Some("arn:aws:elasticloadbalancing:us-east-1:111111111111:targetgroup/t/c".into()),
+            ..Default::default()
+        }
+        .into(),
+    );
+    listener(
+        "Redirect",
+        listener::Action {
+            type_: Some(listener::ActionType::Redirect.into()),
+            redirect_config: Some(
+                listener::RedirectConfig {
+                    protocol: Some("HTTPS".into()),
+                    port: Some("443".into()),
+                    status_code: Some("HTTP_301".into()),
+                    ..Default::default()
+                }
+                .into(),
+            ),
+            ..Default::default()
+        }
+        .into(),
+    );
+    Aspects::of(&app).add(Hardened::new(HardenedProps::default()));
+    let annotations = crate::assertions::Annotations::from_stack(&stack);
+    annotations.has_warning("S/Plain", Match::string_like_regexp("serves plain HTTP"));
+    assert!(
+        annotations.find_warnings("S/Redirect", Match::any_value()).is_empty(),
+        "{:?}",
+        annotations.all()
+    );
 }
