@@ -614,7 +614,7 @@ fn serves_plain_http(listener: &CfnResource) -> bool {
         Some(Value::List(actions)) => actions,
         _ => Vec::new(),
     };
-    http && !(!actions.is_empty() && actions.iter().all(redirects_to_https))
+    http && (actions.is_empty() || !actions.iter().all(redirects_to_https))
 }
 
 /// The role of a function, when it is a role resource of this app (`Role` is
