@@ -6,4 +6,4 @@
 
 mod hardened;
 
-pub use hardened::{Hardened, HardenedProps, LambdaVpc, MonitoringInterval, ServerAccessLogs};
+pub use hardened::{Hardened, HardenedProps, LambdaVpc, MonitoringInterval, ServerAccessLogs, HARDENED_SCOPE_ID};

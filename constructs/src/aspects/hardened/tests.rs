@@ -428,3 +428,34 @@ fn an_http_listener_is_warned_about_unless_it_redirects_to_https() {
         annotations.all()
     );
 }
+
+#[test]
+fn queues_get_the_key_and_stand_alone_db_instances_iam_authentication() {
+    let app = App::new();
+    let stack = Stack::new(&app, "S", StackProps::default());
+    CfnResource::new(&stack, "Queue", "AWS::SQS::Queue");
+    let managed = CfnResource::new(&stack, "ManagedSse", "AWS::SQS::Queue");
+    managed.set("SqsManagedSseEnabled", true);
+    let db = CfnResource::new(&stack, "Db", "AWS::RDS::DBInstance");
+    db.set("DBInstanceClass", "db.t3.micro");
+    db.set("Engine", "mysql");
+    db.set("AllocatedStorage", "20");
+    Aspects::of(&app).add(Hardened::new(HardenedProps::default()));
+
+    let template = Template::from_stack(&stack);
+    let key = ids(&template, "AWS::KMS::Key").remove(0);
+    let resources = &template.to_json()["Resources"];
+    assert_eq!(resources["Queue"]["Properties"]["KmsMasterKeyId"], get_att(&key));
+    assert!(
+        resources["ManagedSse"]["Properties"].get("KmsMasterKeyId").is_none(),
+        "a queue encrypted by SQS is left as it is"
+    );
+    assert_eq!(resources["Db"]["Properties"]["EnableIAMDatabaseAuthentication"], true);
+    assert_eq!(resources["Db"]["Properties"]["MonitoringInterval"], 60);
+    // The parts are found below the stack's `Hardened` scope.
+    assert!(stack.node().find_child(&format!("{HARDENED_SCOPE_ID}/Key")).is_some());
+    assert!(stack
+        .node()
+        .find_child(&format!("{HARDENED_SCOPE_ID}/RdsMonitoringRole"))
+        .is_some());
+}
