@@ -71,7 +71,7 @@ fn unaccepted_and_stale(findings: &[CheckovFinding], accepted: &[Accepted]) -> (
 
 /// The context of the hardened seed app: the aspect, and a certificate for
 /// the HTTPS listener (an ARN of the right form; synthesis never looks it up).
-fn hardened_context() -> Vec<(&'static str, serde_json::Value)> {
+pub(crate) fn hardened_context() -> Vec<(&'static str, serde_json::Value)> {
     vec![
         (app::HARDENED_CONTEXT, json!("true")),
         (
