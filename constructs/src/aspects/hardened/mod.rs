@@ -135,8 +135,9 @@ pub struct HardenedProps {
 /// Not fixed by a setting, and so left to you: a listener's protocol (HTTPS
 /// needs your certificate; an HTTP listener that does not redirect to HTTPS
 /// gets a warning, `constructs:hardened:httpListener`) and security group
-/// rules open to the internet. Add the aspect once: it is one set of parts
-/// per stack.
+/// rules open to the internet. Add the aspect once: a second one (or a
+/// construct with id `Hardened` directly below a stack) is a synthesis error
+/// naming the stack.
 ///
 /// ```
 /// use constructs::aspects::{Hardened, HardenedProps};
@@ -167,6 +168,8 @@ pub struct Hardened {
     stacks: RefCell<HashMap<usize, Parts>>,
     /// Roles that already got the VPC access policy.
     vpc_roles: RefCell<HashSet<ElementRef>>,
+    /// Stacks whose `Hardened` id something else holds (reported once).
+    conflicts: RefCell<HashSet<usize>>,
 }
 
 /// What the aspect added to one stack, each created on first need.
@@ -195,6 +198,7 @@ impl Hardened {
             props,
             stacks: RefCell::new(HashMap::new()),
             vpc_roles: RefCell::new(HashSet::new()),
+            conflicts: RefCell::new(HashSet::new()),
         }
     }
 
@@ -222,12 +226,34 @@ impl Hardened {
         if let Some(scope) = self.stacks.borrow().get(&key).and_then(|p| p.scope.clone()) {
             return scope;
         }
-        let scope = stack
-            .node()
-            .child(HARDENED_SCOPE_ID)
-            .unwrap_or_else(|| Construct::new_typed(stack, HARDENED_SCOPE_ID, "constructs.aspects.Hardened"));
+        let scope = Construct::new_typed(stack, HARDENED_SCOPE_ID, "constructs.aspects.Hardened");
         self.stacks.borrow_mut().entry(key).or_default().scope = Some(scope.clone());
         scope
+    }
+
+    /// Whether `<stack>/Hardened` is free or this aspect's. When something
+    /// else holds the id, an error on the stack says so (once), and the stack
+    /// is left alone.
+    fn owns_scope_of(&self, stack: &Stack) -> bool {
+        let key = stack.node().idx;
+        let ours = self
+            .stacks
+            .borrow()
+            .get(&key)
+            .and_then(|p| p.scope.as_ref().map(|s| s.idx));
+        match (stack.node().child(HARDENED_SCOPE_ID), ours) {
+            (None, _) => true,
+            (Some(found), Some(ours)) => found.idx == ours,
+            (Some(_), None) => {
+                if self.conflicts.borrow_mut().insert(key) {
+                    stack.node().add_error(format!(
+                        "the stack already has a child '{HARDENED_SCOPE_ID}' (a second Hardened aspect, or a \
+                         construct of yours): add the Hardened aspect once, or give that construct another id"
+                    ));
+                }
+                false
+            }
+        }
     }
 
     /// Whether the construct is one the aspect added (made compliant when added).
@@ -552,7 +578,7 @@ impl Aspect for Hardened {
         let Some(stack) = node.stack() else {
             return;
         };
-        if self.is_own(node) {
+        if self.is_own(node) || !self.owns_scope_of(&stack) {
             return;
         }
         let set_key = |property: &str| {

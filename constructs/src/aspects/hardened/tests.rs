@@ -459,3 +459,18 @@ fn queues_get_the_key_and_stand_alone_db_instances_iam_authentication() {
         .find_child(&format!("{HARDENED_SCOPE_ID}/RdsMonitoringRole"))
         .is_some());
 }
+
+#[test]
+fn a_second_hardened_aspect_is_one_error_naming_the_stack() {
+    let app = App::new();
+    let stack = Stack::new(&app, "S", StackProps::default());
+    LogGroup::new(&stack, "Logs", LogGroupProps::default());
+    Bucket::new(&stack, "Data", BucketProps::default());
+    Aspects::of(&app).add(Hardened::new(HardenedProps::default()));
+    Aspects::of(&stack).add(Hardened::new(HardenedProps::default()));
+    let errors = app.synth().expect_err("added twice").0;
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let message = errors[0].to_string();
+    assert!(message.starts_with("S:") || message.contains("S: "), "{message}");
+    assert!(message.contains("add the Hardened aspect once"), "{message}");
+}
