@@ -1103,6 +1103,86 @@ async fn the_seed_app_deploys_and_its_functions_state_machines_rules_and_exports
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_hardened_seed_app_deploys_with_https_its_keys_dead_letter_queue_and_log_bucket() {
+    // As the seed app test above, in a region of its own, with the Hardened aspect and HTTPS.
+    let region = "us-west-2";
+    let Some(endpoint) = harness() else {
+        return;
+    };
+    let d = deployer(region).await;
+    d.bootstrap(true).await.unwrap_or_else(|e| panic!("{e}"));
+    // The listener's certificate must exist (the harness checks, as ELB does).
+    let certificate = support::harness_post(
+        &endpoint,
+        "/",
+        region,
+        "acm",
+        Some("CertificateManager.RequestCertificate"),
+        &serde_json::json!({"DomainName": "shop.example.com", "ValidationMethod": "DNS"}),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut context = crate::security::hardened_context();
+    context.retain(|(key, _)| *key != app::web_app_stack::CERTIFICATE_ARN_CONTEXT);
+    context.push((
+        app::web_app_stack::CERTIFICATE_ARN_CONTEXT,
+        certificate["CertificateArn"].clone(),
+    ));
+    let (_dir, assembly) = support::synth_with(&context, app::build);
+    let deployed = d.deploy(&assembly, &all()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(deployed.is_success(), "{deployed}");
+    // LambdaFunctionsStack runs its functions in WebAppStack's subnets: it goes after it.
+    let position = |stack: &str| deployed.stacks.iter().position(|s| s.stack == stack);
+    assert!(
+        position("WebAppStack") < position("LambdaFunctionsStack"),
+        "{:?}",
+        deployed.stacks.iter().map(|s| &s.stack).collect::<Vec<_>>()
+    );
+
+    let cfn = cloudformation(region).await;
+    let mut types: Vec<String> = Vec::new();
+    for s in &deployed.stacks {
+        let resources = cfn
+            .describe_stack_resources()
+            .stack_name(&s.stack_name)
+            .send()
+            .await
+            .expect("DescribeStackResources");
+        for r in resources.stack_resources() {
+            assert!(
+                r.physical_resource_id().is_some_and(|p| !p.is_empty()),
+                "{}: {:?} has a physical id",
+                s.stack,
+                r.logical_resource_id()
+            );
+            types.push(r.resource_type().unwrap_or_default().to_owned());
+        }
+    }
+    let count = |t: &str| types.iter().filter(|x| *x == t).count();
+    assert_eq!(count("AWS::KMS::Key"), 4, "one key per stack: {types:?}");
+    assert_eq!(count("AWS::SQS::Queue"), 1, "{types:?}");
+    assert_eq!(count("AWS::Lambda::Function"), 14, "{types:?}");
+    assert_eq!(count("AWS::ElasticLoadBalancingV2::Listener"), 2, "{types:?}");
+    assert_eq!(count("AWS::S3::Bucket"), 2, "{types:?}");
+
+    let destroyed = d
+        .destroy(
+            &assembly,
+            &DestroyOptions {
+                selection: Selection {
+                    all: true,
+                    ..Default::default()
+                },
+                force: true,
+                quiet: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(destroyed.is_success(), "{destroyed}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deploying_to_an_environment_without_bootstrap_is_refused_before_any_change() {
     if harness().is_none() {
         return;
