@@ -10,15 +10,27 @@ pub mod start_state_machine_stack;
 pub mod stop_state_machine_stack;
 pub mod web_app_stack;
 
-use constructs::core::{App, Pseudo, Tags};
+use constructs::aspects::{Hardened, HardenedProps, LambdaVpc};
+use constructs::aws::ec2::SubnetSelection;
+use constructs::core::{App, Aspects, Environment, Pseudo, Scope, StackProps, Tags};
 
 use lambda_functions_stack::{LambdaFunctionsStack, LambdaFunctionsStackProps};
 use start_state_machine_stack::{WebAppStartStateMachineProps, WebAppStartStateMachineStack};
 use stop_state_machine_stack::{WebAppStopStateMachineProps, WebAppStopStateMachineStack};
 use web_app_stack::{WebAppStack, WebAppStackProps};
 
+/// The context key that hardens the seed app (`-c hardened=true`): the
+/// [`Hardened`] aspect over every stack, with [`HARDENED_RESERVED_CONCURRENCY`]
+/// and the functions in the web system's private subnets. Add
+/// `-c certificate-arn=ARN` for HTTPS (see [`web_app_stack::CERTIFICATE_ARN_CONTEXT`]).
+pub const HARDENED_CONTEXT: &str = "hardened";
+/// The reserved concurrency of each function of the hardened app (14
+/// functions: 70 of the account's pool, which must keep 100 unreserved).
+pub const HARDENED_RESERVED_CONCURRENCY: u32 = 5;
+
 /// Builds every stack of the app; with `-c examples=true`, the pattern
-/// examples of [`examples`] instead.
+/// examples of [`examples`] instead; with `-c hardened=true`, hardened (see
+/// [`HARDENED_CONTEXT`]).
 pub fn build(app: &App) {
     if examples::selected(app) {
         examples::build(app);
@@ -57,6 +69,45 @@ pub fn build(app: &App) {
             notice_slack_function: l.notice_slack_function(),
         },
     );
-    let web_app = WebAppStack::new(app, "WebAppStack", WebAppStackProps::default());
+    let web_app = WebAppStack::new(
+        app,
+        "WebAppStack",
+        WebAppStackProps {
+            stack: StackProps {
+                env: web_app_environment(app),
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+    );
     Tags::of(web_app.stack()).add("stackId", Pseudo::StackId);
+    if app.node().context_bool(HARDENED_CONTEXT) == Some(true) {
+        Aspects::of(app).add(Hardened::new(HardenedProps {
+            lambda_reserved_concurrency: Some(HARDENED_RESERVED_CONCURRENCY),
+            lambda_vpc: Some(LambdaVpc {
+                vpc: web_app.vpc().clone(),
+                subnets: SubnetSelection::group("Private"),
+            }),
+            ..Default::default()
+        }));
+    }
+}
+
+/// The context key pinning `WebAppStack` to an account and region,
+/// `aws://ACCOUNT/REGION` (as a CDK app's `env`): its VPC then takes the AZ
+/// names of the CDK's `availability-zones:account=...:region=...` context
+/// (looked up by `deploy` when missing), as a CDK deployment of the seed did.
+/// Default: unset, the stack deploys to any account and region.
+pub const WEB_APP_ENV_CONTEXT: &str = "web-app-env";
+
+fn web_app_environment(app: &App) -> Environment {
+    let Some(uri) = app.node().context_str(WEB_APP_ENV_CONTEXT) else {
+        return Environment::default();
+    };
+    Environment::from_uri(&uri).unwrap_or_else(|| {
+        app.node().add_error(format!(
+            "context value '{WEB_APP_ENV_CONTEXT}' is '{uri}', not aws://ACCOUNT/REGION: e.g. -c {WEB_APP_ENV_CONTEXT}=aws://123456789012/ap-northeast-1"
+        ));
+        Environment::default()
+    })
 }

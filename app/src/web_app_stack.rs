@@ -5,8 +5,9 @@
 //! Private and Isolated /24 subnets and two NAT gateways, whose flow logs go to
 //! CloudWatch Logs; security groups for the ALB (HTTP from anywhere), the web
 //! servers (HTTP from the ALB) and the database (MySQL from the web servers);
-//! an internet-facing ALB with a listener on port 80 and a target group
-//! checking `/phpinfo.php`; one `t3.micro` web server per private subnet,
+//! an internet-facing ALB with a listener on port 80 (with the context value
+//! `certificate-arn`: HTTPS on 443, and 80 redirecting to it) and a target
+//! group checking `/phpinfo.php`; one `t3.micro` web server per private subnet,
 //! managed through SSM; an Aurora MySQL cluster whose credentials live in
 //! Secrets Manager (`WebApp/DBLoginInfo`); and the CloudWatch agent's
 //! configuration in the SSM parameter `AmazonCloudWatch-linux`.
@@ -52,7 +53,8 @@ use constructs::aws::rds::{
 use constructs::aws::s3::{Bucket, BucketProps};
 use constructs::aws::secretsmanager::{GenerateSecretString, Secret, SecretProps};
 use constructs::aws::ssm::{StringParameter, StringParameterProps, StringValue};
-use constructs::core::{App, Scope, Stack, StackProps};
+use constructs::cfn::elasticloadbalancingv2::{self as elbv2, listener};
+use constructs::core::{App, Scope, Stack, StackProps, Value};
 
 /// The context key of the EC2 key pair of the web servers (optional).
 pub const KEY_PAIR_CONTEXT: &str = "key-pair";
@@ -63,6 +65,11 @@ pub const CLOUDWATCH_AGENT_CONFIG_FILE: &str = "amazon-cloudwatch-linux.json";
 /// The maintenance page the stop state machine's ALB rule answers with, in
 /// the assets directory (an ALB fixed response holds at most 1024 bytes).
 pub const MAINTENANCE_PAGE_FILE: &str = "maintenance.html";
+/// The context key of an ACM certificate ARN (optional): with it, the
+/// listener serves HTTPS on 443 with
+/// [`DEFAULT_SSL_POLICY`](constructs::aws::elbv2::DEFAULT_SSL_POLICY) (TLS 1.3 and 1.2)
+/// and port 80 redirects to it; without it, the seed's HTTP listener on 80.
+pub const CERTIFICATE_ARN_CONTEXT: &str = "certificate-arn";
 /// The name of the secret with the database's master credentials.
 pub const DB_SECRET_NAME: &str = "WebApp/DBLoginInfo";
 /// The SSM parameter with the CloudWatch agent configuration.
@@ -112,6 +119,51 @@ pub struct WebAppStack {
     instances: Vec<Instance>,
     db_cluster: DatabaseCluster,
     db_secret: Secret,
+}
+
+/// The HTTPS listener on 443 (child `Listener`, so the stop state machine's
+/// maintenance rule goes to it) and a listener on 80 (child
+/// `HttpRedirectListener`) that answers every request with a permanent
+/// redirect to HTTPS.
+fn https_listener(
+    load_balancer: &ApplicationLoadBalancer,
+    target_group: &ApplicationTargetGroup,
+    certificate_arn: String,
+) -> ApplicationListener {
+    let listener = load_balancer.add_listener(
+        "Listener",
+        ApplicationListenerProps {
+            port: 443,
+            protocol: ApplicationProtocol::Https,
+            certificate_arns: vec![certificate_arn.into()],
+            default_target_groups: vec![target_group.clone()],
+            ..Default::default()
+        },
+    );
+    elbv2::CfnListener::new(
+        load_balancer,
+        "HttpRedirectListener",
+        elbv2::CfnListenerProps {
+            default_actions: Some(Value::list([listener::Action {
+                redirect_config: Some(
+                    listener::RedirectConfig {
+                        port: Some("443".into()),
+                        protocol: Some("HTTPS".into()),
+                        status_code: Some("HTTP_301".into()),
+                        ..Default::default()
+                    }
+                    .into(),
+                ),
+                type_: Some(listener::ActionType::Redirect.into()),
+                ..Default::default()
+            }])),
+            load_balancer_arn: Some(load_balancer.arn().value()),
+            port: Some(80.into()),
+            protocol: Some("HTTP".into()),
+            ..Default::default()
+        },
+    );
+    listener
 }
 
 impl WebAppStack {
@@ -246,14 +298,21 @@ impl WebAppStack {
                 ..Default::default()
             },
         );
-        let listener = load_balancer.add_listener(
-            "Listener",
-            ApplicationListenerProps {
-                port: 80,
-                default_target_groups: vec![target_group.clone()],
-                ..Default::default()
-            },
-        );
+        let certificate_arn = stack
+            .node()
+            .context_str(CERTIFICATE_ARN_CONTEXT)
+            .filter(|c| !c.is_empty());
+        let listener = match certificate_arn {
+            None => load_balancer.add_listener(
+                "Listener",
+                ApplicationListenerProps {
+                    port: 80,
+                    default_target_groups: vec![target_group.clone()],
+                    ..Default::default()
+                },
+            ),
+            Some(certificate_arn) => https_listener(&load_balancer, &target_group, certificate_arn),
+        };
 
         // One web server per private subnet (so one per AZ), registered as targets.
         let key_name = stack.node().context_str(KEY_PAIR_CONTEXT).filter(|k| !k.is_empty());
@@ -360,7 +419,9 @@ impl WebAppStack {
         &self.load_balancer
     }
 
-    /// The HTTP listener (the stop state machine adds the maintenance rule to it).
+    /// The listener the web servers are reached through: HTTP on 80, or HTTPS
+    /// on 443 with `certificate-arn` (the stop state machine adds the
+    /// maintenance rule to it).
     pub fn listener(&self) -> &ApplicationListener {
         &self.listener
     }

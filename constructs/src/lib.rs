@@ -6,10 +6,12 @@
 //!
 //! - [`core`]: the synthesis engine.
 //! - [`aws`]: constructs for AWS services.
+//! - [`aspects`]: ready-made aspects, such as [`aspects::Hardened`].
 //! - [`patterns`]: reusable job-net constructs built from the service constructs.
 //! - [`assertions`]: testing your constructs: assertions on synthesized templates.
 //! - `deploy` (feature `deploy`): bootstrap, asset publishing, deploy, diff and destroy.
 
+pub mod aspects;
 pub mod assertions;
 pub mod aws;
 pub mod cfn;

@@ -67,6 +67,8 @@ like the real service in the places an orchestrating deploy tool depends on:
       on delete); ListChangeSets lists the stack's own (moto: the whole region's).
   P19 AssumeRole of a role that does not exist fails with AccessDenied, as real STS does (moto: anyone assumes
       anything); MOTO_HARNESS_LENIENT_ASSUME_ROLE=1 at start restores moto's behaviour.
+  P21 AWS::KMS::Key takes its Tags in CloudFormation's form ([{Key, Value}]); moto passed them to CreateKey,
+      which wants [{TagKey, TagValue}], so a tagged key failed with KeyError 'TagKey'.
 """
 from __future__ import annotations
 
@@ -1159,6 +1161,23 @@ def apply_patches() -> None:  # noqa: C901 - one place on purpose
             return _orig_assume_role(self, region_name, role_session_name, role_arn, policy, duration, external_id)
 
         STSBackend.assume_role = assume_role
+
+    # ---------------------------------------------------------------- P21 KMS key tags from CloudFormation
+    # AWS::KMS::Key takes Tags as [{Key, Value}] like every resource; moto hands them to CreateKey, which
+    # reads the API's [{TagKey, TagValue}], so a tagged key failed with KeyError 'TagKey'.
+    from moto.kms.models import Key as KmsKey
+
+    _orig_kms_key_from_cfn = KmsKey.create_from_cloudformation_json.__func__
+
+    def kms_key_from_cfn(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        properties = cloudformation_json.get("Properties", {})
+        tags = properties.get("Tags")
+        if tags:
+            properties["Tags"] = [{"TagKey": t.get("TagKey", t.get("Key")), "TagValue": t.get("TagValue", t.get("Value"))}
+                                  for t in tags]
+        return _orig_kms_key_from_cfn(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+
+    KmsKey.create_from_cloudformation_json = classmethod(kms_key_from_cfn)
 
 
 def main() -> int:

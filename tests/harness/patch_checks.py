@@ -208,11 +208,25 @@ def main() -> int:
     check("P19 AssumeRole of a missing role -> AccessDenied",
           msg is not None and msg.startswith("AccessDenied") and bool(assumed.get("AccessKeyId")), (msg, assumed))
 
+    # P21 a tagged KMS key from CloudFormation (tags as [{Key, Value}])
+    kms_stack = f"{run}-kms"
+    status = deploy(kms_stack, {"Resources": {"K": {"Type": "AWS::KMS::Key", "Properties": {
+        "KeyPolicy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:*", "Resource": "*",
+                                                              "Principal": {"AWS": "arn:aws:iam::123456789012:root"}}]},
+        "Tags": [{"Key": "team", "Value": "shop"}]}}}})
+    key_tags: object = None
+    if status == "CREATE_COMPLETE":
+        key_id = cfn.describe_stack_resource(StackName=kms_stack, LogicalResourceId="K")[
+            "StackResourceDetail"]["PhysicalResourceId"]
+        key_tags = session.client("kms", endpoint_url=endpoint).list_resource_tags(KeyId=key_id).get("Tags")
+    check("P21 a tagged AWS::KMS::Key is created with its tags",
+          key_tags == [{"TagKey": "team", "TagValue": "shop"}], (status, key_tags))
+
     req = urllib.request.Request(f"{endpoint}/moto-api/config")
     config = json.loads(urllib.request.urlopen(req).read())
     check("config: Lambda invocations without Docker", config.get("lambda", {}).get("use_docker") is False, config)
 
-    for stack in (b, a, c, sm_stack, bad, tagged, repl):
+    for stack in (b, a, c, sm_stack, bad, tagged, repl, kms_stack):
         cfn.delete_stack(StackName=stack)
     ssm.delete_parameter(Name=BOOTSTRAP_PARAM)
     iam.delete_role(RoleName=f"{run}-role")

@@ -1103,6 +1103,86 @@ async fn the_seed_app_deploys_and_its_functions_state_machines_rules_and_exports
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_hardened_seed_app_deploys_with_https_its_keys_dead_letter_queue_and_log_bucket() {
+    // As the seed app test above, in a region of its own, with the Hardened aspect and HTTPS.
+    let region = "us-west-2";
+    let Some(endpoint) = harness() else {
+        return;
+    };
+    let d = deployer(region).await;
+    d.bootstrap(true).await.unwrap_or_else(|e| panic!("{e}"));
+    // The listener's certificate must exist (the harness checks, as ELB does).
+    let certificate = support::harness_post(
+        &endpoint,
+        "/",
+        region,
+        "acm",
+        Some("CertificateManager.RequestCertificate"),
+        &serde_json::json!({"DomainName": "shop.example.com", "ValidationMethod": "DNS"}),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut context = crate::security::hardened_context();
+    context.retain(|(key, _)| *key != app::web_app_stack::CERTIFICATE_ARN_CONTEXT);
+    context.push((
+        app::web_app_stack::CERTIFICATE_ARN_CONTEXT,
+        certificate["CertificateArn"].clone(),
+    ));
+    let (_dir, assembly) = support::synth_with(&context, app::build);
+    let deployed = d.deploy(&assembly, &all()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(deployed.is_success(), "{deployed}");
+    // LambdaFunctionsStack runs its functions in WebAppStack's subnets: it goes after it.
+    let position = |stack: &str| deployed.stacks.iter().position(|s| s.stack == stack);
+    assert!(
+        position("WebAppStack") < position("LambdaFunctionsStack"),
+        "{:?}",
+        deployed.stacks.iter().map(|s| &s.stack).collect::<Vec<_>>()
+    );
+
+    let cfn = cloudformation(region).await;
+    let mut types: Vec<String> = Vec::new();
+    for s in &deployed.stacks {
+        let resources = cfn
+            .describe_stack_resources()
+            .stack_name(&s.stack_name)
+            .send()
+            .await
+            .expect("DescribeStackResources");
+        for r in resources.stack_resources() {
+            assert!(
+                r.physical_resource_id().is_some_and(|p| !p.is_empty()),
+                "{}: {:?} has a physical id",
+                s.stack,
+                r.logical_resource_id()
+            );
+            types.push(r.resource_type().unwrap_or_default().to_owned());
+        }
+    }
+    let count = |t: &str| types.iter().filter(|x| *x == t).count();
+    assert_eq!(count("AWS::KMS::Key"), 4, "one key per stack: {types:?}");
+    assert_eq!(count("AWS::SQS::Queue"), 1, "{types:?}");
+    assert_eq!(count("AWS::Lambda::Function"), 14, "{types:?}");
+    assert_eq!(count("AWS::ElasticLoadBalancingV2::Listener"), 2, "{types:?}");
+    assert_eq!(count("AWS::S3::Bucket"), 2, "{types:?}");
+
+    let destroyed = d
+        .destroy(
+            &assembly,
+            &DestroyOptions {
+                selection: Selection {
+                    all: true,
+                    ..Default::default()
+                },
+                force: true,
+                quiet: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(destroyed.is_success(), "{destroyed}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deploying_to_an_environment_without_bootstrap_is_refused_before_any_change() {
     if harness().is_none() {
         return;
@@ -1112,10 +1192,54 @@ async fn deploying_to_an_environment_without_bootstrap_is_refused_before_any_cha
     let (_dir, assembly) = f.synth(&V1);
     let err = d.deploy(&assembly, &all()).await.expect_err("not bootstrapped");
     assert!(matches!(err, DeployError::NotBootstrapped { .. }), "{err}");
-    assert!(err.to_string().contains("run `bootstrap` first"), "{err}");
+    let text = err.to_string();
+    for needed in [
+        "the environment aws://123456789012/eu-west-3",
+        "no CDKToolkit stack",
+        "needs bootstrap version 6 or later",
+        "run `bootstrap --region eu-west-3`",
+    ] {
+        assert!(text.contains(needed), "{needed:?} missing in: {text}");
+    }
     let calls = d.api_calls();
     assert_eq!(calls.get("CloudFormation.CreateChangeSet"), 0, "{calls}");
     assert_eq!(calls.get("S3.PutObject"), 0, "{calls}");
+}
+
+/// A stack requiring a newer bootstrap than its environment has (its manifest's
+/// `requiresBootstrapStackVersion`) is refused before any upload, each stack checked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bootstrap_older_than_a_stack_requires_is_refused_before_any_upload() {
+    if harness().is_none() {
+        return;
+    }
+    let f = Fixture::new("eu-south-1", "OldBootstrap");
+    let d = deployer(f.region).await;
+    d.bootstrap(true).await.unwrap_or_else(|e| panic!("{e}"));
+    let (dir, assembly) = f.synth(&V1);
+    // The last stack in dependency order wants version 99; the others are content with 6.
+    let manifest_path = assembly.directory.join("manifest.json");
+    let mut manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest_path).expect("manifest")).expect("JSON");
+    let last = assembly.synthesis.stacks.last().expect("a stack").artifact_id.clone();
+    manifest["artifacts"][&last]["properties"]["requiresBootstrapStackVersion"] = serde_json::json!(99);
+    std::fs::write(&manifest_path, manifest.to_string()).expect("write manifest");
+    let read = constructs::core::CloudAssembly::read(&assembly.directory).unwrap_or_else(|e| panic!("{e}"));
+    let before = d.api_calls();
+    let err = d.deploy(&read, &all()).await.expect_err("too old a bootstrap");
+    let text = err.to_string();
+    for needed in [
+        format!("{last}: the environment aws://123456789012/eu-south-1"),
+        "CDKToolkit has bootstrap version 8".to_owned(),
+        "needs bootstrap version 99 or later".to_owned(),
+        "run `bootstrap --region eu-south-1`".to_owned(),
+    ] {
+        assert!(text.contains(&needed), "{needed:?} missing in: {text}");
+    }
+    let calls = d.api_calls().since(&before);
+    assert_eq!(calls.get("S3.PutObject"), 0, "nothing uploaded: {calls}");
+    assert_eq!(calls.get("CloudFormation.CreateChangeSet"), 0, "{calls}");
+    drop(dir);
 }
 
 /// One stack with an Aurora cluster (removal policy Snapshot, as the CDK's default) and a topic.
@@ -1370,32 +1494,12 @@ fn cdk_fixture() -> std::path::PathBuf {
     support::workspace().join("tests/it/fixtures/cdk-seed001")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_aws_cdks_assembly_of_the_seed_is_read_and_deploys_with_app_dir() {
+/// A copy of the AWS CDK's assembly of the seed with WebAppStack's environment
+/// (manifest, asset destinations) in `region`, and a stand-in for each Lambda
+/// bundle: the fixture has no `asset.*` directories (Node.js bundles), and any
+/// content will do on the harness.
+fn cdk_fixture_copy(region: &str) -> tempfile::TempDir {
     let read = constructs::core::CloudAssembly::read(&cdk_fixture()).unwrap_or_else(|e| panic!("{e}"));
-    let ids: Vec<&str> = read.synthesis.stacks.iter().map(|s| s.artifact_id.as_str()).collect();
-    assert_eq!(ids.len(), 4, "{ids:?}");
-    let position = |id: &str| ids.iter().position(|i| *i == id).unwrap_or(usize::MAX);
-    for machine in ["WebAppStartStateMachineStack", "WebAppStopStateMachineStack"] {
-        assert!(position("LambdaFunctionsStack") < position(machine), "{ids:?}");
-        let stack = read.stack(machine).expect("machine stack");
-        assert!(
-            stack.dependencies.iter().all(|d| ids.contains(&d.as_str())),
-            "{:?}",
-            stack.dependencies
-        );
-    }
-    let web = read.stack("WebAppStack").expect("WebAppStack");
-    assert_eq!(web.environment.account.as_deref(), Some("123456789012"));
-    assert_eq!(web.environment.region.as_deref(), Some("ap-northeast-1"));
-    assert!(web.template["Resources"].as_object().is_some_and(|r| r.len() > 40));
-
-    if harness().is_none() {
-        return;
-    }
-    // The fixture has no `asset.*` directories (Node.js bundles): any content will do on the harness.
-    // WebAppStack's environment (manifest, asset destinations) moves to a region of this test's own.
-    let region = "ap-southeast-4";
     let dir = tempfile::tempdir().expect("temp dir");
     for entry in std::fs::read_dir(cdk_fixture()).expect("fixture") {
         let path = entry.expect("entry").path();
@@ -1419,6 +1523,35 @@ async fn the_aws_cdks_assembly_of_the_seed_is_read_and_deploys_with_app_dir() {
             }
         }
     }
+    dir
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_aws_cdks_assembly_of_the_seed_is_read_and_deploys_with_app_dir() {
+    let read = constructs::core::CloudAssembly::read(&cdk_fixture()).unwrap_or_else(|e| panic!("{e}"));
+    let ids: Vec<&str> = read.synthesis.stacks.iter().map(|s| s.artifact_id.as_str()).collect();
+    assert_eq!(ids.len(), 4, "{ids:?}");
+    let position = |id: &str| ids.iter().position(|i| *i == id).unwrap_or(usize::MAX);
+    for machine in ["WebAppStartStateMachineStack", "WebAppStopStateMachineStack"] {
+        assert!(position("LambdaFunctionsStack") < position(machine), "{ids:?}");
+        let stack = read.stack(machine).expect("machine stack");
+        assert!(
+            stack.dependencies.iter().all(|d| ids.contains(&d.as_str())),
+            "{:?}",
+            stack.dependencies
+        );
+    }
+    let web = read.stack("WebAppStack").expect("WebAppStack");
+    assert_eq!(web.environment.account.as_deref(), Some("123456789012"));
+    assert_eq!(web.environment.region.as_deref(), Some("ap-northeast-1"));
+    assert!(web.template["Resources"].as_object().is_some_and(|r| r.len() > 40));
+
+    if harness().is_none() {
+        return;
+    }
+    // WebAppStack's environment (manifest, asset destinations) moves to a region of this test's own.
+    let region = "ap-southeast-4";
+    let dir = cdk_fixture_copy(region);
     let d = deployer(region).await;
     d.bootstrap(true).await.unwrap_or_else(|e| panic!("{e}"));
     let assembly = constructs::core::CloudAssembly::read(dir.path()).unwrap_or_else(|e| panic!("{e}"));
@@ -1704,4 +1837,379 @@ async fn a_tools_account_deploys_into_a_second_account_through_its_deploy_role()
         .await;
     let target = aws_sdk_cloudformation::Client::new(&config);
     assert_eq!(status(&target, &stack_name).await.as_deref(), Some("CREATE_COMPLETE"));
+}
+
+/// Set in the child process of the migration test: the CLI's arguments, separated by `\u{1f}`.
+const MIGRATION_CHILD: &str = "CONSTRUCTS_TEST_MIGRATION_CHILD";
+
+/// The seed app's CLI in the child process of
+/// [`a_cdk_deployment_of_the_seed_is_updated_by_ours_without_replacing_anything`]
+/// (its working directory holds the context files); does nothing otherwise.
+#[test]
+fn migration_child() {
+    use constructs::cli::{run_with, Cli};
+    use std::process::ExitCode;
+    let Ok(spec) = std::env::var(MIGRATION_CHILD) else {
+        return;
+    };
+    let argv: Vec<&str> = std::iter::once("app").chain(spec.split('\u{1f}')).collect();
+    let cli = Cli::try_parse_from(argv).expect("arguments");
+    let code = run_with(cli, &app::build);
+    std::process::exit(if code == ExitCode::SUCCESS { 0 } else { 1 });
+}
+
+/// Runs the seed app's CLI in `dir` (a second process, for its working directory).
+fn seed_cli(dir: &Path, args: &[&str]) -> (bool, String, String) {
+    let out = std::process::Command::new(std::env::current_exe().expect("test binary"))
+        .args(["--exact", "deploy::migration_child", "--nocapture"])
+        .current_dir(dir)
+        .env(MIGRATION_CHILD, args.join("\u{1f}"))
+        .env("CONSTRUCTS_POLL_MS", "50")
+        .output()
+        .expect("run the child");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Physical id of every resource of the stacks, by `stack/logical id`.
+async fn physical_ids(
+    cfn: &aws_sdk_cloudformation::Client,
+    stacks: &[&str],
+) -> std::collections::BTreeMap<String, String> {
+    let mut ids = std::collections::BTreeMap::new();
+    for stack in stacks {
+        let out = cfn
+            .describe_stack_resources()
+            .stack_name(*stack)
+            .send()
+            .await
+            .expect("DescribeStackResources");
+        for r in out.stack_resources() {
+            ids.insert(
+                format!("{stack}/{}", r.logical_resource_id().unwrap_or_default()),
+                r.physical_resource_id().unwrap_or_default().to_owned(),
+            );
+        }
+    }
+    ids
+}
+
+/// The migration path of a team that deployed the seed with the AWS CDK: the CDK's own
+/// templates are deployed first (its fixture assembly, WebAppStack pinned to
+/// 123456789012/ap-northeast-1, the harness's account), then our seed app with the same
+/// context. Unpinned, our VPC's subnets would move (`Fn::GetAZs` against the CDK's literal
+/// AZs) and diff says so, resource by resource; pinned like the CDK app
+/// (`-c web-app-env=aws://...`), `diff` looks the AZ names up (EC2 DescribeAvailabilityZones,
+/// saved to cdk.context.json as the CDK's key and value), finds no replacement, and `deploy
+/// --all` keeps every physical resource.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cdk_deployment_of_the_seed_is_updated_by_ours_without_replacing_anything() {
+    use constructs::core::CloudAssembly;
+    if harness().is_none() {
+        return;
+    }
+    let region = "ap-northeast-1";
+    let stacks = [
+        "LambdaFunctionsStack",
+        "WebAppStartStateMachineStack",
+        "WebAppStopStateMachineStack",
+        "WebAppStack",
+    ];
+    let d = deployer(region).await;
+    d.bootstrap(true).await.unwrap_or_else(|e| panic!("{e}"));
+    let fixture = cdk_fixture_copy(region);
+    let cdk = CloudAssembly::read(fixture.path()).unwrap_or_else(|e| panic!("{e}"));
+    let destroy_all = |assembly: CloudAssembly| {
+        let d = &d;
+        async move {
+            let options = DestroyOptions {
+                selection: Selection {
+                    all: true,
+                    ..Default::default()
+                },
+                force: true,
+                quiet: true,
+                ..Default::default()
+            };
+            let r = d.destroy(&assembly, &options).await.unwrap_or_else(|e| panic!("{e}"));
+            assert!(r.is_success(), "{r}");
+        }
+    };
+    // A harness still running from an earlier run has our stacks: start from the CDK's.
+    destroy_all(cdk.clone()).await;
+    let first = d.deploy(&cdk, &all()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(first.is_success(), "the CDK's templates deploy: {first}");
+    let cfn = cloudformation(region).await;
+    let before = physical_ids(&cfn, &stacks).await;
+
+    // Unpinned: every subnet (and what hangs on it) would be replaced; diff names each and why.
+    let (_unpinned_dir, unpinned) = support::synth_with(&[("key-pair", serde_json::json!("demo-key"))], app::build);
+    let diffs = d
+        .diff(&unpinned, &Selection::default())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let web = diffs
+        .iter()
+        .find(|x| x.stack == "WebAppStack")
+        .expect("WebAppStack diff");
+    let text = web.to_string();
+    let replaced: Vec<&str> = web
+        .resources
+        .iter()
+        .filter(|r| r.replacement() == Replacement::Requires)
+        .map(|r| r.logical_id.as_str())
+        .collect();
+    for subnet in [
+        "VpcPublicSubnet1Subnet5C2D37C4",
+        "VpcPrivateSubnet2Subnet3788AAA1",
+        "VpcIsolatedSubnet1SubnetE48C5737",
+    ] {
+        assert!(replaced.contains(&subnet), "{subnet} requires replacement:\n{text}");
+    }
+    assert!(
+        text.contains("AvailabilityZone") && text.contains("requires replacement"),
+        "the property and the reason are named:\n{text}"
+    );
+
+    // Pinned as the CDK app was, in a project directory with the CDK project's context.
+    let project = tempfile::tempdir().expect("project dir");
+    let mut context = serde_json::json!({"key-pair": "demo-key", "slack-user-id": "U000000"});
+    for (k, v) in support::app_context() {
+        context.as_object_mut().expect("object").entry(k).or_insert(v);
+    }
+    std::fs::write(
+        project.path().join("cdk.json"),
+        serde_json::json!({ "context": context }).to_string(),
+    )
+    .expect("cdk.json");
+    let pin = "web-app-env=aws://123456789012/ap-northeast-1";
+    let key = "availability-zones:account=123456789012:region=ap-northeast-1";
+    // --no-lookups: the missing AZ names are an error naming the key, nothing is looked up.
+    let (ok, _, stderr) = seed_cli(project.path(), &["--no-lookups", "-c", pin, "diff", "--region", region]);
+    assert!(!ok, "{stderr}");
+    assert!(
+        stderr.contains(key) && stderr.contains("--no-lookups") && stderr.contains("cdk.context.json"),
+        "{stderr}"
+    );
+    assert!(!project.path().join("cdk.context.json").exists());
+
+    let (ok, stdout, stderr) = seed_cli(project.path(), &["-c", pin, "diff", "--region", region]);
+    assert!(ok, "{stdout}\n{stderr}");
+    let saved: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(project.path().join("cdk.context.json")).expect("cdk.context.json written"),
+    )
+    .expect("JSON");
+    // The CDK project's cdk.context.json holds the same value for the same key.
+    assert_eq!(
+        saved[key],
+        serde_json::json!(["ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1d"]),
+        "{saved}"
+    );
+    assert!(stdout.contains("Stack WebAppStack"), "{stdout}");
+    assert!(!stdout.contains("replace"), "no replacement:\n{stdout}");
+
+    // What CloudFormation says (the change sets' Replacement, harness P18) of each of our
+    // templates over the CDK's stacks: nothing is replaced.
+    use aws_sdk_cloudformation::types::{Capability, ChangeSetType};
+    let mut replaced = Vec::new();
+    for stack in stacks {
+        let body = std::fs::read_to_string(project.path().join(format!("cdk.out/{stack}.template.json")))
+            .expect("our template");
+        let name = format!("Migration{}", run_id());
+        cfn.create_change_set()
+            .stack_name(stack)
+            .change_set_name(&name)
+            .change_set_type(ChangeSetType::Update)
+            .template_body(body)
+            .capabilities(Capability::CapabilityIam)
+            .capabilities(Capability::CapabilityNamedIam)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{stack}: CreateChangeSet: {e:?}"));
+        let described = cfn
+            .describe_change_set()
+            .stack_name(stack)
+            .change_set_name(&name)
+            .send()
+            .await
+            .expect("DescribeChangeSet");
+        let changes = described.changes();
+        assert!(
+            !changes.is_empty(),
+            "{stack}: our template differs from the CDK's somewhere"
+        );
+        for c in changes {
+            let Some(r) = c.resource_change() else { continue };
+            let replacement = r.replacement().map(|x| x.as_str().to_owned()).unwrap_or_default();
+            if replacement == "True" || replacement == "Conditional" {
+                replaced.push(format!(
+                    "{stack}/{} ({replacement})",
+                    r.logical_resource_id().unwrap_or_default()
+                ));
+            }
+        }
+        cfn.delete_change_set()
+            .stack_name(stack)
+            .change_set_name(&name)
+            .send()
+            .await
+            .expect("DeleteChangeSet");
+    }
+    assert!(replaced.is_empty(), "replaced: {replaced:?}");
+
+    // Our deploy over the CDK's LambdaFunctionsStack keeps every function. (The harness's
+    // CloudFormation cannot execute the other three updates: moto resolves a GetAtt of a log
+    // group new in the update, and the secret attachment, before it creates them.)
+    let (ok, stdout, stderr) = seed_cli(
+        project.path(),
+        &[
+            "-c",
+            pin,
+            "deploy",
+            "LambdaFunctionsStack",
+            "--exclusively",
+            "--require-approval",
+            "never",
+            "--region",
+            region,
+        ],
+    );
+    assert!(ok, "{stdout}\n{stderr}");
+    assert!(stdout.contains("LambdaFunctionsStack: updated"), "{stdout}");
+    assert!(!stderr.contains("Looked up"), "read from cdk.context.json: {stderr}");
+    let after = physical_ids(&cfn, &stacks).await;
+    let moved: Vec<String> = before
+        .iter()
+        .filter(|(id, physical)| after.get(*id).is_some_and(|p| p != *physical))
+        .map(|(id, physical)| format!("{id}: {physical} -> {}", after[id]))
+        .collect();
+    assert!(moved.is_empty(), "replaced:\n{}\n{stdout}", moved.join("\n"));
+    let (_ours_dir, ours) = support::synth_with(&[("key-pair", serde_json::json!("demo-key"))], app::build);
+    destroy_all(ours).await;
+}
+
+/// `bootstrap --qualifier myapp` names the bucket, roles and version parameter `cdk-myapp-...`;
+/// stacks synthesized with the same qualifier (context `@aws-cdk/core:bootstrapQualifier`)
+/// publish into that bucket and deploy through its roles; bootstrapping the environment
+/// again with another qualifier is refused (it would replace the bucket the stacks use).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_qualified_bootstrap_and_the_stacks_synthesized_with_its_qualifier() {
+    use constructs::core::{BootstrapNames, QUALIFIER_CONTEXT};
+    use constructs::deploy::BootstrapOptions;
+    if harness().is_none() {
+        return;
+    }
+    let f = Fixture::new("ap-southeast-3", "Qualified");
+    let d = deployer(f.region).await;
+    let options = BootstrapOptions {
+        qualifier: BootstrapNames::new("myapp").expect("qualifier"),
+        ..Default::default()
+    };
+    let report = d.bootstrap_with(&options, true).await.unwrap_or_else(|e| panic!("{e}"));
+    let bucket = format!("cdk-myapp-assets-123456789012-{}", f.region);
+    assert!(
+        report
+            .outputs
+            .iter()
+            .any(|o| o.key == "BucketName" && o.value == bucket),
+        "{:?}",
+        report.outputs
+    );
+    let (_dir, assembly) = support::synth_with(&[(QUALIFIER_CONTEXT, serde_json::json!("myapp"))], |app| {
+        three_stacks(app, &f.prefix, &f.zip, &V1)
+    });
+    let deployed = d.deploy(&assembly, &all()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(deployed.is_success(), "{deployed}");
+    let cfn = cloudformation(f.region).await;
+    let role = stack_role_arn(&cfn, &f.name("App")).await;
+    assert!(
+        role.as_deref()
+            .is_some_and(|r| r.ends_with(&format!("role/cdk-myapp-cfn-exec-role-123456789012-{}", f.region))),
+        "{role:?}"
+    );
+    let objects = s3(f.region)
+        .await
+        .list_objects_v2()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("ListObjectsV2");
+    assert!(
+        objects.contents().len() >= 4,
+        "the templates and the handler zip: {objects:?}"
+    );
+
+    let err = d.bootstrap(true).await.expect_err("another qualifier");
+    let text = err.to_string();
+    assert!(
+        text.contains("another qualifier") && text.contains("--qualifier myapp"),
+        "{text}"
+    );
+
+    // The default qualifier beside it, in a bootstrap stack of its own (--toolkit-stack-name),
+    // and a stack of the default qualifier deployed through it.
+    let beside = Deployer::connect(ConnectOptions {
+        region: Some(f.region.to_owned()),
+        poll_interval: Some(Duration::from_millis(50)),
+        toolkit_stack_name: Some("CDKToolkitDefault".to_owned()),
+        ..Default::default()
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    beside.bootstrap(true).await.unwrap_or_else(|e| panic!("{e}"));
+    let g = Fixture::new(f.region, "Unqualified");
+    let (_dir, plain) = g.synth(&V1);
+    let deployed = beside.deploy(&plain, &all()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(deployed.is_success(), "{deployed}");
+    let role = stack_role_arn(&cfn, &g.name("App")).await;
+    assert!(
+        role.as_deref()
+            .is_some_and(|r| r.contains("role/cdk-hnb659fds-cfn-exec-role-")),
+        "{role:?}"
+    );
+    assert_eq!(status(&cfn, "CDKToolkit").await.as_deref(), Some("CREATE_COMPLETE"));
+}
+
+/// `bootstrap --bootstrap-customer-key`: the asset bucket is encrypted with a new, rotated
+/// customer managed key of the bootstrap stack, and assets publish into it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bootstrap_with_a_customer_key_encrypts_the_asset_bucket_with_it() {
+    use constructs::deploy::{AssetBucketKey, BootstrapOptions};
+    if harness().is_none() {
+        return;
+    }
+    let f = Fixture::new("af-south-1", "CustomerKey");
+    let d = deployer(f.region).await;
+    let options = BootstrapOptions {
+        bucket_key: AssetBucketKey::CustomerManaged,
+        ..Default::default()
+    };
+    let report = d.bootstrap_with(&options, true).await.unwrap_or_else(|e| panic!("{e}"));
+    let output = |key: &str| report.outputs.iter().find(|o| o.key == key).map(|o| o.value.clone());
+    let key_arn = output("FileAssetKeyArn").expect("the key's ARN is an output");
+    assert!(
+        key_arn.starts_with("arn:aws:kms:af-south-1:123456789012:key/"),
+        "{key_arn}"
+    );
+    let bucket = output("BucketName").expect("bucket");
+    let encryption = s3(f.region)
+        .await
+        .get_bucket_encryption()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("GetBucketEncryption");
+    let rule = encryption
+        .server_side_encryption_configuration()
+        .and_then(|c| c.rules().first())
+        .and_then(|r| r.apply_server_side_encryption_by_default())
+        .expect("a default encryption");
+    assert_eq!(rule.kms_master_key_id(), Some(key_arn.as_str()));
+    let (_dir, assembly) = f.synth(&V1);
+    let deployed = d.deploy(&assembly, &all()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(deployed.is_success(), "{deployed}");
+    assert!(deployed.assets_uploaded >= 3, "{deployed}");
 }

@@ -9,6 +9,7 @@ mod extending;
 mod imports;
 mod l1;
 mod lambda_functions_stack;
+mod modern_asl;
 mod patterns;
 mod security;
 mod simulate;

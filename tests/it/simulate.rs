@@ -5,6 +5,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use constructs::aws::stepfunctions::loop_warnings;
 use constructs::aws::stepfunctions::simulate::{run_test_case, state_machine_definition, Execution, MockConfig};
 use constructs::cli::{run_with, Cli};
 use serde_json::{json, Value as Json};
@@ -73,7 +74,7 @@ fn every_shipped_scenario_meets_its_expectations() {
         assert!(statuses.iter().any(|s| s == "SUCCEEDED"), "{}: a success case", s.file);
         assert!(statuses.iter().any(|s| s == "FAILED"), "{}: a failure case", s.file);
     }
-    assert_eq!(ran.len(), 24, "{ran:?}");
+    assert_eq!(ran.len(), 27, "{ran:?}");
 }
 
 #[test]
@@ -351,5 +352,141 @@ fn the_start_machine_needs_every_target_healthy() {
             r#"{"Id":"i-0fedcba9876543210","Port":80},"HealthCheckPort":"80","TargetHealth":{"State":"unhealthy""#
         ),
         "the cause names the unhealthy target: {cause}"
+    );
+}
+
+#[test]
+fn every_poll_of_the_patterns_is_bounded_and_fails_by_name() {
+    // (file, case, the state polled, its limit in looks, the cause names)
+    for (file, case, polled, looks, names) in [
+        (
+            "RunPeriodicTasks.json",
+            "CommandNeverCompletes",
+            "WaitForCommandExecutions",
+            361,
+            "the instances tagged Name=test was still not final after 360 polls (3600 s); last look: 1 of 1 invocations still InProgress",
+        ),
+        (
+            "DailyAggregation.json",
+            "CommandNeverCompletes",
+            "WaitForCommandExecutions",
+            361,
+            "one instance tagged cron=true was still not final after 360 polls",
+        ),
+        (
+            "MorningStartup.json",
+            "ServiceNeverStable",
+            "Describe shop-dev-serviceA",
+            60,
+            "ECS service shop-dev-serviceA of cluster shop-dev-cluster (to reach a running count of 1) still not as expected after 60 polls",
+        ),
+    ] {
+        let r = run(file, case);
+        assert_eq!(r.status, "FAILED", "{case}");
+        let tries = scheduled(&r, polled);
+        let entered = count(&r, polled);
+        assert!(
+            tries == looks || entered == looks,
+            "{case}: {polled} looked at {tries} times (entered {entered}), expected {looks}"
+        );
+        let cause = r.cause.as_deref().unwrap_or_default();
+        assert!(cause.contains(names), "{case}: {cause}");
+    }
+}
+
+/// How many times the tasks of `state` were scheduled (its retries included).
+fn scheduled(run: &Execution, state: &str) -> usize {
+    let mut current: Option<&str> = None;
+    let mut n = 0;
+    for e in &run.history {
+        if let Some(name) = e
+            .details
+            .get("stateEnteredEventDetails")
+            .and_then(|d| d["name"].as_str())
+        {
+            current = Some(name);
+        }
+        if e.kind == "TaskScheduled" && current == Some(state) {
+            n += 1;
+        }
+    }
+    n
+}
+
+/// Every state machine the app synthesizes, the seed's and the patterns' examples.
+fn every_machine() -> Vec<(String, Json)> {
+    let mut out = Vec::new();
+    for context in [vec![], vec![("examples", json!("true"))]] {
+        let (_dir, assembly) = support::synth_with(&context, app::build);
+        for (name, text) in support::definitions(&assembly) {
+            let json: Json = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+            out.push((name, json));
+        }
+    }
+    out
+}
+
+#[test]
+fn every_loop_of_every_machine_is_bounded_by_a_count_of_polls() {
+    let machines = every_machine();
+    assert_eq!(
+        machines.len(),
+        5,
+        "{:?}",
+        machines.iter().map(|m| &m.0).collect::<Vec<_>>()
+    );
+    for (name, mut def) in machines {
+        assert!(
+            def["TimeoutSeconds"].as_u64().is_some_and(|t| t > 0),
+            "{name}: a machine-level TimeoutSeconds, the last resort"
+        );
+        assert!(loop_warnings(&def).is_empty(), "{name}: {:?}", loop_warnings(&def));
+        // Not only thanks to the timeout: each loop has its own bound.
+        if let Some(m) = def.as_object_mut() {
+            m.remove("TimeoutSeconds");
+        }
+        assert!(loop_warnings(&def).is_empty(), "{name}: {:?}", loop_warnings(&def));
+    }
+}
+
+/// Removes every Choice rule on the count of polls, at any depth.
+fn without_bounds(v: &mut Json) {
+    match v {
+        Json::Object(m) => {
+            if let Some(Json::Array(rules)) = m.get_mut("Choices") {
+                rules.retain(|r| r["Variable"] != "$.Polls.Count");
+            }
+            m.values_mut().for_each(without_bounds);
+        }
+        Json::Array(a) => a.iter_mut().for_each(without_bounds),
+        _ => {}
+    }
+}
+
+#[test]
+fn a_hand_built_unbounded_loop_is_reported() {
+    let mut looping = Vec::new();
+    for (name, mut def) in every_machine() {
+        if let Some(m) = def.as_object_mut() {
+            m.remove("TimeoutSeconds");
+        }
+        let mut unbounded = def.clone();
+        without_bounds(&mut unbounded);
+        if unbounded == def {
+            continue; // no loop: the Run Command patterns poll with a retrier
+        }
+        // The seed's loops as it wrote them: no count, no timeout.
+        let warnings = loop_warnings(&unbounded);
+        assert!(!warnings.is_empty(), "{name}");
+        assert!(
+            warnings.iter().all(|w| w.message.contains("has no bound")),
+            "{name}: {warnings:?}"
+        );
+        looping.push(name);
+    }
+    assert_eq!(
+        looping.len(),
+        3,
+        "the start, stop and startup machines loop: {looping:?}"
     );
 }

@@ -4,8 +4,11 @@
 
 use std::collections::BTreeSet;
 
-use app::web_app_stack::{assets_dir, WebAppStack, WebAppStackProps, CLOUDWATCH_AGENT_CONFIG_FILE, KEY_PAIR_CONTEXT};
-use constructs::assertions::Template;
+use app::web_app_stack::{
+    assets_dir, WebAppStack, WebAppStackProps, CERTIFICATE_ARN_CONTEXT, CLOUDWATCH_AGENT_CONFIG_FILE, KEY_PAIR_CONTEXT,
+};
+use constructs::assertions::{Match, Template};
+use constructs::aws::elbv2::DEFAULT_SSL_POLICY;
 use constructs::core::{App, Pseudo, Tags};
 use serde_json::{json, Value as Json};
 
@@ -251,6 +254,50 @@ fn the_key_pair_comes_from_the_context() {
     let t = Template::from_json(template_with(&[(KEY_PAIR_CONTEXT, json!("web-key"))]));
     t.resource_count_is("AWS::EC2::Instance", 2);
     t.all_resources_properties("AWS::EC2::Instance", json!({"KeyName": "web-key"}));
+}
+
+#[test]
+fn with_a_certificate_the_listener_serves_https_and_port_80_redirects_to_it() {
+    let certificate = "arn:aws:acm:us-east-1:123456789012:certificate/0f0e0d0c-0b0a-0908-0706-050403020100";
+    let t = Template::from_json(template_with(&[(CERTIFICATE_ARN_CONTEXT, json!(certificate))]));
+    t.resource_count_is("AWS::ElasticLoadBalancingV2::Listener", 2);
+    let https = t.find_resources(
+        "AWS::ElasticLoadBalancingV2::Listener",
+        json!({"Properties": {
+            "Port": 443,
+            "Protocol": "HTTPS",
+            "SslPolicy": DEFAULT_SSL_POLICY,
+            "Certificates": [{"CertificateArn": certificate}],
+            "DefaultActions": [{"Type": "forward", "TargetGroupArn": {"Ref": Match::string_like_regexp("^TargetGroup")}}]
+        }}),
+    );
+    assert_eq!(
+        https.keys().collect::<Vec<_>>(),
+        ["AlbListener86261768"],
+        "the listener keeps its logical id"
+    );
+    t.has_resource_properties(
+        "AWS::ElasticLoadBalancingV2::Listener",
+        json!({
+            "Port": 80,
+            "Protocol": "HTTP",
+            "DefaultActions": [{"Type": "redirect", "RedirectConfig": {"Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"}}]
+        }),
+    );
+    t.has_resource_properties(
+        "AWS::EC2::SecurityGroup",
+        json!({"SecurityGroupIngress": [
+            {"CidrIp": "0.0.0.0/0", "FromPort": 80, "ToPort": 80, "IpProtocol": "tcp"},
+            {"CidrIp": "0.0.0.0/0", "FromPort": 443, "ToPort": 443, "IpProtocol": "tcp"}
+        ]}),
+    );
+    // Without the context value, the seed's HTTP listener only (the snapshot pins the rest).
+    let plain = Template::from_json(template());
+    plain.resource_count_is("AWS::ElasticLoadBalancingV2::Listener", 1);
+    plain.has_resource_properties(
+        "AWS::ElasticLoadBalancingV2::Listener",
+        json!({"Port": 80, "Protocol": "HTTP", "SslPolicy": Match::absent()}),
+    );
 }
 
 #[test]

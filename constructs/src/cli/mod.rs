@@ -23,7 +23,8 @@ use crate::core::{to_cdk_json, App, CloudAssembly};
 #[derive(Debug, Parser)]
 #[command(version, about = "Synthesize and deploy the app's CloudFormation stacks")]
 pub struct Cli {
-    /// Context values, `-c key=value` (repeatable); they override cdk.json's.
+    /// Context values, `-c key=value` (repeatable); they override cdk.json's and cdk.context.json's.
+    /// A value that is a JSON list or object (`-c 'key=["a","b"]'`) is taken as JSON.
     #[arg(short = 'c', long = "context", value_name = "KEY=VALUE", global = true, value_parser = parse_context)]
     pub context: Vec<(String, String)>,
     /// The Cloud Assembly directory.
@@ -32,6 +33,15 @@ pub struct Cli {
     /// Fail when synthesis reports a warning that is not acknowledged (nothing is written).
     #[arg(long, global = true)]
     pub strict: bool,
+    /// Never look up missing context values in AWS (e.g. the AZ names of a stack pinned to an account and
+    /// region): a value missing from cdk.json, cdk.context.json and `-c` is then an error naming its key.
+    #[arg(long = "no-lookups", global = true)]
+    pub no_lookups: bool,
+    /// The bootstrap qualifier (the CDK's `--qualifier`): `bootstrap` names the asset bucket, roles and
+    /// version parameter `cdk-QUALIFIER-...`; synthesis takes it as the context
+    /// `@aws-cdk/core:bootstrapQualifier`, so `synth`, `diff` and `deploy` use that bootstrap.
+    #[arg(long, value_name = "QUALIFIER", global = true)]
+    pub qualifier: Option<String>,
     /// The command.
     #[command(subcommand)]
     pub command: Command,
@@ -74,7 +84,9 @@ fn parse_context(s: &str) -> Result<(String, String), String> {
 }
 
 /// Reads the context: `cdk.json` (its `context` object) in the working
-/// directory, then `CDK_CONTEXT_JSON` (set by the official CDK CLI), then `-c`.
+/// directory, then `cdk.context.json` (the values looked up earlier, as the
+/// CDK keeps them), then `CDK_CONTEXT_JSON` (set by the official CDK CLI),
+/// then `-c`; a later source wins.
 pub fn load_context(dir: &Path, overrides: &[(String, String)]) -> Result<IndexMap<String, serde_json::Value>, String> {
     load_context_with_sources(dir, overrides).map(|(context, _)| context)
 }
@@ -112,6 +124,32 @@ pub fn load_context_with_sources(
             }
         }
     }
+    let file = dir.join(crate::core::CONTEXT_FILE);
+    if file.exists() {
+        let text = std::fs::read_to_string(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+        match serde_json::from_str::<serde_json::Value>(&text) {
+            Ok(serde_json::Value::Object(c)) => {
+                for (k, v) in c {
+                    sources.insert(k.clone(), format!("{} (looked up earlier)", file.display()));
+                    context.insert(k, v);
+                }
+            }
+            Ok(other) => {
+                return Err(format!(
+                    "{} must be a JSON object of key/value pairs, not {}: fix it or delete it (looked-up values are \
+                     looked up again)",
+                    file.display(),
+                    json_kind(&other)
+                ))
+            }
+            Err(e) => {
+                return Err(format!(
+                    "{} is not valid JSON ({e}): fix it or delete it",
+                    file.display()
+                ))
+            }
+        }
+    }
     if let Ok(text) = std::env::var("CDK_CONTEXT_JSON") {
         for (k, v) in context_json(&text)? {
             sources.insert(k.clone(), "CDK_CONTEXT_JSON (from the CDK CLI)".to_owned());
@@ -119,7 +157,12 @@ pub fn load_context_with_sources(
         }
     }
     for (k, v) in overrides {
-        context.insert(k.clone(), serde_json::Value::String(v.clone()));
+        // A JSON list or object (e.g. AZ names) is taken as JSON, anything else as a string.
+        let value = match serde_json::from_str::<serde_json::Value>(v) {
+            Ok(json @ (serde_json::Value::Array(_) | serde_json::Value::Object(_))) => json,
+            _ => serde_json::Value::String(v.clone()),
+        };
+        context.insert(k.clone(), value);
         sources.insert(k.clone(), format!("`-c {k}={v}`"));
     }
     Ok((context, sources))
@@ -204,8 +247,11 @@ pub fn run_with(cli: Cli, build: &dyn Fn(&App)) -> ExitCode {
     }
 }
 
-fn execute(cli: Cli, build: &dyn Fn(&App)) -> Result<ExitCode, String> {
+fn execute(mut cli: Cli, build: &dyn Fn(&App)) -> Result<ExitCode, String> {
     let cwd = std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?;
+    if let Some(q) = &cli.qualifier {
+        cli.context.push((crate::core::QUALIFIER_CONTEXT.to_owned(), q.clone()));
+    }
     let (context, context_sources) = load_context_with_sources(&cwd, &cli.context)?;
     let mut options = SynthOptions {
         strict: cli.strict,
@@ -221,6 +267,13 @@ fn execute(cli: Cli, build: &dyn Fn(&App)) -> Result<ExitCode, String> {
         Command::Synth { stacks, quiet } => {
             options.quiet = quiet;
             let assembly = synth_app(build, context, &options, &outdir)?;
+            if !assembly.synthesis.missing.is_empty() {
+                let message = missing_context_message(&assembly.synthesis.missing);
+                if cli.no_lookups {
+                    return Err(format!("{message}, and --no-lookups forbids looking them up"));
+                }
+                eprintln!("warning: {message}; the templates hold dummy values until `deploy` or `diff` looks them up");
+            }
             let unknown: Vec<&String> = stacks.iter().filter(|s| assembly.stack(s).is_none()).collect();
             if !unknown.is_empty() {
                 return Err(format!(
@@ -274,7 +327,22 @@ fn execute(cli: Cli, build: &dyn Fn(&App)) -> Result<ExitCode, String> {
         }
         #[cfg(feature = "deploy")]
         Command::Deploy(cmd) => {
-            crate::deploy::cli::execute(cmd, &|| synth_app(build, context.clone(), &options, &outdir))
+            // Each synthesis reads the context again: a lookup saves into cdk.context.json.
+            let synth = || {
+                let (context, context_sources) = load_context_with_sources(&cwd, &cli.context)?;
+                let options = SynthOptions {
+                    context_sources,
+                    ..options.clone()
+                };
+                synth_app(build, context, &options, &outdir)
+            };
+            let lookups = crate::deploy::cli::Lookups {
+                enabled: !cli.no_lookups,
+                context_file: cwd.join(crate::core::CONTEXT_FILE),
+                qualifier: cli.qualifier.clone(),
+            };
+            drop(context);
+            crate::deploy::cli::execute(cmd, &synth, &lookups)
         }
     }
 }
@@ -286,6 +354,20 @@ fn without_bundling(mut context: IndexMap<String, serde_json::Value>) -> IndexMa
         .entry(crate::aws::lambda::BUNDLING_STACKS_CONTEXT.to_owned())
         .or_insert_with(|| serde_json::json!([]));
     context
+}
+
+/// What is missing and how to give it, e.g. for `--no-lookups`.
+pub fn missing_context_message(missing: &[crate::core::MissingContext]) -> String {
+    let keys: Vec<String> = missing.iter().map(|m| format!("'{}'", m.key)).collect();
+    format!(
+        "the app needs context values it does not have: {} (add them to {} or pass `-c KEY=VALUE`, e.g. \
+         -c '{}=[\"{}a\",\"{}c\"]' for the AZ names)",
+        keys.join(", "),
+        crate::core::CONTEXT_FILE,
+        missing.first().map(|m| m.key.as_str()).unwrap_or_default(),
+        missing.first().and_then(|m| m.prop("region")).unwrap_or("REGION"),
+        missing.first().and_then(|m| m.prop("region")).unwrap_or("REGION"),
+    )
 }
 
 fn stack_names(assembly: &CloudAssembly) -> String {
@@ -318,6 +400,35 @@ mod tests {
         std::fs::write(dir.path().join("cdk.json"), r#"{"context": {"key-pair": "ops"}}"#).expect("write");
         let c = load_context(dir.path(), &[("key-pair".into(), "dev".into())]).expect("an object");
         assert_eq!(c["key-pair"], "dev");
+    }
+
+    #[test]
+    fn cdk_context_json_comes_after_cdk_json_and_c_lists_are_json() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(
+            dir.path().join("cdk.json"),
+            r#"{"context": {"key-pair": "ops", "a": "from cdk.json"}}"#,
+        )
+        .expect("write");
+        let key = "availability-zones:account=123456789012:region=eu-west-1";
+        std::fs::write(
+            dir.path().join("cdk.context.json"),
+            format!(r#"{{"{key}": ["eu-west-1a", "eu-west-1b"], "a": "from cdk.context.json"}}"#),
+        )
+        .expect("write");
+        let c = load_context(
+            dir.path(),
+            &[("list".into(), r#"["x","y"]"#.into()), ("text".into(), "[x".into())],
+        )
+        .expect("context");
+        assert_eq!(c[key], serde_json::json!(["eu-west-1a", "eu-west-1b"]));
+        assert_eq!(c["a"], "from cdk.context.json");
+        assert_eq!(c["key-pair"], "ops");
+        assert_eq!(c["list"], serde_json::json!(["x", "y"]));
+        assert_eq!(c["text"], "[x");
+        std::fs::write(dir.path().join("cdk.context.json"), "[]").expect("write");
+        let err = load_context(dir.path(), &[]).expect_err("not an object");
+        assert!(err.contains("cdk.context.json") && err.contains("an array"), "{err}");
     }
 
     #[test]

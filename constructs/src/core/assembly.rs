@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 
 use super::assets::hex_digest;
 use super::error::SynthError;
-use super::stack::{Synthesizer, BOOTSTRAP_QUALIFIER, REQUIRED_BOOTSTRAP_VERSION};
+use super::stack::{Synthesizer, REQUIRED_BOOTSTRAP_VERSION};
 use super::synth::{Synthesis, SynthesizedStack};
 
 /// The schema version written to `manifest.json`. 36 is read by every CDK
@@ -52,14 +52,6 @@ pub fn to_cdk_json<T: Serialize + ?Sized>(value: &T) -> String {
     String::from_utf8(buf).unwrap_or_default()
 }
 
-fn role_arn(kind: &str) -> String {
-    format!("arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/cdk-{BOOTSTRAP_QUALIFIER}-{kind}-role-${{AWS::AccountId}}-${{AWS::Region}}")
-}
-
-fn asset_bucket() -> String {
-    format!("cdk-{BOOTSTRAP_QUALIFIER}-assets-${{AWS::AccountId}}-${{AWS::Region}}")
-}
-
 fn destination(stack: &SynthesizedStack, object_key: &str) -> Json {
     let env = &stack.environment;
     let id = format!(
@@ -68,19 +60,18 @@ fn destination(stack: &SynthesizedStack, object_key: &str) -> Json {
         env.region.as_deref().unwrap_or("current_region")
     );
     let mut d = Map::new();
-    d.insert("bucketName".into(), asset_bucket().into());
+    d.insert("bucketName".into(), stack.bootstrap.asset_bucket().into());
     d.insert("objectKey".into(), object_key.into());
     if let Some(r) = &env.region {
         d.insert("region".into(), r.clone().into());
     }
     if stack.synthesizer == Synthesizer::Default {
-        d.insert("assumeRoleArn".into(), role_arn("file-publishing").into());
+        d.insert(
+            "assumeRoleArn".into(),
+            stack.bootstrap.role_arn("file-publishing").into(),
+        );
     }
     json!({ id: Json::Object(d) })
-}
-
-fn bootstrap_parameter() -> String {
-    format!("/cdk-bootstrap/{BOOTSTRAP_QUALIFIER}/version")
 }
 
 /// Writes the assembly of a synthesis into `outdir`, replacing it atomically.
@@ -306,7 +297,7 @@ fn write_into(synthesis: &Synthesis, dir: &Path, extra_files: &[(String, String)
                 "properties": {
                     "file": assets_file,
                     "requiresBootstrapStackVersion": REQUIRED_BOOTSTRAP_VERSION,
-                    "bootstrapStackVersionSsmParameter": bootstrap_parameter(),
+                    "bootstrapStackVersionSsmParameter": stack.bootstrap.version_parameter(),
                 }
             }),
         );
@@ -318,17 +309,23 @@ fn write_into(synthesis: &Synthesis, dir: &Path, extra_files: &[(String, String)
             props.insert("stackName".into(), stack.stack_name.clone().into());
         }
         if stack.synthesizer == Synthesizer::Default {
-            props.insert("assumeRoleArn".into(), role_arn("deploy").into());
-            props.insert("cloudFormationExecutionRoleArn".into(), role_arn("cfn-exec").into());
+            props.insert("assumeRoleArn".into(), stack.bootstrap.role_arn("deploy").into());
+            props.insert(
+                "cloudFormationExecutionRoleArn".into(),
+                stack.bootstrap.role_arn("cfn-exec").into(),
+            );
             props.insert(
                 "requiresBootstrapStackVersion".into(),
                 REQUIRED_BOOTSTRAP_VERSION.into(),
             );
-            props.insert("bootstrapStackVersionSsmParameter".into(), bootstrap_parameter().into());
+            props.insert(
+                "bootstrapStackVersionSsmParameter".into(),
+                stack.bootstrap.version_parameter().into(),
+            );
         }
         props.insert(
             "stackTemplateAssetObjectUrl".into(),
-            format!("s3://{}/{template_hash}.json", asset_bucket()).into(),
+            format!("s3://{}/{template_hash}.json", stack.bootstrap.asset_bucket()).into(),
         );
         props.insert("additionalDependencies".into(), json!([assets_artifact]));
 
@@ -374,6 +371,10 @@ fn write_into(synthesis: &Synthesis, dir: &Path, extra_files: &[(String, String)
         write_file(dir, name, content)?;
     }
     write_file(dir, "cdk.out", &to_cdk_json(&json!({ "version": MANIFEST_VERSION })))?;
-    let manifest = json!({ "version": MANIFEST_VERSION, "artifacts": artifacts });
+    let mut manifest = json!({ "version": MANIFEST_VERSION, "artifacts": artifacts });
+    if !synthesis.missing.is_empty() {
+        // As the CDK: the CLI looks these up and synthesizes again.
+        manifest["missing"] = json!(synthesis.missing);
+    }
     write_file(dir, "manifest.json", &to_cdk_json(&manifest))
 }

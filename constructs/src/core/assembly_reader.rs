@@ -12,6 +12,7 @@ use indexmap::IndexMap;
 
 use super::annotations::{Annotation, AnnotationLevel};
 use super::assembly::CloudAssembly;
+use super::bootstrap_names::BootstrapNames;
 use super::stack::{Environment, Synthesizer};
 use super::synth::{Synthesis, SynthesizedStack};
 use super::tree_json::ConstructTree;
@@ -62,6 +63,9 @@ pub struct AssemblyManifest {
     /// The artifacts by id, in the order written.
     #[serde(default)]
     pub artifacts: indexmap::IndexMap<String, ArtifactManifest>,
+    /// Context values the app needed and did not have when it was synthesized.
+    #[serde(default)]
+    pub missing: Vec<super::context::MissingContext>,
 }
 
 /// One artifact of the manifest.
@@ -115,6 +119,10 @@ pub struct StackProperties {
     /// The bootstrap version the stack needs.
     #[serde(default)]
     pub requires_bootstrap_stack_version: Option<u32>,
+    /// The SSM parameter holding the environment's bootstrap version
+    /// (`/cdk-bootstrap/QUALIFIER/version`: it names the qualifier).
+    #[serde(default)]
+    pub bootstrap_stack_version_ssm_parameter: Option<String>,
 }
 
 impl AssemblyManifest {
@@ -146,15 +154,7 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, ReadAssem
 }
 
 fn environment(uri: Option<&str>) -> Environment {
-    let known = |s: &str| (!s.is_empty() && !s.starts_with("unknown-")).then(|| s.to_owned());
-    let (account, region) = uri
-        .and_then(|u| u.strip_prefix("aws://"))
-        .and_then(|rest| rest.split_once('/'))
-        .unwrap_or(("", ""));
-    Environment {
-        account: known(account),
-        region: known(region),
-    }
+    uri.and_then(Environment::from_uri).unwrap_or_default()
 }
 
 impl CloudAssembly {
@@ -221,6 +221,11 @@ impl CloudAssembly {
                 environment: environment(artifact.environment.as_deref()),
                 synthesizer: Synthesizer::default(),
                 termination_protection: properties.termination_protection.unwrap_or(false),
+                bootstrap: properties
+                    .bootstrap_stack_version_ssm_parameter
+                    .as_deref()
+                    .and_then(BootstrapNames::from_version_parameter)
+                    .unwrap_or_default(),
                 logical_ids: Vec::new(),
             });
         }
@@ -237,6 +242,7 @@ impl CloudAssembly {
                 stacks,
                 tree: ConstructTree::default(),
                 annotations,
+                missing: manifest.missing.clone(),
             },
         })
     }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use indexmap::IndexMap;
 use sha2::{Digest, Sha256};
 
-use super::stack::BOOTSTRAP_QUALIFIER;
+use super::bootstrap_names::BootstrapNames;
 use super::value::Value;
 
 /// A file registered with a stack, named by the sha256 of its content.
@@ -42,12 +42,9 @@ impl FileAsset {
         format!("{}{}", self.hash, self.extension)
     }
 
-    pub(crate) fn location(&self) -> AssetLocation {
+    pub(crate) fn location(&self, names: &BootstrapNames) -> AssetLocation {
         AssetLocation {
-            bucket_name: Value::sub(
-                format!("cdk-{BOOTSTRAP_QUALIFIER}-assets-${{AWS::AccountId}}-${{AWS::Region}}"),
-                IndexMap::new(),
-            ),
+            bucket_name: Value::sub(names.asset_bucket(), IndexMap::new()),
             object_key: self.object_key(),
         }
     }

@@ -88,6 +88,8 @@ pub(crate) struct Tree {
     pub context: IndexMap<String, serde_json::Value>,
     /// Where each context value came from (for messages), when known.
     pub context_sources: IndexMap<String, String>,
+    /// Context values constructs needed and did not find, by key.
+    pub missing: IndexMap<String, super::context::MissingContext>,
     /// Extra files for the assembly (e.g. state machine diagrams), rendered at synthesis.
     pub files: IndexMap<String, Rc<dyn Fn() -> String>>,
     /// State shared by the constructs of one app, one value per type (see [`Construct::app_state`]).
@@ -117,6 +119,7 @@ impl Tree {
             }],
             context,
             context_sources: IndexMap::new(),
+            missing: IndexMap::new(),
             files: IndexMap::new(),
             app_state: HashMap::new(),
             invoked_aspects: std::collections::HashSet::new(),
@@ -501,6 +504,14 @@ impl Construct {
     /// A context value (from `cdk.json`'s `context`, or `-c key=value`).
     pub fn try_get_context(&self, key: &str) -> Option<serde_json::Value> {
         self.tree().context.get(key).cloned()
+    }
+
+    /// Records a context value this construct needs and did not find (the
+    /// manifest's `missing` list): the CLI looks it up, saves it in
+    /// `cdk.context.json` and synthesizes again. Synthesis goes on meanwhile,
+    /// with a dummy value of the construct's choice.
+    pub fn report_missing_context(&self, missing: super::context::MissingContext) {
+        self.tree_mut().missing.insert(missing.key.clone(), missing);
     }
 
     /// A context value as a string (JSON strings unquoted, other values as JSON text).

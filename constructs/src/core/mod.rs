@@ -7,8 +7,11 @@ mod arn;
 mod aspects;
 mod assembly;
 mod assembly_reader;
+mod asset_manifest;
 mod assets;
+mod bootstrap_names;
 mod construct;
+mod context;
 mod element;
 mod error;
 pub mod logical_id;
@@ -32,9 +35,15 @@ pub use assembly::{to_cdk_json, write_assembly, CloudAssembly, MANIFEST_VERSION}
 pub use assembly_reader::{
     ArtifactManifest, AssemblyManifest, ReadAssemblyError, StackProperties, MAX_READ_MANIFEST_MAJOR,
 };
+pub use asset_manifest::{AssetManifest, FileAssetDestination, FileAssetEntry, FileAssetPackaging, FileAssetSource};
 pub(crate) use assets::hex_digest;
 pub use assets::{deterministic_zip, sha256_hex, AssetLocation, FileAsset, ZipEntry};
+pub use bootstrap_names::{BootstrapNames, QUALIFIER_CONTEXT};
 pub use construct::{Construct, ContextValue, Prepare, Scope, Validation};
+
+pub use context::{
+    availability_zones_key, MissingContext, AVAILABILITY_ZONES_PROVIDER, CONTEXT_FILE, DUMMY_AVAILABILITY_ZONES,
+};
 pub use element::{
     CfnCondition, CfnMapping, CfnOutput, CfnOutputProps, CfnParameter, CfnParameterProps, CfnResource, CfnRule,
     ParameterType, RemovalPolicy,

@@ -8,7 +8,7 @@ use super::construct::Tree;
 use super::element::ResourceData;
 use super::error::SynthError;
 use super::resolve::Resolver;
-use super::stack::{Synthesizer, BOOTSTRAP_QUALIFIER, REQUIRED_BOOTSTRAP_VERSION};
+use super::stack::{Synthesizer, REQUIRED_BOOTSTRAP_VERSION};
 use super::tags::TagFormat;
 use super::value::Value;
 
@@ -241,13 +241,18 @@ pub(crate) struct Sections {
 }
 
 impl Sections {
-    pub fn into_template(mut self, description: Option<&str>, synthesizer: &Synthesizer) -> Json {
+    pub fn into_template(
+        mut self,
+        description: Option<&str>,
+        synthesizer: &Synthesizer,
+        bootstrap: &super::bootstrap_names::BootstrapNames,
+    ) -> Json {
         if *synthesizer == Synthesizer::Default {
             self.parameters.insert(
                 "BootstrapVersion".into(),
                 json!({
                     "Type": "AWS::SSM::Parameter::Value<String>",
-                    "Default": format!("/cdk-bootstrap/{BOOTSTRAP_QUALIFIER}/version"),
+                    "Default": bootstrap.version_parameter(),
                     "Description": "Version of the CDK Bootstrap resources in this environment, automatically retrieved from SSM Parameter Store. [cdk:skip]"
                 }),
             );

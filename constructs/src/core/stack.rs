@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use indexmap::IndexMap;
 
 use super::assets::{AssetLocation, FileAsset};
+use super::bootstrap_names::{BootstrapNames, QUALIFIER_CONTEXT};
 use super::construct::{Construct, NodeKind, Scope};
 use super::value::{Pseudo, Value};
 use super::App;
@@ -20,6 +21,25 @@ pub struct Environment {
 }
 
 impl Environment {
+    /// Parses the Cloud Assembly form `aws://ACCOUNT/REGION`
+    /// (`unknown-account` and `unknown-region` leave a part unset); `None`
+    /// when `uri` is not of that form.
+    ///
+    /// ```
+    /// use constructs::core::Environment;
+    /// let env = Environment::from_uri("aws://123456789012/ap-northeast-1").expect("an environment");
+    /// assert_eq!(env.region.as_deref(), Some("ap-northeast-1"));
+    /// assert!(Environment::from_uri("123456789012/ap-northeast-1").is_none());
+    /// ```
+    pub fn from_uri(uri: &str) -> Option<Environment> {
+        let (account, region) = uri.strip_prefix("aws://")?.split_once('/')?;
+        let known = |s: &str| (!s.is_empty() && !s.starts_with("unknown-")).then(|| s.to_owned());
+        Some(Environment {
+            account: known(account),
+            region: known(region),
+        })
+    }
+
     /// The Cloud Assembly form, `aws://ACCOUNT/REGION`.
     pub fn to_uri(&self) -> String {
         format!(
@@ -58,6 +78,11 @@ pub struct StackProps {
     pub termination_protection: bool,
     /// Assets and deploy roles. Default: [`Synthesizer::Default`].
     pub synthesizer: Synthesizer,
+    /// The qualifier of the bootstrap the stack deploys with (the CDK's
+    /// `DefaultStackSynthesizer({ qualifier })`): it names the asset bucket,
+    /// the roles and the version parameter ([`BootstrapNames`]). Default: the
+    /// context value `@aws-cdk/core:bootstrapQualifier`, else `hnb659fds`.
+    pub bootstrap_qualifier: Option<String>,
 }
 
 pub(crate) struct StackData {
@@ -65,6 +90,8 @@ pub(crate) struct StackData {
     /// Explicit dependencies on other stacks, with the reason.
     pub dependencies: Vec<(usize, String)>,
     pub assets: Vec<FileAsset>,
+    /// The bootstrap's names for the stack's qualifier.
+    pub bootstrap: BootstrapNames,
 }
 
 /// A CloudFormation stack.
@@ -94,16 +121,29 @@ pub const REQUIRED_BOOTSTRAP_VERSION: u32 = 6;
 impl Stack {
     /// Adds a stack to the app.
     pub fn new(app: &App, id: &str, props: StackProps) -> Stack {
+        let qualifier = props
+            .bootstrap_qualifier
+            .clone()
+            .or_else(|| app.node().context_str(QUALIFIER_CONTEXT));
+        let (bootstrap, problem) = match qualifier.as_deref().map(BootstrapNames::new) {
+            None => (BootstrapNames::default(), None),
+            Some(Ok(names)) => (names, None),
+            Some(Err(e)) => (BootstrapNames::default(), Some(e)),
+        };
         let node = app.node().add_child(
             id,
             NodeKind::Stack(Box::new(StackData {
                 props,
                 dependencies: Vec::new(),
                 assets: Vec::new(),
+                bootstrap,
             })),
             "constructs.Stack",
         );
         let stack = Stack { node };
+        if let Some(e) = problem {
+            stack.node.add_error(e);
+        }
         let name = stack.stack_name();
         if !is_valid_stack_name(&name) {
             stack.node.add_error(format!(
@@ -224,7 +264,7 @@ impl Stack {
             display_name: display_name.to_owned(),
             extension,
         };
-        let location = asset.location();
+        let location = asset.location(&self.bootstrap_names());
         self.with_data(|s| {
             if !s.assets.iter().any(|a| a.hash == asset.hash) {
                 s.assets.push(asset);
@@ -248,10 +288,13 @@ impl Stack {
 
     /// The asset bucket of the default synthesizer, as `Fn::Sub`.
     pub fn asset_bucket(&self) -> Value {
-        Value::sub(
-            format!("cdk-{BOOTSTRAP_QUALIFIER}-assets-${{AWS::AccountId}}-${{AWS::Region}}"),
-            IndexMap::new(),
-        )
+        Value::sub(self.bootstrap_names().asset_bucket(), IndexMap::new())
+    }
+
+    /// The bootstrap's names for this stack's qualifier
+    /// ([`StackProps::bootstrap_qualifier`]).
+    pub fn bootstrap_names(&self) -> BootstrapNames {
+        self.with_data(|s| s.bootstrap.clone())
     }
 }
 

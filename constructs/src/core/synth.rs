@@ -45,6 +45,8 @@ pub struct SynthesizedStack {
     pub synthesizer: Synthesizer,
     /// Termination protection.
     pub termination_protection: bool,
+    /// The bootstrap's names for the stack's qualifier.
+    pub bootstrap: super::bootstrap_names::BootstrapNames,
     /// Construct path (`/Stack/...`) -> logical id of every element, for manifest metadata.
     pub logical_ids: Vec<(String, String)>,
 }
@@ -58,6 +60,9 @@ pub struct Synthesis {
     pub tree: ConstructTree,
     /// The warnings and infos of the app (acknowledged warnings left out), in tree order.
     pub annotations: Vec<Annotation>,
+    /// Context values constructs needed and did not find (the manifest's
+    /// `missing`): the templates hold dummy values until they are looked up.
+    pub missing: Vec<super::context::MissingContext>,
 }
 
 impl Synthesis {
@@ -278,7 +283,11 @@ pub(crate) fn synthesize(root: &Construct) -> Result<Synthesis, SynthErrors> {
             continue;
         };
         let sec = sections.remove(&s).unwrap_or_default();
-        let template = sec.into_template(data.props.description.as_deref(), &data.props.synthesizer);
+        let template = sec.into_template(
+            data.props.description.as_deref(),
+            &data.props.synthesizer,
+            &data.bootstrap,
+        );
         let logical_ids = layout
             .elements_of
             .get(&s)
@@ -306,6 +315,7 @@ pub(crate) fn synthesize(root: &Construct) -> Result<Synthesis, SynthErrors> {
             environment: data.props.env.clone(),
             synthesizer: data.props.synthesizer.clone(),
             termination_protection: data.props.termination_protection,
+            bootstrap: data.bootstrap.clone(),
             logical_ids,
         });
     }
@@ -313,5 +323,6 @@ pub(crate) fn synthesize(root: &Construct) -> Result<Synthesis, SynthErrors> {
         stacks: out,
         tree: ConstructTree::of(&tree, &layout.ids),
         annotations,
+        missing: tree.missing.values().cloned().collect(),
     })
 }

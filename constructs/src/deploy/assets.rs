@@ -8,11 +8,10 @@
 use std::path::{Path, PathBuf};
 
 use aws_sdk_s3::primitives::ByteStream;
-use serde_json::Value as Json;
 
 use super::error::DeployError;
 use super::stack::Run;
-use crate::core::{deterministic_zip, ZipEntry};
+use crate::core::{deterministic_zip, AssetManifest, FileAssetPackaging, ZipEntry};
 
 /// Objects this small are an empty zip, not a published asset.
 const EMPTY_ZIP_SIZE: i64 = 22;
@@ -86,17 +85,8 @@ pub(crate) fn read_manifest(dir: &Path, artifact_id: &str) -> Result<Vec<AssetJo
     if !path.exists() {
         return Ok(Vec::new());
     }
-    let text = std::fs::read_to_string(&path).map_err(|source| DeployError::Io {
-        stack: artifact_id.to_owned(),
-        path: path.clone(),
-        source,
-    })?;
-    let json: Json = serde_json::from_str(&text).map_err(|e| invalid(artifact_id, &file, e.to_string()))?;
-    if json
-        .get("dockerImages")
-        .and_then(Json::as_object)
-        .is_some_and(|d| !d.is_empty())
-    {
+    let manifest = AssetManifest::read(&path).map_err(|e| invalid(artifact_id, &file, e.to_string()))?;
+    if !manifest.docker_images.is_empty() {
         return Err(invalid(
             artifact_id,
             &file,
@@ -104,55 +94,32 @@ pub(crate) fn read_manifest(dir: &Path, artifact_id: &str) -> Result<Vec<AssetJo
         ));
     }
     let mut jobs = Vec::new();
-    let files = json.get("files").and_then(Json::as_object).into_iter().flatten();
-    for (id, asset) in files {
-        let source = asset.get("source").unwrap_or(&Json::Null);
-        let Some(rel) = source.get("path").and_then(Json::as_str) else {
+    for (id, asset) in &manifest.files {
+        let Some(rel) = asset.source.path.as_deref() else {
             return Err(invalid(
                 artifact_id,
                 &file,
                 format!("asset {id} has no source.path (executable sources are not supported)"),
             ));
         };
-        let packaging = match source.get("packaging").and_then(Json::as_str).unwrap_or("file") {
-            "file" => Packaging::File,
-            "zip" => Packaging::Zip,
-            other => {
-                return Err(invalid(
-                    artifact_id,
-                    &file,
-                    format!("asset {id}: unknown packaging '{other}'"),
-                ))
-            }
+        let packaging = match asset.source.packaging {
+            FileAssetPackaging::File => Packaging::File,
+            FileAssetPackaging::Zip => Packaging::Zip,
         };
-        let display_name = asset.get("displayName").and_then(Json::as_str).unwrap_or(id).to_owned();
-        let destinations = asset
-            .get("destinations")
-            .and_then(Json::as_object)
-            .into_iter()
-            .flatten();
-        for (dest_id, d) in destinations {
-            let field = |name: &str| {
-                d.get(name).and_then(Json::as_str).map(str::to_owned).ok_or_else(|| {
-                    invalid(
-                        artifact_id,
-                        &file,
-                        format!("asset {id}, destination {dest_id}: no {name}"),
-                    )
-                })
-            };
+        let display_name = asset.display_name.clone().unwrap_or_else(|| id.clone());
+        for d in asset.destinations.values() {
             jobs.push(AssetJob {
                 stack: artifact_id.to_owned(),
                 display_name: display_name.clone(),
                 source: dir.join(rel),
                 packaging,
-                bucket: field("bucketName")?,
-                key: field("objectKey")?,
-                region: d.get("region").and_then(Json::as_str).map(str::to_owned),
-                assume_role: d.get("assumeRoleArn").and_then(Json::as_str).map(|arn| {
-                    let external_id = d.get("assumeRoleExternalId").and_then(Json::as_str);
-                    (arn.to_owned(), external_id.map(str::to_owned))
-                }),
+                bucket: d.bucket_name.clone(),
+                key: d.object_key.clone(),
+                region: d.region.clone(),
+                assume_role: d
+                    .assume_role_arn
+                    .clone()
+                    .map(|arn| (arn, d.assume_role_external_id.clone())),
             });
         }
     }

@@ -34,6 +34,10 @@ pub struct ConnectOptions {
     /// How often to poll CloudFormation while waiting. Default: `CONSTRUCTS_POLL_MS`
     /// milliseconds, else 1 s.
     pub poll_interval: Option<Duration>,
+    /// The bootstrap stack's name (the CDK's `--toolkit-stack-name`), e.g. for
+    /// a second bootstrap with another qualifier in one environment. Default:
+    /// `CDKToolkit`.
+    pub toolkit_stack_name: Option<String>,
 }
 
 /// A thread-safe tally of the AWS API calls made, by `Service.Operation`.
@@ -46,7 +50,7 @@ impl ApiCalls {
         ApiCallCounts(self.0.lock().unwrap_or_else(PoisonError::into_inner).clone())
     }
 
-    fn record(&self, operation: String) {
+    pub(crate) fn record(&self, operation: String) {
         *self
             .0
             .lock()
@@ -133,7 +137,7 @@ pub(crate) struct Clients {
     pub poll: Duration,
     /// S3 is reached over plain HTTP (a local AWS), where a TLS-only bucket policy would lock us out.
     pub plain_http_s3: bool,
-    sdk: SdkConfig,
+    pub(crate) sdk: SdkConfig,
     path_style: bool,
 }
 

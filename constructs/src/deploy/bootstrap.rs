@@ -27,7 +27,7 @@ use serde_json::{json, Value as Json};
 use super::aws::Clients;
 use super::error::DeployError;
 use super::stack::describe;
-use crate::core::BOOTSTRAP_QUALIFIER;
+use crate::core::BootstrapNames;
 
 /// The bootstrap stack's name, as the CDK's.
 pub const TOOLKIT_STACK_NAME: &str = "CDKToolkit";
@@ -57,6 +57,31 @@ pub struct BootstrapOptions {
     pub cloudformation_execution_policies: Vec<String>,
     /// Protect the bootstrap stack from deletion. Default: false.
     pub termination_protection: bool,
+    /// The qualifier of the bucket, role and parameter names (`--qualifier`):
+    /// the stacks deploying here must be synthesized with the same one
+    /// ([`crate::core::StackProps::bootstrap_qualifier`] or the context
+    /// `@aws-cdk/core:bootstrapQualifier`). Default: the CDK's, `hnb659fds`.
+    pub qualifier: BootstrapNames,
+    /// The KMS key that encrypts the asset bucket. Default:
+    /// [`AssetBucketKey::AwsManaged`], as the CDK.
+    pub bucket_key: AssetBucketKey,
+}
+
+/// The KMS key of the asset bucket (the CDK's `--bootstrap-kms-key-id` and
+/// `--bootstrap-customer-key`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum AssetBucketKey {
+    /// The account's AWS managed key for S3 (`aws/s3`).
+    #[default]
+    AwsManaged,
+    /// A key of the account: its id, ARN or alias (`--bootstrap-kms-key-id`).
+    /// Its key policy must let the account's IAM policies grant its use.
+    Existing(String),
+    /// A new customer managed key in the bootstrap stack, with rotation on and
+    /// the alias `alias/cdk-QUALIFIER-assets-key` (`--bootstrap-customer-key`;
+    /// a key costs money each month). Its policy lets the account's IAM
+    /// policies grant its use, as the file-publishing role's does (through S3).
+    CustomerManaged,
 }
 
 impl BootstrapOptions {
@@ -89,11 +114,10 @@ fn trusting(accounts: &[String]) -> Json {
     })
 }
 
-fn role(kind: &str, trust: Json, policies: Json, managed: Option<Json>) -> Json {
-    let q = BOOTSTRAP_QUALIFIER;
+fn role(names: &BootstrapNames, kind: &str, trust: Json, policies: Json, managed: Option<Json>) -> Json {
     let mut props = json!({
         "AssumeRolePolicyDocument": trust,
-        "RoleName": {"Fn::Sub": format!("cdk-{q}-{kind}-role-${{AWS::AccountId}}-${{AWS::Region}}")},
+        "RoleName": {"Fn::Sub": names.role_name(kind)},
         "Tags": [{"Key": "aws-cdk:bootstrap-role", "Value": kind}]
     });
     if !policies.is_null() {
@@ -107,7 +131,8 @@ fn role(kind: &str, trust: Json, policies: Json, managed: Option<Json>) -> Json 
 }
 
 fn roles(options: &BootstrapOptions, execution_policies: &[String]) -> Vec<(&'static str, Json)> {
-    let q = BOOTSTRAP_QUALIFIER;
+    let names = &options.qualifier;
+    let q = names.qualifier();
     let bucket = json!([
         {"Fn::GetAtt": ["StagingBucket", "Arn"]},
         {"Fn::Join": ["", [{"Fn::GetAtt": ["StagingBucket", "Arn"]}, "/*"]]}
@@ -119,6 +144,7 @@ fn roles(options: &BootstrapOptions, execution_policies: &[String]) -> Vec<(&'st
         (
             "FilePublishingRole",
             role(
+                names,
                 "file-publishing",
                 trusting(&options.trust),
                 json!([{
@@ -138,6 +164,7 @@ fn roles(options: &BootstrapOptions, execution_policies: &[String]) -> Vec<(&'st
         (
             "LookupRole",
             role(
+                names,
                 "lookup",
                 trusting(&lookup_trust),
                 json!([{"Sid": "DontReadSecrets", "Effect": "Deny", "Action": ["kms:Decrypt"], "Resource": "*"}]),
@@ -147,6 +174,7 @@ fn roles(options: &BootstrapOptions, execution_policies: &[String]) -> Vec<(&'st
         (
             "CloudFormationExecutionRole",
             role(
+                names,
                 "cfn-exec",
                 json!({
                     "Version": "2012-10-17",
@@ -159,6 +187,7 @@ fn roles(options: &BootstrapOptions, execution_policies: &[String]) -> Vec<(&'st
         (
             "DeploymentActionRole",
             role(
+                names,
                 "deploy",
                 trusting(&options.trust),
                 json!([{
@@ -207,7 +236,8 @@ pub(crate) const DESCRIPTION_MARK: &str = "constructs bootstrap";
 /// The bootstrap stack's template; `tls_only` adds the bucket policy that
 /// denies requests without TLS.
 pub(crate) fn template(tls_only: bool, options: &BootstrapOptions) -> Result<Json, String> {
-    let q = BOOTSTRAP_QUALIFIER;
+    let names = &options.qualifier;
+    let q = names.qualifier();
     let execution_policies = options.execution_policies()?;
     let mut t = json!({
         "Description": format!("{DESCRIPTION_MARK}: the asset bucket, version parameter and roles of the CDK bootstrap (qualifier {q}, version {BOOTSTRAP_VERSION})."),
@@ -215,7 +245,7 @@ pub(crate) fn template(tls_only: bool, options: &BootstrapOptions) -> Result<Jso
             "StagingBucket": {
                 "Type": "AWS::S3::Bucket",
                 "Properties": {
-                    "BucketName": {"Fn::Sub": format!("cdk-{q}-assets-${{AWS::AccountId}}-${{AWS::Region}}")},
+                    "BucketName": {"Fn::Sub": names.asset_bucket()},
                     "BucketEncryption": {"ServerSideEncryptionConfiguration": [
                         {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}}
                     ]},
@@ -259,7 +289,7 @@ pub(crate) fn template(tls_only: bool, options: &BootstrapOptions) -> Result<Jso
                 "Type": "AWS::SSM::Parameter",
                 "Properties": {
                     "Type": "String",
-                    "Name": format!("/cdk-bootstrap/{q}/version"),
+                    "Name": names.version_parameter(),
                     "Value": BOOTSTRAP_VERSION.to_string()
                 }
             }
@@ -279,9 +309,58 @@ pub(crate) fn template(tls_only: bool, options: &BootstrapOptions) -> Result<Jso
             }
         }
     });
+    let key_id = match &options.bucket_key {
+        AssetBucketKey::AwsManaged => None,
+        AssetBucketKey::Existing(id) => Some(json!(id)),
+        AssetBucketKey::CustomerManaged => Some(json!({"Fn::GetAtt": ["FileAssetsBucketEncryptionKey", "Arn"]})),
+    };
+    if let Some(id) = &key_id {
+        t["Resources"]["StagingBucket"]["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+            ["ServerSideEncryptionByDefault"]["KMSMasterKeyID"] = id.clone();
+        t["Resources"]["StagingBucket"]["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+            ["BucketKeyEnabled"] = json!(true);
+        t["Outputs"]["FileAssetKeyArn"] = json!({
+            "Description": "The KMS key the asset bucket is encrypted with",
+            "Value": id
+        });
+    }
     if let Some(r) = t.get_mut("Resources").and_then(Json::as_object_mut) {
         if !tls_only {
             r.shift_remove("StagingBucketPolicy");
+        }
+        if options.bucket_key == AssetBucketKey::CustomerManaged {
+            r.insert(
+                "FileAssetsBucketEncryptionKey".to_owned(),
+                json!({
+                    "Type": "AWS::KMS::Key",
+                    "Properties": {
+                        "Description": format!("The key of the CDK bootstrap's asset bucket (qualifier {q})"),
+                        "EnableKeyRotation": true,
+                        "KeyPolicy": {
+                            "Version": "2012-10-17",
+                            "Statement": [{
+                                "Sid": "TheAccountsIamPoliciesGrantItsUse",
+                                "Effect": "Allow",
+                                "Principal": {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}},
+                                "Action": "kms:*",
+                                "Resource": "*"
+                            }]
+                        }
+                    },
+                    "UpdateReplacePolicy": "Retain",
+                    "DeletionPolicy": "Retain"
+                }),
+            );
+            r.insert(
+                "FileAssetsBucketEncryptionKeyAlias".to_owned(),
+                json!({
+                    "Type": "AWS::KMS::Alias",
+                    "Properties": {
+                        "AliasName": format!("alias/cdk-{q}-assets-key"),
+                        "TargetKeyId": {"Ref": "FileAssetsBucketEncryptionKey"}
+                    }
+                }),
+            );
         }
         for (id, role) in roles(options, &execution_policies) {
             r.insert(id.to_owned(), role);
@@ -291,7 +370,7 @@ pub(crate) fn template(tls_only: bool, options: &BootstrapOptions) -> Result<Jso
 }
 
 /// What the bootstrap stack of an environment says.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct ToolkitInfo {
     /// The asset bucket (output `BucketName`).
     pub bucket: Option<String>,
@@ -300,8 +379,8 @@ pub(crate) struct ToolkitInfo {
 }
 
 /// Looks up the bootstrap stack; `None` when the environment is not bootstrapped.
-pub(crate) async fn lookup(c: &Clients) -> Result<Option<ToolkitInfo>, DeployError> {
-    let Some(d) = describe(c, TOOLKIT_STACK_NAME, TOOLKIT_STACK_NAME).await? else {
+pub(crate) async fn lookup(c: &Clients, toolkit: &str) -> Result<Option<ToolkitInfo>, DeployError> {
+    let Some(d) = describe(c, toolkit, toolkit).await? else {
         return Ok(None);
     };
     if !d.is_stable() {
@@ -314,9 +393,9 @@ pub(crate) async fn lookup(c: &Clients) -> Result<Option<ToolkitInfo>, DeployErr
     }))
 }
 
-/// The account in a default bootstrap bucket name, `cdk-hnb659fds-assets-ACCOUNT-REGION`.
+/// The account in a bootstrap bucket name, `cdk-QUALIFIER-assets-ACCOUNT-REGION`.
 pub(crate) fn account_from_bucket(bucket: &str, region: &str) -> Option<String> {
-    let rest = bucket.strip_prefix(&format!("cdk-{BOOTSTRAP_QUALIFIER}-assets-"))?;
+    let rest = bucket.strip_prefix("cdk-")?.split_once("-assets-")?.1;
     let account = rest.strip_suffix(&format!("-{region}"))?;
     (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())).then(|| account.to_owned())
 }
@@ -354,6 +433,50 @@ mod tests {
         assert_eq!(
             r["LookupRole"]["Properties"]["RoleName"],
             json!({"Fn::Sub": "cdk-hnb659fds-lookup-role-${AWS::AccountId}-${AWS::Region}"})
+        );
+    }
+
+    #[test]
+    fn the_asset_bucket_key_is_the_aws_managed_one_a_given_one_or_a_new_rotated_one() {
+        let sse = |t: &Json| {
+            t["Resources"]["StagingBucket"]["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+                ["ServerSideEncryptionByDefault"]
+                .clone()
+        };
+        let managed = template(true, &BootstrapOptions::default()).expect("template");
+        assert_eq!(sse(&managed), json!({"SSEAlgorithm": "aws:kms"}));
+        assert!(managed["Resources"].get("FileAssetsBucketEncryptionKey").is_none());
+
+        let existing = template(
+            true,
+            &BootstrapOptions {
+                bucket_key: AssetBucketKey::Existing("alias/team-key".into()),
+                ..Default::default()
+            },
+        )
+        .expect("template");
+        assert_eq!(sse(&existing)["KMSMasterKeyID"], "alias/team-key");
+        assert_eq!(existing["Outputs"]["FileAssetKeyArn"]["Value"], "alias/team-key");
+
+        let custom = template(
+            true,
+            &BootstrapOptions {
+                qualifier: BootstrapNames::new("myapp").expect("qualifier"),
+                bucket_key: AssetBucketKey::CustomerManaged,
+                ..Default::default()
+            },
+        )
+        .expect("template");
+        assert_eq!(
+            sse(&custom)["KMSMasterKeyID"],
+            json!({"Fn::GetAtt": ["FileAssetsBucketEncryptionKey", "Arn"]})
+        );
+        let key = &custom["Resources"]["FileAssetsBucketEncryptionKey"];
+        assert_eq!(key["Properties"]["EnableKeyRotation"], true);
+        assert_eq!(key["DeletionPolicy"], "Retain");
+        assert_eq!(
+            custom["Resources"]["FileAssetsBucketEncryptionKeyAlias"]["Properties"]["AliasName"],
+            "alias/cdk-myapp-assets-key"
         );
     }
 

@@ -11,8 +11,8 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 
 use super::{
-    AllowReplacement, BootstrapOptions, ConnectOptions, DeployOptions, Deployer, DestroyOptions, ParameterValue,
-    RequireApproval, Selection,
+    AllowReplacement, AssetBucketKey, BootstrapOptions, ConnectOptions, DeployOptions, Deployer, DestroyOptions,
+    ParameterValue, RequireApproval, Selection,
 };
 use crate::core::CloudAssembly;
 
@@ -28,6 +28,10 @@ pub struct AwsArgs {
     /// Also print the AWS API calls by operation.
     #[arg(short, long)]
     pub verbose: bool,
+    /// The bootstrap stack's name, e.g. for a second bootstrap with another `--qualifier` in the same
+    /// account and region. Default: CDKToolkit.
+    #[arg(long, value_name = "NAME")]
+    pub toolkit_stack_name: Option<String>,
 }
 
 /// Arguments of `deploy`.
@@ -126,6 +130,14 @@ pub struct BootstrapArgs {
     /// Protect the bootstrap stack from deletion.
     #[arg(long)]
     pub termination_protection: bool,
+    /// Encrypt the asset bucket with this KMS key of the account (id, ARN or alias) instead of the
+    /// AWS managed key.
+    #[arg(long, value_name = "KEY", conflicts_with = "bootstrap_customer_key")]
+    pub bootstrap_kms_key_id: Option<String>,
+    /// Encrypt the asset bucket with a new customer managed KMS key (rotated yearly; a key costs
+    /// money each month) instead of the AWS managed key.
+    #[arg(long)]
+    pub bootstrap_customer_key: bool,
     /// Where and as whom.
     #[command(flatten)]
     pub aws: AwsArgs,
@@ -155,16 +167,37 @@ impl DeployCommand {
     }
 }
 
-/// Runs a command; `synth` synthesizes the app and writes the assembly.
-/// Ctrl-C stops waiting with exit code 130.
-pub fn execute(cmd: DeployCommand, synth: &dyn Fn() -> Result<CloudAssembly, String>) -> Result<ExitCode, String> {
+/// Settings of the app's CLI that the commands here need.
+#[derive(Clone, Debug)]
+pub struct Lookups {
+    /// Look up missing context values in AWS (false with `--no-lookups`).
+    pub enabled: bool,
+    /// Where looked-up values are saved (`cdk.context.json` of the working
+    /// directory), for the next synthesis to read.
+    pub context_file: PathBuf,
+    /// The bootstrap qualifier (`--qualifier`): `bootstrap` names its bucket,
+    /// roles and parameter with it; synthesis reads it as the context
+    /// `@aws-cdk/core:bootstrapQualifier`. Default: the CDK's.
+    pub qualifier: Option<String>,
+}
+
+/// Runs a command; `synth` synthesizes the app (reading its context anew each
+/// time) and writes the assembly. When the assembly reports missing context
+/// (e.g. the AZ names of a pinned stack), the values are looked up as the
+/// CDK CLI does, saved to `lookups.context_file`, and the app synthesized
+/// again. Ctrl-C stops waiting with exit code 130.
+pub fn execute(
+    cmd: DeployCommand,
+    synth: &dyn Fn() -> Result<CloudAssembly, String>,
+    lookups: &Lookups,
+) -> Result<ExitCode, String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     let result = runtime.block_on(async {
         tokio::select! {
-            r = run(cmd, synth) => r,
+            r = run(cmd, synth, lookups) => r,
             _ = tokio::signal::ctrl_c() => {
                 eprintln!(
                     "\nInterrupted: stopped waiting. CloudFormation goes on with the operations already started; \
@@ -179,27 +212,101 @@ pub fn execute(cmd: DeployCommand, synth: &dyn Fn() -> Result<CloudAssembly, Str
     result
 }
 
-/// The assembly in `app` (read, never rebuilt), else the app synthesized.
-fn assembly(app: Option<&Path>, synth: &dyn Fn() -> Result<CloudAssembly, String>) -> Result<CloudAssembly, String> {
-    match app {
-        Some(dir) => CloudAssembly::read(dir).map_err(|e| e.to_string()),
-        None => synth(),
+/// The assembly in `app` (read, never rebuilt), else the app synthesized,
+/// with its missing context looked up first (unless `lookups` forbids it).
+async fn assembly(
+    app: Option<&Path>,
+    synth: &dyn Fn() -> Result<CloudAssembly, String>,
+    deployer: &Deployer,
+    lookups: &Lookups,
+) -> Result<CloudAssembly, String> {
+    let assembly = match app {
+        Some(dir) => CloudAssembly::read(dir).map_err(|e| e.to_string())?,
+        None => synth()?,
+    };
+    let missing = &assembly.synthesis.missing;
+    if missing.is_empty() {
+        return Ok(assembly);
     }
+    let message = crate::cli::missing_context_message(missing);
+    if let Some(dir) = app {
+        return Err(format!(
+            "{}: the assembly was synthesized without context values, its templates hold dummy values; {message}, \
+             then synthesize again",
+            dir.display()
+        ));
+    }
+    if !lookups.enabled {
+        return Err(format!("{message}, and --no-lookups forbids looking them up"));
+    }
+    let found = deployer.look_up_context(missing).await.map_err(|e| e.to_string())?;
+    for w in &found.warnings {
+        eprintln!("⚠️  {w}");
+    }
+    save_context(&lookups.context_file, &found.values)?;
+    for (key, value) in &found.values {
+        eprintln!(
+            "Looked up {key} = {value} (saved in {})",
+            lookups.context_file.display()
+        );
+    }
+    let again = synth()?;
+    if !again.synthesis.missing.is_empty() {
+        return Err(format!(
+            "{} after the lookup (is it set to something else by -c or CDK_CONTEXT_JSON?)",
+            crate::cli::missing_context_message(&again.synthesis.missing)
+        ));
+    }
+    Ok(again)
 }
 
-async fn run(cmd: DeployCommand, synth: &dyn Fn() -> Result<CloudAssembly, String>) -> Result<ExitCode, String> {
+/// Adds `values` to the JSON object in `file` (created when absent), as the
+/// CDK keeps `cdk.context.json`: two-space indentation, keys as they come.
+fn save_context(file: &Path, values: &[(String, serde_json::Value)]) -> Result<(), String> {
+    let mut context = match std::fs::read_to_string(file) {
+        Ok(text) => match serde_json::from_str::<serde_json::Value>(&text) {
+            Ok(serde_json::Value::Object(m)) => m,
+            _ => return Err(format!("{} is not a JSON object: fix it or delete it", file.display())),
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => serde_json::Map::new(),
+        Err(e) => return Err(format!("cannot read {}: {e}", file.display())),
+    };
+    for (k, v) in values {
+        context.insert(k.clone(), v.clone());
+    }
+    let text = serde_json::to_string_pretty(&context).map_err(|e| e.to_string())? + "\n";
+    std::fs::write(file, text).map_err(|e| format!("cannot write {}: {e}", file.display()))
+}
+
+async fn run(
+    cmd: DeployCommand,
+    synth: &dyn Fn() -> Result<CloudAssembly, String>,
+    lookups: &Lookups,
+) -> Result<ExitCode, String> {
     let aws = cmd.aws();
     let verbose = aws.verbose;
     let deployer = Deployer::connect(ConnectOptions {
         profile: aws.profile.clone(),
         region: aws.region.clone(),
+        toolkit_stack_name: aws.toolkit_stack_name.clone(),
         ..Default::default()
     })
     .await
     .map_err(|e| e.to_string())?;
     let code = match cmd {
         DeployCommand::Bootstrap(a) => {
+            let qualifier = match lookups.qualifier.as_deref() {
+                Some(q) => crate::core::BootstrapNames::new(q)?,
+                None => crate::core::BootstrapNames::default(),
+            };
+            let bucket_key = match (a.bootstrap_kms_key_id, a.bootstrap_customer_key) {
+                (Some(id), _) => AssetBucketKey::Existing(id),
+                (None, true) => AssetBucketKey::CustomerManaged,
+                (None, false) => AssetBucketKey::AwsManaged,
+            };
             let options = BootstrapOptions {
+                qualifier,
+                bucket_key,
                 trust: a.trust,
                 trust_for_lookup: a.trust_for_lookup,
                 cloudformation_execution_policies: a.cloudformation_execution_policies,
@@ -216,7 +323,7 @@ async fn run(cmd: DeployCommand, synth: &dyn Fn() -> Result<CloudAssembly, Strin
             ExitCode::SUCCESS
         }
         DeployCommand::Deploy(a) => {
-            let assembly = assembly(a.app.as_deref(), synth)?;
+            let assembly = assembly(a.app.as_deref(), synth, &deployer, lookups).await?;
             let options = DeployOptions {
                 selection: Selection {
                     stacks: a.stacks,
@@ -240,7 +347,7 @@ async fn run(cmd: DeployCommand, synth: &dyn Fn() -> Result<CloudAssembly, Strin
             }
         }
         DeployCommand::Diff(a) => {
-            let assembly = assembly(a.app.as_deref(), synth)?;
+            let assembly = assembly(a.app.as_deref(), synth, &deployer, lookups).await?;
             let selection = Selection {
                 stacks: a.stacks,
                 ..Default::default()
@@ -258,7 +365,11 @@ async fn run(cmd: DeployCommand, synth: &dyn Fn() -> Result<CloudAssembly, Strin
             }
         }
         DeployCommand::Destroy(a) => {
-            let assembly = assembly(a.app.as_deref(), synth)?;
+            // Destroy needs the stacks' names only: dummy context values do.
+            let assembly = match a.app.as_deref() {
+                Some(dir) => CloudAssembly::read(dir).map_err(|e| e.to_string())?,
+                None => synth()?,
+            };
             let options = DestroyOptions {
                 selection: Selection {
                     stacks: a.stacks,

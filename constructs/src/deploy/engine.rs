@@ -318,6 +318,8 @@ pub struct BootstrapReport {
 #[derive(Clone, Debug)]
 pub struct Deployer {
     clients: Clients,
+    /// The bootstrap stack's name.
+    toolkit: String,
 }
 
 /// A stack ready to deploy: its job, its assets and what preflight found.
@@ -337,6 +339,8 @@ struct Plan {
     account: Option<String>,
     /// Clients acting as the deploy role, when it was assumed.
     clients: Option<Clients>,
+    /// The bootstrap version the stack requires (`requiresBootstrapStackVersion`).
+    required_bootstrap: u32,
 }
 
 impl Plan {
@@ -405,7 +409,22 @@ impl Deployer {
     pub async fn connect(options: ConnectOptions) -> Result<Deployer, DeployError> {
         Ok(Deployer {
             clients: Clients::connect(&options).await?,
+            toolkit: options
+                .toolkit_stack_name
+                .clone()
+                .unwrap_or_else(|| TOOLKIT_STACK_NAME.to_owned()),
         })
+    }
+
+    /// Looks up the context values synthesis reported missing (the
+    /// manifest's `missing`), each in its account and region as the
+    /// bootstrap's lookup role (else the current credentials, with a warning
+    /// in the result), as the CDK CLI does before synthesizing again.
+    pub async fn look_up_context(
+        &self,
+        missing: &[crate::core::MissingContext],
+    ) -> Result<super::lookup::ContextLookup, DeployError> {
+        super::lookup::look_up(&self.clients, missing).await
     }
 
     /// The region deployed to.
@@ -441,21 +460,43 @@ impl Deployer {
         let before = self.api_calls();
         let run = self.run(quiet);
         let c = &self.clients;
+        let toolkit = self.toolkit.as_str();
         let template = bootstrap::template(!c.plain_http_s3, options).map_err(DeployError::BootstrapOptions)?;
         if options.cloudformation_execution_policies.is_empty() {
             run.progress.line(format!(
-                "{TOOLKIT_STACK_NAME}: the execution role CloudFormation deploys with gets {ADMINISTRATOR_ACCESS} \
+                "{toolkit}: the execution role CloudFormation deploys with gets {ADMINISTRATOR_ACCESS} \
                  (the CDK's default; --cloudformation-execution-policies names others)"
             ));
         }
         let template_text = to_cdk_json(&template);
-        let mut deployed = describe(c, TOOLKIT_STACK_NAME, TOOLKIT_STACK_NAME).await?;
+        let mut deployed = describe(c, toolkit, toolkit).await?;
         if let Some(d) = deployed.take() {
-            deployed = wait_until_settled(&run, TOOLKIT_STACK_NAME, d).await?;
+            deployed = wait_until_settled(&run, toolkit, d).await?;
         }
         let mut deployed_template = None;
         if let Some(d) = deployed.as_ref().filter(|d| d.is_stable()) {
-            let text = get_template(c, &d.stack_id, TOOLKIT_STACK_NAME).await?;
+            let bucket = d
+                .outputs
+                .iter()
+                .find(|o| o.key == "BucketName")
+                .map(|o| o.value.as_str());
+            if let Some(b) = bucket.filter(|b| !b.starts_with(&options.qualifier.asset_bucket_prefix())) {
+                let theirs = b
+                    .strip_prefix("cdk-")
+                    .and_then(|r| r.split_once("-assets-"))
+                    .map(|(q, _)| q);
+                return Err(DeployError::UnusableState {
+                    stack: toolkit.to_owned(),
+                    status: format!("it holds the bootstrap of another qualifier (bucket {b})"),
+                    hint: format!(
+                        "changing the qualifier to '{}' would replace the asset bucket and the roles the stacks \
+                         deployed here use: bootstrap with --qualifier {}",
+                        options.qualifier.qualifier(),
+                        theirs.unwrap_or("THEIRS")
+                    ),
+                });
+            }
+            let text = get_template(c, &d.stack_id, toolkit).await?;
             let parsed = text.and_then(|t| serde_json::from_str::<Json>(&t).ok());
             let ours = parsed
                 .as_ref()
@@ -470,7 +511,7 @@ impl Deployer {
                     .and_then(|o| o.value.parse::<u32>().ok());
                 if version.is_none_or(|v| v < REQUIRED_BOOTSTRAP_VERSION) {
                     return Err(DeployError::UnusableState {
-                        stack: TOOLKIT_STACK_NAME.to_owned(),
+                        stack: toolkit.to_owned(),
                         status: format!("bootstrapped by another tool at version {version:?}"),
                         hint: format!(
                             "version {REQUIRED_BOOTSTRAP_VERSION} or later is needed; upgrade it with the tool that made it (`cdk bootstrap`)"
@@ -478,7 +519,7 @@ impl Deployer {
                     });
                 }
                 run.progress.line(format!(
-                    "{TOOLKIT_STACK_NAME}: bootstrapped by another tool (version {}); leaving it as it is",
+                    "{toolkit}: bootstrapped by another tool (version {}); leaving it as it is",
                     version.unwrap_or_default()
                 ));
                 return Ok(BootstrapReport {
@@ -490,8 +531,8 @@ impl Deployer {
             deployed_template = parsed;
         }
         let job = StackJob {
-            display: TOOLKIT_STACK_NAME.to_owned(),
-            stack_name: TOOLKIT_STACK_NAME.to_owned(),
+            display: toolkit.to_owned(),
+            stack_name: toolkit.to_owned(),
             template_text,
             template,
             template_url: None,
@@ -505,7 +546,7 @@ impl Deployer {
         };
         let (outcome, outputs) = if can_skip(&job, job.deployed_template.as_ref()) {
             run.progress.line(format!(
-                "{TOOLKIT_STACK_NAME}: bootstrap version {BOOTSTRAP_VERSION} is already deployed"
+                "{toolkit}: bootstrap version {BOOTSTRAP_VERSION} is already deployed"
             ));
             (
                 StackOutcome::Unchanged,
@@ -727,9 +768,15 @@ impl Deployer {
                 deploy_role: properties
                     .as_ref()
                     .and_then(|p| Some((p.assume_role_arn.clone()?, p.assume_role_external_id.clone()))),
-                execution_role: properties.and_then(|p| p.cloud_formation_execution_role_arn),
+                execution_role: properties
+                    .as_ref()
+                    .and_then(|p| p.cloud_formation_execution_role_arn.clone()),
                 account: s.environment.account.clone(),
                 clients: None,
+                required_bootstrap: properties
+                    .as_ref()
+                    .and_then(|p| p.requires_bootstrap_stack_version)
+                    .unwrap_or(REQUIRED_BOOTSTRAP_VERSION),
             });
         }
         Ok(plans)
@@ -824,6 +871,67 @@ impl Deployer {
             plan.skip = !force && can_skip(&plan.job, plan.job.deployed_template.as_ref());
         }
         Ok(())
+    }
+
+    /// Checks, before anything is uploaded, that every environment a
+    /// deploying stack goes to is bootstrapped with at least the version the
+    /// stack requires (`requiresBootstrapStackVersion`), each seen as the
+    /// stack's deploy role when it was assumed (another account's bootstrap).
+    /// Returns the bootstrap of the current credentials' environment (or the
+    /// first one found), whose bucket names the account.
+    async fn check_bootstrap(
+        &self,
+        run: &Run,
+        plans: &[Plan],
+        deploying: &[usize],
+    ) -> Result<ToolkitInfo, DeployError> {
+        let c = &self.clients;
+        let name = self.toolkit.as_str();
+        // By environment: the stack's pinned account (None: the credentials') and whether a deploy role is used.
+        type Environment = (Option<String>, bool);
+        let mut found: Vec<(Environment, Option<ToolkitInfo>)> = Vec::new();
+        let mut first: Option<ToolkitInfo> = None;
+        for &i in deploying {
+            let p = &plans[i];
+            let key = (p.account.clone(), p.clients.is_some());
+            let toolkit = match found.iter().find(|(k, _)| *k == key) {
+                Some((_, t)) => t.clone(),
+                None => {
+                    let t = bootstrap::lookup(&p.run(run).clients, name).await?;
+                    found.push((key, t.clone()));
+                    t
+                }
+            };
+            let required = p.required_bootstrap;
+            match toolkit {
+                Some(t) if t.version.is_some_and(|v| v >= required) => {
+                    if first.is_none() || (p.account.is_none() && p.clients.is_none()) {
+                        first = Some(t);
+                    }
+                }
+                other => {
+                    let account = match (&p.account, &p.clients) {
+                        (Some(a), _) => a.clone(),
+                        (None, Some(assumed)) => caller_account(assumed).await,
+                        (None, None) => caller_account(c).await,
+                    };
+                    return Err(DeployError::NotBootstrapped {
+                        stack: p.job.display.clone(),
+                        environment: format!("aws://{account}/{}", c.region),
+                        detail: match other {
+                            None => format!("no {name} stack"),
+                            Some(t) => match t.version {
+                                Some(v) => format!("{name} has bootstrap version {v}"),
+                                None => format!("{name} has no BootstrapVersion output"),
+                            },
+                        },
+                        required,
+                        command_args: format!(" --region {}", c.region),
+                    });
+                }
+            }
+        }
+        Ok(first.unwrap_or_default())
     }
 
     /// Refuses the deploy when it would remove or change an export another stack imports.
@@ -954,28 +1062,11 @@ impl Deployer {
         let deploying: Vec<usize> = (0..plans.len())
             .filter(|&i| !plans[i].skip && !plans[i].assets.is_empty())
             .collect();
-        let Some(&first) = deploying.first() else {
+        if deploying.is_empty() {
             return Ok((0, 0));
-        };
+        }
         let c = &self.clients;
-        // The environment's bootstrap, seen as the deploy role when it was assumed (it may be another account's).
-        let toolkit: Option<ToolkitInfo> = bootstrap::lookup(&plans[first].run(run).clients).await?;
-        let toolkit = match toolkit {
-            Some(t) if t.version.is_some_and(|v| v >= REQUIRED_BOOTSTRAP_VERSION) => t,
-            other => {
-                return Err(DeployError::NotBootstrapped {
-                    stack: plans[first].job.display.clone(),
-                    region: c.region.clone(),
-                    detail: match other {
-                        None => format!("no {TOOLKIT_STACK_NAME} stack"),
-                        Some(t) => format!(
-                            "{TOOLKIT_STACK_NAME} has bootstrap version {:?}, {REQUIRED_BOOTSTRAP_VERSION} or later is needed",
-                            t.version
-                        ),
-                    },
-                })
-            }
-        };
+        let toolkit = self.check_bootstrap(run, plans, &deploying).await?;
         let needs_account = deploying
             .iter()
             .any(|&i| plans[i].assets.iter().any(AssetJob::needs_account));
@@ -1155,6 +1246,14 @@ async fn destroy_stack(run: &Run, display: &str, name: &str, resources: u64) -> 
     run.progress.line(format!("{display}: destroying"));
     delete_and_wait(run, display, &deployed, resources).await?;
     Ok(DestroyOutcome::Destroyed)
+}
+
+/// The account of the credentials (`unknown-account` when STS does not say).
+async fn caller_account(c: &Clients) -> String {
+    match c.sts.get_caller_identity().send().await {
+        Ok(id) => id.account().unwrap_or("unknown-account").to_owned(),
+        Err(_) => "unknown-account".to_owned(),
+    }
 }
 
 #[cfg(test)]

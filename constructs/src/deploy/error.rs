@@ -103,6 +103,16 @@ pub enum DeployError {
         /// The error, with the service's code and message.
         message: String,
     },
+    /// A context value synthesis reported missing could not be looked up.
+    #[error(
+        "cannot look up context value '{key}': {message}; or give it yourself: add \"{key}\": [...] to          cdk.context.json (or pass -c '{key}=[...]')"
+    )]
+    ContextLookup {
+        /// The context key, e.g. `availability-zones:account=...:region=...`.
+        key: String,
+        /// Why.
+        message: String,
+    },
     /// Stacks named on the command line that the app does not have.
     #[error("no stack named {names}; the app has: {available}")]
     UnknownStacks {
@@ -148,15 +158,22 @@ pub enum DeployError {
         /// The parse error.
         message: String,
     },
-    /// The stacks need the bootstrap bucket and there is none.
-    #[error("{stack}: the environment (region {region}) is not bootstrapped ({detail}); run `bootstrap` first")]
+    /// A stack's environment is not bootstrapped, or with too old a version; nothing was uploaded.
+    #[error(
+        "{stack}: the environment {environment} is not bootstrapped for it ({detail}; the stack needs bootstrap \
+         version {required} or later); run `bootstrap{command_args}` with credentials of that account first"
+    )]
     NotBootstrapped {
-        /// The first stack that needs it.
+        /// The first stack of the environment that needs it.
         stack: String,
-        /// The region.
-        region: String,
-        /// What was found.
+        /// `aws://ACCOUNT/REGION` (the account as far as known).
+        environment: String,
+        /// What was found, e.g. `CDKToolkit has bootstrap version 5`.
         detail: String,
+        /// The version the stack requires (`requiresBootstrapStackVersion`).
+        required: u32,
+        /// The bootstrap command's arguments (` --region REGION`).
+        command_args: String,
     },
     /// Exports that other stacks import would be removed or changed; nothing was changed.
     #[error("{}", ExportConflict::render_all(.0))]

@@ -36,12 +36,13 @@ mod engine;
 mod error;
 mod exports;
 mod graph;
+mod lookup;
 mod progress;
 pub mod replacement;
 mod stack;
 
 pub use aws::{config_loader, https_client, ApiCallCounts, ConnectOptions};
-pub use bootstrap::BootstrapOptions;
+pub use bootstrap::{AssetBucketKey, BootstrapOptions};
 pub use diff::{diff_templates, ChangeKind, PropertyChange, ResourceDiff, SecurityChange, SecurityKind, StackDiff};
 pub use engine::{
     BootstrapOutcome, BootstrapReport, DeployOptions, DeployReport, Deployer, DestroyOptions, DestroyOutcome,
@@ -50,6 +51,7 @@ pub use engine::{
 pub use error::{DeployError, ResourceFailure};
 pub use exports::{ExportChange, ExportConflict};
 pub use graph::{Selection, StackResult};
+pub use lookup::ContextLookup;
 pub use replacement::{
     create_only_properties, is_stateful, AllowReplacement, Destruction, DestructiveChange, RefusedChange, Replacement,
     STATEFUL_METADATA_KEY, STATEFUL_TYPES,

@@ -25,12 +25,13 @@ pub use maintenance_window_command::{
     ReferencedParameter,
 };
 pub use ordered_service_startup::{
-    start_waves, state_names as startup_state_names, EcsServiceStart, OrderedServiceStartup, OrderedServiceStartupProps,
+    start_waves, state_names as startup_state_names, EcsServiceStart, OrderedServiceStartup,
+    OrderedServiceStartupProps, SERVICE_START_TIMED_OUT,
 };
 pub use run_command::{
-    CommandPolling, COMMAND_ENV, COMMAND_NOT_YET_COMPLETE_ERROR, NOTIFICATION_ROLE_ARN_ENV, NOTIFICATION_TOPIC_ARN_ENV,
-    SEND_COMMAND_BY_TAG_HANDLER, SEND_COMMAND_TO_INSTANCE_HANDLER, TAG_KEY_ENV, TAG_VALUES_ENV,
-    WAIT_FOR_COMMAND_HANDLER,
+    CommandPolling, COMMAND_ENV, COMMAND_NOT_YET_COMPLETE_ERROR, COMMAND_TIMED_OUT_ERROR, NOTIFICATION_ROLE_ARN_ENV,
+    NOTIFICATION_TOPIC_ARN_ENV, SEND_COMMAND_BY_TAG_HANDLER, SEND_COMMAND_TO_INSTANCE_HANDLER, TAG_KEY_ENV,
+    TAG_VALUES_ENV, WAIT_FOR_COMMAND_HANDLER,
 };
 pub use run_on_one_instance::{
     state_names as run_on_one_instance_state_names, RunOnOneInstance, RunOnOneInstanceProps,

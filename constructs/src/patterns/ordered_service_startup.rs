@@ -11,12 +11,17 @@
 //! Lambda):
 //!
 //! ```text
-//! Describe api (ecs:DescribeServices) -> Is api running?
+//! Start polls of api -> Describe api (ecs:DescribeServices) -> Count polls of api -> Is api running?
+//!   no such service / INACTIVE     -> api not found (Fail)
 //!   running count >= desired       -> Notice api started (sns:Publish) -> next wave
+//!   looked service_start_limit / poll_interval times -> api start timed out (Fail)
 //!   desired count below the target -> Start api (ecs:UpdateService DesiredCount) -> Wait for api -> Describe api
 //!   otherwise                      -> Wait for api -> Describe api
-//!   no such service / INACTIVE     -> api not found (Fail)
 //! ```
+//!
+//! The loop is a [`PollUntil`]: each service is looked at a bounded number of
+//! times (10 minutes by default), and the state machine has a `TimeoutSeconds`
+//! (30 minutes by default) as the last resort.
 //!
 //! A dependency cycle or a dependency on a service that is not declared is a
 //! synth error naming the services. The execution role may only
@@ -37,8 +42,9 @@ use std::time::Duration;
 use crate::aws::events::{Rule, Schedule};
 use crate::aws::sns::{ITopic, Topic, TopicProps};
 use crate::aws::stepfunctions::{
-    AwsSdkCall, Chainable, Condition, FailProps, JsonPath, Parallel, ParallelProps, Recoverable, Retry, SnsPublish,
-    State, StateGraph, StateMachine, StateMachineProps, StateRef, Task, TaskInput, TaskProps, WaitTime,
+    AwsSdkCall, Chainable, Condition, FailProps, JsonPath, Parallel, ParallelProps, Pass, PollUntil, PollUntilProps,
+    Recoverable, Retry, SnsPublish, State, StateGraph, StateMachine, StateMachineProps, StateRef, Task, TaskInput,
+    TaskProps,
 };
 use crate::core::{Construct, Scope, Stack, Value};
 
@@ -108,6 +114,11 @@ pub struct OrderedServiceStartupProps {
     pub timeout: Duration,
     /// How long to wait between two looks at a starting service. Default: 10 s (the seed's).
     pub poll_interval: Duration,
+    /// How long one service may take to run its desired count, turned into a
+    /// count of looks (`ceil(limit / poll_interval)`); when they are used up
+    /// the execution fails with `ServiceStartTimedOut`, naming the service,
+    /// the cluster and its last description. Default: 10 minutes.
+    pub service_start_limit: Duration,
     /// When to start the services (an EventBridge rule starting the state
     /// machine with the fixed input `{}`). Default: no schedule (start
     /// executions yourself).
@@ -124,6 +135,7 @@ impl Default for OrderedServiceStartupProps {
             notice_topic: None,
             timeout: Duration::from_secs(30 * 60),
             poll_interval: Duration::from_secs(10),
+            service_start_limit: Duration::from_secs(10 * 60),
             schedule: None,
             enabled: true,
         }
@@ -308,6 +320,11 @@ fn props_problems(props: &OrderedServiceStartupProps) -> Vec<String> {
             "poll_interval {:?} is invalid: give a whole number of seconds, at least 1",
             props.poll_interval
         ));
+    } else if !whole_seconds(props.service_start_limit) || props.service_start_limit < props.poll_interval {
+        problems.push(format!(
+            "service_start_limit {:?} is invalid: give a whole number of seconds, at least the poll_interval {:?}",
+            props.service_start_limit, props.poll_interval
+        ));
     } else if props.poll_interval >= props.timeout {
         problems.push(format!(
             "poll_interval {:?} is not shorter than the timeout {:?}: a starting service would be looked at once at most",
@@ -338,6 +355,18 @@ pub mod state_names {
     /// `Notice <service> started`: `sns:Publish`.
     pub fn notice(service: &str) -> String {
         format!("Notice {service} started")
+    }
+    /// `Start polls of <service>`: sets the count of looks to 0.
+    pub fn start_polls(service: &str) -> String {
+        format!("Start polls of {service}")
+    }
+    /// `Count polls of <service>`: counts a look.
+    pub fn count_polls(service: &str) -> String {
+        format!("Count polls of {service}")
+    }
+    /// `<service> start timed out`: the Fail state when the looks are used up.
+    pub fn timed_out(service: &str) -> String {
+        format!("{service} start timed out")
     }
     /// `<service> not found`: the Fail state for a missing or inactive service.
     pub fn not_found(service: &str) -> String {
@@ -370,6 +399,9 @@ impl Tail {
     }
 }
 
+/// The error of a service that did not run its desired count in time.
+pub const SERVICE_START_TIMED_OUT: &str = "ServiceStartTimedOut";
+
 /// Where a service's description is kept in the state data.
 const DESCRIBED: &str = "$.Describe";
 const SERVICE: &str = "$.Describe.Services[0]";
@@ -381,8 +413,8 @@ fn add_service(
     service: &EcsServiceStart,
     service_arn: Value,
     topic: &dyn ITopic,
-    poll_seconds: u64,
-) -> (Task, Task) {
+    polling: (Duration, Duration),
+) -> (Pass, Task) {
     let name = service.name.as_str();
     let describe = g.task(
         &state_names::describe(name),
@@ -399,7 +431,6 @@ fn add_service(
             ..Default::default()
         },
     );
-    let is_running = g.choice(&state_names::is_running(name));
     let start = g.task(
         &state_names::start(name),
         AwsSdkCall {
@@ -424,7 +455,28 @@ fn add_service(
         backoff_rate: Some(1.0),
         ..Default::default()
     });
-    let wait = g.wait(&state_names::wait(name), WaitTime::Seconds(poll_seconds));
+    let poll = PollUntil::new(
+        g,
+        name,
+        &describe,
+        PollUntilProps {
+            interval: polling.0,
+            limit: polling.1,
+            check_first: true,
+            wait_name: Some(state_names::wait(name)),
+            choice_name: Some(state_names::is_running(name)),
+            start_name: Some(state_names::start_polls(name)),
+            count_name: Some(state_names::count_polls(name)),
+            give_up_name: Some(state_names::timed_out(name)),
+            error: Some(SERVICE_START_TIMED_OUT.into()),
+            subject: format!(
+                "ECS service {name} of cluster {cluster} (to reach a running count of {})",
+                service.desired_count
+            ),
+            last_result_path: format!("{DESCRIBED}.Services"),
+            ..Default::default()
+        },
+    );
     let notice = g.task(
         &state_names::notice(name),
         SnsPublish {
@@ -459,24 +511,22 @@ fn add_service(
         },
     );
     let desired = i64::from(service.desired_count);
-    describe.next(&is_running);
-    is_running
-        .when(Condition::is_not_present(SERVICE), &not_found)
-        .when(
+    poll.done_when(Condition::is_not_present(SERVICE), &not_found)
+        .done_when(
             Condition::string_equals(format!("{SERVICE}.Status"), "INACTIVE"),
             &not_found,
         )
-        .when(
+        .done_when(
             Condition::numeric_greater_than_equals(format!("{SERVICE}.RunningCount"), desired),
             &notice,
         )
-        .when(
+        .keep_polling_through(
             Condition::numeric_less_than(format!("{SERVICE}.DesiredCount"), desired),
             &start,
         )
-        .otherwise(&wait);
-    start.next(&wait).next(&describe);
-    (describe, notice)
+        .otherwise_keep_polling();
+    start.next(poll.wait());
+    (poll.start().clone(), notice)
 }
 
 /// ECS services started in dependency order by a state machine (seed 003).
@@ -555,7 +605,7 @@ impl OrderedServiceStartup {
             };
             let by_name: HashMap<&str, &EcsServiceStart> =
                 props.services.iter().map(|s| (s.name.as_str(), s)).collect();
-            let poll = props.poll_interval.as_secs();
+            let poll = (props.poll_interval, props.service_start_limit);
             let mut tail: Option<Tail> = None;
             for (n, wave) in waves.iter().enumerate() {
                 let services: Vec<&EcsServiceStart> = wave
@@ -577,8 +627,9 @@ impl OrderedServiceStartup {
                         .iter()
                         .map(|s| {
                             let b = StateGraph::new();
-                            let (_, notice) =
+                            let (first, notice) =
                                 add_service(&b, &props.cluster_name, s, arn(&s.name), notice_topic.as_ref(), poll);
+                            b.start_at(&first);
                             notice.end();
                             b
                         })
@@ -785,14 +836,15 @@ mod tests {
         let def = s.state_machine().definition().render();
         assert!(def.validate().is_empty(), "{:?}", def.validate());
         let states = &def.json["States"];
-        assert_eq!(def.json["StartAt"], "Describe service-a");
-        assert_eq!(states["Notice service-a started"]["Next"], "Describe service-b");
+        assert_eq!(def.json["StartAt"], "Start polls of service-a");
+        assert_eq!(states["Start polls of service-a"]["Next"], "Describe service-a");
+        assert_eq!(states["Notice service-a started"]["Next"], "Start polls of service-b");
         assert_eq!(states["Notice service-b started"]["Next"], "Start wave 3");
         assert_eq!(states["Start wave 3"]["Next"], "All services started");
         assert_eq!(states["Start wave 3"]["ResultPath"], Json::Null);
         let branches = states["Start wave 3"]["Branches"].as_array().expect("branches");
         assert_eq!(branches.len(), 3);
-        assert_eq!(branches[1]["StartAt"], "Describe service-d");
+        assert_eq!(branches[1]["StartAt"], "Start polls of service-d");
         assert_eq!(branches[1]["States"]["Notice service-d started"]["End"], true);
 
         let b = &states;
@@ -801,6 +853,8 @@ mod tests {
             json!({ "Cluster": "shop-dev-cluster", "Services": ["service-b"] })
         );
         assert_eq!(b["Describe service-b"]["ResultPath"], "$.Describe");
+        assert_eq!(b["Describe service-b"]["Next"], "Count polls of service-b");
+        assert_eq!(b["Count polls of service-b"]["Next"], "Is service-b running");
         let choices = &b["Is service-b running"]["Choices"];
         assert_eq!(choices[0]["IsPresent"], false);
         assert_eq!(choices[0]["Next"], "service-b not found");
@@ -808,9 +862,21 @@ mod tests {
         assert_eq!(choices[2]["Variable"], "$.Describe.Services[0].RunningCount");
         assert_eq!(choices[2]["NumericGreaterThanEquals"], 3);
         assert_eq!(choices[2]["Next"], "Notice service-b started");
-        assert_eq!(choices[3]["Variable"], "$.Describe.Services[0].DesiredCount");
-        assert_eq!(choices[3]["NumericLessThan"], 3);
-        assert_eq!(choices[3]["Next"], "Start service-b");
+        // 10 minutes of looks 10 s apart, then a named failure.
+        assert_eq!(
+            choices[3],
+            json!({ "Variable": "$.Polls.Count", "NumericGreaterThanEquals": 60, "Next": "service-b start timed out" })
+        );
+        assert_eq!(b["service-b start timed out"]["Error"], "ServiceStartTimedOut");
+        let cause = b["service-b start timed out"]["CausePath"].as_str().unwrap_or_default();
+        assert!(
+            cause.contains("ECS service service-b of cluster shop-dev-cluster (to reach a running count of 3)")
+                && cause.contains("States.JsonToString($.Describe.Services)"),
+            "{cause}"
+        );
+        assert_eq!(choices[4]["Variable"], "$.Describe.Services[0].DesiredCount");
+        assert_eq!(choices[4]["NumericLessThan"], 3);
+        assert_eq!(choices[4]["Next"], "Start service-b");
         assert_eq!(b["Is service-b running"]["Default"], "Wait for service-b");
         assert_eq!(
             b["Start service-b"]["Parameters"],

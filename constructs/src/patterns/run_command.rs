@@ -9,7 +9,8 @@ use indexmap::IndexMap;
 use super::maintenance_window_command::{script_problems, MaintenanceScript};
 use crate::aws::iam::PolicyStatement;
 use crate::aws::lambda::{Code, Function, FunctionProps};
-use crate::aws::stepfunctions::{Errors, LambdaInvoke};
+use crate::aws::sns::ITopic;
+use crate::aws::stepfunctions::{format_literal, Chainable, Errors, FailProps, JsonPath, LambdaInvoke, SnsPublish};
 use crate::aws::stepfunctions::{Recoverable, Retry, StateGraph, Task, TaskInput, TaskProps};
 use crate::core::{Scope, Stack, Value};
 
@@ -39,6 +40,12 @@ pub const NOTIFICATION_TOPIC_ARN_ENV: &str = "NOTIFICATION_TOPIC_ARN";
 /// The environment variable holding the role Run Command publishes with.
 pub const NOTIFICATION_ROLE_ARN_ENV: &str = "NOTIFICATION_ROLE_ARN";
 
+/// Step Functions' longest standard execution: a year, in seconds.
+const MAX_EXECUTION_SECONDS: f64 = 31_536_000.0;
+
+/// The error of a command still not final when its polls are used up.
+pub const COMMAND_TIMED_OUT_ERROR: &str = "CommandTimedOut";
+
 /// Lambda's limit on the size of a function's environment variables, in bytes.
 const ENVIRONMENT_LIMIT: usize = 4096;
 
@@ -66,6 +73,49 @@ impl Default for CommandPolling {
 }
 
 impl CommandPolling {
+    /// Polls every `interval` for at most `limit` (turned into a count of
+    /// looks, `ceil(limit / interval)`, at least one), at a fixed interval.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use constructs::patterns::CommandPolling;
+    /// let p = CommandPolling::every(Duration::from_secs(30), Duration::from_secs(2 * 3600));
+    /// assert_eq!(p.max_attempts, 240);
+    /// assert_eq!(p.duration(), Duration::from_secs(2 * 3600));
+    /// ```
+    pub fn every(interval: Duration, limit: Duration) -> CommandPolling {
+        let interval = interval.as_secs().clamp(1, u64::from(u32::MAX));
+        let attempts = limit.as_secs().div_ceil(interval).max(1);
+        CommandPolling {
+            interval_seconds: u32::try_from(interval).unwrap_or(u32::MAX),
+            max_attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+            backoff_rate: 1.0,
+        }
+    }
+
+    /// The longest the polling waits in all: the sum of the intervals
+    /// between looks (at most a year, Step Functions' longest execution).
+    pub fn duration(&self) -> Duration {
+        let mut total = 0.0_f64;
+        let mut interval = f64::from(self.interval_seconds);
+        for _ in 0..self.max_attempts {
+            total += interval;
+            interval *= self.backoff_rate.max(1.0);
+            if total >= MAX_EXECUTION_SECONDS {
+                break;
+            }
+        }
+        Duration::from_secs_f64(total.clamp(0.0, MAX_EXECUTION_SECONDS))
+    }
+
+    /// The state machine's `TimeoutSeconds`, the last resort: the polling's
+    /// duration and 30 minutes for sending, the looks themselves and the
+    /// notices (at most a year).
+    pub(crate) fn machine_timeout(&self) -> Duration {
+        let limit = Duration::from_secs_f64(MAX_EXECUTION_SECONDS);
+        (self.duration() + Duration::from_secs(30 * 60)).min(limit)
+    }
+
     fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
         if self.interval_seconds == 0 || self.max_attempts == 0 {
@@ -243,6 +293,52 @@ pub(crate) fn wait_task(g: &StateGraph, function: &Function, polling: &CommandPo
         .add_retry(polling.retry())
         .add_retry(seed_retry(&[Errors::TIMEOUT]))
 }
+
+/// The path of a command whose polls are used up: a catcher of
+/// [`COMMAND_NOT_YET_COMPLETE_ERROR`] on the wait task goes to
+/// `NotifyTimedOut` (publishes the state, with the error under `Error`, to
+/// `topic`), then to the Fail state `CommandTimedOut`, whose cause names the
+/// job, the instances' tag, the polls and the last look. Returns the notice.
+pub(crate) fn timed_out_path(
+    g: &StateGraph,
+    id: &str,
+    topic: &dyn ITopic,
+    polling: &CommandPolling,
+    targets: &str,
+) -> Task {
+    let notify = g.task(
+        NOTIFY_TIMED_OUT,
+        SnsPublish {
+            subject: Some(TaskInput::Value(subject(&format!("{id} timed out")).into())),
+            ..SnsPublish::new(topic, TaskInput::whole_input())
+        },
+        TaskProps {
+            result_path: Some(JsonPath::Null),
+            ..Default::default()
+        },
+    );
+    let cause = format!(
+        "{}: the command sent to {} was still not final after {} polls ({} s); last look: {{}}",
+        format_literal(id),
+        format_literal(targets),
+        polling.max_attempts,
+        polling.duration().as_secs()
+    );
+    notify.next(&g.fail(
+        COMMAND_TIMED_OUT,
+        FailProps {
+            error: Some(COMMAND_TIMED_OUT_ERROR.into()),
+            cause_path: Some(format!("States.Format('{cause}', $.Error.Cause)")),
+            ..Default::default()
+        },
+    ));
+    notify
+}
+
+/// The name of the notice of a command whose polls are used up.
+pub(crate) const NOTIFY_TIMED_OUT: &str = "NotifyTimedOut";
+/// The name of the Fail state of a command whose polls are used up.
+pub(crate) const COMMAND_TIMED_OUT: &str = "CommandTimedOut";
 
 /// A subject for SNS e-mail: printable ASCII, at most 100 characters.
 pub(crate) fn subject(text: &str) -> String {

@@ -9,6 +9,7 @@
 //!        one found -> SendCommand (send-command-to-instance: the first one, with NotificationConfig)
 //!                     -> WaitForCommandExecutions (retried on CommandNotYetCompleteError) -> CommandSucceeded
 //!                        a failed command -> CommandFailed (Run Command has notified the topic)
+//!                        polls used up -> NotifyTimedOut (sns:Publish) -> CommandTimedOut (Fail)
 //!        none      -> NotifyNoInstance (sns:Publish) -> NoHealthyInstance (Fail)
 //! ```
 //!
@@ -24,23 +25,27 @@
 //! `sns:Publish` to that topic, and the sending function may pass exactly that
 //! role, to Systems Manager only (`iam:PassRole` with `iam:PassedToService`)
 //! — the part the seed's author found hardest to set up by hand.
+//!
+//! The polls are bounded ([`CommandPolling`], an hour by default), and the
+//! state machine's `TimeoutSeconds` (the polling's duration and 30 minutes)
+//! is the last resort.
 
 use std::rc::Rc;
 
 use indexmap::IndexMap;
 
 use super::run_command::{
-    command_problems, handler_function, invoke, seed_retry, send_command_statements, subject, wait_function, wait_task,
-    CommandPolling, COMMAND_ENV, NOTIFICATION_ROLE_ARN_ENV, NOTIFICATION_TOPIC_ARN_ENV,
-    SEND_COMMAND_TO_INSTANCE_HANDLER,
+    command_problems, handler_function, invoke, seed_retry, send_command_statements, subject, timed_out_path,
+    wait_function, wait_task, CommandPolling, COMMAND_ENV, COMMAND_NOT_YET_COMPLETE_ERROR, NOTIFICATION_ROLE_ARN_ENV,
+    NOTIFICATION_TOPIC_ARN_ENV, SEND_COMMAND_TO_INSTANCE_HANDLER,
 };
 use crate::aws::events::{Rule, Schedule};
 use crate::aws::iam::{PolicyStatement, Principal, Role, RoleProps};
 use crate::aws::lambda::{Code, Function};
 use crate::aws::sns::{ITopic, Topic, TopicProps};
 use crate::aws::stepfunctions::{
-    AwsSdkCall, Catch, Chainable, Condition, Errors, FailProps, Recoverable, SnsPublish, StateGraph, StateMachine,
-    StateMachineProps, TaskInput, TaskProps,
+    format_literal, AwsSdkCall, Catch, Chainable, Condition, Errors, FailProps, Recoverable, SnsPublish, StateGraph,
+    StateMachine, StateMachineProps, TaskInput, TaskProps,
 };
 use crate::core::{Construct, Scope, Stack, Value};
 
@@ -105,6 +110,10 @@ pub mod state_names {
     pub const NOTIFY_NOT_SENT: &str = "NotifyNotSent";
     /// Ends a run that sent nothing.
     pub const NOT_SENT: &str = "CommandNotSent";
+    /// Publishes that the command was still not final when its polls were used up.
+    pub const NOTIFY_TIMED_OUT: &str = super::super::run_command::NOTIFY_TIMED_OUT;
+    /// Ends a run whose command was still not final (error `CommandTimedOut`).
+    pub const TIMED_OUT: &str = super::super::run_command::COMMAND_TIMED_OUT;
 }
 
 /// Where the candidates are kept in the state data.
@@ -278,17 +287,27 @@ impl RunOnOneInstance {
             state_names::FAILED,
             FailProps {
                 error: Some("CommandFailed".into()),
-                cause: Some("The command failed, timed out or was cancelled: Run Command notified the topic".into()),
+                cause_path: Some(format!(
+                    "States.Format('{}: the command failed, timed out or was cancelled on instance {{}} (Run Command notified the topic): {{}}: {{}}', {FIRST}, $.Error.Error, $.Error.Cause)",
+                    format_literal(id)
+                )),
                 ..Default::default()
             },
         );
-        let caught = Catch {
-            errors: vec![Errors::ALL.to_owned()],
+        let targets = format!(
+            "one instance tagged {}={}",
+            props.target_tag_key,
+            props.target_tag_values.join("|")
+        );
+        let timed_out = timed_out_path(&g, id, topic.as_ref(), &props.polling, &targets);
+        let caught = |errors: &str| Catch {
+            errors: vec![errors.to_owned()],
             result_path: Some("$.Error".to_owned()),
         };
-        select.add_catch(&notify_not_sent, caught.clone());
-        send_task.add_catch(&notify_not_sent, caught.clone());
-        wait_task.add_catch(&failed, caught);
+        select.add_catch(&notify_not_sent, caught(Errors::ALL));
+        send_task.add_catch(&notify_not_sent, caught(Errors::ALL));
+        wait_task.add_catch(&timed_out, caught(COMMAND_NOT_YET_COMPLETE_ERROR));
+        wait_task.add_catch(&failed, caught(Errors::ALL));
         select.next(&is_online);
         is_online
             .when(Condition::is_present(FIRST), &send_task)
@@ -302,6 +321,7 @@ impl RunOnOneInstance {
             StateMachineProps {
                 definition: g,
                 comment: Some("Runs a command on one healthy instance of a fleet".into()),
+                timeout: Some(props.polling.machine_timeout()),
                 logging: super::job_net::logging(&node),
                 ..Default::default()
             },
@@ -361,6 +381,14 @@ mod tests {
     use super::*;
     use crate::core::{App, StackProps};
     use serde_json::{json, Value as Json};
+
+    /// The state machine's `TimeoutSeconds` in the synthesized template.
+    fn machine_timeout(app: &App) -> Option<u64> {
+        let s = app.synth().ok()?;
+        let text = s.stacks[0].template.to_string();
+        let at = text.find(r#"\"TimeoutSeconds\":"#)? + r#"\"TimeoutSeconds\":"#.len();
+        text[at..].split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
+    }
 
     fn fleet(dir: &std::path::Path) -> (App, RunOnOneInstance) {
         let zip = dir.join("handlers.zip");
@@ -426,7 +454,23 @@ mod tests {
             s["WaitForCommandExecutions"]["Retry"][2]["ErrorEquals"],
             json!(["CommandNotYetCompleteError"])
         );
-        assert_eq!(s["WaitForCommandExecutions"]["Catch"][0]["Next"], "CommandFailed");
+        assert_eq!(s["WaitForCommandExecutions"]["Catch"][0]["Next"], "NotifyTimedOut");
+        assert_eq!(s["WaitForCommandExecutions"]["Catch"][1]["Next"], "CommandFailed");
+        assert_eq!(s["NotifyTimedOut"]["Next"], "CommandTimedOut");
+        assert_eq!(s["CommandTimedOut"]["Error"], "CommandTimedOut");
+        assert!(
+            s["CommandFailed"]["CausePath"]
+                .as_str()
+                .is_some_and(|c| c.contains("on instance {}")
+                    && c.contains("$.Candidates.InstanceInformationList[0].InstanceId,")),
+            "{}",
+            s["CommandFailed"]
+        );
+        assert_eq!(
+            machine_timeout(&_app),
+            Some(3600 + 1800),
+            "the polls' hour and 30 minutes"
+        );
         assert_eq!(s["WaitForCommandExecutions"]["Next"], "CommandSucceeded");
         assert_eq!(s["NotifyNotSent"]["Next"], "CommandNotSent");
     }

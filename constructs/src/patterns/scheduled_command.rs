@@ -7,8 +7,14 @@
 //! Schedule (rate/cron, input {}) -> SendCommand (send-command-by-tag)
 //!   -> WaitForCommandExecutions (wait-for-command, retried on CommandNotYetCompleteError)
 //!   -> NotifySuccess (sns:Publish)
-//!   any error -> NotifyFailure (sns:Publish) -> Fail
+//!   polls used up -> NotifyTimedOut (sns:Publish) -> CommandTimedOut (Fail)
+//!   any other error -> NotifyFailure (sns:Publish) -> Fail
 //! ```
+//!
+//! The polls are bounded ([`CommandPolling`], an hour by default), and the
+//! state machine's `TimeoutSeconds` (the polling's duration and 30 minutes)
+//! is the last resort. Both Fail states name the job, the instances' tag and
+//! the last error.
 //!
 //! As the seed's second version, each task is its own construct (put one per
 //! stack) with its own state machine and functions, so logs of different
@@ -34,15 +40,16 @@ use std::rc::Rc;
 use indexmap::IndexMap;
 
 use super::run_command::{
-    command_problems, handler_function, invoke, seed_retry, send_command_statements, subject, wait_function, wait_task,
-    CommandPolling, COMMAND_ENV, SEND_COMMAND_BY_TAG_HANDLER, TAG_KEY_ENV, TAG_VALUES_ENV,
+    command_problems, handler_function, invoke, seed_retry, send_command_statements, subject, timed_out_path,
+    wait_function, wait_task, CommandPolling, COMMAND_ENV, COMMAND_NOT_YET_COMPLETE_ERROR, SEND_COMMAND_BY_TAG_HANDLER,
+    TAG_KEY_ENV, TAG_VALUES_ENV,
 };
 use crate::aws::events::{Rule, Schedule};
 use crate::aws::lambda::{Code, Function};
 use crate::aws::sns::{ITopic, Topic, TopicProps};
 use crate::aws::stepfunctions::{
-    Catch, Chainable, Errors, FailProps, Recoverable, SnsPublish, StateGraph, StateMachine, StateMachineProps,
-    TaskInput, TaskProps,
+    format_literal, Catch, Chainable, Errors, FailProps, JsonPath, Recoverable, SnsPublish, StateGraph, StateMachine,
+    StateMachineProps, TaskInput, TaskProps,
 };
 use crate::core::{Construct, Scope, Stack, Value};
 
@@ -101,8 +108,12 @@ pub mod state_names {
     pub const NOTIFY_SUCCESS: &str = "NotifySuccess";
     /// Publishes the error to the failure topic.
     pub const NOTIFY_FAILURE: &str = "NotifyFailure";
-    /// Ends a failed execution.
+    /// Ends a failed execution (error `CommandFailed`).
     pub const FAIL: &str = "Fail";
+    /// Publishes that the command was still not final when its polls were used up.
+    pub const NOTIFY_TIMED_OUT: &str = super::super::run_command::NOTIFY_TIMED_OUT;
+    /// Ends an execution whose command was still not final (error `CommandTimedOut`).
+    pub const TIMED_OUT: &str = super::super::run_command::COMMAND_TIMED_OUT;
 }
 
 /// A shell command run on tagged instances on a schedule, with success and
@@ -218,20 +229,35 @@ impl ScheduledCommand {
                 subject: Some(TaskInput::Value(subject(&format!("{id} failed")).into())),
                 ..SnsPublish::new(failure_topic.as_ref(), TaskInput::whole_input())
             },
-            TaskProps::default(),
+            TaskProps {
+                result_path: Some(JsonPath::Null),
+                ..Default::default()
+            },
         );
-        let caught = Catch {
-            errors: vec![Errors::ALL.to_owned()],
+        let targets = format!(
+            "the instances tagged {}={}",
+            props.target_tag_key,
+            props.target_tag_values.join("|")
+        );
+        let timed_out = timed_out_path(&g, id, failure_topic.as_ref(), &props.polling, &targets);
+        let caught = |errors: &str| Catch {
+            errors: vec![errors.to_owned()],
             result_path: Some("$.Error".to_owned()),
         };
-        send_task.add_catch(&notify_failure, caught.clone());
-        wait_task.add_catch(&notify_failure, caught);
+        send_task.add_catch(&notify_failure, caught(Errors::ALL));
+        wait_task.add_catch(&timed_out, caught(COMMAND_NOT_YET_COMPLETE_ERROR));
+        wait_task.add_catch(&notify_failure, caught(Errors::ALL));
         send_task.next(&wait_task).next(&notify_success).end();
+        let cause = format!(
+            "{}: the command for {} failed, timed out on an instance or could not be sent (see the failure notice): {{}}: {{}}",
+            format_literal(id),
+            format_literal(&targets)
+        );
         notify_failure.next(&g.fail(
             state_names::FAIL,
             FailProps {
                 error: Some("CommandFailed".into()),
-                cause: Some("The command failed, timed out or could not be sent: see the failure notice".into()),
+                cause_path: Some(format!("States.Format('{cause}', $.Error.Error, $.Error.Cause)")),
                 ..Default::default()
             },
         ));
@@ -242,6 +268,7 @@ impl ScheduledCommand {
             StateMachineProps {
                 definition: g,
                 comment: Some("ExecuteScheduleTask".into()),
+                timeout: Some(props.polling.machine_timeout()),
                 logging: super::job_net::logging(&node),
                 ..Default::default()
             },
@@ -302,6 +329,14 @@ mod tests {
     use crate::aws::events::RateUnit;
     use crate::core::{App, StackProps};
     use serde_json::{json, Value as Json};
+
+    /// The state machine's `TimeoutSeconds` in the synthesized template.
+    fn machine_timeout(app: &App) -> Option<u64> {
+        let s = app.synth().ok()?;
+        let text = s.stacks[0].template.to_string();
+        let at = text.find(r#"\"TimeoutSeconds\":"#)? + r#"\"TimeoutSeconds\":"#.len();
+        text[at..].split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
+    }
 
     const COMMAND: &str = r#"sudo -u apache bash -c 'cd /var/www/cgi-bin/app && echo "{\"a\": 1}" | ./tools/run'"#;
 
@@ -364,19 +399,48 @@ mod tests {
             json!({ "ErrorEquals": ["CommandNotYetCompleteError"], "IntervalSeconds": 10, "MaxAttempts": 360, "BackoffRate": 1.0 })
         );
         assert_eq!(wait["Retry"][3]["ErrorEquals"], json!(["States.Timeout"]));
-        for state in ["SendCommand", "WaitForCommandExecutions"] {
-            assert_eq!(
-                s[state]["Catch"],
-                json!([{ "ErrorEquals": ["States.ALL"], "ResultPath": "$.Error", "Next": "NotifyFailure" }]),
-                "{state}"
-            );
-        }
+        assert_eq!(
+            s["SendCommand"]["Catch"],
+            json!([{ "ErrorEquals": ["States.ALL"], "ResultPath": "$.Error", "Next": "NotifyFailure" }])
+        );
+        // Polls used up are a failure of their own, with their own notice.
+        assert_eq!(
+            wait["Catch"],
+            json!([
+                { "ErrorEquals": ["CommandNotYetCompleteError"], "ResultPath": "$.Error", "Next": "NotifyTimedOut" },
+                { "ErrorEquals": ["States.ALL"], "ResultPath": "$.Error", "Next": "NotifyFailure" }
+            ])
+        );
+        assert_eq!(s["NotifyTimedOut"]["Next"], "CommandTimedOut");
+        assert_eq!(s["NotifyTimedOut"]["ResultPath"], Json::Null);
+        assert_eq!(s["CommandTimedOut"]["Error"], "CommandTimedOut");
+        assert_eq!(
+            s["CommandTimedOut"]["CausePath"],
+            "States.Format('Task: the command sent to the instances tagged Name=test was still not final after 360 polls (3600 s); last look: {}', $.Error.Cause)"
+        );
+        assert_eq!(
+            machine_timeout(&_app),
+            Some(3600 + 1800),
+            "the polls' hour and 30 minutes"
+        );
         assert_eq!(wait["Next"], "NotifySuccess");
         assert_eq!(s["NotifySuccess"]["End"], true);
         assert_eq!(s["NotifySuccess"]["Parameters"]["Subject"], "Task succeeded");
         assert_eq!(s["NotifySuccess"]["Parameters"]["Message.$"], "$");
         assert_eq!(s["NotifyFailure"]["Next"], "Fail");
-        assert_eq!(s["Fail"]["Type"], "Fail");
+        assert_eq!(
+            s["NotifyFailure"]["ResultPath"],
+            Json::Null,
+            "the Fail state reads the error"
+        );
+        assert_eq!(s["Fail"]["Error"], "CommandFailed");
+        assert!(
+            s["Fail"]["CausePath"].as_str().is_some_and(
+                |c| c.contains("instances tagged Name=test") && c.ends_with("$.Error.Error, $.Error.Cause)")
+            ),
+            "{}",
+            s["Fail"]
+        );
     }
 
     #[test]

@@ -5,7 +5,9 @@
 use std::rc::Rc;
 
 use super::cidr::{Ipv4Cidr, SubnetAllocator};
-use crate::core::{CfnResource, Construct, Scope, Tags, Value};
+use crate::core::{
+    availability_zones_key, CfnResource, Construct, MissingContext, Scope, Tags, Value, DUMMY_AVAILABILITY_ZONES,
+};
 
 crate::typed_value!(
     /// The id of a VPC (`vpc-...`).
@@ -624,23 +626,37 @@ fn availability_zones(node: &Construct, props: &VpcProps) -> Vec<Value> {
 /// stack is pinned to an account and a region: the key
 /// `availability-zones:account=ACCOUNT:region=REGION` the CDK CLI fills (and
 /// `cdk.context.json` keeps), so a stack the CDK deployed keeps its subnets.
+/// When the key is missing, it is reported as missing context (the CLI looks
+/// it up and synthesizes again) and the CDK's dummy names stand in meanwhile.
 fn context_availability_zones(node: &Construct) -> Option<Vec<String>> {
-    let env = node.stack()?.environment();
-    let key = format!(
-        "{AVAILABILITY_ZONES_CONTEXT}:account={}:region={}",
-        env.account?, env.region?
-    );
-    let names: Vec<String> = node
-        .try_get_context(&key)?
-        .as_array()?
-        .iter()
-        .filter_map(|v| v.as_str().map(str::to_owned))
-        .collect();
-    (!names.is_empty()).then_some(names)
+    let stack = node.stack()?;
+    let env = stack.environment();
+    let (account, region) = (env.account?, env.region?);
+    let key = availability_zones_key(&account, &region);
+    let Some(value) = node.try_get_context(&key) else {
+        node.report_missing_context(MissingContext::availability_zones(
+            &account,
+            &region,
+            &stack.bootstrap_names(),
+        ));
+        return Some(DUMMY_AVAILABILITY_ZONES.map(str::to_owned).to_vec());
+    };
+    let names: Option<Vec<String>> = value
+        .as_array()
+        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect());
+    match names {
+        Some(names) if !names.is_empty() => Some(names),
+        _ => {
+            node.add_error(format!(
+                "context value '{key}' must be a non-empty list of AZ names, e.g. [\"{region}a\", \"{region}c\"], not {value}: fix it in cdk.context.json (or delete it there to look it up again)"
+            ));
+            None
+        }
+    }
 }
 
 /// The prefix of the CDK's context key of an environment's AZ names.
-pub const AVAILABILITY_ZONES_CONTEXT: &str = "availability-zones";
+pub const AVAILABILITY_ZONES_CONTEXT: &str = crate::core::AVAILABILITY_ZONES_PROVIDER;
 
 /// Checks the subnet configuration and gives each group its prefix: the
 /// configured masks first, then the rest of the space split equally.
@@ -840,6 +856,53 @@ mod tests {
             azs(false)[0],
             json!({"Fn::Select": [0, {"Fn::GetAZs": ""}]}),
             "an environment-agnostic stack keeps Fn::GetAZs"
+        );
+    }
+
+    #[test]
+    fn a_pinned_stack_without_the_key_reports_it_missing_and_uses_the_cdks_dummy_names() {
+        use crate::core::Environment;
+        let app = App::new();
+        let stack = Stack::new(
+            &app,
+            "S",
+            StackProps {
+                env: Environment {
+                    account: Some("123456789012".into()),
+                    region: Some("eu-west-1".into()),
+                },
+                ..Default::default()
+            },
+        );
+        Vpc::new(&stack, "Vpc", seed_props());
+        let s = app.synth().unwrap_or_else(|e| panic!("{e}"));
+        let keys: Vec<&str> = s.missing.iter().map(|m| m.key.as_str()).collect();
+        assert_eq!(keys, ["availability-zones:account=123456789012:region=eu-west-1"]);
+        assert_eq!(s.missing[0].provider, "availability-zones");
+        assert_eq!(s.missing[0].prop("region"), Some("eu-west-1"));
+        let r = &s.stacks[0].template["Resources"];
+        assert_eq!(
+            r["VpcPrivateSubnet2Subnet3788AAA1"]["Properties"]["AvailabilityZone"],
+            json!("dummy1b")
+        );
+
+        let bad = App::with_context([(keys[0].to_owned(), json!("eu-west-1a"))].into_iter().collect());
+        let stack = Stack::new(
+            &bad,
+            "S",
+            StackProps {
+                env: Environment {
+                    account: Some("123456789012".into()),
+                    region: Some("eu-west-1".into()),
+                },
+                ..Default::default()
+            },
+        );
+        Vpc::new(&stack, "Vpc", seed_props());
+        let err = bad.synth().expect_err("a string is not a list").to_string();
+        assert!(
+            err.contains("S/Vpc") && err.contains("non-empty list of AZ names"),
+            "{err}"
         );
     }
 

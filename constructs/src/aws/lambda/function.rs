@@ -332,9 +332,10 @@ impl Function {
         FunctionName(self.resource.ref_())
     }
 
-    /// The execution role (owned or imported).
-    pub fn role(&self) -> &dyn IRole {
-        self.role.as_ref()
+    /// The execution role (owned or imported); clone it to give another
+    /// function the same role (`role: Some(f.role().clone())`).
+    pub fn role(&self) -> &Rc<dyn IRole> {
+        &self.role
     }
 
     /// Sets an environment variable (replacing one of the same name).

@@ -147,6 +147,9 @@ pub enum Condition {
     Or(Vec<Condition>),
     /// The condition does not hold.
     Not(Box<Condition>),
+    /// A JSONata condition (`Condition: "{% ... %}"`), for a Choice in a
+    /// JSONata state: it holds when the expression is `true`.
+    Jsonata(String),
 }
 
 macro_rules! comparisons {
@@ -341,7 +344,32 @@ impl Condition {
             Condition::And(cs) => json!({ "And": cs.iter().map(Condition::to_json).collect::<Vec<_>>() }),
             Condition::Or(cs) => json!({ "Or": cs.iter().map(Condition::to_json).collect::<Vec<_>>() }),
             Condition::Not(c) => json!({ "Not": c.to_json() }),
+            Condition::Jsonata(e) => json!({ "Condition": e }),
         }
+    }
+
+    /// A JSONata condition, e.g. `{% $states.input.count > 3 %}` (the `{% %}`
+    /// are added when missing). Only for Choice states in JSONata.
+    ///
+    /// ```
+    /// use constructs::aws::stepfunctions::Condition;
+    /// assert_eq!(
+    ///     Condition::jsonata("$count > 3").to_json(),
+    ///     serde_json::json!({ "Condition": "{% $count > 3 %}" })
+    /// );
+    /// ```
+    pub fn jsonata(expression: impl Into<String>) -> Condition {
+        Condition::Jsonata(jsonata_expression(&expression.into()))
+    }
+}
+
+/// `expression` as a JSONata field value: wrapped in `{% %}` unless it is already.
+pub(crate) fn jsonata_expression(expression: &str) -> String {
+    let t = expression.trim();
+    if t.starts_with("{%") && t.ends_with("%}") {
+        t.to_owned()
+    } else {
+        format!("{{% {t} %}}")
     }
 }
 

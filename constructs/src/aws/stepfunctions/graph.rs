@@ -22,6 +22,7 @@ use crate::aws::lambda::IFunction;
 use crate::core::Value;
 
 use super::condition::Condition;
+use super::distributed_map::DistributedMapProps;
 use super::retry::{Catch, Retry};
 use super::task::{Integration, LambdaInvoke};
 
@@ -53,6 +54,27 @@ impl JsonPath {
         match self {
             JsonPath::At(s) => Json::String(s.clone()),
             JsonPath::Null => Json::Null,
+        }
+    }
+}
+
+/// The language of a state's expressions (`QueryLanguage`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum QueryLanguage {
+    /// JSONPath (the default): `InputPath`, `Parameters`, `ResultSelector`,
+    /// `ResultPath`, `OutputPath`, `key.$` fields.
+    #[default]
+    JsonPath,
+    /// JSONata: `Arguments` and `Output`, with `{% %}` expressions that read
+    /// `$states.input`, `$states.result` and variables.
+    Jsonata,
+}
+
+impl QueryLanguage {
+    fn as_str(self) -> &'static str {
+        match self {
+            QueryLanguage::JsonPath => "JSONPath",
+            QueryLanguage::Jsonata => "JSONata",
         }
     }
 }
@@ -178,10 +200,11 @@ enum Body {
     Pass(PassProps),
     Wait(WaitTime),
     Choice {
-        rules: Vec<(Condition, Link)>,
+        rules: Vec<(Condition, Link, Option<Value>)>,
         default: Option<Link>,
     },
     Map(StateGraph, MapProps),
+    DistributedMap(StateGraph, Box<DistributedMapProps>),
     Parallel(Vec<StateGraph>, ParallelProps),
     Succeed,
     Fail(FailProps),
@@ -195,7 +218,7 @@ impl Body {
             Body::Pass(_) => "Pass",
             Body::Wait(_) => "Wait",
             Body::Choice { .. } => "Choice",
-            Body::Map(..) => "Map",
+            Body::Map(..) | Body::DistributedMap(..) => "Map",
             Body::Parallel(..) => "Parallel",
             Body::Succeed => "Succeed",
             Body::Fail(_) => "Fail",
@@ -212,7 +235,15 @@ struct StateData {
     next: Option<Link>,
     end: bool,
     retry: Vec<Retry>,
-    catch: Vec<(Catch, Link)>,
+    catch: Vec<(Catch, Link, Option<Value>)>,
+    /// Workflow variables set when the state ends (`Assign`).
+    assign: Option<Value>,
+    /// The state's own `QueryLanguage`.
+    query_language: Option<QueryLanguage>,
+    /// JSONata `Arguments` (Task, Parallel).
+    arguments: Option<Value>,
+    /// JSONata `Output`.
+    output: Option<Value>,
 }
 
 #[derive(Debug)]
@@ -222,6 +253,8 @@ struct GraphData {
     start: Option<usize>,
     errors: Vec<String>,
     frozen_by: Option<String>,
+    /// The machine's `QueryLanguage` (rendered when this graph is the machine's).
+    query_language: Option<QueryLanguage>,
 }
 
 /// A graph of states: the definition of a state machine, a Map's item
@@ -340,7 +373,99 @@ pub trait Recoverable: State + Clone {
     fn add_catch(&self, target: &impl State, catch: Catch) -> Self {
         let link = target.state_ref().link();
         let r = self.state_ref();
-        r.graph.inner.borrow_mut().states[r.idx].catch.push((catch, link));
+        r.graph.inner.borrow_mut().states[r.idx].catch.push((catch, link, None));
+        self.clone()
+    }
+
+    /// Adds a catcher that also sets workflow variables when it is taken
+    /// (the catcher's `Assign`; `$` is the error output `{"Error", "Cause"}`).
+    fn add_catch_assign(&self, target: &impl State, catch: Catch, variables: Value) -> Self {
+        let link = target.state_ref().link();
+        let r = self.state_ref();
+        r.graph.inner.borrow_mut().states[r.idx]
+            .catch
+            .push((catch, link, Some(variables)));
+        self.clone()
+    }
+}
+
+/// States that can set workflow variables (`Assign`): Task, Pass, Wait,
+/// Choice, Map, Parallel.
+///
+/// In JSONPath states a variable is set from a literal (`"count": 0`) or, in
+/// a `name.$` field, from a path or an intrinsic function evaluated on the
+/// state's result (after `ResultSelector`; the input for Choice and Wait).
+/// A later state reads it as `$name` in any path (`"id.$": "$cluster.Id"`).
+/// A variable is visible in the graph that assigns it and in the Map and
+/// Parallel graphs nested in it (not in a distributed Map's); reading one no
+/// state assigns first is a synthesis error.
+///
+/// ```
+/// use constructs::aws::stepfunctions::*;
+/// use constructs::core::Value;
+/// let g = StateGraph::new();
+/// let remember = g.pass("Remember", PassProps::default())
+///     .assign(Value::map().with("cluster.$", "$.ClusterId").with("tries", 0));
+/// remember.next(&g.pass("Use", PassProps {
+///     parameters: Some(Value::map().with("Id.$", "$cluster")),
+///     ..Default::default()
+/// })).end();
+/// assert!(g.render().validate().is_empty());
+/// ```
+pub trait Assignable: State + Clone {
+    /// Sets the state's `Assign`: a map of variable names (`name` or
+    /// `name.$`) to values. A second call replaces the first.
+    fn assign(&self, variables: Value) -> Self {
+        let r = self.state_ref();
+        r.graph.inner.borrow_mut().states[r.idx].assign = Some(variables);
+        self.clone()
+    }
+}
+
+/// States written in JSONata: set the state's `QueryLanguage` and its
+/// `Output` (and, on Task and Parallel, its `Arguments`, see
+/// [`Task::arguments`]). A graph can make JSONata the machine's default with
+/// [`StateGraph::set_query_language`]. In a JSONata state the JSONPath fields
+/// (`InputPath`, `Parameters`, `ResultSelector`, `ResultPath`, `OutputPath`)
+/// are errors; a string `{% ... %}` is an expression.
+///
+/// The simulator does not evaluate JSONata: it refuses such a state with an
+/// error naming it.
+///
+/// ```
+/// use constructs::aws::stepfunctions::*;
+/// use constructs::core::Value;
+/// let g = StateGraph::new();
+/// g.set_query_language(QueryLanguage::Jsonata);
+/// let count = g.pass("Count", PassProps::default())
+///     .output(Value::map().with("n", "{% $count($states.input.items) %}"))
+///     .assign(Value::map().with("total", "{% $count($states.input.items) %}"));
+/// let big = g.choice("Big");
+/// count.next(&big);
+/// big.when(Condition::jsonata("$total > 10"), &g.succeed("Many"))
+///     .otherwise(&g.succeed("Few"));
+/// let d = g.render();
+/// assert_eq!(d.json["QueryLanguage"], "JSONata");
+/// assert!(d.validate().is_empty(), "{:?}", d.validate());
+/// ```
+pub trait JsonataState: State + Clone {
+    /// Sets the state's own `QueryLanguage`.
+    fn query_language(&self, language: QueryLanguage) -> Self {
+        let r = self.state_ref();
+        r.graph.inner.borrow_mut().states[r.idx].query_language = Some(language);
+        self.clone()
+    }
+
+    /// Sets the state's JSONata `Output` (a value whose `{% %}` strings are
+    /// expressions); makes the state JSONata.
+    fn output(&self, output: Value) -> Self {
+        let r = self.state_ref();
+        {
+            let mut g = r.graph.inner.borrow_mut();
+            let s = &mut g.states[r.idx];
+            s.output = Some(output);
+            s.query_language.get_or_insert(QueryLanguage::Jsonata);
+        }
         self.clone()
     }
 }
@@ -362,27 +487,27 @@ macro_rules! handle {
 
 handle!(
     /// A Task state: calls a service.
-    Task, Chainable, Recoverable
+    Task, Chainable, Recoverable, Assignable, JsonataState
 );
 handle!(
     /// A Pass state: passes (and can reshape) its input.
-    Pass, Chainable
+    Pass, Chainable, Assignable, JsonataState
 );
 handle!(
     /// A Wait state.
-    Wait, Chainable
+    Wait, Chainable, Assignable, JsonataState
 );
 handle!(
     /// A Map state: runs its item processor for each item of an array.
-    MapState, Chainable, Recoverable
+    MapState, Chainable, Recoverable, Assignable, JsonataState
 );
 handle!(
     /// A Parallel state: runs its branches at once.
-    Parallel, Chainable, Recoverable
+    Parallel, Chainable, Recoverable, Assignable, JsonataState
 );
 handle!(
     /// A Succeed state: ends the graph successfully.
-    Succeed
+    Succeed, JsonataState
 );
 handle!(
     /// A Fail state: ends the execution with an error.
@@ -403,12 +528,46 @@ impl State for Choice {
     }
 }
 
+/// A Choice's own `Assign` applies when no rule matches (its `Default` is taken).
+impl Assignable for Choice {}
+impl JsonataState for Choice {}
+
+macro_rules! arguments {
+    ($($t:ident),*) => {$(
+        impl $t {
+            /// Sets the state's JSONata `Arguments` (in place of the JSONPath
+            /// `Parameters`; a value whose `{% %}` strings are expressions);
+            /// makes the state JSONata.
+            pub fn arguments(&self, arguments: Value) -> $t {
+                {
+                    let mut g = self.0.graph.inner.borrow_mut();
+                    let s = &mut g.states[self.0.idx];
+                    s.arguments = Some(arguments);
+                    s.query_language.get_or_insert(QueryLanguage::Jsonata);
+                }
+                self.clone()
+            }
+        }
+    )*};
+}
+arguments!(Task, Parallel);
+
 impl Choice {
     /// Adds a rule: when `condition` holds, go to `target`. Rules are tried in the order added.
     pub fn when(&self, condition: Condition, target: &impl State) -> Choice {
+        self.add_rule(condition, target, None)
+    }
+
+    /// Adds a rule that also sets workflow variables (the rule's `Assign`,
+    /// evaluated on the Choice's input) when it is taken.
+    pub fn when_assign(&self, condition: Condition, variables: Value, target: &impl State) -> Choice {
+        self.add_rule(condition, target, Some(variables))
+    }
+
+    fn add_rule(&self, condition: Condition, target: &impl State, assign: Option<Value>) -> Choice {
         let link = target.state_ref().link();
         if let Body::Choice { rules, .. } = &mut self.0.graph.inner.borrow_mut().states[self.0.idx].body {
-            rules.push((condition, link));
+            rules.push((condition, link, assign));
         }
         self.clone()
     }
@@ -517,6 +676,8 @@ struct Render {
     errors: Vec<String>,
     /// Graphs being rendered (to refuse a graph nested in itself).
     stack: Vec<u64>,
+    /// The machine's query language (the default of its states).
+    language: QueryLanguage,
 }
 
 impl Render {
@@ -536,6 +697,46 @@ impl Render {
     }
 }
 
+/// A JSONPath payload template in JSONata: each `key.$` path field becomes
+/// `key` with a `{% %}` expression (`$` is `$states.input`, `$$` is
+/// `$states.context`); `Err(field)` for a field with no plain form (an
+/// intrinsic function, a filter, a bracket step).
+fn to_jsonata(v: &Json) -> Result<Json, String> {
+    match v {
+        Json::Object(o) => {
+            let mut out = JsonMap::new();
+            for (k, x) in o {
+                match (k.strip_suffix(".$"), x.as_str()) {
+                    (Some(key), Some(path)) => {
+                        let plain = |rest: &str| {
+                            rest.is_empty() || (rest.starts_with('.') && !rest.contains(['[', '*', '(', ' ']))
+                        };
+                        let expr = if let Some(rest) = path.strip_prefix("$$") {
+                            plain(rest).then(|| format!("$states.context{rest}"))
+                        } else if let Some(rest) = path.strip_prefix('$') {
+                            plain(rest).then(|| format!("$states.input{rest}"))
+                        } else {
+                            None
+                        };
+                        match expr {
+                            Some(e) => {
+                                out.insert(key.to_owned(), Json::String(format!("{{% {e} %}}")));
+                            }
+                            None => return Err(k.clone()),
+                        }
+                    }
+                    _ => {
+                        out.insert(k.clone(), to_jsonata(x)?);
+                    }
+                }
+            }
+            Ok(Json::Object(out))
+        }
+        Json::Array(a) => a.iter().map(to_jsonata).collect::<Result<_, _>>().map(Json::Array),
+        other => Ok(other.clone()),
+    }
+}
+
 fn put(m: &mut JsonMap<String, Json>, key: &str, value: Option<Json>) {
     if let Some(v) = value {
         m.insert(key.to_owned(), v);
@@ -552,6 +753,7 @@ impl StateGraph {
                 start: None,
                 errors: Vec::new(),
                 frozen_by: None,
+                query_language: None,
             })),
         }
     }
@@ -581,12 +783,22 @@ impl StateGraph {
             end: false,
             retry: Vec::new(),
             catch: Vec::new(),
+            assign: None,
+            query_language: None,
+            arguments: None,
+            output: None,
         });
         let idx = g.states.len() - 1;
         StateRef {
             graph: self.clone(),
             idx,
         }
+    }
+
+    /// Sets the machine's `QueryLanguage` (the default of every state that
+    /// sets none); rendered when this graph is a state machine's definition.
+    pub fn set_query_language(&self, language: QueryLanguage) {
+        self.inner.borrow_mut().query_language = Some(language);
     }
 
     /// Makes `state` the first state of the graph (`StartAt`).
@@ -640,6 +852,71 @@ impl StateGraph {
         MapState(self.add(name, Body::Map(item_processor.clone(), props)))
     }
 
+    /// Adds a distributed Map state: `item_processor` runs as a child
+    /// execution per item (or batch), the items read from the input or from
+    /// S3, the results kept or written to S3. The state machine's role gets
+    /// the S3 and `states:StartExecution` permissions this needs.
+    ///
+    /// ```
+    /// use constructs::aws::stepfunctions::*;
+    /// use constructs::aws::s3::BucketName;
+    /// use constructs::core::Value;
+    /// let each = StateGraph::new();
+    /// each.pass("Work", PassProps::default()).end();
+    /// let g = StateGraph::new();
+    /// g.distributed_map("Each", &each, DistributedMapProps {
+    ///     item_reader: Some(ItemReader {
+    ///         bucket: BucketName::from_value(Value::from("inventory")),
+    ///         source: ItemSource::Csv { key: "items.csv".into(), headers: CsvHeaders::FirstRow },
+    ///         max_items: None,
+    ///     }),
+    ///     item_batcher: Some(ItemBatcher { max_items_per_batch: Some(100), ..Default::default() }),
+    ///     tolerated_failure_percentage: Some(5.0),
+    ///     ..Default::default()
+    /// }).end();
+    /// let d = g.render();
+    /// assert_eq!(d.json["States"]["Each"]["ItemProcessor"]["ProcessorConfig"]["Mode"], "DISTRIBUTED");
+    /// assert!(d.validate().is_empty(), "{:?}", d.validate());
+    /// ```
+    pub fn distributed_map(&self, name: &str, item_processor: &StateGraph, props: DistributedMapProps) -> MapState {
+        MapState(self.add(name, Body::DistributedMap(item_processor.clone(), Box::new(props))))
+    }
+
+    /// The properties of the distributed Map states of this graph and of the
+    /// graphs nested in it.
+    pub(crate) fn distributed_maps(&self) -> Vec<DistributedMapProps> {
+        let mut out = Vec::new();
+        self.collect_distributed(&mut out, &mut Vec::new());
+        out
+    }
+
+    fn collect_distributed(&self, out: &mut Vec<DistributedMapProps>, seen: &mut Vec<u64>) {
+        let id = self.data().id;
+        if seen.contains(&id) {
+            return;
+        }
+        seen.push(id);
+        let nested: Vec<StateGraph> = {
+            let g = self.data();
+            let mut nested = Vec::new();
+            for s in &g.states {
+                match &s.body {
+                    Body::DistributedMap(p, props) => {
+                        out.push((**props).clone());
+                        nested.push(p.clone());
+                    }
+                    Body::Map(p, _) => nested.push(p.clone()),
+                    Body::Parallel(bs, _) => nested.extend(bs.iter().cloned()),
+                    _ => {}
+                }
+            }
+            nested
+        };
+        for n in nested {
+            n.collect_distributed(out, seen);
+        }
+    }
+
     /// Adds a Parallel state running `branches` at once.
     pub fn parallel(&self, name: &str, branches: &[StateGraph], props: ParallelProps) -> Parallel {
         Parallel(self.add(name, Body::Parallel(branches.to_vec(), props)))
@@ -685,7 +962,7 @@ impl StateGraph {
             for s in &g.states {
                 match &s.body {
                     Body::Task(i, _) => out.push((**i).clone()),
-                    Body::Map(p, _) => nested.push(p.clone()),
+                    Body::Map(p, _) | Body::DistributedMap(p, _) => nested.push(p.clone()),
                     Body::Parallel(bs, _) => nested.extend(bs.iter().cloned()),
                     _ => {}
                 }
@@ -710,7 +987,7 @@ impl StateGraph {
             g.states
                 .iter()
                 .flat_map(|s| match &s.body {
-                    Body::Map(p, _) => vec![p.clone()],
+                    Body::Map(p, _) | Body::DistributedMap(p, _) => vec![p.clone()],
                     Body::Parallel(bs, _) => bs.clone(),
                     _ => Vec::new(),
                 })
@@ -732,8 +1009,17 @@ impl StateGraph {
             tokens: Vec::new(),
             errors: Vec::new(),
             stack: Vec::new(),
+            language: QueryLanguage::JsonPath,
         };
+        let language = self.data().query_language;
+        r.language = language.unwrap_or_default();
         let mut json = self.render_scope(&mut r);
+        if let (Some(l), Json::Object(m)) = (language, &mut json) {
+            let mut out = JsonMap::new();
+            out.insert("QueryLanguage".into(), Json::String(l.as_str().into()));
+            out.extend(std::mem::take(m));
+            *m = out;
+        }
         if let (Some((timeout, comment)), Json::Object(m)) = (top, &mut json) {
             let mut out = JsonMap::new();
             put(&mut out, "Comment", comment.map(Json::String));
@@ -815,9 +1101,25 @@ impl StateGraph {
                 put(&mut m, "InputPath", path(&p.input_path));
                 let resource = r.tok(&integration.resource());
                 m.insert("Resource".into(), resource);
-                if let Some(params) = integration.parameters() {
+                let jsonata = s.query_language.unwrap_or(r.language) == QueryLanguage::Jsonata;
+                if let Some(args) = &s.arguments {
+                    let args = r.tok(args);
+                    m.insert("Arguments".into(), args);
+                } else if let Some(params) = integration.parameters() {
                     let params = r.tok(&params);
-                    m.insert("Parameters".into(), params);
+                    if jsonata {
+                        match to_jsonata(&params) {
+                            Ok(args) => {
+                                m.insert("Arguments".into(), args);
+                            }
+                            Err(field) => r.errors.push(format!(
+                                "state '{}': the integration's field '{field}' is JSONPath that has no plain JSONata form: give the state its Arguments",
+                                s.name
+                            )),
+                        }
+                    } else {
+                        m.insert("Parameters".into(), params);
+                    }
                 }
                 if let Some(sel) = &p.result_selector {
                     let sel = r.tok(sel);
@@ -859,10 +1161,12 @@ impl StateGraph {
             Body::Choice { rules, default } => {
                 let choices: Vec<Json> = rules
                     .iter()
-                    .map(|(c, link)| {
+                    .map(|(c, link, assign)| {
                         let mut rule = c.to_json();
                         let next = self.link_name(g, &s.name, link, r);
+                        let assign = assign.as_ref().map(|a| r.tok(a));
                         if let Json::Object(o) = &mut rule {
+                            put(o, "Assign", assign);
                             o.insert("Next".into(), next);
                         }
                         rule
@@ -895,6 +1199,38 @@ impl StateGraph {
                     *o = with_config;
                 }
                 m.insert("ItemProcessor".into(), inner);
+                if let Some(v) = &p.result_selector {
+                    let v = r.tok(v);
+                    m.insert("ResultSelector".into(), v);
+                }
+                put(&mut m, "ResultPath", path(&p.result_path));
+                put(&mut m, "OutputPath", path(&p.output_path));
+            }
+            Body::DistributedMap(processor, p) => {
+                for problem in p.problems() {
+                    r.errors.push(format!("state '{}': {problem}", s.name));
+                }
+                put(
+                    &mut m,
+                    "Comment",
+                    p.comment.clone().map(Json::String).filter(|_| s.comment.is_none()),
+                );
+                put(&mut m, "InputPath", path(&p.input_path));
+                put(&mut m, "ItemsPath", p.items_path.clone().map(Json::String));
+                put(&mut m, "MaxConcurrency", p.max_concurrency.map(|c| json!(c)));
+                if let Some(v) = &p.item_selector {
+                    let v = r.tok(v);
+                    m.insert("ItemSelector".into(), v);
+                }
+                let mut inner = processor.render_scope(r);
+                if let Json::Object(o) = &mut inner {
+                    let mut with_config = JsonMap::new();
+                    with_config.insert("ProcessorConfig".into(), p.processor_config());
+                    with_config.extend(std::mem::take(o));
+                    *o = with_config;
+                }
+                m.insert("ItemProcessor".into(), inner);
+                p.render_fields(&mut m, |v| r.tok(v));
                 if let Some(v) = &p.result_selector {
                     let v = r.tok(v);
                     m.insert("ResultSelector".into(), v);
@@ -936,6 +1272,49 @@ impl StateGraph {
             }
             Body::Custom(_) => {}
         }
+        if let Some(l) = s.query_language {
+            let mut out = JsonMap::new();
+            let ty = m.shift_remove("Type");
+            put(&mut out, "Type", ty);
+            out.insert("QueryLanguage".into(), Json::String(l.as_str().into()));
+            out.extend(std::mem::take(&mut m));
+            m = out;
+        }
+        if s.arguments.is_some() && !matches!(s.body, Body::Task(..) | Body::Parallel(..)) {
+            r.errors.push(format!(
+                "state '{}': only Task and Parallel states take Arguments",
+                s.name
+            ));
+        }
+        if let (Some(a), Body::Parallel(..)) = (&s.arguments, &s.body) {
+            let a = r.tok(a);
+            m.insert("Arguments".into(), a);
+        }
+        if let Some(o) = &s.output {
+            let o = r.tok(o);
+            m.insert("Output".into(), o);
+        }
+        if s.query_language.unwrap_or(r.language) == QueryLanguage::Jsonata {
+            for field in [
+                "InputPath",
+                "Parameters",
+                "ResultSelector",
+                "ResultPath",
+                "OutputPath",
+                "ItemsPath",
+            ] {
+                if m.contains_key(field) {
+                    r.errors.push(format!(
+                        "state '{}': {field} is a JSONPath field, but the state is JSONata: use Arguments, Output and Assign instead",
+                        s.name
+                    ));
+                }
+            }
+        }
+        if let Some(a) = &s.assign {
+            let a = r.tok(a);
+            m.insert("Assign".into(), a);
+        }
         retries.extend(s.retry.iter().cloned());
         if !retries.is_empty() {
             let mut all: Vec<Json> = match m.shift_remove("Retry") {
@@ -950,10 +1329,12 @@ impl StateGraph {
                 Some(Json::Array(a)) => a,
                 _ => Vec::new(),
             };
-            for (c, link) in &s.catch {
+            for (c, link, assign) in &s.catch {
                 let mut o = JsonMap::new();
                 o.insert("ErrorEquals".into(), json!(c.errors));
                 put(&mut o, "ResultPath", c.result_path.clone().map(Json::String));
+                let assign = assign.as_ref().map(|a| r.tok(a));
+                put(&mut o, "Assign", assign);
                 o.insert("Next".into(), self.link_name(g, &s.name, link, r));
                 all.push(Json::Object(o));
             }
@@ -1117,6 +1498,71 @@ mod tests {
         assert_eq!(m["ItemProcessor"]["StartAt"], "Item");
         assert_eq!(m["MaxConcurrency"], 2);
         assert!(d.validate().is_empty(), "{:?}", d.validate());
+    }
+
+    #[test]
+    fn assign_renders_on_states_rules_and_catchers() {
+        let g = StateGraph::new();
+        let task = g
+            .task("Look", LambdaInvoke::with_arn(&fake_ref(1)), TaskProps::default())
+            .assign(Value::map().with("id.$", "$.Payload.Id"));
+        let wait = g
+            .wait("Pause", WaitTime::Seconds(5))
+            .assign(Value::map().with("paused", true));
+        let failed = g.fail("Failed", FailProps::default());
+        task.add_catch_assign(&failed, Catch::default(), Value::map().with("why.$", "$.Cause"));
+        let done = g.succeed("Done");
+        let c = g.choice("Again");
+        task.next(&wait).next(&c);
+        c.when_assign(Condition::is_present("$.x"), Value::map().with("x.$", "$.x"), &done)
+            .otherwise(&done);
+        let d = g.render();
+        assert!(d.validate().is_empty(), "{:?}", d.validate());
+        let s = &d.json["States"];
+        assert_eq!(s["Look"]["Assign"], json!({"id.$": "$.Payload.Id"}));
+        assert_eq!(s["Look"]["Catch"][0]["Assign"], json!({"why.$": "$.Cause"}));
+        assert_eq!(s["Pause"]["Assign"], json!({"paused": true}));
+        assert_eq!(s["Again"]["Choices"][0]["Assign"], json!({"x.$": "$.x"}));
+    }
+
+    #[test]
+    fn a_jsonata_task_takes_arguments_and_refuses_jsonpath_fields() {
+        let g = StateGraph::new();
+        let invoke = g
+            .task("Invoke", LambdaInvoke::with_arn(&fake_ref(1)), TaskProps::default())
+            .query_language(QueryLanguage::Jsonata)
+            .output(Value::map().with("id", "{% $states.result.Payload.id %}"));
+        let given = g
+            .task("Given", LambdaInvoke::with_arn(&fake_ref(1)), TaskProps::default())
+            .arguments(
+                Value::map()
+                    .with("FunctionName", "f")
+                    .with("Payload", "{% $states.input.x %}"),
+            );
+        let wrong = g.task(
+            "Wrong",
+            LambdaInvoke::with_arn(&fake_ref(1)),
+            TaskProps {
+                result_path: Some("$.out".into()),
+                ..Default::default()
+            },
+        );
+        wrong.query_language(QueryLanguage::Jsonata);
+        invoke.next(&given).next(&wrong).end();
+        let d = g.render();
+        let s = &d.json["States"];
+        assert_eq!(s["Invoke"]["QueryLanguage"], "JSONata");
+        assert_eq!(s["Invoke"]["Arguments"]["Payload"], "{% $states.input %}");
+        assert!(s["Invoke"].get("Parameters").is_none());
+        assert_eq!(s["Invoke"]["Output"]["id"], "{% $states.result.Payload.id %}");
+        assert_eq!(s["Given"]["Arguments"]["Payload"], "{% $states.input.x %}");
+        let errors = d.validate();
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains("state 'Wrong': ResultPath is a JSONPath field, but the state is JSONata")),
+            "{errors:?}"
+        );
     }
 
     #[test]

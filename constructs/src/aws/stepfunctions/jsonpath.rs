@@ -37,6 +37,35 @@ const INTRINSICS: &[&str] = &[
     "States.UUID",
 ];
 
+/// The variable a path reads (`$name...` reads the workflow variable `name`),
+/// or `None` for a path of the state input (`$`, `$.`, `$[`) or the context
+/// object (`$$`).
+///
+/// ```
+/// use constructs::aws::stepfunctions::variable_name;
+/// assert_eq!(variable_name("$cluster.Status"), Some("cluster"));
+/// assert_eq!(variable_name("$.cluster"), None);
+/// assert_eq!(variable_name("$$.Execution.Id"), None);
+/// ```
+pub fn variable_name(path: &str) -> Option<&str> {
+    let rest = path.strip_prefix('$')?;
+    if !rest.starts_with(|c: char| c.is_alphabetic() || c == '_') {
+        return None;
+    }
+    let end = rest.find(['.', '[']).unwrap_or(rest.len());
+    Some(&rest[..end])
+}
+
+/// Whether `name` may name a workflow variable: a letter or `_`, then
+/// letters, digits or `_`, at most 80 characters, and not the reserved `states`.
+pub fn valid_variable_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        && chars.all(|c| c.is_alphanumeric() || c == '_')
+        && name.chars().count() <= 80
+        && name != "states"
+}
+
 /// Checks a JSONPath expression; the error says what is wrong and where.
 ///
 /// ```
@@ -45,6 +74,8 @@ const INTRINSICS: &[&str] = &[
 /// assert!(check_path("$$.Execution.Input", PathKind::Path).is_ok());
 /// assert!(check_path("Output", PathKind::Path).is_err());
 /// assert!(check_path("$.items[*]", PathKind::Reference).is_err());
+/// assert!(check_path("$cluster.Status", PathKind::Path).is_ok()); // a variable
+/// assert!(check_path("$cluster", PathKind::Reference).is_err());
 /// ```
 pub fn check_path(path: &str, kind: PathKind) -> Result<(), String> {
     let Some(rest) = path.strip_prefix('$') else {
@@ -52,7 +83,19 @@ pub fn check_path(path: &str, kind: PathKind) -> Result<(), String> {
             "'{path}' must start with '$' (the state input) or '$$' (the context object)"
         ));
     };
-    let (rest, offset) = if let Some(r) = rest.strip_prefix('$') {
+    let (rest, offset) = if let Some(var) = variable_name(path) {
+        if kind == PathKind::Reference {
+            return Err(format!(
+                "'{path}' is a reference path and must start with '$.': a variable ('${var}') is set with Assign, not written to"
+            ));
+        }
+        if !valid_variable_name(var) {
+            return Err(format!(
+                "'{path}': '{var}' is not a variable name (a letter or '_', then letters, digits or '_', at most 80 characters; not 'states')"
+            ));
+        }
+        (&rest[var.len()..], 1 + var.len())
+    } else if let Some(r) = rest.strip_prefix('$') {
         if kind == PathKind::Reference {
             return Err(format!(
                 "'{path}' is a reference path and must start with '$': the context object ('$$') cannot be written to"
@@ -337,7 +380,8 @@ mod tests {
             ("$.a.[0]", "empty field name"),
             ("$ .a", "unexpected ' '"),
             ("$.a b", "in a field name"),
-            ("$a", "unexpected 'a'"),
+            ("$1a", "unexpected '1'"),
+            ("$states.input", "not a variable name"),
             ("$.a[x]", "not an index"),
             ("$.a[?@.x]", "malformed filter"),
             ("$.a[?(@.x]", "malformed filter"),

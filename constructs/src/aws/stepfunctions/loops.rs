@@ -2,8 +2,9 @@
 //!
 //! A loop (a cycle of transitions in the machine, a Map's processor or a
 //! Parallel branch) is bounded when a Choice in it leaves it on a numeric
-//! comparison of a field that a state of the loop increments with
-//! `States.MathAdd` (what [`PollUntil`](super::PollUntil) builds), or when the
+//! comparison of a field or variable that a state of the loop increments
+//! with `States.MathAdd` (what [`PollUntil`](super::PollUntil) builds), or on
+//! a JSONata condition comparing a variable the loop assigns `$n + 1`, or when the
 //! state machine has a `TimeoutSeconds`. Any other loop can run until the
 //! execution history is full, days later, and nobody is told. These are
 //! warnings, not errors: [`validate_definition`](super::validate_definition)
@@ -134,6 +135,11 @@ fn bounded(states: &Map<String, Json>, cycle: &BTreeSet<&str>) -> bool {
         let needle = format!("States.MathAdd({variable},");
         texts.iter().any(|t| t.contains(&needle))
     };
+    // A JSONata counter: a variable the loop assigns `$n + 1` (or `1 + $n`).
+    let increments_variable = |name: &str| {
+        let plus = [format!("${name}+"), format!("+${name}")];
+        texts.iter().any(|t| plus.iter().any(|p| t.contains(p.as_str())))
+    };
     cycle.iter().filter_map(|n| states.get(*n)).any(|s| {
         s.get("Choices")
             .and_then(Json::as_array)
@@ -146,9 +152,39 @@ fn bounded(states: &Map<String, Json>, cycle: &BTreeSet<&str>) -> bool {
                     .is_some_and(|next| !cycle.contains(next));
                 let mut vars = Vec::new();
                 numeric_variables(rule, &mut vars);
-                leaves && vars.into_iter().any(increments)
+                let jsonata = rule
+                    .get("Condition")
+                    .and_then(Json::as_str)
+                    .is_some_and(|c| compared_variables(c).iter().any(|v| increments_variable(v)));
+                leaves && (jsonata || vars.into_iter().any(increments))
             })
     })
+}
+
+/// The variables a JSONata condition compares with `<`, `>`, `<=`, `>=` or `=`.
+fn compared_variables(condition: &str) -> Vec<String> {
+    let compact: String = condition.chars().filter(|c| !c.is_whitespace()).collect();
+    let mut out = Vec::new();
+    let chars: Vec<char> = compact.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] == '$' {
+            let start = i + 1;
+            let mut end = start;
+            while end < chars.len() && (chars[end].is_alphanumeric() || chars[end] == '_') {
+                end += 1;
+            }
+            let before = if i > 0 { chars[i - 1] } else { ' ' };
+            let after = chars.get(end).copied().unwrap_or(' ');
+            if end > start && (matches!(after, '<' | '>' | '=') || matches!(before, '<' | '>' | '=')) {
+                out.push(chars[start..end].iter().collect());
+            }
+            i = end;
+            continue;
+        }
+        i += 1;
+    }
+    out
 }
 
 #[cfg(test)]
@@ -193,6 +229,27 @@ mod tests {
         def["States"]["Done?"]["Choices"] = json!([
             { "Variable": "$.Code", "NumericEquals": 80, "Next": "End" } ]);
         assert_eq!(loop_warnings(&def).len(), 1);
+    }
+
+    #[test]
+    fn a_counter_in_a_variable_bounds_it_in_jsonpath_and_jsonata() {
+        let jsonpath = json!({ "StartAt": "Start", "States": {
+            "Start": { "Type": "Pass", "Assign": { "polls": 0 }, "Next": "Wait" },
+            "Wait": { "Type": "Wait", "Seconds": 10, "Assign": { "polls.$": "States.MathAdd($polls, 1)" }, "Next": "Done?" },
+            "Done?": { "Type": "Choice", "Choices": [
+                { "Variable": "$polls", "NumericGreaterThanEquals": 5, "Next": "GaveUp" } ], "Default": "Wait" },
+            "GaveUp": { "Type": "Fail", "Error": "TimedOut" } } });
+        assert!(loop_warnings(&jsonpath).is_empty());
+        let jsonata = json!({ "QueryLanguage": "JSONata", "StartAt": "Start", "States": {
+            "Start": { "Type": "Pass", "Assign": { "polls": 0 }, "Next": "Wait" },
+            "Wait": { "Type": "Wait", "Seconds": 10, "Assign": { "polls": "{% $polls + 1 %}" }, "Next": "Done?" },
+            "Done?": { "Type": "Choice", "Choices": [
+                { "Condition": "{% $polls >= 5 %}", "Next": "GaveUp" } ], "Default": "Wait" },
+            "GaveUp": { "Type": "Fail", "Error": "TimedOut" } } });
+        assert!(loop_warnings(&jsonata).is_empty());
+        let mut unbounded = jsonata;
+        unbounded["States"]["Done?"]["Choices"][0]["Condition"] = json!("{% $states.input.done %}");
+        assert_eq!(loop_warnings(&unbounded).len(), 1);
     }
 
     #[test]

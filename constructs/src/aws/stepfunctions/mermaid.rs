@@ -51,9 +51,13 @@ fn describe_rule(rule: &Json) -> String {
     if let Some(inner) = r.get("Not") {
         return format!("not ({})", describe_rule(inner));
     }
+    if let Some(condition) = r.get("Condition").and_then(Json::as_str) {
+        let text = condition.trim_start_matches("{%").trim_end_matches("%}").trim();
+        return text.to_owned();
+    }
     let var = r.get("Variable").and_then(Json::as_str).map(short).unwrap_or("?");
     for (key, value) in r {
-        if matches!(key.as_str(), "Variable" | "Next" | "Comment") {
+        if matches!(key.as_str(), "Variable" | "Next" | "Comment" | "Assign") {
             continue;
         }
         if let Some(test) = key.strip_prefix("Is") {

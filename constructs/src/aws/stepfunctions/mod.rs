@@ -9,6 +9,10 @@
 //! drawn as a Mermaid flowchart into the cloud assembly ([`to_mermaid`]).
 //! [`PollUntil`] builds a polling loop bounded by a count of polls, with a
 //! named failure; [`loop_warnings`] reports loops that have no bound.
+//! Workflow variables ([`Assignable::assign`], `$name` in paths, checked for
+//! scope at synthesis), the distributed Map ([`StateGraph::distributed_map`],
+//! with its IAM) and JSONata ([`QueryLanguage`], [`JsonataState`]) are built
+//! the same way.
 //!
 //! ```
 //! use constructs::aws::stepfunctions::*;
@@ -29,6 +33,7 @@
 //! ```
 
 mod condition;
+mod distributed_map;
 mod graph;
 mod jsonpath;
 mod loops;
@@ -41,15 +46,21 @@ mod task;
 mod tasks_dynamodb;
 mod tasks_sqs;
 mod validate;
+mod variables;
 
 pub use condition::{Comparison, Condition, Operand, TypeTest};
-pub use graph::{
-    Chainable, Choice, CustomState, Definition, Fail, FailProps, JsonPath, MapProps, MapState, Parallel, ParallelProps,
-    Pass, PassProps, Recoverable, State, StateGraph, StateRef, Succeed, Task, TaskProps, Wait, WaitTime,
+pub use distributed_map::{
+    ChildExecutionType, CsvHeaders, DistributedMapProps, ItemBatcher, ItemReader, ItemSource, ResultWriter,
 };
-pub use jsonpath::{check_dynamic_value, check_path, PathKind};
+pub use graph::{
+    Assignable, Chainable, Choice, CustomState, Definition, Fail, FailProps, JsonPath, JsonataState, MapProps,
+    MapState, Parallel, ParallelProps, Pass, PassProps, QueryLanguage, Recoverable, State, StateGraph, StateRef,
+    Succeed, Task, TaskProps, Wait, WaitTime,
+};
+pub use jsonpath::{check_dynamic_value, check_path, valid_variable_name, variable_name, PathKind};
 pub use loops::loop_warnings;
 pub use mermaid::{to_mermaid, to_mermaid_with_path};
+pub(crate) use poll::format_literal;
 pub use poll::{PollUntil, PollUntilProps};
 pub use retry::{Catch, Errors, JitterStrategy, Retry};
 pub use state_machine::{

@@ -25,6 +25,16 @@ pub struct PollUntilProps {
     pub wait_name: Option<String>,
     /// The Choice state's name. Default: `Is<name>Done`.
     pub choice_name: Option<String>,
+    /// The name of the Pass state that sets the count to 0. Default: `<name>StartPolls`.
+    pub start_name: Option<String>,
+    /// The name of the Pass state that counts a poll. Default: `<name>CountPolls`.
+    pub count_name: Option<String>,
+    /// The name of the Fail state entered when the limit is reached. Default: `<name>TimedOut`.
+    pub give_up_name: Option<String>,
+    /// Poll once before the first wait (start → check → choice, and only then
+    /// wait → check), for a resource that may already be as expected.
+    /// Default: false (start → wait → check).
+    pub check_first: bool,
     /// Where the count is kept in the state's data (an object `{"Count": n}`).
     /// Default: `$.Polls`.
     pub counter_path: String,
@@ -47,6 +57,10 @@ impl Default for PollUntilProps {
             limit: Duration::from_secs(600),
             wait_name: None,
             choice_name: None,
+            start_name: None,
+            count_name: None,
+            give_up_name: None,
+            check_first: false,
             counter_path: "$.Polls".into(),
             error: None,
             subject: "the check".into(),
@@ -95,7 +109,7 @@ pub struct PollUntil {
 }
 
 /// Escapes literal text for a `States.Format` template.
-fn format_literal(text: &str) -> String {
+pub(crate) fn format_literal(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if matches!(c, '\\' | '\'' | '{' | '}') {
@@ -115,7 +129,7 @@ impl PollUntil {
         let counter = props.counter_path.trim_end_matches('.').to_owned();
         let count = format!("{counter}.Count");
         let start = graph.pass(
-            &format!("{name}StartPolls"),
+            props.start_name.as_deref().unwrap_or(&format!("{name}StartPolls")),
             PassProps {
                 result: Some(Value::map().with("Count", 0)),
                 result_path: Some(counter.as_str().into()),
@@ -127,7 +141,7 @@ impl PollUntil {
             WaitTime::Seconds(interval),
         );
         let count_polls = graph.pass(
-            &format!("{name}CountPolls"),
+            props.count_name.as_deref().unwrap_or(&format!("{name}CountPolls")),
             PassProps {
                 parameters: Some(Value::map().with("Count.$", format!("States.MathAdd({count}, 1)"))),
                 result_path: Some(counter.as_str().into()),
@@ -147,14 +161,19 @@ impl PollUntil {
             props.last_result_path,
         );
         let give_up = graph.fail(
-            &format!("{name}TimedOut"),
+            props.give_up_name.as_deref().unwrap_or(&format!("{name}TimedOut")),
             FailProps {
                 error: Some(props.error.clone().unwrap_or_else(|| format!("{name}TimedOut"))),
                 cause_path: Some(cause),
                 ..Default::default()
             },
         );
-        start.next(&wait).next(check).next(&count_polls).next(&choice);
+        wait.next(check).next(&count_polls).next(&choice);
+        if props.check_first {
+            start.next(check);
+        } else {
+            start.next(&wait);
+        }
         PollUntil {
             start,
             wait,
@@ -175,6 +194,12 @@ impl PollUntil {
     /// The Fail state entered when the limit is reached.
     pub fn give_up(&self) -> &Fail {
         &self.give_up
+    }
+
+    /// The Wait state between polls (a state that leads back into the loop
+    /// goes to it, see [`keep_polling_through`](Self::keep_polling_through)).
+    pub fn wait(&self) -> &Wait {
+        &self.wait
     }
 
     /// The Choice state that decides after each poll.
@@ -209,6 +234,15 @@ impl PollUntil {
     pub fn keep_polling_when(&self, condition: Condition) -> &PollUntil {
         self.bound();
         self.choice.when(condition, &self.wait);
+        self
+    }
+
+    /// When `condition` holds after a poll (and the limit is not reached), go
+    /// to `target`, a state that acts (e.g. asks again for the operation) and
+    /// then goes to [`wait`](Self::wait): the poll continues, and its count with it.
+    pub fn keep_polling_through(&self, condition: Condition, target: &impl State) -> &PollUntil {
+        self.bound();
+        self.choice.when(condition, target);
         self
     }
 
@@ -266,6 +300,40 @@ mod tests {
             "{cause}"
         );
         assert_eq!(d.json["States"]["ReadyCountPolls"]["ResultPath"], "$.Polls");
+    }
+
+    #[test]
+    fn check_first_looks_before_the_first_wait_and_a_step_can_rejoin_the_wait() {
+        let g = StateGraph::new();
+        let check = g.pass("Describe", PassProps::default());
+        let act = g.pass("Start", PassProps::default());
+        let poll = PollUntil::new(
+            &g,
+            "Running",
+            &check,
+            PollUntilProps {
+                check_first: true,
+                start_name: Some("Begin".into()),
+                count_name: Some("Count".into()),
+                give_up_name: Some("Gave up".into()),
+                ..Default::default()
+            },
+        );
+        g.start_at(poll.start());
+        poll.done_when(Condition::boolean_equals("$.ok", true), &g.succeed("Done"))
+            .keep_polling_through(Condition::boolean_equals("$.stopped", true), &act)
+            .otherwise_keep_polling();
+        act.next(poll.wait());
+        let d = g.render();
+        assert!(d.validate().is_empty(), "{:?}", d.validate());
+        let s = &d.json["States"];
+        assert_eq!(s["Begin"]["Next"], "Describe");
+        assert_eq!(s["WaitRunning"]["Next"], "Describe");
+        assert_eq!(s["Describe"]["Next"], "Count");
+        let rules = &s["IsRunningDone"]["Choices"];
+        assert_eq!(rules[1]["Next"], "Gave up", "the bound before the step that acts");
+        assert_eq!(rules[2]["Next"], "Start");
+        assert!(super::super::loop_warnings(&d.json).is_empty());
     }
 
     #[test]

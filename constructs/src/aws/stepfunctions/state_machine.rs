@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use crate::aws::iam::{IGrantable, IPrincipal, IRole, Principal, Role, RoleProps, UnknownPrincipal};
 use crate::aws::logs::{LogGroup, LogGroupProps};
-use crate::core::{Arn, ArnFormat, CfnResource, Construct, Pseudo, Scope, Value};
+use crate::core::{Arn, ArnFormat, CfnResource, Construct, Pseudo, Scope, Stack, Value};
 
+use super::distributed_map::DistributedMapProps;
 use super::graph::StateGraph;
 use super::task::Need;
 
@@ -279,6 +280,13 @@ impl StateMachine {
         if let Some(name) = &props.state_machine_name {
             resource.set("StateMachineName", name.as_str());
         }
+        Self::grant_distributed_map_needs(
+            &node,
+            role.as_ref(),
+            &resource,
+            &definition,
+            props.state_machine_name.as_deref(),
+        );
         if props.state_machine_type == StateMachineType::Express {
             resource.set("StateMachineType", "EXPRESS");
         }
@@ -328,6 +336,46 @@ impl StateMachine {
             role,
             definition,
         }
+    }
+
+    /// A distributed Map's needs: its S3 reads and writes, and starting
+    /// (describing, stopping) child executions of this very machine. The
+    /// machine is named by its name, or by the pattern CloudFormation names it
+    /// with (`<logical id>-<suffix>`): a reference to it would be circular,
+    /// since the machine waits for its role's policy.
+    fn grant_distributed_map_needs(
+        node: &Construct,
+        role: &dyn IRole,
+        resource: &CfnResource,
+        definition: &StateGraph,
+        name: Option<&str>,
+    ) {
+        let maps = definition.distributed_maps();
+        if maps.is_empty() {
+            return;
+        }
+        for statement in maps.iter().flat_map(DistributedMapProps::policy_statements) {
+            role.add_to_policy(statement);
+        }
+        let name = match name {
+            Some(n) => Value::from(n),
+            None => {
+                let r = resource.clone();
+                Value::lazy(move || Value::from(format!("{}-*", r.logical_id())))
+            }
+        };
+        let arn = |kind: &str, rest: &str| {
+            let resource = Value::concat([Value::from(kind), name.clone(), Value::from(rest)]);
+            match Stack::of(node) {
+                Some(s) => s.format_arn("states", true, true, resource),
+                None => resource,
+            }
+        };
+        role.grant(["states:StartExecution"], [arn("stateMachine:", "")]);
+        role.grant(
+            ["states:DescribeExecution", "states:StopExecution"],
+            [arn("execution:", "/*")],
+        );
     }
 
     fn grant_definition_needs(role: &dyn IRole, definition: &StateGraph) {

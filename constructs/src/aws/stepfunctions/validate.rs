@@ -39,6 +39,8 @@ const TYPES: &[&str] = &["Task", "Pass", "Wait", "Choice", "Map", "Parallel", "S
 const MAX_NAME_LEN: usize = 80;
 
 struct Checker {
+    /// The machine's `QueryLanguage` (`JSONPath` unless it says otherwise).
+    language: String,
     errors: Vec<AslError>,
     /// Every state name with the scope it is in, to find duplicates.
     names: Vec<(String, String)>,
@@ -66,17 +68,29 @@ impl Checker {
 /// ```
 pub fn validate_definition(definition: &Json) -> Vec<AslError> {
     let mut c = Checker {
+        language: definition
+            .get("QueryLanguage")
+            .and_then(Json::as_str)
+            .unwrap_or("JSONPath")
+            .to_owned(),
         errors: Vec::new(),
         names: Vec::new(),
     };
     match definition.as_object() {
         Some(top) => {
+            if !matches!(c.language.as_str(), "JSONPath" | "JSONata") {
+                c.err(
+                    None,
+                    format!("QueryLanguage must be JSONPath or JSONata, not '{}'", c.language),
+                );
+            }
             if let Some(t) = top.get("TimeoutSeconds") {
                 if !is_positive_int(t) {
                     c.err(None, format!("TimeoutSeconds must be a positive integer, not {t}"));
                 }
             }
             check_scope(&mut c, top, "the state machine");
+            c.errors.extend(super::variables::check(definition));
         }
         None => c.err(None, "the definition must be a JSON object with StartAt and States"),
     }
@@ -227,6 +241,7 @@ fn check_state<'a>(
             return targets;
         }
     };
+    let jsonata = check_query_language(c, name, s);
     let mut target = |c: &mut Checker, field: &str, v: &'a Json| match v.as_str() {
         Some(t) if scope_states.contains_key(t) => targets.push(t),
         Some(t) => {
@@ -381,12 +396,12 @@ fn check_state<'a>(
                     ),
                 );
             }
-            if let Some(v) = s.get("Seconds") {
+            if let Some(v) = s.get("Seconds").filter(|v| !(jsonata && is_expression(v))) {
                 if !is_non_negative_int(v) {
                     c.err(Some(name), format!("Seconds must be a non-negative integer, not {v}"));
                 }
             }
-            if let Some(v) = s.get("Timestamp") {
+            if let Some(v) = s.get("Timestamp").filter(|v| !(jsonata && is_expression(v))) {
                 if !v.as_str().is_some_and(is_timestamp) {
                     c.err(
                         Some(name),
@@ -400,7 +415,16 @@ fn check_state<'a>(
             match rules {
                 Some(rules) if !rules.is_empty() => {
                     for rule in rules {
-                        check_rule(c, name, rule, true);
+                        if jsonata {
+                            if !rule.get("Condition").is_some_and(|v| is_expression(v) || v.is_boolean()) {
+                                c.err(
+                                    Some(name),
+                                    "a rule of a JSONata Choice needs a Condition, a {% %} expression (Condition::jsonata)",
+                                );
+                            }
+                        } else {
+                            check_rule(c, name, rule, true);
+                        }
                         match rule.get("Next") {
                             Some(n) => target(c, "Choices Next", n),
                             None => c.err(Some(name), "a Choice rule has no Next"),
@@ -429,6 +453,7 @@ fn check_state<'a>(
                     "a Map state needs an ItemProcessor (the states run for each item)",
                 ),
             }
+            check_distributed(c, name, s);
             if let Some(v) = s.get("MaxConcurrency") {
                 if !is_non_negative_int(v) {
                     c.err(
@@ -463,6 +488,186 @@ fn check_state<'a>(
         _ => {}
     }
     targets
+}
+
+/// The fields of a distributed Map (and their absence from an inline one).
+fn check_distributed(c: &mut Checker, name: &str, s: &Map<String, Json>) {
+    let config = s.get("ItemProcessor").and_then(|p| p.get("ProcessorConfig"));
+    let mode = config
+        .and_then(|p| p.get("Mode"))
+        .and_then(Json::as_str)
+        .unwrap_or("INLINE");
+    if !matches!(mode, "INLINE" | "DISTRIBUTED") {
+        c.err(
+            Some(name),
+            format!("ProcessorConfig Mode must be INLINE or DISTRIBUTED, not '{mode}'"),
+        );
+    }
+    let distributed = mode == "DISTRIBUTED";
+    if distributed {
+        let ty = config.and_then(|p| p.get("ExecutionType")).and_then(Json::as_str);
+        if !matches!(ty, Some("STANDARD" | "EXPRESS")) {
+            c.err(
+                Some(name),
+                "a distributed Map's ProcessorConfig needs ExecutionType STANDARD or EXPRESS",
+            );
+        }
+    }
+    for field in [
+        "ItemReader",
+        "ItemBatcher",
+        "ResultWriter",
+        "ToleratedFailurePercentage",
+        "ToleratedFailureCount",
+        "Label",
+    ] {
+        if s.contains_key(field) && !distributed {
+            c.err(
+                Some(name),
+                format!("{field} is only allowed on a distributed Map (ProcessorConfig Mode DISTRIBUTED)"),
+            );
+        }
+    }
+    for field in ["ItemReader", "ResultWriter"] {
+        if let Some(v) = s.get(field) {
+            if !v.get("Resource").is_some_and(Json::is_string) {
+                c.err(
+                    Some(name),
+                    format!("{field} needs a Resource (e.g. arn:aws:states:::s3:getObject)"),
+                );
+            }
+        }
+    }
+    if s.contains_key("ItemReader") && s.contains_key("ItemsPath") {
+        c.err(
+            Some(name),
+            "a Map reads its items with ItemReader or from ItemsPath, not both",
+        );
+    }
+    if let Some(p) = s.get("ToleratedFailurePercentage") {
+        if !p.as_f64().is_some_and(|p| (0.0..=100.0).contains(&p)) {
+            c.err(
+                Some(name),
+                format!("ToleratedFailurePercentage must be a number from 0 to 100, not {p}"),
+            );
+        }
+    }
+    if let Some(n) = s.get("ToleratedFailureCount") {
+        if !is_non_negative_int(n) {
+            c.err(
+                Some(name),
+                format!("ToleratedFailureCount must be a non-negative integer, not {n}"),
+            );
+        }
+    }
+    if let Some(b) = s.get("ItemBatcher").and_then(|b| b.get("BatchInput")) {
+        check_payload_template(c, name, "BatchInput", b);
+    }
+}
+
+/// Whether `v` is a JSONata expression string (`{% ... %}`).
+fn is_expression(v: &Json) -> bool {
+    v.as_str().is_some_and(|t| {
+        let t = t.trim();
+        t.starts_with("{%") && t.ends_with("%}")
+    })
+}
+
+/// The fields only JSONPath states have.
+const JSONPATH_ONLY: &[&str] = &[
+    "InputPath",
+    "Parameters",
+    "ResultSelector",
+    "ResultPath",
+    "OutputPath",
+    "ItemsPath",
+    "ErrorPath",
+    "CausePath",
+    "SecondsPath",
+    "TimestampPath",
+];
+
+/// Checks the state's `QueryLanguage` and the fields of the other
+/// language; returns whether the state is JSONata.
+fn check_query_language(c: &mut Checker, name: &str, s: &Map<String, Json>) -> bool {
+    let own = s.get("QueryLanguage");
+    if let Some(q) = own {
+        match q.as_str() {
+            Some("JSONata") => {}
+            Some("JSONPath") if c.language == "JSONata" => c.err(
+                Some(name),
+                "QueryLanguage JSONPath is not allowed in a state machine whose QueryLanguage is JSONata",
+            ),
+            Some("JSONPath") => {}
+            _ => c.err(
+                Some(name),
+                format!("QueryLanguage must be JSONPath or JSONata, not {q}"),
+            ),
+        }
+    }
+    let jsonata = own.and_then(Json::as_str).unwrap_or(&c.language) == "JSONata";
+    if jsonata {
+        for field in JSONPATH_ONLY {
+            if s.contains_key(*field) {
+                c.err(
+                    Some(name),
+                    format!("{field} is a JSONPath field, but the state is JSONata: use Arguments, Output and Assign with {{% %}} expressions"),
+                );
+            }
+        }
+        for field in ["Arguments", "Output", "Assign", "ItemSelector"] {
+            if let Some(v) = s.get(field) {
+                if let Some(k) = dollar_key(v) {
+                    c.err(
+                        Some(name),
+                        format!("{field}: '{k}' ends with '.$', a JSONPath form: in JSONata write the key plainly and the value as {{% %}}"),
+                    );
+                }
+            }
+        }
+    } else {
+        for field in ["Arguments", "Output"] {
+            if s.contains_key(field) {
+                c.err(
+                    Some(name),
+                    format!("{field} is a JSONata field: set the state's QueryLanguage to JSONata, or use the JSONPath fields"),
+                );
+            }
+        }
+        for rule in s.get("Choices").and_then(Json::as_array).into_iter().flatten() {
+            if rule.get("Condition").is_some() {
+                c.err(
+                    Some(name),
+                    "a Condition rule is JSONata: set the state's QueryLanguage to JSONata",
+                );
+            }
+        }
+    }
+    if s.contains_key("Arguments") {
+        let ty = s.get("Type").and_then(Json::as_str).unwrap_or_default();
+        if !matches!(ty, "Task" | "Parallel") {
+            c.err(
+                Some(name),
+                format!("Arguments is not allowed on a {ty} state: only Task and Parallel take Arguments"),
+            );
+        }
+    }
+    jsonata
+}
+
+/// The first `key.$` key in a value, if any.
+fn dollar_key(v: &Json) -> Option<String> {
+    match v {
+        Json::Object(m) => m.iter().find_map(|(k, x)| {
+            if k.ends_with(".$") {
+                Some(k.clone())
+            } else {
+                dollar_key(x)
+            }
+        }),
+        Json::Array(a) => a.iter().find_map(dollar_key),
+        _ => None,
+    }
 }
 
 fn check_path_field(c: &mut Checker, state: &str, field: &str, v: &Json, kind: PathKind, nullable: bool) {
@@ -605,6 +810,12 @@ fn check_rule(c: &mut Checker, state: &str, rule: &Json, top: bool) {
     if !top && r.contains_key("Next") {
         c.err(Some(state), "a rule nested in And/Or/Not cannot have Next");
     }
+    if !top && r.contains_key("Assign") {
+        c.err(
+            Some(state),
+            "a rule nested in And/Or/Not cannot have Assign (put it on the top-level rule)",
+        );
+    }
     for op in ["And", "Or"] {
         if let Some(v) = r.get(op) {
             match v.as_array() {
@@ -631,7 +842,7 @@ fn check_rule(c: &mut Checker, state: &str, rule: &Json, top: bool) {
     }
     let mut ops = 0;
     for (key, value) in r {
-        if matches!(key.as_str(), "Variable" | "Next" | "Comment") {
+        if matches!(key.as_str(), "Variable" | "Next" | "Comment" | "Assign") {
             continue;
         }
         let (base, is_path) = match key.strip_suffix("Path") {
@@ -963,6 +1174,29 @@ mod tests {
         );
         assert!(has(&e, "needs a Resource"), "{e:?}");
         assert!(has(&e, "HeartbeatSeconds must be smaller"), "{e:?}");
+    }
+
+    #[test]
+    fn distributed_map_fields_are_checked() {
+        let processor = |mode: &str| {
+            json!({ "ProcessorConfig": { "Mode": mode },
+            "StartAt": "I", "States": { "I": { "Type": "Pass", "End": true } } })
+        };
+        let e = errors(json!({ "StartAt": "D", "States": {
+            "D": { "Type": "Map", "ItemProcessor": processor("DISTRIBUTED"), "ItemsPath": "$.x",
+                   "ItemReader": { "Parameters": {} }, "ToleratedFailurePercentage": 150, "Next": "I" },
+            "I": { "Type": "Map", "ItemProcessor": processor("INLINE"), "Label": "x", "End": true } } }));
+        assert!(has(&e, "ExecutionType STANDARD or EXPRESS"), "{e:?}");
+        assert!(has(&e, "ItemReader needs a Resource"), "{e:?}");
+        assert!(has(&e, "ItemReader or from ItemsPath, not both"), "{e:?}");
+        assert!(
+            has(&e, "ToleratedFailurePercentage must be a number from 0 to 100"),
+            "{e:?}"
+        );
+        assert!(
+            has(&e, "state 'I': Label is only allowed on a distributed Map"),
+            "{e:?}"
+        );
     }
 
     #[test]

@@ -32,10 +32,10 @@ pub(super) fn holds(rule: &Json, input: &Json, context: &Json) -> Result<bool, F
         .get("Variable")
         .and_then(Json::as_str)
         .ok_or_else(|| Failure::runtime(format!("The Choice rule {} has no Variable", paths::compact(rule))))?;
-    let Some((operator, operand)) = rule
-        .as_object()
-        .and_then(|o| o.iter().find(|(k, _)| !matches!(k.as_str(), "Variable" | "Next")))
-    else {
+    let Some((operator, operand)) = rule.as_object().and_then(|o| {
+        o.iter()
+            .find(|(k, _)| !matches!(k.as_str(), "Variable" | "Next" | "Assign"))
+    }) else {
         return Err(Failure::runtime(format!(
             "The Choice rule {} has no comparison",
             paths::compact(rule)

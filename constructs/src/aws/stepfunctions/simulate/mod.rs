@@ -8,8 +8,19 @@
 //! moment a real execution would start it (`MaxConcurrency` respected), and
 //! the history is sorted by virtual time. Randomness (`States.UUID`,
 //! `States.MathRandom`, full jitter) is seeded by the execution name, so a run
-//! is reproducible. JSONata, variables and the distributed Map are refused
-//! with [`SimulateError::Unsupported`], never guessed.
+//! is reproducible.
+//!
+//! Workflow variables (`Assign`, `$name`) are kept per scope: a Map iteration
+//! or a Parallel branch reads its enclosing scopes' variables and its own
+//! vanish when it ends; a state's `Assign` is evaluated on its result (after
+//! `ResultSelector`; the input for Choice and Wait) with the values from its
+//! entry. A distributed Map runs inline: the items its `ItemReader` would
+//! read from S3 are the Map state's mocked response (`"Each": "Items"`, a
+//! `Return` holding the array), its children cannot read the parent's
+//! variables, `ItemBatcher`, `ToleratedFailureCount`/`Percentage` and
+//! `MaxConcurrency` apply, and with a `ResultWriter` the result names the S3
+//! manifest, as the service's does. JSONata is refused with
+//! [`SimulateError::Unsupported`] naming the state, never guessed.
 //!
 //! ```
 //! use constructs::aws::stepfunctions::simulate::{simulate, MockConfig, SimulateOptions};

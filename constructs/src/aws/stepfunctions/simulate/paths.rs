@@ -9,7 +9,7 @@
 use serde_json::Value as Json;
 
 use super::Failure;
-use crate::aws::stepfunctions::{check_path, PathKind};
+use crate::aws::stepfunctions::{check_path, variable_name, PathKind};
 
 /// One step of a path.
 #[derive(Clone, Debug, PartialEq)]
@@ -42,10 +42,25 @@ enum Filter {
     Compare(Vec<Step>, String, Json),
 }
 
+/// Where a path starts.
+#[derive(Clone, Debug, PartialEq)]
+enum Root {
+    /// `$`: the state's input.
+    Input,
+    /// `$$`: the context object.
+    Context,
+    /// `$name`: a workflow variable.
+    Variable(String),
+}
+
+/// The key of the context object under which the simulator keeps the
+/// variables a state can read (not reachable with `$$.` dotted paths).
+pub(super) const VARIABLES: &str = "\u{1}variables";
+
 /// A parsed path: which root it reads and its steps.
 #[derive(Clone, Debug)]
 pub(super) struct Path {
-    context: bool,
+    root: Root,
     steps: Vec<Step>,
 }
 
@@ -53,12 +68,28 @@ impl Path {
     /// Parses a path (`$...` or `$$...`).
     pub(super) fn parse(text: &str) -> Result<Path, Failure> {
         check_path(text, PathKind::Path).map_err(|e| Failure::runtime(format!("Invalid path {e}")))?;
-        let (context, rest) = match text.strip_prefix("$$") {
-            Some(r) => (true, r),
-            None => (false, &text[1..]),
+        let (root, rest) = if let Some(var) = variable_name(text) {
+            (Root::Variable(var.to_owned()), &text[1 + var.len()..])
+        } else {
+            match text.strip_prefix("$$") {
+                Some(r) => (Root::Context, r),
+                None => (Root::Input, &text[1..]),
+            }
         };
         let steps = parse_steps(rest).map_err(|e| Failure::runtime(format!("Invalid path '{text}': {e}")))?;
-        Ok(Path { context, steps })
+        Ok(Path { root, steps })
+    }
+
+    /// The value the path starts from.
+    fn root<'a>(&self, input: &'a Json, context: &'a Json) -> Result<&'a Json, Failure> {
+        match &self.root {
+            Root::Input => Ok(input),
+            Root::Context => Ok(context),
+            Root::Variable(name) => context
+                .get(VARIABLES)
+                .and_then(|v| v.get(name))
+                .ok_or_else(|| Failure::runtime(format!("The variable '${name}' is not assigned in this scope"))),
+        }
     }
 
     /// Whether the path selects a single value (only field and index steps).
@@ -72,7 +103,7 @@ impl Path {
 /// matches otherwise.
 pub(super) fn read(text: &str, input: &Json, context: &Json) -> Result<Json, Failure> {
     let path = Path::parse(text)?;
-    let root = if path.context { context } else { input };
+    let root = path.root(input, context)?;
     if path.is_definite() {
         let mut current = root;
         for step in &path.steps {
@@ -84,7 +115,7 @@ pub(super) fn read(text: &str, input: &Json, context: &Json) -> Result<Json, Fai
             current = next.ok_or_else(|| {
                 Failure::runtime(format!(
                     "The JSONPath '{text}' could not be found in the input '{}'",
-                    compact(if path.context { context } else { input })
+                    compact(root)
                 ))
             })?;
         }
@@ -99,7 +130,9 @@ pub(super) fn read(text: &str, input: &Json, context: &Json) -> Result<Json, Fai
 /// indefinite path is present when it matches something.
 pub(super) fn exists(text: &str, input: &Json, context: &Json) -> Result<bool, Failure> {
     let path = Path::parse(text)?;
-    let root = if path.context { context } else { input };
+    let Ok(root) = path.root(input, context) else {
+        return Ok(false);
+    };
     let mut out = Vec::new();
     select(&path.steps, root, &mut out);
     Ok(!out.is_empty())

@@ -53,6 +53,12 @@ struct Sim<'a> {
     start: OffsetDateTime,
     /// `$$` without its per-state parts.
     context: Json,
+    /// The variables of each scope, outermost first (the machine, then each
+    /// Map iteration or Parallel branch being run).
+    scopes: Vec<serde_json::Map<String, Json>>,
+    /// The first scope the current one can read (a distributed Map's child
+    /// workflow cannot read its parent's).
+    visible_from: usize,
 }
 
 /// Runs a whole execution.
@@ -65,6 +71,16 @@ pub(super) fn run(
     let start = OffsetDateTime::parse(&options.start_time, &Rfc3339).map_err(|e| {
         SimulateError::Definition(format!("the start time '{}' is not RFC 3339: {e}", options.start_time))
     })?;
+    if definition.get("QueryLanguage").and_then(Json::as_str) == Some("JSONata") {
+        return Err(SimulateError::Unsupported {
+            state: definition
+                .get("StartAt")
+                .and_then(Json::as_str)
+                .unwrap_or("(state machine)")
+                .to_owned(),
+            feature: "JSONata (the state machine's QueryLanguage is JSONata, so every state is)".into(),
+        });
+    }
     check_graph("(state machine)", definition)?;
     let machine = format!(
         "arn:aws:states:us-east-1:123456789012:stateMachine:{}",
@@ -93,6 +109,8 @@ pub(super) fn run(
             },
             "StateMachine": { "Id": machine, "Name": options.state_machine_name }
         }),
+        scopes: vec![serde_json::Map::new()],
+        visible_from: 0,
     };
     sim.history.push(
         0.0,
@@ -173,7 +191,7 @@ fn check_graph(name: &str, graph: &Json) -> Result<(), SimulateError> {
     Ok(())
 }
 
-/// Refuses what the simulator does not run: JSONata, variables, the distributed Map.
+/// Refuses what the simulator does not run: JSONata.
 fn check_supported(name: &str, state: &Json) -> Result<(), SimulateError> {
     let unsupported = |feature: &str| {
         Err(SimulateError::Unsupported {
@@ -188,20 +206,6 @@ fn check_supported(name: &str, state: &Json) -> Result<(), SimulateError> {
         if state.get(key).is_some() {
             return unsupported(&format!("'{key}' (a JSONata field)"));
         }
-    }
-    if state.get("Assign").is_some() {
-        return unsupported("variables ('Assign')");
-    }
-    let distributed = state
-        .pointer("/ItemProcessor/ProcessorConfig/Mode")
-        .and_then(Json::as_str)
-        == Some("DISTRIBUTED");
-    if distributed
-        || ["ItemReader", "ItemBatcher", "ResultWriter"]
-            .iter()
-            .any(|k| state.get(k).is_some())
-    {
-        return unsupported("the distributed Map");
     }
     Ok(())
 }
@@ -325,7 +329,41 @@ impl Sim<'_> {
         if let Some((index, value)) = item {
             c["Map"] = json!({"Item": {"Index": index, "Value": value}});
         }
+        let mut variables = serde_json::Map::new();
+        for scope in &self.scopes[self.visible_from.min(self.scopes.len())..] {
+            variables.extend(scope.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        c[paths::VARIABLES] = Json::Object(variables);
         c
+    }
+
+    /// Sets the variables of an `Assign` (if any), evaluated on `value` (`$`)
+    /// with the values from the state's entry (`context`), in the innermost scope.
+    fn assign(&mut self, assign: Option<&Json>, value: &Json, context: &Json) -> Result<(), Failure> {
+        let Some(assign) = assign else {
+            return Ok(());
+        };
+        let Json::Object(values) = template(assign, value, context, &mut self.rng)? else {
+            return Err(Failure::runtime(format!("Assign must be an object, not {assign}")));
+        };
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.extend(values);
+        }
+        Ok(())
+    }
+
+    /// Runs `graph` in a scope of its own (a Map iteration or a Parallel
+    /// branch); `isolated`: it cannot read the enclosing scopes' variables.
+    fn run_scoped(&mut self, graph: &Json, input: Json, isolated: bool) -> Result<Result<Json, Failure>, Abort> {
+        let visible_from = self.visible_from;
+        self.scopes.push(serde_json::Map::new());
+        if isolated {
+            self.visible_from = self.scopes.len() - 1;
+        }
+        let result = self.run_graph(graph, input);
+        self.scopes.pop();
+        self.visible_from = visible_from;
+        result
     }
 
     fn run_graph(&mut self, graph: &Json, mut input: Json) -> Result<Result<Json, Failure>, Abort> {
@@ -411,6 +449,7 @@ impl Sim<'_> {
             Some(s) => template(s, &result, context, &mut self.rng)?,
             None => result,
         };
+        self.assign(state.get("Assign"), &result, context)?;
         let placed = place(state, input, result)?;
         select(state, "OutputPath", placed, context)
     }
@@ -418,6 +457,7 @@ impl Sim<'_> {
     fn pass(&mut self, state: &Json, input: &Json, context: &Json) -> Outcome {
         let effective = self.effective_input(state, input, context)?;
         let result = state.get("Result").cloned().unwrap_or(effective);
+        self.assign(state.get("Assign"), &result, context)?;
         let placed = place(state, input, result)?;
         Ok((select(state, "OutputPath", placed, context)?, None))
     }
@@ -428,12 +468,21 @@ impl Sim<'_> {
         for rule in state.get("Choices").and_then(Json::as_array).into_iter().flatten() {
             if choice::holds(rule, &effective, context)? {
                 next = rule.get("Next").and_then(Json::as_str);
+                self.assign(rule.get("Assign"), &effective, context)?;
                 break;
             }
         }
-        let next = next
-            .or_else(|| state.get("Default").and_then(Json::as_str))
-            .ok_or_else(|| Failure::new("States.NoChoiceMatched", "No Matches!"))?;
+        let next = match next {
+            Some(n) => n,
+            None => {
+                let default = state
+                    .get("Default")
+                    .and_then(Json::as_str)
+                    .ok_or_else(|| Failure::new("States.NoChoiceMatched", "No Matches!"))?;
+                self.assign(state.get("Assign"), &effective, context)?;
+                default
+            }
+        };
         Ok((select(state, "OutputPath", effective, context)?, Some(next.to_owned())))
     }
 
@@ -462,6 +511,11 @@ impl Sim<'_> {
         match seconds {
             Ok(s) => self.advance(s)?,
             Err(f) => return Ok(Err(f)),
+        }
+        let assigned = select(state, "InputPath", input.clone(), context)
+            .and_then(|effective| self.assign(state.get("Assign"), &effective, context));
+        if let Err(f) = assigned {
+            return Ok(Err(f));
         }
         Ok(select(state, "InputPath", input.clone(), context)
             .and_then(|v| select(state, "OutputPath", v, context))
@@ -521,6 +575,9 @@ impl Sim<'_> {
         for catcher in state.get("Catch").and_then(Json::as_array).into_iter().flatten() {
             if retry::matches(catcher, &failure.error) {
                 let error_output = json!({"Error": failure.error, "Cause": failure.cause});
+                if let Err(f) = self.assign(catcher.get("Assign"), &error_output, &context) {
+                    return Ok(Err(f));
+                }
                 let next = catcher
                     .get("Next")
                     .and_then(Json::as_str)
@@ -570,20 +627,94 @@ impl Sim<'_> {
         }
     }
 
+    /// The items of a Map: from its `ItemReader` (a distributed Map reading
+    /// S3: the list is the state's mocked response, as for a Task), else from
+    /// `ItemsPath`.
+    fn map_items(
+        &mut self,
+        name: &str,
+        state: &Json,
+        effective: &Json,
+        context: &Json,
+    ) -> Result<Result<Vec<Json>, Failure>, Abort> {
+        if state.get("ItemReader").is_some() {
+            let n = self.invocations.entry(name.to_owned()).or_insert(0);
+            let invocation = *n;
+            *n += 1;
+            return Ok(match self.case.response(name, invocation)?.clone() {
+                MockedResponse::Return(Json::Array(items)) => Ok(items),
+                MockedResponse::Return(other) => Err(Failure::runtime(format!(
+                    "The mocked items of the ItemReader of Map '{name}' must be a JSON array (the objects or rows the reader would read), not {}",
+                    paths::compact(&other)
+                ))),
+                MockedResponse::Throw { error, cause } => Err(Failure { error, cause }),
+            });
+        }
+        let items_path = state.get("ItemsPath").and_then(Json::as_str).unwrap_or("$");
+        Ok(match paths::read(items_path, effective, context) {
+            Ok(Json::Array(items)) => Ok(items),
+            Ok(other) => Err(Failure::runtime(format!(
+                "The Map's ItemsPath '{items_path}' must point to an array, not {}",
+                paths::compact(&other)
+            ))),
+            Err(f) => Err(f),
+        })
+    }
+
+    /// Groups the item inputs into batches (`ItemBatcher`): `{"BatchInput", "Items"}`.
+    fn batches(
+        &mut self,
+        batcher: &Json,
+        inputs: Vec<Json>,
+        effective: &Json,
+        context: &Json,
+    ) -> Result<Vec<Json>, Failure> {
+        let max_items = batcher.get("MaxItemsPerBatch").and_then(Json::as_u64).unwrap_or(0) as usize;
+        let max_bytes = batcher.get("MaxInputBytesPerBatch").and_then(Json::as_u64).unwrap_or(0) as usize;
+        let batch_input = match batcher.get("BatchInput") {
+            Some(b) => Some(template(b, effective, context, &mut self.rng)?),
+            None => None,
+        };
+        let mut out = Vec::new();
+        let mut current: Vec<Json> = Vec::new();
+        let mut bytes = 0;
+        for item in inputs {
+            let size = item.to_string().len();
+            let full = (max_items > 0 && current.len() >= max_items) || (max_bytes > 0 && bytes + size > max_bytes);
+            if full && !current.is_empty() {
+                out.push(std::mem::take(&mut current));
+                bytes = 0;
+            }
+            bytes += size;
+            current.push(item);
+        }
+        if !current.is_empty() {
+            out.push(current);
+        }
+        Ok(out
+            .into_iter()
+            .map(|items| {
+                let mut b = serde_json::Map::new();
+                if let Some(bi) = &batch_input {
+                    b.insert("BatchInput".into(), bi.clone());
+                }
+                b.insert("Items".into(), Json::Array(items));
+                Json::Object(b)
+            })
+            .collect())
+    }
+
     fn map(&mut self, name: &str, state: &Json, input: &Json, context: &Json) -> Result<Result<Json, Failure>, Abort> {
         let effective = match select(state, "InputPath", input.clone(), context) {
             Ok(e) => e,
             Err(f) => return Ok(Err(f)),
         };
-        let items_path = state.get("ItemsPath").and_then(Json::as_str).unwrap_or("$");
-        let items = match paths::read(items_path, &effective, context) {
-            Ok(Json::Array(items)) => items,
-            Ok(other) => {
-                return Ok(Err(Failure::runtime(format!(
-                    "The Map's ItemsPath '{items_path}' must point to an array, not {}",
-                    paths::compact(&other)
-                ))))
-            }
+        let distributed = state
+            .pointer("/ItemProcessor/ProcessorConfig/Mode")
+            .and_then(Json::as_str)
+            == Some("DISTRIBUTED");
+        let items = match self.map_items(name, state, &effective, context)? {
+            Ok(items) => items,
             Err(f) => return Ok(Err(f)),
         };
         let processor = state
@@ -591,16 +722,44 @@ impl Sim<'_> {
             .or_else(|| state.get("Iterator"))
             .ok_or_else(|| SimulateError::Definition(format!("Map state '{name}' has no ItemProcessor")))?;
         let selector = state.get("ItemSelector").or_else(|| state.get("Parameters"));
+        let mut inputs = Vec::with_capacity(items.len());
+        for (index, item) in items.iter().enumerate() {
+            let item_context = self.context(name, 0, Some((index, item)));
+            match selector {
+                Some(s) => match template(s, &effective, &item_context, &mut self.rng) {
+                    Ok(i) => inputs.push(i),
+                    Err(f) => return Ok(Err(f)),
+                },
+                None => inputs.push(item.clone()),
+            }
+        }
+        if let Some(batcher) = state.get("ItemBatcher") {
+            inputs = match self.batches(batcher, inputs, &effective, context) {
+                Ok(b) => b,
+                Err(f) => return Ok(Err(f)),
+            };
+        }
         let concurrency = state.get("MaxConcurrency").and_then(Json::as_u64).unwrap_or(0) as usize;
-        let started = self.event(
-            "MapStateStarted",
-            Some(("mapStateStartedEventDetails", json!({"length": items.len()}))),
-        )?;
+        let tolerated_count = state.get("ToleratedFailureCount").and_then(Json::as_u64);
+        let tolerated_percentage = state.get("ToleratedFailurePercentage").and_then(Json::as_f64);
+        let started = if distributed {
+            self.event(
+                "MapRunStarted",
+                Some(("mapRunStartedEventDetails", json!({"length": inputs.len()}))),
+            )?
+        } else {
+            self.event(
+                "MapStateStarted",
+                Some(("mapStateStartedEventDetails", json!({"length": inputs.len()}))),
+            )?
+        };
         let start = self.clock;
         let mut running: Vec<f64> = Vec::new();
         let mut end = start;
-        let mut results = Vec::with_capacity(items.len());
-        for (index, item) in items.iter().enumerate() {
+        let mut results = Vec::with_capacity(inputs.len());
+        let mut failed: Vec<Failure> = Vec::new();
+        let total = inputs.len();
+        for (index, item_input) in inputs.into_iter().enumerate() {
             self.clock = if concurrency == 0 || running.len() < concurrency {
                 start
             } else {
@@ -611,28 +770,44 @@ impl Sim<'_> {
             };
             self.history.previous = started;
             let iteration = json!({"name": name, "index": index});
-            self.event(
-                "MapIterationStarted",
-                Some(("mapIterationStartedEventDetails", iteration.clone())),
-            )?;
-            let item_context = self.context(name, 0, Some((index, item)));
-            let item_input = match selector {
-                Some(s) => template(s, &effective, &item_context, &mut self.rng),
-                None => Ok(item.clone()),
-            };
-            let result = match item_input {
-                Ok(i) => self.run_graph(processor, i)?,
-                Err(f) => Err(f),
-            };
+            if !distributed {
+                self.event(
+                    "MapIterationStarted",
+                    Some(("mapIterationStartedEventDetails", iteration.clone())),
+                )?;
+            }
+            let result = self.run_scoped(processor, item_input, distributed)?;
             end = end.max(self.clock);
+            running.push(self.clock);
             match result {
                 Ok(output) => {
-                    self.event(
-                        "MapIterationSucceeded",
-                        Some(("mapIterationSucceededEventDetails", iteration)),
-                    )?;
+                    if !distributed {
+                        self.event(
+                            "MapIterationSucceeded",
+                            Some(("mapIterationSucceededEventDetails", iteration)),
+                        )?;
+                    }
                     results.push(output);
-                    running.push(self.clock);
+                }
+                Err(f) if distributed => {
+                    results.push(json!({"Error": f.error, "Cause": f.cause}));
+                    failed.push(f);
+                    let over_count = tolerated_count.is_none_or(|c| failed.len() as u64 > c);
+                    let over_percentage =
+                        tolerated_percentage.is_none_or(|p| failed.len() as f64 * 100.0 / total.max(1) as f64 > p);
+                    if over_count && over_percentage {
+                        self.clock = end;
+                        self.event("MapRunFailed", None)?;
+                        return Ok(Err(Failure::new(
+                            "States.ExceedToleratedFailureThreshold",
+                            format!(
+                                "The Map Run of '{name}' failed: {} of {total} child executions failed, more than tolerated; the first failed with {}: {}",
+                                failed.len(),
+                                failed[0].error,
+                                failed[0].cause
+                            ),
+                        )));
+                    }
                 }
                 Err(f) => {
                     self.event(
@@ -646,8 +821,42 @@ impl Sim<'_> {
             }
         }
         self.clock = end;
-        self.event("MapStateSucceeded", None)?;
-        Ok(Ok(Json::Array(results)))
+        if !distributed {
+            self.event("MapStateSucceeded", None)?;
+            return Ok(Ok(Json::Array(results)));
+        }
+        self.event("MapRunSucceeded", None)?;
+        let map_run = format!(
+            "{}/{}",
+            self.context["Execution"]["Id"]
+                .as_str()
+                .unwrap_or_default()
+                .replace(":execution:", ":mapRun:"),
+            name
+        );
+        match state.get("ResultWriter") {
+            // The results go to S3: the state's result says where.
+            Some(writer) => {
+                let bucket = writer.pointer("/Parameters/Bucket").cloned().unwrap_or(Json::Null);
+                let prefix = writer
+                    .pointer("/Parameters/Prefix")
+                    .and_then(Json::as_str)
+                    .unwrap_or_default();
+                let key = format!(
+                    "{}{}/manifest.json",
+                    if prefix.is_empty() {
+                        String::new()
+                    } else {
+                        format!("{prefix}/")
+                    },
+                    self.rng.uuid()
+                );
+                Ok(Ok(
+                    json!({"MapRunArn": map_run, "ResultWriterDetails": {"Bucket": bucket, "Key": key}}),
+                ))
+            }
+            None => Ok(Ok(Json::Array(results))),
+        }
     }
 
     fn parallel(&mut self, state: &Json, input: &Json, context: &Json) -> Result<Result<Json, Failure>, Abort> {
@@ -662,7 +871,7 @@ impl Sim<'_> {
         for branch in state.get("Branches").and_then(Json::as_array).into_iter().flatten() {
             self.clock = start;
             self.history.previous = started;
-            let result = self.run_graph(branch, effective.clone())?;
+            let result = self.run_scoped(branch, effective.clone(), false)?;
             end = end.max(self.clock);
             match result {
                 Ok(output) => results.push(output),
@@ -1018,33 +1227,189 @@ mod tests {
         let jsonata =
             json!({"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}});
         let e = run_with(jsonata, json!({}), json!({})).expect_err("an error");
-        assert!(matches!(e, SimulateError::Unsupported { .. }), "{e}");
-        let assign = json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "Assign": {"x": 1}, "End": true}}});
-        assert!(run_with(assign, json!({}), json!({}))
-            .expect_err("an error")
-            .to_string()
-            .contains("variables"));
+        assert!(
+            matches!(&e, SimulateError::Unsupported { state, .. } if state == "P"),
+            "{e}"
+        );
     }
 
     #[test]
     fn unsupported_features_are_refused_before_anything_runs() {
-        // An unmocked task comes first, the Assign inside a Map later: the refusal names the Assign.
+        // An unmocked task comes first, JSONata inside a Map later: the refusal names the JSONata state.
         let nested = json!({"StartAt": "T", "States": {
             "T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Next": "M"},
             "M": {"Type": "Map", "ItemProcessor": {"StartAt": "P", "States": {
-                "P": {"Type": "Pass", "Assign": {"x.$": "$"}, "End": true}}}, "End": true}
+                "P": {"Type": "Pass", "QueryLanguage": "JSONata", "Output": "{% $states.input %}", "End": true}}}, "End": true}
         }});
         let e = run_with(nested, json!({}), json!({})).expect_err("an error");
         assert!(
             matches!(&e, SimulateError::Unsupported { state, .. } if state == "P"),
             "{e}"
         );
-        let distributed = json!({"StartAt": "M", "States": {"M": {"Type": "Map",
-            "ItemReader": {"Resource": "arn:aws:states:::s3:getObject"},
-            "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED"}, "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}},
-            "End": true}}});
-        let e = run_with(distributed, json!({}), json!({})).expect_err("an error");
-        assert!(e.to_string().contains("the distributed Map"), "{e}");
+        assert!(e.to_string().contains("JSONata"), "{e}");
+    }
+
+    #[test]
+    fn variables_are_set_when_a_state_ends_and_read_in_any_path() {
+        let def = json!({"StartAt": "Look", "States": {
+            "Look": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                     "ResultSelector": {"id.$": "$.Payload.Id"},
+                     "Assign": {"cluster.$": "$.id", "tries": 0, "old.$": "$tries"}, "ResultPath": null, "Next": "Count"},
+            "Count": {"Type": "Pass", "Assign": {"tries.$": "States.MathAdd($tries, 1)"}, "Next": "Enough"},
+            "Enough": {"Type": "Choice", "Choices": [
+                {"Variable": "$tries", "NumericGreaterThanEquals": 2, "Assign": {"verdict": "done"}, "Next": "Each"}],
+                "Default": "Count", "Assign": {"verdict": "again"}},
+            "Each": {"Type": "Map", "ItemsPath": "$.items", "ItemProcessor": {"StartAt": "Use", "States": {
+                "Use": {"Type": "Pass", "Assign": {"inner": 1},
+                        "Parameters": {"c.$": "States.Format('{}-{}', $cluster, $)", "v.$": "$verdict"}, "End": true}}},
+                "ResultPath": "$.out", "Next": "Done"},
+            "Done": {"Type": "Pass", "Parameters": {"tries.$": "$tries", "out.$": "$.out"}, "End": true}
+        }});
+        // `$tries` is read in the Assign that sets it first: the values are those from before.
+        let r = run(
+            def.clone(),
+            json!({"items": ["a", "b"]}),
+            json!({"Look": [ok(json!({"Payload": {"Id": "db-1"}}))]}),
+        );
+        assert_eq!(
+            r.cause.as_deref(),
+            Some("The variable '$tries' is not assigned in this scope")
+        );
+        let mut def = def;
+        def["States"]["Look"]["Assign"] = json!({"cluster.$": "$.id", "tries": 0});
+        let run = run(
+            def,
+            json!({"items": ["a", "b"]}),
+            json!({"Look": [ok(json!({"Payload": {"Id": "db-1"}}))]}),
+        );
+        assert_eq!(run.status, "SUCCEEDED", "{:?}", run.cause);
+        assert_eq!(
+            run.output,
+            Some(json!({"tries": 2, "out": [{"c": "db-1-a", "v": "done"}, {"c": "db-1-b", "v": "done"}]}))
+        );
+        assert_eq!(run.path.iter().filter(|p| *p == "Count").count(), 2);
+    }
+
+    #[test]
+    fn a_variable_of_an_iteration_is_not_seen_outside_and_a_distributed_child_sees_none() {
+        let leak = json!({"StartAt": "Each", "States": {
+            "Each": {"Type": "Map", "ItemProcessor": {"StartAt": "Set", "States": {
+                "Set": {"Type": "Pass", "Assign": {"inner": 1}, "End": true}}}, "Next": "Read"},
+            "Read": {"Type": "Pass", "Parameters": {"x.$": "$inner"}, "End": true}}});
+        let r = run(leak, json!([1]), json!({}));
+        assert_eq!(r.error.as_deref(), Some("States.Runtime"));
+        assert!(
+            r.cause
+                .as_deref()
+                .unwrap_or_default()
+                .contains("'$inner' is not assigned"),
+            "{:?}",
+            r.cause
+        );
+        let isolated = json!({"StartAt": "Set", "States": {
+            "Set": {"Type": "Pass", "Assign": {"outer": 1}, "Next": "Each"},
+            "Each": {"Type": "Map", "ItemsPath": "$.items", "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                "StartAt": "Read", "States": {"Read": {"Type": "Pass", "Parameters": {"x.$": "$outer"}, "End": true}}},
+             "End": true}}});
+        let r = run(isolated, json!({"items": [1]}), json!({}));
+        assert_eq!(
+            r.error.as_deref(),
+            Some("States.ExceedToleratedFailureThreshold"),
+            "{:?}",
+            r.cause
+        );
+        assert!(
+            r.cause
+                .as_deref()
+                .unwrap_or_default()
+                .contains("'$outer' is not assigned"),
+            "{:?}",
+            r.cause
+        );
+    }
+
+    fn distributed(tolerated: Json, writer: bool) -> Json {
+        let mut m = json!({"Type": "Map",
+            "ItemReader": {"Resource": "arn:aws:states:::s3:getObject",
+                           "ReaderConfig": {"InputType": "JSON"}, "Parameters": {"Bucket": "in", "Key": "items.json"}},
+            "ItemSelector": {"id.$": "$$.Map.Item.Value.id"},
+            "ItemBatcher": {"MaxItemsPerBatch": 2, "BatchInput": {"run.$": "$.run"}},
+            "MaxConcurrency": 2,
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+                "StartAt": "Work", "States": {"Work": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}}},
+            "End": true});
+        if let (Json::Object(m), Json::Object(t)) = (&mut m, tolerated) {
+            m.extend(t);
+        }
+        if writer {
+            m["ResultWriter"] =
+                json!({"Resource": "arn:aws:states:::s3:putObject", "Parameters": {"Bucket": "out", "Prefix": "runs"}});
+        }
+        json!({"StartAt": "Each", "States": {"Each": m}})
+    }
+
+    #[test]
+    fn a_distributed_map_reads_its_mocked_items_in_batches() {
+        let items = json!([{"id": 1}, {"id": 2}, {"id": 3}]);
+        let r = run(
+            distributed(json!({}), false),
+            json!({"run": "r1"}),
+            json!({"Each": [ok(items.clone())], "Work": [ok(json!("a")), ok(json!("b"))]}),
+        );
+        assert_eq!(r.status, "SUCCEEDED", "{:?}", r.cause);
+        assert_eq!(r.output, Some(json!(["a", "b"])), "two batches of at most two");
+        let work: Vec<&super::super::Event> = r.history.iter().filter(|e| e.kind == "TaskScheduled").collect();
+        let first = work[0].details["taskScheduledEventDetails"]["parameters"]
+            .as_str()
+            .unwrap_or_default();
+        assert_eq!(first, r#"{"BatchInput":{"run":"r1"},"Items":[{"id":1},{"id":2}]}"#);
+        assert!(kinds(&r).contains(&"MapRunStarted") && kinds(&r).contains(&"MapRunSucceeded"));
+        // With a ResultWriter the result says where the results went.
+        let r = run(
+            distributed(json!({}), true),
+            json!({"run": "r1"}),
+            json!({"Each": [ok(items)], "Work": [ok(json!("a")), ok(json!("b"))]}),
+        );
+        let out = r.output.unwrap_or_default();
+        assert_eq!(out["ResultWriterDetails"]["Bucket"], "out");
+        assert!(
+            out["ResultWriterDetails"]["Key"]
+                .as_str()
+                .is_some_and(|k| k.starts_with("runs/") && k.ends_with("/manifest.json")),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn a_distributed_map_tolerates_the_failures_it_is_told_to() {
+        let items = json!([{"id": 1}, {"id": 2}, {"id": 3}, {"id": 4}]);
+        let mocks = json!({"Each": [ok(items)], "Work": [ok(json!("a")), throw("Boom")]});
+        let r = run(
+            distributed(json!({"ToleratedFailureCount": 1}), false),
+            json!({"run": "r"}),
+            mocks.clone(),
+        );
+        assert_eq!(r.status, "SUCCEEDED", "{:?}", r.cause);
+        assert_eq!(r.output.as_ref().map(|o| o[1]["Error"].clone()), Some(json!("Boom")));
+        let r = run(
+            distributed(json!({"ToleratedFailurePercentage": 25}), false),
+            json!({"run": "r"}),
+            mocks,
+        );
+        assert_eq!(
+            r.error.as_deref(),
+            Some("States.ExceedToleratedFailureThreshold"),
+            "1 of 2 batches is 50 %"
+        );
+        assert!(
+            r.cause
+                .as_deref()
+                .unwrap_or_default()
+                .contains("1 of 2 child executions failed"),
+            "{:?}",
+            r.cause
+        );
     }
 
     #[test]
