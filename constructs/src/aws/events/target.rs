@@ -157,9 +157,12 @@ pub struct RuleTargetConfig {
     /// Retries. Default: none (EventBridge's defaults).
     pub retry_policy: Option<RetryPolicy>,
     /// The ARN of an SQS queue that takes events that could not be delivered
-    /// (`DeadLetterConfig`). Default: none. (Typed queue options on the
-    /// targets come with the SQS module.)
+    /// (`DeadLetterConfig`). Default: none. The targets of
+    /// `aws::events_targets` take a typed queue (`dead_letter_queue`) and
+    /// allow EventBridge to send to it.
     pub dead_letter_arn: Option<Value>,
+    /// The message group of a FIFO queue target (`SqsParameters.MessageGroupId`). Default: none.
+    pub sqs_message_group_id: Option<Value>,
 }
 
 impl RuleTargetConfig {
@@ -175,7 +178,7 @@ impl RuleTargetConfig {
         self.retry_policy.map(|r| r.problems()).unwrap_or_default()
     }
 
-    /// The entry as the template has it: `Arn`, `Id`, `RoleArn`, `Input`, `RetryPolicy`, `DeadLetterConfig`.
+    /// The entry as the template has it: `Arn`, `Id`, `RoleArn`, `Input`, `RetryPolicy`, `DeadLetterConfig`, `SqsParameters`.
     pub(crate) fn render(&self, id: &str) -> Value {
         let mut v = Value::map().with("Arn", self.arn.clone()).with("Id", id);
         if let Some(r) = &self.role {
@@ -190,6 +193,9 @@ impl RuleTargetConfig {
         }
         if let Some(d) = &self.dead_letter_arn {
             v = v.with("DeadLetterConfig", Value::map().with("Arn", d.clone()));
+        }
+        if let Some(g) = &self.sqs_message_group_id {
+            v = v.with("SqsParameters", Value::map().with("MessageGroupId", g.clone()));
         }
         v
     }

@@ -17,6 +17,9 @@ pub struct LambdaFunctionProps {
     pub retry_attempts: Option<u32>,
     /// Give up on events older than this, 60 s to 24 h. Default: EventBridge's (24 h).
     pub max_event_age: Option<Duration>,
+    /// Where events go that could not be delivered (a standard queue;
+    /// EventBridge is allowed to send to it). Default: none.
+    pub dead_letter_queue: Option<crate::aws::sqs::Queue>,
 }
 
 /// Invokes a Lambda function (owned or imported) with the matched event.
@@ -71,6 +74,11 @@ impl IRuleTarget for LambdaFunction<'_> {
         RuleTargetConfig {
             input: self.props.event.clone(),
             retry_policy: super::retry_policy(self.props.retry_attempts, self.props.max_event_age),
+            dead_letter_arn: self
+                .props
+                .dead_letter_queue
+                .as_ref()
+                .map(|q| super::sqs::dead_letter(rule, q)),
             ..RuleTargetConfig::new(self.function.function_arn().value())
         }
     }

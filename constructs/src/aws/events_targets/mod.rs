@@ -26,11 +26,13 @@
 mod lambda;
 mod notifications;
 mod sns;
+mod sqs;
 mod state_machine;
 
 pub use lambda::{LambdaFunction, LambdaFunctionProps};
 pub use notifications::StateMachineNotifications;
 pub use sns::{SnsTopic, SnsTopicProps};
+pub use sqs::{SqsQueue, SqsQueueProps};
 pub use state_machine::{SfnStateMachine, SfnStateMachineProps};
 
 use std::time::Duration;

@@ -10,6 +10,9 @@ use crate::core::{Scope, Value};
 pub struct SnsTopicProps {
     /// The message. Default: the matched event.
     pub message: Option<RuleTargetInput>,
+    /// Where events go that could not be delivered (a standard queue;
+    /// EventBridge is allowed to send to it). Default: none.
+    pub dead_letter_queue: Option<crate::aws::sqs::Queue>,
 }
 
 /// Publishes the matched event to an SNS topic (owned or imported).
@@ -70,6 +73,11 @@ impl IRuleTarget for SnsTopic<'_> {
         });
         RuleTargetConfig {
             input: self.props.message.clone(),
+            dead_letter_arn: self
+                .props
+                .dead_letter_queue
+                .as_ref()
+                .map(|q| super::sqs::dead_letter(rule, q)),
             ..RuleTargetConfig::new(arn)
         }
     }

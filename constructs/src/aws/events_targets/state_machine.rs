@@ -22,6 +22,9 @@ pub struct SfnStateMachineProps {
     pub retry_attempts: Option<u32>,
     /// Give up on events older than this, 60 s to 24 h. Default: EventBridge's (24 h).
     pub max_event_age: Option<Duration>,
+    /// Where events go that could not be delivered (a standard queue;
+    /// EventBridge is allowed to send to it). Default: none.
+    pub dead_letter_queue: Option<crate::aws::sqs::Queue>,
 }
 
 /// Starts an execution of a state machine (owned or imported) per matched
@@ -68,6 +71,11 @@ impl IRuleTarget for SfnStateMachine<'_> {
             role: Some(role.role_arn()),
             input: self.props.input.clone(),
             retry_policy: super::retry_policy(self.props.retry_attempts, self.props.max_event_age),
+            dead_letter_arn: self
+                .props
+                .dead_letter_queue
+                .as_ref()
+                .map(|q| super::sqs::dead_letter(rule, q)),
             ..RuleTargetConfig::new(self.machine.state_machine_arn().value())
         }
     }

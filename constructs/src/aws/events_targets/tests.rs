@@ -196,6 +196,7 @@ fn imported_topic_targets_leave_its_policy_alone() {
         &topic,
         SnsTopicProps {
             message: Some(RuleTargetInput::from_text("tick")),
+            ..Default::default()
         },
     ));
     let t = Template::from_stack(&stack);
@@ -260,5 +261,153 @@ fn status_change_notifications_work_on_imported_machines() {
                 "stateMachineArn": ["arn:aws:states:us-east-1:123456789012:stateMachine:m"]
             }}
         }),
+    );
+}
+
+#[test]
+fn queue_target_adds_a_scoped_queue_policy_and_checks_fifo_and_the_managed_key() {
+    use crate::aws::sqs::{Queue, QueueEncryption, QueueProps};
+    let app = App::new();
+    let stack = Stack::new(&app, "Jobs", StackProps::default());
+    let queue = Queue::new(&stack, "Work", QueueProps::default());
+    let rule = hourly(&stack, "Hourly");
+    rule.add_target(&SqsQueue::new(
+        &queue,
+        SqsQueueProps {
+            message: Some(RuleTargetInput::from_object(json!({"job": "export"}))),
+            ..Default::default()
+        },
+    ));
+    let t = Template::from_stack(&stack);
+    t.has_resource_properties(
+        "AWS::Events::Rule",
+        json!({ "Targets": [{ "Arn": { "Fn::GetAtt": [Match::any_value(), "Arn"] }, "Id": "Target0", "Input": "{\"job\":\"export\"}" }] }),
+    );
+    t.has_resource_properties(
+        "AWS::SQS::QueuePolicy",
+        json!({ "PolicyDocument": { "Statement": [{
+            "Action": "sqs:SendMessage",
+            "Effect": "Allow",
+            "Principal": { "Service": "events.amazonaws.com" },
+            "Condition": { "ArnEquals": { "aws:SourceArn": { "Fn::GetAtt": [Match::any_value(), "Arn"] } } }
+        }] } }),
+    );
+
+    let fifo = Queue::new(
+        &stack,
+        "Ordered",
+        QueueProps {
+            fifo: true,
+            ..Default::default()
+        },
+    );
+    let managed = Queue::new(
+        &stack,
+        "Managed",
+        QueueProps {
+            encryption: QueueEncryption::KmsManaged,
+            ..Default::default()
+        },
+    );
+    let bad = hourly(&stack, "Bad");
+    bad.add_target(&SqsQueue::new(&fifo, SqsQueueProps::default()));
+    bad.add_target(&SqsQueue::new(
+        &managed,
+        SqsQueueProps {
+            message_group_id: Some("g".into()),
+            ..Default::default()
+        },
+    ));
+    let a = Annotations::from_stack(&stack);
+    a.has_error(
+        "Jobs/Bad",
+        Match::string_like_regexp("FIFO queue 'Jobs/Ordered' without a message group"),
+    );
+    a.has_error(
+        "Jobs/Bad",
+        Match::string_like_regexp("'Jobs/Managed', which is not FIFO"),
+    );
+    a.has_error(
+        "Jobs/Bad",
+        Match::string_like_regexp("'Jobs/Managed', which is encrypted with the AWS managed key"),
+    );
+}
+
+#[test]
+fn a_fifo_queue_target_renders_its_message_group() {
+    use crate::aws::sqs::{Queue, QueueProps};
+    let app = App::new();
+    let stack = Stack::new(&app, "Jobs", StackProps::default());
+    let fifo = Queue::new(
+        &stack,
+        "Ordered",
+        QueueProps {
+            fifo: true,
+            ..Default::default()
+        },
+    );
+    hourly(&stack, "Hourly").add_target(&SqsQueue::new(
+        &fifo,
+        SqsQueueProps {
+            message_group_id: Some("nightly".into()),
+            ..Default::default()
+        },
+    ));
+    Template::from_stack(&stack).has_resource_properties(
+        "AWS::Events::Rule",
+        json!({ "Targets": [{ "SqsParameters": { "MessageGroupId": "nightly" } }] }),
+    );
+}
+
+#[test]
+fn a_state_machine_target_with_a_dead_letter_queue_lets_eventbridge_send_to_it() {
+    use crate::aws::sqs::{Queue, QueueProps};
+    let app = App::new();
+    let stack = Stack::new(&app, "Jobs", StackProps::default());
+    let m = machine(&stack);
+    let undelivered = Queue::new(&stack, "Undelivered", QueueProps::default());
+    hourly(&stack, "Hourly").add_target(&SfnStateMachine::new(
+        &m,
+        SfnStateMachineProps {
+            dead_letter_queue: Some(undelivered.clone()),
+            retry_attempts: Some(2),
+            ..Default::default()
+        },
+    ));
+    let t = Template::from_stack(&stack);
+    let dlq_id = crate::core::CfnResource::of(&undelivered).expect("queue").logical_id();
+    t.has_resource_properties(
+        "AWS::Events::Rule",
+        json!({ "Targets": [{
+            "DeadLetterConfig": { "Arn": { "Fn::GetAtt": [dlq_id.clone(), "Arn"] } },
+            "RetryPolicy": { "MaximumRetryAttempts": 2 }
+        }] }),
+    );
+    t.has_resource_properties(
+        "AWS::SQS::QueuePolicy",
+        json!({
+            "Queues": [{ "Ref": dlq_id }],
+            "PolicyDocument": { "Statement": [{ "Action": "sqs:SendMessage", "Principal": { "Service": "events.amazonaws.com" } }] }
+        }),
+    );
+
+    let fifo = Queue::new(
+        &stack,
+        "OrderedDlq",
+        QueueProps {
+            fifo: true,
+            ..Default::default()
+        },
+    );
+    hourly(&stack, "Other").add_target(&SfnStateMachine::new(
+        &m,
+        SfnStateMachineProps {
+            dead_letter_queue: Some(fifo),
+            ..Default::default()
+        },
+    ));
+    Annotations::from_stack(&stack).has_error(
+        "Jobs/Other",
+        Match::string_like_regexp("dead-letter queues must be standard"),
     );
 }
