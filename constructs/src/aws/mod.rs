@@ -15,3 +15,5 @@ pub mod sns;
 pub mod sqs;
 pub mod ssm;
 pub mod stepfunctions;
+
+mod default_child;
