@@ -48,15 +48,15 @@ pub(crate) fn validate(root: &Construct) -> Vec<Annotation> {
             id: None,
         };
         for a in &n.annotations {
-            if a.level == AnnotationLevel::Warning && acknowledged(&tree, i, a.id.as_deref()) {
-                continue;
+            match (&a.level, &a.id) {
+                (AnnotationLevel::Warning, Some(id)) => out.extend(warning(&tree, i, id, a.message.clone())),
+                _ => out.push(Annotation {
+                    level: a.level,
+                    path: tree.display_path(i),
+                    message: a.message.clone(),
+                    id: a.id.clone(),
+                }),
             }
-            out.push(Annotation {
-                level: a.level,
-                path: tree.display_path(i),
-                message: a.message.clone(),
-                id: a.id.clone(),
-            });
         }
         // A construct that already reported a problem (e.g. a missing value) is
         // not checked again against the schema: one root cause, one error.
@@ -72,16 +72,8 @@ pub(crate) fn validate(root: &Construct) -> Vec<Annotation> {
                 if !reported {
                     out.extend(super::schema_check::check_resource(res).into_iter().map(&error));
                 }
-                let id = super::schema_check::UNKNOWN_TYPE_WARNING;
                 if let Some(message) = super::schema_check::unknown_type_warning(&res.type_) {
-                    if !acknowledged(&tree, i, Some(id)) {
-                        out.push(Annotation {
-                            level: AnnotationLevel::Warning,
-                            path: tree.display_path(i),
-                            message,
-                            id: Some(id.to_owned()),
-                        });
-                    }
+                    out.extend(warning(&tree, i, super::schema_check::UNKNOWN_TYPE_WARNING, message));
                 }
             }
         }
@@ -92,14 +84,7 @@ pub(crate) fn validate(root: &Construct) -> Vec<Annotation> {
             out.extend(problems.into_iter().map(&error));
         }
         for (id, message) in warned.remove(&i).unwrap_or_default() {
-            if !acknowledged(&tree, i, Some(&id)) {
-                out.push(Annotation {
-                    level: AnnotationLevel::Warning,
-                    path: tree.display_path(i),
-                    message,
-                    id: Some(id),
-                });
-            }
+            out.extend(warning(&tree, i, &id, message));
         }
     }
     // The same message on the same construct twice is one problem.
@@ -108,9 +93,18 @@ pub(crate) fn validate(root: &Construct) -> Vec<Annotation> {
     out
 }
 
+/// Warning `id` on node `idx`, unless it is acknowledged there or on a scope above it.
+fn warning(tree: &Tree, idx: usize, id: &str, message: String) -> Option<Annotation> {
+    (!acknowledged(tree, idx, id)).then(|| Annotation {
+        level: AnnotationLevel::Warning,
+        path: tree.display_path(idx),
+        message,
+        id: Some(id.to_owned()),
+    })
+}
+
 /// Whether warning `id` is acknowledged on node `idx` or a scope above it.
-fn acknowledged(tree: &Tree, idx: usize, id: Option<&str>) -> bool {
-    let Some(id) = id else { return false };
+fn acknowledged(tree: &Tree, idx: usize, id: &str) -> bool {
     let mut cur = Some(idx);
     while let Some(i) = cur {
         if tree.nodes[i].acknowledged.iter().any(|(a, _)| a == id) {
