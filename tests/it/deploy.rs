@@ -1230,7 +1230,7 @@ async fn a_bootstrap_older_than_a_stack_requires_is_refused_before_any_upload() 
     let text = err.to_string();
     for needed in [
         format!("{last}: the environment aws://123456789012/eu-south-1"),
-        "CDKToolkit has bootstrap version 8".to_owned(),
+        "the SSM parameter /cdk-bootstrap/hnb659fds/version says version 8".to_owned(),
         "needs bootstrap version 99 or later".to_owned(),
         "run `bootstrap --region eu-south-1`".to_owned(),
     ] {
@@ -1240,6 +1240,58 @@ async fn a_bootstrap_older_than_a_stack_requires_is_refused_before_any_upload() 
     assert_eq!(calls.get("S3.PutObject"), 0, "nothing uploaded: {calls}");
     assert_eq!(calls.get("CloudFormation.CreateChangeSet"), 0, "{calls}");
     drop(dir);
+}
+
+/// Sets an SSM parameter of the harness (boto3 of the harness's own venv:
+/// the suite builds no SSM client).
+fn put_ssm_parameter(region: &str, name: &str, value: &str) {
+    let python = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv-moto/bin/python");
+    let script = "import sys, boto3; boto3.client('ssm', region_name=sys.argv[1]).put_parameter(\
+                  Name=sys.argv[2], Value=sys.argv[3], Type='String', Overwrite=True)";
+    let status = std::process::Command::new(python)
+        .args(["-c", script, region, name, value])
+        .status()
+        .expect("runs the harness's python");
+    assert!(status.success(), "PutParameter {name}={value} in {region}");
+}
+
+/// The bootstrap version is the SSM parameter's (`/cdk-bootstrap/QUALIFIER/version`),
+/// as the CDK CLI reads it, not the bootstrap stack's output: a parameter saying
+/// an older version than the stacks need is refused before any upload.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bootstrap_whose_version_parameter_is_older_is_refused_before_any_upload() {
+    if harness().is_none() {
+        return;
+    }
+    let f = Fixture::new("me-south-1", "VersionParameter");
+    let d = deployer(f.region).await;
+    d.bootstrap(true).await.unwrap_or_else(|e| panic!("{e}"));
+    let parameter = "/cdk-bootstrap/hnb659fds/version";
+    // The stack's output still says 8 (moto keeps it); the parameter says 5.
+    put_ssm_parameter(f.region, parameter, "5");
+    let (_dir, assembly) = f.synth(&V1);
+    let before = d.api_calls();
+    let result = d.deploy(&assembly, &all()).await;
+    put_ssm_parameter(f.region, parameter, "8");
+    let err = result.expect_err("the parameter's version is too old");
+    assert!(matches!(err, DeployError::NotBootstrapped { .. }), "{err}");
+    let text = err.to_string();
+    for needed in [
+        "the environment aws://123456789012/me-south-1",
+        "the SSM parameter /cdk-bootstrap/hnb659fds/version says version 5",
+        "needs bootstrap version 6 or later",
+        "run `bootstrap --region me-south-1`",
+    ] {
+        assert!(text.contains(needed), "{needed:?} missing in: {text}");
+    }
+    let calls = d.api_calls().since(&before);
+    assert!(calls.get("SSM.GetParameter") >= 1, "{calls}");
+    assert_eq!(calls.get("S3.PutObject"), 0, "nothing uploaded: {calls}");
+    assert_eq!(calls.get("CloudFormation.CreateChangeSet"), 0, "{calls}");
+
+    // With the parameter back at 8, the same assembly deploys.
+    let report = d.deploy(&assembly, &all()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(report.is_success(), "{report}");
 }
 
 /// One stack with an Aurora cluster (removal policy Snapshot, as the CDK's default) and a topic.
