@@ -2112,17 +2112,14 @@ async fn a_cdk_deployment_of_the_seed_is_updated_by_ours_without_replacing_anyth
     }
     assert!(replaced.is_empty(), "replaced: {replaced:?}");
 
-    // Our deploy over the CDK's LambdaFunctionsStack keeps every function. (The harness's
-    // CloudFormation cannot execute the other three updates: moto resolves a GetAtt of a log
-    // group new in the update, and the secret attachment, before it creates them.)
+    // Our `deploy --all` over the CDK's stacks updates each and keeps every physical resource.
     let (ok, stdout, stderr) = seed_cli(
         project.path(),
         &[
             "-c",
             pin,
             "deploy",
-            "LambdaFunctionsStack",
-            "--exclusively",
+            "--all",
             "--require-approval",
             "never",
             "--region",
@@ -2130,13 +2127,24 @@ async fn a_cdk_deployment_of_the_seed_is_updated_by_ours_without_replacing_anyth
         ],
     );
     assert!(ok, "{stdout}\n{stderr}");
-    assert!(stdout.contains("LambdaFunctionsStack: updated"), "{stdout}");
+    for stack in stacks {
+        assert!(
+            stdout.contains(&format!("{stack}: updated")),
+            "{stack} updated:\n{stdout}"
+        );
+    }
     assert!(!stderr.contains("Looked up"), "read from cdk.context.json: {stderr}");
     let after = physical_ids(&cfn, &stacks).await;
+    for stack in stacks {
+        assert!(
+            before.keys().any(|id| id.starts_with(&format!("{stack}/"))),
+            "{stack} has resources"
+        );
+    }
     let moved: Vec<String> = before
         .iter()
-        .filter(|(id, physical)| after.get(*id).is_some_and(|p| p != *physical))
-        .map(|(id, physical)| format!("{id}: {physical} -> {}", after[id]))
+        .filter(|(id, physical)| after.get(*id) != Some(*physical))
+        .map(|(id, physical)| format!("{id}: {physical} -> {:?}", after.get(id)))
         .collect();
     assert!(moved.is_empty(), "replaced:\n{}\n{stdout}", moved.join("\n"));
     let (_ours_dir, ours) = support::synth_with(&[("key-pair", serde_json::json!("demo-key"))], app::build);
