@@ -77,6 +77,8 @@ like the real service in the places an orchestrating deploy tool depends on:
   P24 a security group or event rule modified without a create-only change keeps its physical id (moto deleted
       and re-created both on any change: a new sg- id, a new generated rule name); a rule takes its new properties,
       a security group keeps its old rules.
+  P25 DescribeStacks gives an SSM-typed parameter's name as ParameterValue and its value as ResolvedValue, as
+      CloudFormation does (moto: the value as ParameterValue, no ResolvedValue).
 """
 from __future__ import annotations
 
@@ -1266,6 +1268,30 @@ def apply_patches() -> None:  # noqa: C901 - one place on purpose
                                  region_name)
 
     EventsRule.update_from_cloudformation_json = classmethod(rule_update)
+
+    # ---------------------------------------------------------------- P25 SSM-typed parameters: name and value
+    # DescribeStacks gives an AWS::SSM::Parameter::Value<...> parameter's ParameterValue as the SSM parameter's
+    # name (what the caller passed, or the Default) and its value as ResolvedValue; moto gave the value as
+    # ParameterValue (and no ResolvedValue), so a tool comparing the deployed parameters with its own saw a change.
+    _orig_parameter_list = cfm.Stack.parameter_list.fget
+
+    def parameter_list(self):
+        out = _orig_parameter_list(self)
+        slots = (self.template_dict or {}).get("Parameters", {}) if isinstance(self.template_dict, dict) else {}
+        given = self.resource_map.input_parameters or {}
+        for p in out:
+            ptype = str(slots.get(p["ParameterKey"], {}).get("Type", ""))
+            if not ptype.startswith("AWS::SSM::Parameter::"):
+                continue
+            name = given.get(p["ParameterKey"], slots[p["ParameterKey"]].get("Default"))
+            if name is None:
+                continue
+            value = p["ParameterValue"]
+            p["ResolvedValue"] = ",".join(map(str, value)) if isinstance(value, list) else value
+            p["ParameterValue"] = name
+        return out
+
+    cfm.Stack.parameter_list = property(parameter_list)
 
 def main() -> int:
     ap = argparse.ArgumentParser()

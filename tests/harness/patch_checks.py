@@ -296,11 +296,23 @@ def main() -> int:
           updated == "UPDATE_COMPLETE" and len(before) == 3 and before == after and description == "10.1.0.0/16",
           (created, updated, before, after, description))
 
+    # P25 an SSM-typed parameter: its name as ParameterValue, its value as ResolvedValue
+    ssm_stack, ssm_name = f"{run}-ssm-typed", f"/harness-checks/{run}/value"
+    ssm.put_parameter(Name=ssm_name, Value="42", Type="String")
+    created = deploy(ssm_stack, {"Parameters": {"V": {"Type": "AWS::SSM::Parameter::Value<String>", "Default": ssm_name}},
+                                 "Resources": TOPIC, "Outputs": {"O": {"Value": {"Ref": "V"}}}})
+    described = cfn.describe_stacks(StackName=ssm_stack)["Stacks"][0]
+    check("P25 an SSM-typed parameter keeps its name as ParameterValue, the value as ResolvedValue",
+          created == "CREATE_COMPLETE"
+          and described.get("Parameters") == [{"ParameterKey": "V", "ParameterValue": ssm_name, "ResolvedValue": "42"}]
+          and described.get("Outputs", [{}])[0].get("OutputValue") == "42",
+          (created, described.get("Parameters"), described.get("Outputs")))
+
     req = urllib.request.Request(f"{endpoint}/moto-api/config")
     config = json.loads(urllib.request.urlopen(req).read())
     check("config: Lambda invocations without Docker", config.get("lambda", {}).get("use_docker") is False, config)
 
-    for stack in (b, a, c, sm_stack, bad, tagged, repl, kms_stack, upd_stack, bucket_stack, sg_stack):
+    for stack in (b, a, c, sm_stack, bad, tagged, repl, kms_stack, upd_stack, bucket_stack, sg_stack, ssm_stack):
         cfn.delete_stack(StackName=stack)
     ssm.delete_parameter(Name=BOOTSTRAP_PARAM)
     iam.delete_role(RoleName=f"{run}-role")
