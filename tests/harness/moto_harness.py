@@ -69,6 +69,16 @@ like the real service in the places an orchestrating deploy tool depends on:
       anything); MOTO_HARNESS_LENIENT_ASSUME_ROLE=1 at start restores moto's behaviour.
   P21 AWS::KMS::Key takes its Tags in CloudFormation's form ([{Key, Value}]); moto passed them to CreateKey,
       which wants [{TagKey, TagValue}], so a tagged key failed with KeyError 'TagKey'.
+  P22 a modified resource whose type moto cannot update (AWS::Logs::LogGroup, the P10 stubs) is updated in place,
+      same physical id (moto: it became None, so a GetAtt of it in the same update failed with "Fn::GetAtt
+      references undefined resource", a Ref of a stubbed secret with SecretNotFoundException).
+  P23 updating the Tags of a bucket without BucketName (a generated name) tags that bucket (moto: KeyError
+      'BucketName', the update rolled back).
+  P24 a security group or event rule modified without a create-only change keeps its physical id (moto deleted
+      and re-created both on any change: a new sg- id, a new generated rule name); a rule takes its new properties,
+      a security group keeps its old rules.
+  P25 DescribeStacks gives an SSM-typed parameter's name as ParameterValue and its value as ResolvedValue, as
+      CloudFormation does (moto: the value as ParameterValue, no ResolvedValue).
 """
 from __future__ import annotations
 
@@ -1179,6 +1189,109 @@ def apply_patches() -> None:  # noqa: C901 - one place on purpose
 
     KmsKey.create_from_cloudformation_json = classmethod(kms_key_from_cfn)
 
+
+    # ---------------------------------------------------------------- P22 in-place update of types moto cannot update
+    # moto updates a modified resource through its model's update_from_cloudformation_json; a type without one
+    # (AWS::Logs::LogGroup, every P10 stub such as AWS::SecretsManager::Secret) came back None and replaced the
+    # resource in the stack, so a GetAtt of it later in the same update failed ("Fn::GetAtt references undefined
+    # resource"), a Ref resolved to None (a {{resolve:secretsmanager:...}} of it: SecretNotFoundException), and
+    # DescribeStackResources lost it. CloudFormation updates such a resource in place (the change set's
+    # Replacement said False): the resource is kept, same physical id, a stub taking the new properties.
+    _orig_parse_and_update = cfp.parse_and_update_resource
+
+    def parse_and_update_resource(logical_id, resource_json, resources_map, account_id, region_name):
+        updated = _orig_parse_and_update(logical_id, resource_json, resources_map, account_id, region_name)
+        if updated is not None:
+            return updated
+        original = resources_map._parsed_resources.get(logical_id)
+        if original is None:
+            return None
+        if hasattr(original, "props"):  # a P10 stub: its GetAtt answers come from its properties
+            parsed = cfp.parse_resource_and_generate_name(logical_id, resource_json, resources_map)
+            if parsed:
+                original.props = parsed[1].get("Properties", {})
+        return original
+
+    cfp.parse_and_update_resource = parse_and_update_resource
+
+    # ---------------------------------------------------------------- P23 tagged bucket without BucketName updated
+    # moto's in-place bucket update tags the bucket by properties["BucketName"], so updating a bucket whose name
+    # CloudFormation generated (no BucketName) with Tags failed with KeyError 'BucketName'; it is the original's.
+    from moto.s3.models import FakeBucket
+
+    _orig_bucket_update = FakeBucket.update_from_cloudformation_json.__func__
+
+    def bucket_update(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+        properties = cloudformation_json.setdefault("Properties", {})
+        named = "BucketName" in properties
+        if not named:
+            properties["BucketName"] = original_resource.name
+        try:
+            return _orig_bucket_update(cls, original_resource, new_resource_name, cloudformation_json, account_id,
+                                       region_name)
+        finally:
+            if not named:
+                properties.pop("BucketName", None)
+
+    FakeBucket.update_from_cloudformation_json = classmethod(bucket_update)
+
+    # ---------------------------------------------------------------- P24 in-place updates of SGs and event rules
+    # moto "updates" an AWS::EC2::SecurityGroup and an AWS::Events::Rule by deleting it and creating a new one (new
+    # group id, new generated rule name) whatever changed; CloudFormation updates both in place unless a create-only
+    # property changes (SG: GroupName, GroupDescription, VpcId; rule: Name). So: a rule is re-put under its own
+    # name (same physical id, new properties); a security group is kept (same id; its rules are not re-applied).
+    from moto.ec2.models.security_groups import SecurityGroup as Ec2SecurityGroup
+    from moto.events.models import Rule as EventsRule
+
+    _orig_sg_update = Ec2SecurityGroup.update_from_cloudformation_json.__func__
+
+    def sg_update(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+        p = cloudformation_json.get("Properties", {})
+        in_place = (p.get("GroupDescription") == original_resource.description
+                    and p.get("VpcId") == original_resource.vpc_id
+                    and p.get("GroupName", original_resource.name) == original_resource.name)
+        if in_place:
+            return original_resource
+        return _orig_sg_update(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name)
+
+    Ec2SecurityGroup.update_from_cloudformation_json = classmethod(sg_update)
+
+    _orig_rule_update = EventsRule.update_from_cloudformation_json.__func__
+
+    def rule_update(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+        p = cloudformation_json.get("Properties", {})
+        if p.get("Name", original_resource.name) == original_resource.name:
+            original_resource.delete(account_id, region_name)
+            return cls.create_from_cloudformation_json(original_resource.name, cloudformation_json, account_id,
+                                                       region_name)
+        return _orig_rule_update(cls, original_resource, new_resource_name, cloudformation_json, account_id,
+                                 region_name)
+
+    EventsRule.update_from_cloudformation_json = classmethod(rule_update)
+
+    # ---------------------------------------------------------------- P25 SSM-typed parameters: name and value
+    # DescribeStacks gives an AWS::SSM::Parameter::Value<...> parameter's ParameterValue as the SSM parameter's
+    # name (what the caller passed, or the Default) and its value as ResolvedValue; moto gave the value as
+    # ParameterValue (and no ResolvedValue), so a tool comparing the deployed parameters with its own saw a change.
+    _orig_parameter_list = cfm.Stack.parameter_list.fget
+
+    def parameter_list(self):
+        out = _orig_parameter_list(self)
+        slots = (self.template_dict or {}).get("Parameters", {}) if isinstance(self.template_dict, dict) else {}
+        given = self.resource_map.input_parameters or {}
+        for p in out:
+            ptype = str(slots.get(p["ParameterKey"], {}).get("Type", ""))
+            if not ptype.startswith("AWS::SSM::Parameter::"):
+                continue
+            name = given.get(p["ParameterKey"], slots[p["ParameterKey"]].get("Default"))
+            if name is None:
+                continue
+            value = p["ParameterValue"]
+            p["ResolvedValue"] = ",".join(map(str, value)) if isinstance(value, list) else value
+            p["ParameterValue"] = name
+        return out
+
+    cfm.Stack.parameter_list = property(parameter_list)
 
 def main() -> int:
     ap = argparse.ArgumentParser()

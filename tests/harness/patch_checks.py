@@ -222,11 +222,97 @@ def main() -> int:
     check("P21 a tagged AWS::KMS::Key is created with its tags",
           key_tags == [{"TagKey": "team", "TagValue": "shop"}], (status, key_tags))
 
+    # P22 a modified log group and stubbed secret are updated in place: GetAtt / Ref of them in the same update
+    upd_stack = f"{run}-inplace"
+
+    def inplace(retention: int, description: str) -> dict:
+        return {"Resources": {
+            "Logs": {"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": retention}},
+            "Secret": {"Type": "AWS::SecretsManager::Secret", "Properties": {"Description": description}},
+            "Uses": {"Type": "AWS::SSM::Parameter", "Properties": {"Type": "String", "Value": {"Fn::Join": [
+                " ", [{"Fn::GetAtt": ["Logs", "Arn"]}, {"Ref": "Secret"}, description]]}}}}}
+
+    def ids(stack: str) -> dict:
+        return {r["LogicalResourceId"]: r.get("PhysicalResourceId")
+                for r in cfn.describe_stack_resources(StackName=stack)["StackResources"]}
+
+    created = deploy(upd_stack, inplace(7, "one"))
+    first_ids = ids(upd_stack) if created == "CREATE_COMPLETE" else {}
+    try:
+        updated = deploy(upd_stack, inplace(14, "two"))
+    except botocore.exceptions.ClientError as e:
+        updated = f"{e.response['Error']['Code']}: {e.response['Error']['Message']}"
+    desc = cfn.describe_stacks(StackName=upd_stack)["Stacks"][0]
+    after_ids = ids(upd_stack) if updated == "UPDATE_COMPLETE" else {}
+    check("P22 a log group and a stubbed secret modified in an update keep their physical ids",
+          (created, updated) == ("CREATE_COMPLETE", "UPDATE_COMPLETE") and len(first_ids) == 3
+          and all(first_ids[k] == after_ids.get(k) for k in ("Logs", "Secret")),
+          (created, updated, desc.get("StackStatusReason"), first_ids, after_ids))
+
+    # P23 new Tags on a bucket with a generated name: updated in place
+    bucket_stack = f"{run}-tagged-bucket"
+
+    def tagged_bucket(value: str) -> dict:
+        return {"Resources": {"B": {"Type": "AWS::S3::Bucket", "Properties": {"Tags": [{"Key": "k", "Value": value}]}}}}
+
+    created = deploy(bucket_stack, tagged_bucket("one"))
+    before = ids(bucket_stack) if created == "CREATE_COMPLETE" else {}
+    try:
+        updated = deploy(bucket_stack, tagged_bucket("two"))
+    except botocore.exceptions.ClientError as e:
+        updated = f"{e.response['Error']['Code']}: {e.response['Error']['Message']}"
+    bucket_tags: object = None
+    if updated == "UPDATE_COMPLETE":
+        bucket_tags = session.client("s3", endpoint_url=endpoint).get_bucket_tagging(Bucket=before["B"])["TagSet"]
+    check("P23 a bucket without BucketName takes new Tags in place",
+          updated == "UPDATE_COMPLETE" and ids(bucket_stack) == before and bucket_tags == [{"Key": "k", "Value": "two"}],
+          (created, updated, cfn.describe_stacks(StackName=bucket_stack)["Stacks"][0].get("StackStatusReason"),
+           bucket_tags))
+
+    # P24 a security group and an event rule changed in place keep their physical ids
+    sg_stack = f"{run}-sg-rule"
+
+    def sg_and_rule(value: str) -> dict:
+        return {"Resources": {
+            "Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.9.0.0/16"}},
+            "Sg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {
+                "GroupDescription": "checks", "VpcId": {"Ref": "Vpc"},
+                "SecurityGroupIngress": [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIp": value}]}},
+            "Rule": {"Type": "AWS::Events::Rule", "Properties": {
+                "ScheduleExpression": "rate(1 hour)", "Description": value}}}}
+
+    created = deploy(sg_stack, sg_and_rule("10.0.0.0/8"))
+    before = ids(sg_stack) if created == "CREATE_COMPLETE" else {}
+    try:
+        updated = deploy(sg_stack, sg_and_rule("10.1.0.0/16"))
+    except botocore.exceptions.ClientError as e:
+        updated = f"{e.response['Error']['Code']}: {e.response['Error']['Message']}"
+    after = ids(sg_stack) if updated == "UPDATE_COMPLETE" else {}
+    description = None
+    if after.get("Rule"):
+        description = session.client("events", endpoint_url=endpoint).describe_rule(Name=after["Rule"]).get(
+            "Description")
+    check("P24 a security group and an event rule updated in place keep their physical ids",
+          updated == "UPDATE_COMPLETE" and len(before) == 3 and before == after and description == "10.1.0.0/16",
+          (created, updated, before, after, description))
+
+    # P25 an SSM-typed parameter: its name as ParameterValue, its value as ResolvedValue
+    ssm_stack, ssm_name = f"{run}-ssm-typed", f"/harness-checks/{run}/value"
+    ssm.put_parameter(Name=ssm_name, Value="42", Type="String")
+    created = deploy(ssm_stack, {"Parameters": {"V": {"Type": "AWS::SSM::Parameter::Value<String>", "Default": ssm_name}},
+                                 "Resources": TOPIC, "Outputs": {"O": {"Value": {"Ref": "V"}}}})
+    described = cfn.describe_stacks(StackName=ssm_stack)["Stacks"][0]
+    check("P25 an SSM-typed parameter keeps its name as ParameterValue, the value as ResolvedValue",
+          created == "CREATE_COMPLETE"
+          and described.get("Parameters") == [{"ParameterKey": "V", "ParameterValue": ssm_name, "ResolvedValue": "42"}]
+          and described.get("Outputs", [{}])[0].get("OutputValue") == "42",
+          (created, described.get("Parameters"), described.get("Outputs")))
+
     req = urllib.request.Request(f"{endpoint}/moto-api/config")
     config = json.loads(urllib.request.urlopen(req).read())
     check("config: Lambda invocations without Docker", config.get("lambda", {}).get("use_docker") is False, config)
 
-    for stack in (b, a, c, sm_stack, bad, tagged, repl, kms_stack):
+    for stack in (b, a, c, sm_stack, bad, tagged, repl, kms_stack, upd_stack, bucket_stack, sg_stack, ssm_stack):
         cfn.delete_stack(StackName=stack)
     ssm.delete_parameter(Name=BOOTSTRAP_PARAM)
     iam.delete_role(RoleName=f"{run}-role")

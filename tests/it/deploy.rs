@@ -1230,7 +1230,7 @@ async fn a_bootstrap_older_than_a_stack_requires_is_refused_before_any_upload() 
     let text = err.to_string();
     for needed in [
         format!("{last}: the environment aws://123456789012/eu-south-1"),
-        "CDKToolkit has bootstrap version 8".to_owned(),
+        "the SSM parameter /cdk-bootstrap/hnb659fds/version says version 8".to_owned(),
         "needs bootstrap version 99 or later".to_owned(),
         "run `bootstrap --region eu-south-1`".to_owned(),
     ] {
@@ -1240,6 +1240,66 @@ async fn a_bootstrap_older_than_a_stack_requires_is_refused_before_any_upload() 
     assert_eq!(calls.get("S3.PutObject"), 0, "nothing uploaded: {calls}");
     assert_eq!(calls.get("CloudFormation.CreateChangeSet"), 0, "{calls}");
     drop(dir);
+}
+
+/// Sets an SSM parameter of the harness (SSM PutParameter; the suite builds no SSM client).
+fn put_ssm_parameter(endpoint: &str, region: &str, name: &str, value: &str) {
+    let body = serde_json::json!({"Name": name, "Value": value, "Type": "String", "Overwrite": true});
+    support::harness_post(endpoint, "/", region, "ssm", Some("AmazonSSM.PutParameter"), &body)
+        .unwrap_or_else(|e| panic!("PutParameter {name}={value} in {region}: {e}"));
+}
+
+/// The bootstrap version is the SSM parameter's (`/cdk-bootstrap/QUALIFIER/version`),
+/// as the CDK CLI reads it, not the bootstrap stack's output: a parameter saying
+/// an older version than the stacks need is refused before any upload; a parameter that
+/// cannot be read leaves the decision to the stack's output, with a warning.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bootstrap_whose_version_parameter_is_older_is_refused_before_any_upload() {
+    let Some(endpoint) = harness() else {
+        return;
+    };
+    let f = Fixture::new("me-south-1", "VersionParameter");
+    let d = deployer(f.region).await;
+    d.bootstrap(true).await.unwrap_or_else(|e| panic!("{e}"));
+    let parameter = "/cdk-bootstrap/hnb659fds/version";
+    // The stack's output still says 8 (moto keeps it); the parameter says 5.
+    put_ssm_parameter(&endpoint, f.region, parameter, "5");
+    let (_dir, assembly) = f.synth(&V1);
+    let before = d.api_calls();
+    let result = d.deploy(&assembly, &all()).await;
+    put_ssm_parameter(&endpoint, f.region, parameter, "8");
+    let err = result.expect_err("the parameter's version is too old");
+    assert!(matches!(err, DeployError::NotBootstrapped { .. }), "{err}");
+    let text = err.to_string();
+    for needed in [
+        "the environment aws://123456789012/me-south-1",
+        "the SSM parameter /cdk-bootstrap/hnb659fds/version says version 5",
+        "needs bootstrap version 6 or later",
+        "run `bootstrap --region me-south-1`",
+    ] {
+        assert!(text.contains(needed), "{needed:?} missing in: {text}");
+    }
+    let calls = d.api_calls().since(&before);
+    assert!(calls.get("SSM.GetParameter") >= 1, "{calls}");
+    assert_eq!(calls.get("S3.PutObject"), 0, "nothing uploaded: {calls}");
+    assert_eq!(calls.get("CloudFormation.CreateChangeSet"), 0, "{calls}");
+
+    // A parameter that cannot be read (the manifest names another): the bootstrap stack's output
+    // (8) decides, with a warning, and the stacks deploy.
+    let manifest_path = assembly.directory.join("manifest.json");
+    let text = std::fs::read_to_string(&manifest_path).expect("manifest");
+    assert!(text.contains(parameter), "the manifest names the parameter");
+    std::fs::write(
+        &manifest_path,
+        text.replace(parameter, "/cdk-bootstrap/hnb659fds/missing"),
+    )
+    .expect("write");
+    let read = constructs::core::CloudAssembly::read(&assembly.directory).unwrap_or_else(|e| panic!("{e}"));
+    let report = d
+        .deploy(&read, &all())
+        .await
+        .unwrap_or_else(|e| panic!("the output's version 8 is used: {e}"));
+    assert!(report.is_success(), "{report}");
 }
 
 /// One stack with an Aurora cluster (removal policy Snapshot, as the CDK's default) and a topic.
@@ -2060,17 +2120,14 @@ async fn a_cdk_deployment_of_the_seed_is_updated_by_ours_without_replacing_anyth
     }
     assert!(replaced.is_empty(), "replaced: {replaced:?}");
 
-    // Our deploy over the CDK's LambdaFunctionsStack keeps every function. (The harness's
-    // CloudFormation cannot execute the other three updates: moto resolves a GetAtt of a log
-    // group new in the update, and the secret attachment, before it creates them.)
+    // Our `deploy --all` over the CDK's stacks updates each and keeps every physical resource.
     let (ok, stdout, stderr) = seed_cli(
         project.path(),
         &[
             "-c",
             pin,
             "deploy",
-            "LambdaFunctionsStack",
-            "--exclusively",
+            "--all",
             "--require-approval",
             "never",
             "--region",
@@ -2078,13 +2135,24 @@ async fn a_cdk_deployment_of_the_seed_is_updated_by_ours_without_replacing_anyth
         ],
     );
     assert!(ok, "{stdout}\n{stderr}");
-    assert!(stdout.contains("LambdaFunctionsStack: updated"), "{stdout}");
+    for stack in stacks {
+        assert!(
+            stdout.contains(&format!("{stack}: updated")),
+            "{stack} updated:\n{stdout}"
+        );
+    }
     assert!(!stderr.contains("Looked up"), "read from cdk.context.json: {stderr}");
     let after = physical_ids(&cfn, &stacks).await;
+    for stack in stacks {
+        assert!(
+            before.keys().any(|id| id.starts_with(&format!("{stack}/"))),
+            "{stack} has resources"
+        );
+    }
     let moved: Vec<String> = before
         .iter()
-        .filter(|(id, physical)| after.get(*id).is_some_and(|p| p != *physical))
-        .map(|(id, physical)| format!("{id}: {physical} -> {}", after[id]))
+        .filter(|(id, physical)| after.get(*id) != Some(*physical))
+        .map(|(id, physical)| format!("{id}: {physical} -> {:?}", after.get(id)))
         .collect();
     assert!(moved.is_empty(), "replaced:\n{}\n{stdout}", moved.join("\n"));
     let (_ours_dir, ours) = support::synth_with(&[("key-pair", serde_json::json!("demo-key"))], app::build);

@@ -393,6 +393,53 @@ pub(crate) async fn lookup(c: &Clients, toolkit: &str) -> Result<Option<ToolkitI
     }))
 }
 
+/// The bootstrap version in the environment's SSM parameter (`name`, e.g.
+/// `/cdk-bootstrap/hnb659fds/version`), read as the CDK CLI does: one SSM
+/// `GetParameter` call (JSON protocol, signed with SigV4 by hand, as the EC2
+/// lookup: aws-sdk-ssm for one call would weigh on every build).
+/// An error says why it could not be read.
+pub(crate) async fn version_from_ssm(c: &Clients, name: &str) -> Result<u32, String> {
+    use super::lookup::{service_endpoint, signed_post, SignedCall};
+    let region = c.region.as_str();
+    let (status, text) = signed_post(
+        c,
+        &SignedCall {
+            call: "SSM.GetParameter",
+            service: "ssm",
+            region,
+            endpoint: service_endpoint(c, "ssm", region),
+            content_type: "application/x-amz-json-1.1",
+            target: Some("AmazonSSM.GetParameter"),
+            body: json!({ "Name": name }).to_string(),
+        },
+    )
+    .await?;
+    parse_get_parameter(status, &text)
+}
+
+/// The version in a `GetParameter` answer, or the service's error.
+fn parse_get_parameter(status: u16, text: &str) -> Result<u32, String> {
+    let answer: Json = serde_json::from_str(text).unwrap_or(Json::Null);
+    if !(200..300).contains(&status) {
+        let kind = answer["__type"].as_str().unwrap_or("an error");
+        let kind = kind.rsplit('#').next().unwrap_or(kind);
+        let message = answer["message"]
+            .as_str()
+            .or_else(|| answer["Message"].as_str())
+            .unwrap_or_default();
+        return Err(format!("SSM.GetParameter failed (HTTP {status}): {kind} {message}")
+            .trim_end()
+            .to_owned());
+    }
+    let value = answer["Parameter"]["Value"]
+        .as_str()
+        .ok_or_else(|| "SSM.GetParameter answered no Parameter.Value".to_owned())?;
+    value
+        .trim()
+        .parse()
+        .map_err(|_| format!("the parameter holds '{value}', not a version number"))
+}
+
 /// The account in a bootstrap bucket name, `cdk-QUALIFIER-assets-ACCOUNT-REGION`.
 pub(crate) fn account_from_bucket(bucket: &str, region: &str) -> Option<String> {
     let rest = bucket.strip_prefix("cdk-")?.split_once("-assets-")?.1;
@@ -522,5 +569,21 @@ mod tests {
             account_from_bucket("cdk-hnb659fds-assets-123456789012-us-east-1", "eu-west-1"),
             None
         );
+    }
+
+    #[test]
+    fn the_ssm_answer_gives_the_version_or_the_error() {
+        use super::parse_get_parameter;
+        let ok = r#"{"Parameter":{"Name":"/cdk-bootstrap/hnb659fds/version","Type":"String","Value":"21"}}"#;
+        assert_eq!(parse_get_parameter(200, ok), Ok(21));
+        let missing = r#"{"__type":"ParameterNotFound","message":"Parameter /x not found."}"#;
+        assert_eq!(
+            parse_get_parameter(400, missing),
+            Err("SSM.GetParameter failed (HTTP 400): ParameterNotFound Parameter /x not found.".to_owned())
+        );
+        let denied = r#"{"__type":"com.amazon.coral.service#AccessDeniedException","Message":"no"}"#;
+        assert!(parse_get_parameter(400, denied).is_err_and(|e| e.contains("AccessDeniedException no")));
+        let text = r#"{"Parameter":{"Value":"latest"}}"#;
+        assert!(parse_get_parameter(200, text).is_err_and(|e| e.contains("'latest'")));
     }
 }

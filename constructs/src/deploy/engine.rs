@@ -341,6 +341,9 @@ struct Plan {
     clients: Option<Clients>,
     /// The bootstrap version the stack requires (`requiresBootstrapStackVersion`).
     required_bootstrap: u32,
+    /// The SSM parameter holding the environment's bootstrap version
+    /// (`bootstrapStackVersionSsmParameter`).
+    version_parameter: Option<String>,
 }
 
 impl Plan {
@@ -777,6 +780,9 @@ impl Deployer {
                     .as_ref()
                     .and_then(|p| p.requires_bootstrap_stack_version)
                     .unwrap_or(REQUIRED_BOOTSTRAP_VERSION),
+                version_parameter: properties
+                    .as_ref()
+                    .and_then(|p| p.bootstrap_stack_version_ssm_parameter.clone()),
             });
         }
         Ok(plans)
@@ -887,21 +893,45 @@ impl Deployer {
     ) -> Result<ToolkitInfo, DeployError> {
         let c = &self.clients;
         let name = self.toolkit.as_str();
-        // By environment: the stack's pinned account (None: the credentials') and whether a deploy role is used.
-        type Environment = (Option<String>, bool);
-        let mut found: Vec<(Environment, Option<ToolkitInfo>)> = Vec::new();
+        // By environment: the stack's pinned account (None: the credentials'), whether a deploy role is used,
+        // and the version parameter; what was found there: the bootstrap stack, its version and where it was read.
+        type Environment = (Option<String>, bool, Option<String>);
+        type Found = (Option<ToolkitInfo>, Option<u32>, String);
+        let mut found: Vec<(Environment, Found)> = Vec::new();
         let mut first: Option<ToolkitInfo> = None;
         for &i in deploying {
             let p = &plans[i];
-            let key = (p.account.clone(), p.clients.is_some());
-            let toolkit = match found.iter().find(|(k, _)| *k == key) {
-                Some((_, t)) => t.clone(),
+            let key = (p.account.clone(), p.clients.is_some(), p.version_parameter.clone());
+            let (toolkit, version, source) = match found.iter().find(|(k, _)| *k == key) {
+                Some((_, f)) => f.clone(),
                 None => {
-                    let t = bootstrap::lookup(&p.run(run).clients, name).await?;
-                    found.push((key, t.clone()));
-                    t
+                    let clients = p.run(run).clients;
+                    let t = bootstrap::lookup(&clients, name).await?;
+                    let f = match (&t, &p.version_parameter) {
+                        // As the CDK CLI: the version is the SSM parameter's, read as the deploy role.
+                        (Some(info), Some(parameter)) => match bootstrap::version_from_ssm(&clients, parameter).await {
+                            Ok(v) => (
+                                t.clone(),
+                                Some(v),
+                                format!("the SSM parameter {parameter} says version {v}"),
+                            ),
+                            Err(reason) => {
+                                run.progress.line(format!(
+                                    "⚠️  {}: could not read the bootstrap version parameter {parameter} ({reason}); \
+                                     using the {name} stack's BootstrapVersion output instead",
+                                    p.job.display
+                                ));
+                                (t.clone(), info.version, String::new())
+                            }
+                        },
+                        (Some(info), None) => (t.clone(), info.version, String::new()),
+                        (None, _) => (None, None, String::new()),
+                    };
+                    found.push((key, f.clone()));
+                    f
                 }
             };
+            let toolkit = toolkit.map(|t| ToolkitInfo { version, ..t });
             let required = p.required_bootstrap;
             match toolkit {
                 Some(t) if t.version.is_some_and(|v| v >= required) => {
@@ -920,6 +950,7 @@ impl Deployer {
                         environment: format!("aws://{account}/{}", c.region),
                         detail: match other {
                             None => format!("no {name} stack"),
+                            Some(_) if !source.is_empty() => source,
                             Some(t) => match t.version {
                                 Some(v) => format!("{name} has bootstrap version {v}"),
                                 None => format!("{name} has no BootstrapVersion output"),

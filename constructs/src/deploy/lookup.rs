@@ -96,50 +96,101 @@ pub(crate) async fn look_up(clients: &Clients, missing: &[MissingContext]) -> Re
     Ok(out)
 }
 
-/// The EC2 endpoint of a region: `AWS_ENDPOINT_URL_EC2`, else the configured
-/// endpoint (`AWS_ENDPOINT_URL`, a local AWS), else AWS's.
+/// The EC2 endpoint of a region (see [`service_endpoint`]).
 fn ec2_endpoint(c: &Clients, region: &str) -> String {
-    let set = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    set("AWS_ENDPOINT_URL_EC2")
-        .or_else(|| c.sdk.endpoint_url().map(str::to_owned))
-        .unwrap_or_else(|| format!("https://ec2.{region}.{}", url_suffix_of(region)))
+    service_endpoint(c, "ec2", region)
 }
 
 /// The names of the region's available AZs (`DescribeAvailabilityZones`,
 /// state `available`, as the CDK's provider), in EC2's order.
 async fn describe_availability_zones(c: &Clients, region: &str) -> Result<Vec<String>, String> {
+    let body = format!("Action=DescribeAvailabilityZones&Version={EC2_API_VERSION}");
+    let (status, text) = signed_post(
+        c,
+        &SignedCall {
+            call: "EC2.DescribeAvailabilityZones",
+            service: "ec2",
+            region,
+            endpoint: ec2_endpoint(c, region),
+            content_type: "application/x-www-form-urlencoded; charset=utf-8",
+            target: None,
+            body,
+        },
+    )
+    .await?;
+    if !(200..300).contains(&status) {
+        return Err(format!(
+            "EC2.DescribeAvailabilityZones failed (HTTP {status}): {}",
+            ec2_error(&text).unwrap_or_else(|| "no error in the answer".to_owned())
+        ));
+    }
+    available_zone_names(&text)
+}
+
+/// One AWS API call made by hand: a POST signed with SigV4.
+pub(crate) struct SignedCall<'a> {
+    /// `Service.Operation`, for the API call counts and messages.
+    pub call: &'a str,
+    /// The signing name (`ec2`, `ssm`).
+    pub service: &'a str,
+    /// The signing region.
+    pub region: &'a str,
+    /// The service endpoint (`https://ec2.REGION.amazonaws.com`).
+    pub endpoint: String,
+    /// The body's content type.
+    pub content_type: &'a str,
+    /// The `X-Amz-Target` header of JSON protocol APIs.
+    pub target: Option<&'a str>,
+    /// The request body.
+    pub body: String,
+}
+
+/// Makes one signed POST with the clients' credentials; returns the HTTP
+/// status and the answer's text (an error only when no answer came).
+pub(crate) async fn signed_post(c: &Clients, call: &SignedCall<'_>) -> Result<(u16, String), String> {
     let provider = c
         .sdk
         .credentials_provider()
         .ok_or_else(|| "no credentials are configured".to_owned())?;
     let credentials = provider.provide_credentials().await.map_err(|e| causes(&e))?;
     let identity = Identity::from(credentials);
-    let endpoint = ec2_endpoint(c, region);
+    let endpoint = &call.endpoint;
     let url = format!("{}/", endpoint.trim_end_matches('/'));
-    let body = format!("Action=DescribeAvailabilityZones&Version={EC2_API_VERSION}");
     let host = url
         .split_once("://")
         .map(|(_, rest)| rest.split('/').next().unwrap_or(rest))
         .unwrap_or_default()
         .to_owned();
-    let content_type = "application/x-www-form-urlencoded; charset=utf-8";
-    let headers = [("host", host.as_str()), ("content-type", content_type)];
+    let mut headers = vec![("host", host.as_str()), ("content-type", call.content_type)];
+    if let Some(target) = call.target {
+        headers.push(("x-amz-target", target));
+    }
     let params = v4::SigningParams::builder()
         .identity(&identity)
-        .region(region)
-        .name("ec2")
+        .region(call.region)
+        .name(call.service)
         .time(SystemTime::now())
         .settings(SigningSettings::default())
         .build()
         .map_err(|e| e.to_string())?
         .into();
-    let signable = SignableRequest::new("POST", &url, headers.into_iter(), SignableBody::Bytes(body.as_bytes()))
-        .map_err(|e| e.to_string())?;
+    let signable = SignableRequest::new(
+        "POST",
+        &url,
+        headers.iter().copied(),
+        SignableBody::Bytes(call.body.as_bytes()),
+    )
+    .map_err(|e| e.to_string())?;
     let (instructions, _signature) = sign(signable, &params).map_err(|e| e.to_string())?.into_parts();
-    let mut request = aws_smithy_runtime_api::http::Request::new(SdkBody::from(body));
+    let mut request = aws_smithy_runtime_api::http::Request::new(SdkBody::from(call.body.clone()));
     request.set_uri(url.as_str()).map_err(|e| e.to_string())?;
     request.set_method("POST").map_err(|e| e.to_string())?;
-    request.headers_mut().insert("content-type", content_type);
+    request
+        .headers_mut()
+        .insert("content-type", call.content_type.to_owned());
+    if let Some(target) = call.target {
+        request.headers_mut().insert("x-amz-target", target.to_owned());
+    }
     for (name, value) in instructions.headers() {
         request.headers_mut().insert(name.to_owned(), value.to_owned());
     }
@@ -148,25 +199,27 @@ async fn describe_availability_zones(c: &Clients, region: &str) -> Result<Vec<St
             aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
         ))
         .build();
-    c.calls.record("EC2.DescribeAvailabilityZones".to_owned());
+    c.calls.record(call.call.to_owned());
     let response = connector
         .call(request)
         .await
-        .map_err(|e| format!("EC2.DescribeAvailabilityZones at {endpoint}: {}", causes(&e)))?;
+        .map_err(|e| format!("{} at {endpoint}: {}", call.call, causes(&e)))?;
     let status = response.status().as_u16();
     let bytes = aws_smithy_types::byte_stream::ByteStream::new(response.into_body())
         .collect()
         .await
-        .map_err(|e| format!("EC2.DescribeAvailabilityZones: reading the answer: {e}"))?
+        .map_err(|e| format!("{}: reading the answer: {e}", call.call))?
         .into_bytes();
-    let text = String::from_utf8_lossy(&bytes);
-    if !(200..300).contains(&status) {
-        return Err(format!(
-            "EC2.DescribeAvailabilityZones failed (HTTP {status}): {}",
-            ec2_error(&text).unwrap_or_else(|| "no error in the answer".to_owned())
-        ));
-    }
-    available_zone_names(&text)
+    Ok((status, String::from_utf8_lossy(&bytes).into_owned()))
+}
+
+/// The endpoint of a service the SDK is not used for: `AWS_ENDPOINT_URL_<SERVICE>`,
+/// else the configured endpoint (`AWS_ENDPOINT_URL`, a local AWS), else AWS's.
+pub(crate) fn service_endpoint(c: &Clients, service: &str, region: &str) -> String {
+    let set = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    set(&format!("AWS_ENDPOINT_URL_{}", service.to_ascii_uppercase()))
+        .or_else(|| c.sdk.endpoint_url().map(str::to_owned))
+        .unwrap_or_else(|| format!("https://{service}.{region}.{}", url_suffix_of(region)))
 }
 
 /// The zone names of a DescribeAvailabilityZones answer whose state is `available`.
