@@ -886,11 +886,20 @@ impl StateGraph {
     /// graphs nested in it.
     pub(crate) fn distributed_maps(&self) -> Vec<DistributedMapProps> {
         let mut out = Vec::new();
-        self.collect_distributed(&mut out, &mut Vec::new());
+        self.for_each_body(
+            &mut |b| {
+                if let Body::DistributedMap(_, props) = b {
+                    out.push((**props).clone());
+                }
+            },
+            &mut Vec::new(),
+        );
         out
     }
 
-    fn collect_distributed(&self, out: &mut Vec<DistributedMapProps>, seen: &mut Vec<u64>) {
+    /// Calls `f` on the body of every state of this graph and of the graphs
+    /// nested in it (Map processors, Parallel branches), each graph once.
+    fn for_each_body(&self, f: &mut dyn FnMut(&Body), seen: &mut Vec<u64>) {
         let id = self.data().id;
         if seen.contains(&id) {
             return;
@@ -900,12 +909,9 @@ impl StateGraph {
             let g = self.data();
             let mut nested = Vec::new();
             for s in &g.states {
+                f(&s.body);
                 match &s.body {
-                    Body::DistributedMap(p, props) => {
-                        out.push((**props).clone());
-                        nested.push(p.clone());
-                    }
-                    Body::Map(p, _) => nested.push(p.clone()),
+                    Body::Map(p, _) | Body::DistributedMap(p, _) => nested.push(p.clone()),
                     Body::Parallel(bs, _) => nested.extend(bs.iter().cloned()),
                     _ => {}
                 }
@@ -913,7 +919,7 @@ impl StateGraph {
             nested
         };
         for n in nested {
-            n.collect_distributed(out, seen);
+            n.for_each_body(f, seen);
         }
     }
 
@@ -946,32 +952,15 @@ impl StateGraph {
     /// The task integrations of this graph and of the graphs nested in it.
     pub fn integrations(&self) -> Vec<Integration> {
         let mut out = Vec::new();
-        self.collect_integrations(&mut out, &mut Vec::new());
-        out
-    }
-
-    fn collect_integrations(&self, out: &mut Vec<Integration>, seen: &mut Vec<u64>) {
-        let id = self.data().id;
-        if seen.contains(&id) {
-            return;
-        }
-        seen.push(id);
-        let nested: Vec<StateGraph> = {
-            let g = self.data();
-            let mut nested = Vec::new();
-            for s in &g.states {
-                match &s.body {
-                    Body::Task(i, _) => out.push((**i).clone()),
-                    Body::Map(p, _) | Body::DistributedMap(p, _) => nested.push(p.clone()),
-                    Body::Parallel(bs, _) => nested.extend(bs.iter().cloned()),
-                    _ => {}
+        self.for_each_body(
+            &mut |b| {
+                if let Body::Task(i, _) = b {
+                    out.push((**i).clone());
                 }
-            }
-            nested
-        };
-        for n in nested {
-            n.collect_integrations(out, seen);
-        }
+            },
+            &mut Vec::new(),
+        );
+        out
     }
 
     /// Records that a state machine was built from this graph (and the graphs
