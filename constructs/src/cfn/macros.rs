@@ -35,6 +35,15 @@ macro_rules! cfn_resource {
                 Self { resource }
             }
 
+            /// Sets every property given in `props` and leaves the others as they are
+            /// (the CDK's mutable L1 properties). A property already set keeps its place
+            /// in the template; a new one renders after those set before, in field order.
+            pub fn set_props(&self, props: $props) -> &Self {
+                let $props { $($field),* } = props;
+                $( if let ::core::option::Option::Some(v) = $field { self.resource.set($key, v); } )*
+                self
+            }
+
             /// The typed view of a resource of this type (e.g. one found below a
             /// construct); `None` for a resource of another type.
             pub fn from_resource(resource: $crate::core::CfnResource) -> ::core::option::Option<Self> {

@@ -4,6 +4,7 @@
 use super::vpc::{SubnetId, VpcId};
 use crate::aws::iam::RoleArn;
 use crate::aws::logs::LogGroupArn;
+use crate::cfn::ec2::{self, flow_log};
 use crate::core::{CfnResource, Construct, Scope, Value};
 
 /// What a flow log records.
@@ -263,47 +264,55 @@ impl FlowLog {
         destination: FlowLogDestination,
         props: FlowLogProps,
     ) -> FlowLog {
-        let r = CfnResource::new(scope, id, "AWS::EC2::FlowLog");
-        match destination {
+        let (deliver_logs_permission_arn, log_destination, log_destination_type) = match destination {
             FlowLogDestination::CloudWatchLogs {
                 log_group_arn,
                 role_arn,
-            } => {
-                r.set("DeliverLogsPermissionArn", role_arn);
-                r.set("LogDestination", log_group_arn);
-                r.set("LogDestinationType", "cloud-watch-logs");
-            }
-            FlowLogDestination::S3 { bucket_arn } => {
-                r.set("LogDestination", bucket_arn);
-                r.set("LogDestinationType", "s3");
-            }
-        }
-        if !props.log_format.is_empty() {
-            let format: Vec<String> = props.log_format.iter().map(|f| format!("${{{}}}", f.name())).collect();
-            r.set("LogFormat", format.join(" "));
-        }
-        r.set(
-            "MaxAggregationInterval",
-            match props.max_aggregation_interval {
-                AggregationInterval::TenMinutes => 600,
-                AggregationInterval::OneMinute => 60,
-            },
-        );
-        let (id_value, type_) = match resource {
-            FlowLogResource::Vpc(v) => (v.value(), "VPC"),
-            FlowLogResource::Subnet(s) => (s.value(), "Subnet"),
-            FlowLogResource::NetworkInterface(n) => (n, "NetworkInterface"),
+            } => (
+                Some(role_arn.value()),
+                log_group_arn.value(),
+                flow_log::FlowLogLogDestinationType::CloudWatchLogs,
+            ),
+            FlowLogDestination::S3 { bucket_arn } => (None, bucket_arn, flow_log::FlowLogLogDestinationType::S3),
         };
-        r.set("ResourceId", id_value);
-        r.set("ResourceType", type_);
-        r.set(
-            "TrafficType",
-            match props.traffic_type {
-                TrafficType::All => "ALL",
-                TrafficType::Accept => "ACCEPT",
-                TrafficType::Reject => "REJECT",
+        let log_format = (!props.log_format.is_empty()).then(|| {
+            let format: Vec<String> = props.log_format.iter().map(|f| format!("${{{}}}", f.name())).collect();
+            Value::from(format.join(" "))
+        });
+        let (resource_id, resource_type) = match resource {
+            FlowLogResource::Vpc(v) => (v.value(), flow_log::FlowLogResourceType::Vpc),
+            FlowLogResource::Subnet(s) => (s.value(), flow_log::FlowLogResourceType::Subnet),
+            FlowLogResource::NetworkInterface(n) => (n, flow_log::FlowLogResourceType::NetworkInterface),
+        };
+        let r = ec2::CfnFlowLog::new(
+            scope,
+            id,
+            ec2::CfnFlowLogProps {
+                deliver_logs_permission_arn,
+                log_destination: Some(log_destination),
+                log_destination_type: Some(log_destination_type.into()),
+                log_format,
+                max_aggregation_interval: Some(
+                    match props.max_aggregation_interval {
+                        AggregationInterval::TenMinutes => 600,
+                        AggregationInterval::OneMinute => 60,
+                    }
+                    .into(),
+                ),
+                resource_id: Some(resource_id),
+                resource_type: Some(resource_type.into()),
+                traffic_type: Some(
+                    match props.traffic_type {
+                        TrafficType::All => flow_log::FlowLogTrafficType::All,
+                        TrafficType::Accept => flow_log::FlowLogTrafficType::Accept,
+                        TrafficType::Reject => flow_log::FlowLogTrafficType::Reject,
+                    }
+                    .into(),
+                ),
+                ..Default::default()
             },
-        );
+        )
+        .into();
         FlowLog { resource: r }
     }
 

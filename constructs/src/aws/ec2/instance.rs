@@ -9,6 +9,7 @@ use super::security_group::{ISecurityGroup, SecurityGroup, SecurityGroupProps};
 use super::user_data::UserData;
 use super::vpc::SubnetSelection;
 use crate::aws::iam::{IGrantable, IPrincipal, Principal, Role, RoleProps};
+use crate::cfn::{ec2, iam};
 use crate::core::{CfnResource, Construct, Scope, Tags, Value};
 
 crate::typed_value!(
@@ -113,10 +114,17 @@ impl Instance {
             )
         });
         Tags::of(&node).add("Name", props.instance_name.unwrap_or_else(|| node.path()));
-        let profile = CfnResource::new(&node, "InstanceProfile", "AWS::IAM::InstanceProfile");
-        profile.set("Roles", Value::list([role.name()]));
+        let profile: CfnResource = iam::CfnInstanceProfile::new(
+            &node,
+            "InstanceProfile",
+            iam::CfnInstanceProfileProps {
+                roles: Some(Value::list([role.name()])),
+                ..Default::default()
+            },
+        )
+        .into();
 
-        let resource = CfnResource::new(&node, "Resource", "AWS::EC2::Instance");
+        let instance = ec2::CfnInstance::new(&node, "Resource", Default::default());
         let subnet = match vpc.select_subnets(&props.vpc_subnets) {
             Ok(subnets) => subnets.into_iter().next(),
             Err(e) => {
@@ -125,33 +133,39 @@ impl Instance {
             }
         };
         let availability_zone = subnet.as_ref().map(|s| s.availability_zone()).unwrap_or_default();
-        resource.set("AvailabilityZone", availability_zone.clone());
-        resource.set("IamInstanceProfile", profile.ref_());
-        resource.set("ImageId", props.machine_image.image_id(&node));
+        let image_id = props.machine_image.image_id(&node);
         if !is_instance_type(&props.instance_type) {
             node.add_error(format!(
                 "instance_type '{}' is invalid: give a type such as t3.micro",
                 props.instance_type
             ));
         }
-        resource.set("InstanceType", props.instance_type.as_str());
-        if let Some(k) = props.key_name {
-            resource.set("KeyName", k);
-        }
-        if props.require_imdsv2 {
-            resource.set("MetadataOptions", Value::map().with("HttpTokens", "required"));
-        }
-        resource.set(
-            "SecurityGroupIds",
-            Value::list(security_groups.iter().map(|g| g.security_group_id())),
-        );
-        resource.set("SubnetId", subnet.as_ref().map(|s| s.subnet_id().value()));
-        if let Some(ud) = props.user_data {
-            match ud.render() {
-                Ok(text) => resource.set("UserData", Value::base64(text)),
-                Err(e) => node.add_error(format!("user_data: {e}")),
+        let user_data = props.user_data.and_then(|ud| match ud.render() {
+            Ok(text) => Some(Value::base64(text)),
+            Err(e) => {
+                node.add_error(format!("user_data: {e}"));
+                None
             }
-        }
+        });
+        instance.set_props(ec2::CfnInstanceProps {
+            availability_zone: Some(availability_zone.clone()),
+            iam_instance_profile: Some(profile.ref_()),
+            image_id: Some(image_id),
+            instance_type: Some(props.instance_type.as_str().into()),
+            key_name: props.key_name.map(Value::from),
+            metadata_options: props.require_imdsv2.then(|| {
+                ec2::instance::MetadataOptions {
+                    http_tokens: Some("required".into()),
+                    ..Default::default()
+                }
+                .into()
+            }),
+            security_group_ids: Some(Value::list(security_groups.iter().map(|g| g.security_group_id()))),
+            subnet_id: subnet.as_ref().map(|s| s.subnet_id().value()),
+            user_data,
+            ..Default::default()
+        });
+        let resource: CfnResource = instance.into();
         // The instance boots with its permissions in place, as the CDK's, and
         // with its subnet's routes, so the user data can reach the internet.
         resource.add_depends_on(role.resource());

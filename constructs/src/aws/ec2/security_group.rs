@@ -9,6 +9,7 @@ use std::rc::Rc;
 
 use super::cidr::Ipv4Cidr;
 use super::imported_vpc::IVpc;
+use crate::cfn::ec2::{self, security_group};
 use crate::core::logical_id::make_unique_id;
 use crate::core::{CfnResource, Construct, Scope, Value};
 
@@ -61,13 +62,127 @@ impl Port {
         }
     }
 
-    /// The rule's fields: `IpProtocol`, and `FromPort`/`ToPort` unless all traffic.
-    fn apply(self, rule: Value) -> Value {
-        let rule = rule.with("IpProtocol", self.protocol());
-        match self.range() {
-            Some((a, b)) => rule.with("FromPort", a).with("ToPort", b),
-            None => rule,
+    /// The rule's protocol and port range: `IpProtocol`, and `FromPort`/`ToPort` unless all traffic.
+    fn fields(self) -> RuleFields {
+        let (from_port, to_port) = match self.range() {
+            Some((a, b)) => (Some(a.into()), Some(b.into())),
+            None => (None, None),
+        };
+        RuleFields {
+            ip_protocol: self.protocol().into(),
+            from_port,
+            to_port,
+            ..Default::default()
         }
+    }
+}
+
+/// The fields of one rule, rendered inline (`SecurityGroupIngress`/`Egress` of
+/// the group) or as a rule resource of its own.
+#[derive(Default)]
+struct RuleFields {
+    cidr_ip: Option<Value>,
+    cidr_ipv6: Option<Value>,
+    description: Value,
+    from_port: Option<Value>,
+    ip_protocol: Value,
+    to_port: Option<Value>,
+}
+
+impl RuleFields {
+    fn with_peer(mut self, peer: &InlinePeer) -> Self {
+        match peer {
+            InlinePeer::Ipv4(c) => self.cidr_ip = Some(c.as_str().into()),
+            InlinePeer::Ipv6(c) => self.cidr_ipv6 = Some(c.as_str().into()),
+        }
+        self
+    }
+
+    fn ingress(self) -> Value {
+        security_group::Ingress {
+            cidr_ip: self.cidr_ip,
+            cidr_ipv6: self.cidr_ipv6,
+            description: Some(self.description),
+            from_port: self.from_port,
+            ip_protocol: Some(self.ip_protocol),
+            to_port: self.to_port,
+            ..Default::default()
+        }
+        .into()
+    }
+
+    fn egress(self) -> Value {
+        security_group::Egress {
+            cidr_ip: self.cidr_ip,
+            cidr_ipv6: self.cidr_ipv6,
+            description: Some(self.description),
+            from_port: self.from_port,
+            ip_protocol: Some(self.ip_protocol),
+            to_port: self.to_port,
+            ..Default::default()
+        }
+        .into()
+    }
+
+    /// A rule resource of its own (`AWS::EC2::SecurityGroupIngress`/`Egress`) on `group_id`,
+    /// the peer a group (`peer_group`) or a block (in the fields).
+    fn add_resource(self, scope: &Construct, id: &str, ingress: bool, group_id: Value, peer_group: Option<Value>) {
+        if ingress {
+            ec2::CfnSecurityGroupIngress::new(
+                scope,
+                id,
+                ec2::CfnSecurityGroupIngressProps {
+                    cidr_ip: self.cidr_ip,
+                    cidr_ipv6: self.cidr_ipv6,
+                    description: Some(self.description),
+                    from_port: self.from_port,
+                    group_id: Some(group_id),
+                    ip_protocol: Some(self.ip_protocol),
+                    source_security_group_id: peer_group,
+                    to_port: self.to_port,
+                    ..Default::default()
+                },
+            );
+        } else {
+            ec2::CfnSecurityGroupEgress::new(
+                scope,
+                id,
+                ec2::CfnSecurityGroupEgressProps {
+                    cidr_ip: self.cidr_ip,
+                    cidr_ipv6: self.cidr_ipv6,
+                    description: Some(self.description),
+                    destination_security_group_id: peer_group,
+                    from_port: self.from_port,
+                    group_id: Some(group_id),
+                    ip_protocol: Some(self.ip_protocol),
+                    to_port: self.to_port,
+                    ..Default::default()
+                },
+            );
+        }
+    }
+}
+
+/// The address block of a rule whose peer is not a security group.
+enum InlinePeer {
+    Ipv4(String),
+    Ipv6(String),
+}
+
+impl InlinePeer {
+    fn cidr(&self) -> &str {
+        match self {
+            InlinePeer::Ipv4(c) | InlinePeer::Ipv6(c) => c,
+        }
+    }
+
+    /// The rule's identity among the group's inline rules (same peer, protocol and ports).
+    fn identity(&self, port: Port) -> String {
+        let family = match self {
+            InlinePeer::Ipv4(_) => "CidrIp",
+            InlinePeer::Ipv6(_) => "CidrIpv6",
+        };
+        format!("{family}={} {}", self.cidr(), port_key(port))
     }
 }
 
@@ -115,16 +230,16 @@ impl Peer {
     fn unique_id(&self) -> String {
         match self {
             Peer::SecurityGroup(sg) => sg.unique_id(),
-            other => other.inline().map(|(_, c)| c).unwrap_or_default(),
+            other => other.inline().map(|c| c.cidr().to_owned()).unwrap_or_default(),
         }
     }
 
     /// The peer part of an inline rule, or `None` for a security group peer.
-    fn inline(&self) -> Option<(&'static str, String)> {
+    fn inline(&self) -> Option<InlinePeer> {
         match self {
-            Peer::Ipv4(c) => Some(("CidrIp", c.clone())),
-            Peer::AnyIpv4 => Some(("CidrIp", "0.0.0.0/0".to_owned())),
-            Peer::AnyIpv6 => Some(("CidrIpv6", "::/0".to_owned())),
+            Peer::Ipv4(c) => Some(InlinePeer::Ipv4(c.clone())),
+            Peer::AnyIpv4 => Some(InlinePeer::Ipv4("0.0.0.0/0".to_owned())),
+            Peer::AnyIpv6 => Some(InlinePeer::Ipv6("::/0".to_owned())),
             Peer::SecurityGroup(_) => None,
         }
     }
@@ -193,54 +308,61 @@ impl SecurityGroup {
     /// Adds a security group to a VPC.
     pub fn new(scope: &impl Scope, id: &str, vpc: &dyn IVpc, props: SecurityGroupProps) -> SecurityGroup {
         let node = Construct::new_typed(scope, id, "constructs.aws.ec2.SecurityGroup");
-        let resource = CfnResource::new(&node, "Resource", "AWS::EC2::SecurityGroup");
         let description = props.description.unwrap_or_else(|| node.path());
         if description.len() > 255 || !description.is_ascii() {
             node.add_error(format!(
                 "description '{description}' is invalid: at most 255 ASCII characters"
             ));
         }
-        resource.set("GroupDescription", description);
-        if let Some(n) = props.security_group_name {
-            resource.set("GroupName", n);
-        }
         let rules = Rc::new(RefCell::new(Rules::default()));
         let (r, allow_all) = (Rc::clone(&rules), props.allow_all_outbound);
-        resource.set(
-            "SecurityGroupEgress",
-            Value::lazy(move || {
-                let rules = r.borrow();
-                if allow_all {
-                    Value::list([Value::map()
-                        .with("CidrIp", "0.0.0.0/0")
-                        .with("Description", ALLOW_ALL_DESCRIPTION)
-                        .with("IpProtocol", "-1")])
-                } else if rules.egress.is_empty() {
-                    // Replaces EC2's default allow-all egress rule with one that matches nothing.
-                    Value::list([Value::map()
-                        .with("CidrIp", "255.255.255.255/32")
-                        .with("Description", "Disallow all traffic")
-                        .with("FromPort", 252)
-                        .with("IpProtocol", "icmp")
-                        .with("ToPort", 86)])
-                } else {
-                    Value::List(rules.egress.iter().map(|(_, v)| v.clone()).collect())
+        let egress = Value::lazy(move || {
+            let rules = r.borrow();
+            if allow_all {
+                Value::list([RuleFields {
+                    cidr_ip: Some("0.0.0.0/0".into()),
+                    description: ALLOW_ALL_DESCRIPTION.into(),
+                    ip_protocol: "-1".into(),
+                    ..Default::default()
                 }
-            }),
-        );
+                .egress()])
+            } else if rules.egress.is_empty() {
+                // Replaces EC2's default allow-all egress rule with one that matches nothing.
+                Value::list([RuleFields {
+                    cidr_ip: Some("255.255.255.255/32".into()),
+                    description: "Disallow all traffic".into(),
+                    from_port: Some(252.into()),
+                    ip_protocol: "icmp".into(),
+                    to_port: Some(86.into()),
+                    ..Default::default()
+                }
+                .egress()])
+            } else {
+                Value::List(rules.egress.iter().map(|(_, v)| v.clone()).collect())
+            }
+        });
         let r = Rc::clone(&rules);
-        resource.set(
-            "SecurityGroupIngress",
-            Value::lazy(move || {
-                let rules = r.borrow();
-                if rules.ingress.is_empty() {
-                    Value::Null
-                } else {
-                    Value::List(rules.ingress.iter().map(|(_, v)| v.clone()).collect())
-                }
-            }),
-        );
-        resource.set("VpcId", vpc.vpc_id());
+        let ingress = Value::lazy(move || {
+            let rules = r.borrow();
+            if rules.ingress.is_empty() {
+                Value::Null
+            } else {
+                Value::List(rules.ingress.iter().map(|(_, v)| v.clone()).collect())
+            }
+        });
+        let resource = ec2::CfnSecurityGroup::new(
+            &node,
+            "Resource",
+            ec2::CfnSecurityGroupProps {
+                group_description: Some(description.into()),
+                group_name: props.security_group_name.map(Value::from),
+                security_group_egress: Some(egress),
+                security_group_ingress: Some(ingress),
+                vpc_id: Some(vpc.vpc_id().value()),
+                ..Default::default()
+            },
+        )
+        .into();
         SecurityGroup { node, resource, rules }
     }
 
@@ -305,17 +427,20 @@ impl SecurityGroup {
             }
         }
         let direction = if ingress { "from" } else { "to" };
+        let fields = RuleFields {
+            description: description.into(),
+            ..port.fields()
+        };
         match peer.inline() {
-            Some((key, cidr)) => {
-                let identity = format!("{key}={cidr} {}", port_key(port));
+            Some(inline) => {
+                let identity = inline.identity(port);
                 let mut rules = self.rules.borrow_mut();
                 let list = if ingress { &mut rules.ingress } else { &mut rules.egress };
                 if list.iter().any(|(k, _)| *k == identity) {
                     return;
                 }
-                let mut rule = Value::map().with(key, cidr).with("Description", description);
-                rule = port.apply(rule);
-                list.push((identity, sort_rule(rule)));
+                let fields = fields.with_peer(&inline);
+                list.push((identity, if ingress { fields.ingress() } else { fields.egress() }));
             }
             None => {
                 let Peer::SecurityGroup(other) = &peer else { return };
@@ -323,22 +448,13 @@ impl SecurityGroup {
                 if self.node.child(&id).is_some() {
                     return;
                 }
-                let (type_, other_key) = if ingress {
-                    ("AWS::EC2::SecurityGroupIngress", "SourceSecurityGroupId")
-                } else {
-                    ("AWS::EC2::SecurityGroupEgress", "DestinationSecurityGroupId")
-                };
-                let rule = CfnResource::new(&self.node, &id, type_);
-                let mut props = Value::map()
-                    .with("Description", description)
-                    .with(other_key, other.security_group_id())
-                    .with("GroupId", self.security_group_id());
-                props = port.apply(props);
-                if let Value::Map(m) = sort_rule(props) {
-                    for (k, v) in m {
-                        rule.set(&k, v);
-                    }
-                }
+                fields.add_resource(
+                    &self.node,
+                    &id,
+                    ingress,
+                    self.security_group_id().value(),
+                    Some(other.security_group_id().value()),
+                );
             }
         }
     }
@@ -441,25 +557,19 @@ impl ImportedSecurityGroup {
         if self.node.child(&id).is_some() {
             return;
         }
-        let (type_, group_key) = if ingress {
-            ("AWS::EC2::SecurityGroupIngress", "SourceSecurityGroupId")
-        } else {
-            ("AWS::EC2::SecurityGroupEgress", "DestinationSecurityGroupId")
+        let mut fields = RuleFields {
+            description: description.into(),
+            ..port.fields()
         };
-        let mut props = Value::map()
-            .with("Description", description)
-            .with("GroupId", self.id.clone());
-        props = match (&peer, peer.inline()) {
-            (Peer::SecurityGroup(other), _) => props.with(group_key, other.security_group_id()),
-            (_, Some((key, cidr))) => props.with(key, cidr),
-            (_, None) => props,
-        };
-        let rule = CfnResource::new(&self.node, &id, type_);
-        if let Value::Map(m) = sort_rule(port.apply(props)) {
-            for (k, v) in m {
-                rule.set(&k, v);
+        let peer_group = match (&peer, peer.inline()) {
+            (Peer::SecurityGroup(other), _) => Some(other.security_group_id().value()),
+            (_, Some(inline)) => {
+                fields = fields.with_peer(&inline);
+                None
             }
-        }
+            (_, None) => None,
+        };
+        fields.add_resource(&self.node, &id, ingress, self.id.clone(), peer_group);
     }
 }
 
@@ -481,17 +591,6 @@ fn port_key(port: Port) -> String {
     match port.range() {
         Some((a, b)) => format!("{} {a}-{b}", port.protocol()),
         None => port.protocol().to_owned(),
-    }
-}
-
-/// Keys in alphabetical order, as the CDK renders rule properties.
-fn sort_rule(rule: Value) -> Value {
-    match rule {
-        Value::Map(mut m) => {
-            m.sort_keys();
-            Value::Map(m)
-        }
-        other => other,
     }
 }
 

@@ -5,6 +5,7 @@
 use std::rc::Rc;
 
 use super::cidr::{Ipv4Cidr, SubnetAllocator};
+use crate::cfn::ec2;
 use crate::core::{
     availability_zones_key, CfnResource, Construct, MissingContext, Scope, Tags, Value, DUMMY_AVAILABILITY_ZONES,
 };
@@ -374,11 +375,18 @@ impl Vpc {
     /// not fit, are reported at synthesis with the VPC's path.
     pub fn new(scope: &impl Scope, id: &str, props: VpcProps) -> Vpc {
         let node = Construct::new_typed(scope, id, "constructs.aws.ec2.Vpc");
-        let resource = CfnResource::new(&node, "Resource", "AWS::EC2::VPC");
-        resource.set("CidrBlock", props.cidr.as_str());
-        resource.set("EnableDnsHostnames", props.enable_dns_hostnames);
-        resource.set("EnableDnsSupport", props.enable_dns_support);
-        resource.set("InstanceTenancy", "default");
+        let resource: CfnResource = ec2::CfnVpc::new(
+            &node,
+            "Resource",
+            ec2::CfnVpcProps {
+                cidr_block: Some(props.cidr.as_str().into()),
+                enable_dns_hostnames: Some(props.enable_dns_hostnames.into()),
+                enable_dns_support: Some(props.enable_dns_support.into()),
+                instance_tenancy: Some("default".into()),
+                ..Default::default()
+            },
+        )
+        .into();
         Tags::of(&node).add("Name", props.vpc_name.clone().unwrap_or_else(|| node.path()));
 
         let block = match Ipv4Cidr::parse(&props.cidr) {
@@ -406,38 +414,53 @@ impl Vpc {
                 let subnet_id = format!("{}Subnet{}", p.config.name, az_index + 1);
                 let subnet_node = Construct::new_typed(&node, &subnet_id, "constructs.aws.ec2.Subnet");
                 Tags::of(&subnet_node).add("Name", subnet_node.path());
-                let subnet = CfnResource::new(&subnet_node, "Subnet", "AWS::EC2::Subnet");
-                subnet.set("AvailabilityZone", az.clone());
-                subnet.set(
-                    "CidrBlock",
-                    group_blocks.get(az_index).copied().flatten().map(|c| c.to_string()),
-                );
                 let public_ip = p
                     .config
                     .map_public_ip_on_launch
                     .unwrap_or(p.config.subnet_type == SubnetType::Public);
-                subnet.set("MapPublicIpOnLaunch", public_ip);
-                subnet.set(
-                    "Tags",
-                    Value::list([
-                        Value::map()
-                            .with("Key", "aws-cdk:subnet-name")
-                            .with("Value", p.config.name.as_str()),
-                        Value::map()
-                            .with("Key", "aws-cdk:subnet-type")
-                            .with("Value", p.config.subnet_type.label()),
-                    ]),
+                let tag = |key: &str, value: &str| {
+                    Value::from(ec2::subnet::Tag {
+                        key: Some(key.into()),
+                        value: Some(value.into()),
+                    })
+                };
+                let subnet: CfnResource = ec2::CfnSubnet::new(
+                    &subnet_node,
+                    "Subnet",
+                    ec2::CfnSubnetProps {
+                        availability_zone: Some(az.clone()),
+                        cidr_block: group_blocks
+                            .get(az_index)
+                            .copied()
+                            .flatten()
+                            .map(|c| c.to_string().into()),
+                        map_public_ip_on_launch: Some(public_ip.into()),
+                        tags: Some(Value::list([
+                            tag("aws-cdk:subnet-name", &p.config.name),
+                            tag("aws-cdk:subnet-type", p.config.subnet_type.label()),
+                        ])),
+                        vpc_id: Some(resource.ref_()),
+                        ..Default::default()
+                    },
+                )
+                .into();
+                let route_table = ec2::CfnRouteTable::new(
+                    &subnet_node,
+                    "RouteTable",
+                    ec2::CfnRouteTableProps {
+                        vpc_id: Some(resource.ref_()),
+                        ..Default::default()
+                    },
                 );
-                subnet.set("VpcId", resource.ref_());
-                let route_table = CfnResource::new(&subnet_node, "RouteTable", "AWS::EC2::RouteTable");
-                route_table.set("VpcId", resource.ref_());
-                let association = CfnResource::new(
+                let association: CfnResource = ec2::CfnSubnetRouteTableAssociation::new(
                     &subnet_node,
                     "RouteTableAssociation",
-                    "AWS::EC2::SubnetRouteTableAssociation",
-                );
-                association.set("RouteTableId", route_table.ref_());
-                association.set("SubnetId", subnet.ref_());
+                    ec2::CfnSubnetRouteTableAssociationProps {
+                        route_table_id: Some(route_table.ref_()),
+                        subnet_id: Some(subnet.ref_()),
+                    },
+                )
+                .into();
                 subnets.push(Subnet {
                     node: subnet_node,
                     id: subnet.ref_(),
@@ -456,17 +479,29 @@ impl Vpc {
         let has_public = subnets.iter().any(|s| s.subnet_type == SubnetType::Public);
         let mut internet_gateway = None;
         if has_public {
-            let igw = CfnResource::new(&node, "IGW", "AWS::EC2::InternetGateway");
-            let attachment = CfnResource::new(&node, "VPCGW", "AWS::EC2::VPCGatewayAttachment");
-            attachment.set("InternetGatewayId", igw.ref_());
-            attachment.set("VpcId", resource.ref_());
+            let igw: CfnResource = ec2::CfnInternetGateway::new(&node, "IGW", Default::default()).into();
+            let attachment = ec2::CfnVPCGatewayAttachment::new(
+                &node,
+                "VPCGW",
+                ec2::CfnVPCGatewayAttachmentProps {
+                    internet_gateway_id: Some(igw.ref_()),
+                    vpc_id: Some(resource.ref_()),
+                    ..Default::default()
+                },
+            );
             for s in subnets.iter_mut().filter(|s| s.subnet_type == SubnetType::Public) {
-                let route = CfnResource::new(&s.node, "DefaultRoute", "AWS::EC2::Route");
-                route.set("DestinationCidrBlock", "0.0.0.0/0");
-                route.set("GatewayId", igw.ref_());
-                route.set("RouteTableId", s.route_table_id.clone().unwrap_or_default());
+                let route = ec2::CfnRoute::new(
+                    &s.node,
+                    "DefaultRoute",
+                    ec2::CfnRouteProps {
+                        destination_cidr_block: Some("0.0.0.0/0".into()),
+                        gateway_id: Some(igw.ref_()),
+                        route_table_id: s.route_table_id.clone(),
+                        ..Default::default()
+                    },
+                );
                 route.add_depends_on(&attachment);
-                s.connectivity.push(route);
+                s.connectivity.push(route.into());
             }
             internet_gateway = Some(igw);
         }
@@ -486,11 +521,24 @@ impl Vpc {
             if Some(&s.group_name) != first_public_group.as_ref() || nat_gateways.len() >= nat_count {
                 continue;
             }
-            let eip = CfnResource::new(&s.node, "EIP", "AWS::EC2::EIP");
-            eip.set("Domain", "vpc");
-            let nat = CfnResource::new(&s.node, "NATGateway", "AWS::EC2::NatGateway");
-            nat.set("AllocationId", eip.get_att("AllocationId"));
-            nat.set("SubnetId", s.id.clone());
+            let eip = ec2::CfnEip::new(
+                &s.node,
+                "EIP",
+                ec2::CfnEipProps {
+                    domain: Some("vpc".into()),
+                    ..Default::default()
+                },
+            );
+            let nat: CfnResource = ec2::CfnNatGateway::new(
+                &s.node,
+                "NATGateway",
+                ec2::CfnNatGatewayProps {
+                    allocation_id: Some(eip.attr_allocation_id().value()),
+                    subnet_id: Some(s.id.clone()),
+                    ..Default::default()
+                },
+            )
+            .into();
             for dependency in &s.connectivity {
                 nat.add_depends_on(dependency);
             }
@@ -503,11 +551,17 @@ impl Vpc {
                 .or(nat_gateways.first())
                 .map(|(_, n)| n.clone());
             if let Some(nat) = nat {
-                let route = CfnResource::new(&s.node, "DefaultRoute", "AWS::EC2::Route");
-                route.set("DestinationCidrBlock", "0.0.0.0/0");
-                route.set("NatGatewayId", nat.ref_());
-                route.set("RouteTableId", s.route_table_id.clone().unwrap_or_default());
-                s.connectivity.push(route);
+                let route = ec2::CfnRoute::new(
+                    &s.node,
+                    "DefaultRoute",
+                    ec2::CfnRouteProps {
+                        destination_cidr_block: Some("0.0.0.0/0".into()),
+                        nat_gateway_id: Some(nat.ref_()),
+                        route_table_id: s.route_table_id.clone(),
+                        ..Default::default()
+                    },
+                );
+                s.connectivity.push(route.into());
             }
         }
 

@@ -141,7 +141,7 @@ impl Default for RuleProps {
 #[derive(Clone, Debug)]
 pub struct Rule {
     node: Construct,
-    resource: CfnResource,
+    resource: events::CfnRule,
     targets: Rc<RefCell<Vec<Value>>>,
     events_role: Rc<RefCell<Option<Role>>>,
 }
@@ -174,7 +174,7 @@ impl Rule {
             node.add_error("a rule needs a schedule or an event pattern (or both)");
         }
         let targets: Rc<RefCell<Vec<Value>>> = Rc::new(RefCell::new(Vec::new()));
-        let resource: CfnResource = events::CfnRule::new(
+        let resource = events::CfnRule::new(
             &node,
             "Resource",
             events::CfnRuleProps {
@@ -194,8 +194,7 @@ impl Rule {
                 targets: Some(Value::lazy_list(Rc::clone(&targets))),
                 ..Default::default()
             },
-        )
-        .into();
+        );
         let t = Rc::clone(&targets);
         node.add_validation(move || {
             let n = t.borrow().len();
@@ -217,7 +216,10 @@ impl Rule {
 
     /// Sets the rule's description.
     pub fn set_description(&self, description: &str) {
-        self.resource.set("Description", description);
+        self.resource.set_props(events::CfnRuleProps {
+            description: Some(description.into()),
+            ..Default::default()
+        });
     }
 
     /// The rule's ARN.

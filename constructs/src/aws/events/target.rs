@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use crate::aws::iam::RoleArn;
+use crate::cfn::events::rule;
 use crate::core::Value;
 
 use super::rule::Rule;
@@ -76,12 +77,13 @@ impl RuleTargetInput {
         RuleTargetInput::EventPath(path.into())
     }
 
-    fn entry(&self) -> (&'static str, Value) {
+    /// The target's `Input` and `InputPath`, one of them set.
+    fn entry(&self) -> (Option<Value>, Option<Value>) {
         match self {
-            RuleTargetInput::Object(o) => ("Input", Value::from(o.to_string())),
-            RuleTargetInput::Text(t) => ("Input", Value::from(serde_json::Value::from(t.as_str()).to_string())),
-            RuleTargetInput::EventPath(p) => ("InputPath", Value::from(p.as_str())),
-            RuleTargetInput::Raw(v) => ("Input", v.clone()),
+            RuleTargetInput::Object(o) => (Some(o.to_string().into()), None),
+            RuleTargetInput::Text(t) => (Some(serde_json::Value::from(t.as_str()).to_string().into()), None),
+            RuleTargetInput::EventPath(p) => (None, Some(p.as_str().into())),
+            RuleTargetInput::Raw(v) => (Some(v.clone()), None),
         }
     }
 }
@@ -132,16 +134,27 @@ impl RetryPolicy {
     }
 
     fn to_value(self) -> Value {
-        let mut v = Value::map();
-        if let Some(age) = self.maximum_event_age {
-            v = v.with("MaximumEventAgeInSeconds", age.as_secs());
+        rule::RetryPolicy {
+            maximum_event_age_in_seconds: self.maximum_event_age.map(|age| age.as_secs().into()),
+            maximum_retry_attempts: self.maximum_retry_attempts.map(Value::from),
         }
-        if let Some(n) = self.maximum_retry_attempts {
-            v = v.with("MaximumRetryAttempts", n);
-        }
-        v
+        .into()
     }
 }
+
+/// The order in which the CDK renders a target's fields (its `Rule` builds the
+/// entry by hand, not alphabetically); the templates keep it. A field not listed
+/// (none is set today) would come last.
+const CDK_TARGET_ORDER: [&str; 8] = [
+    "Arn",
+    "Id",
+    "RoleArn",
+    "Input",
+    "InputPath",
+    "RetryPolicy",
+    "DeadLetterConfig",
+    "SqsParameters",
+];
 
 /// A rule's `Targets` entry, as a target's [`IRuleTarget::bind`] returns it.
 /// It is itself a target (bound as it is), an escape hatch for any target type.
@@ -178,26 +191,36 @@ impl RuleTargetConfig {
         self.retry_policy.map(|r| r.problems()).unwrap_or_default()
     }
 
-    /// The entry as the template has it: `Arn`, `Id`, `RoleArn`, `Input`, `RetryPolicy`, `DeadLetterConfig`, `SqsParameters`.
+    /// The entry as the template has it, its fields in the CDK's order (see [`CDK_TARGET_ORDER`]).
     pub(crate) fn render(&self, id: &str) -> Value {
-        let mut v = Value::map().with("Arn", self.arn.clone()).with("Id", id);
-        if let Some(r) = &self.role {
-            v = v.with("RoleArn", r.value());
+        let (input, input_path) = self.input.as_ref().map(RuleTargetInput::entry).unwrap_or_default();
+        let target = rule::Target {
+            arn: Some(self.arn.clone()),
+            id: Some(id.into()),
+            role_arn: self.role.as_ref().map(RoleArn::value),
+            input,
+            input_path,
+            retry_policy: self.retry_policy.map(RetryPolicy::to_value),
+            dead_letter_config: self
+                .dead_letter_arn
+                .clone()
+                .map(|arn| rule::DeadLetterConfig { arn: Some(arn) }.into()),
+            sqs_parameters: self.sqs_message_group_id.clone().map(|g| {
+                rule::SqsParameters {
+                    message_group_id: Some(g),
+                }
+                .into()
+            }),
+            ..Default::default()
+        };
+        match Value::from(target) {
+            Value::Map(mut fields) => {
+                let rank = |key: &str| CDK_TARGET_ORDER.iter().position(|k| *k == key).unwrap_or(usize::MAX);
+                fields.sort_by(|a, _, b, _| rank(a).cmp(&rank(b)));
+                Value::Map(fields)
+            }
+            other => other,
         }
-        if let Some(i) = &self.input {
-            let (k, x) = i.entry();
-            v = v.with(k, x);
-        }
-        if let Some(r) = self.retry_policy {
-            v = v.with("RetryPolicy", r.to_value());
-        }
-        if let Some(d) = &self.dead_letter_arn {
-            v = v.with("DeadLetterConfig", Value::map().with("Arn", d.clone()));
-        }
-        if let Some(g) = &self.sqs_message_group_id {
-            v = v.with("SqsParameters", Value::map().with("MessageGroupId", g.clone()));
-        }
-        v
     }
 }
 

@@ -7,6 +7,7 @@ use indexmap::IndexMap;
 
 use super::principal::Principal;
 use super::role::{IRole, Role};
+use crate::cfn::iam;
 use crate::core::{CfnResource, Construct, Scope, Value};
 
 /// Whether a statement allows or denies.
@@ -204,12 +205,19 @@ impl Policy {
     /// Adds a policy; an empty policy at synthesis is an error (CloudFormation rejects it).
     pub fn new(scope: &impl Scope, id: &str, props: PolicyProps) -> Policy {
         let node = Construct::new_typed(scope, id, "constructs.aws.iam.Policy");
-        let resource = CfnResource::new(&node, "Resource", "AWS::IAM::Policy");
         let document = PolicyDocument::new(props.statements);
         let roles = Rc::new(RefCell::new(
             props.roles.iter().map(|r| r.name().value()).collect::<Vec<_>>(),
         ));
-        resource.set("PolicyDocument", document.to_value());
+        let policy = iam::CfnPolicy::new(
+            &node,
+            "Resource",
+            iam::CfnPolicyProps {
+                policy_document: Some(document.to_value()),
+                ..Default::default()
+            },
+        );
+        let resource = policy.resource().clone();
         let name = match props.policy_name {
             Some(n) => Value::from(n),
             None => {
@@ -220,12 +228,12 @@ impl Policy {
                 })
             }
         };
-        resource.set("PolicyName", name);
         let roles_for_value = Rc::clone(&roles);
-        resource.set(
-            "Roles",
-            Value::lazy(move || Value::List(roles_for_value.borrow().clone())),
-        );
+        policy.set_props(iam::CfnPolicyProps {
+            policy_name: Some(name),
+            roles: Some(Value::lazy(move || Value::List(roles_for_value.borrow().clone()))),
+            ..Default::default()
+        });
         let (d, r) = (document.clone(), Rc::clone(&roles));
         node.add_validation(move || {
             let mut errors = Vec::new();

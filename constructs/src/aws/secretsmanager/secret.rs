@@ -243,8 +243,14 @@ mod tests {
                 ..Default::default()
             },
         );
-        let db = CfnResource::new(&stack, "Db", "AWS::RDS::DBCluster");
-        db.set("MasterUsername", secret.secret_value_from_json("username"));
+        let db = crate::cfn::rds::CfnDBCluster::new(
+            &stack,
+            "Db",
+            crate::cfn::rds::CfnDBClusterProps {
+                master_username: Some(secret.secret_value_from_json("username")),
+                ..Default::default()
+            },
+        );
         secret.attach(AttachmentTarget::RdsDbCluster(db.ref_()));
         let s = app.synth().unwrap_or_else(|e| panic!("{e}"));
         let r = &s.stacks[0].template["Resources"];

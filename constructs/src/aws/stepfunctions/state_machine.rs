@@ -8,6 +8,8 @@ use crate::aws::iam::{IGrantable, IPrincipal, IRole, Principal, Role, RoleProps,
 use crate::aws::logs::{LogGroup, LogGroupProps};
 use crate::core::{Arn, ArnFormat, CfnResource, Construct, Pseudo, Scope, Stack, Value};
 
+use crate::cfn::stepfunctions::{self as sfn, state_machine};
+
 use super::distributed_map::DistributedMapProps;
 use super::graph::StateGraph;
 use super::task::Need;
@@ -269,17 +271,23 @@ impl StateMachine {
             );
         }
 
-        let resource = CfnResource::new(&node, "Resource", "AWS::StepFunctions::StateMachine");
-        resource.set("RoleArn", role.role_arn());
+        // Properties in the order the seed's templates have them: the role first.
+        let machine = sfn::CfnStateMachine::new(
+            &node,
+            "Resource",
+            sfn::CfnStateMachineProps {
+                role_arn: Some(role.role_arn().value()),
+                ..Default::default()
+            },
+        );
         let top = (props.timeout.map(|t| t.as_secs()), props.comment.clone());
         let (g, t) = (definition.clone(), top.clone());
-        resource.set(
-            "DefinitionString",
-            Value::lazy(move || g.render_with(Some(t.clone())).to_value()),
-        );
-        if let Some(name) = &props.state_machine_name {
-            resource.set("StateMachineName", name.as_str());
-        }
+        machine.set_props(sfn::CfnStateMachineProps {
+            definition_string: Some(Value::lazy(move || g.render_with(Some(t.clone())).to_value())),
+            state_machine_name: props.state_machine_name.as_deref().map(Value::from),
+            ..Default::default()
+        });
+        let resource: CfnResource = machine.resource().clone();
         Self::grant_distributed_map_needs(
             &node,
             role.as_ref(),
@@ -287,27 +295,35 @@ impl StateMachine {
             &definition,
             props.state_machine_name.as_deref(),
         );
-        if props.state_machine_type == StateMachineType::Express {
-            resource.set("StateMachineType", "EXPRESS");
-        }
-        if let Some(l) = &logging {
-            resource.set(
-                "LoggingConfiguration",
-                Value::map()
-                    .with(
-                        "Destinations",
-                        Value::list([Value::map().with(
-                            "CloudWatchLogsLogGroup",
-                            Value::map().with("LogGroupArn", l.destination.arn()),
-                        )]),
-                    )
-                    .with("IncludeExecutionData", l.include_execution_data)
-                    .with("Level", l.level.as_str()),
-            );
-        }
-        if props.tracing_enabled {
-            resource.set("TracingConfiguration", Value::map().with("Enabled", true));
-        }
+        machine.set_props(sfn::CfnStateMachineProps {
+            state_machine_type: (props.state_machine_type == StateMachineType::Express)
+                .then(|| state_machine::StateMachineType::Express.into()),
+            ..Default::default()
+        });
+        machine.set_props(sfn::CfnStateMachineProps {
+            logging_configuration: logging.as_ref().map(|l| {
+                state_machine::LoggingConfiguration {
+                    destinations: Some(Value::list([state_machine::LogDestination {
+                        cloud_watch_logs_log_group: Some(
+                            state_machine::CloudWatchLogsLogGroup {
+                                log_group_arn: Some(l.destination.arn().value()),
+                            }
+                            .into(),
+                        ),
+                    }])),
+                    include_execution_data: Some(l.include_execution_data.into()),
+                    level: Some(l.level.as_str().into()),
+                }
+                .into()
+            }),
+            tracing_configuration: props.tracing_enabled.then(|| {
+                state_machine::TracingConfiguration {
+                    enabled: Some(true.into()),
+                }
+                .into()
+            }),
+            ..Default::default()
+        });
         // The role's policy must exist before the machine: creating it checks log delivery
         // access. (`RoleArn` already orders the role itself first.)
         if let Some(policy) = role.policy() {
@@ -621,13 +637,27 @@ mod tests {
     fn role_gets_exactly_the_functions_it_invokes() {
         let (_app, s) = machine(|stack, g| {
             let function = |id: &str| {
-                let f = CfnResource::new(stack, id, "AWS::Lambda::Function");
-                f.set("Code", crate::core::Value::map().with("ZipFile", "handler"));
-                f.set("Role", "arn:aws:iam::123456789012:role/fake");
-                f
+                use crate::cfn::lambda::{function, CfnFunction, CfnFunctionProps};
+                CfnFunction::new(
+                    stack,
+                    id,
+                    CfnFunctionProps {
+                        code: Some(
+                            function::Code {
+                                zip_file: Some("handler".into()),
+                                ..Default::default()
+                            }
+                            .into(),
+                        ),
+                        role: Some("arn:aws:iam::123456789012:role/fake".into()),
+                        ..Default::default()
+                    },
+                )
             };
             let (f1, f2) = (function("F1"), function("F2"));
-            let invoke = |f: &CfnResource| LambdaInvoke::with_arn(&FunctionArn::from_value(f.get_att("Arn")));
+            let invoke = |f: &crate::cfn::lambda::CfnFunction| {
+                LambdaInvoke::with_arn(&FunctionArn::from_value(f.attr_arn().value()))
+            };
             let a = g.task("A", invoke(&f1), TaskProps::default());
             let b = g.task("B", invoke(&f2), TaskProps::default());
             let c = g.task("C", invoke(&f1), TaskProps::default());
