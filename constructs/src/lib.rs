@@ -9,6 +9,7 @@
 //! - [`aspects`]: ready-made aspects, such as [`aspects::Hardened`].
 //! - [`patterns`]: reusable job-net constructs built from the service constructs.
 //! - [`assertions`]: testing your constructs: assertions on synthesized templates.
+//! - [`prelude`]: the traits construct methods come from (`Scope`, the `I*` interfaces), in one import.
 //! - `deploy` (feature `deploy`): bootstrap, asset publishing, deploy, diff and destroy.
 
 pub mod aspects;
@@ -17,6 +18,7 @@ pub mod aws;
 pub mod cfn;
 pub mod core;
 pub mod patterns;
+pub mod prelude;
 
 #[cfg(feature = "cli")]
 pub mod cli;

@@ -45,11 +45,14 @@ impl CloudAssembly {
 /// Serializes JSON as the CDK does: one-space indentation, keys in insertion order.
 pub fn to_cdk_json<T: Serialize + ?Sized>(value: &T) -> String {
     let mut buf = Vec::new();
-    let formatter = serde_json::ser::PrettyFormatter::with_indent(b" ");
-    let mut ser = serde_json::Serializer::with_formatter(&mut buf, formatter);
     // Serializing JSON values and plain data into memory cannot fail.
-    let _ = value.serialize(&mut ser);
+    let _ = value.serialize(&mut cdk_serializer(&mut buf));
     String::from_utf8(buf).unwrap_or_default()
+}
+
+/// The CDK's JSON layout (one-space indentation) over `out`.
+fn cdk_serializer<W: std::io::Write>(out: W) -> serde_json::Serializer<W, serde_json::ser::PrettyFormatter<'static>> {
+    serde_json::Serializer::with_formatter(out, serde_json::ser::PrettyFormatter::with_indent(b" "))
 }
 
 fn destination(stack: &SynthesizedStack, object_key: &str) -> Json {
@@ -168,9 +171,9 @@ fn write_json_file<T: Serialize + ?Sized>(
     let file = fs::File::create(&path).map_err(io)?;
     let sha = hash.then(Sha256::new);
     let mut out = std::io::BufWriter::with_capacity(256 * 1024, Hashing { file, sha });
-    let formatter = serde_json::ser::PrettyFormatter::with_indent(b" ");
-    let mut ser = serde_json::Serializer::with_formatter(&mut out, formatter);
-    value.serialize(&mut ser).map_err(|e| io(std::io::Error::other(e)))?;
+    value
+        .serialize(&mut cdk_serializer(&mut out))
+        .map_err(|e| io(std::io::Error::other(e)))?;
     let hashing = out.into_inner().map_err(|e| io(e.into_error()))?;
     Ok(hashing.sha.map(|sha| hex_digest(&sha.finalize())))
 }
