@@ -51,6 +51,7 @@ mod definition;
 mod expect;
 mod history;
 mod intrinsics;
+mod jsonata;
 mod mock;
 mod paths;
 mod retry;
