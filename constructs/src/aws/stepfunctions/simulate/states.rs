@@ -2131,8 +2131,48 @@ mod tests {
             r#"{"BatchInput":{"run":"r1"},"Items":[{"id":1},{"id":2}]}"#
         );
         assert_eq!(r.output.unwrap_or_default()["ResultWriterDetails"]["Bucket"], "out-r1");
-        let r = run(def, json!({"run": "r1", "batch": 2, "tolerate": 0}), mocks);
+        let r = run(
+            def.clone(),
+            json!({"run": "r1", "batch": 2, "tolerate": 0}),
+            mocks.clone(),
+        );
         assert_eq!(r.error.as_deref(), Some("States.ExceedToleratedFailureThreshold"));
+        let mut by_percentage = def;
+        if let Some(m) = by_percentage["States"]["Each"].as_object_mut() {
+            m.remove("ToleratedFailureCount");
+            m.insert(
+                "ToleratedFailurePercentage".into(),
+                json!("{% $states.input.percent %}"),
+            );
+        }
+        let input = |percent: Json| json!({"run": "r1", "batch": 2, "percent": percent});
+        let r = run(by_percentage.clone(), input(json!(50)), mocks.clone());
+        assert_eq!(r.status, "SUCCEEDED", "1 of 2 batches is 50 %: {:?}", r.cause);
+        let r = run(by_percentage.clone(), input(json!(49.5)), mocks.clone());
+        assert_eq!(r.error.as_deref(), Some("States.ExceedToleratedFailureThreshold"));
+        let r = run(by_percentage, input(json!(101)), mocks);
+        assert_eq!(r.error.as_deref(), Some(QUERY_EVALUATION_ERROR), "{:?}", r.cause);
+    }
+
+    #[test]
+    fn a_query_evaluation_error_in_arguments_is_retried_and_one_in_output_only_caught() {
+        let def = jsonata(json!({
+            "T": {"Type": "Task", "Resource": INVOKE, "Arguments": {"n": "{% $states.input.n + 1 %}"},
+                  "Retry": [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 1, "MaxAttempts": 2}],
+                  "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}], "End": true},
+            "Caught": {"Type": "Pass", "End": true}
+        }));
+        let r = run(def.clone(), json!({"n": "x"}), json!({"T": [ok(json!(1))]}));
+        assert_eq!(r.path, ["T", "Caught"]);
+        assert_eq!(r.elapsed_seconds, 3.0, "two retries, 1 s then 2 s");
+        assert_eq!(r.history.iter().filter(|e| e.kind == "EvaluationFailed").count(), 3);
+        assert!(!kinds(&r).contains(&"TaskScheduled"), "the task never starts");
+        let mut in_output = def;
+        in_output["States"]["T"]["Arguments"] = json!({});
+        in_output["States"]["T"]["Output"] = json!("{% $states.result.missing %}");
+        let r = run(in_output, json!({}), json!({"T": [ok(json!({}))]}));
+        assert_eq!(r.path, ["T", "Caught"]);
+        assert_eq!(r.elapsed_seconds, 0.0, "not retried: the task succeeded");
     }
 
     #[test]
