@@ -512,33 +512,42 @@ impl Sim<'_> {
     /// the service's `EvaluationFailed` event.
     fn eval(&mut self, name: &str, field: &str, value: &Json, b: &Bindings) -> Result<Json, Failure> {
         let now = self.now_millis();
-        let result = self.jsonata.evaluate(name, field, value, b, &mut self.rng, now);
-        if let Err(f) = &result {
-            if f.error == QUERY_EVALUATION_ERROR {
-                let details = json!({"state": name, "error": f.error, "cause": f.cause, "location": field});
-                self.history.push(
-                    self.clock,
-                    "EvaluationFailed",
-                    Some(("evaluationFailedEventDetails", details)),
-                );
-            }
-        }
-        result
+        self.jsonata
+            .evaluate(name, field, value, b, &mut self.rng, now)
+            .map_err(|f| match f.error.as_str() {
+                QUERY_EVALUATION_ERROR => self.evaluation_failed(name, field, f.cause),
+                _ => f,
+            })
+    }
+
+    /// `States.QueryEvaluationError` in field `field` of state `name`,
+    /// recorded as the service's `EvaluationFailed` event.
+    fn evaluation_failed(&mut self, name: &str, field: &str, cause: String) -> Failure {
+        let f = Failure::new(QUERY_EVALUATION_ERROR, cause);
+        let details = json!({"state": name, "error": f.error, "cause": f.cause, "location": field});
+        self.history.push(
+            self.clock,
+            "EvaluationFailed",
+            Some(("evaluationFailedEventDetails", details)),
+        );
+        f
     }
 
     /// A JSONata field that must be a whole number of at least `min`
     /// (`TimeoutSeconds`, `MaxConcurrency` ...).
     fn eval_integer(&mut self, name: &str, field: &str, value: &Json, b: &Bindings, min: i64) -> Result<i64, Failure> {
         let v = self.eval(name, field, value, b)?;
-        v.as_i64().filter(|n| *n >= min).ok_or_else(|| {
-            Failure::new(
-                QUERY_EVALUATION_ERROR,
+        match v.as_i64().filter(|n| *n >= min) {
+            Some(n) => Ok(n),
+            None => Err(self.evaluation_failed(
+                name,
+                field,
                 format!(
                     "The field '{field}' of state '{name}' must be an integer of at least {min}, not {}",
                     paths::compact(&v)
                 ),
-            )
-        })
+            )),
+        }
     }
 
     /// A JSONata `Output` (or the value `default` without one).
@@ -599,8 +608,9 @@ impl Sim<'_> {
             let holds = match self.eval(name, &field, condition, &b)? {
                 Json::Bool(holds) => holds,
                 other => {
-                    return Err(Failure::new(
-                        QUERY_EVALUATION_ERROR,
+                    return Err(self.evaluation_failed(
+                        name,
+                        &field,
                         format!(
                             "The Condition of rule {i} of Choice '{name}' returned {}, not a boolean",
                             paths::compact(&other)
@@ -744,15 +754,16 @@ impl Sim<'_> {
             self.eval_integer(name, "Seconds", s, &b, 0).map(|s| s as f64)
         } else if let Some(t) = state.get("Timestamp") {
             self.eval(name, "Timestamp", t, &b).and_then(|t| {
-                let at = choice::timestamp(&t).ok_or_else(|| {
-                    Failure::new(
-                        QUERY_EVALUATION_ERROR,
+                let Some(at) = choice::timestamp(&t) else {
+                    return Err(self.evaluation_failed(
+                        name,
+                        "Timestamp",
                         format!(
                             "The Timestamp of Wait '{name}' is {}, not an RFC 3339 timestamp",
                             paths::compact(&t)
                         ),
-                    )
-                })?;
+                    ));
+                };
                 Ok(((at - self.start).as_seconds_f64() - self.clock).max(0.0))
             })
         } else {
@@ -775,8 +786,9 @@ impl Sim<'_> {
                     None => Ok(String::new()),
                     Some(v) => match self.eval(name, key, v, &b)? {
                         Json::String(s) => Ok(s),
-                        other => Err(Failure::new(
-                            QUERY_EVALUATION_ERROR,
+                        other => Err(self.evaluation_failed(
+                            name,
+                            key,
                             format!(
                                 "The {key} of Fail '{name}' must be a string, not {}",
                                 paths::compact(&other)
@@ -999,8 +1011,9 @@ impl Sim<'_> {
             return Ok(match state.get("Items") {
                 Some(items) => match self.eval(name, "Items", items, &b) {
                     Ok(Json::Array(items)) => Ok(items),
-                    Ok(other) => Err(Failure::new(
-                        QUERY_EVALUATION_ERROR,
+                    Ok(other) => Err(self.evaluation_failed(
+                        name,
+                        "Items",
                         format!(
                             "The Items of Map '{name}' must be an array, not {}",
                             paths::compact(&other)
@@ -1091,15 +1104,19 @@ impl Sim<'_> {
         let tolerated_percentage = match state.get("ToleratedFailurePercentage") {
             Some(v) => {
                 let p = self.eval(name, "ToleratedFailurePercentage", v, &b)?;
-                Some(p.as_f64().filter(|p| (0.0..=100.0).contains(p)).ok_or_else(|| {
-                    Failure::new(
-                        QUERY_EVALUATION_ERROR,
-                        format!(
-                            "The ToleratedFailurePercentage of Map '{name}' must be a number from 0 to 100, not {}",
-                            paths::compact(&p)
-                        ),
-                    )
-                })?)
+                match p.as_f64().filter(|p| (0.0..=100.0).contains(p)) {
+                    Some(p) => Some(p),
+                    None => {
+                        return Err(self.evaluation_failed(
+                            name,
+                            "ToleratedFailurePercentage",
+                            format!(
+                                "The ToleratedFailurePercentage of Map '{name}' must be a number from 0 to 100, not {}",
+                                paths::compact(&p)
+                            ),
+                        ))
+                    }
+                }
             }
             None => None,
         };
@@ -2055,6 +2072,11 @@ mod tests {
             r.cause.as_deref().unwrap_or_default().contains("not a boolean"),
             "{:?}",
             r.cause
+        );
+        assert!(
+            r.history.iter().any(|e| e.kind == "EvaluationFailed"
+                && e.details["evaluationFailedEventDetails"]["location"] == "Choices[0].Condition"),
+            "the event names the field"
         );
     }
 
