@@ -7,6 +7,7 @@ mod data_services;
 mod deploy;
 mod extending;
 mod imports;
+mod jsonata_machine;
 mod l1;
 mod lambda_functions_stack;
 mod modern_asl;

@@ -1,14 +1,22 @@
 //! Modern ASL in the builder: workflow variables and the distributed Map, in
 //! an example state machine that synthesizes (snapshot), passes our
-//! validator, asl-validator and cfn-lint, derives its IAM, and simulates.
+//! validator, asl-validator and cfn-lint, derives its IAM, and simulates;
+//! and a JSONata + variables machine ([`jsonata_machine`]) that simulates its
+//! shipped scenarios, through the library and the `simulate` command.
 
 use constructs::aws::s3::{Bucket, BucketProps};
-use constructs::aws::stepfunctions::simulate::{simulate, MockConfig, SimulateOptions};
+use std::process::ExitCode;
+
+use clap::Parser;
+use constructs::aws::stepfunctions::simulate::{
+    run_test_case, simulate, state_machine_definition, MockConfig, SimulateOptions,
+};
 use constructs::aws::stepfunctions::*;
+use constructs::cli::{run_with, Cli};
 use constructs::core::{App, Stack, StackProps, Value};
 use serde_json::{json, Value as Json};
 
-use crate::support;
+use crate::{jsonata_machine, support};
 
 /// An inventory check: remember the run, check each row of a CSV in S3 in
 /// batches (a distributed Map writing its results to S3), then decide.
@@ -211,42 +219,15 @@ fn the_example_simulates_with_its_items_from_the_mock() {
     );
 }
 
-/// A JSONata state machine: a notice sent when a list is long.
-fn build_jsonata(app: &App) {
-    let stack = Stack::new(app, "JsonataStack", StackProps::default());
-    let topic = constructs::aws::sns::Topic::new(&stack, "Notices", Default::default());
-    let g = StateGraph::new();
-    g.set_query_language(QueryLanguage::Jsonata);
-    let count = g
-        .pass("CountItems", PassProps::default())
-        .output(Value::map().with("items", "{% $states.input.items %}"))
-        .assign(Value::map().with("total", "{% $count($states.input.items) %}"));
-    let notify = g
-        .task(
-            "NotifyLong",
-            SnsPublish::new(&topic, TaskInput::whole_input()),
-            TaskProps::default(),
-        )
-        .output(Value::map().with("Notified", "{% $total %}"));
-    let long = g.choice("IsLong");
-    let done = g.succeed("Done");
-    count.next(&long);
-    long.when(Condition::jsonata("$total > 10"), &notify).otherwise(&done);
-    notify.next(&done);
-    StateMachine::new(
-        &stack,
-        "Lists",
-        StateMachineProps {
-            definition: g,
-            timeout: Some(std::time::Duration::from_secs(300)),
-            ..Default::default()
-        },
-    );
+fn jsonata_mocks() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("it/fixtures/simulations")
+        .join(jsonata_machine::MOCK_FILE)
 }
 
 #[test]
-fn a_jsonata_machine_synthesizes_validates_and_the_simulator_refuses_it_by_name() {
-    let (dir, assembly) = support::synth(build_jsonata);
+fn a_jsonata_machine_synthesizes_validates_and_simulates() {
+    let (dir, assembly) = support::synth(jsonata_machine::build);
     let (name, def) = definition(&assembly);
     assert_eq!(def["QueryLanguage"], "JSONata");
     assert!(validate_definition(&def).is_empty(), "{:?}", validate_definition(&def));
@@ -261,14 +242,86 @@ fn a_jsonata_machine_synthesizes_validates_and_the_simulator_refuses_it_by_name(
     if let Some(lint) = support::cfn_lint(&[file]) {
         lint.assert_clean();
     }
-    let config = MockConfig::from_json(
-        json!({ "StateMachines": { "Lists": { "TestCases": { "Long": {} } } }, "MockedResponses": {} }),
-        "inline",
+    // The shipped scenarios, through the library: every case meets its expectations.
+    let text = std::fs::read_to_string(jsonata_mocks()).expect("the mock file");
+    let config = MockConfig::parse(&text, jsonata_machine::MOCK_FILE).expect("mock");
+    let machine = state_machine_definition(&assembly, jsonata_machine::STATE_MACHINE).expect("the machine");
+    let key = config.state_machine_key(jsonata_machine::STATE_MACHINE).expect("key");
+    let mut statuses = Vec::new();
+    for case in config.test_cases(&key) {
+        let (c, run) = run_test_case(&machine, &config, jsonata_machine::STATE_MACHINE, case, None)
+            .unwrap_or_else(|e| panic!("{case}: {e}"));
+        assert!(!c.expectations.is_empty(), "{case} states what it expects");
+        let unmet = run.unmet(&c.expectations);
+        assert!(unmet.is_empty(), "{case}:\n  {}", unmet.join("\n  "));
+        statuses.push((case.to_owned(), run));
+    }
+    let by_name = |n: &str| &statuses.iter().find(|(c, _)| c == n).unwrap_or_else(|| panic!("{n}")).1;
+    let long = by_name("LongListNotified");
+    assert_eq!(long.path, ["CountItems", "IsLong", "NotifyLong", "Done"]);
+    assert_eq!(
+        long.output,
+        Some(json!({"Notified": 11})),
+        "$total, assigned by CountItems"
+    );
+    let published = long
+        .history
+        .iter()
+        .find(|e| e.kind == "TaskScheduled")
+        .expect("the publish");
+    let parameters: Json = serde_json::from_str(
+        published.details["taskScheduledEventDetails"]["parameters"]
+            .as_str()
+            .unwrap_or_default(),
     )
-    .expect("mock");
-    let case = config.test_case("Lists", "Long").expect("case");
-    let e = simulate(&def, &json!({"items": []}), &case, &SimulateOptions::default())
-        .expect_err("JSONata is refused, not guessed");
-    let text = e.to_string();
-    assert!(text.contains("CountItems") && text.contains("JSONata"), "{text}");
+    .expect("JSON");
+    assert_eq!(
+        parameters["Message"],
+        json!({"items": (1..=11).collect::<Vec<_>>()}),
+        "the message is CountItems' Output"
+    );
+    assert_eq!(by_name("ShortListNotNotified").path, ["CountItems", "IsLong", "Done"]);
+    let missing = by_name("NoItemsField");
+    assert_eq!(missing.error.as_deref(), Some("States.QueryEvaluationError"));
+    assert!(
+        missing.cause.as_deref().unwrap_or_default().contains("'Output.items'"),
+        "{:?}",
+        missing.cause
+    );
+    assert!(
+        statuses.iter().any(|(_, r)| r.status == "FAILED") && statuses.iter().any(|(_, r)| r.status == "SUCCEEDED")
+    );
+}
+
+#[test]
+fn the_jsonata_scenarios_run_through_the_simulate_command() {
+    let dir = tempfile::tempdir().expect("dir");
+    let out = dir.path().join("cdk.out").to_string_lossy().into_owned();
+    let file = jsonata_mocks().to_string_lossy().into_owned();
+    let simulate = |mock: &str| {
+        let args = [
+            "app",
+            "-o",
+            &out,
+            "simulate",
+            jsonata_machine::STATE_MACHINE,
+            "--mock-config",
+            mock,
+            "--quiet",
+        ];
+        run_with(
+            Cli::try_parse_from(args).expect("valid arguments"),
+            &jsonata_machine::build,
+        )
+    };
+    assert_eq!(simulate(&file), ExitCode::SUCCESS, "every case meets its expectations");
+    let mut broken: Json = serde_json::from_str(&std::fs::read_to_string(&file).expect("read")).expect("json");
+    broken["Simulations"]["Lists"]["LongListNotified"]["Expect"]["Output"] = json!({"Notified": 10});
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, broken.to_string()).expect("write");
+    assert_eq!(
+        simulate(&bad.to_string_lossy()),
+        ExitCode::FAILURE,
+        "an output the JSONata does not give"
+    );
 }

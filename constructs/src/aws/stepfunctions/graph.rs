@@ -429,8 +429,7 @@ pub trait Assignable: State + Clone {
 /// (`InputPath`, `Parameters`, `ResultSelector`, `ResultPath`, `OutputPath`)
 /// are errors; a string `{% ... %}` is an expression.
 ///
-/// The simulator does not evaluate JSONata: it refuses such a state with an
-/// error naming it.
+/// The simulator runs such states (see [`simulate`](super::simulate)).
 ///
 /// ```
 /// use constructs::aws::stepfunctions::*;

@@ -574,7 +574,7 @@ fn is_expression(v: &Json) -> bool {
 }
 
 /// The fields only JSONPath states have.
-const JSONPATH_ONLY: &[&str] = &[
+pub(super) const JSONPATH_ONLY: &[&str] = &[
     "InputPath",
     "Parameters",
     "ResultSelector",

@@ -176,7 +176,9 @@ fn integer(v: &Json, what: &str) -> Result<i64, String> {
         .ok_or_else(|| format!("{what} must be an integer, not {}", compact(v)))
 }
 
-fn call(name: &str, v: &[Json], rng: &mut Rng) -> Result<Json, String> {
+/// Calls intrinsic `name` on evaluated arguments (also the JSONata functions
+/// Step Functions defines alike: `$partition`, `$range`, `$hash`).
+pub(super) fn call(name: &str, v: &[Json], rng: &mut Rng) -> Result<Json, String> {
     match name {
         "States.Format" => {
             let template = string(v.first().ok_or("it needs a template string")?, "the template")?;

@@ -1,6 +1,6 @@
-//! Runs a state machine locally: the Amazon States Language (JSONPath) on a
-//! virtual clock, with every Task answered from a mock configuration in the
-//! format of Step Functions Local ([`MockConfig`]).
+//! Runs a state machine locally: the Amazon States Language (JSONPath and
+//! JSONata) on a virtual clock, with every Task answered from a mock
+//! configuration in the format of Step Functions Local ([`MockConfig`]).
 //!
 //! A 60 s Wait or a retry interval costs nothing; the report gives the
 //! simulated elapsed time. Concurrent Map iterations and Parallel branches run
@@ -19,8 +19,43 @@
 //! `Return` holding the array), its children cannot read the parent's
 //! variables, `ItemBatcher`, `ToleratedFailureCount`/`Percentage` and
 //! `MaxConcurrency` apply, and with a `ResultWriter` the result names the S3
-//! manifest, as the service's does. JSONata is refused with
-//! [`SimulateError::Unsupported`] naming the state, never guessed.
+//! manifest, as the service's does.
+//!
+//! JSONata states (the machine's `QueryLanguage: JSONata`, or a state's own)
+//! run too: every `{% expr %}` string, at any depth, of `Arguments`,
+//! `Output`, `Assign`, a Choice rule's `Condition`, a Map's `Items`,
+//! `ItemSelector`, `MaxConcurrency`, `ToleratedFailure*`, `ItemBatcher`,
+//! `ItemReader` and `ResultWriter`, a Wait's `Seconds`/`Timestamp`, a
+//! Fail's `Error`/`Cause`, a Task's `TimeoutSeconds`/`HeartbeatSeconds` and
+//! a catcher's `Output`/`Assign` is evaluated; other strings are literals.
+//! An expression reads `$states.input`, `$states.result` (Output and Assign
+//! of a Task, Map or Parallel: the mocked response, as in JSONPath),
+//! `$states.errorOutput` (a catcher's), `$states.context` (the context
+//! object) and the variables, shared with JSONPath states, with the values
+//! from the state's entry. Without `Output` a Task, Map or Parallel gives its
+//! result, the other states their input. A failed evaluation, or one that
+//! gives nothing, is `States.QueryEvaluationError`, which a catcher catches
+//! (a retrier retries one raised by a Task's `Arguments`, as the Task's own
+//! errors; one raised by its `Output` or `Assign` is only caught); the
+//! history has the service's `EvaluationFailed` event.
+//!
+//! The expressions run on [`jsonata-core`](https://crates.io/crates/jsonata-core)
+//! 2.2.13 (pure Rust, following jsonata-js 2.2, whose reference suite it
+//! passes; the service implements JSONata 2.0.6), with Step Functions'
+//! functions added: `$partition`, `$range` and `$hash` as the intrinsics
+//! `States.ArrayPartition`, `States.ArrayRange` and `States.Hash`, `$parse`,
+//! `$uuid` and `$random` (with a seed, the same number for the same seed;
+//! not the service's number). `$now()` and `$millis()` read the virtual
+//! clock; `$random`, `$uuid` and `$shuffle` the execution's seeded stream.
+//! What the simulator will not guess is an error naming the state: `$eval`
+//! (which Step Functions does not have), `$toMillis` with a picture (its
+//! missing date parts would come from the wall clock), a string with white
+//! space around `{% %}`, and a JSONata Choice's own `Assign` when a rule
+//! holds (the service's documentation says both that it applies and that it
+//! is the Default's). JSONPath fields in a JSONata state, and JSONata fields
+//! in a JSONPath state, are definition errors, as an expression that does not
+//! parse; the nested states of a Map or Parallel take the machine's
+//! language, not the Map's or Parallel's.
 //!
 //! ```
 //! use constructs::aws::stepfunctions::simulate::{simulate, MockConfig, SimulateOptions};
@@ -44,6 +79,23 @@
 //! let run = simulate(&definition, &json!({}), &case, &SimulateOptions::default()).expect("ok");
 //! assert_eq!(run.status, "SUCCEEDED");
 //! assert_eq!(run.path, ["Check", "IsUp", "Up"]);
+//!
+//! // The same in JSONata.
+//! let definition = json!({
+//!     "QueryLanguage": "JSONata",
+//!     "StartAt": "Check",
+//!     "States": {
+//!         "Check": { "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+//!                    "Arguments": { "FunctionName": "probe", "Payload": "{% $states.input %}" },
+//!                    "Assign": { "up": "{% $states.result.Payload.up %}" }, "Next": "IsUp" },
+//!         "IsUp": { "Type": "Choice", "Default": "Down",
+//!                   "Choices": [{ "Condition": "{% $up %}", "Next": "Up" }] },
+//!         "Up": { "Type": "Succeed", "Output": { "checkedAt": "{% $now() %}" } },
+//!         "Down": { "Type": "Fail", "Error": "Down" }
+//!     }
+//! });
+//! let run = simulate(&definition, &json!({}), &case, &SimulateOptions::default()).expect("ok");
+//! assert_eq!(run.output, Some(json!({ "checkedAt": "2026-01-01T00:00:00.000Z" })));
 //! ```
 
 mod choice;
@@ -51,6 +103,7 @@ mod definition;
 mod expect;
 mod history;
 mod intrinsics;
+mod jsonata;
 mod mock;
 mod paths;
 mod retry;

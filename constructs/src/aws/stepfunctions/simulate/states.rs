@@ -8,6 +8,7 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::history::History;
+use super::jsonata::{self, Bindings, QUERY_EVALUATION_ERROR};
 use super::rng::Rng;
 use super::{choice, intrinsics, paths, retry};
 use super::{Execution, Failure, MockedResponse, SimulateError, SimulateOptions, TestCase};
@@ -39,6 +40,18 @@ enum Transition {
     Fail(Failure),
 }
 
+/// What a Map state runs with besides its items.
+struct MapSettings {
+    /// `MaxConcurrency` (0: no limit).
+    concurrency: usize,
+    tolerated_count: Option<u64>,
+    tolerated_percentage: Option<f64>,
+    /// `ItemBatcher` (in JSONata, evaluated).
+    batcher: Option<Json>,
+    /// `ResultWriter` (in JSONata, evaluated).
+    writer: Option<Json>,
+}
+
 struct Sim<'a> {
     case: &'a TestCase,
     invocations: HashMap<String, usize>,
@@ -59,6 +72,11 @@ struct Sim<'a> {
     /// The first scope the current one can read (a distributed Map's child
     /// workflow cannot read its parent's).
     visible_from: usize,
+    /// Whether the machine's `QueryLanguage` is JSONata (every state's
+    /// default, nested ones included).
+    jsonata_default: bool,
+    /// Evaluates the `{% %}` expressions of JSONata states.
+    jsonata: jsonata::Engine,
 }
 
 /// Runs a whole execution.
@@ -71,17 +89,17 @@ pub(super) fn run(
     let start = OffsetDateTime::parse(&options.start_time, &Rfc3339).map_err(|e| {
         SimulateError::Definition(format!("the start time '{}' is not RFC 3339: {e}", options.start_time))
     })?;
-    if definition.get("QueryLanguage").and_then(Json::as_str) == Some("JSONata") {
-        return Err(SimulateError::Unsupported {
-            state: definition
-                .get("StartAt")
-                .and_then(Json::as_str)
-                .unwrap_or("(state machine)")
-                .to_owned(),
-            feature: "JSONata (the state machine's QueryLanguage is JSONata, so every state is)".into(),
-        });
-    }
-    check_graph("(state machine)", definition)?;
+    let jsonata_default = match definition.get("QueryLanguage") {
+        None => false,
+        Some(l) if l == "JSONata" => true,
+        Some(l) if l == "JSONPath" => false,
+        Some(other) => {
+            return Err(SimulateError::Definition(format!(
+                "the state machine's QueryLanguage must be JSONPath or JSONata, not {other}"
+            )))
+        }
+    };
+    check_graph(definition, jsonata_default)?;
     let machine = format!(
         "arn:aws:states:us-east-1:123456789012:stateMachine:{}",
         options.state_machine_name
@@ -111,6 +129,8 @@ pub(super) fn run(
         }),
         scopes: vec![serde_json::Map::new()],
         visible_from: 0,
+        jsonata_default,
+        jsonata: jsonata::Engine::default(),
     };
     sim.history.push(
         0.0,
@@ -176,35 +196,71 @@ pub(super) fn run(
     })
 }
 
-/// [`check_supported`] on a state list and every state in it, nested ones
-/// included, so nothing runs before a refusal.
-fn check_graph(name: &str, graph: &Json) -> Result<(), SimulateError> {
-    check_supported(name, graph)?;
+/// [`check_state`] on every state of a state list, nested ones included,
+/// so nothing runs before a refusal.
+fn check_graph(graph: &Json, jsonata_default: bool) -> Result<(), SimulateError> {
     for (name, state) in graph.get("States").and_then(Json::as_object).into_iter().flatten() {
-        check_supported(name, state)?;
+        check_state(name, state, jsonata_default)?;
         let nested = ["ItemProcessor", "Iterator"].iter().filter_map(|k| state.get(*k));
         let branches = state.get("Branches").and_then(Json::as_array).into_iter().flatten();
         for inner in nested.chain(branches) {
-            check_graph(name, inner)?;
+            check_graph(inner, jsonata_default)?;
         }
     }
     Ok(())
 }
 
-/// Refuses what the simulator does not run: JSONata.
-fn check_supported(name: &str, state: &Json) -> Result<(), SimulateError> {
-    let unsupported = |feature: &str| {
-        Err(SimulateError::Unsupported {
-            state: name.to_owned(),
-            feature: feature.to_owned(),
-        })
-    };
-    if state.get("QueryLanguage").and_then(Json::as_str) == Some("JSONata") {
-        return unsupported("JSONata (QueryLanguage: JSONata)");
+/// Whether a state is JSONata: its own `QueryLanguage`, else the machine's.
+fn is_jsonata(state: &Json, jsonata_default: bool) -> bool {
+    match state.get("QueryLanguage").and_then(Json::as_str) {
+        Some(language) => language == "JSONata",
+        None => jsonata_default,
     }
-    for key in ["Arguments", "Output"] {
-        if state.get(key).is_some() {
-            return unsupported(&format!("'{key}' (a JSONata field)"));
+}
+
+/// Refuses a state whose fields are of the other query language (the
+/// service rejects such a definition), and checks that each `{% %}`
+/// expression of a JSONata state parses.
+fn check_state(name: &str, state: &Json, jsonata_default: bool) -> Result<(), SimulateError> {
+    let definition = |message: String| Err(SimulateError::Definition(format!("state '{name}': {message}")));
+    match state.get("QueryLanguage") {
+        None => {}
+        Some(l) if l == "JSONata" => {}
+        Some(l) if l == "JSONPath" && jsonata_default => {
+            return definition(
+                "QueryLanguage JSONPath is not allowed in a state machine whose QueryLanguage is JSONata".into(),
+            )
+        }
+        Some(l) if l == "JSONPath" => {}
+        Some(other) => return definition(format!("QueryLanguage must be JSONPath or JSONata, not {other}")),
+    }
+    let Some(fields) = state.as_object() else {
+        return definition("a state must be a JSON object".into());
+    };
+    let rules = state.get("Choices").and_then(Json::as_array).into_iter().flatten();
+    if is_jsonata(state, jsonata_default) {
+        let jsonpath = super::super::validate::JSONPATH_ONLY.iter().chain(&["Result"]);
+        if let Some(field) = jsonpath.into_iter().find(|f| fields.contains_key(**f)) {
+            return definition(format!(
+                "{field} is a JSONPath field, but the state is JSONata: use Arguments, Output and Assign with {{% %}} expressions"
+            ));
+        }
+        if rules.clone().any(|r| r.get("Condition").is_none()) {
+            return definition("a rule of a JSONata Choice needs a Condition (a {% %} expression)".into());
+        }
+        for (field, value) in fields {
+            if !matches!(field.as_str(), "ItemProcessor" | "Iterator" | "Branches") {
+                jsonata::check(name, field, value)?;
+            }
+        }
+    } else {
+        if let Some(field) = ["Arguments", "Output"].into_iter().find(|f| fields.contains_key(*f)) {
+            return definition(format!(
+                "{field} is a JSONata field, but the state is JSONPath: set its QueryLanguage to JSONata, or use the JSONPath fields"
+            ));
+        }
+        if rules.clone().any(|r| r.get("Condition").is_some()) {
+            return definition("a Condition rule is JSONata, but the state is JSONPath".into());
         }
     }
     Ok(())
@@ -397,23 +453,35 @@ impl Sim<'_> {
             Some(("stateEnteredEventDetails", details)),
         )?;
         let context = self.context(name, 0, None);
-        let outcome = match kind.as_str() {
-            "Pass" => self.pass(state, &input, &context),
-            "Task" => self.recover(name, state, &input, |sim, c| sim.task(name, state, &input, c))?,
-            "Map" => self.recover(name, state, &input, |sim, c| sim.map(name, state, &input, c))?,
-            "Parallel" => self.recover(name, state, &input, |sim, c| sim.parallel(state, &input, c))?,
-            "Choice" => self.choice(state, &input, &context),
-            "Wait" => self.wait(state, &input, &context)?,
-            "Succeed" => select(state, "InputPath", input.clone(), &context)
+        let jsonata = is_jsonata(state, self.jsonata_default);
+        let outcome = match (kind.as_str(), jsonata) {
+            ("Pass" | "Succeed", true) => self.pass_jsonata(name, state, &input, &context),
+            ("Pass", false) => self.pass(state, &input, &context),
+            ("Task", _) => self.recover(name, state, &input, jsonata, |sim, c| {
+                sim.task(name, state, &input, c, jsonata)
+            })?,
+            ("Map", _) => self.recover(name, state, &input, jsonata, |sim, c| {
+                sim.map(name, state, &input, c, jsonata)
+            })?,
+            ("Parallel", _) => self.recover(name, state, &input, jsonata, |sim, c| {
+                sim.parallel(name, state, &input, c, jsonata)
+            })?,
+            ("Choice", false) => self.choice(state, &input, &context),
+            ("Choice", true) => self.choice_jsonata(name, state, &input, &context),
+            ("Wait", _) => self.wait(name, state, &input, &context, jsonata)?,
+            ("Succeed", false) => select(state, "InputPath", input.clone(), &context)
                 .and_then(|v| select(state, "OutputPath", v, &context))
                 .map(|v| (v, None)),
-            "Fail" => Err(self.fail(state, &input, &context)),
-            other => {
+            ("Fail", _) => Err(self.fail(name, state, &input, &context, jsonata)),
+            (other, _) => {
                 return Err(Abort::Sim(SimulateError::Definition(format!(
                     "state '{name}' has Type '{other}', which is not a state type"
                 ))))
             }
         };
+        if let Some(e) = self.jsonata.aborted.take() {
+            return Err(Abort::Sim(e));
+        }
         let (output, chosen) = match outcome {
             Ok(o) => o,
             Err(f) => return Ok(Transition::Fail(f)),
@@ -432,6 +500,152 @@ impl Sim<'_> {
         Err(Abort::Sim(SimulateError::Definition(format!(
             "state '{name}' has neither Next nor End"
         ))))
+    }
+
+    /// The virtual clock, in milliseconds since the epoch.
+    fn now_millis(&self) -> i64 {
+        let now = self.start + time::Duration::seconds_f64(self.clock);
+        i64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+    }
+
+    /// A JSONata field of state `name` evaluated; a failure is recorded as
+    /// the service's `EvaluationFailed` event.
+    fn eval(&mut self, name: &str, field: &str, value: &Json, b: &Bindings) -> Result<Json, Failure> {
+        let now = self.now_millis();
+        self.jsonata
+            .evaluate(name, field, value, b, &mut self.rng, now)
+            .map_err(|f| match f.error.as_str() {
+                QUERY_EVALUATION_ERROR => self.evaluation_failed(name, field, f.cause),
+                _ => f,
+            })
+    }
+
+    /// `States.QueryEvaluationError` in field `field` of state `name`,
+    /// recorded as the service's `EvaluationFailed` event.
+    fn evaluation_failed(&mut self, name: &str, field: &str, cause: String) -> Failure {
+        let f = Failure::new(QUERY_EVALUATION_ERROR, cause);
+        let details = json!({"state": name, "error": f.error, "cause": f.cause, "location": field});
+        self.history.push(
+            self.clock,
+            "EvaluationFailed",
+            Some(("evaluationFailedEventDetails", details)),
+        );
+        f
+    }
+
+    /// A JSONata field that must be a whole number of at least `min`
+    /// (`TimeoutSeconds`, `MaxConcurrency` ...).
+    fn eval_integer(&mut self, name: &str, field: &str, value: &Json, b: &Bindings, min: i64) -> Result<i64, Failure> {
+        let v = self.eval(name, field, value, b)?;
+        match v.as_i64().filter(|n| *n >= min) {
+            Some(n) => Ok(n),
+            None => Err(self.evaluation_failed(
+                name,
+                field,
+                format!(
+                    "The field '{field}' of state '{name}' must be an integer of at least {min}, not {}",
+                    paths::compact(&v)
+                ),
+            )),
+        }
+    }
+
+    /// A JSONata `Output` (or the value `default` without one).
+    fn output_jsonata(
+        &mut self,
+        name: &str,
+        field: &str,
+        output: Option<&Json>,
+        b: &Bindings,
+        default: &Json,
+    ) -> Result<Json, Failure> {
+        match output {
+            Some(o) => self.eval(name, field, o, b),
+            None => Ok(default.clone()),
+        }
+    }
+
+    /// A JSONata `Assign` (of a state, a rule or a catcher): evaluated with
+    /// the variables from the state's entry (`b.context`), set in the
+    /// innermost scope.
+    fn assign_jsonata(&mut self, name: &str, field: &str, assign: Option<&Json>, b: &Bindings) -> Result<(), Failure> {
+        let Some(assign) = assign else {
+            return Ok(());
+        };
+        let Json::Object(values) = self.eval(name, field, assign, b)? else {
+            return Err(Failure::runtime(format!(
+                "The {field} of state '{name}' must be an object, not {}",
+                paths::compact(assign)
+            )));
+        };
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.extend(values);
+        }
+        Ok(())
+    }
+
+    /// A JSONata Pass (or Succeed): `Output`, else the input; `Assign`.
+    fn pass_jsonata(&mut self, name: &str, state: &Json, input: &Json, context: &Json) -> Outcome {
+        let b = Bindings::new(input, context);
+        let output = self.output_jsonata(name, "Output", state.get("Output"), &b, input)?;
+        self.assign_jsonata(name, "Assign", state.get("Assign"), &b)?;
+        Ok((output, None))
+    }
+
+    /// A JSONata Choice: the first rule whose `Condition` is true gives the
+    /// next state, its `Assign` and its `Output` (else the state's `Output`,
+    /// else the input); with none, `Default` and the state's `Assign`.
+    fn choice_jsonata(&mut self, name: &str, state: &Json, input: &Json, context: &Json) -> Outcome {
+        let b = Bindings::new(input, context);
+        let rules = state
+            .get("Choices")
+            .and_then(Json::as_array)
+            .cloned()
+            .unwrap_or_default();
+        for (i, rule) in rules.iter().enumerate() {
+            let field = format!("Choices[{i}].Condition");
+            let condition = rule.get("Condition").unwrap_or(&Json::Null);
+            let holds = match self.eval(name, &field, condition, &b)? {
+                Json::Bool(holds) => holds,
+                other => {
+                    return Err(self.evaluation_failed(
+                        name,
+                        &field,
+                        format!(
+                            "The Condition of rule {i} of Choice '{name}' returned {}, not a boolean",
+                            paths::compact(&other)
+                        ),
+                    ))
+                }
+            };
+            if !holds {
+                continue;
+            }
+            if state.get("Assign").is_some() {
+                // The service's documentation says both that the state's Assign is
+                // the Default's and that it applies whichever rule matches.
+                self.jsonata.aborted = Some(SimulateError::Unsupported {
+                    state: name.to_owned(),
+                    feature: "an Assign on the Choice itself when a rule matches (whether it applies then is not documented consistently: move it to the rules and the Default's path)".into(),
+                });
+                return Err(Failure::runtime("not simulated"));
+            }
+            self.assign_jsonata(name, &format!("Choices[{i}].Assign"), rule.get("Assign"), &b)?;
+            let output = match rule.get("Output") {
+                Some(o) => self.eval(name, &format!("Choices[{i}].Output"), o, &b)?,
+                None => self.output_jsonata(name, "Output", state.get("Output"), &b, input)?,
+            };
+            let next = rule.get("Next").and_then(Json::as_str).unwrap_or_default().to_owned();
+            return Ok((output, Some(next)));
+        }
+        let default = state
+            .get("Default")
+            .and_then(Json::as_str)
+            .ok_or_else(|| Failure::new("States.NoChoiceMatched", "No Matches!"))?
+            .to_owned();
+        self.assign_jsonata(name, "Assign", state.get("Assign"), &b)?;
+        let output = self.output_jsonata(name, "Output", state.get("Output"), &b, input)?;
+        Ok((output, Some(default)))
     }
 
     /// `Parameters` applied to the state's effective input (after `InputPath`).
@@ -486,7 +700,17 @@ impl Sim<'_> {
         Ok((select(state, "OutputPath", effective, context)?, Some(next.to_owned())))
     }
 
-    fn wait(&mut self, state: &Json, input: &Json, context: &Json) -> Result<Outcome, Abort> {
+    fn wait(
+        &mut self,
+        name: &str,
+        state: &Json,
+        input: &Json,
+        context: &Json,
+        jsonata: bool,
+    ) -> Result<Outcome, Abort> {
+        if jsonata {
+            return self.wait_jsonata(name, state, input, context);
+        }
         let seconds = (|| -> Result<f64, Failure> {
             let effective = select(state, "InputPath", input.clone(), context)?;
             let value = |key: &str| match state.get(format!("{key}Path")).and_then(Json::as_str) {
@@ -522,7 +746,62 @@ impl Sim<'_> {
             .map(|v| (v, None)))
     }
 
-    fn fail(&mut self, state: &Json, input: &Json, context: &Json) -> Failure {
+    /// A JSONata Wait: `Seconds` or `Timestamp` (values or expressions),
+    /// then `Output` and `Assign`.
+    fn wait_jsonata(&mut self, name: &str, state: &Json, input: &Json, context: &Json) -> Result<Outcome, Abort> {
+        let b = Bindings::new(input, context);
+        let seconds = if let Some(s) = state.get("Seconds") {
+            self.eval_integer(name, "Seconds", s, &b, 0).map(|s| s as f64)
+        } else if let Some(t) = state.get("Timestamp") {
+            self.eval(name, "Timestamp", t, &b).and_then(|t| {
+                let Some(at) = choice::timestamp(&t) else {
+                    return Err(self.evaluation_failed(
+                        name,
+                        "Timestamp",
+                        format!(
+                            "The Timestamp of Wait '{name}' is {}, not an RFC 3339 timestamp",
+                            paths::compact(&t)
+                        ),
+                    ));
+                };
+                Ok(((at - self.start).as_seconds_f64() - self.clock).max(0.0))
+            })
+        } else {
+            Err(Failure::runtime(format!(
+                "The Wait '{name}' has neither Seconds nor Timestamp"
+            )))
+        };
+        match seconds {
+            Ok(s) => self.advance(s)?,
+            Err(f) => return Ok(Err(f)),
+        }
+        Ok(self.pass_jsonata(name, state, input, context))
+    }
+
+    fn fail(&mut self, name: &str, state: &Json, input: &Json, context: &Json, jsonata: bool) -> Failure {
+        if jsonata {
+            let b = Bindings::new(input, context);
+            let mut field = |key: &str| -> Result<String, Failure> {
+                match state.get(key) {
+                    None => Ok(String::new()),
+                    Some(v) => match self.eval(name, key, v, &b)? {
+                        Json::String(s) => Ok(s),
+                        other => Err(self.evaluation_failed(
+                            name,
+                            key,
+                            format!(
+                                "The {key} of Fail '{name}' must be a string, not {}",
+                                paths::compact(&other)
+                            ),
+                        )),
+                    },
+                }
+            };
+            return match (field("Error"), field("Cause")) {
+                (Ok(error), Ok(cause)) => Failure { error, cause },
+                (Err(f), _) | (_, Err(f)) => f,
+            };
+        }
         let field = |key: &str| -> Result<String, Failure> {
             if let Some(p) = state.get(format!("{key}Path")).and_then(Json::as_str) {
                 let v = if p.starts_with('$') {
@@ -547,6 +826,7 @@ impl Sim<'_> {
         name: &str,
         state: &Json,
         input: &Json,
+        jsonata: bool,
         mut attempt: impl FnMut(&mut Self, &Json) -> Result<Result<Json, Failure>, Abort>,
     ) -> Result<Outcome, Abort> {
         let retriers: Vec<Json> = state.get("Retry").and_then(Json::as_array).cloned().unwrap_or_default();
@@ -554,6 +834,18 @@ impl Sim<'_> {
         let mut context = self.context(name, 0, None);
         let failure = loop {
             match attempt(self, &context)? {
+                Ok(result) if jsonata => {
+                    let b = Bindings {
+                        result: Some(&result),
+                        ..Bindings::new(input, &context)
+                    };
+                    let output = self.output_jsonata(name, "Output", state.get("Output"), &b, &result);
+                    match output.and_then(|o| self.assign_jsonata(name, "Assign", state.get("Assign"), &b).map(|()| o))
+                    {
+                        Ok(output) => return Ok(Ok((output, None))),
+                        Err(f) => break f,
+                    }
+                }
                 Ok(result) => match self.finish(state, input, result, &context) {
                     Ok(output) => return Ok(Ok((output, None))),
                     Err(f) => break f,
@@ -572,34 +864,91 @@ impl Sim<'_> {
                 }
             }
         };
-        for catcher in state.get("Catch").and_then(Json::as_array).into_iter().flatten() {
+        for (i, catcher) in state
+            .get("Catch")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
             if retry::matches(catcher, &failure.error) {
                 let error_output = json!({"Error": failure.error, "Cause": failure.cause});
-                if let Err(f) = self.assign(catcher.get("Assign"), &error_output, &context) {
-                    return Ok(Err(f));
-                }
                 let next = catcher
                     .get("Next")
                     .and_then(Json::as_str)
                     .unwrap_or_default()
                     .to_owned();
+                if jsonata {
+                    let b = Bindings {
+                        error_output: Some(&error_output),
+                        ..Bindings::new(input, &context)
+                    };
+                    let field = format!("Catch[{i}].Output");
+                    let output = self.output_jsonata(name, &field, catcher.get("Output"), &b, &error_output);
+                    let field = format!("Catch[{i}].Assign");
+                    let assigned =
+                        output.and_then(|o| self.assign_jsonata(name, &field, catcher.get("Assign"), &b).map(|()| o));
+                    return Ok(assigned.map(|o| (o, Some(next))));
+                }
+                if let Err(f) = self.assign(catcher.get("Assign"), &error_output, &context) {
+                    return Ok(Err(f));
+                }
                 return Ok(place(catcher, input, error_output).map(|out| (out, Some(next))));
             }
         }
         Ok(Err(failure))
     }
 
-    fn task(&mut self, name: &str, state: &Json, input: &Json, context: &Json) -> Result<Result<Json, Failure>, Abort> {
-        let parameters = match self.effective_input(state, input, context) {
+    /// A JSONata Task's `Arguments` (none: `{}`), and its `TimeoutSeconds`
+    /// and `HeartbeatSeconds` as the `TaskScheduled` event gives them.
+    fn task_arguments_jsonata(
+        &mut self,
+        name: &str,
+        state: &Json,
+        input: &Json,
+        context: &Json,
+    ) -> Result<(Json, serde_json::Map<String, Json>), Failure> {
+        let b = Bindings::new(input, context);
+        let arguments = self.output_jsonata(name, "Arguments", state.get("Arguments"), &b, &json!({}))?;
+        let mut limits = serde_json::Map::new();
+        for (field, key) in [
+            ("TimeoutSeconds", "timeoutInSeconds"),
+            ("HeartbeatSeconds", "heartbeatInSeconds"),
+        ] {
+            if let Some(v) = state.get(field) {
+                limits.insert(key.to_owned(), json!(self.eval_integer(name, field, v, &b, 1)?));
+            }
+        }
+        Ok((arguments, limits))
+    }
+
+    fn task(
+        &mut self,
+        name: &str,
+        state: &Json,
+        input: &Json,
+        context: &Json,
+        jsonata: bool,
+    ) -> Result<Result<Json, Failure>, Abort> {
+        let prepared = if jsonata {
+            self.task_arguments_jsonata(name, state, input, context)
+        } else {
+            self.effective_input(state, input, context)
+                .map(|p| (p, serde_json::Map::new()))
+        };
+        let (parameters, limits) = match prepared {
             Ok(p) => p,
             Err(f) => return Ok(Err(f)),
         };
         let (resource_type, resource) =
             resource_names(state.get("Resource").and_then(Json::as_str).unwrap_or_default());
-        let scheduled = json!({
+        let mut scheduled = json!({
             "resourceType": resource_type, "resource": resource, "region": "us-east-1",
             "parameters": text(&parameters)
         });
+        if let Some(details) = scheduled.as_object_mut() {
+            details.extend(limits);
+        }
         self.event("TaskScheduled", Some(("taskScheduledEventDetails", scheduled)))?;
         let ids = json!({"resourceType": resource_type, "resource": resource});
         self.event("TaskStarted", Some(("taskStartedEventDetails", ids.clone())))?;
@@ -636,8 +985,16 @@ impl Sim<'_> {
         state: &Json,
         effective: &Json,
         context: &Json,
+        jsonata: bool,
     ) -> Result<Result<Vec<Json>, Failure>, Abort> {
-        if state.get("ItemReader").is_some() {
+        let b = Bindings::new(effective, context);
+        if let Some(reader) = state.get("ItemReader") {
+            if jsonata {
+                // Its Arguments go to S3, which the mock stands for: evaluated for their errors.
+                if let Err(f) = self.eval(name, "ItemReader", reader, &b) {
+                    return Ok(Err(f));
+                }
+            }
             let n = self.invocations.entry(name.to_owned()).or_insert(0);
             let invocation = *n;
             *n += 1;
@@ -648,6 +1005,29 @@ impl Sim<'_> {
                     paths::compact(&other)
                 ))),
                 MockedResponse::Throw { error, cause } => Err(Failure { error, cause }),
+            });
+        }
+        if jsonata {
+            return Ok(match state.get("Items") {
+                Some(items) => match self.eval(name, "Items", items, &b) {
+                    Ok(Json::Array(items)) => Ok(items),
+                    Ok(other) => Err(self.evaluation_failed(
+                        name,
+                        "Items",
+                        format!(
+                            "The Items of Map '{name}' must be an array, not {}",
+                            paths::compact(&other)
+                        ),
+                    )),
+                    Err(f) => Err(f),
+                },
+                None => match effective {
+                    Json::Array(items) => Ok(items.clone()),
+                    other => Err(Failure::runtime(format!(
+                        "The input of Map '{name}' must be an array when the Map has no Items, not {}",
+                        paths::compact(other)
+                    ))),
+                },
             });
         }
         let items_path = state.get("ItemsPath").and_then(Json::as_str).unwrap_or("$");
@@ -661,20 +1041,11 @@ impl Sim<'_> {
         })
     }
 
-    /// Groups the item inputs into batches (`ItemBatcher`): `{"BatchInput", "Items"}`.
-    fn batches(
-        &mut self,
-        batcher: &Json,
-        inputs: Vec<Json>,
-        effective: &Json,
-        context: &Json,
-    ) -> Result<Vec<Json>, Failure> {
+    /// Groups the item inputs into batches (`ItemBatcher`, its `BatchInput`
+    /// already evaluated): `{"BatchInput", "Items"}`.
+    fn batches(batcher: &Json, batch_input: Option<Json>, inputs: Vec<Json>) -> Vec<Json> {
         let max_items = batcher.get("MaxItemsPerBatch").and_then(Json::as_u64).unwrap_or(0) as usize;
         let max_bytes = batcher.get("MaxInputBytesPerBatch").and_then(Json::as_u64).unwrap_or(0) as usize;
-        let batch_input = match batcher.get("BatchInput") {
-            Some(b) => Some(template(b, effective, context, &mut self.rng)?),
-            None => None,
-        };
         let mut out = Vec::new();
         let mut current: Vec<Json> = Vec::new();
         let mut bytes = 0;
@@ -691,8 +1062,7 @@ impl Sim<'_> {
         if !current.is_empty() {
             out.push(current);
         }
-        Ok(out
-            .into_iter()
+        out.into_iter()
             .map(|items| {
                 let mut b = serde_json::Map::new();
                 if let Some(bi) = &batch_input {
@@ -701,19 +1071,90 @@ impl Sim<'_> {
                 b.insert("Items".into(), Json::Array(items));
                 Json::Object(b)
             })
-            .collect())
+            .collect()
     }
 
-    fn map(&mut self, name: &str, state: &Json, input: &Json, context: &Json) -> Result<Result<Json, Failure>, Abort> {
-        let effective = match select(state, "InputPath", input.clone(), context) {
-            Ok(e) => e,
+    /// A Map's limits, batcher and writer; in JSONata, evaluated.
+    fn map_settings(
+        &mut self,
+        name: &str,
+        state: &Json,
+        input: &Json,
+        context: &Json,
+        jsonata: bool,
+    ) -> Result<MapSettings, Failure> {
+        if !jsonata {
+            return Ok(MapSettings {
+                concurrency: state.get("MaxConcurrency").and_then(Json::as_u64).unwrap_or(0) as usize,
+                tolerated_count: state.get("ToleratedFailureCount").and_then(Json::as_u64),
+                tolerated_percentage: state.get("ToleratedFailurePercentage").and_then(Json::as_f64),
+                batcher: state.get("ItemBatcher").cloned(),
+                writer: state.get("ResultWriter").cloned(),
+            });
+        }
+        let b = Bindings::new(input, context);
+        let concurrency = match state.get("MaxConcurrency") {
+            Some(v) => self.eval_integer(name, "MaxConcurrency", v, &b, 0)? as usize,
+            None => 0,
+        };
+        let tolerated_count = match state.get("ToleratedFailureCount") {
+            Some(v) => Some(self.eval_integer(name, "ToleratedFailureCount", v, &b, 0)? as u64),
+            None => None,
+        };
+        let tolerated_percentage = match state.get("ToleratedFailurePercentage") {
+            Some(v) => {
+                let p = self.eval(name, "ToleratedFailurePercentage", v, &b)?;
+                match p.as_f64().filter(|p| (0.0..=100.0).contains(p)) {
+                    Some(p) => Some(p),
+                    None => {
+                        return Err(self.evaluation_failed(
+                            name,
+                            "ToleratedFailurePercentage",
+                            format!(
+                                "The ToleratedFailurePercentage of Map '{name}' must be a number from 0 to 100, not {}",
+                                paths::compact(&p)
+                            ),
+                        ))
+                    }
+                }
+            }
+            None => None,
+        };
+        let mut evaluated = |field: &str| state.get(field).map(|v| self.eval(name, field, v, &b)).transpose();
+        let batcher = evaluated("ItemBatcher")?;
+        let writer = evaluated("ResultWriter")?;
+        Ok(MapSettings {
+            concurrency,
+            tolerated_count,
+            tolerated_percentage,
+            batcher,
+            writer,
+        })
+    }
+
+    fn map(
+        &mut self,
+        name: &str,
+        state: &Json,
+        input: &Json,
+        context: &Json,
+        jsonata: bool,
+    ) -> Result<Result<Json, Failure>, Abort> {
+        let effective = if jsonata {
+            Ok(input.clone())
+        } else {
+            select(state, "InputPath", input.clone(), context)
+        };
+        let settings = effective.and_then(|e| Ok((self.map_settings(name, state, input, context, jsonata)?, e)));
+        let (settings, effective) = match settings {
+            Ok(s) => s,
             Err(f) => return Ok(Err(f)),
         };
         let distributed = state
             .pointer("/ItemProcessor/ProcessorConfig/Mode")
             .and_then(Json::as_str)
             == Some("DISTRIBUTED");
-        let items = match self.map_items(name, state, &effective, context)? {
+        let items = match self.map_items(name, state, &effective, context, jsonata)? {
             Ok(items) => items,
             Err(f) => return Ok(Err(f)),
         };
@@ -721,27 +1162,41 @@ impl Sim<'_> {
             .get("ItemProcessor")
             .or_else(|| state.get("Iterator"))
             .ok_or_else(|| SimulateError::Definition(format!("Map state '{name}' has no ItemProcessor")))?;
-        let selector = state.get("ItemSelector").or_else(|| state.get("Parameters"));
+        let selector = if jsonata {
+            state.get("ItemSelector")
+        } else {
+            state.get("ItemSelector").or_else(|| state.get("Parameters"))
+        };
         let mut inputs = Vec::with_capacity(items.len());
         for (index, item) in items.iter().enumerate() {
             let item_context = self.context(name, 0, Some((index, item)));
-            match selector {
-                Some(s) => match template(s, &effective, &item_context, &mut self.rng) {
-                    Ok(i) => inputs.push(i),
-                    Err(f) => return Ok(Err(f)),
-                },
-                None => inputs.push(item.clone()),
+            let selected = match selector {
+                Some(s) if jsonata => self.eval(name, "ItemSelector", s, &Bindings::new(&effective, &item_context)),
+                Some(s) => template(s, &effective, &item_context, &mut self.rng),
+                None => Ok(item.clone()),
+            };
+            match selected {
+                Ok(i) => inputs.push(i),
+                Err(f) => return Ok(Err(f)),
             }
         }
-        if let Some(batcher) = state.get("ItemBatcher") {
-            inputs = match self.batches(batcher, inputs, &effective, context) {
-                Ok(b) => b,
+        if let Some(batcher) = &settings.batcher {
+            let batch_input = match batcher.get("BatchInput") {
+                Some(b) if jsonata => Ok(Some(b.clone())),
+                Some(b) => template(b, &effective, context, &mut self.rng).map(Some),
+                None => Ok(None),
+            };
+            inputs = match batch_input {
+                Ok(b) => Self::batches(batcher, b, inputs),
                 Err(f) => return Ok(Err(f)),
             };
         }
-        let concurrency = state.get("MaxConcurrency").and_then(Json::as_u64).unwrap_or(0) as usize;
-        let tolerated_count = state.get("ToleratedFailureCount").and_then(Json::as_u64);
-        let tolerated_percentage = state.get("ToleratedFailurePercentage").and_then(Json::as_f64);
+        let MapSettings {
+            concurrency,
+            tolerated_count,
+            tolerated_percentage,
+            ..
+        } = settings;
         let started = if distributed {
             self.event(
                 "MapRunStarted",
@@ -834,12 +1289,13 @@ impl Sim<'_> {
                 .replace(":execution:", ":mapRun:"),
             name
         );
-        match state.get("ResultWriter") {
+        match &settings.writer {
             // The results go to S3: the state's result says where.
             Some(writer) => {
-                let bucket = writer.pointer("/Parameters/Bucket").cloned().unwrap_or(Json::Null);
-                let prefix = writer
-                    .pointer("/Parameters/Prefix")
+                let target = writer.get("Arguments").or_else(|| writer.get("Parameters"));
+                let bucket = target.and_then(|t| t.get("Bucket")).cloned().unwrap_or(Json::Null);
+                let prefix = target
+                    .and_then(|t| t.get("Prefix"))
                     .and_then(Json::as_str)
                     .unwrap_or_default();
                 let key = format!(
@@ -859,8 +1315,21 @@ impl Sim<'_> {
         }
     }
 
-    fn parallel(&mut self, state: &Json, input: &Json, context: &Json) -> Result<Result<Json, Failure>, Abort> {
-        let effective = match self.effective_input(state, input, context) {
+    fn parallel(
+        &mut self,
+        name: &str,
+        state: &Json,
+        input: &Json,
+        context: &Json,
+        jsonata: bool,
+    ) -> Result<Result<Json, Failure>, Abort> {
+        let effective = if jsonata {
+            let b = Bindings::new(input, context);
+            self.output_jsonata(name, "Arguments", state.get("Arguments"), &b, input)
+        } else {
+            self.effective_input(state, input, context)
+        };
+        let effective = match effective {
             Ok(e) => e,
             Err(f) => return Ok(Err(f)),
         };
@@ -1224,29 +1693,38 @@ mod tests {
         let def = flaky(json!([]), json!([]));
         let e = run_with(def, json!({}), json!({})).expect_err("an error").to_string();
         assert!(e.contains("state 'T'") && e.contains("test case 'T'"), "{e}");
-        let jsonata =
-            json!({"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}});
-        let e = run_with(jsonata, json!({}), json!({})).expect_err("an error");
+        let clock = json!({"QueryLanguage": "JSONata", "StartAt": "P", "States": {
+            "P": {"Type": "Pass", "Output": "{% $toMillis('10:00', '[H]:[m]') %}", "End": true}}});
+        let e = run_with(clock, json!({}), json!({})).expect_err("an error");
         assert!(
-            matches!(&e, SimulateError::Unsupported { state, .. } if state == "P"),
+            matches!(&e, SimulateError::Unsupported { state, feature } if state == "P" && feature.contains("wall clock")),
             "{e}"
         );
     }
 
     #[test]
     fn unsupported_features_are_refused_before_anything_runs() {
-        // An unmocked task comes first, JSONata inside a Map later: the refusal names the JSONata state.
+        // An unmocked task comes first, an expression the simulator will not
+        // guess inside a Map later: the refusal names the JSONata state.
         let nested = json!({"StartAt": "T", "States": {
             "T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Next": "M"},
             "M": {"Type": "Map", "ItemProcessor": {"StartAt": "P", "States": {
-                "P": {"Type": "Pass", "QueryLanguage": "JSONata", "Output": "{% $states.input %}", "End": true}}}, "End": true}
+                "P": {"Type": "Pass", "QueryLanguage": "JSONata", "Output": " {% $states.input %}", "End": true}}}, "End": true}
         }});
-        let e = run_with(nested, json!({}), json!({})).expect_err("an error");
+        let e = run_with(nested.clone(), json!({}), json!({})).expect_err("an error");
         assert!(
             matches!(&e, SimulateError::Unsupported { state, .. } if state == "P"),
             "{e}"
         );
-        assert!(e.to_string().contains("JSONata"), "{e}");
+        assert!(e.to_string().contains("white space"), "{e}");
+        // So is an expression that does not parse: a definition error naming state and field.
+        let mut broken = nested;
+        broken["States"]["M"]["ItemProcessor"]["States"]["P"]["Output"] = json!({"x": "{% $states.input. %}"});
+        let e = run_with(broken, json!({}), json!({})).expect_err("an error");
+        assert!(
+            matches!(&e, SimulateError::Definition(m) if m.contains("state 'P'") && m.contains("Output.x")),
+            "{e}"
+        );
     }
 
     #[test]
@@ -1419,5 +1897,460 @@ mod tests {
         assert_eq!(r.status, "FAILED");
         assert!(r.cause.expect("ok").contains("25000 events"));
         assert_eq!(r.history.len(), 25_001);
+    }
+
+    /// A JSONata machine (`QueryLanguage` at the top).
+    fn jsonata(states: Json) -> Json {
+        let start = states
+            .as_object()
+            .and_then(|s| s.keys().next().cloned())
+            .unwrap_or_default();
+        json!({"QueryLanguage": "JSONata", "StartAt": start, "States": states})
+    }
+
+    const INVOKE: &str = "arn:aws:states:::lambda:invoke";
+
+    #[test]
+    fn jsonata_task_arguments_output_and_assign_read_states_and_variables() {
+        let def = jsonata(json!({
+            "Count": {"Type": "Pass", "Assign": {"total": "{% $count($states.input.items) %}", "first": "{% $states.input.items[0] %}"},
+                      "Next": "Check"},
+            "Check": {"Type": "Task", "Resource": INVOKE,
+                      "Arguments": {"FunctionName": "f", "Payload": {"n": "{% $total %}", "id": "{% $first %}", "literal": "$total"}},
+                      "Output": {"up": "{% $states.result.Payload.up %}", "n": "{% $total %}", "was": "{% $states.input.items %}"},
+                      "Assign": {"total": "{% $total + 1 %}", "seen": "{% $total %}"},
+                      "Next": "Done"},
+            "Done": {"Type": "Pass", "Output": {"total": "{% $total %}", "seen": "{% $seen %}", "in": "{% $states.input %}"}, "End": true}
+        }));
+        let r = run(
+            def,
+            json!({"items": ["a", "b"]}),
+            json!({"Check": [ok(json!({"StatusCode": 200, "Payload": {"up": true}}))]}),
+        );
+        assert_eq!(r.status, "SUCCEEDED", "{:?}", r.cause);
+        let scheduled = r.history.iter().find(|e| e.kind == "TaskScheduled").expect("scheduled");
+        assert_eq!(
+            scheduled.details["taskScheduledEventDetails"]["parameters"],
+            r#"{"FunctionName":"f","Payload":{"n":2,"id":"a","literal":"$total"}}"#,
+            "Arguments evaluated, a plain string a literal"
+        );
+        assert_eq!(
+            r.output,
+            Some(json!({"total": 3, "seen": 2, "in": {"up": true, "n": 2, "was": ["a", "b"]}})),
+            "Output and Assign both read the values from the state's entry"
+        );
+    }
+
+    #[test]
+    fn jsonata_outputs_default_to_the_result_and_to_the_input() {
+        let def = jsonata(json!({
+            "T": {"Type": "Task", "Resource": INVOKE, "Arguments": {"FunctionName": "f"}, "Next": "P"},
+            "P": {"Type": "Pass", "Next": "S"},
+            "S": {"Type": "Succeed"}
+        }));
+        let r = run(def.clone(), json!({"in": 1}), json!({"T": [ok(json!({"Payload": 7}))]}));
+        assert_eq!(r.output, Some(json!({"Payload": 7})), "a Task's output is its result");
+        let mut with_output = def;
+        with_output["States"]["S"]["Output"] = json!("{% $states.input.Payload * 6 %}");
+        let r = run(with_output, json!({}), json!({"T": [ok(json!({"Payload": 7}))]}));
+        assert_eq!(
+            r.output,
+            Some(json!(42)),
+            "a Pass passes its input on; a Succeed may have an Output"
+        );
+    }
+
+    #[test]
+    fn jsonata_catch_reads_the_error_output() {
+        let def = jsonata(json!({
+            "T": {"Type": "Task", "Resource": INVOKE, "Arguments": {},
+                  "Catch": [
+                      {"ErrorEquals": ["Other"], "Next": "Unused"},
+                      {"ErrorEquals": ["States.ALL"], "Next": "Handled",
+                       "Output": {"why": "{% $states.errorOutput.Cause %}", "in": "{% $states.input.id %}"},
+                       "Assign": {"failedWith": "{% $states.errorOutput.Error %}"}}],
+                  "End": true},
+            "Unused": {"Type": "Succeed"},
+            "Handled": {"Type": "Pass", "Output": {"error": "{% $failedWith %}", "caught": "{% $states.input %}"}, "End": true}
+        }));
+        let r = run(def.clone(), json!({"id": 5}), json!({"T": [throw("Boom")]}));
+        assert_eq!(r.path, ["T", "Handled"]);
+        assert_eq!(
+            r.output,
+            Some(json!({"error": "Boom", "caught": {"why": "Boom happened", "in": 5}}))
+        );
+        let mut plain = def;
+        plain["States"]["T"]["Catch"][1] = json!({"ErrorEquals": ["States.ALL"], "Next": "Unused"});
+        let r = run(plain, json!({"id": 5}), json!({"T": [throw("Boom")]}));
+        assert_eq!(
+            r.output,
+            Some(json!({"Error": "Boom", "Cause": "Boom happened"})),
+            "without Output a catcher's output is the error output"
+        );
+    }
+
+    #[test]
+    fn a_query_evaluation_error_fails_the_state_and_can_be_caught() {
+        let def = jsonata(json!({
+            "T": {"Type": "Task", "Resource": INVOKE, "Output": "{% $states.result.Payload.missing %}",
+                  "Catch": [{"ErrorEquals": ["States.QueryEvaluationError"], "Next": "Handled"}], "End": true},
+            "Handled": {"Type": "Pass", "End": true}
+        }));
+        let r = run(def.clone(), json!({}), json!({"T": [ok(json!({"Payload": {}}))]}));
+        assert_eq!(r.path, ["T", "Handled"]);
+        let out = r.output.clone().unwrap_or_default();
+        assert_eq!(out["Error"], QUERY_EVALUATION_ERROR);
+        assert!(
+            out["Cause"]
+                .as_str()
+                .is_some_and(|c| c.contains("'$states.result.Payload.missing'") && c.contains("'Output'")),
+            "{out}"
+        );
+        let failed = r
+            .history
+            .iter()
+            .find(|e| e.kind == "EvaluationFailed")
+            .expect("the event");
+        assert_eq!(failed.details["evaluationFailedEventDetails"]["location"], "Output");
+        assert_eq!(failed.details["evaluationFailedEventDetails"]["state"], "T");
+        let mut uncaught = def;
+        uncaught["States"]["T"]["Catch"] = json!([]);
+        let r = run(uncaught, json!({}), json!({"T": [ok(json!({"Payload": {}}))]}));
+        assert_eq!(
+            (r.status.as_str(), r.error.as_deref()),
+            ("FAILED", Some(QUERY_EVALUATION_ERROR))
+        );
+        let type_error = jsonata(json!({"P": {"Type": "Pass", "Output": "{% $states.input.a + 1 %}", "End": true}}));
+        let r = run(type_error, json!({"a": "text"}), json!({}));
+        assert_eq!(r.error.as_deref(), Some(QUERY_EVALUATION_ERROR));
+    }
+
+    #[test]
+    fn jsonata_choice_conditions_rules_and_default() {
+        let def = jsonata(json!({
+            "C": {"Type": "Choice", "Choices": [
+                    {"Condition": "{% $states.input.n > 10 %}", "Next": "Big",
+                     "Assign": {"size": "big"}, "Output": {"n": "{% $states.input.n %}"}},
+                    {"Condition": "{% $states.input.n > 5 %}", "Next": "Big", "Assign": {"size": "medium"}}],
+                  "Default": "Small", "Assign": {"size": "small"}, "Output": {"default": true}},
+            "Big": {"Type": "Pass", "Output": {"size": "{% $size %}", "in": "{% $states.input %}"}, "End": true},
+            "Small": {"Type": "Pass", "Output": {"size": "{% $size %}", "in": "{% $states.input %}"}, "End": true}
+        }));
+        let small = run(def.clone(), json!({"n": 1}), json!({}));
+        assert_eq!(
+            small.output,
+            Some(json!({"size": "small", "in": {"default": true}})),
+            "no rule holds: the Default, the state's Assign and Output"
+        );
+        let mut no_state_assign = def.clone();
+        if let Some(c) = no_state_assign["States"]["C"].as_object_mut() {
+            c.remove("Assign");
+        }
+        let big = run(no_state_assign.clone(), json!({"n": 11}), json!({}));
+        assert_eq!(
+            big.output,
+            Some(json!({"size": "big", "in": {"n": 11}})),
+            "the first rule that holds"
+        );
+        let medium = run(no_state_assign, json!({"n": 7}), json!({}));
+        assert_eq!(
+            medium.output,
+            Some(json!({"size": "medium", "in": {"default": true}})),
+            "a rule without Output: the state's Output"
+        );
+        // The state's own Assign when a rule matches: documented both ways, so refused.
+        let e = run_with(def.clone(), json!({"n": 7}), json!({})).expect_err("refused");
+        assert!(
+            matches!(&e, SimulateError::Unsupported { state, .. } if state == "C"),
+            "{e}"
+        );
+        let mut not_boolean = def;
+        not_boolean["States"]["C"]["Choices"][0]["Condition"] = json!("{% $states.input.n %}");
+        let r = run(not_boolean, json!({"n": 11}), json!({}));
+        assert_eq!(r.error.as_deref(), Some(QUERY_EVALUATION_ERROR));
+        assert!(
+            r.cause.as_deref().unwrap_or_default().contains("not a boolean"),
+            "{:?}",
+            r.cause
+        );
+        assert!(
+            r.history.iter().any(|e| e.kind == "EvaluationFailed"
+                && e.details["evaluationFailedEventDetails"]["location"] == "Choices[0].Condition"),
+            "the event names the field"
+        );
+    }
+
+    #[test]
+    fn jsonata_map_items_item_selector_and_limits() {
+        let def = jsonata(json!({
+            "M": {"Type": "Map", "Items": "{% $states.input.list[$ > 1] %}",
+                  "ItemSelector": {"v": "{% $states.context.Map.Item.Value %}", "i": "{% $states.context.Map.Item.Index %}",
+                                   "tag": "{% $states.input.tag %}"},
+                  "MaxConcurrency": "{% $states.input.width %}",
+                  "ItemProcessor": {"StartAt": "W", "States": {
+                      "W": {"Type": "Wait", "Seconds": "{% $states.input.v * 10 %}", "Next": "Echo"},
+                      "Echo": {"Type": "Pass", "Output": "{% $states.input.v & $states.input.tag %}", "End": true}}},
+                  "Output": {"all": "{% $states.result %}", "n": "{% $count($states.result) %}"},
+                  "End": true}
+        }));
+        let r = run(
+            def.clone(),
+            json!({"list": [1, 2, 3], "tag": "x", "width": 1}),
+            json!({}),
+        );
+        assert_eq!(r.status, "SUCCEEDED", "{:?}", r.cause);
+        assert_eq!(r.output, Some(json!({"all": ["2x", "3x"], "n": 2})));
+        assert_eq!(r.elapsed_seconds, 50.0, "one at a time: 20 s, then 30 s");
+        let r = run(
+            def.clone(),
+            json!({"list": [1, 2, 3], "tag": "x", "width": 0}),
+            json!({}),
+        );
+        assert_eq!(r.elapsed_seconds, 30.0, "0: all at once");
+        let r = run(def, json!({"list": [1, 2, 3], "tag": "x", "width": "two"}), json!({}));
+        assert_eq!(r.error.as_deref(), Some(QUERY_EVALUATION_ERROR));
+        assert!(
+            r.cause.as_deref().unwrap_or_default().contains("MaxConcurrency"),
+            "{:?}",
+            r.cause
+        );
+        let without_items = jsonata(
+            json!({"M": {"Type": "Map", "ItemProcessor": {"StartAt": "P", "States": {
+            "P": {"Type": "Pass", "End": true}}}, "End": true}}),
+        );
+        assert_eq!(run(without_items, json!([4, 5]), json!({})).output, Some(json!([4, 5])));
+    }
+
+    #[test]
+    fn a_jsonata_distributed_map_evaluates_its_batcher_writer_and_tolerance() {
+        let mut def = distributed(json!({}), true);
+        let each = &mut def["States"]["Each"];
+        if let Some(m) = each.as_object_mut() {
+            m.insert("QueryLanguage".into(), json!("JSONata"));
+            m.insert(
+                "ItemSelector".into(),
+                json!({"id": "{% $states.context.Map.Item.Value.id %}"}),
+            );
+            m.insert("MaxConcurrency".into(), json!("{% 1 + 1 %}"));
+            m.insert("ToleratedFailureCount".into(), json!("{% $states.input.tolerate %}"));
+            m.insert("ItemBatcher".into(), json!({"MaxItemsPerBatch": "{% $states.input.batch %}", "BatchInput": {"run": "{% $states.input.run %}"}}));
+            m.insert("ItemReader".into(), json!({"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "JSON"},
+                                                 "Arguments": {"Bucket": "in", "Key": "{% $states.input.run & '.json' %}"}}));
+            m.insert("ResultWriter".into(), json!({"Resource": "arn:aws:states:::s3:putObject",
+                                                   "Arguments": {"Bucket": "{% 'out-' & $states.input.run %}", "Prefix": "runs"}}));
+        }
+        let items = json!([{"id": 1}, {"id": 2}, {"id": 3}]);
+        let mocks = json!({"Each": [ok(items)], "Work": [ok(json!("a")), throw("Boom")]});
+        let r = run(
+            def.clone(),
+            json!({"run": "r1", "batch": 2, "tolerate": 1}),
+            mocks.clone(),
+        );
+        assert_eq!(r.status, "SUCCEEDED", "{:?}", r.cause);
+        let first = r.history.iter().find(|e| e.kind == "TaskScheduled").expect("a batch");
+        assert_eq!(
+            first.details["taskScheduledEventDetails"]["parameters"],
+            r#"{"BatchInput":{"run":"r1"},"Items":[{"id":1},{"id":2}]}"#
+        );
+        assert_eq!(r.output.unwrap_or_default()["ResultWriterDetails"]["Bucket"], "out-r1");
+        let r = run(
+            def.clone(),
+            json!({"run": "r1", "batch": 2, "tolerate": 0}),
+            mocks.clone(),
+        );
+        assert_eq!(r.error.as_deref(), Some("States.ExceedToleratedFailureThreshold"));
+        let mut by_percentage = def;
+        if let Some(m) = by_percentage["States"]["Each"].as_object_mut() {
+            m.remove("ToleratedFailureCount");
+            m.insert(
+                "ToleratedFailurePercentage".into(),
+                json!("{% $states.input.percent %}"),
+            );
+        }
+        let input = |percent: Json| json!({"run": "r1", "batch": 2, "percent": percent});
+        let r = run(by_percentage.clone(), input(json!(50)), mocks.clone());
+        assert_eq!(r.status, "SUCCEEDED", "1 of 2 batches is 50 %: {:?}", r.cause);
+        let r = run(by_percentage.clone(), input(json!(49.5)), mocks.clone());
+        assert_eq!(r.error.as_deref(), Some("States.ExceedToleratedFailureThreshold"));
+        let r = run(by_percentage, input(json!(101)), mocks);
+        assert_eq!(r.error.as_deref(), Some(QUERY_EVALUATION_ERROR), "{:?}", r.cause);
+    }
+
+    #[test]
+    fn a_query_evaluation_error_in_arguments_is_retried_and_one_in_output_only_caught() {
+        let def = jsonata(json!({
+            "T": {"Type": "Task", "Resource": INVOKE, "Arguments": {"n": "{% $states.input.n + 1 %}"},
+                  "Retry": [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 1, "MaxAttempts": 2}],
+                  "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}], "End": true},
+            "Caught": {"Type": "Pass", "End": true}
+        }));
+        let r = run(def.clone(), json!({"n": "x"}), json!({"T": [ok(json!(1))]}));
+        assert_eq!(r.path, ["T", "Caught"]);
+        assert_eq!(r.elapsed_seconds, 3.0, "two retries, 1 s then 2 s");
+        assert_eq!(r.history.iter().filter(|e| e.kind == "EvaluationFailed").count(), 3);
+        assert!(!kinds(&r).contains(&"TaskScheduled"), "the task never starts");
+        let mut in_output = def;
+        in_output["States"]["T"]["Arguments"] = json!({});
+        in_output["States"]["T"]["Output"] = json!("{% $states.result.missing %}");
+        let r = run(in_output, json!({}), json!({"T": [ok(json!({}))]}));
+        assert_eq!(r.path, ["T", "Caught"]);
+        assert_eq!(r.elapsed_seconds, 0.0, "not retried: the task succeeded");
+    }
+
+    #[test]
+    fn jsonata_wait_fail_and_the_virtual_clock() {
+        let def = jsonata(json!({
+            "W": {"Type": "Wait", "Seconds": "{% $states.input.s %}", "Assign": {"waited": "{% $states.input.s %}"}, "Next": "Until"},
+            "Until": {"Type": "Wait", "Timestamp": "{% $states.input.until %}", "Output": {"at": "{% $now() %}", "ms": "{% $millis() %}",
+                      "entered": "{% $states.context.State.EnteredTime %}", "name": "{% $states.context.State.Name %}"}, "Next": "F"},
+            "F": {"Type": "Fail", "Error": "{% 'Waited' & $string($waited) %}", "Cause": "{% $states.input.at %}"}
+        }));
+        let r = run(
+            def.clone(),
+            json!({"s": 30, "until": "2026-01-01T00:02:00Z"}),
+            json!({}),
+        );
+        assert_eq!(r.elapsed_seconds, 120.0);
+        assert_eq!(r.error.as_deref(), Some("Waited30"));
+        assert_eq!(
+            r.cause.as_deref(),
+            Some("2026-01-01T00:02:00.000Z"),
+            "$now() is the virtual clock"
+        );
+        let exited = r
+            .history
+            .iter()
+            .filter(|e| e.kind == "WaitStateExited")
+            .nth(1)
+            .expect("the second wait");
+        let output: Json = serde_json::from_str(
+            exited.details["stateExitedEventDetails"]["output"]
+                .as_str()
+                .unwrap_or_default(),
+        )
+        .expect("json");
+        assert_eq!(output["ms"], json!(1_767_225_720_000_i64));
+        assert_eq!(output["entered"], "2026-01-01T00:00:30Z");
+        assert_eq!(output["name"], "Until");
+        let r = run(
+            def.clone(),
+            json!({"s": -1, "until": "2026-01-01T00:02:00Z"}),
+            json!({}),
+        );
+        assert_eq!(r.error.as_deref(), Some(QUERY_EVALUATION_ERROR));
+        let mut not_text = def;
+        not_text["States"]["F"]["Error"] = json!("{% 42 %}");
+        let r = run(not_text, json!({"s": 1, "until": "2026-01-01T00:02:00Z"}), json!({}));
+        assert_eq!(r.error.as_deref(), Some(QUERY_EVALUATION_ERROR));
+    }
+
+    #[test]
+    fn jsonata_task_timeouts_and_parallel_arguments() {
+        let def = jsonata(json!({
+            "Par": {"Type": "Parallel", "Arguments": {"x": "{% $states.input.x * 2 %}"},
+                    "Branches": [{"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": INVOKE,
+                        "Arguments": {"in": "{% $states.input.x %}"},
+                        "TimeoutSeconds": "{% $states.input.x * 30 %}", "HeartbeatSeconds": 10, "End": true}}}],
+                    "Output": "{% $states.result[0] %}", "End": true}
+        }));
+        let r = run(def.clone(), json!({"x": 1}), json!({"T": [ok(json!("done"))]}));
+        assert_eq!(r.output, Some(json!("done")));
+        let scheduled = &r
+            .history
+            .iter()
+            .find(|e| e.kind == "TaskScheduled")
+            .expect("task")
+            .details["taskScheduledEventDetails"];
+        assert_eq!(
+            scheduled["parameters"], r#"{"in":2}"#,
+            "the branch's input is the Arguments"
+        );
+        assert_eq!(
+            (
+                scheduled["timeoutInSeconds"].as_i64(),
+                scheduled["heartbeatInSeconds"].as_i64()
+            ),
+            (Some(60), Some(10))
+        );
+        let r = run(def, json!({"x": 0}), json!({"T": [ok(json!("done"))]}));
+        assert_eq!(r.error.as_deref(), Some(QUERY_EVALUATION_ERROR), "a timeout of 0 s");
+    }
+
+    #[test]
+    fn jsonpath_and_jsonata_states_share_variables() {
+        // A JSONPath machine with JSONata states, each reading what the other assigned.
+        let def = json!({"StartAt": "Path", "States": {
+            "Path": {"Type": "Pass", "Assign": {"fromPath.$": "$.n"}, "Next": "Ata"},
+            "Ata": {"Type": "Pass", "QueryLanguage": "JSONata", "Assign": {"fromAta": "{% $fromPath * 10 %}"},
+                    "Output": {"n": "{% $fromPath + 1 %}"}, "Next": "Back"},
+            "Back": {"Type": "Pass", "Parameters": {"both.$": "States.Array($fromPath, $fromAta)", "n.$": "$.n"}, "Next": "Each"},
+            "Each": {"Type": "Map", "QueryLanguage": "JSONata", "Items": "{% [1, 2] %}",
+                     "ItemProcessor": {"StartAt": "In", "States": {
+                         "In": {"Type": "Pass", "Parameters": {"v.$": "$", "outer.$": "$fromAta"}, "End": true}}},
+                     "Output": {"both": "{% $states.input.both %}", "inner": "{% $states.result %}"}, "End": true}
+        }});
+        let r = run(def, json!({"n": 4}), json!({}));
+        assert_eq!(r.status, "SUCCEEDED", "{:?}", r.cause);
+        assert_eq!(
+            r.output,
+            Some(json!({"both": [4, 40], "inner": [{"v": 1, "outer": 40}, {"v": 2, "outer": 40}]})),
+            "a Map's states keep the machine's language"
+        );
+    }
+
+    #[test]
+    fn fields_of_the_other_language_are_definition_errors() {
+        for (state, needle) in [
+            (
+                json!({"Type": "Pass", "Parameters": {"a": 1}, "End": true}),
+                "Parameters is a JSONPath field",
+            ),
+            (
+                json!({"Type": "Pass", "Result": 1, "End": true}),
+                "Result is a JSONPath field",
+            ),
+            (
+                json!({"Type": "Choice", "Choices": [{"Variable": "$.a", "IsPresent": true, "Next": "P"}]}),
+                "needs a Condition",
+            ),
+            (
+                json!({"Type": "Pass", "QueryLanguage": "JSONPath", "End": true}),
+                "not allowed",
+            ),
+        ] {
+            let e = run_with(jsonata(json!({"P": state})), json!({}), json!({})).expect_err(needle);
+            assert!(
+                matches!(&e, SimulateError::Definition(m) if m.contains("state 'P'") && m.contains(needle)),
+                "{e}"
+            );
+        }
+        let path = json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "Output": 1, "End": true}}});
+        let e = run_with(path, json!({}), json!({})).expect_err("Output in JSONPath");
+        assert!(e.to_string().contains("Output is a JSONata field"), "{e}");
+    }
+
+    #[test]
+    fn jsonata_randomness_is_seeded_by_the_execution() {
+        let def = jsonata(
+            json!({"P": {"Type": "Pass", "Output": {"id": "{% $uuid() %}", "r": "{% $random() %}"}, "End": true}}),
+        );
+        let a = run(def.clone(), json!({}), json!({})).output;
+        assert_eq!(a, run(def.clone(), json!({}), json!({})).output, "reproducible");
+        let config = MockConfig::from_json(
+            json!({"StateMachines": {"M": {"TestCases": {"T": {}}}}, "MockedResponses": {}}),
+            "test",
+        )
+        .expect("config");
+        let other = simulate(
+            &def,
+            &json!({}),
+            &config.test_case("M", "T").expect("case"),
+            &SimulateOptions {
+                execution_name: "another".into(),
+                ..Default::default()
+            },
+        )
+        .expect("runs");
+        assert_ne!(a, other.output, "another execution, other values");
     }
 }
