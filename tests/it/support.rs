@@ -64,9 +64,19 @@ impl Lint {
 
 /// Runs cfn-lint on templates; `None` when cfn-lint is not installed.
 pub fn cfn_lint(templates: &[PathBuf]) -> Option<Lint> {
+    cfn_lint_ignoring(templates, &[])
+}
+
+/// [`cfn_lint`] without the rules `ignored` (each caller says why).
+pub fn cfn_lint_ignoring(templates: &[PathBuf], ignored: &[&str]) -> Option<Lint> {
     let bin = tool("cfn-lint")?;
-    let out = Command::new(bin)
-        .args(["--format", "parseable"])
+    let mut command = Command::new(bin);
+    command.args(["--format", "parseable"]);
+    if !ignored.is_empty() {
+        command.arg("--ignore-checks").args(ignored);
+    }
+    let out = command
+        .arg("--")
         .args(templates)
         .output()
         .expect("cfn-lint runs");
