@@ -189,15 +189,16 @@ pub fn run_input(web_app: &WebAppStack) -> Value {
     let instances = web_app.instances().iter().map(|instance| {
         let id = instance.instance_id().value();
         let command = |script: &str| {
-            Value::map()
-                .with("InstanceIds", Value::list([id.clone()]))
-                .with(
-                    "Parameters",
-                    Value::map().with("commands", Value::list([format!("/usr/local/sbin/{script}")])),
-                )
+            Value::map().with("InstanceIds", Value::list([id.clone()])).with(
+                "Parameters",
+                Value::map().with("commands", Value::list([format!("/usr/local/sbin/{script}")])),
+            )
         };
         Value::map()
-            .with("InstanceId", Value::map().with("InstanceIds", Value::list([id.clone()])))
+            .with(
+                "InstanceId",
+                Value::map().with("InstanceIds", Value::list([id.clone()])),
+            )
             .with("StartHttpd", command("startHttpd.sh"))
             .with("CheckHttpdStatus", command("checkHttpd.sh"))
     });

@@ -82,15 +82,16 @@ pub fn run_input(web_app: &WebAppStack) -> std::io::Result<Value> {
     let instances = web_app.instances().iter().map(|instance| {
         let id = instance.instance_id().value();
         let command = |script: &str| {
-            Value::map()
-                .with("InstanceIds", Value::list([id.clone()]))
-                .with(
-                    "Parameters",
-                    Value::map().with("commands", Value::list([format!("/usr/local/sbin/{script}")])),
-                )
+            Value::map().with("InstanceIds", Value::list([id.clone()])).with(
+                "Parameters",
+                Value::map().with("commands", Value::list([format!("/usr/local/sbin/{script}")])),
+            )
         };
         Value::map()
-            .with("InstanceId", Value::map().with("InstanceIds", Value::list([id.clone()])))
+            .with(
+                "InstanceId",
+                Value::map().with("InstanceIds", Value::list([id.clone()])),
+            )
             .with("StopHttpd", command("stopHttpd.sh"))
             .with("CheckHttpdStatus", command("checkHttpd.sh"))
             .with(
@@ -135,10 +136,7 @@ pub fn run_input(web_app: &WebAppStack) -> std::io::Result<Value> {
                         "DBClusterIdentifier",
                         Value::map().with("DBClusterIdentifier", cluster.cluster_identifier()),
                     )
-                    .with(
-                        "ResourceArn",
-                        Value::map().with("ResourceArn", cluster.cluster_arn()),
-                    ),
+                    .with("ResourceArn", Value::map().with("ResourceArn", cluster.cluster_arn())),
             ),
     ))
 }

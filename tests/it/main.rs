@@ -10,6 +10,7 @@ mod imports;
 mod l1;
 mod lambda_functions_stack;
 mod modern_asl;
+mod operate;
 mod patterns;
 mod security;
 mod simulate;

@@ -298,7 +298,11 @@ fn check_inputs(states: &Json, execution: &Json, item: Option<&Json>, problems: 
                 // from the parameter the stop machine wrote); SDK calls name their
                 // resources in the definition.
                 let sdk = state["Resource"].to_string().contains("aws-sdk:");
-                if sdk || ["$.Output", "$.Command", "$.TargetRule"].iter().any(|p| path.starts_with(p)) {
+                if sdk
+                    || ["$.Output", "$.Command", "$.TargetRule"]
+                        .iter()
+                        .any(|p| path.starts_with(p))
+                {
                     continue;
                 }
                 let request = match path.strip_prefix("$$.Execution.Input") {

@@ -75,11 +75,7 @@ pub fn cfn_lint_ignoring(templates: &[PathBuf], ignored: &[&str]) -> Option<Lint
     if !ignored.is_empty() {
         command.arg("--ignore-checks").args(ignored);
     }
-    let out = command
-        .arg("--")
-        .args(templates)
-        .output()
-        .expect("cfn-lint runs");
+    let out = command.arg("--").args(templates).output().expect("cfn-lint runs");
     let output = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     let rule = |line: &str| line.split(':').nth(5).map(str::to_owned);
     let errors = output.lines().filter_map(rule).filter(|r| r.starts_with('E')).collect();

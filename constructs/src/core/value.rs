@@ -540,7 +540,9 @@ mod json_string_tests {
         assert_eq!(join["Fn::Join"][0], "");
         assert_eq!(parts[0], "{\"Bucket\":\"");
         assert!(
-            parts[1]["Fn::ImportValue"].as_str().is_some_and(|n| n.starts_with("Producer:ExportsOutputRef")),
+            parts[1]["Fn::ImportValue"]
+                .as_str()
+                .is_some_and(|n| n.starts_with("Producer:ExportsOutputRef")),
             "{join}"
         );
         assert_eq!(parts[2], "\",\"Where\":[\"");

@@ -14,6 +14,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use aws_sdk_cloudformation::error::ProvideErrorMetadata;
 use serde_json::{json, Value as Json};
 
 use super::aws::Clients;
@@ -118,7 +119,9 @@ impl fmt::Display for RunReport {
 
 /// The Step Functions console page of an execution.
 pub fn console_url(region: &str, execution_arn: &str) -> String {
-    format!("https://{region}.console.aws.amazon.com/states/home?region={region}#/v2/executions/details/{execution_arn}")
+    format!(
+        "https://{region}.console.aws.amazon.com/states/home?region={region}#/v2/executions/details/{execution_arn}"
+    )
 }
 
 /// What an execution's history says so far: a line per state entered and
@@ -180,12 +183,7 @@ pub fn progress_lines(events: &[Json], start: f64, progress: &mut Progress) {
 
 /// One call of the Step Functions JSON API; the answer's JSON, or the
 /// service's error classified.
-async fn states_call(
-    c: &Clients,
-    operation: &'static str,
-    resource: &str,
-    body: Json,
-) -> Result<Json, DeployError> {
+async fn states_call(c: &Clients, operation: &'static str, resource: &str, body: Json) -> Result<Json, DeployError> {
     let action = operation.trim_start_matches("StepFunctions.");
     let target = format!("AWSStepFunctions.{action}");
     let (status, text) = signed_post(
@@ -226,7 +224,7 @@ async fn deployed(c: &Clients, machine: &MachineRef) -> Result<(String, Vec<(Str
     let stacks = match c.cfn.describe_stacks().stack_name(&machine.stack_name).send().await {
         Ok(s) => s,
         Err(e) => {
-            let text = super::error::causes(&e);
+            let text = format!("{} {}", e.message().unwrap_or_default(), super::error::causes(&e));
             if text.contains("does not exist") {
                 return Err(not_deployed(format!("the stack {} does not exist", machine.stack_name)));
             }
@@ -237,9 +235,11 @@ async fn deployed(c: &Clients, machine: &MachineRef) -> Result<(String, Vec<(Str
             ));
         }
     };
-    let stack = stacks.stacks().first().cloned().ok_or_else(|| {
-        not_deployed(format!("the stack {} does not exist", machine.stack_name))
-    })?;
+    let stack = stacks
+        .stacks()
+        .first()
+        .cloned()
+        .ok_or_else(|| not_deployed(format!("the stack {} does not exist", machine.stack_name)))?;
     let status = stack.stack_status().map(|s| s.as_str().to_owned()).unwrap_or_default();
     if status.starts_with("REVIEW_IN_PROGRESS") || status == "ROLLBACK_COMPLETE" || status.starts_with("DELETE_") {
         return Err(not_deployed(format!("the stack {} is {status}", machine.stack_name)));
@@ -257,18 +257,14 @@ async fn deployed(c: &Clients, machine: &MachineRef) -> Result<(String, Vec<(Str
         .send()
         .await
         .map_err(|e| {
-            let text = super::error::causes(&e);
+            let text = format!("{} {}", e.message().unwrap_or_default(), super::error::causes(&e));
             if text.contains("does not exist") || text.contains("not found") {
                 not_deployed(format!(
                     "the stack {} has no resource {} (the deployed template is older than the app)",
                     machine.stack_name, machine.logical_id
                 ))
             } else {
-                DeployError::aws(
-                    "CloudFormation.DescribeStackResource",
-                    Some(&machine.stack_name),
-                    &e,
-                )
+                DeployError::aws("CloudFormation.DescribeStackResource", Some(&machine.stack_name), &e)
             }
         })?;
     let arn = resource
@@ -481,7 +477,9 @@ mod tests {
         assert_eq!(m.run_input_output.as_deref(), Some("NightlyRunInputABCD"));
         let other = find_state_machine(&assembly, "Jobs/Other/").expect("a trailing slash is fine");
         assert_eq!(other.run_input_output, None);
-        let err = find_state_machine(&assembly, "Jobs/Nighty").expect_err("unknown").to_string();
+        let err = find_state_machine(&assembly, "Jobs/Nighty")
+            .expect_err("unknown")
+            .to_string();
         assert!(
             err.contains("no state machine at 'Jobs/Nighty'") && err.contains("Jobs/Nightly, Jobs/Other"),
             "{err}"
@@ -589,13 +587,21 @@ mod tests {
             400,
             r#"{"__type": "com.amazonaws.swf.service.v2.model#StateMachineDoesNotExist", "message": "gone"}"#,
         );
-        assert_eq!(e.to_string(), "StepFunctions.StartExecution failed: StateMachineDoesNotExist: gone");
+        assert_eq!(
+            e.to_string(),
+            "StepFunctions.StartExecution failed: StateMachineDoesNotExist: gone"
+        );
         let denied = DeployError::from_json_answer(
             "StepFunctions.StartExecution",
             Some("arn:m"),
             400,
             r#"{"__type": "AccessDeniedException", "message": "no"}"#,
         );
-        assert!(denied.to_string().starts_with("access denied: StepFunctions.StartExecution on arn:m"), "{denied}");
+        assert!(
+            denied
+                .to_string()
+                .starts_with("access denied: StepFunctions.StartExecution on arn:m"),
+            "{denied}"
+        );
     }
 }

@@ -389,12 +389,7 @@ impl StateMachine {
             &self.node,
             "RunInput",
             CfnOutputProps {
-                value: Value::lazy(move || {
-                    cell.borrow()
-                        .as_ref()
-                        .map(Value::to_json_string)
-                        .unwrap_or_default()
-                }),
+                value: Value::lazy(move || cell.borrow().as_ref().map(Value::to_json_string).unwrap_or_default()),
                 description: Some(format!(
                     "The execution input `run {}` starts the state machine with (JSON)",
                     self.node.path()
@@ -711,12 +706,24 @@ mod tests {
         );
         machine.set_run_input(Value::map().with("InstanceIds", Value::list([instance.ref_()])));
         let s = app.synth().unwrap_or_else(|e| panic!("{e}"));
-        let t = &s.stacks.iter().find(|s| s.artifact_id == "Jobs").expect("Jobs").template;
+        let t = &s
+            .stacks
+            .iter()
+            .find(|s| s.artifact_id == "Jobs")
+            .expect("Jobs")
+            .template;
         let outputs = t["Outputs"].as_object().expect("outputs");
-        assert_eq!(outputs.len(), 1, "one output, however often the input is set: {outputs:?}");
+        assert_eq!(
+            outputs.len(),
+            1,
+            "one output, however often the input is set: {outputs:?}"
+        );
         let (key, output) = outputs.iter().next().expect("an output");
         assert!(key.starts_with("MachineRunInput"), "{key}");
-        assert!(output.get("Export").is_none(), "not exported (1,024 characters at most)");
+        assert!(
+            output.get("Export").is_none(),
+            "not exported (1,024 characters at most)"
+        );
         let resource = t["Resources"]
             .as_object()
             .expect("resources")
@@ -727,12 +734,18 @@ mod tests {
         let parts = output["Value"]["Fn::Join"][1].as_array().expect("a join").clone();
         assert_eq!(parts[0], "{\"InstanceIds\":[\"");
         assert!(
-            parts[1]["Fn::ImportValue"].as_str().is_some_and(|n| n.starts_with("System:")),
+            parts[1]["Fn::ImportValue"]
+                .as_str()
+                .is_some_and(|n| n.starts_with("System:")),
             "{parts:?}"
         );
         assert_eq!(parts[2], "\"]}");
         let jobs = s.stacks.iter().find(|s| s.artifact_id == "Jobs").expect("Jobs");
-        assert!(jobs.dependencies.iter().any(|d| d == "System"), "{:?}", jobs.dependencies);
+        assert!(
+            jobs.dependencies.iter().any(|d| d == "System"),
+            "{:?}",
+            jobs.dependencies
+        );
     }
 
     #[test]
