@@ -488,7 +488,7 @@ mod tests {
 
     #[test]
     fn history_becomes_one_line_per_state_and_the_failure_names_its_state() {
-        let events = vec![
+        let events = [
             json!({"type": "ExecutionStarted", "timestamp": 100.0}),
             json!({"type": "TaskStateEntered", "timestamp": 100.5, "stateEnteredEventDetails": {"name": "CreateAlbRuleState"}}),
             json!({"type": "TaskStateExited", "timestamp": 101.0, "stateExitedEventDetails": {"name": "CreateAlbRuleState"}}),

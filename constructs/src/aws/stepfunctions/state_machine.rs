@@ -365,8 +365,10 @@ impl StateMachine {
     /// ([`RUN_INPUT_METADATA_KEY`]). The output is not exported (an exported
     /// value holds at most 1,024 characters; a plain output has no documented
     /// limit of its own, the template's size is the bound). Outputs are
-    /// readable by anyone who may describe the stack: no secrets here. A later
-    /// call replaces the input.
+    /// readable by anyone who may describe the stack: no secrets here. A
+    /// reference to another stack makes the output use `Fn::ImportValue`,
+    /// which cfn-lint warns of (W6001, aimed at outputs that pass an import
+    /// on; here it is the point). A later call replaces the input.
     ///
     /// ```
     /// use constructs::aws::stepfunctions::{StateGraph, StateMachine, StateMachineProps};
