@@ -85,6 +85,16 @@ async fn the_seed_stops_then_starts_from_its_run_inputs_and_the_rule_is_handed_o
     )
     .unwrap_or_else(|e| panic!("the harness has virtual waits (P26): {e}"));
     assert_eq!(switched["enabled"], true, "{switched}");
+    // A harness that ran this test before keeps the secret of the fixed name (destroying a stack
+    // schedules its deletion): gone for good, so WebAppStack can create it again.
+    let _ = support::harness_post(
+        &endpoint,
+        "/",
+        REGION,
+        "secretsmanager",
+        Some("secretsmanager.DeleteSecret"),
+        &json!({ "SecretId": app::web_app_stack::DB_SECRET_NAME, "ForceDeleteWithoutRecovery": true }),
+    );
 
     let d = Deployer::connect(ConnectOptions {
         region: Some(REGION.to_owned()),

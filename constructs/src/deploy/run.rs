@@ -314,20 +314,34 @@ fn execution_input(
     })
 }
 
-/// Every history event of an execution, oldest first.
-async fn history(c: &Clients, execution_arn: &str) -> Result<Vec<Json>, DeployError> {
-    let mut events = Vec::new();
+/// The history events of an execution after event id `after`, oldest
+/// first. Read newest first (`reverseOrder`), page by page, until a page
+/// reaches an event seen before, so a long execution is not read again from
+/// its start at every poll; an answer in the other order (the local harness
+/// ignores `reverseOrder`) is sorted by id all the same.
+async fn events_after(c: &Clients, execution_arn: &str, after: i64) -> Result<Vec<Json>, DeployError> {
+    let mut new = Vec::new();
     let mut token: Option<String> = None;
     loop {
-        let mut body = json!({"executionArn": execution_arn, "maxResults": 1000});
+        let mut body = json!({"executionArn": execution_arn, "maxResults": 200, "reverseOrder": true});
         if let Some(t) = &token {
             body["nextToken"] = json!(t);
         }
         let page = states_call(c, "StepFunctions.GetExecutionHistory", execution_arn, body).await?;
-        events.extend(page["events"].as_array().into_iter().flatten().cloned());
+        let mut reached_seen = false;
+        for event in page["events"].as_array().into_iter().flatten() {
+            if event["id"].as_i64().unwrap_or_default() > after {
+                new.push(event.clone());
+            } else {
+                reached_seen = true;
+            }
+        }
         match page["nextToken"].as_str() {
-            Some(t) if !t.is_empty() => token = Some(t.to_owned()),
-            _ => return Ok(events),
+            Some(t) if !t.is_empty() && !reached_seen => token = Some(t.to_owned()),
+            _ => {
+                new.sort_by_key(|e| e["id"].as_i64().unwrap_or_default());
+                return Ok(new);
+            }
         }
     }
 }
@@ -365,14 +379,14 @@ pub(crate) async fn run(
             json!({"executionArn": execution_arn}),
         )
         .await?;
-        let events = history(c, &execution_arn).await?;
-        if events.len() > seen {
+        let events = events_after(c, &execution_arn, seen).await?;
+        if let Some(last) = events.last() {
             let before = progress.lines.len();
-            progress_lines(&events[seen..], start, &mut progress);
+            progress_lines(&events, start, &mut progress);
             for line in &progress.lines[before..] {
                 on_line(line);
             }
-            seen = events.len();
+            seen = last["id"].as_i64().unwrap_or(seen);
         }
         let status = description["status"].as_str().unwrap_or("RUNNING").to_owned();
         if status != "RUNNING" && status != "PENDING_REDRIVE" {
