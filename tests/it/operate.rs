@@ -260,6 +260,36 @@ async fn the_seed_stops_then_starts_from_its_run_inputs_and_the_rule_is_handed_o
         "the cause names the status: {failed}"
     );
 
+    // Through the CLI: `executions` lists them; `run --input FILE` takes the file, and a failed
+    // execution exits 1 (the input names no DB cluster: the first task's InputPath fails).
+    let empty = dir.path().join("empty.json");
+    std::fs::write(&empty, "{}").expect("write the input");
+    let app_dir = assembly.directory.to_string_lossy().into_owned();
+    let cli = |args: Vec<String>| {
+        let cli = Cli::try_parse_from(args).expect("valid arguments");
+        tokio::task::spawn_blocking(move || run_with(cli, &app::build))
+    };
+    let args = |command: &str, extra: &[&str]| -> Vec<String> {
+        let mut v: Vec<String> = ["app", command, START, "--region", REGION, "--app", &app_dir]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        v.extend(extra.iter().map(|s| (*s).to_owned()));
+        v
+    };
+    let listed = cli(args("executions", &["--limit", "3"])).await.expect("the CLI ran");
+    assert_eq!(listed, ExitCode::SUCCESS);
+    let failed_run = cli(args("run", &["--input", &empty.to_string_lossy()]))
+        .await
+        .expect("the CLI ran");
+    assert_eq!(failed_run, ExitCode::FAILURE, "a failed execution exits 1");
+    let latest = d.executions(&start, 1).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(latest[0].status, "FAILED", "{latest:?}");
+    let bad = cli(args("run", &["--input", "/nonexistent/input.json"]))
+        .await
+        .expect("the CLI ran");
+    assert_eq!(bad, ExitCode::FAILURE, "an unreadable input file is an error");
+
     // An unknown path lists the machines.
     let err = find_state_machine(&assembly, "WebAppStack/Nope")
         .expect_err("unknown")
@@ -284,4 +314,31 @@ async fn the_seed_stops_then_starts_from_its_run_inputs_and_the_rule_is_handed_o
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(destroyed.is_success(), "{destroyed}");
     drop(dir);
+}
+
+#[test]
+fn the_cli_parses_run_and_executions() {
+    use constructs::cli::Command;
+    use constructs::deploy::cli::DeployCommand;
+    let cli = Cli::try_parse_from(["app", "run", STOP, "--input", "stop.json", "--region", "eu-west-1"])
+        .expect("valid arguments");
+    let Command::Deploy(DeployCommand::Run(run)) = cli.command else {
+        panic!("not run: {:?}", cli.command)
+    };
+    assert_eq!(run.state_machine, STOP);
+    assert_eq!(run.input.as_deref(), Some(std::path::Path::new("stop.json")));
+    assert_eq!(run.aws.region.as_deref(), Some("eu-west-1"));
+    let cli = Cli::try_parse_from(["app", "executions", START]).expect("valid arguments");
+    let Command::Deploy(command) = cli.command else {
+        panic!("not executions")
+    };
+    assert!(!command.needs_bundling(), "run and executions read templates only");
+    let DeployCommand::Executions(list) = command else {
+        panic!("not executions")
+    };
+    assert_eq!((list.state_machine.as_str(), list.limit), (START, 20));
+    assert!(
+        Cli::try_parse_from(["app", "run"]).is_err(),
+        "run names a state machine"
+    );
 }
