@@ -38,9 +38,9 @@ use constructs::aws::logs::{LogGroup, LogGroupProps, RetentionDays};
 use std::time::Duration;
 
 use constructs::aws::stepfunctions::{
-    vended_log_group_name, AwsSdkCall, Chainable, Condition, ExecutionStatus, Fail, FailProps, LogOptions, MapProps,
-    PassProps, PollUntil, PollUntilProps, StateGraph, StateMachine, StateMachineLogging, StateMachineProps, Task,
-    TaskProps,
+    vended_log_group_name, AwsSdkCall, Chainable, Condition, ExecutionStatus, Fail, FailProps, JitterStrategy,
+    LogOptions, MapProps, PassProps, PollUntil, PollUntilProps, Recoverable, Retry, StateGraph, StateMachine,
+    StateMachineLogging, StateMachineProps, Task, TaskProps,
 };
 use constructs::core::{App, Stack, StackProps, Value};
 
@@ -140,6 +140,25 @@ pub(crate) fn db_failed(graph: &StateGraph, name: &str, cluster: &str, what: &st
             ..Default::default()
         },
     )
+}
+
+/// The retrier of the maintenance rule parameter's SSM calls, after the
+/// throttling retrier every SDK task gets: SSM's own transient errors (as
+/// Step Functions names them, `Ssm.<Error>Exception`), 6 times from 2 s,
+/// doubling up to 30 s, with full jitter, so a busy parameter store does not
+/// lose the handoff between the machines.
+pub(crate) fn ssm_retry() -> Retry {
+    Retry {
+        errors: vec![
+            "Ssm.TooManyUpdatesException".into(),
+            "Ssm.InternalServerErrorException".into(),
+        ],
+        interval_seconds: Some(2),
+        max_attempts: Some(6),
+        backoff_rate: Some(2.0),
+        max_delay_seconds: Some(30),
+        jitter: JitterStrategy::Full,
+    }
 }
 
 /// A Lambda task reading `input_path` and writing its result to `result_path`.
@@ -420,18 +439,20 @@ pub fn definition(p: &WebAppStartStateMachineProps<'_>) -> StateGraph {
         },
     );
     let parameter = p.web_app.maintenance_rule_parameter();
-    let get_alb_rule = g.task(
-        "GetAlbRuleState",
-        AwsSdkCall {
-            parameters: Some(Value::map().with("Name", parameter.parameter_name().value())),
-            ..AwsSdkCall::new("ssm", "getParameter", [parameter.parameter_arn()])
-        },
-        TaskProps {
-            result_selector: Some(Value::map().with("RuleArn.$", "$.Parameter.Value")),
-            result_path: Some("$.TargetRule".into()),
-            ..Default::default()
-        },
-    );
+    let get_alb_rule = g
+        .task(
+            "GetAlbRuleState",
+            AwsSdkCall {
+                parameters: Some(Value::map().with("Name", parameter.parameter_name().value())),
+                ..AwsSdkCall::new("ssm", "getParameter", [parameter.parameter_arn()])
+            },
+            TaskProps {
+                result_selector: Some(Value::map().with("RuleArn.$", "$.Parameter.Value")),
+                result_path: Some("$.TargetRule".into()),
+                ..Default::default()
+            },
+        )
+        .add_retry(ssm_retry());
     let is_recorded_alb_rule = g.choice("IsRecordedAlbRuleState");
     let delete_alb_rule = lambda(
         &g,

@@ -33,7 +33,8 @@ use std::time::Duration;
 
 use constructs::aws::stepfunctions::{
     vended_log_group_name, AwsSdkCall, Chainable, Condition, ExecutionStatus, JsonPath, LogOptions, MapProps,
-    PassProps, PollUntil, PollUntilProps, StateGraph, StateMachine, StateMachineLogging, StateMachineProps, TaskProps,
+    PassProps, PollUntil, PollUntilProps, Recoverable, StateGraph, StateMachine, StateMachineLogging,
+    StateMachineProps, TaskProps,
 };
 use constructs::core::{App, Scope, Stack, StackProps, Value};
 
@@ -41,7 +42,7 @@ use crate::web_app_stack::{maintenance_page, WebAppStack};
 
 use crate::start_state_machine_stack::{
     command_failed, command_pending, command_polls, command_status_is, db_failed, db_polls, db_status_is, lambda,
-    present_and, NOTICE_DESCRIPTION,
+    present_and, ssm_retry, NOTICE_DESCRIPTION,
 };
 
 /// The Lambda functions the stop job net calls (all from `LambdaFunctionsStack`).
@@ -343,22 +344,24 @@ pub fn definition(p: &WebAppStopStateMachineProps<'_>) -> StateGraph {
     );
 
     let parameter = p.web_app.maintenance_rule_parameter();
-    let save_alb_rule = g.task(
-        "SaveAlbRuleState",
-        AwsSdkCall {
-            parameters: Some(
-                Value::map()
-                    .with("Name", parameter.parameter_name().value())
-                    .with("Value.$", "$.Output.Payload.Rules[0].RuleArn")
-                    .with("Overwrite", true),
-            ),
-            ..AwsSdkCall::new("ssm", "putParameter", [parameter.parameter_arn()])
-        },
-        TaskProps {
-            result_path: Some(JsonPath::Null),
-            ..Default::default()
-        },
-    );
+    let save_alb_rule = g
+        .task(
+            "SaveAlbRuleState",
+            AwsSdkCall {
+                parameters: Some(
+                    Value::map()
+                        .with("Name", parameter.parameter_name().value())
+                        .with("Value.$", "$.Output.Payload.Rules[0].RuleArn")
+                        .with("Overwrite", true),
+                ),
+                ..AwsSdkCall::new("ssm", "putParameter", [parameter.parameter_arn()])
+            },
+            TaskProps {
+                result_path: Some(JsonPath::Null),
+                ..Default::default()
+            },
+        )
+        .add_retry(ssm_retry());
 
     g.start_at(&create_alb_rule);
     create_alb_rule
