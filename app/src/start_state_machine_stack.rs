@@ -199,6 +199,18 @@ pub struct WebAppStartStateMachineProps<'a> {
     pub web_app: &'a WebAppStack,
 }
 
+/// The request of a Run Command of one of the user data's scripts
+/// (`/usr/local/sbin/<script>`) on one instance, as the run-command function
+/// takes it.
+pub(crate) fn run_command(instance_id: &Value, script: &str) -> Value {
+    Value::map()
+        .with("InstanceIds", Value::list([instance_id.clone()]))
+        .with(
+            "Parameters",
+            Value::map().with("commands", Value::list([format!("/usr/local/sbin/{script}")])),
+        )
+}
+
 /// The start machine's run input, from the deployed WebAppStack: the DB
 /// cluster, each web server with its Run Commands, and the target group whose
 /// targets must all be healthy. Each value is the request of the function
@@ -207,19 +219,13 @@ pub struct WebAppStartStateMachineProps<'a> {
 pub fn run_input(web_app: &WebAppStack) -> Value {
     let instances = web_app.instances().iter().map(|instance| {
         let id = instance.instance_id().value();
-        let command = |script: &str| {
-            Value::map().with("InstanceIds", Value::list([id.clone()])).with(
-                "Parameters",
-                Value::map().with("commands", Value::list([format!("/usr/local/sbin/{script}")])),
-            )
-        };
         Value::map()
             .with(
                 "InstanceId",
                 Value::map().with("InstanceIds", Value::list([id.clone()])),
             )
-            .with("StartHttpd", command("startHttpd.sh"))
-            .with("CheckHttpdStatus", command("checkHttpd.sh"))
+            .with("StartHttpd", run_command(&id, "startHttpd.sh"))
+            .with("CheckHttpdStatus", run_command(&id, "checkHttpd.sh"))
     });
     Value::map().with(
         "Input",
