@@ -241,14 +241,21 @@ pub fn execute(
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let interrupted = match &cmd {
+        DeployCommand::Run(a) => format!(
+            "\nInterrupted: stopped following. The execution goes on in Step Functions; `executions {}` shows \
+             how it ends.",
+            a.state_machine
+        ),
+        _ => "\nInterrupted: stopped waiting. CloudFormation goes on with the operations already started; the next \
+              deploy picks up from the stacks' real state."
+            .to_owned(),
+    };
     let result = runtime.block_on(async {
         tokio::select! {
             r = run(cmd, synth, lookups) => r,
             _ = tokio::signal::ctrl_c() => {
-                eprintln!(
-                    "\nInterrupted: stopped waiting. CloudFormation goes on with the operations already started; \
-                     the next deploy picks up from the stacks' real state."
-                );
+                eprintln!("{interrupted}");
                 Ok(ExitCode::from(130))
             }
         }
