@@ -362,3 +362,36 @@ fn the_run_inputs_reach_every_task() {
         assert_eq!(checked, tasks, "{stack}: tasks whose request comes from the input");
     }
 }
+
+#[test]
+fn each_machine_may_touch_the_maintenance_rule_parameter_only_as_it_must() {
+    let (_dir, assembly) = synth();
+    for (stack, action) in [
+        ("WebAppStopStateMachineStack", "ssm:PutParameter"),
+        ("WebAppStartStateMachineStack", "ssm:GetParameter"),
+    ] {
+        let t = template(&assembly, stack);
+        let ssm: Vec<&Json> = t["Resources"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter(|(_, r)| r["Type"] == "AWS::IAM::Policy")
+            .flat_map(|(_, r)| {
+                r["Properties"]["PolicyDocument"]["Statement"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+            })
+            .filter(|s| s["Action"].to_string().contains("ssm:"))
+            .collect();
+        assert_eq!(ssm.len(), 1, "{stack}: one SSM statement: {ssm:?}");
+        assert_eq!(ssm[0]["Action"], action, "{stack}");
+        let resource = ssm[0]["Resource"].to_string();
+        assert!(
+            resource.contains(":parameter/")
+                && resource.contains("WebAppStack:ExportsOutputRefMaintenanceRuleParameter")
+                && !resource.contains('*'),
+            "{stack}: exactly the maintenance rule parameter: {resource}"
+        );
+    }
+}
