@@ -39,6 +39,18 @@ pub fn build(app: &App) {
     let lambda_functions = LambdaFunctionsStack::new(app, "LambdaFunctionsStack", LambdaFunctionsStackProps::default());
     Tags::of(lambda_functions.stack()).add("stackId", Pseudo::StackId);
     let l = &lambda_functions;
+    let web_app = WebAppStack::new(
+        app,
+        "WebAppStack",
+        WebAppStackProps {
+            stack: StackProps {
+                env: web_app_environment(app),
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+    );
+    Tags::of(web_app.stack()).add("stackId", Pseudo::StackId);
     WebAppStartStateMachineStack::new(
         app,
         "WebAppStartStateMachineStack",
@@ -52,6 +64,7 @@ pub fn build(app: &App) {
             describe_health_target_function: l.describe_health_target_function(),
             delete_alb_rule_function: l.delete_alb_rule_function(),
             notice_slack_function: l.notice_slack_function(),
+            web_app: &web_app,
         },
     );
     WebAppStopStateMachineStack::new(
@@ -67,20 +80,9 @@ pub fn build(app: &App) {
             create_alb_rule_function: l.create_alb_rule_function(),
             start_backup_job_function: l.start_backup_job_function(),
             notice_slack_function: l.notice_slack_function(),
+            web_app: &web_app,
         },
     );
-    let web_app = WebAppStack::new(
-        app,
-        "WebAppStack",
-        WebAppStackProps {
-            stack: StackProps {
-                env: web_app_environment(app),
-                ..Default::default()
-            },
-            ..Default::default()
-        },
-    );
-    Tags::of(web_app.stack()).add("stackId", Pseudo::StackId);
     if app.node().context_bool(HARDENED_CONTEXT) == Some(true) {
         Aspects::of(app).add(Hardened::new(HardenedProps {
             lambda_reserved_concurrency: Some(HARDENED_RESERVED_CONCURRENCY),

@@ -8,6 +8,15 @@
 //! ALB's maintenance rule. EventBridge notifies Slack when an execution
 //! succeeds or fails.
 //!
+//! The maintenance rule is the one the stop job net created: its ARN is read
+//! from WebAppStack's `MaintenanceRuleParameter` (`GetAlbRuleState`, an
+//! `aws-sdk:ssm:getParameter` task allowed on that parameter only), so the
+//! start input names no rule. While the parameter holds no ARN (no stop has
+//! run since deploy), there is no rule to delete and the machine ends in
+//! `NoAlbRuleRecorded`. The run input ([`run_input`]) is built from
+//! WebAppStack: `run WebAppStartStateMachineStack/SystemStartStateMachine`
+//! needs no JSON.
+//!
 //! Every poll is a [`PollUntil`] loop: bounded by a count of polls (DB 30 min,
 //! instance 15 min, httpd 5 min, targets 10 min), failing in a
 //! `<loop>TimedOut` state; the machine's [`START_TIMEOUT`] is the last resort.
@@ -29,10 +38,13 @@ use constructs::aws::logs::{LogGroup, LogGroupProps, RetentionDays};
 use std::time::Duration;
 
 use constructs::aws::stepfunctions::{
-    vended_log_group_name, Chainable, Condition, ExecutionStatus, Fail, FailProps, LogOptions, MapProps, PassProps,
-    PollUntil, PollUntilProps, StateGraph, StateMachine, StateMachineLogging, StateMachineProps, Task, TaskProps,
+    vended_log_group_name, AwsSdkCall, Chainable, Condition, ExecutionStatus, Fail, FailProps, JitterStrategy,
+    LogOptions, MapProps, PassProps, PollUntil, PollUntilProps, Recoverable, Retry, StateGraph, StateMachine,
+    StateMachineLogging, StateMachineProps, Task, TaskProps,
 };
 use constructs::core::{App, Stack, StackProps, Value};
+
+use crate::web_app_stack::WebAppStack;
 
 /// The description of the Slack notice rules, as in the seed.
 pub(crate) const NOTICE_DESCRIPTION: &str = "Rules for notifying Slack of the execution results of Step Functions";
@@ -130,6 +142,25 @@ pub(crate) fn db_failed(graph: &StateGraph, name: &str, cluster: &str, what: &st
     )
 }
 
+/// The retrier of the maintenance rule parameter's SSM calls, after the
+/// throttling retrier every SDK task gets: SSM's own transient errors (as
+/// Step Functions names them, `Ssm.<Error>Exception`), 6 times from 2 s,
+/// doubling up to 30 s, with full jitter, so a busy parameter store does not
+/// lose the handoff between the machines.
+pub(crate) fn ssm_retry() -> Retry {
+    Retry {
+        errors: vec![
+            "Ssm.TooManyUpdatesException".into(),
+            "Ssm.InternalServerErrorException".into(),
+        ],
+        interval_seconds: Some(2),
+        max_attempts: Some(6),
+        backoff_rate: Some(2.0),
+        max_delay_seconds: Some(30),
+        jitter: JitterStrategy::Full,
+    }
+}
+
 /// A Lambda task reading `input_path` and writing its result to `result_path`.
 pub(crate) fn lambda(graph: &StateGraph, name: &str, function: &Function, input_path: &str, result_path: &str) -> Task {
     graph.lambda_invoke(
@@ -163,6 +194,55 @@ pub struct WebAppStartStateMachineProps<'a> {
     pub delete_alb_rule_function: &'a Function,
     /// Posts execution results to Slack.
     pub notice_slack_function: &'a Function,
+    /// The web system the job net starts: its run input, and the parameter
+    /// the maintenance rule's ARN is read from.
+    pub web_app: &'a WebAppStack,
+}
+
+/// The request of a Run Command of one of the user data's scripts
+/// (`/usr/local/sbin/<script>`) on one instance, as the run-command function
+/// takes it.
+pub(crate) fn run_command(instance_id: &Value, script: &str) -> Value {
+    Value::map()
+        .with("InstanceIds", Value::list([instance_id.clone()]))
+        .with(
+            "Parameters",
+            Value::map().with("commands", Value::list([format!("/usr/local/sbin/{script}")])),
+        )
+}
+
+/// The start machine's run input, from the deployed WebAppStack: the DB
+/// cluster, each web server with its Run Commands, and the target group whose
+/// targets must all be healthy. Each value is the request of the function
+/// that reads it. The maintenance rule is not in it: the machine reads it from
+/// the parameter the stop machine wrote.
+pub fn run_input(web_app: &WebAppStack) -> Value {
+    let instances = web_app.instances().iter().map(|instance| {
+        let id = instance.instance_id().value();
+        Value::map()
+            .with(
+                "InstanceId",
+                Value::map().with("InstanceIds", Value::list([id.clone()])),
+            )
+            .with("StartHttpd", run_command(&id, "startHttpd.sh"))
+            .with("CheckHttpdStatus", run_command(&id, "checkHttpd.sh"))
+    });
+    Value::map().with(
+        "Input",
+        Value::map()
+            .with(
+                "TargetDbCluster",
+                Value::map().with("DBClusterIdentifier", web_app.db_cluster().cluster_identifier()),
+            )
+            .with("TargetEc2Instances", Value::list(instances))
+            .with(
+                "TargetAlb",
+                Value::map().with(
+                    "TargetGroup",
+                    Value::map().with("TargetGroupArn", web_app.target_group().arn().value()),
+                ),
+            ),
+    )
 }
 
 /// The stack holding the start state machine, its log group and the Slack notice rule.
@@ -364,11 +444,27 @@ pub fn definition(p: &WebAppStartStateMachineProps<'_>) -> StateGraph {
             ..Default::default()
         },
     );
+    let parameter = p.web_app.maintenance_rule_parameter();
+    let get_alb_rule = g
+        .task(
+            "GetAlbRuleState",
+            AwsSdkCall {
+                parameters: Some(Value::map().with("Name", parameter.parameter_name().value())),
+                ..AwsSdkCall::new("ssm", "getParameter", [parameter.parameter_arn()])
+            },
+            TaskProps {
+                result_selector: Some(Value::map().with("RuleArn.$", "$.Parameter.Value")),
+                result_path: Some("$.TargetRule".into()),
+                ..Default::default()
+            },
+        )
+        .add_retry(ssm_retry());
+    let is_recorded_alb_rule = g.choice("IsRecordedAlbRuleState");
     let delete_alb_rule = lambda(
         &g,
         "DeleteAlbRuleState",
         p.delete_alb_rule_function,
-        "$$.Execution.Input.Input.TargetAlb.TargetRule",
+        "$.TargetRule",
         "$.Output",
     );
 
@@ -393,9 +489,16 @@ pub fn definition(p: &WebAppStartStateMachineProps<'_>) -> StateGraph {
                 Condition::string_equals("$.Output.TargetStates[0]", "healthy"),
                 Condition::is_not_present("$.Output.TargetStates[1]"),
             ]),
-            &delete_alb_rule,
+            &get_alb_rule,
         )
         .otherwise_keep_polling();
+    get_alb_rule.next(&is_recorded_alb_rule);
+    is_recorded_alb_rule
+        .when(
+            Condition::string_matches("$.TargetRule.RuleArn", "arn:*"),
+            &delete_alb_rule,
+        )
+        .otherwise(&g.succeed("NoAlbRuleRecorded"));
     delete_alb_rule.next(&g.succeed("Succeed"));
     g
 }
@@ -431,6 +534,7 @@ impl WebAppStartStateMachineStack {
                 &[ExecutionStatus::Succeeded, ExecutionStatus::Failed],
             )
             .set_description(NOTICE_DESCRIPTION);
+        state_machine.set_run_input(run_input(props.web_app));
         WebAppStartStateMachineStack { stack, state_machine }
     }
 

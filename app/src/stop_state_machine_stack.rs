@@ -8,6 +8,13 @@
 //! `stopped`. Any unexpected status ends in one of the seed's Fail states.
 //! EventBridge notifies Slack when an execution succeeds or fails.
 //!
+//! The maintenance rule's ARN is written to WebAppStack's
+//! `MaintenanceRuleParameter` right after the rule is created
+//! (`SaveAlbRuleState`, an `aws-sdk:ssm:putParameter` task allowed on that
+//! parameter only), for the start job net to delete it. The machine's run
+//! input ([`run_input`]) is built from WebAppStack: `run
+//! WebAppStopStateMachineStack/SystemStopStateMachine` needs no JSON.
+//!
 //! Every poll is a [`PollUntil`] loop: bounded by a count of polls (httpd
 //! 5 min, instance 15 min, backup 60 min, DB stop 30 min), failing in a
 //! `<loop>TimedOut` state; the machine's [`STOP_TIMEOUT`] is the last resort.
@@ -25,14 +32,17 @@ use constructs::aws::logs::{LogGroup, LogGroupProps, RetentionDays};
 use std::time::Duration;
 
 use constructs::aws::stepfunctions::{
-    vended_log_group_name, Chainable, Condition, ExecutionStatus, LogOptions, MapProps, PassProps, PollUntil,
-    PollUntilProps, StateGraph, StateMachine, StateMachineLogging, StateMachineProps,
+    vended_log_group_name, AwsSdkCall, Chainable, Condition, ExecutionStatus, JsonPath, LogOptions, MapProps,
+    PassProps, PollUntil, PollUntilProps, Recoverable, StateGraph, StateMachine, StateMachineLogging,
+    StateMachineProps, TaskProps,
 };
-use constructs::core::{App, Stack, StackProps, Value};
+use constructs::core::{App, Scope, Stack, StackProps, Value};
+
+use crate::web_app_stack::{maintenance_page, WebAppStack};
 
 use crate::start_state_machine_stack::{
     command_failed, command_pending, command_polls, command_status_is, db_failed, db_polls, db_status_is, lambda,
-    present_and, NOTICE_DESCRIPTION,
+    present_and, run_command, ssm_retry, NOTICE_DESCRIPTION,
 };
 
 /// The Lambda functions the stop job net calls (all from `LambdaFunctionsStack`).
@@ -55,6 +65,75 @@ pub struct WebAppStopStateMachineProps<'a> {
     pub start_backup_job_function: &'a Function,
     /// Posts execution results to Slack.
     pub notice_slack_function: &'a Function,
+    /// The web system the job net stops: its run input, and the parameter
+    /// the maintenance rule's ARN is written to.
+    pub web_app: &'a WebAppStack,
+}
+
+/// The stop machine's run input, from the deployed WebAppStack: the
+/// maintenance rule to create on the listener (its page is
+/// `app/assets/maintenance.html`), each web server with its Run Commands and
+/// ARN (for AWS Backup), and the DB cluster's identifier and ARN. Each value
+/// is the request of the function that reads it, in the AWS API's own shape
+/// (the seed's stop machine reads `TargetDbCluster.DBClusterIdentifier` as
+/// the whole request). An error when the maintenance page cannot be read.
+pub fn run_input(web_app: &WebAppStack) -> std::io::Result<Value> {
+    let page = maintenance_page()?;
+    let stack = web_app.stack();
+    let instances = web_app.instances().iter().map(|instance| {
+        let id = instance.instance_id().value();
+        Value::map()
+            .with(
+                "InstanceId",
+                Value::map().with("InstanceIds", Value::list([id.clone()])),
+            )
+            .with("StopHttpd", run_command(&id, "stopHttpd.sh"))
+            .with("CheckHttpdStatus", run_command(&id, "checkHttpd.sh"))
+            .with(
+                "ResourceArn",
+                Value::map().with(
+                    "ResourceArn",
+                    stack.format_arn("ec2", true, true, Value::concat([Value::from("instance/"), id.clone()])),
+                ),
+            )
+    });
+    let cluster = web_app.db_cluster();
+    Ok(Value::map().with(
+        "Input",
+        Value::map()
+            .with(
+                "TargetRule",
+                Value::map()
+                    .with("ListenerArn", web_app.listener().arn().value())
+                    .with("Priority", 1)
+                    .with(
+                        "Conditions",
+                        Value::list([Value::map()
+                            .with("Field", "path-pattern")
+                            .with("PathPatternConfig", Value::map().with("Values", Value::list(["/*"])))]),
+                    )
+                    .with(
+                        "Actions",
+                        Value::list([Value::map().with("Type", "fixed-response").with(
+                            "FixedResponseConfig",
+                            Value::map()
+                                .with("StatusCode", "503")
+                                .with("ContentType", "text/html")
+                                .with("MessageBody", page),
+                        )]),
+                    ),
+            )
+            .with("TargetEc2Instances", Value::list(instances))
+            .with(
+                "TargetDbCluster",
+                Value::map()
+                    .with(
+                        "DBClusterIdentifier",
+                        Value::map().with("DBClusterIdentifier", cluster.cluster_identifier()),
+                    )
+                    .with("ResourceArn", Value::map().with("ResourceArn", cluster.cluster_arn())),
+            ),
+    ))
 }
 
 /// The stack holding the stop state machine, its log group and the Slack notice rule.
@@ -258,8 +337,29 @@ pub fn definition(p: &WebAppStopStateMachineProps<'_>) -> StateGraph {
         ),
     );
 
+    let parameter = p.web_app.maintenance_rule_parameter();
+    let save_alb_rule = g
+        .task(
+            "SaveAlbRuleState",
+            AwsSdkCall {
+                parameters: Some(
+                    Value::map()
+                        .with("Name", parameter.parameter_name().value())
+                        .with("Value.$", "$.Output.Payload.Rules[0].RuleArn")
+                        .with("Overwrite", true),
+                ),
+                ..AwsSdkCall::new("ssm", "putParameter", [parameter.parameter_arn()])
+            },
+            TaskProps {
+                result_path: Some(JsonPath::Null),
+                ..Default::default()
+            },
+        )
+        .add_retry(ssm_retry());
+
     g.start_at(&create_alb_rule);
     create_alb_rule
+        .next(&save_alb_rule)
         .next(&stop_instances)
         .next(&reflesh_input)
         .next(&backup_db)
@@ -311,6 +411,15 @@ impl WebAppStopStateMachineStack {
                 &[ExecutionStatus::Succeeded, ExecutionStatus::Failed],
             )
             .set_description(NOTICE_DESCRIPTION);
+        match run_input(props.web_app) {
+            Ok(input) => state_machine.set_run_input(input),
+            Err(e) => state_machine.node().add_error(format!(
+                "run input: cannot read the maintenance page {}: {e}",
+                crate::web_app_stack::assets_dir()
+                    .join(crate::web_app_stack::MAINTENANCE_PAGE_FILE)
+                    .display()
+            )),
+        }
         WebAppStopStateMachineStack { stack, state_machine }
     }
 

@@ -79,6 +79,10 @@ like the real service in the places an orchestrating deploy tool depends on:
       a security group keeps its old rules.
   P25 DescribeStacks gives an SSM-typed parameter's name as ParameterValue and its value as ResolvedValue, as
       CloudFormation does (moto: the value as ParameterValue, no ResolvedValue).
+  P26 virtual-time Wait states, opt-in per account and region (POST /moto-api/harness/virtual-waits
+      {"region": R, "enabled": true}): a Wait state of an execution there returns at once and adds its seconds
+      to a per-region tally (GET the same path with ?region=R), so a job net that polls every 10-60 s runs
+      in milliseconds (moto: every Wait sleeps its real seconds; the seed's machines took minutes).
 """
 from __future__ import annotations
 
@@ -1292,6 +1296,52 @@ def apply_patches() -> None:  # noqa: C901 - one place on purpose
         return out
 
     cfm.Stack.parameter_list = property(parameter_list)
+
+    # ---------------------------------------------------------------- P26 virtual-time waits, per region
+    # moto's Wait states sleep their real seconds. A test that runs a polling job net opts its own region in:
+    # POST /moto-api/harness/virtual-waits {"region": R, "account_id": A (default 123456789012),
+    # "enabled": true|false}; a Wait of an execution in (A, R) then returns at once and its seconds are tallied
+    # (the answer, and GET ...?region=R, give {"enabled": ..., "virtualSeconds": ...}). Other regions wait
+    # in real time, as before.
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.moto_api._internal import urls as moto_api_urls
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
+
+    virtual_waits: dict[tuple[str, str], int] = {}
+    virtual_waits_lock = threading.Lock()
+    _orig_wait_interval = WaitFunction._wait_interval
+
+    def wait_interval(self, env, wait_seconds):
+        details = env.aws_execution_details
+        with virtual_waits_lock:
+            key = (details.account, details.region)
+            if key in virtual_waits:
+                virtual_waits[key] += max(int(wait_seconds), 0)
+                return None
+        return _orig_wait_interval(self, env, wait_seconds)
+
+    WaitFunction._wait_interval = wait_interval
+
+    def harness_virtual_waits(request, full_url, headers):
+        from urllib.parse import parse_qs, urlparse
+        query = {k: v[0] for k, v in parse_qs(urlparse(full_url).query).items()}
+        length = int(headers.get("Content-Length") or 0)
+        body = json.loads(request.environ["wsgi.input"].read(length) or b"{}") if length else {}
+        region = body.get("region") or query.get("region")
+        account = body.get("account_id") or query.get("account_id") or DEFAULT_ACCOUNT_ID
+        if not region:
+            return 400, {}, json.dumps({"message": "name the region: {\"region\": \"...\", \"enabled\": true}"})
+        key = (account, region)
+        with virtual_waits_lock:
+            if "enabled" in body:
+                if body["enabled"]:
+                    virtual_waits.setdefault(key, 0)
+                else:
+                    virtual_waits.pop(key, None)
+            state = {"enabled": key in virtual_waits, "virtualSeconds": virtual_waits.get(key, 0)}
+        return 200, {"Content-Type": "application/json"}, json.dumps(state)
+
+    moto_api_urls.url_paths["{0}/moto-api/harness/virtual-waits"] = harness_virtual_waits
 
 def main() -> int:
     ap = argparse.ArgumentParser()

@@ -308,6 +308,38 @@ def main() -> int:
           and described.get("Outputs", [{}])[0].get("OutputValue") == "42",
           (created, described.get("Parameters"), described.get("Outputs")))
 
+    # P26 virtual-time waits in a region that opts in: a 120 s Wait (twice) ends at once and is tallied
+    def virtual_waits(body: dict | None) -> dict | str:
+        url = f"{endpoint}/moto-api/harness/virtual-waits"
+        data = json.dumps(body).encode() if body is not None else None
+        try:
+            got = urllib.request.urlopen(urllib.request.Request(
+                url if body is not None else f"{url}?region={region}", data=data, method="POST" if data else "GET"))
+            return json.loads(got.read())
+        except Exception as e:  # plain moto: no such route
+            return f"{type(e).__name__}: {e}"
+
+    switched_on = virtual_waits({"region": region, "enabled": True})
+    wait_definition = {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 120, "Next": "Again"},
+                                                  "Again": {"Type": "Wait", "Seconds": 120, "End": True}}}
+    wait_sm = sfn.create_state_machine(name=f"{run}-waits", roleArn=role,
+                                       definition=json.dumps(wait_definition))["stateMachineArn"]
+    wait_run = sfn.start_execution(stateMachineArn=wait_sm)["executionArn"]
+    for _ in range(100):
+        d = sfn.describe_execution(executionArn=wait_run)
+        if d["status"] != "RUNNING":
+            break
+        time.sleep(0.05)
+    tally = virtual_waits(None)
+    switched_off = virtual_waits({"region": region, "enabled": False})
+    check("P26 Wait states on a virtual clock in a region that opts in",
+          d["status"] == "SUCCEEDED" and isinstance(tally, dict) and tally.get("virtualSeconds") == 240
+          and isinstance(switched_off, dict) and switched_off.get("enabled") is False,
+          (switched_on, d["status"], tally, switched_off))
+    if d["status"] == "RUNNING":
+        sfn.stop_execution(executionArn=wait_run)
+    sfn.delete_state_machine(stateMachineArn=wait_sm)
+
     req = urllib.request.Request(f"{endpoint}/moto-api/config")
     config = json.loads(urllib.request.urlopen(req).read())
     check("config: Lambda invocations without Docker", config.get("lambda", {}).get("use_docker") is False, config)

@@ -294,18 +294,27 @@ fn the_official_cdk_cli_reads_the_assembly() {
         return;
     };
     assert_eq!(listed, ["Producer", "Consumer"]);
-    // The seed app, with its asset manifests: in dependency order, as our `list`.
-    let (dir, _) = support::synth(app::build);
+    // The seed app, with its asset manifests: in dependency order, as our `list` (the state
+    // machines import the functions and, for their run inputs and the maintenance rule
+    // parameter, WebAppStack's resources).
+    let (dir, assembly) = support::synth(app::build);
     let Some(listed) = cdk_ls(&dir.path().join("cdk.out")) else {
         return;
     };
+    let ours: Vec<&str> = assembly
+        .synthesis
+        .stacks
+        .iter()
+        .map(|s| s.artifact_id.as_str())
+        .collect();
+    assert_eq!(listed, ours);
     assert_eq!(
         listed,
         [
             "LambdaFunctionsStack",
+            "WebAppStack",
             "WebAppStartStateMachineStack",
-            "WebAppStopStateMachineStack",
-            "WebAppStack"
+            "WebAppStopStateMachineStack"
         ]
     );
 }

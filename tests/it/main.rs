@@ -11,6 +11,7 @@ mod jsonata_machine;
 mod l1;
 mod lambda_functions_stack;
 mod modern_asl;
+mod operate;
 mod patterns;
 mod security;
 mod simulate;

@@ -74,7 +74,7 @@ fn every_shipped_scenario_meets_its_expectations() {
         assert!(statuses.iter().any(|s| s == "SUCCEEDED"), "{}: a success case", s.file);
         assert!(statuses.iter().any(|s| s == "FAILED"), "{}: a failure case", s.file);
     }
-    assert_eq!(ran.len(), 27, "{ran:?}");
+    assert_eq!(ran.len(), 28, "{ran:?}");
 }
 
 #[test]
@@ -228,9 +228,9 @@ fn the_diagram_outlines_the_path_taken() {
         .find_map(|l| l.trim().strip_prefix("class "))
         .expect("a class line");
     let ids: Vec<&str> = taken.trim_end_matches(" taken").split(',').collect();
-    // CreateAlbRuleState, the Map, and in it StopHttpd, the count's start, the
-    // wait, the result, the count, the choice, FailedStopHttpd.
-    assert_eq!(ids.len(), 9, "{taken}");
+    // CreateAlbRuleState, SaveAlbRuleState, the Map, and in it StopHttpd, the
+    // count's start, the wait, the result, the count, the choice, FailedStopHttpd.
+    assert_eq!(ids.len(), 10, "{taken}");
     let failed = text
         .lines()
         .find(|l| l.contains("([\"FailedStopHttpd<br/>FailedStopHttpd\"])"))
@@ -253,9 +253,9 @@ fn shape(v: &Json) -> Json {
 }
 
 #[test]
-fn the_seed_scenarios_take_the_readme_inputs_shape() {
-    let (stop, start) = crate::state_machines::readme_inputs();
-    for (file, readme) in [
+fn the_seed_scenarios_take_the_run_inputs_shape() {
+    let (stop, start) = crate::state_machines::run_inputs();
+    for (file, wanted) in [
         ("SystemStopStateMachine.json", stop),
         ("SystemStartStateMachine.json", start),
     ] {
@@ -265,7 +265,7 @@ fn the_seed_scenarios_take_the_readme_inputs_shape() {
         for name in config.test_cases(&key) {
             let case = config.test_case(&key, name).expect("case");
             let input = case.input.unwrap_or_else(|| panic!("{file} {name} has an Input"));
-            assert_eq!(shape(&input), shape(&readme), "{file} {name}: the README's input shape");
+            assert_eq!(shape(&input), shape(&wanted), "{file} {name}: the run input's shape");
         }
     }
 }

@@ -328,13 +328,23 @@ fn execute(mut cli: Cli, build: &dyn Fn(&App)) -> Result<ExitCode, String> {
         #[cfg(feature = "deploy")]
         Command::Deploy(cmd) => {
             // Each synthesis reads the context again: a lookup saves into cdk.context.json.
+            // `run` and `executions` read templates only: synthesized without Lambda code, into a
+            // temporary directory (unless `-o` names one), so cdk.out stays deployable.
+            let bundle = cmd.needs_bundling();
+            let scratch = std::env::temp_dir().join(format!("constructs-run-{}", std::process::id()));
+            let target = match (&cli.output, bundle) {
+                (None, false) => scratch.clone(),
+                _ => outdir.clone(),
+            };
             let synth = || {
                 let (context, context_sources) = load_context_with_sources(&cwd, &cli.context)?;
+                let context = if bundle { context } else { without_bundling(context) };
                 let options = SynthOptions {
                     context_sources,
+                    quiet: !bundle,
                     ..options.clone()
                 };
-                synth_app(build, context, &options, &outdir)
+                synth_app(build, context, &options, &target)
             };
             let lookups = crate::deploy::cli::Lookups {
                 enabled: !cli.no_lookups,
@@ -342,7 +352,9 @@ fn execute(mut cli: Cli, build: &dyn Fn(&App)) -> Result<ExitCode, String> {
                 qualifier: cli.qualifier.clone(),
             };
             drop(context);
-            crate::deploy::cli::execute(cmd, &synth, &lookups)
+            let result = crate::deploy::cli::execute(cmd, &synth, &lookups);
+            let _ = std::fs::remove_dir_all(&scratch);
+            result
         }
     }
 }

@@ -266,6 +266,33 @@ impl Value {
         }
     }
 
+    /// This value as JSON text, resolved by CloudFormation: a string when it
+    /// holds no reference, else `Fn::Join` of the literal text and the
+    /// references (the AWS CDK's `Stack.toJsonString`).
+    ///
+    /// Each reference (`Ref`, `Fn::GetAtt`, an import, a joined string ...)
+    /// becomes a JSON string, so it must resolve to text that needs no JSON
+    /// escaping: ids, ARNs, names. Lazy parts are read at synthesis.
+    ///
+    /// ```
+    /// use constructs::core::{Pseudo, Value};
+    /// let text = Value::map().with("Region", Pseudo::Region).with("Count", 2).to_json_string();
+    /// assert!(!text.is_literal());
+    /// ```
+    pub fn to_json_string(&self) -> Value {
+        let value = self.clone();
+        Value::lazy(move || {
+            let mut parts = Vec::new();
+            let mut text = String::new();
+            write_json(&value, &mut text, &mut parts);
+            if parts.is_empty() {
+                return Value::Str(text);
+            }
+            parts.push(Value::Str(text));
+            Value::concat(parts)
+        })
+    }
+
     /// The literal string, if this value is one.
     pub fn as_str(&self) -> Option<&str> {
         match self {
@@ -281,6 +308,46 @@ impl Value {
             Value::List(l) => l.iter().all(Value::is_literal),
             Value::Map(m) => m.values().all(Value::is_literal),
             _ => false,
+        }
+    }
+}
+
+/// Appends `v` as JSON text to `text`; a reference closes the literal text
+/// (into `parts`), goes into `parts` itself, and is quoted.
+fn write_json(v: &Value, text: &mut String, parts: &mut Vec<Value>) {
+    match v {
+        Value::Null => text.push_str("null"),
+        Value::Bool(b) => text.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => text.push_str(&n.to_string()),
+        Value::Str(s) => text.push_str(&serde_json::Value::String(s.clone()).to_string()),
+        Value::List(items) => {
+            text.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    text.push(',');
+                }
+                write_json(item, text, parts);
+            }
+            text.push(']');
+        }
+        Value::Map(entries) => {
+            text.push('{');
+            for (i, (key, item)) in entries.iter().enumerate() {
+                if i > 0 {
+                    text.push(',');
+                }
+                text.push_str(&serde_json::Value::String(key.clone()).to_string());
+                text.push(':');
+                write_json(item, text, parts);
+            }
+            text.push('}');
+        }
+        Value::Lazy(l) => write_json(&(l.0)(), text, parts),
+        reference => {
+            text.push('"');
+            parts.push(Value::Str(std::mem::take(text)));
+            parts.push(reference.clone());
+            text.push('"');
         }
     }
 }
@@ -407,5 +474,86 @@ mod tests {
     fn literal_detection() {
         assert!(Value::list(["a", "b"]).is_literal());
         assert!(!Value::concat(["a".into(), Value::Pseudo(Pseudo::Region)]).is_literal());
+    }
+}
+
+#[cfg(test)]
+mod json_string_tests {
+    use super::*;
+    use crate::core::{App, CfnOutput, CfnOutputProps, CfnResource, Stack, StackProps};
+    use serde_json::json;
+
+    /// The `Value` of output `id` in `stack`'s template.
+    fn output(app: &App, stack: &str, id: &str) -> serde_json::Value {
+        let synthesis = app.synth().unwrap_or_else(|e| panic!("{e}"));
+        let s = synthesis
+            .stacks
+            .iter()
+            .find(|s| s.artifact_id == stack)
+            .unwrap_or_else(|| panic!("no stack {stack}"));
+        s.template["Outputs"][id]["Value"].clone()
+    }
+
+    #[test]
+    fn literals_render_as_plain_json_text() {
+        let app = App::new();
+        let stack = Stack::new(&app, "S", StackProps::default());
+        let input = Value::map()
+            .with("Text", "a \"quoted\" <b>")
+            .with("List", Value::list([Value::from(1), Value::Null, Value::from(true)]))
+            .with("Lazy", Value::lazy(|| Value::map().with("x", "y")));
+        CfnOutput::new(
+            &stack,
+            "Input",
+            CfnOutputProps {
+                value: input.to_json_string(),
+                ..Default::default()
+            },
+        );
+        let text = output(&app, "S", "Input");
+        let parsed: serde_json::Value = serde_json::from_str(text.as_str().expect("a plain string")).expect("JSON");
+        assert_eq!(
+            parsed,
+            json!({"Text": "a \"quoted\" <b>", "List": [1, null, true], "Lazy": {"x": "y"}})
+        );
+    }
+
+    #[test]
+    fn references_are_quoted_parts_of_a_join_and_cross_stacks_as_imports() {
+        let app = App::new();
+        let producer = Stack::new(&app, "Producer", StackProps::default());
+        let bucket = CfnResource::new(&producer, "Bucket", "AWS::S3::Bucket");
+        let consumer = Stack::new(&app, "Consumer", StackProps::default());
+        let input = Value::map()
+            .with("Bucket", Value::Ref(bucket.element()))
+            .with("Where", Value::list([Value::Pseudo(Pseudo::Region)]));
+        CfnOutput::new(
+            &consumer,
+            "Input",
+            CfnOutputProps {
+                value: input.to_json_string(),
+                ..Default::default()
+            },
+        );
+        let join = output(&app, "Consumer", "Input");
+        let parts = join["Fn::Join"][1].as_array().expect("Fn::Join parts").clone();
+        assert_eq!(join["Fn::Join"][0], "");
+        assert_eq!(parts[0], "{\"Bucket\":\"");
+        assert!(
+            parts[1]["Fn::ImportValue"]
+                .as_str()
+                .is_some_and(|n| n.starts_with("Producer:ExportsOutputRef")),
+            "{join}"
+        );
+        assert_eq!(parts[2], "\",\"Where\":[\"");
+        assert_eq!(parts[3], json!({"Ref": "AWS::Region"}));
+        assert_eq!(parts[4], "\"]}");
+        // Resolved, the text is the JSON document.
+        let text: String = parts
+            .iter()
+            .map(|p| p.as_str().map_or_else(|| "x".to_owned(), str::to_owned))
+            .collect();
+        let parsed: serde_json::Value = serde_json::from_str(&text).expect("JSON once resolved");
+        assert_eq!(parsed, json!({"Bucket": "x", "Where": ["x"]}));
     }
 }

@@ -1,7 +1,8 @@
-//! The `deploy`, `diff`, `destroy` and `bootstrap` commands of an app's CLI.
+//! The `deploy`, `diff`, `destroy`, `bootstrap`, `run` and `executions` commands of an app's CLI.
 //!
 //! Exit codes: 0 on success; 1 when a stack failed, a change was refused,
-//! or `diff --fail` found differences; 130 when interrupted with Ctrl-C (the
+//! `diff --fail` found differences, or the execution `run` started did not
+//! succeed; 130 when interrupted with Ctrl-C (the
 //! operations CloudFormation already started go on; the next deploy picks up
 //! from the stacks' real state).
 
@@ -143,6 +144,39 @@ pub struct BootstrapArgs {
     pub aws: AwsArgs,
 }
 
+/// Arguments of `run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The state machine's construct path, e.g. `WebAppStopStateMachineStack/SystemStopStateMachine`.
+    pub state_machine: String,
+    /// The execution input (a JSON file). Default: the machine's run input, from its deployed stack
+    /// (see `StateMachine::set_run_input`), else `{}`.
+    #[arg(long, value_name = "FILE")]
+    pub input: Option<PathBuf>,
+    /// Read the machine's stack from this Cloud Assembly directory instead of synthesizing the app.
+    #[arg(long, value_name = "DIR")]
+    pub app: Option<PathBuf>,
+    /// Where and as whom.
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// Arguments of `executions`.
+#[derive(Debug, Args)]
+pub struct ExecutionsArgs {
+    /// The state machine's construct path, e.g. `WebAppStopStateMachineStack/SystemStopStateMachine`.
+    pub state_machine: String,
+    /// How many of the most recent executions to list.
+    #[arg(long, default_value_t = 20)]
+    pub limit: u32,
+    /// Read the machine's stack from this Cloud Assembly directory instead of synthesizing the app.
+    #[arg(long, value_name = "DIR")]
+    pub app: Option<PathBuf>,
+    /// Where and as whom.
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
 /// The commands that talk to AWS.
 #[derive(Debug, Subcommand)]
 pub enum DeployCommand {
@@ -154,6 +188,10 @@ pub enum DeployCommand {
     Destroy(DestroyArgs),
     /// Create or update the bootstrap stack (asset bucket and version parameter) of an environment.
     Bootstrap(BootstrapArgs),
+    /// Start an execution of a deployed state machine and follow it state by state; exit 1 unless it succeeds.
+    Run(RunArgs),
+    /// List the recent executions of a deployed state machine.
+    Executions(ExecutionsArgs),
 }
 
 impl DeployCommand {
@@ -163,7 +201,15 @@ impl DeployCommand {
             DeployCommand::Diff(a) => &a.aws,
             DeployCommand::Destroy(a) => &a.aws,
             DeployCommand::Bootstrap(a) => &a.aws,
+            DeployCommand::Run(a) => &a.aws,
+            DeployCommand::Executions(a) => &a.aws,
         }
+    }
+
+    /// Whether the command deploys code: `run` and `executions` need the
+    /// templates only, so the app is synthesized without building Lambda code.
+    pub fn needs_bundling(&self) -> bool {
+        !matches!(self, DeployCommand::Run(_) | DeployCommand::Executions(_))
     }
 }
 
@@ -195,14 +241,21 @@ pub fn execute(
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let interrupted = match &cmd {
+        DeployCommand::Run(a) => format!(
+            "\nInterrupted: stopped following. The execution goes on in Step Functions; `executions {}` shows \
+             how it ends.",
+            a.state_machine
+        ),
+        _ => "\nInterrupted: stopped waiting. CloudFormation goes on with the operations already started; the next \
+              deploy picks up from the stacks' real state."
+            .to_owned(),
+    };
     let result = runtime.block_on(async {
         tokio::select! {
             r = run(cmd, synth, lookups) => r,
             _ = tokio::signal::ctrl_c() => {
-                eprintln!(
-                    "\nInterrupted: stopped waiting. CloudFormation goes on with the operations already started; \
-                     the next deploy picks up from the stacks' real state."
-                );
+                eprintln!("{interrupted}");
                 Ok(ExitCode::from(130))
             }
         }
@@ -363,6 +416,56 @@ async fn run(
             } else {
                 ExitCode::SUCCESS
             }
+        }
+        DeployCommand::Run(a) => {
+            let input = match &a.input {
+                Some(file) => {
+                    let text = std::fs::read_to_string(file)
+                        .map_err(|e| format!("cannot read the input {}: {e}", file.display()))?;
+                    Some(
+                        serde_json::from_str::<serde_json::Value>(&text)
+                            .map_err(|e| format!("the input {} is not JSON: {e}", file.display()))?,
+                    )
+                }
+                None => None,
+            };
+            let assembly = assembly(a.app.as_deref(), synth, &deployer, lookups).await?;
+            let machine = super::run::find_state_machine(&assembly, &a.state_machine).map_err(|e| e.to_string())?;
+            let mut print = |line: &str| println!("{line}");
+            let report = deployer
+                .run_state_machine(&machine, input.as_ref(), &mut print)
+                .await
+                .map_err(|e| e.to_string())?;
+            print!("{report}");
+            if let Some(output) = report.output.as_deref().filter(|_| report.is_success()) {
+                println!("  output: {output}");
+            }
+            if report.is_success() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        DeployCommand::Executions(a) => {
+            let assembly = assembly(a.app.as_deref(), synth, &deployer, lookups).await?;
+            let machine = super::run::find_state_machine(&assembly, &a.state_machine).map_err(|e| e.to_string())?;
+            let list = deployer
+                .executions(&machine, a.limit)
+                .await
+                .map_err(|e| e.to_string())?;
+            if list.is_empty() {
+                println!("{}: no executions yet", machine.path);
+            }
+            for e in &list {
+                println!(
+                    "{:<40} {:<10} {}  {}",
+                    e.name,
+                    e.status,
+                    e.start,
+                    e.stop.as_deref().unwrap_or("(running)")
+                );
+            }
+            ExitCode::SUCCESS
         }
         DeployCommand::Destroy(a) => {
             // Destroy needs the stacks' names only: dummy context values do.

@@ -440,6 +440,29 @@ impl Deployer {
         self.clients.calls.snapshot()
     }
 
+    /// Starts an execution of the deployed state machine `machine` (see
+    /// [`super::run::find_state_machine`]) with `input`, else its run input,
+    /// else `{}`, and follows it until it ends, calling `on_line` with a line
+    /// per state entered and exited and per failure.
+    pub async fn run_state_machine(
+        &self,
+        machine: &super::run::MachineRef,
+        input: Option<&serde_json::Value>,
+        on_line: &mut (dyn FnMut(&str) + Send),
+    ) -> Result<super::run::RunReport, DeployError> {
+        super::run::run(&self.clients, machine, input, on_line).await
+    }
+
+    /// The most recent executions of the deployed state machine `machine`
+    /// (at most `limit`), newest first.
+    pub async fn executions(
+        &self,
+        machine: &super::run::MachineRef,
+        limit: u32,
+    ) -> Result<Vec<super::run::ExecutionSummary>, DeployError> {
+        super::run::executions(&self.clients, machine, limit).await
+    }
+
     fn run(&self, quiet: bool) -> Run {
         Run {
             clients: self.clients.clone(),

@@ -248,6 +248,32 @@ pub enum DeployError {
     /// A dependency cycle between the selected stacks.
     #[error("dependency cycle between the remaining stacks: {0}")]
     Cycle(String),
+    /// `run`/`executions` named a state machine the app does not have.
+    #[error("no state machine at '{path}'; the app has: {known}")]
+    UnknownStateMachine {
+        /// The construct path asked for.
+        path: String,
+        /// The app's state machines, by construct path.
+        known: String,
+    },
+    /// The state machine's stack is not deployed (or not its machine).
+    #[error("{path}: not deployed: {detail}; deploy it first (`deploy {stack}`)")]
+    StateMachineNotDeployed {
+        /// The machine's construct path.
+        path: String,
+        /// Its stack's name.
+        stack: String,
+        /// What was found.
+        detail: String,
+    },
+    /// The execution input cannot be had.
+    #[error("{path}: {message}")]
+    ExecutionInput {
+        /// The machine's construct path.
+        path: String,
+        /// What is wrong and what to do.
+        message: String,
+    },
     /// A stack's task stopped unexpectedly.
     #[error("{stack}: the task stopped unexpectedly: {message}")]
     Task {
@@ -360,6 +386,25 @@ pub(crate) fn tried_providers(report: &str) -> String {
 }
 
 impl DeployError {
+    /// The error of a JSON-protocol API call answered with `status` and
+    /// `body` (`{"__type": "...#Code", "message": "..."}`), classified as the
+    /// SDK's errors are (access denied, credentials, throttling).
+    pub(crate) fn from_json_answer(
+        operation: &'static str,
+        resource: Option<&str>,
+        status: u16,
+        body: &str,
+    ) -> DeployError {
+        let json: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+        let code = json["__type"]
+            .as_str()
+            .map(|t| t.rsplit('#').next().unwrap_or(t).to_owned());
+        let message = json["message"].as_str().or(json["Message"].as_str()).map(str::to_owned);
+        DeployError::classify(operation, None, resource, code.as_deref(), message.as_deref(), || {
+            format!("HTTP {status}: {}", body.chars().take(300).collect::<String>())
+        })
+    }
+
     /// Wraps an SDK error with the operation and the stack: the service's
     /// code and message when there are some, else the chain of causes;
     /// credentials, permission and throttling errors get their own variant.

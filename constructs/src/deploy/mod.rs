@@ -16,6 +16,8 @@
 //!   deploy through change sets in dependency order, up to `concurrency` at
 //!   once, printing their events and a progress bar.
 //! - [`Deployer::diff`] and [`Deployer::destroy`].
+//! - [`Deployer::run_state_machine`] and [`Deployer::executions`]: start a deployed state
+//!   machine and follow it, list its executions (see [`run`]).
 //!
 //! Credentials, region and endpoint come from aws-config's standard chain
 //! (see [`ConnectOptions`]). As the CDK CLI does, each stack is deployed as
@@ -39,6 +41,7 @@ mod graph;
 mod lookup;
 mod progress;
 pub mod replacement;
+pub mod run;
 mod stack;
 
 pub use aws::{config_loader, https_client, ApiCallCounts, ConnectOptions};
@@ -56,4 +59,5 @@ pub use replacement::{
     create_only_properties, is_stateful, AllowReplacement, Destruction, DestructiveChange, RefusedChange, Replacement,
     STATEFUL_METADATA_KEY, STATEFUL_TYPES,
 };
+pub use run::{ExecutionSummary, MachineRef, RunReport};
 pub use stack::{StackOutcome, StackOutput};

@@ -66,7 +66,7 @@ pub use retry::{Catch, Errors, JitterStrategy, Retry};
 pub use state_machine::{
     vended_log_group_name, ExecutionStatus, IStateMachine, ImportedStateMachine, LogLevel, LogOptions, StateMachine,
     StateMachineArn, StateMachineLogging, StateMachineName, StateMachineProps, StateMachineType,
-    UNBOUNDED_LOOP_WARNING,
+    RUN_INPUT_METADATA_KEY, UNBOUNDED_LOOP_WARNING,
 };
 pub use task::{AwsSdkCall, CustomIntegration, Integration, InvocationType, LambdaInvoke, SnsPublish, TaskInput};
 pub use tasks_dynamodb::{

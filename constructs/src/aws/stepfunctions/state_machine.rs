@@ -1,12 +1,13 @@
 //! The `StateMachine` construct: definition, least-privilege execution role,
 //! logging, tracing, validation at synthesis and a diagram in the assembly.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
 use crate::aws::iam::{IGrantable, IPrincipal, IRole, Principal, Role, RoleProps, UnknownPrincipal};
 use crate::aws::logs::{LogGroup, LogGroupProps};
-use crate::core::{Arn, ArnFormat, CfnResource, Construct, Pseudo, Scope, Stack, Value};
+use crate::core::{Arn, ArnFormat, CfnOutput, CfnOutputProps, CfnResource, Construct, Pseudo, Scope, Stack, Value};
 
 use crate::cfn::stepfunctions::{self as sfn, state_machine};
 
@@ -17,6 +18,11 @@ use super::task::Need;
 /// The id of the warning about a loop with no bound (see [`loop_warnings`](super::loop_warnings)),
 /// for `Annotations::of(machine).acknowledge_warning(..)`.
 pub const UNBOUNDED_LOOP_WARNING: &str = "constructs:stepfunctions:unboundedLoop";
+
+/// The metadata key, on a state machine's resource, naming the stack output
+/// that holds its run input (see [`StateMachine::set_run_input`]); the `run`
+/// command reads it.
+pub const RUN_INPUT_METADATA_KEY: &str = "constructs:runInputOutput";
 
 crate::typed_value!(
     /// The ARN of a state machine.
@@ -154,6 +160,10 @@ pub struct StateMachineProps {
     /// attached by name). Default: a role created for the machine (child
     /// `Role`) with exactly the permissions the definition uses.
     pub role: Option<Rc<dyn IRole>>,
+    /// The execution input the `run` command starts the machine with when no
+    /// `--input` is given (see [`StateMachine::set_run_input`]). Default: none
+    /// (`run` starts it with `{}`).
+    pub run_input: Option<Value>,
 }
 
 /// The name of a log group for Step Functions under `/aws/vendedlogs/states/`,
@@ -186,6 +196,7 @@ pub struct StateMachine {
     resource: CfnResource,
     role: Rc<dyn IRole>,
     definition: StateGraph,
+    run_input: Rc<RefCell<Option<Value>>>,
 }
 
 impl Scope for StateMachine {
@@ -346,12 +357,73 @@ impl StateMachine {
             super::mermaid::to_mermaid(&g.render_with(Some(t.clone())).json, &title)
         });
 
-        StateMachine {
+        let machine = StateMachine {
             node,
             resource,
             role,
             definition,
+            run_input: Rc::default(),
+        };
+        if let Some(input) = props.run_input {
+            machine.set_run_input(input);
         }
+        machine
+    }
+
+    /// Sets the execution input the `run` command starts this machine with
+    /// when no `--input` is given: a value that may hold references to other
+    /// constructs (instance ids, a listener's ARN, a DB cluster's id ...),
+    /// across stacks too (they become imports, as any reference does).
+    ///
+    /// It is rendered as JSON text (see [`Value::to_json_string`]) into a
+    /// stack output (child `RunInput`) that CloudFormation resolves at deploy;
+    /// the machine's resource names the output in its metadata
+    /// ([`RUN_INPUT_METADATA_KEY`]). The output is not exported (an exported
+    /// value holds at most 1,024 characters; a plain output has no documented
+    /// limit of its own, the template's size is the bound). Outputs are
+    /// readable by anyone who may describe the stack: no secrets here. A
+    /// reference to another stack makes the output use `Fn::ImportValue`,
+    /// which cfn-lint warns of (W6001, aimed at outputs that pass an import
+    /// on; here it is the point). A later call replaces the input.
+    ///
+    /// ```
+    /// use constructs::aws::stepfunctions::{StateGraph, StateMachine, StateMachineProps};
+    /// use constructs::core::{App, Pseudo, Stack, StackProps, Value};
+    /// let app = App::new();
+    /// let stack = Stack::new(&app, "S", StackProps::default());
+    /// let g = StateGraph::new();
+    /// g.start_at(&g.succeed("Done"));
+    /// let machine = StateMachine::new(&stack, "Job", StateMachineProps { definition: g, ..Default::default() });
+    /// machine.set_run_input(Value::map().with("Region", Pseudo::Region));
+    /// assert!(machine.run_input().is_some());
+    /// ```
+    pub fn set_run_input(&self, input: impl Into<Value>) {
+        let first = self.run_input.replace(Some(input.into())).is_none();
+        if !first {
+            return;
+        }
+        let cell = Rc::clone(&self.run_input);
+        let output = CfnOutput::new(
+            &self.node,
+            "RunInput",
+            CfnOutputProps {
+                value: Value::lazy(move || cell.borrow().as_ref().map(Value::to_json_string).unwrap_or_default()),
+                description: Some(format!(
+                    "The execution input `run {}` starts the state machine with (JSON)",
+                    self.node.path()
+                )),
+                ..Default::default()
+            },
+        );
+        self.resource.add_metadata(
+            RUN_INPUT_METADATA_KEY,
+            Value::lazy(move || Value::from(output.logical_id())),
+        );
+    }
+
+    /// The run input (see [`StateMachine::set_run_input`]), if one is set.
+    pub fn run_input(&self) -> Option<Value> {
+        self.run_input.borrow().clone()
     }
 
     /// A distributed Map's needs: its S3 reads and writes, and starting
@@ -631,6 +703,75 @@ mod tests {
         );
         let s = app.synth().unwrap_or_else(|e| panic!("{e}"));
         (app, s)
+    }
+
+    #[test]
+    fn a_run_input_is_an_output_named_in_the_machines_metadata_with_imports_across_stacks() {
+        let app = App::new();
+        let system = Stack::new(&app, "System", StackProps::default());
+        let instance = CfnResource::new(&system, "Web", "AWS::EC2::Instance");
+        let stack = Stack::new(&app, "Jobs", StackProps::default());
+        let g = StateGraph::new();
+        g.start_at(&g.succeed("Done"));
+        let machine = StateMachine::new(
+            &stack,
+            "Machine",
+            StateMachineProps {
+                definition: g,
+                run_input: Some(Value::map().with("Old", 1)),
+                ..Default::default()
+            },
+        );
+        machine.set_run_input(Value::map().with("InstanceIds", Value::list([instance.ref_()])));
+        let s = app.synth().unwrap_or_else(|e| panic!("{e}"));
+        let t = &s
+            .stacks
+            .iter()
+            .find(|s| s.artifact_id == "Jobs")
+            .expect("Jobs")
+            .template;
+        let outputs = t["Outputs"].as_object().expect("outputs");
+        assert_eq!(
+            outputs.len(),
+            1,
+            "one output, however often the input is set: {outputs:?}"
+        );
+        let (key, output) = outputs.iter().next().expect("an output");
+        assert!(key.starts_with("MachineRunInput"), "{key}");
+        assert!(
+            output.get("Export").is_none(),
+            "not exported (1,024 characters at most)"
+        );
+        let resource = t["Resources"]
+            .as_object()
+            .expect("resources")
+            .values()
+            .find(|r| r["Type"] == "AWS::StepFunctions::StateMachine")
+            .expect("the machine");
+        assert_eq!(resource["Metadata"][RUN_INPUT_METADATA_KEY], json!(key));
+        let parts = output["Value"]["Fn::Join"][1].as_array().expect("a join").clone();
+        assert_eq!(parts[0], "{\"InstanceIds\":[\"");
+        assert!(
+            parts[1]["Fn::ImportValue"]
+                .as_str()
+                .is_some_and(|n| n.starts_with("System:")),
+            "{parts:?}"
+        );
+        assert_eq!(parts[2], "\"]}");
+        let jobs = s.stacks.iter().find(|s| s.artifact_id == "Jobs").expect("Jobs");
+        assert!(
+            jobs.dependencies.iter().any(|d| d == "System"),
+            "{:?}",
+            jobs.dependencies
+        );
+    }
+
+    #[test]
+    fn without_a_run_input_there_is_no_output_and_no_metadata() {
+        let (_app, s) = machine(|_, g| g.start_at(&g.succeed("Done")));
+        let t = &s.stacks[0].template;
+        assert!(t.get("Outputs").is_none(), "{t}");
+        assert!(!t.to_string().contains(RUN_INPUT_METADATA_KEY));
     }
 
     #[test]
