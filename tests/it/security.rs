@@ -159,9 +159,7 @@ fn the_hardened_seed_templates_pass_cfn_lint() {
         })
         .collect();
     assert_eq!(templates.len(), 4);
-    // W6001: the machines' run inputs are outputs made of imports on purpose (see
-    // state_machines::cfn_lint_finds_no_errors_or_warnings).
-    if let Some(lint) = support::cfn_lint_ignoring(&templates, &["W6001"]) {
+    if let Some(lint) = support::cfn_lint(&templates) {
         lint.assert_clean();
     }
 }

@@ -64,18 +64,12 @@ impl Lint {
 
 /// Runs cfn-lint on templates; `None` when cfn-lint is not installed.
 pub fn cfn_lint(templates: &[PathBuf]) -> Option<Lint> {
-    cfn_lint_ignoring(templates, &[])
-}
-
-/// [`cfn_lint`] without the rules `ignored` (each caller says why).
-pub fn cfn_lint_ignoring(templates: &[PathBuf], ignored: &[&str]) -> Option<Lint> {
     let bin = tool("cfn-lint")?;
-    let mut command = Command::new(bin);
-    command.args(["--format", "parseable"]);
-    if !ignored.is_empty() {
-        command.arg("--ignore-checks").args(ignored);
-    }
-    let out = command.arg("--").args(templates).output().expect("cfn-lint runs");
+    let out = Command::new(bin)
+        .args(["--format", "parseable"])
+        .args(templates)
+        .output()
+        .expect("cfn-lint runs");
     let output = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     let rule = |line: &str| line.split(':').nth(5).map(str::to_owned);
     let errors = output.lines().filter_map(rule).filter(|r| r.starts_with('E')).collect();

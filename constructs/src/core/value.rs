@@ -10,6 +10,8 @@ use std::rc::Rc;
 
 use indexmap::IndexMap;
 
+use super::Scope;
+
 /// A reference to a template element (resource, parameter, condition) of some app.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ElementRef {
@@ -105,6 +107,24 @@ pub enum Intrinsic {
     Cidr(Value, Value, Value),
     /// `Fn::Contains`: a rule condition that a list holds a value.
     Contains(Value, Value),
+}
+
+impl Intrinsic {
+    /// The values the function is applied to.
+    fn operands(&self) -> Vec<&Value> {
+        match self {
+            Intrinsic::Join(_, items) | Intrinsic::And(items) | Intrinsic::Or(items) => items.iter().collect(),
+            Intrinsic::Sub(_, vars) => vars.values().collect(),
+            Intrinsic::Select(_, v)
+            | Intrinsic::Split(_, v)
+            | Intrinsic::ImportValue(v)
+            | Intrinsic::Not(v)
+            | Intrinsic::Base64(v)
+            | Intrinsic::GetAzs(v) => vec![v],
+            Intrinsic::Equals(a, b) | Intrinsic::Contains(a, b) => vec![a, b],
+            Intrinsic::If(a, b, c) | Intrinsic::FindInMap(a, b, c) | Intrinsic::Cidr(a, b, c) => vec![a, b, c],
+        }
+    }
 }
 
 /// A value in a CloudFormation template.
@@ -291,6 +311,55 @@ impl Value {
             parts.push(Value::Str(text));
             Value::concat(parts)
         })
+    }
+
+    /// The stacks whose elements this value refers to (`Ref`, `Fn::GetAtt`,
+    /// inside intrinsics and lazy parts, which are computed now), in the
+    /// order first met; a reference to a construct of another app is skipped.
+    ///
+    /// ```
+    /// use constructs::core::{App, CfnResource, Stack, StackProps, Value};
+    /// let app = App::new();
+    /// let web = Stack::new(&app, "Web", StackProps::default());
+    /// let queue = CfnResource::new(&web, "Queue", "AWS::SQS::Queue");
+    /// let input = Value::map().with("Queue", queue.ref_()).with("Arn", queue.get_att("Arn"));
+    /// let stacks = input.referenced_stacks(&web);
+    /// assert_eq!(stacks.iter().map(|s| s.stack_name()).collect::<Vec<_>>(), ["Web"]);
+    /// ```
+    pub fn referenced_stacks(&self, scope: &impl Scope) -> Vec<super::Stack> {
+        fn walk(v: &Value, out: &mut Vec<ElementRef>) {
+            match v {
+                Value::Ref(e) | Value::GetAtt(e, _) => out.push(*e),
+                Value::List(items) => items.iter().for_each(|i| walk(i, out)),
+                Value::Map(entries) => entries.values().for_each(|i| walk(i, out)),
+                Value::Lazy(l) => walk(&(l.0)(), out),
+                Value::Fn(f) => f.operands().into_iter().for_each(|i| walk(i, out)),
+                Value::Null | Value::Bool(_) | Value::Number(_) | Value::Str(_) | Value::Pseudo(_) => {}
+            }
+        }
+        let mut elements = Vec::new();
+        walk(self, &mut elements);
+        let node = scope.node();
+        let mut stacks: Vec<usize> = Vec::new();
+        {
+            let tree = node.tree();
+            for e in elements.iter().filter(|e| e.app == tree.app) {
+                if let Some(s) = tree.stack_of(e.idx) {
+                    if !stacks.contains(&s) {
+                        stacks.push(s);
+                    }
+                }
+            }
+        }
+        stacks
+            .into_iter()
+            .map(|idx| {
+                super::Stack::from_node(super::Construct {
+                    tree: Rc::clone(&node.tree),
+                    idx,
+                })
+            })
+            .collect()
     }
 
     /// The literal string, if this value is one.

@@ -33,7 +33,16 @@ pub struct MachineRef {
     /// The machine's logical id in its stack.
     pub logical_id: String,
     /// The output holding its run input, if it has one.
-    pub run_input_output: Option<String>,
+    pub run_input_output: Option<OutputRef>,
+}
+
+/// A stack output: the stack's deployed name and the output's key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutputRef {
+    /// The deployed name of the stack holding the output.
+    pub stack_name: String,
+    /// The output's key (its logical id).
+    pub output_key: String,
 }
 
 /// Finds the state machine at construct path `path` in the assembly; the
@@ -54,7 +63,7 @@ pub fn find_state_machine(assembly: &CloudAssembly, path: &str) -> Result<Machin
                     path: path.to_owned(),
                     stack_name: stack.stack_name.clone(),
                     logical_id: logical_id.clone(),
-                    run_input_output: resource["Metadata"][RUN_INPUT_METADATA_KEY].as_str().map(str::to_owned),
+                    run_input_output: output_ref(&resource["Metadata"][RUN_INPUT_METADATA_KEY]),
                 });
             }
             known.push(at.trim_end_matches("/Resource").to_owned());
@@ -67,6 +76,14 @@ pub fn find_state_machine(assembly: &CloudAssembly, path: &str) -> Result<Machin
         } else {
             known.join(", ")
         },
+    })
+}
+
+/// The output a machine's run-input metadata names (`{"StackName", "OutputKey"}`).
+fn output_ref(metadata: &Json) -> Option<OutputRef> {
+    Some(OutputRef {
+        stack_name: metadata["StackName"].as_str()?.to_owned(),
+        output_key: metadata["OutputKey"].as_str()?.to_owned(),
     })
 }
 
@@ -214,6 +231,43 @@ async fn states_call(c: &Clients, operation: &'static str, resource: &str, body:
     })
 }
 
+/// The outputs of `stack_name`, which `machine` needs deployed.
+async fn stack_outputs(
+    c: &Clients,
+    machine: &MachineRef,
+    stack_name: &str,
+) -> Result<Vec<(String, String)>, DeployError> {
+    let not_deployed = |detail: String| DeployError::StateMachineNotDeployed {
+        path: machine.path.clone(),
+        stack: stack_name.to_owned(),
+        detail,
+    };
+    let stacks = match c.cfn.describe_stacks().stack_name(stack_name).send().await {
+        Ok(s) => s,
+        Err(e) => {
+            let text = format!("{} {}", e.message().unwrap_or_default(), super::error::causes(&e));
+            if text.contains("does not exist") {
+                return Err(not_deployed(format!("the stack {stack_name} does not exist")));
+            }
+            return Err(DeployError::aws("CloudFormation.DescribeStacks", Some(stack_name), &e));
+        }
+    };
+    let stack = stacks
+        .stacks()
+        .first()
+        .cloned()
+        .ok_or_else(|| not_deployed(format!("the stack {stack_name} does not exist")))?;
+    let status = stack.stack_status().map(|s| s.as_str().to_owned()).unwrap_or_default();
+    if status.starts_with("REVIEW_IN_PROGRESS") || status == "ROLLBACK_COMPLETE" || status.starts_with("DELETE_") {
+        return Err(not_deployed(format!("the stack {stack_name} is {status}")));
+    }
+    Ok(stack
+        .outputs()
+        .iter()
+        .filter_map(|o| Some((o.output_key()?.to_owned(), o.output_value()?.to_owned())))
+        .collect())
+}
+
 /// The deployed ARN of the machine, and its stack's outputs.
 async fn deployed(c: &Clients, machine: &MachineRef) -> Result<(String, Vec<(String, String)>), DeployError> {
     let not_deployed = |detail: String| DeployError::StateMachineNotDeployed {
@@ -221,34 +275,7 @@ async fn deployed(c: &Clients, machine: &MachineRef) -> Result<(String, Vec<(Str
         stack: machine.stack_name.clone(),
         detail,
     };
-    let stacks = match c.cfn.describe_stacks().stack_name(&machine.stack_name).send().await {
-        Ok(s) => s,
-        Err(e) => {
-            let text = format!("{} {}", e.message().unwrap_or_default(), super::error::causes(&e));
-            if text.contains("does not exist") {
-                return Err(not_deployed(format!("the stack {} does not exist", machine.stack_name)));
-            }
-            return Err(DeployError::aws(
-                "CloudFormation.DescribeStacks",
-                Some(&machine.stack_name),
-                &e,
-            ));
-        }
-    };
-    let stack = stacks
-        .stacks()
-        .first()
-        .cloned()
-        .ok_or_else(|| not_deployed(format!("the stack {} does not exist", machine.stack_name)))?;
-    let status = stack.stack_status().map(|s| s.as_str().to_owned()).unwrap_or_default();
-    if status.starts_with("REVIEW_IN_PROGRESS") || status == "ROLLBACK_COMPLETE" || status.starts_with("DELETE_") {
-        return Err(not_deployed(format!("the stack {} is {status}", machine.stack_name)));
-    }
-    let outputs = stack
-        .outputs()
-        .iter()
-        .filter_map(|o| Some((o.output_key()?.to_owned(), o.output_value()?.to_owned())))
-        .collect();
+    let outputs = stack_outputs(c, machine, &machine.stack_name).await?;
     let resource = c
         .cfn
         .describe_stack_resource()
@@ -291,7 +318,11 @@ fn execution_input(
     if let Some(input) = input {
         return Ok(input.clone());
     }
-    let Some(key) = &machine.run_input_output else {
+    let Some(OutputRef {
+        stack_name,
+        output_key: key,
+    }) = &machine.run_input_output
+    else {
         return Ok(json!({}));
     };
     let failed = |message: String| DeployError::ExecutionInput {
@@ -300,16 +331,14 @@ fn execution_input(
     };
     let (_, text) = outputs.iter().find(|(k, _)| k == key).ok_or_else(|| {
         failed(format!(
-            "the stack {} has no output {key} (its run input): deploy it again (`deploy {}`), or give the \
-             input with --input FILE",
-            machine.stack_name, machine.stack_name
+            "the stack {stack_name} has no output {key} (its run input): deploy it again (`deploy {stack_name}`), \
+             or give the input with --input FILE"
         ))
     })?;
     serde_json::from_str(text).map_err(|e| {
         failed(format!(
-            "the run input in output {key} of {} is not JSON ({e}): a reference in it resolves to text that needs \
-             escaping; give the input with --input FILE",
-            machine.stack_name
+            "the run input in output {key} of {stack_name} is not JSON ({e}): a reference in it resolves to text \
+             that needs escaping; give the input with --input FILE"
         ))
     })
 }
@@ -354,7 +383,12 @@ pub(crate) async fn run(
     input: Option<&Json>,
     on_line: &mut (dyn FnMut(&str) + Send),
 ) -> Result<RunReport, DeployError> {
-    let (arn, outputs) = deployed(c, machine).await?;
+    let (arn, mut outputs) = deployed(c, machine).await?;
+    if let (None, Some(o)) = (input, &machine.run_input_output) {
+        if o.stack_name != machine.stack_name {
+            outputs = stack_outputs(c, machine, &o.stack_name).await?;
+        }
+    }
     let input = execution_input(machine, input, &outputs)?;
     let started = states_call(
         c,
@@ -482,13 +516,20 @@ mod tests {
     fn a_machine_is_found_by_its_path_with_its_run_input_output() {
         let assembly = assembly_with(json!({"Resources": {
             "Nightly1234": {"Type": "AWS::StepFunctions::StateMachine", "Metadata": {
-                "aws:cdk:path": "Jobs/Nightly/Resource", RUN_INPUT_METADATA_KEY: "NightlyRunInputABCD"}},
+                "aws:cdk:path": "Jobs/Nightly/Resource",
+                RUN_INPUT_METADATA_KEY: {"StackName": "Web", "OutputKey": "NightlyRunInputABCD"}}},
             "Other5678": {"Type": "AWS::StepFunctions::StateMachine", "Metadata": {"aws:cdk:path": "Jobs/Other/Resource"}}
         }}));
         let m = find_state_machine(&assembly, "Jobs/Nightly").expect("found");
         assert_eq!(m.stack_name, "Jobs");
         assert_eq!(m.logical_id, "Nightly1234");
-        assert_eq!(m.run_input_output.as_deref(), Some("NightlyRunInputABCD"));
+        assert_eq!(
+            m.run_input_output,
+            Some(OutputRef {
+                stack_name: "Web".into(),
+                output_key: "NightlyRunInputABCD".into()
+            })
+        );
         let other = find_state_machine(&assembly, "Jobs/Other/").expect("a trailing slash is fine");
         assert_eq!(other.run_input_output, None);
         let err = find_state_machine(&assembly, "Jobs/Nighty")
@@ -553,7 +594,10 @@ mod tests {
             path: "Jobs/Nightly".into(),
             stack_name: "Jobs".into(),
             logical_id: "Nightly1234".into(),
-            run_input_output: Some("NightlyRunInput".into()),
+            run_input_output: Some(OutputRef {
+                stack_name: "Web".into(),
+                output_key: "NightlyRunInput".into(),
+            }),
         };
         let outputs = vec![("NightlyRunInput".to_owned(), r#"{"Input": {"Id": "i-1"}}"#.to_owned())];
         assert_eq!(
@@ -564,7 +608,9 @@ mod tests {
         assert_eq!(execution_input(&machine, Some(&given), &[]).expect("given"), given);
         let err = execution_input(&machine, None, &[]).expect_err("no output").to_string();
         assert!(
-            err.contains("Jobs/Nightly") && err.contains("no output NightlyRunInput") && err.contains("deploy Jobs"),
+            err.contains("Jobs/Nightly")
+                && err.contains("Web has no output NightlyRunInput")
+                && err.contains("deploy Web"),
             "{err}"
         );
         let bad = vec![("NightlyRunInput".to_owned(), "{not json".to_owned())];

@@ -20,8 +20,8 @@ use super::task::Need;
 pub const UNBOUNDED_LOOP_WARNING: &str = "constructs:stepfunctions:unboundedLoop";
 
 /// The metadata key, on a state machine's resource, naming the stack output
-/// that holds its run input (see [`StateMachine::set_run_input`]); the `run`
-/// command reads it.
+/// that holds its run input (see [`StateMachine::set_run_input`]):
+/// `{"StackName": ..., "OutputKey": ...}`; the `run` command reads it.
 pub const RUN_INPUT_METADATA_KEY: &str = "constructs:runInputOutput";
 
 crate::typed_value!(
@@ -372,19 +372,22 @@ impl StateMachine {
 
     /// Sets the execution input the `run` command starts this machine with
     /// when no `--input` is given: a value that may hold references to other
-    /// constructs (instance ids, a listener's ARN, a DB cluster's id ...),
-    /// across stacks too (they become imports, as any reference does).
+    /// constructs (instance ids, a listener's ARN, a DB cluster's id ...).
     ///
     /// It is rendered as JSON text (see [`Value::to_json_string`]) into a
-    /// stack output (child `RunInput`) that CloudFormation resolves at deploy;
-    /// the machine's resource names the output in its metadata
-    /// ([`RUN_INPUT_METADATA_KEY`]). The output is not exported (an exported
-    /// value holds at most 1,024 characters; a plain output has no documented
-    /// limit of its own, the template's size is the bound). Outputs are
-    /// readable by anyone who may describe the stack: no secrets here. A
-    /// reference to another stack makes the output use `Fn::ImportValue`,
-    /// which cfn-lint warns of (W6001, aimed at outputs that pass an import
-    /// on; here it is the point). A later call replaces the input.
+    /// stack output that CloudFormation resolves at deploy, and the machine's
+    /// resource names the output in its metadata ([`RUN_INPUT_METADATA_KEY`]).
+    /// The output lives in the stack that owns what the input refers to, when
+    /// that is one stack (the usual case: the system the job net acts on), so
+    /// the input needs no export: nothing is locked in that stack by the
+    /// machine's (an exported value cannot change while it is imported). An
+    /// input that refers to several stacks, or to none, has its output in the
+    /// machine's own stack, with imports as any cross-stack reference (cfn-lint
+    /// warns of an output that uses `Fn::ImportValue`, W6001). The output is
+    /// not exported (an exported value holds at most 1,024 characters; a plain
+    /// output has no limit of its own but the template's size). Outputs are
+    /// readable by anyone who may describe the stack: no secrets here. A later
+    /// call replaces the input; where the output goes is decided at synthesis.
     ///
     /// ```
     /// use constructs::aws::stepfunctions::{StateGraph, StateMachine, StateMachineProps};
@@ -398,27 +401,46 @@ impl StateMachine {
     /// assert!(machine.run_input().is_some());
     /// ```
     pub fn set_run_input(&self, input: impl Into<Value>) {
-        let first = self.run_input.replace(Some(input.into())).is_none();
-        if !first {
+        if self.run_input.replace(Some(input.into())).is_some() {
             return;
         }
-        let cell = Rc::clone(&self.run_input);
-        let output = CfnOutput::new(
-            &self.node,
-            "RunInput",
-            CfnOutputProps {
-                value: Value::lazy(move || cell.borrow().as_ref().map(Value::to_json_string).unwrap_or_default()),
+        // Placed at synthesis, from the input as it is then; once per app.
+        let (machine, resource, cell) = (self.node.clone(), self.resource.clone(), Rc::clone(&self.run_input));
+        let placed = Rc::new(std::cell::Cell::new(false));
+        self.node.add_prepare(move || {
+            if placed.replace(true) {
+                return;
+            }
+            let Some(input) = cell.borrow().clone() else { return };
+            let own = machine.stack();
+            let home = match input.referenced_stacks(&machine).as_slice() {
+                [only] if own.as_ref().is_none_or(|o| o.node().path() != only.node().path()) => Some(only.clone()),
+                _ => None,
+            };
+            let current = Rc::clone(&cell);
+            let props = CfnOutputProps {
+                value: Value::lazy(move || current.borrow().as_ref().map(Value::to_json_string).unwrap_or_default()),
                 description: Some(format!(
                     "The execution input `run {}` starts the state machine with (JSON)",
-                    self.node.path()
+                    machine.path()
                 )),
                 ..Default::default()
-            },
-        );
-        self.resource.add_metadata(
-            RUN_INPUT_METADATA_KEY,
-            Value::lazy(move || Value::from(output.logical_id())),
-        );
+            };
+            let output = match &home {
+                // In the stack the input refers to: named after the machine's path.
+                Some(home) => CfnOutput::new(home, &format!("{}RunInput", machine.path().replace('/', "")), props),
+                None => CfnOutput::new(&machine, "RunInput", props),
+            };
+            let stack = home.or(own).map(|s| s.stack_name()).unwrap_or_default();
+            resource.add_metadata(
+                RUN_INPUT_METADATA_KEY,
+                Value::lazy(move || {
+                    Value::map()
+                        .with("StackName", stack.as_str())
+                        .with("OutputKey", output.logical_id())
+                }),
+            );
+        });
     }
 
     /// The run input (see [`StateMachine::set_run_input`]), if one is set.
@@ -706,7 +728,7 @@ mod tests {
     }
 
     #[test]
-    fn a_run_input_is_an_output_named_in_the_machines_metadata_with_imports_across_stacks() {
+    fn a_run_input_is_an_output_of_the_stack_it_refers_to_named_in_the_machines_metadata() {
         let app = App::new();
         let system = Stack::new(&app, "System", StackProps::default());
         let instance = CfnResource::new(&system, "Web", "AWS::EC2::Instance");
@@ -724,46 +746,80 @@ mod tests {
         );
         machine.set_run_input(Value::map().with("InstanceIds", Value::list([instance.ref_()])));
         let s = app.synth().unwrap_or_else(|e| panic!("{e}"));
-        let t = &s
-            .stacks
-            .iter()
-            .find(|s| s.artifact_id == "Jobs")
-            .expect("Jobs")
-            .template;
-        let outputs = t["Outputs"].as_object().expect("outputs");
-        assert_eq!(
-            outputs.len(),
-            1,
-            "one output, however often the input is set: {outputs:?}"
-        );
+        let template = |id: &str| &s.stacks.iter().find(|s| s.artifact_id == id).expect(id).template;
+        assert!(template("Jobs").get("Outputs").is_none(), "{}", template("Jobs"));
+        let outputs = template("System")["Outputs"].as_object().expect("outputs");
+        assert_eq!(outputs.len(), 1, "{outputs:?}");
         let (key, output) = outputs.iter().next().expect("an output");
-        assert!(key.starts_with("MachineRunInput"), "{key}");
+        assert!(key.starts_with("JobsMachineRunInput"), "{key}");
         assert!(
             output.get("Export").is_none(),
             "not exported (1,024 characters at most)"
         );
-        let resource = t["Resources"]
+        assert_eq!(
+            output["Value"]["Fn::Join"][1],
+            json!(["{\"InstanceIds\":[\"", {"Ref": "Web"}, "\"]}"]),
+            "the last input set, its reference local to the stack"
+        );
+        let resource = template("Jobs")["Resources"]
             .as_object()
             .expect("resources")
             .values()
             .find(|r| r["Type"] == "AWS::StepFunctions::StateMachine")
             .expect("the machine");
-        assert_eq!(resource["Metadata"][RUN_INPUT_METADATA_KEY], json!(key));
-        let parts = output["Value"]["Fn::Join"][1].as_array().expect("a join").clone();
-        assert_eq!(parts[0], "{\"InstanceIds\":[\"");
-        assert!(
-            parts[1]["Fn::ImportValue"]
-                .as_str()
-                .is_some_and(|n| n.starts_with("System:")),
-            "{parts:?}"
+        assert_eq!(
+            resource["Metadata"][RUN_INPUT_METADATA_KEY],
+            json!({"StackName": "System", "OutputKey": key})
         );
-        assert_eq!(parts[2], "\"]}");
         let jobs = s.stacks.iter().find(|s| s.artifact_id == "Jobs").expect("Jobs");
         assert!(
-            jobs.dependencies.iter().any(|d| d == "System"),
-            "{:?}",
+            jobs.dependencies.is_empty(),
+            "no import, no dependency: {:?}",
             jobs.dependencies
         );
+    }
+
+    #[test]
+    fn a_run_input_of_several_stacks_is_an_output_of_the_machines_stack_with_imports() {
+        let app = App::new();
+        let web = Stack::new(&app, "Web", StackProps::default());
+        let db = Stack::new(&app, "Db", StackProps::default());
+        let instance = CfnResource::new(&web, "Server", "AWS::EC2::Instance");
+        let cluster = CfnResource::new(&db, "Cluster", "AWS::RDS::DBCluster");
+        let stack = Stack::new(&app, "Jobs", StackProps::default());
+        let g = StateGraph::new();
+        g.start_at(&g.succeed("Done"));
+        let machine = StateMachine::new(
+            &stack,
+            "Machine",
+            StateMachineProps {
+                definition: g,
+                ..Default::default()
+            },
+        );
+        machine.set_run_input(
+            Value::map()
+                .with("Server", instance.ref_())
+                .with("Cluster", cluster.ref_()),
+        );
+        let s = app.synth().unwrap_or_else(|e| panic!("{e}"));
+        let jobs = s.stacks.iter().find(|s| s.artifact_id == "Jobs").expect("Jobs");
+        let outputs = jobs.template["Outputs"].as_object().expect("outputs");
+        let (key, output) = outputs.iter().next().expect("an output");
+        assert!(key.starts_with("MachineRunInput"), "{key}");
+        let imports = output["Value"]["Fn::Join"][1]
+            .as_array()
+            .expect("a join")
+            .iter()
+            .filter(|p| p.get("Fn::ImportValue").is_some())
+            .count();
+        assert_eq!(imports, 2, "{output}");
+        assert!(
+            jobs.template.to_string().contains(r#""StackName":"Jobs""#),
+            "{}",
+            jobs.template
+        );
+        assert_eq!(jobs.dependencies, ["Web", "Db"]);
     }
 
     #[test]
