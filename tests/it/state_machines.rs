@@ -243,7 +243,10 @@ fn run_input(assembly: &constructs::core::CloudAssembly, stack: &str) -> Json {
     let (Some(home), Some(key)) = (named["StackName"].as_str(), named["OutputKey"].as_str()) else {
         panic!("{stack}: the machine names its run input output: {named}")
     };
-    assert_eq!(home, "WebAppStack", "{stack}: the input is an output of the stack it refers to");
+    assert_eq!(
+        home, "WebAppStack",
+        "{stack}: the input is an output of the stack it refers to"
+    );
     let text = resolved_text(&template(assembly, home)["Outputs"][key]["Value"]);
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{stack}: the run input is not JSON ({e}): {text}"))
 }
