@@ -211,22 +211,29 @@ pub(crate) fn run_command(instance_id: &Value, script: &str) -> Value {
         )
 }
 
+/// A web server's entry in a run input: its id as an EC2 request
+/// (`InstanceId`), the httpd Run Command under `httpd_key` (`script` in
+/// `/usr/local/sbin`), and the status check (`CheckHttpdStatus`).
+pub(crate) fn web_server_input(instance_id: &Value, httpd_key: &str, script: &str) -> Value {
+    Value::map()
+        .with(
+            "InstanceId",
+            Value::map().with("InstanceIds", Value::list([instance_id.clone()])),
+        )
+        .with(httpd_key, run_command(instance_id, script))
+        .with("CheckHttpdStatus", run_command(instance_id, "checkHttpd.sh"))
+}
+
 /// The start machine's run input, from the deployed WebAppStack: the DB
 /// cluster, each web server with its Run Commands, and the target group whose
 /// targets must all be healthy. Each value is the request of the function
 /// that reads it. The maintenance rule is not in it: the machine reads it from
 /// the parameter the stop machine wrote.
 pub fn run_input(web_app: &WebAppStack) -> Value {
-    let instances = web_app.instances().iter().map(|instance| {
-        let id = instance.instance_id().value();
-        Value::map()
-            .with(
-                "InstanceId",
-                Value::map().with("InstanceIds", Value::list([id.clone()])),
-            )
-            .with("StartHttpd", run_command(&id, "startHttpd.sh"))
-            .with("CheckHttpdStatus", run_command(&id, "checkHttpd.sh"))
-    });
+    let instances = web_app
+        .instances()
+        .iter()
+        .map(|instance| web_server_input(&instance.instance_id().value(), "StartHttpd", "startHttpd.sh"));
     Value::map().with(
         "Input",
         Value::map()

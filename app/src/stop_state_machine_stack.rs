@@ -42,7 +42,7 @@ use crate::web_app_stack::{maintenance_page, WebAppStack};
 
 use crate::start_state_machine_stack::{
     command_failed, command_pending, command_polls, command_status_is, db_failed, db_polls, db_status_is, lambda,
-    present_and, run_command, ssm_retry, NOTICE_DESCRIPTION,
+    present_and, ssm_retry, web_server_input, NOTICE_DESCRIPTION,
 };
 
 /// The Lambda functions the stop job net calls (all from `LambdaFunctionsStack`).
@@ -82,20 +82,13 @@ pub fn run_input(web_app: &WebAppStack) -> std::io::Result<Value> {
     let stack = web_app.stack();
     let instances = web_app.instances().iter().map(|instance| {
         let id = instance.instance_id().value();
-        Value::map()
-            .with(
-                "InstanceId",
-                Value::map().with("InstanceIds", Value::list([id.clone()])),
-            )
-            .with("StopHttpd", run_command(&id, "stopHttpd.sh"))
-            .with("CheckHttpdStatus", run_command(&id, "checkHttpd.sh"))
-            .with(
+        web_server_input(&id, "StopHttpd", "stopHttpd.sh").with(
+            "ResourceArn",
+            Value::map().with(
                 "ResourceArn",
-                Value::map().with(
-                    "ResourceArn",
-                    stack.format_arn("ec2", true, true, Value::concat([Value::from("instance/"), id.clone()])),
-                ),
-            )
+                stack.format_arn("ec2", true, true, Value::concat([Value::from("instance/"), id.clone()])),
+            ),
+        )
     });
     let cluster = web_app.db_cluster();
     Ok(Value::map().with(

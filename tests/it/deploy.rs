@@ -1075,18 +1075,7 @@ async fn the_seed_app_deploys_and_its_functions_state_machines_rules_and_exports
     assert!(from_functions >= 14, "{from_functions} exports of LambdaFunctionsStack");
 
     let destroyed = d
-        .destroy(
-            &assembly,
-            &DestroyOptions {
-                selection: Selection {
-                    all: true,
-                    ..Default::default()
-                },
-                force: true,
-                quiet: true,
-                ..Default::default()
-            },
-        )
+        .destroy(&assembly, &support::destroy_all())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(destroyed.is_success(), "{destroyed}");
@@ -1165,18 +1154,7 @@ async fn the_hardened_seed_app_deploys_with_https_its_keys_dead_letter_queue_and
     assert_eq!(count("AWS::S3::Bucket"), 2, "{types:?}");
 
     let destroyed = d
-        .destroy(
-            &assembly,
-            &DestroyOptions {
-                selection: Selection {
-                    all: true,
-                    ..Default::default()
-                },
-                force: true,
-                quiet: true,
-                ..Default::default()
-            },
-        )
+        .destroy(&assembly, &support::destroy_all())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(destroyed.is_success(), "{destroyed}");
@@ -1985,15 +1963,7 @@ async fn a_cdk_deployment_of_the_seed_is_updated_by_ours_without_replacing_anyth
     let destroy_all = |assembly: CloudAssembly| {
         let d = &d;
         async move {
-            let options = DestroyOptions {
-                selection: Selection {
-                    all: true,
-                    ..Default::default()
-                },
-                force: true,
-                quiet: true,
-                ..Default::default()
-            };
+            let options = support::destroy_all();
             let r = d.destroy(&assembly, &options).await.unwrap_or_else(|e| panic!("{e}"));
             assert!(r.is_success(), "{r}");
         }

@@ -13,7 +13,7 @@ use std::time::Duration;
 use clap::Parser;
 use constructs::cli::{run_with, Cli};
 use constructs::deploy::run::find_state_machine;
-use constructs::deploy::{ConnectOptions, DeployOptions, Deployer, DestroyOptions, RequireApproval, Selection};
+use constructs::deploy::{ConnectOptions, Deployer};
 use serde_json::{json, Value as Json};
 
 use crate::support;
@@ -120,18 +120,7 @@ async fn the_seed_stops_then_starts_from_its_run_inputs_and_the_rule_is_handed_o
 
     d.bootstrap(true).await.unwrap_or_else(|e| panic!("{e}"));
     let deployed = d
-        .deploy(
-            &assembly,
-            &DeployOptions {
-                selection: Selection {
-                    all: true,
-                    ..Default::default()
-                },
-                require_approval: RequireApproval::Never,
-                quiet: true,
-                ..Default::default()
-            },
-        )
+        .deploy(&assembly, &support::deploy_all())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(deployed.is_success(), "{deployed}");
@@ -298,18 +287,7 @@ async fn the_seed_stops_then_starts_from_its_run_inputs_and_the_rule_is_handed_o
 
     // Leave the region as found, for a harness that keeps running.
     let destroyed = d
-        .destroy(
-            &assembly,
-            &DestroyOptions {
-                selection: Selection {
-                    all: true,
-                    ..Default::default()
-                },
-                force: true,
-                quiet: true,
-                ..Default::default()
-            },
-        )
+        .destroy(&assembly, &support::destroy_all())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(destroyed.is_success(), "{destroyed}");

@@ -385,3 +385,30 @@ pub fn checkov(dir: &Path) -> Option<Vec<CheckovFinding>> {
         .collect();
     Some(findings)
 }
+
+/// Deploy options for every stack of an assembly: no approval asked, no progress printed.
+pub fn deploy_all() -> constructs::deploy::DeployOptions {
+    constructs::deploy::DeployOptions {
+        selection: constructs::deploy::Selection {
+            all: true,
+            ..Default::default()
+        },
+        require_approval: constructs::deploy::RequireApproval::Never,
+        quiet: true,
+        ..Default::default()
+    }
+}
+
+/// Destroy options for every stack of an assembly, forced (no prompt) and quiet: a test leaves its
+/// region as it found it.
+pub fn destroy_all() -> constructs::deploy::DestroyOptions {
+    constructs::deploy::DestroyOptions {
+        selection: constructs::deploy::Selection {
+            all: true,
+            ..Default::default()
+        },
+        force: true,
+        quiet: true,
+        ..Default::default()
+    }
+}
